@@ -1,0 +1,1 @@
+export type { PodRuntime, RuntimeHost, LogOptions, PodUsage } from './types.js';

@@ -1,0 +1,61 @@
+import type { Pod } from '../api/types.js';
+import type { Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+/**
+ * What a pod runtime is given. It watches the store for Pods it should run and writes their
+ * status back (phase, conditions, containerStatuses) and records Events. It is the only part of
+ * Drover that starts processes or talks to a cluster.
+ */
+export interface RuntimeHost {
+  store: Store;
+  /** Name of the Node resource whose pods this runtime runs (`spec.nodeName`). */
+  nodeName: string;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface LogOptions {
+  container?: string;
+  follow?: boolean;
+  /** Logs of the previous attempt of a restarted container. */
+  previous?: boolean;
+  timestamps?: boolean;
+  tailLines?: number;
+  /** Aborts a follow. */
+  signal?: AbortSignal;
+}
+
+/** Live resource use of one pod, for `top pod`. */
+export interface PodUsage {
+  cpuMillicores: number;
+  memoryBytes: number;
+}
+
+/**
+ * One interface for every place pods run: the local machine (bubblewrap + cgroups) or a
+ * Kubernetes cluster. Controllers never see it; the server wires it to the store.
+ *
+ * Pod status written by a runtime follows the kubelet: phase Pending → Running → Succeeded |
+ * Failed; containerStatuses[].state.{waiting,running,terminated} with exitCode and reason
+ * (`Completed`, `Error`, `OOMKilled`, `ContainerCannotRun`), lastState and restartCount for
+ * restartPolicy OnFailure/Always; status.startTime; conditions Initialized, ContainersReady, Ready.
+ */
+export interface PodRuntime {
+  readonly name: string;
+  /**
+   * `node`: Drover's scheduler binds pods to this runtime's node (local machine).
+   * `cluster`: the cluster places pods itself; Drover's scheduler only admits.
+   */
+  readonly placement: 'node' | 'cluster';
+  /** Checks the host (bubblewrap, cgroups); throws HostRequirementError saying what to install. */
+  checkHost(): Promise<void>;
+  /** Begins running the pods bound to `host.nodeName`, re-adopting what still runs from before a restart. */
+  start(host: RuntimeHost): Promise<void>;
+  /** Stops syncing. Running containers are left alone: a later start re-adopts them. */
+  stop(): Promise<void>;
+  /** Streams a container's log; ends when the container ends (follow) or at the end of the file. */
+  logs(pod: Pod, opts: LogOptions): AsyncIterable<string>;
+  usage(pod: Pod): Promise<PodUsage | undefined>;
+}

@@ -1,0 +1,69 @@
+import type { KubeObject, ObjectRef } from '../api/types.js';
+import type { LabelSelector } from '../api/selectors.js';
+
+/** Which objects a list or watch covers. */
+export interface ListOptions {
+  /** Omit for all namespaces. */
+  namespace?: string;
+  labelSelector?: LabelSelector;
+  /** Only objects with an owner reference to this uid. */
+  ownerUid?: string;
+}
+
+export interface KindSelector {
+  apiVersion: string;
+  kind: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: WatchEventType;
+  object: T;
+}
+
+export interface ListResult<T extends KubeObject = KubeObject> {
+  items: T[];
+  /** The store's resourceVersion when the list was read; a watch from it misses nothing. */
+  resourceVersion: string;
+}
+
+/** What `recordEvent` needs; the store fills in names, times and counts. */
+export interface EventInput {
+  involved: KubeObject;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** Component that saw it (`job-controller`, `default-scheduler`, `kubelet`). */
+  source: string;
+}
+
+/**
+ * The state of everything, transactional. Every write bumps one global resourceVersion and is
+ * delivered, after it commits, to watchers in commit order.
+ */
+export interface Store {
+  get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined>;
+  list<T extends KubeObject = KubeObject>(kind: KindSelector, opts?: ListOptions): Promise<ListResult<T>>;
+  /** Assigns uid, resourceVersion, creationTimestamp and a name from generateName. Throws AlreadyExists. */
+  create<T extends KubeObject>(obj: T): Promise<T>;
+  /**
+   * Replaces metadata and spec-like fields but keeps status. When `metadata.resourceVersion`
+   * is given it must match the stored one (optimistic concurrency), else Conflict.
+   */
+  replace<T extends KubeObject>(obj: T): Promise<T>;
+  /** Replaces only `status`; same concurrency rule as replace. */
+  replaceStatus<T extends KubeObject>(obj: T): Promise<T>;
+  /**
+   * Reads, changes and writes one object atomically (no conflict possible). `mutate` may change
+   * anything but identity; returning false leaves the object untouched. Throws NotFound.
+   */
+  patch<T extends KubeObject>(ref: ObjectRef, mutate: (obj: T) => void | boolean): Promise<T>;
+  /** Deletes the object and, in the same transaction, everything it owns (recursively). Returns what was deleted. */
+  delete(ref: ObjectRef): Promise<KubeObject[]>;
+  /** Appends a core/v1 Event, folding repeats of the same reason and message into a count. */
+  recordEvent(e: EventInput): Promise<void>;
+  /** Calls `handler` for each change after `fromResourceVersion` (default: from now). Returns an unsubscribe function. */
+  watch(kind: KindSelector | undefined, opts: ListOptions & { fromResourceVersion?: string }, handler: (e: WatchEvent) => void): () => void;
+  close(): Promise<void>;
+}

@@ -2,11 +2,26 @@
  * Resource types. Upstream kinds use the maintained `kubernetes-types` definitions rather than
  * copies; `KubeObject` is the shape every stored resource shares.
  */
-import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1';
-import type { Pod, PodSpec, PodStatus, Container, ContainerStatus, Volume, ConfigMap, Secret, PersistentVolumeClaim, Namespace, Node, Event, PodCondition } from 'kubernetes-types/core/v1';
-import type { Job, JobSpec, JobStatus, JobCondition } from 'kubernetes-types/batch/v1';
+import type * as meta from 'kubernetes-types/meta/v1.js';
+import type * as core from 'kubernetes-types/core/v1.js';
+import type * as batch from 'kubernetes-types/batch/v1.js';
 
-export type { ObjectMeta, OwnerReference, Pod, PodSpec, PodStatus, Container, ContainerStatus, Volume, ConfigMap, Secret, PersistentVolumeClaim, Namespace, Node, Event, PodCondition, Job, JobSpec, JobStatus, JobCondition };
+export type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+export type { PodSpec, Container, ContainerStatus, Volume, ConfigMap, Secret, Namespace, Event, PodCondition, EnvVar, VolumeMount, ResourceRequirements } from 'kubernetes-types/core/v1.js';
+export type { JobSpec, JobStatus, JobCondition } from 'kubernetes-types/batch/v1.js';
+
+/** Removes the `readonly` that kubernetes-types puts on server-populated fields: Drover is the server. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+export type ObjectMeta = Writable<meta.ObjectMeta>;
+/** An upstream kind with writable metadata and status. */
+type Served<T extends { metadata?: meta.ObjectMeta }> = Omit<Writable<T>, 'metadata'> & { metadata?: ObjectMeta };
+
+export type PodStatus = core.PodStatus;
+export type Pod = Served<core.Pod>;
+export type Node = Served<core.Node>;
+export type PersistentVolumeClaim = Served<core.PersistentVolumeClaim>;
+export type Job = Served<batch.Job>;
 
 /** Any resource: `{apiVersion, kind, metadata, ...}`. Stored objects always have name, namespace (if namespaced), uid and resourceVersion. */
 export interface KubeObject {

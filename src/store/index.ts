@@ -1,0 +1,10 @@
+/**
+ * The store: every resource, its history of changes, and watches over them.
+ *
+ *   const store = await openSqliteStore(`${home}/state.db`);
+ *   await store.create(job);
+ *   store.watch({ apiVersion: 'batch/v1', kind: 'Job' }, {}, (e) => ...);
+ */
+export type { Store, ListOptions, ListResult, KindSelector, WatchEvent, WatchEventType, EventInput } from './types.js';
+export { openSqliteStore, SqliteStore, ExpiredError } from './sqlite.js';
+export type { SqliteStoreOptions } from './sqlite.js';

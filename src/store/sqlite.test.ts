@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openSqliteStore, type Store, type WatchEvent } from './index.js';
+import { parseSelector } from '../api/selectors.js';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+
+async function withStore(fn: (store: Store, dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-store-'));
+  const store = await openSqliteStore(join(dir, 'state.db'));
+  try {
+    await fn(store, dir);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const cm = (name: string, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { k: name },
+});
+const ref = (kind: string, name: string, apiVersion = 'v1') => ({ apiVersion, kind, namespace: 'default', name });
+
+test('create assigns uid, resourceVersion, namespace and timestamps; get returns the stored object', async () => {
+  await withStore(async (store) => {
+    const created = await store.create(cm('a'));
+    assert.match(created.metadata.uid!, /^[0-9a-f-]{36}$/);
+    assert.equal(created.metadata.namespace, 'default');
+    assert.ok(Number(created.metadata.resourceVersion) > 0);
+    assert.deepEqual(await store.get(ref('ConfigMap', 'a')), created);
+    await assert.rejects(store.create(cm('a')), AlreadyExistsError);
+  });
+});
+
+test('generateName makes a unique name with a random suffix', async () => {
+  await withStore(async (store) => {
+    const a = await store.create<KubeObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'run-' } });
+    const b = await store.create<KubeObject>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'run-' } });
+    assert.match(a.metadata.name!, /^run-[a-z0-9]{5}$/);
+    assert.notEqual(a.metadata.name, b.metadata.name);
+  });
+});
+
+test('replace with a stale resourceVersion is a Conflict; replace keeps status and bumps generation on spec change', async () => {
+  await withStore(async (store) => {
+    const job: KubeObject = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { parallelism: 1 } };
+    const v1 = await store.create(job);
+    await store.replaceStatus({ ...v1, status: { active: 1 } });
+    await assert.rejects(store.replace({ ...v1, spec: { parallelism: 2 } }), ConflictError);
+    const cur = (await store.get(ref('Job', 'j', 'batch/v1')))!;
+    const v2 = await store.replace<KubeObject>({ ...cur, spec: { parallelism: 2 } });
+    assert.deepEqual(v2.status, { active: 1 });
+    assert.equal(v2.metadata.generation, 2);
+  });
+});
+
+test('objects in a namespace that does not exist are refused', async () => {
+  await withStore(async (store) => {
+    await assert.rejects(store.create({ ...cm('x'), metadata: { name: 'x', namespace: 'nope' } }), NotFoundError);
+  });
+});
+
+test('list filters by namespace, label selector and owner', async () => {
+  await withStore(async (store) => {
+    const owner = await store.create(cm('owner'));
+    await store.create(cm('a', { app: 'web', tier: 'fe' }));
+    await store.create(cm('b', { app: 'web' }));
+    await store.create({ ...cm('c', { app: 'db' }), metadata: { name: 'c', labels: { app: 'db' }, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid! }] } });
+    const names = async (sel: string) =>
+      (await store.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { labelSelector: parseSelector(sel) })).items.map((o) => o.metadata.name);
+    assert.deepEqual(await names('app=web'), ['a', 'b']);
+    assert.deepEqual(await names('app=web,!tier'), ['b']);
+    assert.deepEqual(await names('app in (db,web),tier'), ['a']);
+    const owned = await store.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { ownerUid: owner.metadata.uid! });
+    assert.deepEqual(owned.items.map((o) => o.metadata.name), ['c']);
+  });
+});
+
+test('deleting an owner deletes what it owns, recursively, dependents first', async () => {
+  await withStore(async (store) => {
+    const job = await store.create({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: {} });
+    const own = (o: KubeObject) => [{ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name!, uid: o.metadata.uid! }];
+    const pod = await store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', ownerReferences: own(job) }, spec: {} });
+    await store.create({ ...cm('grandchild'), metadata: { name: 'grandchild', ownerReferences: own(pod) } });
+    await store.recordEvent({ involved: pod, type: 'Normal', reason: 'Started', message: 'started', source: 'kubelet' });
+    const deleted = await store.delete(ref('Job', 'j', 'batch/v1'));
+    assert.deepEqual(deleted.map((o) => o.kind), ['ConfigMap', 'Event', 'Pod', 'Job']);
+    assert.equal(await store.get(ref('Pod', 'p')), undefined);
+    assert.equal((await store.list({ apiVersion: 'v1', kind: 'Event' })).items.length, 0);
+  });
+});
+
+test('repeated events fold into one with a count', async () => {
+  await withStore(async (store) => {
+    const pod = await store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} });
+    for (let i = 0; i < 3; i++) await store.recordEvent({ involved: pod, type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container', source: 'kubelet' });
+    const events = (await store.list({ apiVersion: 'v1', kind: 'Event' })).items as (KubeObject & { count?: number })[];
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.count, 3);
+  });
+});
+
+test('watchers hear every change in commit order, and a watch resumes from a resourceVersion', async () => {
+  await withStore(async (store) => {
+    const seen: string[] = [];
+    const stop = store.watch({ apiVersion: 'v1', kind: 'ConfigMap' }, {}, (e: WatchEvent) => seen.push(`${e.type} ${e.object.metadata.name}`));
+    const a = await store.create(cm('a'));
+    await store.patch<KubeObject>(ref('ConfigMap', 'a'), (o) => void ((o.data as Record<string, string>).k = 'changed'));
+    await store.delete(ref('ConfigMap', 'a'));
+    stop();
+    assert.deepEqual(seen, ['ADDED a', 'MODIFIED a', 'DELETED a']);
+    const replay: string[] = [];
+    store.watch({ apiVersion: 'v1', kind: 'ConfigMap' }, { fromResourceVersion: a.metadata.resourceVersion! }, (e) => replay.push(e.type))();
+    assert.deepEqual(replay, ['MODIFIED', 'DELETED']);
+  });
+});
+
+test('kill -9 of a writer loses no acknowledged write', async () => {
+  await withStore(async (_store, dir) => {
+    // A separate process writes as fast as it can and prints each name once create() has returned.
+    const writer = fileURLToPath(new URL('./testdata/writer.js', import.meta.url));
+    const child = spawn(process.execPath, [writer, join(dir, 'crash.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const acked: string[] = [];
+    let buf = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        acked.push(...lines);
+        if (acked.length >= 300) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    const reopened = await openSqliteStore(join(dir, 'crash.db'));
+    const stored = new Set((await reopened.list({ apiVersion: 'v1', kind: 'ConfigMap' })).items.map((o) => o.metadata.name));
+    await reopened.close();
+    const lost = acked.filter((n) => !stored.has(n));
+    assert.deepEqual(lost, []);
+    assert.ok(acked.length >= 300);
+  });
+});

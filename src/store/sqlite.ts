@@ -1,0 +1,415 @@
+/**
+ * The embedded store: one SQLite file under $DROVER_HOME, WAL mode.
+ *
+ * Every write runs in one SQLite transaction and appends a row to `changes`; that row's id is
+ * the new resourceVersion, so versions are global, increasing, and survive restarts. Watchers
+ * are told after the commit, in commit order. A write that returned has been committed, so a
+ * `kill -9` of the server loses nothing that was acknowledged (with `sync: 'full'` even a power
+ * loss does not).
+ */
+import Database from 'better-sqlite3';
+import { randomUUID, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AlreadyExistsError, ConflictError, NotFoundError, BadRequestError, DroverError } from '../api/errors.js';
+import { kindOf, kindKey } from '../api/kinds.js';
+import type { KubeObject, ObjectRef, Event } from '../api/types.js';
+import { DEFAULT_NAMESPACE } from '../api/types.js';
+import { matchesSelector } from '../api/selectors.js';
+import type { EventInput, KindSelector, ListOptions, ListResult, Store, WatchEvent, WatchEventType } from './types.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** `normal` survives a crash of the process; `full` also survives power loss (an fsync per commit). */
+  sync?: 'normal' | 'full';
+  /** How many change-log rows to keep for watches that resume from an old resourceVersion. */
+  changeLogSize?: number;
+  now?: () => number;
+}
+
+/** A watch resumed from a resourceVersion older than the change log keeps (HTTP 410 Gone). */
+export class ExpiredError extends DroverError {
+  readonly code = 'EXPIRED';
+  readonly reason = 'Conflict' as const;
+  readonly httpStatus = 410;
+  constructor(rv: string) {
+    super(`too old resource version: ${rv}`);
+    this.name = 'ExpiredError';
+  }
+}
+
+interface Row {
+  body: string;
+}
+
+interface Watcher {
+  kind: string | undefined;
+  opts: ListOptions;
+  handler: (e: WatchEvent) => void;
+}
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+
+function storeKind(apiVersion: string, kind: string): string {
+  const info = kindOf(apiVersion, kind);
+  if (!info) throw new BadRequestError(`no kind "${kind}" is registered for version "${apiVersion}"`);
+  return kindKey(info);
+}
+
+function isNamespaced(apiVersion: string, kind: string): boolean {
+  return kindOf(apiVersion, kind)?.namespaced ?? true;
+}
+
+function nsOf(obj: KubeObject): string {
+  return isNamespaced(obj.apiVersion, obj.kind) ? obj.metadata.namespace ?? DEFAULT_NAMESPACE : '';
+}
+
+/** Fields that are neither identity, metadata nor status: a change to them bumps `generation`. */
+function specOf(obj: KubeObject): string {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+  return JSON.stringify(rest);
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly watchers = new Set<Watcher>();
+  private pending: WatchEvent[] = [];
+  private readonly now: () => number;
+  private readonly changeLogSize: number;
+  private writesSincePrune = 0;
+
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.now = opts.now ?? Date.now;
+    this.changeLogSize = opts.changeLogSize ?? 20000;
+    this.migrate();
+    this.tx(() => {
+      if (!this.getSync({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: DEFAULT_NAMESPACE })) {
+        this.createSync({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE } });
+      }
+    });
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[i]!);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  /** Runs `fn` in a transaction (nested calls join the outer one) and then tells watchers. */
+  private tx<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    let result: T;
+    try {
+      result = this.db.transaction(fn).immediate();
+    } catch (err) {
+      this.pending = [];
+      throw err;
+    }
+    const events = this.pending;
+    this.pending = [];
+    for (const e of events) this.notify(e);
+    if (++this.writesSincePrune >= 1000) this.pruneChanges();
+    return result;
+  }
+
+  private notify(e: WatchEvent): void {
+    for (const w of this.watchers) {
+      if (this.watcherWants(w, e.object)) {
+        try {
+          w.handler(e);
+        } catch {
+          // A watcher's failure is its own; the write has committed and other watchers still hear of it.
+        }
+      }
+    }
+  }
+
+  private watcherWants(w: Watcher, obj: KubeObject): boolean {
+    if (w.kind && storeKind(obj.apiVersion, obj.kind) !== w.kind) return false;
+    return this.matches(obj, w.opts);
+  }
+
+  private matches(obj: KubeObject, opts: ListOptions): boolean {
+    if (opts.namespace !== undefined && (obj.metadata.namespace ?? '') !== opts.namespace) return false;
+    if (opts.labelSelector && !matchesSelector(opts.labelSelector, obj.metadata.labels)) return false;
+    if (opts.ownerUid && !(obj.metadata.ownerReferences ?? []).some((o) => o.uid === opts.ownerUid)) return false;
+    return true;
+  }
+
+  private logChange(type: WatchEventType, kind: string, obj: KubeObject): number {
+    const body = JSON.stringify(obj);
+    const info = this.db.prepare('INSERT INTO changes (type, kind, namespace, body) VALUES (?, ?, ?, ?)').run(type, kind, obj.metadata.namespace ?? '', body);
+    return Number(info.lastInsertRowid);
+  }
+
+  private pruneChanges(): void {
+    this.writesSincePrune = 0;
+    this.db.prepare('DELETE FROM changes WHERE rv <= (SELECT MAX(rv) FROM changes) - ?').run(this.changeLogSize);
+  }
+
+  private currentRv(): number {
+    const row = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").get() as { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
+  private getSync<T extends KubeObject>(ref: ObjectRef): T | undefined {
+    const kind = storeKind(ref.apiVersion, ref.kind);
+    const ns = isNamespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : '';
+    const row = this.db.prepare('SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?').get(kind, ns, ref.name) as Row | undefined;
+    return row ? (JSON.parse(row.body) as T) : undefined;
+  }
+
+  /** Writes `obj` (already carrying its new rv) and records the change. */
+  private write(type: 'ADDED' | 'MODIFIED', kind: string, obj: KubeObject): void {
+    const rv = this.logChange(type, kind, obj);
+    obj.metadata.resourceVersion = String(rv);
+    const body = JSON.stringify(obj);
+    // The change row was written before the rv was known; store the final body there too.
+    this.db.prepare('UPDATE changes SET body = ? WHERE rv = ?').run(body, rv);
+    this.db
+      .prepare('INSERT INTO objects (kind, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv, body = excluded.body')
+      .run(kind, obj.metadata.namespace ?? '', obj.metadata.name!, obj.metadata.uid!, rv, body);
+    this.pending.push({ type, object: obj });
+  }
+
+  private setOwners(obj: KubeObject, extraOwner?: string): void {
+    const uid = obj.metadata.uid!;
+    this.db.prepare('DELETE FROM owners WHERE uid = ?').run(uid);
+    const ins = this.db.prepare('INSERT OR IGNORE INTO owners (owner_uid, uid) VALUES (?, ?)');
+    for (const o of obj.metadata.ownerReferences ?? []) ins.run(o.uid, uid);
+    if (extraOwner) ins.run(extraOwner, uid);
+  }
+
+  private createSync<T extends KubeObject>(input: T, internalOwner?: string): T {
+    const kind = storeKind(input.apiVersion, input.kind);
+    const obj = structuredClone(input);
+    const ns = nsOf(obj);
+    const meta = obj.metadata ?? (obj.metadata = {});
+    if (ns) {
+      meta.namespace = ns;
+      if (!this.getSync({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: ns })) throw new NotFoundError('namespaces', ns);
+    } else delete meta.namespace;
+    if (!meta.name) {
+      if (!meta.generateName) throw new BadRequestError('metadata.name or metadata.generateName is required');
+      for (let attempt = 0; ; attempt++) {
+        const suffix = Array.from(randomBytes(5), (b) => NAME_CHARS[b % NAME_CHARS.length]).join('');
+        meta.name = meta.generateName + suffix;
+        if (!this.getSync(this.refFor(obj))) break;
+        if (attempt > 20) throw new ConflictError(`could not generate a unique name from "${meta.generateName}"`);
+      }
+    } else if (this.getSync(this.refFor(obj))) {
+      throw new AlreadyExistsError(obj.kind, meta.name, ns || undefined);
+    }
+    meta.uid = randomUUID();
+    meta.creationTimestamp = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    meta.generation = 1;
+    delete meta.deletionTimestamp;
+    this.write('ADDED', kind, obj);
+    this.setOwners(obj, internalOwner);
+    return obj;
+  }
+
+  private refFor(obj: KubeObject): ObjectRef {
+    return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
+  }
+
+  private mustGet<T extends KubeObject>(ref: ObjectRef): T {
+    const cur = this.getSync<T>(ref);
+    if (!cur) throw new NotFoundError(ref.kind, ref.name, isNamespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : undefined);
+    return cur;
+  }
+
+  private checkVersion(cur: KubeObject, next: KubeObject): void {
+    const want = next.metadata.resourceVersion;
+    if (want && want !== cur.metadata.resourceVersion) {
+      throw new ConflictError(
+        `Operation cannot be fulfilled on ${cur.kind} "${cur.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    }
+  }
+
+  async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    return this.getSync<T>(ref);
+  }
+
+  async list<T extends KubeObject = KubeObject>(sel: KindSelector, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const kind = storeKind(sel.apiVersion, sel.kind);
+    return this.db.transaction(() => {
+      let rows: Row[];
+      if (opts.ownerUid) {
+        rows = this.db
+          .prepare('SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ? AND o.kind = ? ORDER BY o.namespace, o.name')
+          .all(opts.ownerUid, kind) as Row[];
+      } else if (opts.namespace !== undefined) {
+        rows = this.db.prepare('SELECT body FROM objects WHERE kind = ? AND namespace = ? ORDER BY name').all(kind, opts.namespace) as Row[];
+      } else {
+        rows = this.db.prepare('SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name').all(kind) as Row[];
+      }
+      const items = rows.map((r) => JSON.parse(r.body) as T).filter((o) => this.matches(o, opts));
+      return { items, resourceVersion: String(this.currentRv()) };
+    })();
+  }
+
+  async create<T extends KubeObject>(obj: T): Promise<T> {
+    return this.tx(() => this.createSync(obj));
+  }
+
+  async replace<T extends KubeObject>(next: T): Promise<T> {
+    return this.tx(() => {
+      const kind = storeKind(next.apiVersion, next.kind);
+      const cur = this.mustGet<T>(this.refFor({ ...next, metadata: { ...next.metadata, namespace: nsOf(next) } }));
+      this.checkVersion(cur, next);
+      const obj = structuredClone(next);
+      obj.metadata = {
+        ...obj.metadata,
+        namespace: cur.metadata.namespace,
+        uid: cur.metadata.uid,
+        creationTimestamp: cur.metadata.creationTimestamp,
+        generation: (cur.metadata.generation ?? 1) + (specOf(cur) === specOf(obj) ? 0 : 1),
+      };
+      if (cur.metadata.namespace === undefined) delete obj.metadata.namespace;
+      if ('status' in cur) (obj as KubeObject).status = cur.status;
+      else delete (obj as KubeObject).status;
+      this.write('MODIFIED', kind, obj);
+      this.setOwners(obj);
+      return obj;
+    });
+  }
+
+  async replaceStatus<T extends KubeObject>(next: T): Promise<T> {
+    return this.tx(() => {
+      const kind = storeKind(next.apiVersion, next.kind);
+      const cur = this.mustGet<T>(this.refFor({ ...next, metadata: { ...next.metadata, namespace: nsOf(next) } }));
+      this.checkVersion(cur, next);
+      const obj = structuredClone(cur) as KubeObject;
+      obj.status = structuredClone(next.status);
+      this.write('MODIFIED', kind, obj);
+      return obj as T;
+    });
+  }
+
+  async patch<T extends KubeObject>(ref: ObjectRef, mutate: (obj: T) => void | boolean): Promise<T> {
+    return this.tx(() => {
+      const kind = storeKind(ref.apiVersion, ref.kind);
+      const cur = this.mustGet<T>(ref);
+      const before = JSON.stringify(cur);
+      const { uid, name, namespace, creationTimestamp } = cur.metadata;
+      const beforeSpec = specOf(cur);
+      if (mutate(cur) === false) return cur;
+      if (JSON.stringify(cur) === before) return cur;
+      Object.assign(cur.metadata, { uid, name, namespace, creationTimestamp });
+      if (namespace === undefined) delete cur.metadata.namespace;
+      if (specOf(cur) !== beforeSpec) cur.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+      this.write('MODIFIED', kind, cur);
+      this.setOwners(cur);
+      return cur;
+    });
+  }
+
+  async delete(ref: ObjectRef): Promise<KubeObject[]> {
+    return this.tx(() => {
+      const root = this.mustGet(ref);
+      const deleted: KubeObject[] = [];
+      const visit = (obj: KubeObject) => {
+        const uid = obj.metadata.uid!;
+        // Dependents first, so a watcher never sees an orphan whose owner is already gone.
+        const children = this.db.prepare('SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ?').all(uid) as Row[];
+        for (const c of children) visit(JSON.parse(c.body) as KubeObject);
+        if (obj.kind === 'Namespace') {
+          const inNs = this.db.prepare('SELECT body FROM objects WHERE namespace = ?').all(obj.metadata.name) as Row[];
+          for (const c of inNs) {
+            const child = JSON.parse(c.body) as KubeObject;
+            if (this.getSync(this.refFor(child))) visit(child);
+          }
+        }
+        if (!this.db.prepare('SELECT 1 FROM objects WHERE uid = ?').get(uid)) return;
+        const kind = storeKind(obj.apiVersion, obj.kind);
+        this.db.prepare('DELETE FROM objects WHERE uid = ?').run(uid);
+        this.db.prepare('DELETE FROM owners WHERE uid = ? OR owner_uid = ?').run(uid, uid);
+        const rv = this.logChange('DELETED', kind, obj);
+        obj.metadata.resourceVersion = String(rv);
+        this.pending.push({ type: 'DELETED', object: obj });
+        deleted.push(obj);
+      };
+      visit(root);
+      return deleted;
+    });
+  }
+
+  async recordEvent(e: EventInput): Promise<void> {
+    this.tx(() => {
+      const inv = e.involved;
+      const ns = inv.metadata.namespace || DEFAULT_NAMESPACE;
+      const now = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const existing = (
+        this.db.prepare("SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ? AND o.kind = 'Event'").all(inv.metadata.uid) as Row[]
+      )
+        .map((r) => JSON.parse(r.body) as Event & KubeObject)
+        .find((ev) => ev.reason === e.reason && ev.message === e.message);
+      if (existing) {
+        existing.count = (existing.count ?? 1) + 1;
+        existing.lastTimestamp = now;
+        this.write('MODIFIED', 'Event', existing);
+        return;
+      }
+      const ev: Event & KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${inv.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+        involvedObject: {
+          apiVersion: inv.apiVersion,
+          kind: inv.kind,
+          name: inv.metadata.name,
+          namespace: inv.metadata.namespace,
+          uid: inv.metadata.uid,
+          resourceVersion: inv.metadata.resourceVersion,
+        },
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+        source: { component: e.source },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      };
+      // Events go when the object they describe goes: own them through the internal owner index.
+      this.createSync(ev, inv.metadata.uid);
+    });
+  }
+
+  watch(sel: KindSelector | undefined, opts: ListOptions & { fromResourceVersion?: string }, handler: (e: WatchEvent) => void): () => void {
+    const kind = sel ? storeKind(sel.apiVersion, sel.kind) : undefined;
+    const w: Watcher = { kind, opts, handler };
+    if (opts.fromResourceVersion && opts.fromResourceVersion !== '0') {
+      const from = Number(opts.fromResourceVersion);
+      const oldest = this.db.prepare('SELECT MIN(rv) AS rv FROM changes').get() as { rv: number | null };
+      if (!Number.isInteger(from) || (oldest.rv !== null && from < oldest.rv - 1)) throw new ExpiredError(opts.fromResourceVersion);
+      const rows = this.db.prepare('SELECT type, body FROM changes WHERE rv > ? ORDER BY rv').all(from) as { type: WatchEventType; body: string }[];
+      for (const r of rows) {
+        const object = JSON.parse(r.body) as KubeObject;
+        if (this.watcherWants(w, object)) handler({ type: r.type, object });
+      }
+    }
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+
+  async close(): Promise<void> {
+    this.watchers.clear();
+    this.db.close();
+  }
+}
+
+/** Opens (creating if needed) the store at `path`. */
+export async function openSqliteStore(path: string, opts?: SqliteStoreOptions): Promise<Store> {
+  return new SqliteStore(path, opts);
+}

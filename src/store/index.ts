@@ -8,3 +8,4 @@
 export type { Store, ListOptions, ListResult, KindSelector, WatchEvent, WatchEventType, EventInput } from './types.js';
 export { openSqliteStore, SqliteStore, ExpiredError } from './sqlite.js';
 export type { SqliteStoreOptions } from './sqlite.js';
+export { Informer, objectKey } from './informer.js';

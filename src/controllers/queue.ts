@@ -1,0 +1,87 @@
+/**
+ * A work queue for level-triggered controllers: each key is reconciled by at most one worker
+ * at a time, a key added while it is being worked on is worked on again afterwards, and a
+ * reconcile may ask to be called again later (deadlines, back-off).
+ */
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+export interface ReconcileResult {
+  /** Reconcile this key again after this many milliseconds (unless something changes first). */
+  requeueAfterMs?: number;
+}
+
+export type Reconciler = (key: string) => Promise<ReconcileResult | void>;
+
+export class WorkQueue {
+  private readonly dirty = new Set<string>();
+  private readonly active = new Set<string>();
+  private readonly timers = new Map<string, { at: number; cancel: () => void }>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly reconcile: Reconciler,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly concurrency = 4,
+  ) {}
+
+  add(key: string): void {
+    if (this.stopped) return;
+    this.dirty.add(key);
+    this.pump();
+  }
+
+  addAfter(key: string, ms: number): void {
+    if (this.stopped) return;
+    const at = this.clock.now() + ms;
+    const cur = this.timers.get(key);
+    if (cur && cur.at <= at) return;
+    cur?.cancel();
+    const cancel = this.clock.setTimer(ms, () => {
+      this.timers.delete(key);
+      this.add(key);
+    });
+    this.timers.set(key, { at, cancel });
+  }
+
+  private pump(): void {
+    for (const key of this.dirty) {
+      if (this.active.size >= this.concurrency) return;
+      if (this.active.has(key)) continue;
+      this.dirty.delete(key);
+      this.active.add(key);
+      void this.work(key);
+    }
+    if (this.dirty.size === 0 && this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async work(key: string): Promise<void> {
+    try {
+      const result = await this.reconcile(key);
+      if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+    } catch (err) {
+      // Level-triggered: a failed reconcile is simply tried again shortly.
+      this.logger.warn(`${this.name}: reconcile failed`, { key, error: err instanceof Error ? err.message : String(err) });
+      this.addAfter(key, 500);
+    } finally {
+      this.active.delete(key);
+      this.pump();
+    }
+  }
+
+  /** Resolves when nothing is queued or running (timers may still be pending). */
+  idle(): Promise<void> {
+    if (this.dirty.size === 0 && this.active.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    this.dirty.clear();
+  }
+}

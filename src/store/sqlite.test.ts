@@ -148,3 +148,13 @@ test('kill -9 of a writer loses no acknowledged write', async () => {
     assert.ok(acked.length >= 300);
   });
 });
+
+test('writeAll stores every object or none', async () => {
+  await withStore(async (store) => {
+    await store.create(cm('exists'));
+    await assert.rejects(store.writeAll([{ op: 'create', object: cm('new-one') }, { op: 'create', object: cm('exists') }]), AlreadyExistsError);
+    assert.equal(await store.get(ref('ConfigMap', 'new-one')), undefined);
+    const written = await store.writeAll([{ op: 'create', object: cm('x') }, { op: 'create', object: cm('y') }]);
+    assert.deepEqual(written.map((o) => o.metadata.name), ['x', 'y']);
+  });
+});

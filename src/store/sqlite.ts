@@ -16,7 +16,7 @@ import { kindOf, kindKey } from '../api/kinds.js';
 import type { KubeObject, ObjectRef, Event } from '../api/types.js';
 import { DEFAULT_NAMESPACE } from '../api/types.js';
 import { matchesSelector } from '../api/selectors.js';
-import type { EventInput, KindSelector, ListOptions, ListResult, Store, WatchEvent, WatchEventType } from './types.js';
+import type { EventInput, KindSelector, ListOptions, ListResult, Store, WatchEvent, WatchEventType, WriteOp } from './types.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -264,7 +264,15 @@ export class SqliteStore implements Store {
   }
 
   async replace<T extends KubeObject>(next: T): Promise<T> {
-    return this.tx(() => {
+    return this.tx(() => this.replaceSync(next));
+  }
+
+  async writeAll(ops: WriteOp[]): Promise<KubeObject[]> {
+    return this.tx(() => ops.map((o) => (o.op === 'create' ? this.createSync(o.object) : this.replaceSync(o.object))));
+  }
+
+  private replaceSync<T extends KubeObject>(next: T): T {
+    {
       const kind = storeKind(next.apiVersion, next.kind);
       const cur = this.mustGet<T>(this.refFor({ ...next, metadata: { ...next.metadata, namespace: nsOf(next) } }));
       this.checkVersion(cur, next);
@@ -282,7 +290,7 @@ export class SqliteStore implements Store {
       this.write('MODIFIED', kind, obj);
       this.setOwners(obj);
       return obj;
-    });
+    }
   }
 
   async replaceStatus<T extends KubeObject>(next: T): Promise<T> {

@@ -28,6 +28,8 @@ export interface ListResult<T extends KubeObject = KubeObject> {
   resourceVersion: string;
 }
 
+export type WriteOp = { op: 'create'; object: KubeObject } | { op: 'replace'; object: KubeObject };
+
 /** What `recordEvent` needs; the store fills in names, times and counts. */
 export interface EventInput {
   involved: KubeObject;
@@ -61,6 +63,11 @@ export interface Store {
   patch<T extends KubeObject>(ref: ObjectRef, mutate: (obj: T) => void | boolean): Promise<T>;
   /** Deletes the object and, in the same transaction, everything it owns (recursively). Returns what was deleted. */
   delete(ref: ObjectRef): Promise<KubeObject[]>;
+  /**
+   * Creates or replaces several objects in one transaction: all are stored or none is
+   * (a multi-document `apply`). Replace follows the same concurrency rule as `replace`.
+   */
+  writeAll(ops: WriteOp[]): Promise<KubeObject[]>;
   /** Appends a core/v1 Event, folding repeats of the same reason and message into a count. */
   recordEvent(e: EventInput): Promise<void>;
   /** Calls `handler` for each change after `fromResourceVersion` (default: from now). Returns an unsubscribe function. */

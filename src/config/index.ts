@@ -1,0 +1,120 @@
+/**
+ * One typed configuration object. Values come from flags, then environment variables, then
+ * `$DROVER_HOME/config.yaml`, then defaults; nothing else reads `process.env`.
+ *
+ * config.yaml example:
+ *   port: 7450
+ *   node:
+ *     name: workstation
+ *     labels: { role: train-cpu }
+ *     capacity: { cpu: "2", memory: 8Gi, nvidia.com/gpu: 0 }
+ *   images:
+ *     python:3.11-slim: { pathPrepend: [/opt/venvs/py311/bin] }
+ *   jobs: { backoffBaseSeconds: 10 }
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { LogLevel } from '../util/logger.js';
+import { BadRequestError } from '../api/errors.js';
+
+export interface ImageEnvironment {
+  env?: Record<string, string>;
+  /** Directories put first on PATH, e.g. a virtualenv's bin. */
+  pathPrepend?: string[];
+}
+
+export interface DroverConfig {
+  home: string;
+  host: string;
+  port: number;
+  node: {
+    name: string;
+    labels: Record<string, string>;
+    /** Overrides of detected capacity (cpu and memory as quantities). */
+    capacity: { cpu?: string; memory?: string; gpus?: number };
+  };
+  images: Record<string, ImageEnvironment>;
+  jobs: { backoffBaseMs: number; backoffMaxMs: number };
+  /** Kubelet restart back-off for restartPolicy OnFailure/Always. */
+  restartBackoffBaseMs: number;
+  storeSync: 'normal' | 'full';
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_PORT = 7450;
+
+/** What `drover up` flags may set; each wins over environment and file. */
+export interface ConfigFlags {
+  home?: string;
+  host?: string;
+  port?: number;
+  nodeName?: string;
+  nodeLabels?: Record<string, string>;
+  capacity?: { cpu?: string; memory?: string; gpus?: number };
+  logLevel?: LogLevel;
+}
+
+export function droverHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.DROVER_HOME || join(homedir(), '.drover'));
+}
+
+interface FileConfig {
+  host?: string;
+  port?: number;
+  node?: { name?: string; labels?: Record<string, string>; capacity?: { cpu?: string | number; memory?: string; 'nvidia.com/gpu'?: number; gpus?: number } };
+  images?: Record<string, ImageEnvironment>;
+  jobs?: { backoffBaseSeconds?: number; backoffMaxSeconds?: number };
+  restartBackoffBaseSeconds?: number;
+  storeSync?: 'normal' | 'full';
+  logLevel?: LogLevel;
+}
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new BadRequestError(`${name} must be a number, got "${v}"`);
+  return n;
+}
+
+/** Parses `role=train-cpu,zone=a` label lists. */
+export function parseLabels(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new BadRequestError(`node label "${part}" must be KEY=VALUE`);
+    out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): DroverConfig {
+  const home = resolve(flags.home ?? droverHome(env));
+  const file = join(home, 'config.yaml');
+  const fc: FileConfig = existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as FileConfig | null) ?? {}) : {};
+  const fcap = fc.node?.capacity ?? {};
+  const secs = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+  return {
+    home,
+    host: flags.host ?? env.DROVER_HOST ?? fc.host ?? '127.0.0.1',
+    port: flags.port ?? num(env.DROVER_PORT, 'DROVER_PORT') ?? fc.port ?? DEFAULT_PORT,
+    node: {
+      name: flags.nodeName ?? env.DROVER_NODE_NAME ?? fc.node?.name ?? hostname(),
+      labels: { ...(fc.node?.labels ?? {}), ...parseLabels(env.DROVER_NODE_LABELS), ...(flags.nodeLabels ?? {}) },
+      capacity: {
+        cpu: flags.capacity?.cpu ?? env.DROVER_NODE_CPU ?? (fcap.cpu !== undefined ? String(fcap.cpu) : undefined),
+        memory: flags.capacity?.memory ?? env.DROVER_NODE_MEMORY ?? fcap.memory,
+        gpus: flags.capacity?.gpus ?? num(env.DROVER_NODE_GPUS, 'DROVER_NODE_GPUS') ?? fcap['nvidia.com/gpu'] ?? fcap.gpus,
+      },
+    },
+    images: fc.images ?? {},
+    jobs: {
+      backoffBaseMs: secs(num(env.DROVER_JOB_BACKOFF_SECONDS, 'DROVER_JOB_BACKOFF_SECONDS')) ?? secs(fc.jobs?.backoffBaseSeconds) ?? 10_000,
+      backoffMaxMs: secs(fc.jobs?.backoffMaxSeconds) ?? 360_000,
+    },
+    restartBackoffBaseMs: secs(num(env.DROVER_RESTART_BACKOFF_SECONDS, 'DROVER_RESTART_BACKOFF_SECONDS')) ?? secs(fc.restartBackoffBaseSeconds) ?? 10_000,
+    storeSync: (env.DROVER_STORE_SYNC as 'normal' | 'full' | undefined) ?? fc.storeSync ?? 'normal',
+    logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
+  };
+}

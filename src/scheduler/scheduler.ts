@@ -1,0 +1,201 @@
+/**
+ * Places pending Pods on Nodes by their requests, highest priority first and oldest first
+ * within a priority. A pod that fits nowhere stays Pending with a `PodScheduled=False`
+ * condition whose message reads as kube-scheduler's, and does not block smaller pods behind it.
+ */
+import type { Node, Pod, PodCondition, Stored } from '../api/types.js';
+import { podRequests, isPodTerminal, type PodRequests } from '../api/pods.js';
+import { cpuMillis, parseQuantity } from '../api/quantity.js';
+import { Informer, type Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+import { isoSeconds } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+export const SCHEDULER_NAME = 'default-scheduler';
+
+interface NodeFree {
+  node: Node;
+  cpuMillis: number;
+  memoryBytes: number;
+  extended: Record<string, number>;
+}
+
+/** Why a pod does not fit one node, in kube-scheduler's words. */
+export function unfitReasons(pod: Pod, req: PodRequests, free: NodeFree): string[] {
+  const selector = pod.spec?.nodeSelector ?? {};
+  const labels = free.node.metadata?.labels ?? {};
+  if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) return ["node(s) didn't match Pod's node affinity/selector"];
+  const reasons: string[] = [];
+  if (req.cpuMillis > free.cpuMillis) reasons.push('Insufficient cpu');
+  if (req.memoryBytes > free.memoryBytes) reasons.push('Insufficient memory');
+  for (const [name, n] of Object.entries(req.extended)) if (n > (free.extended[name] ?? 0)) reasons.push(`Insufficient ${name}`);
+  return reasons;
+}
+
+/** `0/1 nodes are available: 1 Insufficient cpu.` from each node's reasons. */
+export function unschedulableMessage(nodeCount: number, reasonsPerNode: string[][]): string {
+  if (nodeCount === 0) return 'no nodes available to schedule pods';
+  const counts = new Map<string, number>();
+  for (const reasons of reasonsPerNode) for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  const parts = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`);
+  return `0/${nodeCount} nodes are available: ${parts.join(', ')}.`;
+}
+
+function freeOf(node: Node): NodeFree {
+  const alloc = node.status?.allocatable ?? node.status?.capacity ?? {};
+  const extended: Record<string, number> = {};
+  for (const [k, v] of Object.entries(alloc)) if (!['cpu', 'memory', 'pods', 'ephemeral-storage'].includes(k)) extended[k] = parseQuantity(v);
+  return { node, cpuMillis: alloc.cpu ? cpuMillis(alloc.cpu) : 0, memoryBytes: alloc.memory ? parseQuantity(alloc.memory) : 0, extended };
+}
+
+function subtract(free: NodeFree, req: PodRequests): void {
+  free.cpuMillis -= req.cpuMillis;
+  free.memoryBytes -= req.memoryBytes;
+  for (const [k, n] of Object.entries(req.extended)) free.extended[k] = (free.extended[k] ?? 0) - n;
+}
+
+export class Scheduler {
+  private readonly pods: Informer<Stored<Pod>>;
+  private readonly nodes: Informer<Stored<Node>>;
+  private scheduled = false;
+  private running = false;
+  private stopped = false;
+  /** Arrival order of pending pods, so FIFO holds within one second of creation. */
+  private readonly arrival = new Map<string, number>();
+  private arrivals = 0;
+
+  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger }) {
+    this.pods = new Informer(deps.store, { apiVersion: 'v1', kind: 'Pod' });
+    this.nodes = new Informer(deps.store, { apiVersion: 'v1', kind: 'Node' });
+  }
+
+  async start(): Promise<void> {
+    this.pods.onChange((e) => {
+      const uid = e.object.metadata.uid!;
+      if (e.type === 'DELETED') this.arrival.delete(uid);
+      else if (!this.arrival.has(uid)) this.arrival.set(uid, this.arrivals++);
+      // A pod arriving unbound, or one finishing (freeing room), calls for a pass.
+      if (e.type === 'DELETED' || !e.object.spec?.nodeName || isPodTerminal(e.object)) this.kick();
+    });
+    this.nodes.onChange(() => this.kick());
+    await this.nodes.start();
+    await this.pods.start();
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.pods.stop();
+    this.nodes.stop();
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.running) {
+        this.kick();
+        return;
+      }
+      this.running = true;
+      this.pass()
+        .catch((err) => this.deps.logger.error('scheduling pass failed', { error: String(err) }))
+        .finally(() => {
+          this.running = false;
+        });
+    });
+  }
+
+  /** One pass over every pending pod against the nodes' free capacity. */
+  private async pass(): Promise<void> {
+    const nodes = this.nodes.list().filter((n) => !n.spec?.unschedulable);
+    const free = new Map(nodes.map((n) => [n.metadata.name!, freeOf(n)]));
+    const pending: typeof podsList = [];
+    const podsList = this.pods.list();
+    for (const pod of podsList) {
+      if (isPodTerminal(pod)) continue;
+      const nodeName = pod.spec?.nodeName;
+      if (nodeName) {
+        const f = free.get(nodeName);
+        if (f) subtract(f, podRequests(pod));
+      } else if (!pod.spec?.schedulerName || pod.spec.schedulerName === SCHEDULER_NAME) pending.push(pod);
+    }
+    pending.sort((a, b) => {
+      const pa = a.spec?.priority ?? 0;
+      const pb = b.spec?.priority ?? 0;
+      if (pa !== pb) return pb - pa;
+      return (this.arrival.get(a.metadata.uid!) ?? 0) - (this.arrival.get(b.metadata.uid!) ?? 0);
+    });
+    for (const pod of pending) {
+      const req = podRequests(pod);
+      const reasons: string[][] = [];
+      let chosen: NodeFree | undefined;
+      for (const f of free.values()) {
+        const r = unfitReasons(pod, req, f);
+        if (r.length === 0) {
+          chosen = f;
+          break;
+        }
+        reasons.push(r);
+      }
+      if (chosen) {
+        subtract(chosen, req);
+        await this.bind(pod, chosen.node.metadata!.name!);
+      } else {
+        await this.markUnschedulable(pod, unschedulableMessage(nodes.length, reasons));
+      }
+    }
+  }
+
+  private async bind(pod: Stored<Pod>, nodeName: string): Promise<void> {
+    const ref = { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name! };
+    const now = isoSeconds(this.deps.clock.now());
+    let bound: Stored<Pod> | undefined;
+    try {
+      bound = await this.deps.store.patch<Stored<Pod>>(ref, (p) => {
+        if (p.spec?.nodeName || p.metadata.uid !== pod.metadata.uid) return false;
+        p.spec = { ...p.spec!, nodeName };
+        p.status = { ...(p.status ?? {}), phase: p.status?.phase ?? 'Pending', conditions: setCondition(p.status?.conditions, { type: 'PodScheduled', status: 'True', lastTransitionTime: now }) };
+      });
+    } catch {
+      return; // Deleted meanwhile: nothing to bind.
+    }
+    if (bound.spec?.nodeName === nodeName) {
+      await this.deps.store.recordEvent({
+        involved: bound, type: 'Normal', reason: 'Scheduled', source: SCHEDULER_NAME,
+        message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,
+      });
+    }
+  }
+
+  private async markUnschedulable(pod: Stored<Pod>, message: string): Promise<void> {
+    const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (cond?.status === 'False' && cond.message === message) return;
+    const ref = { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name! };
+    const now = isoSeconds(this.deps.clock.now());
+    try {
+      const updated = await this.deps.store.patch<Stored<Pod>>(ref, (p) => {
+        if (p.spec?.nodeName) return false;
+        p.status = {
+          ...(p.status ?? {}),
+          phase: 'Pending',
+          conditions: setCondition(p.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now }),
+        };
+      });
+      await this.deps.store.recordEvent({ involved: updated, type: 'Warning', reason: 'FailedScheduling', message, source: SCHEDULER_NAME });
+    } catch {
+      // Deleted meanwhile.
+    }
+  }
+}
+
+/** Sets a condition by type, keeping lastTransitionTime when the status did not change. */
+export function setCondition(conditions: PodCondition[] | undefined, next: PodCondition): PodCondition[] {
+  const list = [...(conditions ?? [])];
+  const i = list.findIndex((c) => c.type === next.type);
+  if (i < 0) return [...list, next];
+  const cur = list[i]!;
+  list[i] = { ...next, lastTransitionTime: cur.status === next.status ? cur.lastTransitionTime : next.lastTransitionTime };
+  return list;
+}

@@ -1,0 +1,303 @@
+/**
+ * The HTTP API: Kubernetes-shaped REST over the store, list + watch streaming (newline-
+ * delimited JSON, as the Kubernetes API streams watches), pod logs, apply, health and metrics.
+ * Errors answer as Kubernetes `Status` objects.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadRequestError, DroverError, NotFoundError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
+import { kindOf, type KindInfo } from '../api/kinds.js';
+import { parseSelector } from '../api/selectors.js';
+import type { KubeObject, Pod, Stored } from '../api/types.js';
+import { DEFAULT_NAMESPACE } from '../api/types.js';
+import { loadManifests, validateObject } from '../api/manifests.js';
+import type { Store, WriteOp } from '../store/index.js';
+import type { PodRuntime } from '../runtime/index.js';
+import type { Logger } from '../util/logger.js';
+import { parseResourcePath, type ResourcePath } from './routes.js';
+import { parseFieldSelector, matchesFields } from './fieldselector.js';
+import { admit, immutableJobChange } from './admission.js';
+import { renderMetrics, type ServerMetrics } from './metrics.js';
+import { formatBytes, formatMillis } from '../api/quantity.js';
+
+export interface ApiDeps {
+  store: Store;
+  runtime: PodRuntime;
+  logger: Logger;
+  metrics: ServerMetrics;
+  version: string;
+}
+
+const MAX_BODY = 32 * 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new BadRequestError('request body too large');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson<T>(req: IncomingMessage): Promise<T> {
+  const text = await readBody(req);
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
+  res.end(text);
+}
+
+function listKind(kind: KindInfo): string {
+  return `${kind.kind}List`;
+}
+
+export interface ApplyDocument {
+  file?: string;
+  text: string;
+  sourceDir?: string;
+}
+
+export interface ApplyResultItem {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: 'created' | 'configured' | 'unchanged';
+}
+
+/** Compares what apply may change: everything but status and server-set metadata. */
+function sameDesired(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { status: _s, metadata, ...rest } = o;
+    return JSON.stringify({ ...rest, labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {}, owners: metadata.ownerReferences ?? [] });
+  };
+  return strip(a) === strip(b);
+}
+
+export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { store, runtime, logger, metrics } = deps;
+
+  async function apply(namespace: string, body: { documents?: ApplyDocument[]; mode?: 'apply' | 'create' }): Promise<{ kind: 'ApplyResult'; results: ApplyResultItem[]; warnings: string[] }> {
+    if (!Array.isArray(body.documents) || body.documents.length === 0) throw new BadRequestError('apply needs "documents": [{file, text, sourceDir}]');
+    const issues: FieldIssue[] = [];
+    const warnings: string[] = [];
+    const objects: { obj: KubeObject; sourceDir?: string }[] = [];
+    for (const doc of body.documents) {
+      try {
+        const loaded = loadManifests(doc.text, doc.file);
+        warnings.push(...loaded.warnings);
+        for (const m of loaded.manifests) objects.push({ obj: m.object, sourceDir: doc.sourceDir });
+      } catch (err) {
+        if (err instanceof ValidationError) issues.push(...err.issues);
+        else throw err;
+      }
+    }
+    // Every document is checked before anything is stored: a bad file stores nothing.
+    if (issues.length) throw new ValidationError(issues);
+    if (objects.length === 0) throw new BadRequestError('no objects passed to apply');
+    const ops: WriteOp[] = [];
+    const results: ApplyResultItem[] = [];
+    for (const { obj, sourceDir } of objects) {
+      const admitted = admit(obj, { namespace, sourceDir });
+      const info = kindOf(admitted.apiVersion, admitted.kind)!;
+      const ref = { apiVersion: admitted.apiVersion, kind: admitted.kind, namespace: admitted.metadata.namespace ?? '', name: admitted.metadata.name ?? '' };
+      const existing = admitted.metadata.name ? await store.get(ref) : undefined;
+      const item = { apiVersion: admitted.apiVersion, kind: admitted.kind, namespace: info.namespaced ? admitted.metadata.namespace : undefined, name: admitted.metadata.name ?? '' };
+      if (!existing) {
+        ops.push({ op: 'create', object: admitted });
+        results.push({ ...item, action: 'created' });
+      } else if (body.mode === 'create') {
+        throw new AlreadyExistsError(`${info.plural}${info.group ? '.' + info.group : ''}`, ref.name, info.namespaced ? ref.namespace : undefined);
+      } else if (sameDesired(existing, admitted)) {
+        results.push({ ...item, action: 'unchanged' });
+      } else {
+        if (admitted.kind === 'Job') {
+          const field = immutableJobChange(existing, admitted);
+          if (field) throw new ValidationError([{ path: field, message: `field is immutable: delete job "${ref.name}" and apply again to change it` }]);
+        }
+        ops.push({ op: 'replace', object: { ...admitted, metadata: { ...admitted.metadata, resourceVersion: existing.metadata.resourceVersion } } });
+        results.push({ ...item, action: 'configured' });
+      }
+    }
+    const written = await store.writeAll(ops);
+    // generateName only becomes a name once stored.
+    let w = 0;
+    for (const [i, r] of results.entries()) if (r.action !== 'unchanged') r.name = written[w++]?.metadata.name ?? results[i]!.name;
+    return { kind: 'ApplyResult', results, warnings };
+  }
+
+  async function handleLogs(res: ServerResponse, path: ResourcePath, q: URLSearchParams, req: IncomingMessage): Promise<void> {
+    const pod = await store.get<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod', namespace: path.namespace!, name: path.name! });
+    if (!pod) throw new NotFoundError('pods', path.name!, path.namespace);
+    const containers = pod.spec?.containers ?? [];
+    let container = q.get('container') ?? undefined;
+    if (!container) {
+      if (containers.length > 1) throw new BadRequestError(`a container name must be specified for pod ${path.name}, choose one of: [${containers.map((c) => c.name).join(' ')}]`);
+      container = containers[0]?.name;
+    }
+    if (!containers.some((c) => c.name === container)) throw new BadRequestError(`container ${container} is not valid for pod ${path.name}`);
+    const abort = new AbortController();
+    req.on('close', () => abort.abort());
+    const iter = runtime.logs(pod, {
+      container,
+      follow: q.get('follow') === 'true',
+      previous: q.get('previous') === 'true',
+      timestamps: q.get('timestamps') === 'true',
+      tailLines: q.has('tailLines') ? Number(q.get('tailLines')) : undefined,
+      signal: abort.signal,
+    })[Symbol.asyncIterator]();
+    // Errors before the first chunk become a Status; after it the stream just ends.
+    const first = await iter.next();
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'transfer-encoding': 'chunked' });
+    if (!first.done) res.write(first.value);
+    try {
+      for (let r = await iter.next(); !r.done; r = await iter.next()) {
+        if (!res.write(r.value)) await new Promise((ok) => res.once('drain', ok));
+      }
+    } catch (err) {
+      logger.warn('log stream ended with an error', { pod: path.name, error: String(err) });
+    }
+    res.end();
+  }
+
+  async function handleList(res: ServerResponse, path: ResourcePath, q: URLSearchParams, req: IncomingMessage): Promise<void> {
+    const labelSelector = q.get('labelSelector') ? parseSelector(q.get('labelSelector')!) : undefined;
+    const fields = q.get('fieldSelector') ? parseFieldSelector(q.get('fieldSelector')!) : [];
+    const sel = { apiVersion: path.kind.apiVersion, kind: path.kind.kind };
+    const opts = { namespace: path.kind.namespaced ? path.namespace : undefined, labelSelector };
+    if (q.get('watch') === 'true' || q.get('watch') === '1') {
+      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      const write = (type: string, object: KubeObject) => {
+        if (fields.length && !matchesFields(fields, object)) return;
+        res.write(JSON.stringify({ type, object }) + '\n');
+      };
+      let from = q.get('resourceVersion') ?? undefined;
+      if (!from || from === '0') {
+        const list = await store.list(sel, opts);
+        for (const o of list.items) write('ADDED', o);
+        from = list.resourceVersion;
+      }
+      const stop = store.watch(sel, { ...opts, fromResourceVersion: from }, (e) => write(e.type, e.object));
+      const timeout = Number(q.get('timeoutSeconds') ?? 0);
+      const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+      req.on('close', () => {
+        stop();
+        if (timer) clearTimeout(timer);
+      });
+      return;
+    }
+    const list = await store.list(sel, opts);
+    const items = fields.length ? list.items.filter((o) => matchesFields(fields, o)) : list.items;
+    send(res, 200, { apiVersion: path.kind.apiVersion, kind: listKind(path.kind), metadata: { resourceVersion: list.resourceVersion }, items });
+  }
+
+  async function handleResource(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams): Promise<void> {
+    const method = req.method ?? 'GET';
+    const ns = path.kind.namespaced ? path.namespace ?? DEFAULT_NAMESPACE : '';
+    const ref = { apiVersion: path.kind.apiVersion, kind: path.kind.kind, namespace: ns, name: path.name ?? '' };
+    const plural = `${path.kind.plural}${path.kind.group ? '.' + path.kind.group : ''}`;
+    if (path.subresource === 'log' && path.kind.kind === 'Pod' && method === 'GET') return handleLogs(res, { ...path, namespace: ns }, q, req);
+    if (path.subresource && path.subresource !== 'status') throw new NotFoundError('subresource', path.subresource);
+    if (!path.name) {
+      if (method === 'GET') return handleList(res, path, q, req);
+      if (method === 'POST') {
+        if (!path.kind.userCreatable && path.kind.kind !== 'Pod') throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
+        const obj = await readJson<KubeObject>(req);
+        const issues = validateObject(obj);
+        if (issues.length) throw new ValidationError(issues);
+        if (obj.kind !== path.kind.kind) throw new BadRequestError(`the body's kind "${obj.kind}" does not match the path's "${path.kind.kind}"`);
+        return send(res, 201, await store.create(admit(obj, { namespace: ns })));
+      }
+      throw new BadRequestError(`method ${method} is not allowed on a collection`);
+    }
+    switch (method) {
+      case 'GET': {
+        const obj = await store.get(ref);
+        if (!obj) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
+        return send(res, 200, obj);
+      }
+      case 'PUT': {
+        const obj = await readJson<KubeObject>(req);
+        if (obj.metadata?.name !== ref.name) throw new BadRequestError(`the body's name "${obj.metadata?.name}" does not match the path's "${ref.name}"`);
+        if (path.subresource === 'status') return send(res, 200, await store.replaceStatus({ ...obj, metadata: { ...obj.metadata, namespace: ns || undefined } }));
+        const issues = validateObject(obj);
+        if (issues.length) throw new ValidationError(issues);
+        return send(res, 200, await store.replace(admit(obj, { namespace: ns })));
+      }
+      case 'DELETE': {
+        const deleted = await store.delete(ref);
+        return send(res, 200, deleted[deleted.length - 1]);
+      }
+      default:
+        throw new BadRequestError(`method ${method} is not allowed`);
+    }
+  }
+
+  async function podMetrics(namespace: string | undefined): Promise<unknown> {
+    const pods = (await store.list<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod' }, { namespace })).items.filter((p) => p.status?.phase === 'Running');
+    const items = [];
+    for (const pod of pods) {
+      const u = await runtime.usage(pod);
+      if (!u) continue;
+      items.push({
+        apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics',
+        metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
+        timestamp: new Date().toISOString(), window: '10s',
+        containers: [{ name: pod.spec?.containers[0]?.name ?? 'main', usage: { cpu: formatMillis(Math.round(u.cpuMillicores)), memory: formatBytes(u.memoryBytes) } }],
+        usage: u,
+      });
+    }
+    return { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetricsList', metadata: {}, items };
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://drover');
+    const p = url.pathname.replace(/\/+$/, '') || '/';
+    if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
+    if (p === '/version') return send(res, 200, { gitVersion: `v${deps.version}`, platform: `${process.platform}/${process.arch}`, runtime: runtime.name });
+    if (p === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      return void res.end(await renderMetrics(store, metrics));
+    }
+    let m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/apply$/.exec(p);
+    if (m && req.method === 'POST') return send(res, 200, await apply(decodeURIComponent(m[1]!), await readJson(req)));
+    m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)$/.exec(p);
+    if (m && req.method === 'GET') {
+      const pm = (await podMetrics(m[1] ? decodeURIComponent(m[1]) : undefined)) as { items: { usage: { cpuMillicores: number; memoryBytes: number } }[] };
+      if (m[2] === 'pods') return send(res, 200, { ...pm, items: pm.items.map(({ usage: _u, ...rest }) => rest) });
+      const nodes = (await store.list({ apiVersion: 'v1', kind: 'Node' })).items;
+      const cpu = pm.items.reduce((n, i) => n + i.usage.cpuMillicores, 0);
+      const mem = pm.items.reduce((n, i) => n + i.usage.memoryBytes, 0);
+      return send(res, 200, {
+        apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetricsList', metadata: {},
+        items: nodes.map((n) => ({ metadata: { name: n.metadata.name }, timestamp: new Date().toISOString(), window: '10s', usage: { cpu: formatMillis(Math.round(cpu)), memory: formatBytes(mem) } })),
+      });
+    }
+    const path = parseResourcePath(p);
+    if (!path) throw new NotFoundError('path', p);
+    return handleResource(req, res, path, url.searchParams);
+  }
+
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    route(req, res)
+      .catch((err: unknown) => {
+        if (!(err instanceof DroverError)) logger.error('request failed', { method: req.method, url: req.url, error: err instanceof Error ? err.stack : String(err) });
+        const status = toStatus(err);
+        if (res.headersSent) res.end();
+        else send(res, status.code, status);
+      })
+      .finally(() => {
+        metrics.observeRequest(req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+  };
+}
+

@@ -1,0 +1,125 @@
+/**
+ * The control plane on one machine: store, node registration, scheduler, controllers, pod
+ * runtime and the HTTP API, wired together and stopped in reverse order.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { DroverConfig } from '../config/index.js';
+import { openSqliteStore, type Store } from '../store/index.js';
+import { Scheduler } from '../scheduler/index.js';
+import { JobController } from '../controllers/jobs/index.js';
+import type { PodRuntime } from '../runtime/index.js';
+import { LocalPodRuntime } from '../runtime/local/index.js';
+import { detectCapacity, gpuIdsFor, localNode } from '../node/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { jsonLogger, type Logger } from '../util/logger.js';
+import { HostRequirementError } from '../api/errors.js';
+import { createApiHandler } from './api.js';
+import { ServerMetrics } from './metrics.js';
+
+export const VERSION = '0.1.0';
+
+export interface ControlPlane {
+  url: string;
+  port: number;
+  store: Store;
+  runtime: PodRuntime;
+  stop(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  runtime?: PodRuntime;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+interface ServerFile {
+  port: number;
+  pid: number;
+  url: string;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readServerFile(home: string): ServerFile | undefined {
+  try {
+    return JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')) as ServerFile;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startControlPlane(config: DroverConfig, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? jsonLogger(config.logLevel);
+  mkdirSync(config.home, { recursive: true });
+  const running = readServerFile(config.home);
+  if (running && running.pid !== process.pid && pidAlive(running.pid)) {
+    throw new HostRequirementError(`another Drover server (pid ${running.pid}, ${running.url}) is using ${config.home}; stop it with "drover down" or use another DROVER_HOME`);
+  }
+  const detected = detectCapacity();
+  const runtime =
+    opts.runtime ??
+    new LocalPodRuntime({ home: config.home, gpuIds: gpuIdsFor(config, detected), images: config.images, restartBackoffBaseMs: config.restartBackoffBaseMs });
+  await runtime.checkHost();
+
+  const store = await openSqliteStore(join(config.home, 'state.db'), { sync: config.storeSync });
+  const node = localNode(config, detected);
+  // Capacity and labels may change between runs (config, hardware): refresh them at every start.
+  const nodeRef = { apiVersion: 'v1', kind: 'Node', namespace: '', name: node.metadata.name! };
+  if (await store.get(nodeRef)) {
+    await store.patch<typeof node>(nodeRef, (n) => {
+      n.metadata.labels = node.metadata.labels;
+      n.status = node.status;
+    });
+  } else await store.create(node);
+
+  const scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) });
+  const jobs = new JobController({ store, clock, logger: logger.child({ component: 'job-controller' }), backoffBaseMs: config.jobs.backoffBaseMs, backoffMaxMs: config.jobs.backoffMaxMs });
+  await runtime.start({ store, nodeName: node.metadata.name!, clock, logger: logger.child({ component: 'runtime' }) });
+  await scheduler.start();
+  await jobs.start();
+
+  const metrics = new ServerMetrics();
+  const http: Server = createServer(createApiHandler({ store, runtime, logger, metrics, version: VERSION }));
+  http.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${config.host}:${port}`;
+  writeFileSync(join(config.home, 'server.json'), JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
+  logger.info('Drover is running', { url, home: config.home, node: node.metadata.name, runtime: runtime.name });
+
+  let stopped = false;
+  return {
+    url,
+    port,
+    store,
+    runtime,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((r) => {
+        http.close(() => r());
+        http.closeAllConnections();
+      });
+      jobs.stop();
+      scheduler.stop();
+      await runtime.stop();
+      await store.close();
+      const f = readServerFile(config.home);
+      if (f?.pid === process.pid && existsSync(join(config.home, 'server.json'))) rmSync(join(config.home, 'server.json'), { force: true });
+    },
+  };
+}

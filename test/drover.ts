@@ -1,0 +1,136 @@
+/**
+ * End-to-end harness: a real `drover up` server process on a free port with its own
+ * DROVER_HOME, and the real CLI binary run against it.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const EXAMPLES = join(REPO, 'examples');
+const BIN = join(REPO, 'bin', 'drover.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface DroverOptions {
+  cpus?: string;
+  memory?: string;
+  gpus?: number;
+  labels?: string[];
+  env?: Record<string, string>;
+}
+
+export class Drover {
+  readonly home: string;
+  url = '';
+  private server?: ChildProcess;
+  private serverLog = '';
+
+  private constructor(private readonly opts: DroverOptions) {
+    this.home = mkdtempSync(join(tmpdir(), 'drover-e2e-'));
+  }
+
+  static async start(opts: DroverOptions = {}): Promise<Drover> {
+    const d = new Drover(opts);
+    await d.up();
+    return d;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    // Short back-offs keep retry scenarios fast; the semantics are the same as with 10 s.
+    return { ...process.env, DROVER_HOME: this.home, DROVER_SERVER: this.url, DROVER_JOB_BACKOFF_SECONDS: '0.2', DROVER_RESTART_BACKOFF_SECONDS: '0.2', ...this.opts.env };
+  }
+
+  /** Starts (or restarts) the server on the same home. */
+  async up(): Promise<void> {
+    const args = [BIN, 'up', '--port', '0', '--home', this.home];
+    if (this.opts.cpus) args.push('--cpus', this.opts.cpus);
+    if (this.opts.memory) args.push('--memory', this.opts.memory);
+    if (this.opts.gpus !== undefined) args.push('--gpus', String(this.opts.gpus));
+    for (const l of this.opts.labels ?? []) args.push('--node-label', l);
+    rmSync(join(this.home, 'server.json'), { force: true });
+    const child = spawn(process.execPath, args, { env: { ...this.env, DROVER_SERVER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.server = child;
+    child.stdout!.on('data', (d: Buffer) => (this.serverLog += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (this.serverLog += d.toString()));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`drover up exited with ${child.exitCode}:\n${this.serverLog}`);
+      const file = join(this.home, 'server.json');
+      if (existsSync(file)) {
+        const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
+        if (info.pid === child.pid) {
+          this.url = info.url;
+          return;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`drover up did not start in 30 s:\n${this.serverLog}`);
+  }
+
+  /** Kills the server with SIGKILL, as a crash would. */
+  async kill9(): Promise<void> {
+    const child = this.server!;
+    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+  }
+
+  get logs(): string {
+    return this.serverLog;
+  }
+
+  cli(args: string[], input?: string): Promise<CliResult> {
+    return new Promise((resolvePromise) => {
+      const child = execFile(process.execPath, [BIN, ...args], { env: this.env, cwd: REPO, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        resolvePromise({ code, stdout, stderr });
+      });
+      if (input !== undefined) child.stdin!.end(input);
+    });
+  }
+
+  /** Runs the CLI and fails with its output when it exits non-zero. */
+  async ok(args: string[], input?: string): Promise<string> {
+    const r = await this.cli(args, input);
+    if (r.code !== 0) throw new Error(`drover ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\nserver:\n${this.serverLog.slice(-4000)}`);
+    return r.stdout;
+  }
+
+  async json<T = Record<string, unknown>>(args: string[]): Promise<T> {
+    return JSON.parse(await this.ok([...args, '-o', 'json'])) as T;
+  }
+
+  private async deleteAll(listPath: string, nsPrefix: string): Promise<void> {
+    try {
+      const list = (await (await fetch(this.url + listPath)).json()) as { items: { metadata: { name: string; namespace: string } }[] };
+      const plural = listPath.split('/').pop();
+      for (const o of list.items) await fetch(`${this.url}${nsPrefix}/${o.metadata.namespace}/${plural}/${o.metadata.name}`, { method: 'DELETE' });
+    } catch {
+      // The server is already gone.
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.server;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      // Delete everything first so no process outlives the test.
+      await this.deleteAll('/apis/batch/v1/jobs', '/apis/batch/v1/namespaces');
+      await this.deleteAll('/api/v1/pods', '/api/v1/namespaces');
+      await sleep(100);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

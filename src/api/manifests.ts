@@ -1,0 +1,290 @@
+/**
+ * Loading manifests: YAML or JSON text in, validated objects out, or one ValidationError listing
+ * every problem with its file:line:column and field path.
+ *
+ * Each object goes through four checks, all working on plain data so objects that arrive over HTTP
+ * without text get the same treatment (`validateObject`):
+ *   1. kind: a kind Drover serves;
+ *   2. schema (./schema.ts): the upstream OpenAPI schema, plus strict unknown-field detection;
+ *   3. support (./support.ts): fields Drover does not implement are rejected or warned about;
+ *   4. semantics (./semantics.ts): the API server's own rules (names, references, Job rules).
+ * Findings carry field paths; only this module knows the YAML source and turns paths into positions.
+ */
+import { type Document, type Node, LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { type FieldIssue, type SourcePosition, ValidationError, formatPosition } from './errors.js';
+import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord } from './fieldpath.js';
+import { KINDS, kindOf } from './kinds.js';
+import { checkSchema } from './schema.js';
+import { checkSemantics } from './semantics.js';
+import { checkSupport } from './support.js';
+import type { KubeObject } from './types.js';
+
+export interface LoadedManifest {
+  object: KubeObject;
+  file?: string;
+  /** Where the object starts in the source (1-based). */
+  line: number;
+  column: number;
+}
+
+export interface LoadResult {
+  manifests: LoadedManifest[];
+  /** One line each, ready to print: `warning: train.yaml:12:7: spec...imagePullPolicy is ignored (images are not pulled)`. */
+  warnings: string[];
+}
+
+/** What `inspectObject` found in one object: errors (refuse it) and warnings (accept it, but tell the user). */
+export interface ObjectCheck {
+  issues: FieldIssue[];
+  warnings: string[];
+}
+
+/**
+ * Parses multi-document YAML or JSON text (`List` kinds are flattened), validates each object and
+ * rejects fields Drover does not support. Throws ValidationError listing every issue across all
+ * documents, each with file, line, column and field path; nothing is returned when anything is wrong.
+ */
+export function loadManifests(text: string, file?: string): LoadResult {
+  const lineCounter = new LineCounter();
+  // merge: kubectl's YAML reader accepts `<<` merge keys; uniqueKeys: a duplicate key is an error there too.
+  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true });
+  const position = (offset: number): SourcePosition & { line: number; column: number } => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { ...(file !== undefined ? { file } : {}), line, column: col };
+  };
+  const issues: FieldIssue[] = [];
+  const warnings: string[] = [];
+  const manifests: LoadedManifest[] = [];
+
+  const accept = (value: Record<string, unknown>, doc: Document.Parsed, node: Node): void => {
+    const findings = checkObjectFindings(value);
+    let failed = false;
+    for (const f of findings) {
+      const pos = position(locate(doc, node, f.path, f.anchor));
+      if (f.severity === 'error') {
+        failed = true;
+        issues.push({ ...pos, path: formatPath(f.path), message: f.message });
+      } else {
+        warnings.push(`warning: ${formatPosition(pos)}: ${f.message}`);
+      }
+    }
+    if (!failed) manifests.push({ object: value as KubeObject, ...position(startOf(node)) });
+  };
+
+  for (const doc of docs) {
+    // Only a document's first syntax error: the parser's later ones mostly follow from it.
+    const syntax = doc.errors[0];
+    if (syntax) {
+      const at = syntax.linePos?.[0];
+      issues.push({ ...(file !== undefined ? { file } : {}), ...(at ? { line: at.line, column: at.col } : {}), path: '', message: yamlMessage(syntax.message) });
+      continue;
+    }
+    for (const w of doc.warnings) {
+      const at = w.linePos?.[0];
+      warnings.push(`warning: ${formatPosition({ file, ...(at ? { line: at.line, column: at.col } : {}) }) || '<input>'}: ${yamlMessage(w.message)}`);
+    }
+    const contents = doc.contents;
+    // Empty documents (`---` with nothing, or only comments) are skipped, as kubectl does.
+    if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) continue;
+    let value: unknown;
+    try {
+      value = withoutNulls(doc.toJS());
+    } catch (err) {
+      // e.g. an alias bomb: yaml refuses to expand excessive aliases.
+      issues.push({ ...position(startOf(contents)), path: '', message: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
+    if (!isRecord(value)) {
+      issues.push({ ...position(startOf(contents)), path: '', message: `expected a Kubernetes object (a map with apiVersion and kind), got ${describeValue(value)}` });
+      continue;
+    }
+    if (isList(value)) {
+      const items = value['items'];
+      if (!Array.isArray(items)) {
+        issues.push({ ...position(locate(doc, contents, ['items'], 'value')), path: 'items', message: `expected array, got ${describeValue(items)}` });
+        continue;
+      }
+      items.forEach((item, i) => {
+        const itemNode = nodeAt(doc, contents, ['items', i]) ?? contents;
+        if (!isRecord(item)) {
+          issues.push({ ...position(startOf(itemNode)), path: `items[${i}]`, message: `expected a Kubernetes object, got ${describeValue(item)}` });
+          return;
+        }
+        accept(item, doc, itemNode);
+      });
+      continue;
+    }
+    accept(value, doc, contents);
+  }
+
+  if (issues.length > 0) throw new ValidationError(sortByPosition(issues));
+  return { manifests, warnings: [...new Set(warnings)] };
+}
+
+/** The same checks as `loadManifests`, for an object that arrived without text (positions absent). */
+export function validateObject(obj: KubeObject): FieldIssue[] {
+  return inspectObject(obj).issues;
+}
+
+/** Like `validateObject`, and also returns the warnings (for an API response's `Warning` headers). */
+export function inspectObject(obj: unknown): ObjectCheck {
+  const out: ObjectCheck = { issues: [], warnings: [] };
+  for (const f of checkObjectFindings(withoutNulls(obj))) {
+    if (f.severity === 'error') out.issues.push({ path: formatPath(f.path), message: f.message });
+    else out.warnings.push(`warning: ${f.message}`);
+  }
+  return out;
+}
+
+/**
+ * Drops properties whose value is null, recursively. Kubernetes reads `field: null` (and YAML's
+ * `field:` with nothing after it) as an unset field, so they must not fail the schema's type and
+ * enum checks, and controllers should not see them either. Nulls inside arrays are kept.
+ */
+export function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => withoutNulls(v)) as T;
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+  return out as T;
+}
+
+/** Kinds users may create; Nodes and Events are Drover's own. */
+function creatableKinds(): string {
+  return KINDS.filter((k) => k.userCreatable || k.kind === 'Pod')
+    .map((k) => `${k.kind} (${k.apiVersion})`)
+    .join(', ');
+}
+
+function checkObjectFindings(obj: unknown): Finding[] {
+  if (!isRecord(obj)) return [{ severity: 'error', path: [], message: `expected a Kubernetes object, got ${describeValue(obj)}`, anchor: 'value' }];
+  const findings: Finding[] = [];
+  const apiVersion = obj['apiVersion'];
+  const kind = obj['kind'];
+  for (const [field, v] of [['apiVersion', apiVersion], ['kind', kind]] as const) {
+    if (v === undefined || v === null || v === '') findings.push({ severity: 'error', path: [field], message: `required field "${field}" is missing`, anchor: 'parent' });
+    else if (typeof v !== 'string') findings.push({ severity: 'error', path: [field], message: `expected string, got ${describeValue(v)}`, anchor: 'value' });
+  }
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || findings.length > 0) return findings;
+
+  const info = kindOf(apiVersion, kind);
+  if (!info || !(info.userCreatable || info.kind === 'Pod')) {
+    const sameName = KINDS.find((k) => k.kind === kind && k.userCreatable);
+    const hint = sameName && !info ? ` (${kind} is ${sameName.apiVersion})` : '';
+    findings.push({
+      severity: 'error',
+      path: ['kind'],
+      message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${JSON.stringify(apiVersion)}${hint}; supported: ${creatableKinds()}`,
+      anchor: 'value',
+    });
+    return findings;
+  }
+
+  const schema = checkSchema(obj, apiVersion, kind, { hideValues: kind === 'Secret' });
+  const skip = schema?.unknownFields ?? new Set<string>();
+  findings.push(...(schema?.findings ?? []));
+  findings.push(...checkSupport(obj, apiVersion, kind, skip));
+  findings.push(...checkSemantics(obj, kind, info.namespaced));
+  return dedupe(findings);
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.severity}\u0000${formatPath(f.path)}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function isList(value: Record<string, unknown>): boolean {
+  const kind = value['kind'];
+  return kind === 'List' || (typeof kind === 'string' && kind.endsWith('List') && 'items' in value);
+}
+
+/** yaml's messages end with ` at line L, column C:` and a snippet; the position is reported separately. */
+function yamlMessage(message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  return first.replace(/ at line \d+, column \d+:?\s*$/, '');
+}
+
+function sortByPosition(issues: FieldIssue[]): FieldIssue[] {
+  // Documents come in source order already; this orders the checks' findings within each one.
+  return issues
+    .map((issue, i) => ({ issue, i }))
+    .sort((a, b) => (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.i - b.i)
+    .map((x) => x.issue);
+}
+
+// ---- Finding YAML nodes by field path ----
+
+function startOf(node: Node): number {
+  return node.range?.[0] ?? 0;
+}
+
+function resolveAlias(doc: Document.Parsed, node: unknown): Node | undefined {
+  if (isAlias(node)) return resolveAlias(doc, node.resolve(doc));
+  return node === null || node === undefined ? undefined : (node as Node);
+}
+
+interface Step {
+  /** The key node (for a sequence element, the element itself). */
+  key: Node;
+  /** The value node; undefined for `key:` with no value. */
+  value: Node | undefined;
+}
+
+function step(doc: Document.Parsed, node: Node, seg: PathSegment): Step | undefined {
+  const cur = resolveAlias(doc, node);
+  if (isSeq(cur) && typeof seg === 'number') {
+    const item = resolveAlias(doc, cur.items[seg]);
+    return item ? { key: item, value: item } : undefined;
+  }
+  if (!isMap(cur)) return undefined;
+  for (const pair of cur.items) {
+    if (isScalar(pair.key) && typeof pair.key.value !== 'symbol' && String(pair.key.value) === String(seg)) {
+      return { key: pair.key, value: resolveAlias(doc, pair.value) };
+    }
+  }
+  // Fields that came from a `<<` merge key live in the merged map.
+  for (const pair of cur.items) {
+    if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') continue;
+    const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+    for (const src of sources) {
+      const srcNode = resolveAlias(doc, src);
+      const found = srcNode ? step(doc, srcNode, seg) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function nodeAt(doc: Document.Parsed, root: Node, path: FieldPath): Node | undefined {
+  let cur: Node | undefined = root;
+  for (const seg of path) {
+    if (!cur) return undefined;
+    cur = step(doc, cur, seg)?.value;
+  }
+  return cur;
+}
+
+/**
+ * Source offset for a finding: the field's key, its value, or (for a missing field) the object
+ * that should hold it. When the path leaves the source (a field that is absent), the deepest node
+ * that exists is used.
+ */
+function locate(doc: Document.Parsed, root: Node, path: FieldPath, anchor: Finding['anchor']): number {
+  const target = anchor === 'parent' ? path.slice(0, -1) : path;
+  let cur: Node = root;
+  let last: Step | undefined;
+  for (const seg of target) {
+    const next = step(doc, cur, seg);
+    if (!next) return startOf(cur);
+    last = next;
+    if (!next.value) return startOf(next.key);
+    cur = next.value;
+  }
+  if (anchor === 'key' && last) return startOf(last.key);
+  return startOf(cur);
+}

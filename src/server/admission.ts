@@ -17,6 +17,8 @@ export function admit(input: KubeObject, ctx: AdmissionContext): KubeObject {
   const obj = structuredClone(input);
   const info = kindOf(obj.apiVersion, obj.kind);
   obj.metadata ??= {};
+  // Status is the system's to write; a manifest's (say, from `get -o yaml`) is dropped, as Kubernetes does.
+  delete obj.status;
   if (info?.namespaced) obj.metadata.namespace ??= ctx.namespace || DEFAULT_NAMESPACE;
   else delete obj.metadata.namespace;
 

@@ -61,3 +61,6 @@ export const LABELS = {
 export function refOf(obj: KubeObject): ObjectRef {
   return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
 }
+
+/** A resource as the store holds it: apiVersion, kind and metadata always present. */
+export type Stored<T> = T & { apiVersion: string; kind: string; metadata: ObjectMeta };

@@ -1,0 +1,311 @@
+/**
+ * Cgroups for containers: memory and CPU limits, OOM-kill counts, usage, and killing a whole
+ * container. Works on cgroup v2 (unified, `memory.max`, `cpu.max`, `memory.events`) and on v1
+ * (separate `memory`, `cpu`, `cpuacct` hierarchies, possibly co-mounted).
+ *
+ * Layout, under each hierarchy's root: `<parent>/pod<uid>/<container>`, like the kubelet's
+ * `kubepods/pod<uid>/<container>`. Paths are derived from the pod uid and container name, so a
+ * restarted server finds them again without any record.
+ */
+import { promises as fsp, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { isErrno, sleep } from './fsutil.js';
+import { signal } from './proc.js';
+
+export interface CgroupLayout {
+  version: 1 | 2;
+  /** v2: the unified root. v1: the memory hierarchy's root. */
+  memoryRoot: string;
+  /** v1 only (v2: same as memoryRoot). */
+  cpuRoot: string;
+  /** v1 only; undefined when cpuacct is co-mounted with cpu. */
+  cpuacctRoot?: string;
+}
+
+export interface ContainerLimits {
+  memoryBytes?: number;
+  cpuMillis?: number;
+}
+
+export interface ContainerCgroup {
+  /** Every directory of this container (one per hierarchy). */
+  dirs: string[];
+  /** The `cgroup.procs` files the launcher writes its pid to. */
+  procFiles: string[];
+  memory: string;
+  cpu: string;
+}
+
+const CFS_PERIOD_US = 100_000;
+
+interface MountEntry {
+  mountPoint: string;
+  fsType: string;
+  superOptions: string[];
+}
+
+function parseMountinfo(text: string): MountEntry[] {
+  const out: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const left = line.slice(0, sep).split(' ');
+    const right = line.slice(sep + 3).split(' ');
+    out.push({ mountPoint: unescapeMount(left[4] ?? ''), fsType: right[0] ?? '', superOptions: (right[2] ?? '').split(',') });
+  }
+  return out;
+}
+
+export function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/**
+ * Finds the hierarchies to use: cgroup v2 when its root offers the memory and cpu controllers,
+ * else v1 when memory and cpu are mounted (a hybrid host has an empty v2 beside v1).
+ */
+export function detectCgroups(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): CgroupLayout | undefined {
+  const mounts = parseMountinfo(mountinfo);
+  for (const m of mounts) {
+    if (m.fsType !== 'cgroup2') continue;
+    try {
+      const ctl = readFileSync(join(m.mountPoint, 'cgroup.controllers'), 'utf8').split(/\s+/);
+      if (ctl.includes('memory') && ctl.includes('cpu')) return { version: 2, memoryRoot: m.mountPoint, cpuRoot: m.mountPoint };
+    } catch {
+      // Not readable: not usable.
+    }
+  }
+  const v1 = (ctl: string) => mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes(ctl))?.mountPoint;
+  const memory = v1('memory');
+  const cpu = v1('cpu');
+  const cpuacct = v1('cpuacct');
+  if (!memory || !cpu) return undefined;
+  const same = (a: string, b: string) => {
+    try {
+      return realpathSync(a) === realpathSync(b);
+    } catch {
+      return a === b;
+    }
+  };
+  return { version: 1, memoryRoot: memory, cpuRoot: cpu, ...(cpuacct && !same(cpuacct, cpu) ? { cpuacctRoot: cpuacct } : {}) };
+}
+
+/** Reads a `key value` line (`oom_kill 3`) from a flat-keyed cgroup file. */
+function keyed(text: string, key: string): number | undefined {
+  for (const line of text.split('\n')) {
+    const [k, v] = line.split(' ');
+    if (k === key && v !== undefined) return Number(v);
+  }
+  return undefined;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeIfExists(path: string, value: string): Promise<void> {
+  try {
+    await fsp.writeFile(path, value);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+}
+
+export class Cgroups {
+  private readonly enabledV2 = new Set<string>();
+
+  /** `parent` is relative to each hierarchy's root (`drover`, `drover-test-123`). */
+  constructor(readonly layout: CgroupLayout, readonly parent: string) {}
+
+  private roots(): string[] {
+    const l = this.layout;
+    if (l.version === 2) return [l.memoryRoot];
+    return [l.memoryRoot, l.cpuRoot, ...(l.cpuacctRoot ? [l.cpuacctRoot] : [])];
+  }
+
+  podDirs(podUid: string): string[] {
+    return this.roots().map((r) => join(r, this.parent, `pod${podUid}`));
+  }
+
+  container(podUid: string, name: string): ContainerCgroup {
+    const dirs = this.podDirs(podUid).map((d) => join(d, name));
+    return { dirs, procFiles: dirs.map((d) => join(d, 'cgroup.procs')), memory: dirs[0]!, cpu: dirs[this.layout.version === 2 ? 0 : 1]! };
+  }
+
+  /** Creates (or reuses) the container's cgroup and sets its limits. */
+  async create(podUid: string, name: string, limits: ContainerLimits): Promise<ContainerCgroup> {
+    const cg = this.container(podUid, name);
+    if (this.layout.version === 2) await this.enableControllers(podUid);
+    await Promise.all(cg.dirs.map((d) => fsp.mkdir(d, { recursive: true })));
+    const mem = limits.memoryBytes !== undefined ? String(Math.max(limits.memoryBytes, 4096)) : undefined;
+    const quota = limits.cpuMillis !== undefined ? Math.max(1000, Math.ceil((limits.cpuMillis * CFS_PERIOD_US) / 1000)) : undefined;
+    if (this.layout.version === 2) {
+      await Promise.all([
+        fsp.writeFile(join(cg.memory, 'memory.max'), mem ?? 'max'),
+        writeIfExists(join(cg.memory, 'memory.swap.max'), mem ? '0' : 'max'),
+        // The kubelet (cgroup v2) kills the whole container when one of its processes is OOM-killed.
+        writeIfExists(join(cg.memory, 'memory.oom.group'), '1'),
+        fsp.writeFile(join(cg.cpu, 'cpu.max'), `${quota ?? 'max'} ${CFS_PERIOD_US}`),
+      ]);
+    } else {
+      await Promise.all([
+        (async () => {
+          // memsw (memory+swap) must stay >= the memory limit: raise memsw first when lifting, last when lowering.
+          const memsw = join(cg.memory, 'memory.memsw.limit_in_bytes');
+          if (mem) {
+            await fsp.writeFile(join(cg.memory, 'memory.limit_in_bytes'), mem);
+            await writeIfExists(memsw, mem);
+          } else {
+            await writeIfExists(memsw, '-1');
+            await fsp.writeFile(join(cg.memory, 'memory.limit_in_bytes'), '-1');
+          }
+        })(),
+        (async () => {
+          await fsp.writeFile(join(cg.cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+          await fsp.writeFile(join(cg.cpu, 'cpu.cfs_quota_us'), String(quota ?? -1));
+        })(),
+      ]);
+    }
+    return cg;
+  }
+
+  private async enableControllers(podUid: string): Promise<void> {
+    const root = this.layout.memoryRoot;
+    const chain = [root, join(root, this.parent), join(root, this.parent, `pod${podUid}`)];
+    for (let i = 0; i < chain.length; i++) {
+      const dir = chain[i]!;
+      if (this.enabledV2.has(dir)) continue;
+      if (i > 0) await fsp.mkdir(dir, { recursive: true });
+      const ctl = (await readText(join(dir, 'cgroup.subtree_control'))) ?? '';
+      const want = ['memory', 'cpu'].filter((c) => !ctl.split(/\s+/).includes(c));
+      if (want.length) await fsp.writeFile(join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
+      if (i < 2) this.enabledV2.add(dir);
+    }
+  }
+
+  /** How many times the kernel's OOM killer has killed a process in this cgroup. */
+  async oomKills(cg: ContainerCgroup): Promise<number> {
+    const file = this.layout.version === 2 ? 'memory.events' : 'memory.oom_control';
+    const text = await readText(join(cg.memory, file));
+    return text === undefined ? 0 : keyed(text, 'oom_kill') ?? 0;
+  }
+
+  async procs(cg: ContainerCgroup): Promise<number[]> {
+    const text = await readText(join(cg.memory, 'cgroup.procs'));
+    return text === undefined ? [] : text.split('\n').filter(Boolean).map(Number);
+  }
+
+  async signalAll(cg: ContainerCgroup, sig: NodeJS.Signals, except: ReadonlySet<number> = new Set()): Promise<number> {
+    const pids = (await this.procs(cg)).filter((p) => !except.has(p));
+    for (const p of pids) signal(p, sig);
+    return pids.length;
+  }
+
+  /** Kills every process of the container and waits (up to `timeoutMs`) until the cgroup is empty. */
+  async killAll(cg: ContainerCgroup, timeoutMs = 5000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    if (this.layout.version === 2) await writeIfExists(join(cg.memory, 'cgroup.kill'), '1').catch(() => undefined);
+    for (;;) {
+      const n = await this.signalAll(cg, 'SIGKILL');
+      if (n === 0) return true;
+      if (Date.now() > deadline) return false;
+      await sleep(10);
+    }
+  }
+
+  /** Removes the pod's cgroups (containers first). Kills what is left, so nothing escapes accounting. */
+  async removePod(podUid: string): Promise<void> {
+    for (const podDir of this.podDirs(podUid)) {
+      let names: string[] = [];
+      try {
+        names = (await fsp.readdir(podDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) continue;
+        throw err;
+      }
+      await Promise.all(names.map((n) => this.removeDir(join(podDir, n))));
+      await this.removeDir(podDir);
+    }
+  }
+
+  /** Removes one container's cgroups. */
+  async removeContainer(podUid: string, name: string): Promise<void> {
+    await Promise.all(this.container(podUid, name).dirs.map((d) => this.removeDir(d)));
+  }
+
+  private async removeDir(dir: string): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        await fsp.rmdir(dir);
+        return;
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) return;
+        if (!isErrno(err, 'EBUSY') || i >= 100) throw err;
+        // Processes still in it (or exiting): kill them and try again.
+        const text = await readText(join(dir, 'cgroup.procs'));
+        for (const p of (text ?? '').split('\n').filter(Boolean)) signal(Number(p), 'SIGKILL');
+        await sleep(10);
+      }
+    }
+  }
+
+  /** Pod uids that have cgroups under the parent (to find leftovers after a crash). */
+  async listPods(): Promise<string[]> {
+    try {
+      const entries = await fsp.readdir(join(this.layout.memoryRoot, this.parent), { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && e.name.startsWith('pod')).map((e) => e.name.slice(3));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Total CPU time in nanoseconds and memory working set (usage minus inactive file cache) of a pod. */
+  async podUsage(podUid: string): Promise<{ cpuNanos: number; memoryBytes: number } | undefined> {
+    const dirs = this.podDirs(podUid);
+    if (this.layout.version === 2) {
+      const d = dirs[0]!;
+      const [cpu, cur, stat] = await Promise.all([readText(join(d, 'cpu.stat')), readText(join(d, 'memory.current')), readText(join(d, 'memory.stat'))]);
+      if (cpu === undefined || cur === undefined) return undefined;
+      const inactive = keyed(stat ?? '', 'inactive_file') ?? 0;
+      return { cpuNanos: (keyed(cpu, 'usage_usec') ?? 0) * 1000, memoryBytes: Math.max(0, Number(cur) - inactive) };
+    }
+    const mem = dirs[0]!;
+    const acct = this.layout.cpuacctRoot ? dirs[2]! : dirs[1]!;
+    const [cpu, usage, stat] = await Promise.all([readText(join(acct, 'cpuacct.usage')), readText(join(mem, 'memory.usage_in_bytes')), readText(join(mem, 'memory.stat'))]);
+    if (cpu === undefined || usage === undefined) return undefined;
+    const inactive = keyed(stat ?? '', 'total_inactive_file') ?? 0;
+    return { cpuNanos: Number(cpu), memoryBytes: Math.max(0, Number(usage) - inactive) };
+  }
+
+  /** Removes the parent cgroup if it is empty (tests use a parent per file). */
+  async removeParent(): Promise<void> {
+    await Promise.all(
+      this.roots().map(async (r) => {
+        try {
+          await fsp.rmdir(join(r, this.parent));
+        } catch (err) {
+          if (!isErrno(err, 'ENOENT')) throw err;
+        }
+      }),
+    );
+  }
+}
+
+/** Whether this process can create cgroups under `parent` in every hierarchy it needs. */
+export async function probeWritable(layout: CgroupLayout, parent: string): Promise<string | undefined> {
+  const roots = layout.version === 2 ? [layout.memoryRoot] : [layout.memoryRoot, layout.cpuRoot, ...(layout.cpuacctRoot ? [layout.cpuacctRoot] : [])];
+  for (const r of roots) {
+    const dir = join(r, parent);
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      await fsp.access(join(dir, 'cgroup.procs'), 2 /* W_OK */);
+    } catch (err) {
+      return `${dir}: ${(err as Error).message}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,284 @@
+/**
+ * One container attempt as a process that outlives the server.
+ *
+ * The launcher is spawned detached (its own session) with stdout and stderr opened straight on
+ * the attempt's log file and fd 3 on a status file where bwrap writes `{"child-pid": N, ...}` when
+ * the sandbox starts and `{"exit-code": N}` when its command ends (128+signal when killed by a
+ * signal: 137 for SIGKILL and for the OOM killer). The server keeps nothing open to the process,
+ * so a crash of the server leaves it running, and its exit code is recorded either way.
+ *
+ * A small record (`<attempt>.json`, written atomically) holds the monitor's pid and its start
+ * time in clock ticks (so a reused pid is never mistaken for it) for a restarted server to adopt.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { Cgroups, ContainerCgroup } from './cgroups.js';
+import { readJson, writeAtomic } from './fsutil.js';
+import { isAlive, procInfo, signal } from './proc.js';
+
+export interface AttemptPaths {
+  dir: string;
+  log: string;
+  status: string;
+  record: string;
+  rootfs: string;
+}
+
+export function attemptPaths(podDir: string, container: string, n: number): AttemptPaths {
+  const dir = join(podDir, container);
+  return { dir, log: join(dir, `${n}.log`), status: join(dir, `${n}.status`), record: join(dir, `${n}.json`), rootfs: join(dir, `${n}.rootfs`) };
+}
+
+export interface ExitRecord {
+  exitCode: number;
+  reason: string;
+  message?: string;
+  finishedAt: string;
+}
+
+/** What `<attempt>.json` holds. */
+export interface AttemptRecord {
+  container: string;
+  attempt: number;
+  pid: number;
+  pidStart: string;
+  startedAt: string;
+  startedAtMs: number;
+  /** The cgroup's oom_kill count when the attempt started (the counter is per cgroup, across attempts). */
+  oomBaseline: number;
+  exit?: ExitRecord;
+}
+
+export interface BwrapStatus {
+  childPid?: number;
+  exitCode?: number;
+}
+
+/** Parses bwrap's `--json-status-fd` output: one JSON object per line. */
+export function parseBwrapStatus(text: string): BwrapStatus {
+  const out: BwrapStatus = {};
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      if (typeof o['child-pid'] === 'number') out.childPid = o['child-pid'];
+      if (typeof o['exit-code'] === 'number') out.exitCode = o['exit-code'];
+    } catch {
+      // A torn last line (the monitor was killed mid-write) says nothing.
+    }
+  }
+  return out;
+}
+
+export async function readBwrapStatus(path: string): Promise<BwrapStatus> {
+  try {
+    return parseBwrapStatus(await fsp.readFile(path, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** How an attempt's process ended, as observed. */
+export interface ExitObservation {
+  status: BwrapStatus;
+  /** From the child's `exit` event, when this server spawned it. */
+  code?: number | null;
+  signal?: NodeJS.Signals | null;
+}
+
+export interface LaunchInput {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  paths: AttemptPaths;
+}
+
+/** A running (or finished) attempt that this server watches. */
+export class AttemptProcess {
+  readonly exited: Promise<ExitObservation>;
+  private resolveExit!: (o: ExitObservation) => void;
+  private settled = false;
+  private child: ChildProcess | undefined;
+
+  constructor(
+    readonly pid: number,
+    readonly pidStart: string,
+    readonly paths: AttemptPaths,
+    readonly cgroup: ContainerCgroup,
+    private readonly cgroups: Cgroups,
+  ) {
+    this.exited = new Promise((r) => (this.resolveExit = r));
+  }
+
+  get done(): boolean {
+    return this.settled;
+  }
+
+  /** Spawns the launcher. The returned attempt resolves `exited` from the child's exit event. */
+  static async launch(input: LaunchInput, cgroup: ContainerCgroup, cgroups: Cgroups): Promise<AttemptProcess> {
+    const [log, status] = await Promise.all([fsp.open(input.paths.log, 'w'), fsp.open(input.paths.status, 'w')]);
+    let child: ChildProcess;
+    try {
+      child = spawn(input.file, input.args, {
+        detached: true,
+        stdio: ['ignore', log.fd, log.fd, status.fd],
+        env: input.env,
+        cwd: '/',
+      });
+    } finally {
+      await Promise.all([log.close(), status.close()]);
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      const err = await new Promise<Error>((resolve) => child.once('error', resolve));
+      throw err;
+    }
+    const info = procInfo(pid);
+    const a = new AttemptProcess(pid, info?.startTime ?? '', input.paths, cgroup, cgroups);
+    a.child = child;
+    child.unref();
+    child.once('exit', (code, sig) => {
+      void readBwrapStatus(input.paths.status).then((st) => a.settle({ status: st, code, signal: sig }));
+    });
+    return a;
+  }
+
+  /** Watches a process this server did not spawn (a restart found it running). */
+  static adopt(record: AttemptRecord, paths: AttemptPaths, cgroup: ContainerCgroup, cgroups: Cgroups): AttemptProcess {
+    return new AttemptProcess(record.pid, record.pidStart, paths, cgroup, cgroups);
+  }
+
+  /** Stops listening to the child (the runtime is stopping; a later one adopts it). */
+  detach(): void {
+    this.child?.removeAllListeners('exit');
+    this.child = undefined;
+  }
+
+  /** Whether the attempt still runs: the monitor lives, or (it was killed alone) sandbox processes remain. */
+  async alive(): Promise<boolean> {
+    if (this.settled) return false;
+    if (isAlive(this.pid, this.pidStart)) return true;
+    return (await this.cgroups.procs(this.cgroup)).length > 0;
+  }
+
+  /** For adopted attempts: called on the runtime's poll tick. */
+  async poll(): Promise<void> {
+    if (this.settled || this.child) return;
+    if (await this.alive()) return;
+    this.settle({ status: await readBwrapStatus(this.paths.status) });
+  }
+
+  private settle(o: ExitObservation): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.child = undefined;
+    this.resolveExit(o);
+  }
+
+  /**
+   * Stops the container as the kubelet does: SIGTERM to its processes, SIGKILL to all of them
+   * after `graceMs`. The bwrap monitor is spared so it can still record the exit code.
+   */
+  async kill(graceMs: number): Promise<void> {
+    if (this.settled) return;
+    const spare = new Set([this.pid]);
+    if (graceMs > 0) {
+      await this.cgroups.signalAll(this.cgroup, 'SIGTERM', spare);
+      if (await this.waitExit(graceMs)) return;
+    }
+    const st = await readBwrapStatus(this.paths.status);
+    // Killing the sandbox's pid 1 makes the kernel kill everything in its pid namespace.
+    if (st.childPid) signal(st.childPid, 'SIGKILL');
+    else signal(this.pid, 'SIGKILL'); // Still the launcher: nothing else has started.
+    await this.cgroups.signalAll(this.cgroup, 'SIGKILL', spare);
+    if (await this.waitExit(2000)) return;
+    signal(this.pid, 'SIGKILL');
+    await this.cgroups.killAll(this.cgroup);
+    await this.waitExit(2000);
+  }
+
+  private async waitExit(ms: number): Promise<boolean> {
+    if (this.settled) return true;
+    const deadline = Date.now() + ms;
+    // Adopted attempts have no exit event: poll here too, faster than the runtime's tick.
+    while (Date.now() < deadline) {
+      const r = await Promise.race([this.exited.then(() => true), new Promise<false>((res) => setTimeout(() => res(false), 20))]);
+      if (r) return true;
+      if (!this.child) await this.poll();
+      if (this.settled) return true;
+    }
+    return this.settled;
+  }
+}
+
+export async function writeRecord(path: string, record: AttemptRecord): Promise<void> {
+  await writeAtomic(path, JSON.stringify(record));
+}
+
+export async function readRecord(path: string): Promise<AttemptRecord | undefined> {
+  return readJson<AttemptRecord>(path);
+}
+
+/** The attempt numbers found in a container's directory (from its logs), ascending. */
+export async function listAttempts(containerDir: string): Promise<number[]> {
+  try {
+    return (await fsp.readdir(containerDir))
+      .map((n) => /^(\d+)\.log$/.exec(n)?.[1])
+      .filter((x): x is string => x !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
+/** The last `bytes` of a file as text (for an error message from a log). */
+export async function readTail(path: string, bytes = 2048): Promise<string> {
+  try {
+    const fh = await fsp.open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const len = Math.min(bytes, size);
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      return buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The container's terminated state from what was observed, the kubelet way: exit code 0 is
+ * `Completed`; 137 with the cgroup's OOM-kill count gone up is `OOMKilled`; a sandbox that never
+ * ran its command (bwrap failed to set up or to exec) is `ContainerCannotRun`; no exit code at all
+ * (the monitor vanished without writing one) is `ContainerStatusUnknown`, 137.
+ */
+export function classifyExit(o: ExitObservation, oomDelta: number, logTail: string): { exitCode: number; reason: string; message?: string } {
+  const lastLine = logTail.trimEnd().split('\n').pop() ?? '';
+  const code = o.status.exitCode ?? (typeof o.code === 'number' ? o.code : o.signal ? 128 + signalNumber(o.signal) : undefined);
+  if (o.status.childPid === undefined) {
+    if (o.status.exitCode === undefined && o.code === undefined && !o.signal) {
+      return { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the runtime restarted: its exit status was not recorded' };
+    }
+    return { exitCode: 128, reason: 'ContainerCannotRun', message: lastLine || `the sandbox failed to start (exit code ${code ?? 'unknown'})` };
+  }
+  if (code === undefined) {
+    return { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the runtime restarted: its exit status was not recorded' };
+  }
+  if (code === 1 && lastLine.startsWith('bwrap: ')) {
+    const m = /^bwrap: execvp (.*): No such file or directory$/.exec(lastLine);
+    return { exitCode: 128, reason: 'ContainerCannotRun', message: m ? `exec: "${m[1]}": executable file not found in $PATH` : lastLine };
+  }
+  if (code === 0) return { exitCode: 0, reason: 'Completed' };
+  if (code === 137 && oomDelta > 0) return { exitCode: 137, reason: 'OOMKilled' };
+  return { exitCode: code, reason: 'Error' };
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+function signalNumber(s: NodeJS.Signals): number {
+  return SIGNALS[s] ?? 9;
+}

@@ -1,0 +1,314 @@
+/** Unit tests of the local runtime's pure parts: no processes, no store. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Container, Pod } from '../../api/types.js';
+import { expandVars } from './expand.js';
+import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv, type EnvContext } from './env.js';
+import { bwrapArgs, hostsFile, launcher, type SandboxSpec } from './sandbox.js';
+import { classifyExit, parseBwrapStatus } from './executor.js';
+import { buildPodStatus, podPhase, qosClass } from './status.js';
+import { parseTsIndex, rfc3339NanoFixed, timeAt } from './logs.js';
+import { planVolumes, VolumeError } from './volumes.js';
+import { topLevelMounts } from './host.js';
+import { detectCgroups } from './cgroups.js';
+
+const lookup = (m: Record<string, string>) => (n: string) => m[n];
+
+test('$(VAR) expansion follows Kubernetes: known names replaced, $$ escapes, unknown and unclosed left as written', () => {
+  const vars = lookup({ A: 'x', B: 'y z', EMPTY: '' });
+  assert.equal(expandVars('$(A)-$(B)', vars), 'x-y z');
+  assert.equal(expandVars('$$(A)', vars), '$(A)');
+  assert.equal(expandVars('$$$(A)', vars), '$x');
+  assert.equal(expandVars('$(UNKNOWN)', vars), '$(UNKNOWN)');
+  assert.equal(expandVars('$(A', vars), '$(A');
+  assert.equal(expandVars('$A $ trailing$', vars), '$A $ trailing$');
+  assert.equal(expandVars('[$(EMPTY)]', vars), '[]');
+  assert.equal(expandVars('$()', vars), '$()');
+  assert.equal(expandVars('no refs', vars), 'no refs');
+});
+
+function envCtx(container: Container, extra: Partial<EnvContext> = {}): EnvContext {
+  const pod: Pod = {
+    metadata: { name: 'p1', namespace: 'ns1', uid: 'u-1', labels: { app: 'web', tier: 'a' }, annotations: { note: 'hi' } },
+    spec: { nodeName: 'local', containers: [container, { name: 'side', resources: { limits: { cpu: '250m', memory: '64Mi' } } }] },
+  };
+  return {
+    pod,
+    container,
+    nodeName: 'local',
+    hostIP: '127.0.0.1',
+    podIP: '127.0.0.1',
+    nodeAllocatable: { cpuMillis: 4000, memoryBytes: 8 * 2 ** 30 },
+    configMap: (n) => (n === 'cfg' ? { data: { MODE: 'fast', LR: '0.1', 'bad=key': 'x' } } : undefined),
+    secret: (n) => (n === 'creds' ? { data: { TOKEN: Buffer.from('s3cret').toString('base64') } } : undefined),
+    ...extra,
+  };
+}
+
+test('env resolves envFrom, then env in order with $(VAR) over earlier values, plus every valueFrom kind', () => {
+  const c: Container = {
+    name: 'main',
+    envFrom: [{ configMapRef: { name: 'cfg' }, prefix: 'CFG_' }, { secretRef: { name: 'creds' } }],
+    env: [
+      { name: 'BASE', value: '/data' },
+      { name: 'OUT', value: '$(BASE)/out $(NOPE) $$(BASE)' },
+      { name: 'CM', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'MODE' } } },
+      { name: 'SEC', valueFrom: { secretKeyRef: { name: 'creds', key: 'TOKEN' } } },
+      { name: 'OPT', valueFrom: { secretKeyRef: { name: 'missing', key: 'x', optional: true } } },
+      { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+      { name: 'APP', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
+      { name: 'NOTE', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['note']" } } },
+      { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+      { name: 'CPU_M', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } } },
+      { name: 'SIDE_MEM_MI', valueFrom: { resourceFieldRef: { containerName: 'side', resource: 'limits.memory', divisor: '1Mi' } } },
+      { name: 'SIDE_CPU', valueFrom: { resourceFieldRef: { containerName: 'side', resource: 'limits.cpu' } } },
+    ],
+  };
+  const env = resolveUserEnv(envCtx(c));
+  assert.equal(env.get('CFG_MODE'), 'fast');
+  assert.equal(env.has('CFG_bad=key'), false, 'keys that cannot be names are skipped');
+  assert.equal(env.get('TOKEN'), 's3cret');
+  assert.equal(env.get('OUT'), '/data/out $(NOPE) $(BASE)');
+  assert.equal(env.get('CM'), 'fast');
+  assert.equal(env.get('SEC'), 's3cret');
+  assert.equal(env.has('OPT'), false);
+  assert.equal(env.get('POD'), 'p1');
+  assert.equal(env.get('NS'), 'ns1');
+  assert.equal(env.get('UID'), 'u-1');
+  assert.equal(env.get('APP'), 'web');
+  assert.equal(env.get('NOTE'), 'hi');
+  assert.equal(env.get('NODE'), 'local');
+  assert.equal(env.get('IP'), '127.0.0.1');
+  assert.equal(env.get('CPU'), '4', 'no limit → node allocatable');
+  assert.equal(env.get('CPU_M'), '4000');
+  assert.equal(env.get('SIDE_MEM_MI'), '64');
+  assert.equal(env.get('SIDE_CPU'), '1', '250m rounds up to 1 core');
+});
+
+test('a missing ConfigMap, Secret or key gives the kubelet message; optional ones are skipped', () => {
+  const run = (env: Container['env'], envFrom?: Container['envFrom']) => () => resolveUserEnv(envCtx({ name: 'm', env, ...(envFrom ? { envFrom } : {}) }));
+  assert.throws(run([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k' } } }]), (e: unknown) => e instanceof ContainerConfigError && e.message === 'configmap "nope" not found');
+  assert.throws(run([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k' } } }]), /^ContainerConfigError: couldn't find key k in ConfigMap ns1\/cfg$/);
+  assert.throws(run([{ name: 'X', valueFrom: { secretKeyRef: { name: 'nope', key: 'k' } } }]), /secret "nope" not found/);
+  assert.throws(run([{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'k' } } }]), /couldn't find key k in Secret ns1\/creds/);
+  assert.throws(run([], [{ configMapRef: { name: 'nope' } }]), /configmap "nope" not found/);
+  assert.doesNotThrow(run([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k', optional: true } } }], [{ secretRef: { name: 'nope', optional: true } }]));
+});
+
+test('argv: command then args with $(VAR); args alone run as the command; neither cannot run', () => {
+  const env = new Map([['LR', '0.1']]);
+  assert.deepEqual(resolveArgv({ name: 'm', command: ['python', 'train.py'], args: ['--lr', '$(LR)', '$$(LR)'] }, env), ['python', 'train.py', '--lr', '0.1', '$(LR)']);
+  assert.deepEqual(resolveArgv({ name: 'm', args: ['echo', '$(LR)'] }, env), ['echo', '0.1']);
+  assert.throws(() => resolveArgv({ name: 'm', image: 'busybox' }, env), (e: unknown) => e instanceof ContainerCannotRunError && /neither command nor args/.test(e.message));
+});
+
+const baseSpec: SandboxSpec = {
+  root: { mode: 'overlay', upper: '/h/pods/u/c/0.rootfs/upper', work: '/h/pods/u/c/0.rootfs/work', merged: '/h/pods/u/c/0.rootfs/merged' },
+  hostMounts: ['/home', '/proc/sys/fs/binfmt_misc', '/run'],
+  masks: ['/h'],
+  hostsFile: '/h/pods/u/.hosts',
+  hostname: 'p1',
+  volumeMounts: [
+    { source: '/h/claims/ns/data/sub', dest: '/data/sub', readOnly: false },
+    { source: '/h/claims/ns/data', dest: '/data', readOnly: false },
+    { source: '/h/pods/u/.volumes/cfg', dest: '/etc/cfg', readOnly: true },
+  ],
+  devices: ['/dev/nvidia0'],
+  workingDir: '/work',
+  createWorkingDir: true,
+  bindWorkingDir: false,
+  pythonLink: '/usr/bin/python3',
+  statusFd: 3,
+  argv: ['python', 'train.py'],
+};
+
+test('bwrap argv: overlay root, own pid/ipc/uts namespaces, volumes parents-first, no --die-with-parent', () => {
+  const a = bwrapArgs(baseSpec);
+  const s = a.join(' ');
+  assert.ok(s.startsWith('--bind /h/pods/u/c/0.rootfs/merged / --proc /proc --dev /dev --ro-bind /sys /sys --tmpfs /tmp'));
+  assert.ok(s.includes('--ro-bind /home /home --ro-bind /run /run'));
+  assert.ok(!s.includes('binfmt_misc'), 'mounts under /proc are made by --proc');
+  assert.ok(s.includes('--tmpfs /h'), "Drover's home is hidden");
+  assert.ok(s.includes('--dev-bind /dev/nvidia0 /dev/nvidia0'));
+  assert.ok(s.includes('--ro-bind /h/pods/u/.hosts /etc/hosts'));
+  assert.ok(s.includes('--symlink /usr/bin/python3 /usr/local/bin/python'));
+  assert.ok(s.includes('--dir /work'));
+  assert.ok(s.indexOf('--bind /h/claims/ns/data /data') < s.indexOf('--bind /h/claims/ns/data/sub /data/sub'));
+  assert.ok(s.includes('--ro-bind /h/pods/u/.volumes/cfg /etc/cfg'));
+  assert.ok(s.includes('--unshare-pid --unshare-ipc --unshare-uts --hostname p1'));
+  assert.ok(s.endsWith('--chdir /work --json-status-fd 3 -- python train.py'));
+  assert.ok(!a.includes('--die-with-parent'), 'the sandbox must outlive the server');
+  assert.ok(!a.includes('--unshare-net'), 'pods use the host network');
+});
+
+test('bwrap argv: read-only root binds top-level dirs, keeps symlinks, and runs python3 for python', () => {
+  const a = bwrapArgs({
+    ...baseSpec,
+    root: { mode: 'readonly', entries: [{ name: 'usr', type: 'dir' }, { name: 'bin', type: 'symlink', target: 'usr/bin' }, { name: 'proc', type: 'dir' }, { name: 'tmp', type: 'dir' }] },
+    workingDir: '/tmp/src',
+    createWorkingDir: false,
+    bindWorkingDir: true,
+  });
+  const s = a.join(' ');
+  assert.ok(s.startsWith('--ro-bind /usr /usr --symlink usr/bin /bin --proc /proc'));
+  assert.ok(!s.includes('/usr/local/bin/python'));
+  assert.ok(s.includes('--ro-bind /tmp/src /tmp/src'), 'a source dir under /tmp is bound over the private /tmp');
+  assert.ok(s.endsWith('-- /usr/bin/python3 train.py'));
+});
+
+test('launcher: sh joins the cgroups, mounts the overlay in a private mount namespace, execs bwrap', () => {
+  const l = launcher({
+    sh: '/bin/sh',
+    bwrap: '/usr/bin/bwrap',
+    unshare: '/usr/bin/unshare',
+    mount: '/usr/bin/mount',
+    cgroupProcFiles: ['/sys/fs/cgroup/memory/d/pod1/c/cgroup.procs', "/x/it's/cgroup.procs"],
+    root: baseSpec.root,
+    bwrapArgs: ['--', 'true'],
+  });
+  assert.equal(l.file, '/usr/bin/unshare');
+  assert.deepEqual(l.args.slice(0, 5), ['--mount', '--propagation', 'private', '/bin/sh', '-c']);
+  assert.equal(
+    l.args[5],
+    `echo $$ > /sys/fs/cgroup/memory/d/pod1/c/cgroup.procs && echo $$ > '/x/it'\\''s/cgroup.procs' && /usr/bin/mount -t overlay overlay -o 'lowerdir=/,upperdir=/h/pods/u/c/0.rootfs/upper,workdir=/h/pods/u/c/0.rootfs/work' /h/pods/u/c/0.rootfs/merged && exec "$@"`,
+  );
+  assert.deepEqual(l.args.slice(6), ['drover-launch', '/usr/bin/bwrap', '--', 'true']);
+  const ro = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupProcFiles: ['/cg/cgroup.procs'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'] });
+  assert.equal(ro.file, '/bin/sh');
+  assert.equal(ro.args[1], 'echo $$ > /cg/cgroup.procs && exec "$@"');
+});
+
+test('/etc/hosts gets the pod hostname on loopback', () => {
+  assert.equal(hostsFile('127.0.0.1 localhost', 'p1', [{ ip: '10.0.0.1', hostnames: ['a', 'b'] }]), '127.0.0.1 localhost\n# Added by Drover\n127.0.0.1\tp1\n10.0.0.1\ta\tb\n');
+});
+
+test("bwrap's json status is parsed, including a torn last line", () => {
+  assert.deepEqual(parseBwrapStatus('{ "child-pid": 12, "mnt-namespace": 1 }\n{ "exit-code": 137 }\n'), { childPid: 12, exitCode: 137 });
+  assert.deepEqual(parseBwrapStatus('{ "child-pid": 12 }\n{ "exit-co'), { childPid: 12 });
+  assert.deepEqual(parseBwrapStatus(''), {});
+});
+
+test('exit classification matches the kubelet: Completed, Error, OOMKilled only with an OOM kill, cannot-run, unknown', () => {
+  const st = (exitCode?: number) => ({ status: { childPid: 5, ...(exitCode !== undefined ? { exitCode } : {}) } });
+  assert.deepEqual(classifyExit(st(0), 0, ''), { exitCode: 0, reason: 'Completed' });
+  assert.deepEqual(classifyExit(st(3), 0, ''), { exitCode: 3, reason: 'Error' });
+  assert.deepEqual(classifyExit(st(137), 1, ''), { exitCode: 137, reason: 'OOMKilled' });
+  assert.deepEqual(classifyExit(st(137), 0, ''), { exitCode: 137, reason: 'Error' }, 'SIGKILL without an OOM kill is an Error');
+  assert.deepEqual(classifyExit(st(1), 0, 'bwrap: execvp nope: No such file or directory\n'), { exitCode: 128, reason: 'ContainerCannotRun', message: 'exec: "nope": executable file not found in $PATH' });
+  assert.equal(classifyExit(st(1), 0, 'bwrap: Can\'t find source path /x: No such file or directory\n').reason, 'ContainerCannotRun');
+  assert.equal(classifyExit(st(1), 0, 'Traceback...\nValueError\n').reason, 'Error');
+  assert.equal(classifyExit({ status: {}, code: 2 }, 0, 'sh: cannot create cgroup.procs').reason, 'ContainerCannotRun');
+  assert.deepEqual(classifyExit({ status: { childPid: 5 } }, 0, ''), { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the runtime restarted: its exit status was not recorded' });
+  assert.equal(classifyExit({ status: { childPid: 5 }, code: null, signal: 'SIGKILL' }, 0, '').exitCode, 137);
+});
+
+test('pod phase follows the kubelet for each restartPolicy', () => {
+  const term = (exitCode: number) => ({ name: 'c', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode } } });
+  const run = { name: 'r', image: '', imageID: '', ready: true, restartCount: 0, state: { running: {} } };
+  const wait = { name: 'w', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } };
+  const backoff = { ...wait, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1 } } };
+  assert.equal(podPhase('Never', [term(0), term(0)]), 'Succeeded');
+  assert.equal(podPhase('Never', [term(0), term(1)]), 'Failed');
+  assert.equal(podPhase('Never', [term(1), run]), 'Running');
+  assert.equal(podPhase('Never', [run, wait]), 'Pending');
+  assert.equal(podPhase('OnFailure', [backoff]), 'Running');
+  assert.equal(podPhase('OnFailure', [term(0)]), 'Succeeded');
+  assert.equal(podPhase('Always', [term(0)]), 'Running');
+});
+
+test('pod status keeps other conditions and transition times, sets IPs and QoS', () => {
+  const pod: Pod = { spec: { containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } } }], restartPolicy: 'Never' } };
+  const running = [{ name: 'c', image: '', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: 't' } } }];
+  const s1 = buildPodStatus({ conditions: [{ type: 'PodScheduled', status: 'True' }] }, { pod, containerStatuses: running, startTime: 'T0', now: 'T1' });
+  assert.equal(s1.phase, 'Running');
+  assert.equal(s1.podIP, '127.0.0.1');
+  assert.equal(s1.qosClass, 'Guaranteed');
+  assert.deepEqual(s1.conditions?.map((c) => `${c.type}=${c.status}`), ['PodScheduled=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True']);
+  const s2 = buildPodStatus(s1, { pod, containerStatuses: running, startTime: 'T0', now: 'T2' });
+  assert.equal(s2.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime, 'T1');
+  const s3 = buildPodStatus(s2, { pod, containerStatuses: running, failed: { reason: 'DeadlineExceeded', message: 'm' }, now: 'T3' });
+  assert.equal(s3.phase, 'Failed');
+  assert.equal(s3.reason, 'DeadlineExceeded');
+  assert.equal(qosClass([{ name: 'a' }]), 'BestEffort');
+  assert.equal(qosClass([{ name: 'a', resources: { requests: { cpu: '1' } } }]), 'Burstable');
+});
+
+test('log timestamps: an index of (end offset, first seen) maps each byte to the time it was first seen', () => {
+  const idx = parseTsIndex('10 1000\n25 2000\ngarbage\n');
+  assert.deepEqual(idx, [{ offset: 10, ms: 1000 }, { offset: 25, ms: 2000 }]);
+  assert.equal(timeAt(idx, 0, 9), 1000);
+  assert.equal(timeAt(idx, 9, 9), 1000);
+  assert.equal(timeAt(idx, 10, 9), 2000);
+  assert.equal(timeAt(idx, 25, 9), 9, 'bytes not seen yet get the fallback (now)');
+  assert.equal(rfc3339NanoFixed(Date.UTC(2024, 0, 2, 3, 4, 5, 678)), '2024-01-02T03:04:05.678000000Z');
+});
+
+test('volumes: claims map to the claim directory, ConfigMap items and modes, missing sources fail like FailedMount', () => {
+  const pod: Pod = {
+    metadata: { name: 'p', namespace: 'team', uid: 'u1' },
+    spec: {
+      containers: [],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: 'shared' } },
+        { name: 'cfg', configMap: { name: 'cfg', items: [{ key: 'a', path: 'dir/a.txt', mode: 0o600 }], defaultMode: 0o640 } },
+        { name: 'all', configMap: { name: 'cfg' } },
+        { name: 'tok', secret: { secretName: 's' } },
+        { name: 'scratch', emptyDir: {} },
+        { name: 'fast', emptyDir: { medium: 'Memory' } },
+        { name: 'host', hostPath: { path: '/var/x', type: 'DirectoryOrCreate' } },
+      ],
+    },
+  };
+  const src = {
+    claim: (n: string) => (n === 'shared' ? {} : undefined),
+    configMap: (n: string) => (n === 'cfg' ? { data: { a: 'A', b: 'B' } } : undefined),
+    secret: (n: string) => (n === 's' ? { data: { t: Buffer.from('tok').toString('base64') } } : undefined),
+  };
+  const plan = planVolumes(pod, { home: '/h', podDir: '/h/pods/u1', podUid: 'u1', shmDir: '/dev/shm' }, src);
+  const by = Object.fromEntries(plan.map((v) => [v.name, v]));
+  assert.equal(by['data']?.hostPath, '/h/claims/team/shared');
+  assert.deepEqual(by['cfg']?.files?.map((f) => [f.path, f.data.toString(), f.mode]), [['dir/a.txt', 'A', 0o600]]);
+  assert.deepEqual(by['all']?.files?.map((f) => [f.path, f.mode]), [['a', 0o644], ['b', 0o644]]);
+  assert.equal(by['all']?.readOnly, true);
+  assert.equal(by['tok']?.files?.[0]?.data.toString(), 'tok');
+  assert.equal(by['scratch']?.hostPath, '/h/pods/u1/.volumes/scratch');
+  assert.equal(by['fast']?.hostPath, '/dev/shm/drover-u1-fast');
+  assert.equal(by['host']?.create, 'dir');
+  const missing = (volumes: NonNullable<Pod['spec']>['volumes']) => () => planVolumes({ ...pod, spec: { containers: [], volumes } }, { home: '/h', podDir: '/p', podUid: 'u' }, src);
+  assert.throws(missing([{ name: 'd', persistentVolumeClaim: { claimName: 'nope' } }]), (e: unknown) => e instanceof VolumeError && e.message === 'MountVolume.SetUp failed for volume "d" : persistentvolumeclaim "nope" not found');
+  assert.throws(missing([{ name: 'c', configMap: { name: 'nope' } }]), /configmap "nope" not found/);
+  assert.throws(missing([{ name: 'c', configMap: { name: 'cfg', items: [{ key: 'zz', path: 'z' }] } }]), /configmap references non-existent config key: zz/);
+  assert.doesNotThrow(missing([{ name: 'c', configMap: { name: 'nope', optional: true } }]));
+});
+
+test('host mounts: only filesystems mounted directly on /, not the ones the sandbox makes', () => {
+  const mi = [
+    '22 27 0:21 / /proc rw - proc proc rw',
+    '27 1 254:0 / / rw - ext4 /dev/vda rw',
+    '28 27 0:25 / /home rw - ext4 /dev/vdb rw',
+    '29 28 0:26 / /home/x rw - ext4 /dev/vdc rw',
+    '30 27 0:27 / /tmp rw - tmpfs tmpfs rw',
+    '31 27 0:28 / /my\\040disk rw - ext4 /dev/vdd rw',
+  ].join('\n');
+  assert.deepEqual(topLevelMounts(mi), ['/home', '/my disk']);
+});
+
+test('cgroup detection prefers v2 with controllers, else v1 hierarchies (hybrid hosts)', () => {
+  const hybrid = [
+    '32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu',
+    '33 31 0:30 / /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct',
+    '35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
+    '41 31 0:38 / /nonexistent/unified rw - cgroup2 cgroup2 rw',
+  ].join('\n');
+  const l = detectCgroups(hybrid);
+  assert.equal(l?.version, 1);
+  assert.equal(l?.memoryRoot, '/sys/fs/cgroup/memory');
+  assert.equal(l?.cpuRoot, '/sys/fs/cgroup/cpu');
+  const comounted = detectCgroups('1 1 0:1 / /c/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n2 1 0:2 / /c/memory rw - cgroup cgroup rw,memory');
+  assert.equal(comounted?.cpuacctRoot, undefined);
+  assert.equal(detectCgroups('1 1 0:1 / / rw - ext4 /dev/vda rw'), undefined);
+});

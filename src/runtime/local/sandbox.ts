@@ -1,0 +1,132 @@
+/**
+ * The bubblewrap sandbox of one container attempt, as pure functions from a description to an
+ * argv, so what a container sees is value-tested without running anything.
+ *
+ * Process chain (no process beyond these): the launcher `sh` writes its own pid into the
+ * container's cgroups (so everything after, bwrap included, is accounted and limited), mounts the
+ * private root overlay when there is one, and `exec`s bwrap. bwrap (the "monitor", still the pid
+ * the server spawned) forks the sandbox's pid 1, which runs the command. In overlay mode the
+ * launcher first `exec`s through `unshare -m`, so the overlay mount lives only in the container's
+ * own mount namespace and disappears with it: nothing to unmount, even after a crash.
+ */
+import { shQuote } from './fsutil.js';
+
+/** One top-level entry of the host's `/`, for the read-only root. */
+export interface RootEntry {
+  name: string;
+  type: 'dir' | 'symlink' | 'file';
+  /** Symlink target. */
+  target?: string;
+}
+
+export type RootSpec =
+  /** Private writable copy-on-write root: `mount -t overlay -o lowerdir=/,upperdir=…` bound as `/`. */
+  | { mode: 'overlay'; upper: string; work: string; merged: string }
+  /** The host's top-level directories bound read-only on a tmpfs root (new top-level paths can be made). */
+  | { mode: 'readonly'; entries: RootEntry[] };
+
+export interface MountSpec {
+  source: string;
+  dest: string;
+  readOnly: boolean;
+}
+
+export interface SandboxSpec {
+  root: RootSpec;
+  /** Host mounts below `/` that the root does not carry (another filesystem on /home, /run…), bound read-only. */
+  hostMounts: string[];
+  /** Host directories hidden behind an empty tmpfs (Drover's own state: other pods' secrets). */
+  masks: string[];
+  /** Generated /etc/hosts (pod hostname → 127.0.0.1). */
+  hostsFile?: string;
+  hostname: string;
+  volumeMounts: MountSpec[];
+  /** Devices bound in (`/dev/nvidia*` for GPU pods). */
+  devices: string[];
+  workingDir: string;
+  /** Create workingDir if missing (the container runtime does, for `workingDir`). */
+  createWorkingDir: boolean;
+  /** The host path of the working dir must be bound in (it lies under the sandbox's private /tmp). */
+  bindWorkingDir: boolean;
+  /** Absolute path of python3, made available as `python` (overlay: /usr/local/bin/python). */
+  pythonLink?: string;
+  statusFd: number;
+  argv: string[];
+}
+
+function under(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith('/') ? dir : dir + '/');
+}
+
+const depth = (p: string) => p.split('/').filter(Boolean).length;
+
+/** bwrap's arguments (without the bwrap binary itself). */
+export function bwrapArgs(s: SandboxSpec): string[] {
+  const a: string[] = [];
+  if (s.root.mode === 'overlay') {
+    a.push('--bind', s.root.merged, '/');
+  } else {
+    for (const e of s.root.entries) {
+      if (['proc', 'sys', 'dev', 'tmp'].includes(e.name)) continue;
+      const p = '/' + e.name;
+      if (e.type === 'symlink') a.push('--symlink', e.target ?? '', p);
+      else a.push('--ro-bind', p, p);
+    }
+  }
+  a.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys', '--tmpfs', '/tmp');
+  for (const m of s.hostMounts) {
+    if (['/proc', '/sys', '/dev', '/tmp'].some((d) => under(m, d))) continue;
+    a.push('--ro-bind', m, m);
+  }
+  for (const m of s.masks) {
+    if (!under(m, '/tmp')) a.push('--tmpfs', m);
+  }
+  for (const d of s.devices) a.push('--dev-bind', d, d);
+  if (s.hostsFile) a.push('--ro-bind', s.hostsFile, '/etc/hosts');
+  if (s.pythonLink && s.root.mode === 'overlay') a.push('--symlink', s.pythonLink, '/usr/local/bin/python');
+  if (s.bindWorkingDir) a.push('--ro-bind', s.workingDir, s.workingDir);
+  else if (s.createWorkingDir && s.workingDir !== '/') a.push('--dir', s.workingDir);
+  // Parents before children, so `/data` does not hide a mount at `/data/sub`.
+  const mounts = [...s.volumeMounts].sort((x, y) => depth(x.dest) - depth(y.dest));
+  for (const m of mounts) a.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.dest);
+  a.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', s.hostname);
+  a.push('--chdir', s.workingDir, '--json-status-fd', String(s.statusFd), '--');
+  let argv = s.argv;
+  // Without an overlay there is nowhere to put a `python` link: run python3 directly.
+  if (s.pythonLink && s.root.mode === 'readonly' && argv[0] === 'python') argv = [s.pythonLink, ...argv.slice(1)];
+  a.push(...argv);
+  return a;
+}
+
+export interface LauncherSpec {
+  sh: string;
+  bwrap: string;
+  /** `unshare` and `mount`, needed in overlay mode. */
+  unshare?: string;
+  mount?: string;
+  cgroupProcFiles: string[];
+  root: RootSpec;
+  bwrapArgs: string[];
+}
+
+/** The file and argv to spawn: a tiny sh script that joins the cgroups, mounts the overlay, and execs bwrap. */
+export function launcher(l: LauncherSpec): { file: string; args: string[] } {
+  const steps = l.cgroupProcFiles.map((f) => `echo $$ > ${shQuote(f)}`);
+  if (l.root.mode === 'overlay') {
+    const opts = `lowerdir=/,upperdir=${l.root.upper},workdir=${l.root.work}`;
+    steps.push(`${shQuote(l.mount ?? 'mount')} -t overlay overlay -o ${shQuote(opts)} ${shQuote(l.root.merged)}`);
+  }
+  steps.push('exec "$@"');
+  const script = steps.join(' && ');
+  const shArgs = ['-c', script, 'drover-launch', l.bwrap, ...l.bwrapArgs];
+  if (l.root.mode === 'overlay') return { file: l.unshare ?? 'unshare', args: ['--mount', '--propagation', 'private', l.sh, ...shArgs] };
+  return { file: l.sh, args: shArgs };
+}
+
+/** /etc/hosts for a pod: the host's, plus the pod's hostname on loopback (the kubelet adds the pod IP). */
+export function hostsFile(hostHosts: string, hostname: string, aliases: { ip?: string; hostnames?: string[] }[] = []): string {
+  let out = hostHosts.endsWith('\n') || hostHosts === '' ? hostHosts : hostHosts + '\n';
+  out += `# Added by Drover\n127.0.0.1\t${hostname}\n`;
+  for (const a of aliases) if (a.ip && a.hostnames?.length) out += `${a.ip}\t${a.hostnames.join('\t')}\n`;
+  return out;
+}

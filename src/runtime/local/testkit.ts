@@ -1,0 +1,171 @@
+/**
+ * Test harness for the local runtime: a real SQLite store in a temp home, a real runtime with its
+ * own cgroup parent, helpers to create pods and wait for them, and a leak check (no child process,
+ * no cgroup, no mount left behind) run when the harness closes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject, Pod } from '../../api/types.js';
+import { openSqliteStore, type Store } from '../../store/index.js';
+import { systemClock } from '../../util/clock.js';
+import { silentLogger, jsonLogger, type Logger } from '../../util/logger.js';
+import { detectCgroups } from './cgroups.js';
+import { LocalPodRuntime, type LocalRuntimeOptions } from './runtime.js';
+
+export const NODE = 'local';
+let seq = 0;
+
+export interface Harness {
+  home: string;
+  store: Store;
+  runtime: LocalPodRuntime;
+  cgroupParent: string;
+  options: LocalRuntimeOptions;
+  /** A new runtime on the same home and cgroup parent (a server restart). */
+  restart(extra?: Partial<LocalRuntimeOptions>): Promise<LocalPodRuntime>;
+  pod(name: string, spec: Pod['spec'], meta?: Partial<NonNullable<Pod['metadata']>>): Promise<Pod & KubeObject>;
+  get(name: string): Promise<Pod & KubeObject>;
+  waitFor(name: string, pred: (p: Pod) => boolean, timeoutMs?: number, what?: string): Promise<Pod & KubeObject>;
+  waitPhase(name: string, phase: string, timeoutMs?: number): Promise<Pod & KubeObject>;
+  logs(pod: Pod, opts?: Parameters<LocalPodRuntime['logs']>[1]): Promise<string>;
+  events(name: string): Promise<{ type: string; reason: string; message: string }[]>;
+  close(): Promise<void>;
+}
+
+export function logger(): Logger {
+  return process.env['DROVER_TEST_LOG'] ? jsonLogger('debug') : silentLogger;
+}
+
+export async function harness(extra: Partial<LocalRuntimeOptions> = {}): Promise<Harness> {
+  const home = mkdtempSync(join(tmpdir(), 'drover-rt-'));
+  const store = await openSqliteStore(join(home, 'state.db'));
+  const cgroupParent = extra.cgroupParent ?? `drover-test-${process.pid}-${++seq}`;
+  const options: LocalRuntimeOptions = { home, gpuIds: [], cgroupParent, restartBackoffBaseMs: 100, pollIntervalMs: 50, ...extra };
+  const host = { store, nodeName: NODE, clock: systemClock, logger: logger() };
+  let runtime = new LocalPodRuntime(options);
+  await runtime.start(host);
+  const h: Harness = {
+    home,
+    store,
+    get runtime() {
+      return runtime;
+    },
+    cgroupParent,
+    options,
+    async restart(more = {}) {
+      await runtime.stop();
+      runtime = new LocalPodRuntime({ ...options, ...more });
+      await runtime.start(host);
+      return runtime;
+    },
+    async pod(name, spec, meta = {}) {
+      return store.create<Pod & KubeObject>({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', ...meta }, spec: { nodeName: NODE, restartPolicy: 'Never', ...spec } as Pod['spec'] });
+    },
+    async get(name) {
+      const p = await store.get<Pod & KubeObject>({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name });
+      assert.ok(p, `pod ${name} exists`);
+      return p;
+    },
+    async waitFor(name, pred, timeoutMs = 15000, what = 'condition') {
+      const deadline = Date.now() + timeoutMs;
+      let last: (Pod & KubeObject) | undefined;
+      while (Date.now() < deadline) {
+        last = await store.get<Pod & KubeObject>({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name });
+        if (last && pred(last)) return last;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.fail(`pod ${name}: timed out waiting for ${what}; status: ${JSON.stringify(last?.status, null, 1)}`);
+    },
+    waitPhase(name, phase, timeoutMs) {
+      return h.waitFor(name, (p) => p.status?.phase === phase, timeoutMs, `phase ${phase}`);
+    },
+    async logs(pod, opts = {}) {
+      let out = '';
+      for await (const chunk of runtime.logs(pod, opts)) out += chunk;
+      return out;
+    },
+    async events(name) {
+      const list = await store.list<KubeObject & { involvedObject?: { name?: string }; type: string; reason: string; message: string }>({ apiVersion: 'v1', kind: 'Event' });
+      return list.items.filter((e) => e.involvedObject?.name === name).map((e) => ({ type: e.type, reason: e.reason, message: e.message }));
+    },
+    async close() {
+      const pods = await store.list<Pod & KubeObject>({ apiVersion: 'v1', kind: 'Pod' });
+      for (const p of pods.items) await store.delete({ apiVersion: 'v1', kind: 'Pod', namespace: p.metadata.namespace ?? 'default', name: p.metadata.name ?? '' });
+      // Deletion kills asynchronously; wait until the pods' cgroups are gone.
+      await waitUntil(() => podCgroups(cgroupParent).length === 0, 15000, 'pod cgroups removed');
+      await runtime.stop();
+      await store.close();
+      await assertNoLeaks(cgroupParent, home);
+      await fsp.rm(home, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+export async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+function podCgroups(parent: string): string[] {
+  const layout = detectCgroups();
+  if (!layout) return [];
+  try {
+    return readdirSync(join(layout.memoryRoot, parent)).filter((n) => n.startsWith('pod'));
+  } catch {
+    return [];
+  }
+}
+
+/** Child processes of this test process that are still alive (zombies are reaped by Node shortly). */
+export function liveChildren(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) === process.pid && f[0] !== 'Z') out.push(Number(name));
+    } catch {
+      // Gone.
+    }
+  }
+  return out;
+}
+
+/** Processes whose command line mentions `needle` (host-wide). */
+export function processesMatching(needle: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      if (cmd.includes(needle) && state !== 'Z') out.push(Number(name));
+    } catch {
+      // Gone.
+    }
+  }
+  return out;
+}
+
+/** Fails when processes, cgroups or mounts of this harness remain; removes the empty cgroup parent. */
+export async function assertNoLeaks(cgroupParent: string, home: string): Promise<void> {
+  await waitUntil(() => liveChildren().length === 0, 5000, 'child processes to exit').catch(() => undefined);
+  assert.deepEqual(liveChildren(), [], 'no child processes remain');
+  assert.deepEqual(podCgroups(cgroupParent), [], 'no pod cgroups remain');
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(home));
+  assert.deepEqual(mounts, [], 'no mounts remain');
+  const layout = detectCgroups();
+  if (layout) {
+    const roots = layout.version === 2 ? [layout.memoryRoot] : [layout.memoryRoot, layout.cpuRoot, ...(layout.cpuacctRoot ? [layout.cpuacctRoot] : [])];
+    for (const r of roots) await fsp.rmdir(join(r, cgroupParent)).catch(() => undefined);
+  }
+}

@@ -81,8 +81,11 @@ test('activeDeadlineSeconds ends a Job with DeadlineExceeded and kills its pod',
 });
 
 test('restartPolicy OnFailure restarts the container in place and --previous shows the failed attempt', async () => {
-  // The pod's writable root is kept across restarts of its container, so a marker file tells attempts apart.
-  await d.ok(['apply', '-f', '-'], job('on-failure', 'if [ -e /tmp/ran ]; then echo second; exit 0; fi; touch /tmp/ran; echo first; exit 1', { backoffLimit: 3 }, 'OnFailure'));
+  // A restarted container gets a fresh root, as in Kubernetes; an emptyDir lives as long as the pod.
+  const manifest = job('on-failure', 'if [ -e /scratch/ran ]; then echo second; exit 0; fi; touch /scratch/ran; echo first; exit 1', { backoffLimit: 3 }, 'OnFailure')
+    .replace('          command:', '          volumeMounts: [{ name: scratch, mountPath: /scratch }]\n          command:')
+    .concat('      volumes: [{ name: scratch, emptyDir: {} }]\n');
+  await d.ok(['apply', '-f', '-'], manifest);
   await d.ok(['wait', 'job/on-failure', '--for=condition=Complete', '--timeout=60s']);
   const pods = (await d.json<{ items: { metadata: { name: string }; status: { containerStatuses: { restartCount: number }[] } }[] }>(['get', 'pods', '-l', 'job-name=on-failure'])).items;
   assert.equal(pods.length, 1);

@@ -213,6 +213,7 @@ export class JobController {
         ready: 0,
         succeeded: succeeded.length,
         failed: Math.max(j.status?.failed ?? 0, pods.filter((p) => p.status?.phase === 'Failed').length + (type === 'Failed' ? active.length : 0)),
+        ...(j.spec?.completionMode === 'Indexed' ? { completedIndexes: formatIndexes(succeeded.map(podIndex).filter((i): i is number => i !== undefined)) } : {}),
         conditions,
         ...(type === 'Complete' ? { completionTime: ts } : {}),
       };

@@ -1,0 +1,95 @@
+import { UsageError, type ParsedArgs } from '../args.js';
+import { ApiError, type Client } from '../client.js';
+import { clientFor, namespaceOf, type Command } from '../command.js';
+import { CliError, type Ctx } from '../context.js';
+import type { KubeObject, Node, Pod } from '../../api/types.js';
+import { resolveKind } from '../resources.js';
+import { formatTable } from '../tabwriter.js';
+import { nodeRows, podRows, type NodeMetrics, type PodMetrics } from '../top.js';
+
+export const command: Command = {
+  name: 'top',
+  usage: 'drover top (node [NAME] | pod [NAME]) [options]',
+  summary: 'Show CPU, memory and GPU use of nodes and pods',
+  description: `Show resource use, as "kubectl top" does.
+
+"top node" adds Drover's columns: CPU, memory and GPUs allocated (the requests of the pods bound to
+the node that have not finished; a limit stands for a missing request) against the node's capacity.`,
+  examples: `
+  drover top node
+  drover top pod -l job-name=train
+  drover top pod --containers -A`,
+  flags: [
+    { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', description: 'Label selector to filter on.' },
+    { name: 'all-namespaces', short: 'A', type: 'boolean', description: 'Show pods in all namespaces.' },
+    { name: 'containers', type: 'boolean', description: 'Show each container of a pod.' },
+    { name: 'sort-by', type: 'string', value: 'cpu|memory', description: 'Sort pods by cpu or memory use (highest first).' },
+    { name: 'no-headers', type: 'boolean', description: 'Do not print headers.' },
+  ],
+  run,
+};
+
+const METRICS = '/apis/metrics.k8s.io/v1beta1';
+
+/** Reads the metrics API; a list that is not served at all means the server has no metrics. */
+async function metrics<T>(client: Client, path: string, opts: { list: boolean; query?: Record<string, string | undefined> }): Promise<T> {
+  try {
+    return await client.json<T>('GET', `${METRICS}${path}`, opts.query ? { query: opts.query } : {});
+  } catch (err) {
+    if (opts.list && err instanceof ApiError && (err.code === 404 || err.code === 503)) throw new CliError('Metrics API not available');
+    throw err;
+  }
+}
+
+async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
+  const [what, name, ...extra] = args.positionals;
+  if (!what) throw new UsageError('top needs "node" or "pod"', 'top');
+  if (extra.length) throw new UsageError(`too many arguments: ${args.positionals.join(' ')}`, 'top');
+  const sortBy = args.string('sort-by');
+  if (sortBy !== undefined && sortBy !== 'cpu' && sortBy !== 'memory') throw new UsageError('--sort-by must be cpu or memory', 'top');
+  const client = clientFor(ctx, args);
+  const print = (rows: string[][]) => ctx.stdout.write(formatTable(args.bool('no-headers') ? rows.slice(1) : rows));
+  try {
+    switch (what.toLowerCase()) {
+      case 'node':
+      case 'nodes':
+      case 'no': {
+        const nodeKind = resolveKind('nodes');
+        const selector = args.string('selector');
+        const nodes = name ? [await client.get<Node & KubeObject>(nodeKind, '', name)] : (await client.list<Node & KubeObject>(nodeKind, undefined, { labelSelector: selector })).items;
+        const m = await metrics<{ items: NodeMetrics[] }>(client, '/nodes', { list: true });
+        const pods = (await client.list<Pod & KubeObject>(resolveKind('pods'), undefined)).items;
+        if (nodes.length === 0) {
+          ctx.stderr.write('No resources found\n');
+          return 0;
+        }
+        print(nodeRows(nodes, m.items ?? [], pods));
+        return 0;
+      }
+      case 'pod':
+      case 'pods':
+      case 'po': {
+        const allNs = args.bool('all-namespaces');
+        const ns = namespaceOf(args);
+        let items: PodMetrics[];
+        if (name) {
+          items = [await metrics<PodMetrics>(client, `/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`, { list: false })];
+        } else {
+          const path = allNs ? '/pods' : `/namespaces/${encodeURIComponent(ns)}/pods`;
+          items = (await metrics<{ items: PodMetrics[] }>(client, path, { list: true, query: { labelSelector: args.string('selector') } })).items ?? [];
+        }
+        if (items.length === 0) {
+          ctx.stderr.write(allNs ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
+          return 0;
+        }
+        const opts = { containers: args.bool('containers'), withNamespace: allNs, ...(sortBy ? { sortBy: sortBy as 'cpu' | 'memory' } : {}) };
+        print(podRows(items, opts));
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown resource for top: "${what}" (use node or pod)`, 'top');
+    }
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * What a command runs with: its streams, environment and clock, so commands can be driven in tests
+ * without touching the real process. Also where the server address and Drover's home come from.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+
+export interface Output {
+  write(text: string | Uint8Array): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface Ctx {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  stdout: Output;
+  stderr: Output;
+  stdin: NodeJS.ReadableStream;
+  now(): number;
+  /** Argv[0..1] to re-run this CLI (for `up -d`): `[node, bin/drover.js]`. */
+  self: { execPath: string; script: string };
+}
+
+export function processCtx(): Ctx {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    now: () => Date.now(),
+    self: { execPath: process.execPath, script: process.argv[1] ?? '' },
+  };
+}
+
+/** A failure the CLI reports as `error: message` and exit code 1. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const DEFAULT_PORT = 7450;
+
+/** `$DROVER_HOME`, else `~/.drover`. */
+export function droverHome(env: Ctx['env']): string {
+  const h = env['DROVER_HOME'];
+  return h && h.trim() ? h : join(env['HOME'] || homedir(), '.drover');
+}
+
+export interface ServerInfo {
+  port: number;
+  pid?: number;
+}
+
+/** The `server.json` a running server writes into its home, or undefined when absent or unreadable. */
+export function readServerInfo(home: string): ServerInfo | undefined {
+  try {
+    const v: unknown = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
+    if (v && typeof v === 'object' && 'port' in v && typeof v.port === 'number') {
+      const pid = 'pid' in v && typeof v.pid === 'number' ? v.pid : undefined;
+      return pid === undefined ? { port: v.port } : { port: v.port, pid };
+    }
+  } catch {
+    // absent or half-written: fall back to the default port
+  }
+  return undefined;
+}
+
+/** The server's base URL: `--server`, then `$DROVER_SERVER`, then the port in `server.json`, then 7450. */
+export function serverUrl(env: Ctx['env'], flag?: string): string {
+  const explicit = flag || env['DROVER_SERVER'];
+  if (explicit) return explicit.replace(/\/+$/, '');
+  const info = readServerInfo(droverHome(env));
+  return `http://127.0.0.1:${info?.port ?? DEFAULT_PORT}`;
+}

@@ -1,0 +1,87 @@
+/**
+ * `drover` entry point: finds the command and loads only its module, so `drover get` does not pay
+ * for the server, the YAML parser or other commands at start-up.
+ */
+import { parseArgs } from './args.js';
+import { GLOBAL_FLAGS, helpText, reportError, type Command } from './command.js';
+import { processCtx, type Ctx } from './context.js';
+
+interface Entry {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  group: string;
+  load(): Promise<{ command: Command }>;
+}
+
+const COMMANDS: Entry[] = [
+  { group: 'Start and stop', name: 'up', summary: 'Start the Drover control plane on this machine', load: () => import('./commands/up.js') },
+  { group: 'Start and stop', name: 'down', summary: 'Stop the Drover control plane started with "drover up -d"', load: () => import('./commands/down.js') },
+  { group: 'Basic commands', name: 'apply', summary: 'Create or update resources from files or stdin', load: () => import('./commands/apply.js') },
+  { group: 'Basic commands', name: 'create', summary: 'Create resources from files or stdin (fails if they exist)', load: () => import('./commands/create.js') },
+  { group: 'Basic commands', name: 'get', summary: 'Display one or many resources', load: () => import('./commands/get.js') },
+  { group: 'Basic commands', name: 'describe', summary: 'Show details of a resource, with its events', load: () => import('./commands/describe.js') },
+  { group: 'Basic commands', name: 'delete', summary: 'Delete resources by name, by file, or by label', load: () => import('./commands/delete.js') },
+  { group: 'Troubleshooting', name: 'logs', summary: 'Print the logs of a pod or of a job\'s pod', load: () => import('./commands/logs.js') },
+  { group: 'Troubleshooting', name: 'wait', summary: 'Wait for a condition on one or many resources', load: () => import('./commands/wait.js') },
+  { group: 'Troubleshooting', name: 'top', summary: 'Show CPU, memory and GPU use of nodes and pods', load: () => import('./commands/top.js') },
+  { group: 'Other', name: 'api-resources', summary: 'List the resource kinds the server serves', load: () => import('./commands/api-resources.js') },
+  { group: 'Other', name: 'version', summary: 'Print the client and server versions', load: () => import('./commands/version.js') },
+];
+
+function findCommand(name: string): Entry | undefined {
+  return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+}
+
+export function topLevelHelp(): string {
+  const lines = ['drover runs Kubernetes batch/v1 Jobs (and the ConfigMaps, Secrets, PVCs they use) on this machine, with kubectl\'s habits.', ''];
+  const groups = [...new Set(COMMANDS.map((c) => c.group))];
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  for (const g of groups) {
+    lines.push(`${g}:`);
+    for (const c of COMMANDS.filter((x) => x.group === g)) lines.push(`  ${c.name.padEnd(width)}${c.summary}`);
+    lines.push('');
+  }
+  lines.push('Usage:', '  drover [command] [options]', '', 'Use "drover <command> --help" for more information about a given command.');
+  return lines.join('\n') + '\n';
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], ctx: Ctx = processCtx()): Promise<number> {
+  const first = argv[0];
+  if (first === undefined || first === 'help' && argv.length === 1 || first === '--help' || first === '-h') {
+    ctx.stdout.write(topLevelHelp());
+    return 0;
+  }
+  if (first === '--version') return main(['version', '--client', ...argv.slice(1)], ctx);
+  let name = first;
+  let rest = argv.slice(1);
+  let wantHelp = false;
+  if (first === 'help') {
+    name = argv[1]!;
+    rest = [];
+    wantHelp = true;
+  }
+  const entry = findCommand(name);
+  if (!entry) {
+    ctx.stderr.write(`error: unknown command "${name}" for "drover"\nRun 'drover --help' for usage.\n`);
+    return 1;
+  }
+  let verbose = rest.includes('-v') || rest.includes('--verbose');
+  try {
+    const { command } = await entry.load();
+    if (wantHelp) {
+      ctx.stdout.write(helpText(command));
+      return 0;
+    }
+    const args = parseArgs(rest, [...command.flags, ...GLOBAL_FLAGS], command.name);
+    verbose = args.bool('verbose');
+    if (args.bool('help')) {
+      ctx.stdout.write(helpText(command));
+      return 0;
+    }
+    return await command.run(ctx, args);
+  } catch (err) {
+    return reportError(ctx, err, entry.name, verbose);
+  }
+}

@@ -4,8 +4,7 @@
  * order, each `value` expanded against what came before; then `$(VAR)` in command and args
  * against the final environment. Pure: the ConfigMaps and Secrets are looked up by the caller.
  */
-import type { ConfigMap, Container, Pod, Secret } from '../../api/types.js';
-import { cpuMillis, parseQuantity } from '../../api/quantity.js';
+import { cpuMillis, parseQuantity, type ConfigMap, type Container, type Pod, type Secret } from '../../api/index.js';
 import { expandVars } from './expand.js';
 
 /** Why a container cannot be created yet; the kubelet's `CreateContainerConfigError`. Retried when the sources change. */

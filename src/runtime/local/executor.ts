@@ -99,6 +99,7 @@ export class AttemptProcess {
   readonly exited: Promise<ExitObservation>;
   private resolveExit!: (o: ExitObservation) => void;
   private settled = false;
+  private detached = false;
   private child: ChildProcess | undefined;
 
   constructor(
@@ -119,6 +120,9 @@ export class AttemptProcess {
   static async launch(input: LaunchInput, cgroup: ContainerCgroup, cgroups: Cgroups): Promise<AttemptProcess> {
     const [log, status] = await Promise.all([fsp.open(input.paths.log, 'w'), fsp.open(input.paths.status, 'w')]);
     let child: ChildProcess;
+    let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    let spawnError: Promise<Error> | undefined;
+    let info: ReturnType<typeof procInfo>;
     try {
       child = spawn(input.file, input.args, {
         detached: true,
@@ -126,20 +130,22 @@ export class AttemptProcess {
         env: input.env,
         cwd: '/',
       });
+      // Before any await: a short command can exit (and be reaped) while we wait for anything.
+      info = child.pid !== undefined ? procInfo(child.pid) : undefined;
+      exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      if (child.pid === undefined) spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+      else child.once('error', () => undefined);
     } finally {
       await Promise.all([log.close(), status.close()]);
     }
     const pid = child.pid;
-    if (pid === undefined) {
-      const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-      throw err;
-    }
-    const info = procInfo(pid);
+    if (pid === undefined) throw await spawnError!;
     const a = new AttemptProcess(pid, info?.startTime ?? '', input.paths, cgroup, cgroups);
     a.child = child;
     child.unref();
-    child.once('exit', (code, sig) => {
-      void readBwrapStatus(input.paths.status).then((st) => a.settle({ status: st, code, signal: sig }));
+    void exit.then(async ({ code, signal: sig }) => {
+      if (a.child !== child) return; // Detached: a later runtime adopts it.
+      a.settle({ status: await readBwrapStatus(input.paths.status), code, signal: sig });
     });
     return a;
   }
@@ -151,8 +157,8 @@ export class AttemptProcess {
 
   /** Stops listening to the child (the runtime is stopping; a later one adopts it). */
   detach(): void {
-    this.child?.removeAllListeners('exit');
     this.child = undefined;
+    this.detached = true;
   }
 
   /** Whether the attempt still runs: the monitor lives, or (it was killed alone) sandbox processes remain. */
@@ -164,7 +170,7 @@ export class AttemptProcess {
 
   /** For adopted attempts: called on the runtime's poll tick. */
   async poll(): Promise<void> {
-    if (this.settled || this.child) return;
+    if (this.settled || this.child || this.detached) return;
     if (await this.alive()) return;
     this.settle({ status: await readBwrapStatus(this.paths.status) });
   }

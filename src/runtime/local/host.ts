@@ -6,7 +6,7 @@ import { accessSync, constants, promises as fsp, readFileSync, readdirSync, lsta
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { HostRequirementError } from '../../api/errors.js';
+import { HostRequirementError } from '../../api/index.js';
 import { Cgroups, detectCgroups, probeWritable, unescapeMount, type CgroupLayout } from './cgroups.js';
 import type { RootEntry } from './sandbox.js';
 

@@ -1,7 +1,7 @@
 /** Unit tests of the local runtime's pure parts: no processes, no store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Container, Pod } from '../../api/types.js';
+import type { Container, Pod } from '../../api/index.js';
 import { expandVars } from './expand.js';
 import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv, type EnvContext } from './env.js';
 import { bwrapArgs, hostsFile, launcher, type SandboxSpec } from './sandbox.js';

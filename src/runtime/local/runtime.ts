@@ -16,10 +16,7 @@
 import { promises as fsp, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { BadRequestError, NotFoundError } from '../../api/errors.js';
-import { cpuMillis, parseQuantity } from '../../api/quantity.js';
-import { GPU_RESOURCE } from '../../api/pods.js';
-import { ANNOTATIONS, type ConfigMap, type Container, type ContainerStatus, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/types.js';
+import { BadRequestError, NotFoundError, cpuMillis, parseQuantity, GPU_RESOURCE, ANNOTATIONS, type ConfigMap, type Container, type ContainerStatus, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
 import type { ContainerState, ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
 import type { WatchEvent } from '../../store/index.js';
 import { isoSeconds } from '../../util/clock.js';
@@ -104,7 +101,8 @@ interface Ctx {
   track<T>(p: Promise<T>): Promise<T>;
   allocGpus(uid: string, n: number, preferred?: string[]): string[] | undefined;
   releaseGpus(uid: string): void;
-  forget(uid: string): void;
+  /** Drops a worker; `finished`: its pod ended here (later events about it are stale). */
+  forget(uid: string, finished: boolean): void;
 }
 
 interface CRun {
@@ -539,6 +537,7 @@ class PodWorker {
     this.ctx.releaseGpus(this.uid);
     this.markDirty();
     await this.flushing;
+    this.ctx.forget(this.uid, true);
     void this.ctx.track(cleanupSandbox(this.ctx, this.uid, this.dir, false));
   }
 
@@ -596,7 +595,7 @@ class PodWorker {
     this.ctx.releaseGpus(this.uid);
     await this.flushing?.catch(() => undefined);
     await cleanupSandbox(this.ctx, this.uid, this.dir, true);
-    this.ctx.forget(this.uid);
+    this.ctx.forget(this.uid, false);
   }
 
   /** Stops listening (runtime stop): timers cancelled, processes left running. */
@@ -798,6 +797,8 @@ export class LocalPodRuntime implements PodRuntime {
   private readonly cgroupParent: string;
   private ctx?: Ctx;
   private readonly workers = new Map<string, PodWorker>();
+  /** Pods that ended under this runtime: status events still in flight about them are stale. */
+  private readonly finished = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly gpuOwner = new Map<string, string>();
   private readonly cpuSamples = new Map<string, { cpuNanos: number; at: number }>();
@@ -852,7 +853,11 @@ export class LocalPodRuntime implements PodRuntime {
       track: (p) => this.track(p),
       allocGpus: (uid, n, preferred) => this.allocGpus(uid, n, preferred),
       releaseGpus: (uid) => this.releaseGpus(uid),
-      forget: (uid) => this.workers.delete(uid),
+      forget: (uid, finished) => {
+        this.workers.delete(uid);
+        if (finished) this.finished.add(uid);
+        else this.finished.delete(uid);
+      },
     };
     this.ctx = ctx;
 
@@ -900,6 +905,7 @@ export class LocalPodRuntime implements PodRuntime {
     while (this.background.size) await Promise.allSettled([...this.background]);
     await this.ctx?.tailer.close();
     this.workers.clear();
+    this.finished.clear();
     this.gpuOwner.clear();
     this.queue = [];
   }
@@ -946,10 +952,13 @@ export class LocalPodRuntime implements PodRuntime {
     if (e.type === 'DELETED') {
       if (w) {
         void this.track(w.teardown((pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000));
+      } else if (this.finished.delete(uid) || pod.spec?.nodeName === ctx.host.nodeName) {
+        // A finished pod: only its logs and records are left.
+        void this.track(cleanupSandbox(ctx, uid, join(this.podsDir, uid), true));
       }
       return;
     }
-    if (pod.spec?.nodeName !== ctx.host.nodeName) return;
+    if (pod.spec?.nodeName !== ctx.host.nodeName || this.finished.has(uid)) return;
     if (w) {
       w.pod = pod;
       w.requestSync();

@@ -2,7 +2,7 @@
  * Pod status as the kubelet computes it, as pure functions: phase from container states
  * (pkg/kubelet/kubelet_pods.go getPhase), conditions, QoS class.
  */
-import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
+import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/index.js';
 
 export type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 

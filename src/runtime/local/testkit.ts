@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KubeObject, Pod } from '../../api/types.js';
+import type { KubeObject, Pod } from '../../api/index.js';
 import { openSqliteStore, type Store } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import { silentLogger, jsonLogger, type Logger } from '../../util/logger.js';

@@ -12,7 +12,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
-import type { ConfigMap, Container, PersistentVolumeClaim, Pod, Secret } from '../../api/types.js';
+import type { ConfigMap, Container, PersistentVolumeClaim, Pod, Secret } from '../../api/index.js';
 import { configMapData, secretData } from './env.js';
 import type { MountSpec } from './sandbox.js';
 

@@ -54,6 +54,8 @@ export function droverHome(env: Ctx['env']): string {
 export interface ServerInfo {
   port: number;
   pid?: number;
+  /** Where the server says it listens (`http://127.0.0.1:7450`). */
+  url?: string;
 }
 
 /** The `server.json` a running server writes into its home, or undefined when absent or unreadable. */
@@ -61,8 +63,10 @@ export function readServerInfo(home: string): ServerInfo | undefined {
   try {
     const v: unknown = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8'));
     if (v && typeof v === 'object' && 'port' in v && typeof v.port === 'number') {
-      const pid = 'pid' in v && typeof v.pid === 'number' ? v.pid : undefined;
-      return pid === undefined ? { port: v.port } : { port: v.port, pid };
+      const info: ServerInfo = { port: v.port };
+      if ('pid' in v && typeof v.pid === 'number') info.pid = v.pid;
+      if ('url' in v && typeof v.url === 'string' && /^https?:\/\/[^/]+$/.test(v.url) && !/\/\/(0\.0\.0\.0|\[::\])[:/]/.test(v.url)) info.url = v.url;
+      return info;
     }
   } catch {
     // absent or half-written: fall back to the default port
@@ -70,10 +74,15 @@ export function readServerInfo(home: string): ServerInfo | undefined {
   return undefined;
 }
 
-/** The server's base URL: `--server`, then `$DROVER_SERVER`, then the port in `server.json`, then 7450. */
+/**
+ * The server's base URL: `--server`, then `$DROVER_SERVER`, then the address in
+ * `$DROVER_HOME/server.json`, then `$DROVER_PORT`, then 7450 on this machine.
+ */
 export function serverUrl(env: Ctx['env'], flag?: string): string {
   const explicit = flag || env['DROVER_SERVER'];
   if (explicit) return explicit.replace(/\/+$/, '');
   const info = readServerInfo(droverHome(env));
-  return `http://127.0.0.1:${info?.port ?? DEFAULT_PORT}`;
+  if (info) return info.url ?? `http://127.0.0.1:${info.port}`;
+  const port = Number(env['DROVER_PORT']);
+  return `http://127.0.0.1:${Number.isInteger(port) && port > 0 ? port : DEFAULT_PORT}`;
 }

@@ -24,7 +24,7 @@ export function startProgress(ctx: Ctx, text: string, intervalMs = 100): Progres
   let frame = 0;
   let stopped = false;
   const render = (advance = true) => {
-    if (stopped) return;
+    if (stopped || !current) return;
     if (advance) frame++;
     const line = `${FRAMES[frame % FRAMES.length]} ${current} (${elapsed(ctx.now() - started)})`;
     const cols = ctx.stderr.columns ?? 0;

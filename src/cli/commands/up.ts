@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { Client } from '../client.js';
 import type { Command } from '../command.js';
-import { CliError, DEFAULT_PORT, droverHome, readServerInfo, type Ctx } from '../context.js';
+import { CliError, droverHome, readServerInfo, type Ctx } from '../context.js';
+import type { RunServerOptions } from '../../server/index.js';
 import { startProgress } from '../progress.js';
 import { parseQuantity } from '../../api/quantity.js';
 import { parseDuration } from '../units.js';
@@ -26,7 +27,7 @@ memory and GPUs of the host unless --cpus, --memory or --gpus say otherwise.`,
   DROVER_HOME=/tmp/drover drover up -d && drover down`,
   flags: [
     { name: 'detach', short: 'd', type: 'boolean', description: 'Run in the background; logs go to $DROVER_HOME/server.log.' },
-    { name: 'port', short: 'p', type: 'string', value: 'PORT', description: 'Port to listen on (default: the port of $DROVER_SERVER, else 7450).' },
+    { name: 'port', short: 'p', type: 'string', value: 'PORT', description: 'Port to listen on; 0 picks a free one (default: the port of $DROVER_SERVER, else $DROVER_PORT or config.yaml, else 7450).' },
     { name: 'home', type: 'string', value: 'DIR', description: 'Where Drover keeps its state, logs and volumes (default: $DROVER_HOME, else ~/.drover).' },
     { name: 'node-label', type: 'strings', value: 'KEY=VALUE', description: "A label for this machine's node, for nodeSelector. May be repeated." },
     { name: 'cpus', type: 'string', value: 'N', description: 'CPUs the node offers to pods (e.g. 4 or 3500m).' },
@@ -38,41 +39,36 @@ memory and GPUs of the host unless --cpus, --memory or --gpus say otherwise.`,
   run,
 };
 
-/** What `runServer` from src/server takes. */
-export interface RunServerOptions {
-  home: string;
-  port: number;
-  nodeLabels?: Record<string, string>;
-  capacity?: { cpu?: string; memory?: string; gpus?: number };
-  logLevel?: string;
-}
+export type { RunServerOptions };
 
-interface ServerModule {
-  runServer(opts: RunServerOptions): Promise<void>;
-}
-
-/** The port `up` listens on: --port, else the port of a loopback $DROVER_SERVER, else 7450. */
-export function listenPort(flag: string | undefined, env: Ctx['env']): number {
+/**
+ * The port `up` is asked for: --port, else the port of a loopback $DROVER_SERVER (so the server
+ * listens where the CLI will look), else undefined and the server's configuration decides
+ * (DROVER_PORT, $DROVER_HOME/config.yaml, 7450).
+ */
+export function listenPort(flag: string | undefined, env: Ctx['env']): number | undefined {
   if (flag !== undefined) {
     const p = Number(flag);
-    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError(`invalid --port "${flag}": use a number from 0 to 65535`, 'up');
+    if (flag.trim() === '' || !Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError(`invalid --port "${flag}": use a number from 0 to 65535`, 'up');
     return p;
   }
   const s = env['DROVER_SERVER'];
   if (s) {
     try {
       const u = new URL(s);
-      if (['127.0.0.1', 'localhost', '[::1]', '0.0.0.0'].includes(u.hostname) && u.port) return Number(u.port);
+      if (['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) && u.port) return Number(u.port);
     } catch {
       // not a URL: the client will say so
     }
   }
-  return DEFAULT_PORT;
+  return undefined;
 }
 
 export function buildOptions(args: ParsedArgs, env: Ctx['env'], cwd: string): RunServerOptions {
   const home = resolve(cwd, args.string('home') || droverHome(env));
-  const opts: RunServerOptions = { home, port: listenPort(args.string('port'), env) };
+  const opts: RunServerOptions = { home };
+  const port = listenPort(args.string('port'), env);
+  if (port !== undefined) opts.port = port;
   const labels: Record<string, string> = {};
   for (const l of args.strings('node-label')) {
     const eq = l.indexOf('=');
@@ -117,7 +113,8 @@ function validQuantity(q: string): boolean {
 
 /** The argv that starts the same server in the foreground (for -d). */
 export function foregroundArgs(opts: RunServerOptions): string[] {
-  const a = ['up', '--port', String(opts.port), '--home', opts.home];
+  const a = ['up', '--home', opts.home!];
+  if (opts.port !== undefined) a.push('--port', String(opts.port));
   for (const [k, v] of Object.entries(opts.nodeLabels ?? {})) a.push('--node-label', `${k}=${v}`);
   if (opts.capacity?.cpu !== undefined) a.push('--cpus', opts.capacity.cpu);
   if (opts.capacity?.memory !== undefined) a.push('--memory', opts.capacity.memory);
@@ -126,19 +123,40 @@ export function foregroundArgs(opts: RunServerOptions): string[] {
   return a;
 }
 
+/** A URL the CLI can connect to for a listen address (a wildcard host means this machine). */
+function connectUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+async function answers(url: string): Promise<boolean> {
+  const c = new Client(url);
+  try {
+    return await c.healthy(1000);
+  } finally {
+    c.close();
+  }
+}
+
+/** The address of the server that `pid` recorded in `home`'s server.json, once it has. */
+function recordedBy(home: string, pid: number | undefined): string | undefined {
+  const info = readServerInfo(home);
+  if (!info || (pid !== undefined && info.pid !== pid)) return undefined;
+  return info.url ?? `http://127.0.0.1:${info.port}`;
+}
+
 async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected arguments: ${args.positionals.join(' ')}`, 'up');
   const opts = buildOptions(args, ctx.env, ctx.cwd);
-  const url = `http://127.0.0.1:${opts.port}`;
+  // The server's own configuration (flags > DROVER_* > config.yaml) says where it will listen.
+  const { loadConfig } = await import('../../config/index.js');
+  const config = loadConfig({ home: opts.home, ...(opts.port !== undefined ? { port: opts.port } : {}) }, { ...ctx.env });
+  const url = config.port === 0 ? undefined : connectUrl(config.host, config.port);
 
   // Idempotent: a server of this home, or any server at the address, is already "up".
-  const recorded = readServerInfo(opts.home);
-  const candidates = [...new Set([...(recorded ? [`http://127.0.0.1:${recorded.port}`] : []), ...(opts.port ? [url] : [])])];
-  for (const u of candidates) {
-    const c = new Client(u);
-    const up = await c.healthy(1000);
-    c.close();
-    if (up) {
+  const recorded = recordedBy(opts.home!, undefined);
+  for (const u of new Set([recorded, url])) {
+    if (u && (await answers(u))) {
       ctx.stdout.write(`Drover is already running at ${u}\n`);
       return 0;
     }
@@ -151,42 +169,37 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
   }
 
   // Loaded only here: everything else in the CLI starts without the server's dependencies.
-  const serverPath = '../../server/index.js';
-  const server = (await import(serverPath)) as ServerModule;
+  const { runServer } = await import('../../server/index.js');
   let stopped = false;
-  const running = server.runServer(opts).finally(() => {
+  const running = runServer(opts).finally(() => {
     stopped = true;
   });
-  if (opts.port !== 0) void announce(ctx, url, () => stopped);
+  void announce(ctx, opts.home!, () => stopped);
   await running;
   return 0;
 }
 
-/** Prints one line once the foreground server answers. */
-async function announce(ctx: Ctx, url: string, stopped: () => boolean): Promise<void> {
-  const c = new Client(url);
-  try {
-    for (let i = 0; i < 600 && !stopped(); i++) {
-      if (await c.healthy(500)) {
-        ctx.stdout.write(`Drover is running at ${url} (press Ctrl-C to stop)\n`);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 50));
+/** Prints one line once the foreground server has recorded its address and answers there. */
+async function announce(ctx: Ctx, home: string, stopped: () => boolean): Promise<void> {
+  while (!stopped()) {
+    const u = recordedBy(home, process.pid);
+    if (u && (await answers(u))) {
+      ctx.stdout.write(`Drover is running at ${u} (press Ctrl-C to stop)\n`);
+      return;
     }
-  } finally {
-    c.close();
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Promise<number> {
-  if (opts.port === 0) throw new UsageError('--port 0 cannot be used with -d: the address would not be known', 'up');
-  mkdirSync(opts.home, { recursive: true });
-  const logPath = join(opts.home, 'server.log');
+  const home = opts.home!;
+  mkdirSync(home, { recursive: true });
+  const logPath = join(home, 'server.log');
   const fd = openSync(logPath, 'a');
   const child = spawn(ctx.self.execPath, [...process.execArgv, ctx.self.script, ...foregroundArgs(opts)], {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...ctx.env, DROVER_HOME: opts.home },
+    env: { ...ctx.env, DROVER_HOME: home },
     cwd: ctx.cwd,
   });
   closeSync(fd);
@@ -197,26 +210,26 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
   child.on('error', (err) => {
     exited = err.message;
   });
-  const url = `http://127.0.0.1:${opts.port}`;
-  const client = new Client(url);
-  const progress = startProgress(ctx, `starting Drover at ${url}`);
+  const progress = startProgress(ctx, 'starting Drover');
   const started = ctx.now();
+  let url: string | undefined;
   try {
     for (;;) {
       if (exited !== undefined) {
-        progress.stop();
         throw new CliError(`the Drover server exited (${exited}) before it was ready; the end of ${logPath}:\n${tail(logPath, 20)}`);
       }
-      if (await client.healthy(500)) break;
+      url = recordedBy(home, child.pid);
+      if (url) {
+        progress.update(`starting Drover at ${url}`);
+        if (await answers(url)) break;
+      }
       if (ctx.now() - started > timeoutMs) {
-        progress.stop();
-        throw new CliError(`the Drover server did not answer at ${url} within ${Math.round(timeoutMs / 1000)}s (pid ${child.pid}); see ${logPath}`);
+        throw new CliError(`the Drover server did not answer within ${Math.round(timeoutMs / 1000)}s (pid ${child.pid}); see ${logPath}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
     progress.stop();
-    client.close();
   }
   child.unref();
   child.removeAllListeners();

@@ -826,6 +826,11 @@ export class LocalPodRuntime implements PodRuntime {
     return join(this.opts.home, 'pods');
   }
 
+  /** Between start() and stop(). */
+  get started(): boolean {
+    return !this.stopped;
+  }
+
   /** The root mode in use (`overlay` or `readonly`), once started. */
   get rootMode(): 'overlay' | 'readonly' | undefined {
     return this.ctx?.facts.rootMode;

@@ -38,10 +38,11 @@ export function logger(): Logger {
   return process.env['DROVER_TEST_LOG'] ? jsonLogger('debug') : silentLogger;
 }
 
+/** `extra.home`: reuse a home (a server that crashed there); otherwise a fresh temp dir. */
 export async function harness(extra: Partial<LocalRuntimeOptions> = {}): Promise<Harness> {
-  const home = mkdtempSync(join(tmpdir(), 'drover-rt-'));
+  const home = extra.home ?? mkdtempSync(join(tmpdir(), 'drover-rt-'));
   const store = await openSqliteStore(join(home, 'state.db'));
-  const cgroupParent = extra.cgroupParent ?? `drover-test-${process.pid}-${++seq}`;
+  const cgroupParent = extra.cgroupParent ?? testCgroupParent();
   const options: LocalRuntimeOptions = { home, gpuIds: [], cgroupParent, restartBackoffBaseMs: 100, pollIntervalMs: 50, ...extra };
   const host = { store, nodeName: NODE, clock: systemClock, logger: logger() };
   let runtime = new LocalPodRuntime(options);
@@ -91,6 +92,8 @@ export async function harness(extra: Partial<LocalRuntimeOptions> = {}): Promise
       return list.items.filter((e) => e.involvedObject?.name === name).map((e) => ({ type: e.type, reason: e.reason, message: e.message }));
     },
     async close() {
+      // A test that stopped the runtime: a new one cleans up (as a restarted server would).
+      if (!runtime.started) await h.restart();
       const pods = await store.list<Pod & KubeObject>({ apiVersion: 'v1', kind: 'Pod' });
       for (const p of pods.items) await store.delete({ apiVersion: 'v1', kind: 'Pod', namespace: p.metadata.namespace ?? 'default', name: p.metadata.name ?? '' });
       // Deletion kills asynchronously; wait until the pods' cgroups are gone.
@@ -102,6 +105,10 @@ export async function harness(extra: Partial<LocalRuntimeOptions> = {}): Promise
     },
   };
   return h;
+}
+
+export function testCgroupParent(): string {
+  return `drover-test-${process.pid}-${++seq}`;
 }
 
 export async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

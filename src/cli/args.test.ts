@@ -78,3 +78,11 @@ test('unknown flags, missing values and bad booleans are usage errors', () => {
   assert.throws(() => parseArgs(['-n'], specs), /flag needs an argument/);
   assert.throws(() => parseArgs(['--wait=maybe'], specs), /invalid argument "maybe" for "--wait" flag/);
 });
+
+test('global flags may come before the command, as with kubectl', async () => {
+  const { commandFirst } = await import('./main.js');
+  assert.deepEqual(commandFirst(['-n', 'ml', 'get', 'jobs']), ['get', '-n', 'ml', 'jobs']);
+  assert.deepEqual(commandFirst(['--namespace=ml', '-v', 'get', 'jobs']), ['get', '--namespace=ml', '-v', 'jobs']);
+  assert.deepEqual(commandFirst(['get', '-n', 'ml']), ['get', '-n', 'ml']);
+  assert.deepEqual(commandFirst(['--help']), ['--help']);
+});

@@ -353,3 +353,53 @@ test('logs job/NAME reads the newest pod and says which one it picked', async ()
     await fake.close();
   }
 });
+
+test('wait --all waits for every job of the kind and prints a line per job', async () => {
+  const fake = await fakeServer();
+  try {
+    fake.put(`${JOBS}/a`, job('a', { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] }));
+    fake.put(`${JOBS}/b`, job('b', { active: 1 }));
+    const waiting = drover(fake, ['wait', 'jobs', '--all', '--for=condition=complete', '--timeout=5s']);
+    for (let i = 0; i < 100 && fake.watchers.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    fake.put(`${JOBS}/b`, job('b', { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] }));
+    assert.deepEqual(await waiting, { code: 0, out: 'job.batch/a condition met\njob.batch/b condition met\n', err: '' });
+  } finally {
+    await fake.close();
+  }
+});
+
+test('describe fetches the object and its events by field selector', async () => {
+  const fake = await fakeServer();
+  try {
+    fake.put(`${JOBS}/train`, job('train', { active: 1 }));
+    fake.put('/api/v1/namespaces/default/events/e1', {
+      apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'default' }, type: 'Normal', reason: 'SuccessfulCreate',
+      message: 'Created pod: train-abcde', involvedObject: { kind: 'Job', name: 'train', namespace: 'default' }, source: { component: 'job-controller' },
+      firstTimestamp: '2024-01-01T00:59:50Z', lastTimestamp: '2024-01-01T00:59:50Z', count: 1,
+    });
+    fake.put('/api/v1/namespaces/default/events/e2', {
+      apiVersion: 'v1', kind: 'Event', metadata: { name: 'e2', namespace: 'default' }, type: 'Normal', reason: 'Other',
+      message: 'about another job', involvedObject: { kind: 'Job', name: 'other', namespace: 'default' },
+    });
+    const r = await drover(fake, ['describe', 'job/train']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Name:\s+train\n/);
+    assert.match(r.out, /\nPods Statuses:\s+1 Active \/ 0 Succeeded \/ 0 Failed\n/);
+    assert.match(r.out, /\n {2}Normal {2}SuccessfulCreate {2}10s {3}job-controller {2}Created pod: train-abcde\n$/);
+    assert.ok(!r.out.includes('another job'), 'events of other objects are left out');
+    assert.ok(fake.requests.some((q) => q.url === '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dtrain%2CinvolvedObject.kind%3DJob'));
+  } finally {
+    await fake.close();
+  }
+});
+
+test('get -A lists across namespaces with a NAMESPACE column', async () => {
+  const fake = await fakeServer();
+  try {
+    fake.put('/apis/batch/v1/jobs/x', { ...job('x'), metadata: { name: 'x', namespace: 'ml', creationTimestamp: '2024-01-01T00:59:00Z' } });
+    const r = await drover(fake, ['get', 'jobs', '-A']);
+    assert.equal(r.out, 'NAMESPACE   NAME   STATUS    COMPLETIONS   DURATION   AGE\nml          x      Running   0/1                      60s\n');
+  } finally {
+    await fake.close();
+  }
+});

@@ -46,8 +46,24 @@ export function topLevelHelp(): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Moves the command name to the front when global flags come first (`drover -n ml get jobs`),
+ * as kubectl allows.
+ */
+export function commandFirst(argv: readonly string[]): string[] {
+  const valued = new Set(GLOBAL_FLAGS.filter((f) => f.type !== 'boolean').flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-') || a === '-') return i === 0 ? [...argv] : [a, ...argv.slice(0, i), ...argv.slice(i + 1)];
+    if (a === '--') return [...argv];
+    if (valued.has(a)) i++;
+  }
+  return [...argv];
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], ctx: Ctx = processCtx()): Promise<number> {
+export async function main(rawArgv: readonly string[], ctx: Ctx = processCtx()): Promise<number> {
+  const argv = commandFirst(rawArgv);
   const first = argv[0];
   if (first === undefined || first === 'help' && argv.length === 1 || first === '--help' || first === '-h') {
     ctx.stdout.write(topLevelHelp());

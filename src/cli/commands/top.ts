@@ -32,9 +32,9 @@ the node that have not finished; a limit stands for a missing request) against t
 const METRICS = '/apis/metrics.k8s.io/v1beta1';
 
 /** Reads the metrics API; a list that is not served at all means the server has no metrics. */
-async function metrics<T>(client: Client, path: string, opts: { list: boolean; query?: Record<string, string | undefined> }): Promise<T> {
+async function metrics<T>(client: Client, path: string, opts: { list: boolean }): Promise<T> {
   try {
-    return await client.json<T>('GET', `${METRICS}${path}`, opts.query ? { query: opts.query } : {});
+    return await client.json<T>('GET', `${METRICS}${path}`);
   } catch (err) {
     if (opts.list && err instanceof ApiError && (err.code === 404 || err.code === 503)) throw new CliError('Metrics API not available');
     throw err;
@@ -56,6 +56,7 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
       case 'no': {
         const nodeKind = resolveKind('nodes');
         const selector = args.string('selector');
+        if (name && selector) throw new UsageError('name cannot be provided when a selector is specified', 'top');
         const nodes = name ? [await client.get<Node & KubeObject>(nodeKind, '', name)] : (await client.list<Node & KubeObject>(nodeKind, undefined, { labelSelector: selector })).items;
         const m = await metrics<{ items: NodeMetrics[] }>(client, '/nodes', { list: true });
         const pods = (await client.list<Pod & KubeObject>(resolveKind('pods'), undefined)).items;
@@ -71,12 +72,18 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
       case 'po': {
         const allNs = args.bool('all-namespaces');
         const ns = namespaceOf(args);
-        let items: PodMetrics[];
+        const path = allNs ? '/pods' : `/namespaces/${encodeURIComponent(ns)}/pods`;
+        let items = (await metrics<{ items: PodMetrics[] }>(client, path, { list: true })).items ?? [];
+        // The metrics API serves whole lists: narrow them here by name or by the pods' labels.
         if (name) {
-          items = [await metrics<PodMetrics>(client, `/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`, { list: false })];
-        } else {
-          const path = allNs ? '/pods' : `/namespaces/${encodeURIComponent(ns)}/pods`;
-          items = (await metrics<{ items: PodMetrics[] }>(client, path, { list: true, query: { labelSelector: args.string('selector') } })).items ?? [];
+          items = items.filter((m) => m.metadata.name === name);
+          if (items.length === 0) throw new CliError(`Metrics not available for pod ${ns}/${name}`);
+        }
+        const selector = args.string('selector');
+        if (selector) {
+          const pods = await client.list(resolveKind('pods'), allNs ? undefined : ns, { labelSelector: selector });
+          const keep = new Set(pods.items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+          items = items.filter((m) => keep.has(`${m.metadata.namespace ?? ns}/${m.metadata.name}`));
         }
         if (items.length === 0) {
           ctx.stderr.write(allNs ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);

@@ -9,7 +9,7 @@ import type { ContainerState, PodTemplateSpec } from 'kubernetes-types/core/v1.j
 import { parseQuantity } from '../api/quantity.js';
 import { Tabwriter, DESCRIBE_OPTIONS } from './tabwriter.js';
 import { age, humanDuration, rfc1123z } from './units.js';
-import { formatLabelSelector, nodeRoles, compareEvents } from './printers.js';
+import { formatLabelSelector, nodeRoles, compareEvents, pvcAccessModes, pvcCapacity } from './printers.js';
 
 export interface DescribeInput {
   /** Events whose involvedObject is this object. */
@@ -468,11 +468,8 @@ registerDescriber('PersistentVolumeClaim', {
     labels(w, 0, obj);
     annotations(w, 0, obj);
     w.write(0, `Finalizers:\t[${(obj.metadata.finalizers ?? []).join(' ')}]\n`);
-    const bound = !!pvc.spec?.volumeName;
-    w.write(0, `Capacity:\t${bound ? String(pvc.status?.capacity?.['storage'] ?? '') : ''}\n`);
-    const modes = bound ? (pvc.status?.accessModes ?? []) : [];
-    const short: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
-    w.write(0, `Access Modes:\t${modes.map((m) => short[m] ?? m).join(',')}\n`);
+    w.write(0, `Capacity:\t${pvcCapacity(pvc)}\n`);
+    w.write(0, `Access Modes:\t${pvcAccessModes(pvc)}\n`);
     w.write(0, `VolumeMode:\t${pvc.spec?.volumeMode ?? 'Filesystem'}\n`);
     const users = (input.pods ?? [])
       .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')

@@ -140,7 +140,14 @@ test('config maps, secrets and namespaces count their data and show their status
 test('a bound PVC shows capacity and short access modes; a pending one leaves them empty', () => {
   const bound = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', creationTimestamp: ago(5000) },
     spec: { volumeName: 'pv-data', storageClassName: 'local' }, status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce', 'ReadOnlyMany'] } };
-  const pending = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'wait', creationTimestamp: ago(5000) }, spec: {}, status: { phase: 'Pending' } };
+  const pending = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'wait', creationTimestamp: ago(5000) }, spec: { resources: { requests: { storage: '2Gi' } } }, status: { phase: 'Pending' } };
+  const local = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'dir', creationTimestamp: ago(5000) },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } }, status: { phase: 'Bound' } };
+  assert.equal(
+    renderTable('PersistentVolumeClaim', [local], { now: NOW }),
+    'NAME   STATUS   VOLUME   CAPACITY   ACCESS MODES   STORAGECLASS   AGE\ndir    Bound             2Gi        RWO                           5s\n',
+    'a claim bound to a directory shows what it asked for',
+  );
   assert.equal(
     renderTable('PersistentVolumeClaim', [bound, pending], { now: NOW }),
     'NAME   STATUS    VOLUME    CAPACITY   ACCESS MODES   STORAGECLASS   AGE\n' +

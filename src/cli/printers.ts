@@ -277,6 +277,26 @@ registerPrinter('Secret', {
   ],
 });
 
+/**
+ * kubectl shows a claim's capacity and access modes once it is bound to a volume. Drover binds a
+ * claim to a directory without naming a volume, so a Bound phase counts too, and the requested
+ * size and modes stand in for a capacity the server did not write.
+ */
+function pvcBound(pvc: PersistentVolumeClaim): boolean {
+  return !!pvc.spec?.volumeName || pvc.status?.phase === 'Bound';
+}
+
+export function pvcCapacity(pvc: PersistentVolumeClaim): string {
+  if (!pvcBound(pvc)) return '';
+  return String(pvc.status?.capacity?.['storage'] ?? pvc.spec?.resources?.requests?.['storage'] ?? '');
+}
+
+export function pvcAccessModes(pvc: PersistentVolumeClaim): string {
+  if (!pvcBound(pvc)) return '';
+  const modes = pvc.status?.accessModes?.length ? pvc.status.accessModes : (pvc.spec?.accessModes ?? []);
+  return modes.map((m) => ACCESS_MODES[m] ?? m).join(',');
+}
+
 registerPrinter('PersistentVolumeClaim', {
   columns: [
     nameColumn,
@@ -284,18 +304,11 @@ registerPrinter('PersistentVolumeClaim', {
     { header: 'VOLUME', cell: (o) => (o as PersistentVolumeClaim).spec?.volumeName ?? '' },
     {
       header: 'CAPACITY',
-      cell: (o) => {
-        const pvc = o as PersistentVolumeClaim;
-        return pvc.spec?.volumeName ? String(pvc.status?.capacity?.['storage'] ?? '') : '';
-      },
+      cell: (o) => pvcCapacity(o as PersistentVolumeClaim),
     },
     {
       header: 'ACCESS MODES',
-      cell: (o) => {
-        const pvc = o as PersistentVolumeClaim;
-        const modes = pvc.spec?.volumeName ? (pvc.status?.accessModes ?? []) : [];
-        return modes.map((m) => ACCESS_MODES[m] ?? m).join(',');
-      },
+      cell: (o) => pvcAccessModes(o as PersistentVolumeClaim),
     },
     {
       header: 'STORAGECLASS',

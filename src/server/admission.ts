@@ -5,7 +5,8 @@
  */
 import { kindOf } from '../api/kinds.js';
 import type { KubeObject, Job } from '../api/types.js';
-import { ANNOTATIONS, DEFAULT_NAMESPACE } from '../api/types.js';
+import { ANNOTATIONS, DEFAULT_NAMESPACE, LABELS } from '../api/types.js';
+import { randomUUID } from 'node:crypto';
 
 export interface AdmissionContext {
   namespace: string;
@@ -17,6 +18,8 @@ export function admit(input: KubeObject, ctx: AdmissionContext): KubeObject {
   const obj = structuredClone(input);
   const info = kindOf(obj.apiVersion, obj.kind);
   obj.metadata ??= {};
+  // Identity and history are the server's; values copied from `get -o yaml` are dropped.
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'deletionTimestamp', 'managedFields'] as const) delete obj.metadata[k];
   // Status is the system's to write; a manifest's (say, from `get -o yaml`) is dropped, as Kubernetes does.
   delete obj.status;
   if (info?.namespaced) obj.metadata.namespace ??= ctx.namespace || DEFAULT_NAMESPACE;
@@ -54,6 +57,41 @@ function defaultJob(job: KubeObject & Job): void {
     pod.terminationGracePeriodSeconds ??= 30;
     pod.schedulerName ??= 'default-scheduler';
   }
+}
+
+/**
+ * Gives a new object its uid before it is stored, and what Kubernetes derives from it: a Job's
+ * selector and template labels (`controller-uid`), a claim's volume name.
+ */
+export function prepareCreate(obj: KubeObject): KubeObject {
+  const uid = randomUUID();
+  obj.metadata.uid = uid;
+  if (obj.kind === 'Job') {
+    const spec = (obj as KubeObject & Job).spec!;
+    const name = obj.metadata.name ?? '';
+    spec.selector ??= { matchLabels: { [LABELS.batchControllerUid]: uid } };
+    spec.template.metadata = {
+      ...(spec.template.metadata ?? {}),
+      labels: { ...(spec.template.metadata?.labels ?? {}), [LABELS.batchControllerUid]: uid, [LABELS.batchJobName]: name, [LABELS.controllerUid]: uid, [LABELS.jobName]: name },
+    };
+  }
+  if (obj.kind === 'PersistentVolumeClaim') (obj.spec as Record<string, unknown>).volumeName ??= `pvc-${uid}`;
+  return obj;
+}
+
+/** On apply over an existing object, keeps what prepareCreate derived, so an unchanged manifest stays unchanged. */
+export function inheritDerived(existing: KubeObject, next: KubeObject): KubeObject {
+  if (next.kind === 'Job') {
+    const prev = (existing as KubeObject & Job).spec!;
+    const spec = (next as KubeObject & Job).spec!;
+    spec.selector ??= prev.selector;
+    const derived = Object.fromEntries(
+      Object.entries(prev.template.metadata?.labels ?? {}).filter(([k]) => [LABELS.batchControllerUid, LABELS.batchJobName, LABELS.controllerUid, LABELS.jobName].includes(k as never)),
+    );
+    spec.template.metadata = { ...(spec.template.metadata ?? {}), labels: { ...(spec.template.metadata?.labels ?? {}), ...derived } };
+  }
+  if (next.kind === 'PersistentVolumeClaim') (next.spec as Record<string, unknown>).volumeName ??= (existing.spec as Record<string, unknown>).volumeName;
+  return next;
 }
 
 /** Fields of a Job that Kubernetes does not let `apply` change once created. */

@@ -15,7 +15,7 @@ import type { PodRuntime } from '../runtime/index.js';
 import type { Logger } from '../util/logger.js';
 import { parseResourcePath, type ResourcePath } from './routes.js';
 import { parseFieldSelector, matchesFields } from './fieldselector.js';
-import { admit, immutableJobChange } from './admission.js';
+import { admit, immutableJobChange, inheritDerived, prepareCreate } from './admission.js';
 import { renderMetrics, type ServerMetrics } from './metrics.js';
 import { formatBytes, formatMillis } from '../api/quantity.js';
 
@@ -112,20 +112,20 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       const existing = admitted.metadata.name ? await store.get(ref) : undefined;
       const item = { apiVersion: admitted.apiVersion, kind: admitted.kind, namespace: info.namespaced ? admitted.metadata.namespace : undefined, name: admitted.metadata.name ?? '' };
       if (!existing) {
-        ops.push({ op: 'create', object: admitted });
+        ops.push({ op: 'create', object: prepareCreate(admitted) });
         results.push({ ...item, action: 'created' });
-      } else if (body.mode === 'create') {
-        throw new AlreadyExistsError(`${info.plural}${info.group ? '.' + info.group : ''}`, ref.name, info.namespaced ? ref.namespace : undefined);
-      } else if (sameDesired(existing, admitted)) {
-        results.push({ ...item, action: 'unchanged' });
-      } else {
-        if (admitted.kind === 'Job') {
-          const field = immutableJobChange(existing, admitted);
-          if (field) throw new ValidationError([{ path: field, message: `field is immutable: delete job "${ref.name}" and apply again to change it` }]);
-        }
-        ops.push({ op: 'replace', object: { ...admitted, metadata: { ...admitted.metadata, resourceVersion: existing.metadata.resourceVersion } } });
-        results.push({ ...item, action: 'configured' });
+        continue;
       }
+      if (body.mode === 'create') throw new AlreadyExistsError(`${info.plural}${info.group ? '.' + info.group : ''}`, ref.name, info.namespaced ? ref.namespace : undefined);
+      const desired = inheritDerived(existing, admitted);
+      if (sameDesired(existing, desired)) {
+        results.push({ ...item, action: 'unchanged' });
+        continue;
+      }
+      const immutable = desired.kind === 'Job' ? immutableJobChange(existing, desired) : undefined;
+      if (immutable) throw new ValidationError([{ path: immutable, message: `field is immutable: delete job "${ref.name}" and apply again to change it` }]);
+      ops.push({ op: 'replace', object: { ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata.resourceVersion } } });
+      results.push({ ...item, action: 'configured' });
     }
     const written = await store.writeAll(ops);
     // generateName only becomes a name once stored.
@@ -214,7 +214,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         const issues = validateObject(obj);
         if (issues.length) throw new ValidationError(issues);
         if (obj.kind !== path.kind.kind) throw new BadRequestError(`the body's kind "${obj.kind}" does not match the path's "${path.kind.kind}"`);
-        return send(res, 201, await store.create(admit(obj, { namespace: ns })));
+        return send(res, 201, await store.create(prepareCreate(admit(obj, { namespace: ns }))));
       }
       throw new BadRequestError(`method ${method} is not allowed on a collection`);
     }

@@ -56,6 +56,12 @@ function storeKind(apiVersion: string, kind: string): string {
   return kindKey(info);
 }
 
+/** How Kubernetes names a kind in errors: `jobs.batch`, `configmaps`. */
+function resourceName(apiVersion: string, kind: string): string {
+  const info = kindOf(apiVersion, kind);
+  return info ? info.plural + (info.group ? `.${info.group}` : '') : kind;
+}
+
 function isNamespaced(apiVersion: string, kind: string): boolean {
   return kindOf(apiVersion, kind)?.namespaced ?? true;
 }
@@ -89,7 +95,7 @@ export class SqliteStore implements Store {
     this.migrate();
     this.tx(() => {
       if (!this.getSync({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: DEFAULT_NAMESPACE })) {
-        this.createSync({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE } });
+        this.createSync({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
       }
     });
   }
@@ -207,9 +213,10 @@ export class SqliteStore implements Store {
         if (attempt > 20) throw new ConflictError(`could not generate a unique name from "${meta.generateName}"`);
       }
     } else if (this.getSync(this.refFor(obj))) {
-      throw new AlreadyExistsError(obj.kind, meta.name, ns || undefined);
+      throw new AlreadyExistsError(resourceName(obj.apiVersion, obj.kind), meta.name, ns || undefined);
     }
-    meta.uid = randomUUID();
+    // The API server may have chosen the uid already (to derive a Job's selector from it).
+    meta.uid ??= randomUUID();
     meta.creationTimestamp = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     meta.generation = 1;
     delete meta.deletionTimestamp;
@@ -224,7 +231,7 @@ export class SqliteStore implements Store {
 
   private mustGet<T extends KubeObject>(ref: ObjectRef): T {
     const cur = this.getSync<T>(ref);
-    if (!cur) throw new NotFoundError(ref.kind, ref.name, isNamespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : undefined);
+    if (!cur) throw new NotFoundError(resourceName(ref.apiVersion, ref.kind), ref.name, isNamespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : undefined);
     return cur;
   }
 

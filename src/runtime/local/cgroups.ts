@@ -7,7 +7,7 @@
  * `kubepods/pod<uid>/<container>`. Paths are derived from the pod uid and container name, so a
  * restarted server finds them again without any record.
  */
-import { promises as fsp, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno, sleep } from './fsutil.js';
 import { signal } from './proc.js';
@@ -107,6 +107,14 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
+function writeIfExistsSync(path: string, value: string): void {
+  try {
+    writeFileSync(path, value);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+}
+
 async function writeIfExists(path: string, value: string): Promise<void> {
   try {
     await fsp.writeFile(path, value);
@@ -136,62 +144,67 @@ export class Cgroups {
     return { dirs, procFiles: dirs.map((d) => join(d, 'cgroup.procs')), memory: dirs[0]!, cpu: dirs[this.layout.version === 2 ? 0 : 1]! };
   }
 
-  /** Creates (or reuses) the container's cgroup and sets its limits. */
-  async create(podUid: string, name: string, limits: ContainerLimits): Promise<ContainerCgroup> {
+  /**
+   * Creates (or reuses) the container's cgroup and sets its limits. Synchronous on purpose: cgroupfs
+   * calls are tens of microseconds, far less than a thread-pool round trip each, and this is on
+   * the path of every container start. Limits are only written when set (a new cgroup has none;
+   * a reused one belongs to the same container spec).
+   */
+  create(podUid: string, name: string, limits: ContainerLimits): ContainerCgroup {
     const cg = this.container(podUid, name);
-    if (this.layout.version === 2) await this.enableControllers(podUid);
-    await Promise.all(cg.dirs.map((d) => fsp.mkdir(d, { recursive: true })));
+    if (this.layout.version === 2) this.enableControllers(podUid);
+    for (const d of cg.dirs) mkdirSync(d, { recursive: true });
     const mem = limits.memoryBytes !== undefined ? String(Math.max(limits.memoryBytes, 4096)) : undefined;
     const quota = limits.cpuMillis !== undefined ? Math.max(1000, Math.ceil((limits.cpuMillis * CFS_PERIOD_US) / 1000)) : undefined;
     if (this.layout.version === 2) {
-      await Promise.all([
-        fsp.writeFile(join(cg.memory, 'memory.max'), mem ?? 'max'),
-        writeIfExists(join(cg.memory, 'memory.swap.max'), mem ? '0' : 'max'),
-        // The kubelet (cgroup v2) kills the whole container when one of its processes is OOM-killed.
-        writeIfExists(join(cg.memory, 'memory.oom.group'), '1'),
-        fsp.writeFile(join(cg.cpu, 'cpu.max'), `${quota ?? 'max'} ${CFS_PERIOD_US}`),
-      ]);
+      if (mem) {
+        writeFileSync(join(cg.memory, 'memory.max'), mem);
+        writeIfExistsSync(join(cg.memory, 'memory.swap.max'), '0');
+      }
+      // The kubelet (cgroup v2) kills the whole container when one of its processes is OOM-killed.
+      writeIfExistsSync(join(cg.memory, 'memory.oom.group'), '1');
+      if (quota) writeFileSync(join(cg.cpu, 'cpu.max'), `${quota} ${CFS_PERIOD_US}`);
     } else {
-      await Promise.all([
-        (async () => {
-          // memsw (memory+swap) must stay >= the memory limit: raise memsw first when lifting, last when lowering.
-          const memsw = join(cg.memory, 'memory.memsw.limit_in_bytes');
-          if (mem) {
-            await fsp.writeFile(join(cg.memory, 'memory.limit_in_bytes'), mem);
-            await writeIfExists(memsw, mem);
-          } else {
-            await writeIfExists(memsw, '-1');
-            await fsp.writeFile(join(cg.memory, 'memory.limit_in_bytes'), '-1');
-          }
-        })(),
-        (async () => {
-          await fsp.writeFile(join(cg.cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-          await fsp.writeFile(join(cg.cpu, 'cpu.cfs_quota_us'), String(quota ?? -1));
-        })(),
-      ]);
+      if (mem) {
+        // memsw (memory+swap) may not go below the memory limit: set the memory limit first.
+        writeFileSync(join(cg.memory, 'memory.limit_in_bytes'), mem);
+        writeIfExistsSync(join(cg.memory, 'memory.memsw.limit_in_bytes'), mem);
+      }
+      if (quota) {
+        writeFileSync(join(cg.cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+        writeFileSync(join(cg.cpu, 'cpu.cfs_quota_us'), String(quota));
+      }
     }
     return cg;
   }
 
-  private async enableControllers(podUid: string): Promise<void> {
+  private enableControllers(podUid: string): void {
     const root = this.layout.memoryRoot;
     const chain = [root, join(root, this.parent), join(root, this.parent, `pod${podUid}`)];
     for (let i = 0; i < chain.length; i++) {
       const dir = chain[i]!;
       if (this.enabledV2.has(dir)) continue;
-      if (i > 0) await fsp.mkdir(dir, { recursive: true });
-      const ctl = (await readText(join(dir, 'cgroup.subtree_control'))) ?? '';
+      if (i > 0) mkdirSync(dir, { recursive: true });
+      let ctl = '';
+      try {
+        ctl = readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8');
+      } catch {
+        // Unreadable: try to enable anyway.
+      }
       const want = ['memory', 'cpu'].filter((c) => !ctl.split(/\s+/).includes(c));
-      if (want.length) await fsp.writeFile(join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
+      if (want.length) writeFileSync(join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
       if (i < 2) this.enabledV2.add(dir);
     }
   }
 
-  /** How many times the kernel's OOM killer has killed a process in this cgroup. */
-  async oomKills(cg: ContainerCgroup): Promise<number> {
+  /** How many times the kernel's OOM killer has killed a process in this cgroup (sync: one cgroupfs read). */
+  oomKills(cg: ContainerCgroup): number {
     const file = this.layout.version === 2 ? 'memory.events' : 'memory.oom_control';
-    const text = await readText(join(cg.memory, file));
-    return text === undefined ? 0 : keyed(text, 'oom_kill') ?? 0;
+    try {
+      return keyed(readFileSync(join(cg.memory, file), 'utf8'), 'oom_kill') ?? 0;
+    } catch {
+      return 0;
+    }
   }
 
   async procs(cg: ContainerCgroup): Promise<number[]> {

@@ -120,7 +120,7 @@ const baseSpec: SandboxSpec = {
   devices: ['/dev/nvidia0'],
   workingDir: '/work',
   createWorkingDir: true,
-  bindWorkingDir: false,
+  readOnlyPaths: [],
   pythonLink: '/usr/bin/python3',
   statusFd: 3,
   argv: ['python', 'train.py'],
@@ -151,7 +151,7 @@ test('bwrap argv: read-only root binds top-level dirs, keeps symlinks, and runs 
     root: { mode: 'readonly', entries: [{ name: 'usr', type: 'dir' }, { name: 'bin', type: 'symlink', target: 'usr/bin' }, { name: 'proc', type: 'dir' }, { name: 'tmp', type: 'dir' }] },
     workingDir: '/tmp/src',
     createWorkingDir: false,
-    bindWorkingDir: true,
+    readOnlyPaths: ['/tmp/src'],
   });
   const s = a.join(' ');
   assert.ok(s.startsWith('--ro-bind /usr /usr --symlink usr/bin /bin --proc /proc'));

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/index.js';
@@ -388,5 +388,38 @@ test('the store sees every pod of a burst finish (50 trivial pods)', async () =>
     assert.equal(pods.items.length, 50);
   } finally {
     await h.close();
+  }
+});
+
+test('python resolves to Python 3 on a host that only has python3, with and without the overlay', async () => {
+  const saved = process.env['PATH'];
+  // A PATH without pyenv's shims: only /usr/bin/python3 is there.
+  process.env['PATH'] = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  const hs = [];
+  try {
+    for (const rootfs of ['overlay', 'readonly'] as const) {
+      const h = await harness({ rootfs });
+      hs.push(h);
+      await h.pod('py', { containers: [{ name: 'main', image: 'python', command: ['python', '-c', 'import sys; print(sys.version_info.major)'] }] });
+      assert.equal(await h.logs(await h.waitPhase('py', 'Succeeded', 20000)), '3\n', rootfs);
+    }
+  } finally {
+    process.env['PATH'] = saved;
+    for (const h of hs) await h.close();
+  }
+});
+
+test('an image mapped to a local environment gets its env and PATH; the pod env still wins', async () => {
+  const tools = mkdtempSync(join(tmpdir(), 'drover-venv-'));
+  mkdirSync(join(tools, 'bin'));
+  writeFileSync(join(tools, 'bin', 'mytool'), '#!/bin/sh\necho "mytool $GREETING $MODE"\n');
+  chmodSync(join(tools, 'bin', 'mytool'), 0o755);
+  const h = await harness({ images: { 'registry.example/trainer:1': { env: { GREETING: 'hello', MODE: 'image' }, pathPrepend: [join(tools, 'bin')] } } });
+  try {
+    await h.pod('img', { containers: [{ name: 'main', image: 'registry.example/trainer:1', command: ['mytool'], env: [{ name: 'MODE', value: 'pod' }] }] });
+    assert.equal(await h.logs(await h.waitPhase('img', 'Succeeded')), 'mytool hello pod\n');
+  } finally {
+    await h.close();
+    rmSync(tools, { recursive: true, force: true });
   }
 });

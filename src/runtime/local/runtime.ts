@@ -14,7 +14,7 @@
  * what belongs to pods that are gone.
  */
 import { mkdirSync, promises as fsp, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { BadRequestError, NotFoundError, cpuMillis, parseQuantity, GPU_RESOURCE, ANNOTATIONS, type ConfigMap, type Container, type ContainerStatus, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
 import type { ContainerState, ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
@@ -77,6 +77,17 @@ function podRef(pod: Pod): ObjectRef {
 function gpuCount(c: Container): number {
   const q = c.resources?.limits?.[GPU_RESOURCE] ?? c.resources?.requests?.[GPU_RESOURCE];
   return q === undefined ? 0 : Math.ceil(parseQuantity(q));
+}
+
+/** The environment a PATH entry belongs to: a venv's root for its `bin`, else the entry itself. */
+function envRoot(binDir: string): string {
+  const root = dirname(binDir);
+  return binDir.endsWith('/bin') && root !== '/tmp' && root !== '/' ? root : binDir;
+}
+
+/** Under /tmp, which the sandbox replaces with its own. */
+function underTmp(p: string): boolean {
+  return p === '/tmp' || p.startsWith('/tmp/');
 }
 
 function isTerminalPhase(pod: Pod): boolean {
@@ -327,17 +338,17 @@ class PodWorker {
     return env;
   }
 
-  private workingDir(c: Container): { dir: string; create: boolean; bind: boolean } {
-    if (c.workingDir) return { dir: c.workingDir, create: true, bind: false };
+  private workingDir(c: Container): { dir: string; create: boolean; fromHost: boolean } {
+    if (c.workingDir) return { dir: c.workingDir, create: true, fromHost: false };
     const src = this.pod.metadata?.annotations?.[ANNOTATIONS.sourceDir];
     if (src) {
       try {
-        if (statSync(src).isDirectory()) return { dir: src, create: false, bind: src === '/tmp' || src.startsWith('/tmp/') };
+        if (statSync(src).isDirectory()) return { dir: src, create: false, fromHost: true };
       } catch {
         // Gone: fall through.
       }
     }
-    return { dir: '/', create: false, bind: false };
+    return { dir: '/', create: false, fromHost: false };
   }
 
   private async startContainer(c: CRun): Promise<void> {
@@ -378,6 +389,7 @@ class PodWorker {
       });
       const oomBaseline = facts.cgroups.oomKills(cg);
       const wd = this.workingDir(spec);
+      const image = spec.image ? this.ctx.opts.images[spec.image] : undefined;
       const args = bwrapArgs({
         root,
         hostMounts: facts.hostMounts,
@@ -388,7 +400,7 @@ class PodWorker {
         devices: gpus.length ? facts.nvidiaDevices : [],
         workingDir: wd.dir,
         createWorkingDir: wd.create,
-        bindWorkingDir: wd.bind,
+        readOnlyPaths: [...(wd.fromHost ? [wd.dir] : []), ...(image?.pathPrepend ?? []).map(envRoot)].filter(underTmp),
         ...(facts.pythonLink ? { pythonLink: facts.pythonLink } : {}),
         statusFd: 3,
         argv,

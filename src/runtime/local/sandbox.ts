@@ -46,8 +46,11 @@ export interface SandboxSpec {
   workingDir: string;
   /** Create workingDir if missing (the container runtime does, for `workingDir`). */
   createWorkingDir: boolean;
-  /** The host path of the working dir must be bound in (it lies under the sandbox's private /tmp). */
-  bindWorkingDir: boolean;
+  /**
+   * Host paths the container needs that the root does not show (they lie under the sandbox's
+   * private /tmp: a source dir, an image's venv), bound read-only at the same path.
+   */
+  readOnlyPaths: string[];
   /** Absolute path of python3, made available as `python` (overlay: /usr/local/bin/python). */
   pythonLink?: string;
   statusFd: number;
@@ -84,8 +87,8 @@ export function bwrapArgs(s: SandboxSpec): string[] {
   for (const d of s.devices) a.push('--dev-bind', d, d);
   if (s.hostsFile) a.push('--ro-bind', s.hostsFile, '/etc/hosts');
   if (s.pythonLink && s.root.mode === 'overlay') a.push('--symlink', s.pythonLink, '/usr/local/bin/python');
-  if (s.bindWorkingDir) a.push('--ro-bind', s.workingDir, s.workingDir);
-  else if (s.createWorkingDir && s.workingDir !== '/') a.push('--dir', s.workingDir);
+  for (const p of s.readOnlyPaths) a.push('--ro-bind', p, p);
+  if (s.createWorkingDir && s.workingDir !== '/' && !s.readOnlyPaths.includes(s.workingDir)) a.push('--dir', s.workingDir);
   // Parents before children, so `/data` does not hide a mount at `/data/sub`.
   const mounts = [...s.volumeMounts].sort((x, y) => depth(x.dest) - depth(y.dest));
   for (const m of mounts) a.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.dest);

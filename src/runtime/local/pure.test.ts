@@ -10,7 +10,10 @@ import { buildPodStatus, podPhase, qosClass } from './status.js';
 import { parseTsIndex, rfc3339NanoFixed, timeAt } from './logs.js';
 import { planVolumes, VolumeError } from './volumes.js';
 import { topLevelMounts } from './host.js';
-import { detectCgroups } from './cgroups.js';
+import { Cgroups, detectCgroups } from './cgroups.js';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const lookup = (m: Record<string, string>) => (n: string) => m[n];
 
@@ -311,4 +314,45 @@ test('cgroup detection prefers v2 with controllers, else v1 hierarchies (hybrid 
   const comounted = detectCgroups('1 1 0:1 / /c/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n2 1 0:2 / /c/memory rw - cgroup cgroup rw,memory');
   assert.equal(comounted?.cpuacctRoot, undefined);
   assert.equal(detectCgroups('1 1 0:1 / / rw - ext4 /dev/vda rw'), undefined);
+});
+
+test('cgroup v2 and v1 files are written and read as the kernel expects (a fake hierarchy on disk)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'drover-fakecg-'));
+  try {
+    const v2 = new Cgroups({ version: 2, memoryRoot: root, cpuRoot: root }, 'drover');
+    writeFileSync(join(root, 'cgroup.subtree_control'), '');
+    const cg = v2.create('u1', 'main', { memoryBytes: 64 * 2 ** 20, cpuMillis: 500 });
+    const dir = join(root, 'drover', 'podu1', 'main');
+    assert.deepEqual(cg.dirs, [dir]);
+    assert.equal(readFileSync(join(dir, 'memory.max'), 'utf8'), String(64 * 2 ** 20));
+    assert.equal(readFileSync(join(dir, 'cpu.max'), 'utf8'), '50000 100000');
+    assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+memory +cpu');
+    assert.equal(readFileSync(join(root, 'drover', 'podu1', 'cgroup.subtree_control'), 'utf8'), '+memory +cpu');
+    writeFileSync(join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n');
+    assert.equal(v2.oomKills(cg), 2);
+    const pod = join(root, 'drover', 'podu1');
+    writeFileSync(join(pod, 'cpu.stat'), 'usage_usec 1500000\nuser_usec 1000000\n');
+    writeFileSync(join(pod, 'memory.current'), String(10 * 2 ** 20));
+    writeFileSync(join(pod, 'memory.stat'), `anon 1\ninactive_file ${2 * 2 ** 20}\n`);
+    assert.deepEqual(await v2.podUsage('u1'), { cpuNanos: 1.5e9, memoryBytes: 8 * 2 ** 20 });
+
+    const mem = join(root, 'v1mem');
+    const cpu = join(root, 'v1cpu');
+    const acct = join(root, 'v1acct');
+    const v1 = new Cgroups({ version: 1, memoryRoot: mem, cpuRoot: cpu, cpuacctRoot: acct }, 'drover');
+    const c1 = v1.create('u2', 'main', { memoryBytes: 1000000, cpuMillis: 250 });
+    assert.equal(c1.procFiles.length, 3, 'the launcher joins memory, cpu and cpuacct');
+    assert.equal(readFileSync(join(mem, 'drover', 'podu2', 'main', 'memory.limit_in_bytes'), 'utf8'), '1000000');
+    assert.equal(readFileSync(join(mem, 'drover', 'podu2', 'main', 'memory.memsw.limit_in_bytes'), 'utf8'), '1000000');
+    assert.equal(readFileSync(join(cpu, 'drover', 'podu2', 'main', 'cpu.cfs_quota_us'), 'utf8'), '25000');
+    writeFileSync(join(mem, 'drover', 'podu2', 'main', 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
+    assert.equal(v1.oomKills(c1), 1);
+    mkdirSync(join(acct, 'drover', 'podu2'), { recursive: true });
+    writeFileSync(join(acct, 'drover', 'podu2', 'cpuacct.usage'), '2000000000');
+    writeFileSync(join(mem, 'drover', 'podu2', 'memory.usage_in_bytes'), '5000');
+    writeFileSync(join(mem, 'drover', 'podu2', 'memory.stat'), 'cache 10\ntotal_inactive_file 1000\n');
+    assert.deepEqual(await v1.podUsage('u2'), { cpuNanos: 2e9, memoryBytes: 4000 });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

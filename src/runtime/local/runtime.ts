@@ -14,7 +14,7 @@
  * what belongs to pods that are gone.
  */
 import { mkdirSync, promises as fsp, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { BadRequestError, NotFoundError, cpuMillis, parseQuantity, GPU_RESOURCE, ANNOTATIONS, type ConfigMap, type Container, type ContainerStatus, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
 import type { ContainerState, ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
@@ -822,7 +822,7 @@ export class LocalPodRuntime implements PodRuntime {
 
   constructor(options: LocalRuntimeOptions) {
     this.opts = {
-      home: options.home,
+      home: resolve(options.home),
       gpuIds: [...options.gpuIds],
       images: options.images ?? {},
       restartBackoffBaseMs: options.restartBackoffBaseMs ?? 10_000,

@@ -3,11 +3,17 @@
  * its node, runs each container in a bubblewrap sandbox inside its own cgroups, and writes the
  * pod's status back the way the kubelet does.
  *
- * State on disk (`${home}/pods/<uid>/`): `.pod.json` (the pod's GPU ids), `.volumes/<name>/`
- * (ConfigMap/Secret files, emptyDirs), `.hosts`, and per container `<name>/<attempt>.log`,
- * `.log.ts` (timestamp index), `.status` (bwrap's exit status), `.json` (pid and start time), and
- * `.rootfs/` (the overlay's upper layer, removed when the attempt ends). Claims live in
- * `${home}/claims/<namespace>/<claim>/` and outlive pods.
+ * State on disk (`${home}/pods/<uid>/`): `.pod.json` (the pod's GPU ids, when it has any),
+ * `.volumes/<name>/` (ConfigMap/Secret files, emptyDirs), `.hosts`, and per container
+ * `<name>/<attempt>.log`, `.log.ts` (timestamp index), `.status` (bwrap's exit status), `.json`
+ * (pid, start time, and the exit once seen), and `.rootfs/` (the overlay's upper layer, removed
+ * when the attempt ends). A finished pod keeps its logs and records until it is deleted. Claims
+ * live in `${home}/claims/<namespace>/<claim>/` and outlive pods.
+ *
+ * GPUs: a container with an `nvidia.com/gpu` limit gets that many ids of `gpuIds` for itself
+ * (`CUDA_VISIBLE_DEVICES`, `NVIDIA_VISIBLE_DEVICES`, the pod annotation `drover.dev/gpu-ids`);
+ * every other container gets `CUDA_VISIBLE_DEVICES=""`, so it never sees the host's GPUs, as on
+ * Kubernetes where such a container has no GPU device.
  *
  * Processes are detached and write to files, so the server can die at any moment: the next start
  * adopts what still runs, records what finished meanwhile from bwrap's status file, and kills

@@ -19,6 +19,7 @@ export class WorkQueue {
   private readonly timers = new Map<string, { at: number; cancel: () => void }>();
   private readonly idleWaiters: (() => void)[] = [];
   private stopped = false;
+  private pumpQueued = false;
 
   constructor(
     private readonly name: string,
@@ -31,7 +32,15 @@ export class WorkQueue {
   add(key: string): void {
     if (this.stopped) return;
     this.dirty.add(key);
-    this.pump();
+    // Never reconcile from inside a store notification: the store may still be delivering the
+    // rest of the same commit (a cascading delete tells of the pods before their Job).
+    if (!this.pumpQueued) {
+      this.pumpQueued = true;
+      queueMicrotask(() => {
+        this.pumpQueued = false;
+        this.pump();
+      });
+    }
   }
 
   addAfter(key: string, ms: number): void {

@@ -89,9 +89,19 @@ test('deleting an owner deletes what it owns, recursively, dependents first', as
     await store.create({ ...cm('grandchild'), metadata: { name: 'grandchild', ownerReferences: own(pod) } });
     await store.recordEvent({ involved: pod, type: 'Normal', reason: 'Started', message: 'started', source: 'kubelet' });
     const deleted = await store.delete(ref('Job', 'j', 'batch/v1'));
-    assert.deepEqual(deleted.map((o) => o.kind), ['ConfigMap', 'Event', 'Pod', 'Job']);
+    const kinds = deleted.map((o) => o.kind);
+    // The pod's dependents (in any order) go before the pod, and the pod before its job.
+    assert.deepEqual(kinds.slice(0, 2).sort(), ['ConfigMap', 'Event']);
+    assert.deepEqual(kinds.slice(2), ['Pod', 'Job']);
     assert.equal(await store.get(ref('Pod', 'p')), undefined);
     assert.equal((await store.list({ apiVersion: 'v1', kind: 'Event' })).items.length, 0);
+  });
+});
+
+test('an object whose controlling owner no longer exists is refused', async () => {
+  await withStore(async (store) => {
+    const owner = { apiVersion: 'batch/v1', kind: 'Job', name: 'gone', uid: '00000000-0000-0000-0000-000000000000', controller: true };
+    await assert.rejects(store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', ownerReferences: [owner] }, spec: {} }), NotFoundError);
   });
 });
 

@@ -215,6 +215,10 @@ export class SqliteStore implements Store {
     } else if (this.getSync(this.refFor(obj))) {
       throw new AlreadyExistsError(resourceName(obj.apiVersion, obj.kind), meta.name, ns || undefined);
     }
+    // A controller racing a delete must not leave an orphan behind (Kubernetes' garbage collector would remove it).
+    for (const o of meta.ownerReferences ?? []) {
+      if (o.controller && !this.db.prepare('SELECT 1 FROM objects WHERE uid = ?').get(o.uid)) throw new NotFoundError(resourceName(o.apiVersion, o.kind), o.name, ns || undefined);
+    }
     // The API server may have chosen the uid already (to derive a Job's selector from it).
     meta.uid ??= randomUUID();
     meta.creationTimestamp = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -83,6 +83,9 @@ export class SqliteStore implements Store {
   private readonly now: () => number;
   private readonly changeLogSize: number;
   private writesSincePrune = 0;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Last resourceVersion handed out; this process is the only writer of the file. */
+  private rv = 0;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -93,11 +96,19 @@ export class SqliteStore implements Store {
     this.now = opts.now ?? Date.now;
     this.changeLogSize = opts.changeLogSize ?? 20000;
     this.migrate();
+    this.rv = this.currentRv();
     this.tx(() => {
       if (!this.getSync({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: DEFAULT_NAMESPACE })) {
         this.createSync({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
       }
     });
+  }
+
+  /** Prepared statements are compiled once: preparing costs more than running them. */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
   }
 
   private migrate(): void {
@@ -114,10 +125,12 @@ export class SqliteStore implements Store {
   private tx<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
     let result: T;
+    const rvBefore = this.rv;
     try {
       result = this.db.transaction(fn).immediate();
     } catch (err) {
       this.pending = [];
+      this.rv = rvBefore;
       throw err;
     }
     const events = this.pending;
@@ -151,46 +164,43 @@ export class SqliteStore implements Store {
     return true;
   }
 
-  private logChange(type: WatchEventType, kind: string, obj: KubeObject): number {
+  /** Gives `obj` the next resourceVersion and appends it to the change log; returns its JSON. */
+  private logChange(type: WatchEventType, kind: string, obj: KubeObject): string {
+    obj.metadata.resourceVersion = String(++this.rv);
     const body = JSON.stringify(obj);
-    const info = this.db.prepare('INSERT INTO changes (type, kind, namespace, body) VALUES (?, ?, ?, ?)').run(type, kind, obj.metadata.namespace ?? '', body);
-    return Number(info.lastInsertRowid);
+    this.sql('INSERT INTO changes (rv, type, kind, namespace, body) VALUES (?, ?, ?, ?, ?)').run(this.rv, type, kind, obj.metadata.namespace ?? '', body);
+    return body;
   }
 
   private pruneChanges(): void {
     this.writesSincePrune = 0;
-    this.db.prepare('DELETE FROM changes WHERE rv <= (SELECT MAX(rv) FROM changes) - ?').run(this.changeLogSize);
+    this.sql('DELETE FROM changes WHERE rv <= (SELECT MAX(rv) FROM changes) - ?').run(this.changeLogSize);
   }
 
   private currentRv(): number {
-    const row = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").get() as { seq: number } | undefined;
+    const row = this.sql("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").get() as { seq: number } | undefined;
     return row?.seq ?? 0;
   }
 
   private getSync<T extends KubeObject>(ref: ObjectRef): T | undefined {
     const kind = storeKind(ref.apiVersion, ref.kind);
     const ns = isNamespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : '';
-    const row = this.db.prepare('SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?').get(kind, ns, ref.name) as Row | undefined;
+    const row = this.sql('SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?').get(kind, ns, ref.name) as Row | undefined;
     return row ? (JSON.parse(row.body) as T) : undefined;
   }
 
   /** Writes `obj` (already carrying its new rv) and records the change. */
   private write(type: 'ADDED' | 'MODIFIED', kind: string, obj: KubeObject): void {
-    const rv = this.logChange(type, kind, obj);
-    obj.metadata.resourceVersion = String(rv);
-    const body = JSON.stringify(obj);
-    // The change row was written before the rv was known; store the final body there too.
-    this.db.prepare('UPDATE changes SET body = ? WHERE rv = ?').run(body, rv);
-    this.db
-      .prepare('INSERT INTO objects (kind, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv, body = excluded.body')
-      .run(kind, obj.metadata.namespace ?? '', obj.metadata.name!, obj.metadata.uid!, rv, body);
+    const body = this.logChange(type, kind, obj);
+    this.sql('INSERT INTO objects (kind, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv, body = excluded.body')
+      .run(kind, obj.metadata.namespace ?? '', obj.metadata.name!, obj.metadata.uid!, this.rv, body);
     this.pending.push({ type, object: obj });
   }
 
   private setOwners(obj: KubeObject, extraOwner?: string): void {
     const uid = obj.metadata.uid!;
-    this.db.prepare('DELETE FROM owners WHERE uid = ?').run(uid);
-    const ins = this.db.prepare('INSERT OR IGNORE INTO owners (owner_uid, uid) VALUES (?, ?)');
+    this.sql('DELETE FROM owners WHERE uid = ?').run(uid);
+    const ins = this.sql('INSERT OR IGNORE INTO owners (owner_uid, uid) VALUES (?, ?)');
     for (const o of obj.metadata.ownerReferences ?? []) ins.run(o.uid, uid);
     if (extraOwner) ins.run(extraOwner, uid);
   }
@@ -217,7 +227,7 @@ export class SqliteStore implements Store {
     }
     // A controller racing a delete must not leave an orphan behind (Kubernetes' garbage collector would remove it).
     for (const o of meta.ownerReferences ?? []) {
-      if (o.controller && !this.db.prepare('SELECT 1 FROM objects WHERE uid = ?').get(o.uid)) throw new NotFoundError(resourceName(o.apiVersion, o.kind), o.name, ns || undefined);
+      if (o.controller && !this.sql('SELECT 1 FROM objects WHERE uid = ?').get(o.uid)) throw new NotFoundError(resourceName(o.apiVersion, o.kind), o.name, ns || undefined);
     }
     // The API server may have chosen the uid already (to derive a Job's selector from it).
     meta.uid ??= randomUUID();
@@ -257,16 +267,15 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       let rows: Row[];
       if (opts.ownerUid) {
-        rows = this.db
-          .prepare('SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ? AND o.kind = ? ORDER BY o.namespace, o.name')
+        rows = this.sql('SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ? AND o.kind = ? ORDER BY o.namespace, o.name')
           .all(opts.ownerUid, kind) as Row[];
       } else if (opts.namespace !== undefined) {
-        rows = this.db.prepare('SELECT body FROM objects WHERE kind = ? AND namespace = ? ORDER BY name').all(kind, opts.namespace) as Row[];
+        rows = this.sql('SELECT body FROM objects WHERE kind = ? AND namespace = ? ORDER BY name').all(kind, opts.namespace) as Row[];
       } else {
-        rows = this.db.prepare('SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name').all(kind) as Row[];
+        rows = this.sql('SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name').all(kind) as Row[];
       }
       const items = rows.map((r) => JSON.parse(r.body) as T).filter((o) => this.matches(o, opts));
-      return { items, resourceVersion: String(this.currentRv()) };
+      return { items, resourceVersion: String(this.rv) };
     })();
   }
 
@@ -341,21 +350,20 @@ export class SqliteStore implements Store {
       const visit = (obj: KubeObject) => {
         const uid = obj.metadata.uid!;
         // Dependents first, so a watcher never sees an orphan whose owner is already gone.
-        const children = this.db.prepare('SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ?').all(uid) as Row[];
+        const children = this.sql('SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ?').all(uid) as Row[];
         for (const c of children) visit(JSON.parse(c.body) as KubeObject);
         if (obj.kind === 'Namespace') {
-          const inNs = this.db.prepare('SELECT body FROM objects WHERE namespace = ?').all(obj.metadata.name) as Row[];
+          const inNs = this.sql('SELECT body FROM objects WHERE namespace = ?').all(obj.metadata.name) as Row[];
           for (const c of inNs) {
             const child = JSON.parse(c.body) as KubeObject;
             if (this.getSync(this.refFor(child))) visit(child);
           }
         }
-        if (!this.db.prepare('SELECT 1 FROM objects WHERE uid = ?').get(uid)) return;
+        if (!this.sql('SELECT 1 FROM objects WHERE uid = ?').get(uid)) return;
         const kind = storeKind(obj.apiVersion, obj.kind);
-        this.db.prepare('DELETE FROM objects WHERE uid = ?').run(uid);
-        this.db.prepare('DELETE FROM owners WHERE uid = ? OR owner_uid = ?').run(uid, uid);
-        const rv = this.logChange('DELETED', kind, obj);
-        obj.metadata.resourceVersion = String(rv);
+        this.sql('DELETE FROM objects WHERE uid = ?').run(uid);
+        this.sql('DELETE FROM owners WHERE uid = ? OR owner_uid = ?').run(uid, uid);
+        this.logChange('DELETED', kind, obj);
         this.pending.push({ type: 'DELETED', object: obj });
         deleted.push(obj);
       };
@@ -370,7 +378,7 @@ export class SqliteStore implements Store {
       const ns = inv.metadata.namespace || DEFAULT_NAMESPACE;
       const now = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const existing = (
-        this.db.prepare("SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ? AND o.kind = 'Event'").all(inv.metadata.uid) as Row[]
+        this.sql("SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ? AND o.kind = 'Event'").all(inv.metadata.uid) as Row[]
       )
         .map((r) => JSON.parse(r.body) as Event & KubeObject)
         .find((ev) => ev.reason === e.reason && ev.message === e.message);
@@ -410,9 +418,9 @@ export class SqliteStore implements Store {
     const w: Watcher = { kind, opts, handler };
     if (opts.fromResourceVersion && opts.fromResourceVersion !== '0') {
       const from = Number(opts.fromResourceVersion);
-      const oldest = this.db.prepare('SELECT MIN(rv) AS rv FROM changes').get() as { rv: number | null };
+      const oldest = this.sql('SELECT MIN(rv) AS rv FROM changes').get() as { rv: number | null };
       if (!Number.isInteger(from) || (oldest.rv !== null && from < oldest.rv - 1)) throw new ExpiredError(opts.fromResourceVersion);
-      const rows = this.db.prepare('SELECT type, body FROM changes WHERE rv > ? ORDER BY rv').all(from) as { type: WatchEventType; body: string }[];
+      const rows = this.sql('SELECT type, body FROM changes WHERE rv > ? ORDER BY rv').all(from) as { type: WatchEventType; body: string }[];
       for (const r of rows) {
         const object = JSON.parse(r.body) as KubeObject;
         if (this.watcherWants(w, object)) handler({ type: r.type, object });

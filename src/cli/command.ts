@@ -4,7 +4,8 @@
 import { formatFlags, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { ApiError, Client } from './client.js';
 import { CliError, serverUrl, type Ctx } from './context.js';
-import { DEFAULT_NAMESPACE } from '../api/types.js';
+import { DEFAULT_NAMESPACE, type KubeObject } from '../api/types.js';
+import type { KindInfo } from '../api/kinds.js';
 
 export interface Command {
   name: string;
@@ -47,6 +48,22 @@ export function helpText(cmd: Command): string {
 }
 
 /** Prints an API error as kubectl does; an `Invalid` with causes prints one line per cause. */
+/** Gets each named object, printing kubectl's error line for each one that fails (as kubectl goes on with the rest). */
+export async function getNamed(ctx: Ctx, client: Client, kind: KindInfo, namespace: string, names: string[]): Promise<{ objects: KubeObject[]; failed: boolean }> {
+  const objects: KubeObject[] = [];
+  let failed = false;
+  for (const name of names) {
+    try {
+      objects.push(await client.get(kind, namespace, name));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      printApiError(ctx, err);
+      failed = true;
+    }
+  }
+  return { objects, failed };
+}
+
 export function printApiError(ctx: Ctx, err: ApiError): void {
   const causes = err.status.details?.causes ?? [];
   if (err.status.reason === 'Invalid' && causes.length > 0) {

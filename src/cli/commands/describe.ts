@@ -1,6 +1,6 @@
 import { UsageError, type ParsedArgs } from '../args.js';
 import { ApiError, type Client } from '../client.js';
-import { clientFor, namespaceOf, printApiError, type Command } from '../command.js';
+import { clientFor, getNamed, namespaceOf, type Command } from '../command.js';
 import type { Ctx } from '../context.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import type { KindInfo } from '../../api/kinds.js';
@@ -42,15 +42,9 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
     for (const req of requests) {
       let objects: KubeObject[] = [];
       if (req.names.length) {
-        for (const name of req.names) {
-          try {
-            objects.push(await client.get(req.kind, namespace, name));
-          } catch (err) {
-            if (!(err instanceof ApiError)) throw err;
-            printApiError(ctx, err);
-            failed = true;
-          }
-        }
+        const got = await getNamed(ctx, client, req.kind, namespace, req.names);
+        objects = got.objects;
+        failed ||= got.failed;
       } else {
         const list = await client.list(req.kind, allNs ? undefined : namespace, { labelSelector: args.string('selector') });
         objects = list.items;

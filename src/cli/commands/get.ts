@@ -1,6 +1,6 @@
 import { UsageError, type ParsedArgs } from '../args.js';
 import { ApiError, type Client, type WatchEvent } from '../client.js';
-import { clientFor, namespaceOf, printApiError, type Command } from '../command.js';
+import { clientFor, getNamed, namespaceOf, type Command } from '../command.js';
 import type { Ctx } from '../context.js';
 import type { KubeObject } from '../../api/types.js';
 import type { KindInfo } from '../../api/kinds.js';
@@ -71,17 +71,9 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
     const found: Found[] = [];
     for (const req of requests) {
       if (req.names.length) {
-        const objects: KubeObject[] = [];
-        for (const name of req.names) {
-          try {
-            objects.push(await client.get(req.kind, namespace, name));
-          } catch (err) {
-            if (!(err instanceof ApiError)) throw err;
-            printApiError(ctx, err);
-            failed = true;
-          }
-        }
-        found.push({ req, objects });
+        const got = await getNamed(ctx, client, req.kind, namespace, req.names);
+        failed ||= got.failed;
+        found.push({ req, objects: got.objects });
       } else {
         const list = await client.list(req.kind, allNs ? undefined : namespace, {
           labelSelector: selector,

@@ -11,7 +11,7 @@ import type { KubeObject, Pod, Stored } from '../api/types.js';
 import { DEFAULT_NAMESPACE } from '../api/types.js';
 import { loadManifests, validateObject } from '../api/manifests.js';
 import type { Store, WriteOp } from '../store/index.js';
-import type { PodRuntime } from '../runtime/index.js';
+import type { PodRuntime, PodUsage } from '../runtime/index.js';
 import type { Logger } from '../util/logger.js';
 import { parseResourcePath, type ResourcePath } from './routes.js';
 import { parseFieldSelector, matchesFields } from './fieldselector.js';
@@ -241,22 +241,18 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     }
   }
 
-  async function podMetrics(namespace: string | undefined): Promise<unknown> {
+  /** Live usage of the running pods, as the runtime measures it. */
+  async function podUsages(namespace: string | undefined): Promise<{ pod: Stored<Pod>; usage: PodUsage }[]> {
     const pods = (await store.list<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod' }, { namespace })).items.filter((p) => p.status?.phase === 'Running');
-    const items = [];
+    const out = [];
     for (const pod of pods) {
-      const u = await runtime.usage(pod);
-      if (!u) continue;
-      items.push({
-        apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics',
-        metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
-        timestamp: new Date().toISOString(), window: '10s',
-        containers: [{ name: pod.spec?.containers[0]?.name ?? 'main', usage: { cpu: formatMillis(Math.round(u.cpuMillicores)), memory: formatBytes(u.memoryBytes) } }],
-        usage: u,
-      });
+      const usage = await runtime.usage(pod);
+      if (usage) out.push({ pod, usage });
     }
-    return { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetricsList', metadata: {}, items };
+    return out;
   }
+
+  const formatUsage = (u: PodUsage) => ({ cpu: formatMillis(Math.round(u.cpuMillicores)), memory: formatBytes(u.memoryBytes) });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://drover');
@@ -271,14 +267,25 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (m && req.method === 'POST') return send(res, 200, await apply(decodeURIComponent(m[1]!), await readJson(req)));
     m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)$/.exec(p);
     if (m && req.method === 'GET') {
-      const pm = (await podMetrics(m[1] ? decodeURIComponent(m[1]) : undefined)) as { items: { usage: { cpuMillicores: number; memoryBytes: number } }[] };
-      if (m[2] === 'pods') return send(res, 200, { ...pm, items: pm.items.map(({ usage: _u, ...rest }) => rest) });
+      const usages = await podUsages(m[1] ? decodeURIComponent(m[1]) : undefined);
+      const meta = { timestamp: new Date().toISOString(), window: '10s' };
+      if (m[2] === 'pods') {
+        return send(res, 200, {
+          apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetricsList', metadata: {},
+          items: usages.map(({ pod, usage }) => ({
+            metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, ...meta,
+            containers: [{ name: pod.spec?.containers[0]?.name ?? 'main', usage: formatUsage(usage) }],
+          })),
+        });
+      }
       const nodes = (await store.list({ apiVersion: 'v1', kind: 'Node' })).items;
-      const cpu = pm.items.reduce((n, i) => n + i.usage.cpuMillicores, 0);
-      const mem = pm.items.reduce((n, i) => n + i.usage.memoryBytes, 0);
       return send(res, 200, {
         apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetricsList', metadata: {},
-        items: nodes.map((n) => ({ metadata: { name: n.metadata.name }, timestamp: new Date().toISOString(), window: '10s', usage: { cpu: formatMillis(Math.round(cpu)), memory: formatBytes(mem) } })),
+        items: nodes.map((n) => {
+          const on = usages.filter((u) => u.pod.spec?.nodeName === n.metadata.name).map((u) => u.usage);
+          const total = { cpuMillicores: on.reduce((a, u) => a + u.cpuMillicores, 0), memoryBytes: on.reduce((a, u) => a + u.memoryBytes, 0) };
+          return { metadata: { name: n.metadata.name }, ...meta, usage: formatUsage(total) };
+        }),
       });
     }
     const path = parseResourcePath(p);

@@ -116,7 +116,7 @@ export class JobController {
 
     const startTime = job.status?.startTime ? Date.parse(job.status.startTime) : undefined;
     if (spec.suspend) {
-      for (const p of active) await this.deletePod(p);
+      for (const p of active) await this.deletePod(job, p);
       await this.writeStatus(ref, job, {
         active: 0, ready: 0, succeeded: succeeded.length, failed: failures,
         conditions: upsert(job.status?.conditions, { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }, now),
@@ -196,7 +196,7 @@ export class JobController {
 
   private async finish(job: StoredJob, active: StoredPod[], type: 'Complete' | 'Failed', reason: string, message: string, pods: StoredPod[], now: number): Promise<ReconcileResult | void> {
     // Kubernetes stops what still runs when a job ends either way.
-    for (const p of active) await this.deletePod(p);
+    for (const p of active) await this.deletePod(job, p);
     const ref = { apiVersion: 'batch/v1', kind: 'Job', namespace: job.metadata.namespace!, name: job.metadata.name! };
     const ts = isoSeconds(now);
     const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded');
@@ -278,11 +278,10 @@ export class JobController {
     await this.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
   }
 
-  private async deletePod(pod: StoredPod): Promise<void> {
+  private async deletePod(job: StoredJob, pod: StoredPod): Promise<void> {
     try {
       await this.o.store.delete({ apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name! });
-      const owner = this.jobs.get(pod.metadata.namespace!, pod.metadata.ownerReferences?.[0]?.name ?? '');
-      if (owner) await this.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+      await this.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
     } catch {
       // Already gone.
     }

@@ -66,3 +66,23 @@ test('after kill -9 and a restart every Job reaches its final state and nothing 
   assert.equal(flaky.status.succeeded, 1);
   assert.match(await d.ok(['logs', 'job/long']), /long-done/);
 });
+
+test('a second server on another home leaves the first one’s running pods alone', async () => {
+  const a = await Drover.start();
+  let b: Drover | undefined;
+  try {
+    await a.ok(['apply', '-f', '-'], job('survivor', 'sleep 1.5; echo survived').replace(/\n\s+volumeMounts.*\n/, '\n').replace(/\n\s+volumes:.*\n/, '\n'));
+    for (let i = 0; i < 100; i++) {
+      const pods = (await a.json<{ items: { status?: { phase?: string } }[] }>(['get', 'pods'])).items;
+      if (pods[0]?.status?.phase === 'Running') break;
+      await sleep(50);
+    }
+    // Starting a runtime sweeps leftovers of its own home only.
+    b = await Drover.start();
+    await a.ok(['wait', 'job/survivor', '--for=condition=Complete', '--timeout=30s']);
+    assert.match(await a.ok(['logs', 'job/survivor']), /survived/);
+  } finally {
+    await b?.stop();
+    await a.stop();
+  }
+});

@@ -20,6 +20,7 @@
  * what belongs to pods that are gone.
  */
 import { mkdirSync, promises as fsp, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { BadRequestError, NotFoundError, cpuMillis, parseQuantity, GPU_RESOURCE, ANNOTATIONS, type ConfigMap, type Container, type ContainerStatus, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
@@ -50,7 +51,11 @@ export interface LocalRuntimeOptions {
   gpuIds: string[];
   /** Maps an image name to a local environment. Images are never pulled. */
   images?: Record<string, ImageEnvironment>;
-  /** Cgroup under the root of each hierarchy that holds Drover's pods (default `drover`). */
+  /**
+   * Cgroup under the root of each hierarchy that holds this server's pods. The default is one
+   * per home (`drover-<hash of home>`): at start the runtime kills pods under its parent that it
+   * does not know, so two servers on one machine must not share it.
+   */
   cgroupParent?: string;
   /** First restart back-off of a failed container (kubelet: 10 s, doubling, at most 300 s). */
   restartBackoffBaseMs?: number;
@@ -836,7 +841,7 @@ export class LocalPodRuntime implements PodRuntime {
       rootfs: options.rootfs ?? 'auto',
       pollIntervalMs: options.pollIntervalMs ?? 250,
     };
-    this.cgroupParent = options.cgroupParent ?? 'drover';
+    this.cgroupParent = options.cgroupParent ?? `drover-${createHash('sha256').update(resolve(options.home)).digest('hex').slice(0, 12)}`;
   }
 
   private get podsDir(): string {

@@ -32,6 +32,10 @@ export const KINDS: readonly KindInfo[] = [
   kind('v1', 'Node', 'nodes', ['no'], false, false),
   kind('v1', 'Event', 'events', ['ev'], true, false),
   kind('batch/v1', 'Job', 'jobs', []),
+  kind('argoproj.io/v1alpha1', 'Workflow', 'workflows', ['wf']),
+  kind('argoproj.io/v1alpha1', 'WorkflowTemplate', 'workflowtemplates', ['wftmpl']),
+  kind('argoproj.io/v1alpha1', 'ClusterWorkflowTemplate', 'clusterworkflowtemplates', ['cwftmpl', 'cwft'], false),
+  kind('argoproj.io/v1alpha1', 'CronWorkflow', 'cronworkflows', ['cwf', 'cronwf']),
 ];
 
 /** Store key of a kind: `Job.batch`, `Pod` (core kinds have no group). */

@@ -14,6 +14,11 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Secret } from 'kubernetes-models/v1/Secret';
+import { Workflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow';
+import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate';
+import { ClusterWorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/ClusterWorkflowTemplate';
+import { CronWorkflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/CronWorkflow';
+import { ARGO_GROUP, argoSchemaView } from './argo.js';
 import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord, pathFromPointer, valueAt } from './fieldpath.js';
 
 /** The model classes whose `validate()` checks each kind, keyed by `apiVersion/kind`. */
@@ -24,6 +29,10 @@ const MODELS: ReadonlyMap<string, { prototype: { validate(): void } }> = new Map
   ['v1/PersistentVolumeClaim', PersistentVolumeClaim],
   ['v1/Pod', Pod],
   ['v1/Secret', Secret],
+  ['argoproj.io/v1alpha1/Workflow', Workflow],
+  ['argoproj.io/v1alpha1/WorkflowTemplate', WorkflowTemplate],
+  ['argoproj.io/v1alpha1/ClusterWorkflowTemplate', ClusterWorkflowTemplate],
+  ['argoproj.io/v1alpha1/CronWorkflow', CronWorkflow],
 ]);
 
 export function hasSchema(apiVersion: string, kind: string): boolean {
@@ -62,8 +71,11 @@ export interface SchemaCheck {
 export function checkSchema(obj: Record<string, unknown>, apiVersion: string, kind: string, opts: { hideValues?: boolean } = {}): SchemaCheck | undefined {
   const model = MODELS.get(`${apiVersion}/${kind}`);
   if (!model) return undefined;
+  const adapted = apiVersion.startsWith(`${ARGO_GROUP}/`) ? argoSchemaView(obj) : undefined;
+  const data = adapted?.view ?? obj;
+  const back = (path: FieldPath): PathSegment[] => (adapted ? adapted.toOriginal(path) : [...path]);
   const traces = new Map<string, NodeTrace>();
-  const proxy = traced(obj, '', traces);
+  const proxy = traced(data, '', traces);
   let errors: SchemaError[] = [];
   try {
     // `validate` only reads `this`, so it can run over the tracing proxy instead of a model instance
@@ -74,9 +86,10 @@ export function checkSchema(obj: Record<string, unknown>, apiVersion: string, ki
     if (!Array.isArray(list)) throw err;
     errors = list.filter(isSchemaError);
   }
-  const findings = schemaFindings(errors, obj, opts.hideValues === true);
+  const findings = schemaFindings(errors, data, opts.hideValues === true).map((f) => ({ ...f, path: back(f.path) }));
   const unknown = new Set<string>();
-  for (const path of unknownFields(obj, '', [], traces)) {
+  for (const viewPath of unknownFields(data, '', [], traces)) {
+    const path = back(viewPath);
     findings.push({ severity: 'error', path, message: `unknown field ${JSON.stringify(path[path.length - 1])}`, anchor: 'key' });
     unknown.add(formatPath(path));
   }

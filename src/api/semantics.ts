@@ -4,6 +4,7 @@
  * time instead of when a pod starts. Values of the wrong type were already reported by the schema
  * check and are skipped here.
  */
+import { checkArgo } from './argo.js';
 import { type FieldPath, type Finding, formatPath, isRecord } from './fieldpath.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -224,6 +225,12 @@ export function checkSemantics(obj: Record<string, unknown>, kind: string, names
       break;
     case 'Secret':
       checkDataKeys(ctx, obj, ['data', 'stringData']);
+      break;
+    case 'Workflow':
+    case 'WorkflowTemplate':
+    case 'ClusterWorkflowTemplate':
+    case 'CronWorkflow':
+      ctx.findings.push(...checkArgo(obj, kind));
       break;
   }
   return ctx.findings;

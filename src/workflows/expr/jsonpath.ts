@@ -1,0 +1,167 @@
+/**
+ * The JSONPath subset behind Argo's `jsonpath(json, path)`: `$`, `.key`, `['key']`, `[0]`,
+ * `[-1]`, `[*]`/`.*`, unions `[0,2]`/`['a','b']`, slices `[1:3]` and recursive descent `..key`.
+ * A definite path (no wildcard, union, slice or descent) answers one value and fails on a missing
+ * key, as Argo's library does; an indefinite one answers the list of what it found.
+ * Filter expressions (`[?(@.x)]`) are not supported and say so.
+ */
+import { fail } from './errors.js';
+import { hasKey, isMap } from './values.js';
+
+type Selector =
+  | { kind: 'key'; key: string }
+  | { kind: 'index'; index: number }
+  | { kind: 'wildcard' }
+  | { kind: 'union'; items: (string | number)[] }
+  | { kind: 'slice'; start?: number; end?: number; step?: number }
+  | { kind: 'descend'; then: Selector };
+
+function parsePath(path: string): Selector[] {
+  const p = path.trim();
+  if (!p.startsWith('$')) fail(`jsonpath ${JSON.stringify(path)} must start with "$"`);
+  const out: Selector[] = [];
+  let i = 1;
+  const bad = (what: string): never => fail(`jsonpath ${JSON.stringify(path)}: ${what} at offset ${i}`);
+
+  const readName = (): string => {
+    const m = /^[^.[\]\s]+/.exec(p.slice(i));
+    if (!m) bad('expected a key');
+    i += m![0].length;
+    return m![0];
+  };
+
+  const readBracket = (): Selector => {
+    i++; // [
+    const close = findClose(p, i);
+    if (close < 0) bad('unclosed "["');
+    const body = p.slice(i, close).trim();
+    i = close + 1;
+    if (body === '*') return { kind: 'wildcard' };
+    if (body.startsWith('?') || body.startsWith('(')) return fail(`jsonpath ${JSON.stringify(path)}: filter and script expressions are not supported`);
+    const slice = /^(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?)?$/.exec(body);
+    if (slice) {
+      return {
+        kind: 'slice',
+        ...(slice[1] !== undefined ? { start: Number(slice[1]) } : {}),
+        ...(slice[2] !== undefined ? { end: Number(slice[2]) } : {}),
+        ...(slice[3] !== undefined ? { step: Number(slice[3]) } : {}),
+      };
+    }
+    const items = splitUnion(body).map((part): string | number => {
+      const t = part.trim();
+      if (/^-?\d+$/.test(t)) return Number(t);
+      const q = /^(['"])(.*)\1$/s.exec(t);
+      if (q) return q[2]!.replace(/\\(.)/g, '$1');
+      return bad(`unexpected ${JSON.stringify(t)} in brackets`);
+    });
+    if (items.length === 1) return typeof items[0] === 'number' ? { kind: 'index', index: items[0] } : { kind: 'key', key: items[0]! };
+    return { kind: 'union', items };
+  };
+
+  while (i < p.length) {
+    if (p.startsWith('..', i)) {
+      i += 2;
+      const then: Selector = p[i] === '[' ? readBracket() : p[i] === '*' ? (i++, { kind: 'wildcard' }) : { kind: 'key', key: readName() };
+      out.push({ kind: 'descend', then });
+    } else if (p[i] === '.') {
+      i++;
+      if (p[i] === '*') {
+        i++;
+        out.push({ kind: 'wildcard' });
+      } else out.push({ kind: 'key', key: readName() });
+    } else if (p[i] === '[') {
+      out.push(readBracket());
+    } else bad(`unexpected ${JSON.stringify(p[i])}`);
+  }
+  return out;
+}
+
+function findClose(p: string, from: number): number {
+  let quote = '';
+  for (let j = from; j < p.length; j++) {
+    const c = p[j];
+    if (quote) {
+      if (c === '\\') j++;
+      else if (c === quote) quote = '';
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === ']') return j;
+  }
+  return -1;
+}
+
+function splitUnion(body: string): string[] {
+  const parts: string[] = [];
+  let quote = '';
+  let cur = '';
+  for (let j = 0; j < body.length; j++) {
+    const c = body[j]!;
+    if (quote) {
+      if (c === '\\') { cur += c + (body[j + 1] ?? ''); j++; continue; }
+      if (c === quote) quote = '';
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === ',') { parts.push(cur); cur = ''; continue; }
+    cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+function children(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (isMap(v)) return Object.keys(v).map((k) => v[k]);
+  return [];
+}
+
+function apply(sel: Selector, nodes: unknown[], definite: boolean, path: string): unknown[] {
+  const out: unknown[] = [];
+  for (const v of nodes) {
+    switch (sel.kind) {
+      case 'key':
+        if (isMap(v) && hasKey(v, sel.key)) out.push(v[sel.key]);
+        else if (definite) fail(`jsonpath ${JSON.stringify(path)}: key ${JSON.stringify(sel.key)} not found`);
+        break;
+      case 'index': {
+        const n = Array.isArray(v) ? v.length : -1;
+        const j = sel.index < 0 ? n + sel.index : sel.index;
+        if (Array.isArray(v) && j >= 0 && j < n) out.push(v[j]);
+        else if (definite) fail(`jsonpath ${JSON.stringify(path)}: index ${sel.index} out of range`);
+        break;
+      }
+      case 'wildcard':
+        out.push(...children(v));
+        break;
+      case 'union':
+        for (const item of sel.items) out.push(...apply(typeof item === 'number' ? { kind: 'index', index: item } : { kind: 'key', key: item }, [v], false, path));
+        break;
+      case 'slice': {
+        if (!Array.isArray(v)) break;
+        const n = v.length;
+        const step = sel.step ?? 1;
+        if (step <= 0) fail(`jsonpath ${JSON.stringify(path)}: slice step must be positive`);
+        const norm = (x: number): number => Math.min(Math.max(x < 0 ? n + x : x, 0), n);
+        for (let j = norm(sel.start ?? 0); j < norm(sel.end ?? n); j += step) out.push(v[j]);
+        break;
+      }
+      case 'descend': {
+        const all: unknown[] = [];
+        const walk = (x: unknown): void => {
+          all.push(x);
+          children(x).forEach(walk);
+        };
+        walk(v);
+        out.push(...apply(sel.then, all, false, path));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Evaluates `path` against an already parsed JSON document. */
+export function queryJSONPath(doc: unknown, path: string): unknown {
+  const sels = parsePath(path);
+  const definite = sels.every((s) => s.kind === 'key' || s.kind === 'index');
+  let nodes = [doc];
+  for (const sel of sels) nodes = apply(sel, nodes, definite, path);
+  return definite ? nodes[0] : nodes;
+}

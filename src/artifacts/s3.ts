@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DroverError } from '../api/errors.js';
 import { endpointUrl } from './config.js';
-import { ArtifactNotFoundError, ArtifactRepositoryError, ArtifactRepositoryUnreachableError } from './errors.js';
+import { ArtifactNotFoundError, ArtifactRepositoryError, ArtifactRepositoryUnreachableError, ArtifactSourceError } from './errors.js';
 import { TEMP_MARK, validateKey, validatePrefix } from './keys.js';
 import { exactLength, openSource, sourceErrorIn } from './source.js';
 import type { ArtifactRepository, S3ArtifactLocation, S3RepositoryConfig } from './types.js';
@@ -24,6 +24,8 @@ export interface S3Tuning {
   maxAttempts?: number;
   /** How long to wait for a TCP connection before calling the endpoint unreachable. */
   connectTimeoutMs?: number;
+  /** How long a connection may sit silent mid-request before it is given up. */
+  idleTimeoutMs?: number;
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
@@ -53,7 +55,8 @@ export class S3ArtifactRepository implements ArtifactRepository {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: tuning.maxAttempts ?? 3,
-      requestHandler: { connectionTimeout: tuning.connectTimeoutMs ?? 5000 },
+      // Inactivity, not total time: a large artifact may take minutes, a silent server may not.
+      requestHandler: { connectionTimeout: tuning.connectTimeoutMs ?? 5000, socketTimeout: tuning.idleTimeoutMs ?? 120_000 },
       logger: silent,
     });
   }
@@ -65,11 +68,21 @@ export class S3ArtifactRepository implements ArtifactRepository {
   async put(key: string, file: string): Promise<S3ArtifactLocation> {
     const Key = this.full(key);
     const source = await openSource(file);
+    const body = source.stream();
+    // The SDK pipes the body without watching it for errors; a body that fails would leave the
+    // server waiting for the rest forever, so a failing body aborts the request.
+    const abort = new AbortController();
+    let bodyError: unknown;
+    body.once('error', (e) => {
+      bodyError = e;
+      abort.abort();
+    });
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: source.stream(), ContentLength: source.size }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: source.size }), { abortSignal: abort.signal });
     } catch (e) {
-      const changed = sourceErrorIn(e);
+      const changed = sourceErrorIn(bodyError) ?? sourceErrorIn(e);
       if (changed) throw changed;
+      if (bodyError) throw new ArtifactSourceError(file, `reading failed: ${describe(bodyError)}`);
       // A server that refuses a request (bad credentials, missing bucket) may close the connection
       // while the body is still being sent, which reads like a network failure; ask it plainly.
       if (isNetworkError(e)) await this.probe(e);
@@ -195,9 +208,12 @@ export class S3ArtifactRepository implements ArtifactRepository {
     if (name === 'NoSuchBucket') return new ArtifactRepositoryError(`bucket "${this.bucket}" does not exist at ${this.where}`, name);
     if (status === undefined && isNetworkError(e)) return new ArtifactRepositoryUnreachableError(this.where, describe(e));
     const retryable = status !== undefined && (status >= 500 || status === 429 || name === 'SlowDown');
-    const what = name && name !== 'Error' ? `${name}${status ? ` (HTTP ${status})` : ''}` : `HTTP ${status ?? '?'}`;
-    const detail = e instanceof Error && e.message && e.message !== name && e.message !== 'UnknownError' ? `: ${e.message}` : '';
-    return new ArtifactRepositoryError(`S3 ${op} on s3://${this.bucket} at ${this.where} failed: ${what}${detail}`, name, retryable);
+    // HEAD answers have no body, so the SDK names them only by status.
+    const named = name && !['Error', 'Unknown', 'UnknownError'].includes(name);
+    const what = named ? `${name}${status ? ` (HTTP ${status})` : ''}` : `HTTP ${status ?? '?'}`;
+    const detail = named && e instanceof Error && e.message && e.message !== name && e.message !== 'UnknownError' ? `: ${e.message}` : '';
+    const hint = status === 401 || status === 403 ? ' (check accessKey and secretKey)' : '';
+    return new ArtifactRepositoryError(`S3 ${op} on s3://${this.bucket} at ${this.where} failed: ${what}${detail}${hint}`, named ? name : undefined, retryable);
   }
 
   close(): void {

@@ -31,7 +31,7 @@ ensure() {
   tmp=$(mktemp -d "$CACHE/build.XXXXXX")
   start=$SECONDS
   # Installed to a temp dir and moved into place, so an interrupted build is never taken as done.
-  if ! GOBIN=$tmp GOFLAGS=-trimpath go install "$MODULE@$VERSION" >&2; then
+  if ! GOBIN=$tmp GOFLAGS="${GOFLAGS:-} -trimpath" go install "$MODULE@$VERSION" >&2; then
     rm -rf "$tmp"
     echo "s3-server: building versitygw $VERSION failed" >&2
     exit 1

@@ -10,7 +10,7 @@
  * the less specific one gives way, so the deeper keys are never lost.
  */
 import { fail } from './errors.js';
-import { BUILTINS } from './builtins.js';
+import { arity, toFloat, toInt } from './builtins.js';
 import { queryJSONPath } from './jsonpath.js';
 import { sprigFunctions } from './sprig.js';
 import { ExprFunction, goJSON, newMap, parseJSON, isMap, type ExprMap } from './values.js';
@@ -32,8 +32,8 @@ function jsonpath(args: unknown[]): unknown {
 function argoGlobals(): ExprMap {
   const g = newMap();
   // Argo's aliases of expr's int() and float(), kept for old workflows.
-  g.asInt = new ExprFunction('asInt', BUILTINS.int!);
-  g.asFloat = new ExprFunction('asFloat', BUILTINS.float!);
+  g.asInt = new ExprFunction('asInt', (args) => (arity('asInt', args, 1), toInt('asInt', args[0])));
+  g.asFloat = new ExprFunction('asFloat', (args) => (arity('asFloat', args, 1), toFloat('asFloat', args[0])));
   g.jsonpath = new ExprFunction('jsonpath', jsonpath);
   g.toJson = new ExprFunction('toJson', (args) => {
     if (args.length !== 1) fail(`toJson() expects 1 argument, got ${args.length}`);

@@ -47,8 +47,19 @@ export function evaluateExpression(source: string, env: Record<string, unknown>)
       if (c.missing) throw unknownName(c);
       return fail('the expression evaluated to nil');
     }
-    return v;
+    return toPlain(v);
   });
+}
+
+/** Results leave as ordinary objects (maps are prototype-less inside, to keep keys like `constructor` plain). */
+function toPlain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (isMap(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: toPlain(v[k]), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
 }
 
 function unknownName(c: Ctx): Failure {

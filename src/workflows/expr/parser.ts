@@ -286,12 +286,12 @@ export function parse(source: string, builtins: ReadonlySet<string>): Node {
     if (shape) {
       expect('bracket', '(');
       const rest = shape.slice(args.length);
-      const required = rest.filter((s) => !s.endsWith('?')).length;
+      const required = shape.filter((s) => !s.endsWith('?')).length;
       for (let i = 0; i < rest.length; i++) {
         const spec = rest[i]!;
         if (is('bracket', ')')) {
           if (spec.endsWith('?')) break;
-          fail(`${name.value}() expects at least ${required + args.length} arguments`, cur.pos);
+          fail(`${name.value}() expects at least ${required} arguments`, cur.pos);
         }
         if (i > 0) expect('op', ',');
         args.push(spec.startsWith('pred') ? parsePredicate() : parseExpression(0));

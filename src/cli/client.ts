@@ -77,6 +77,19 @@ export interface LogOptions {
   tailLines?: number;
 }
 
+export type WorkflowAction = 'retry' | 'resubmit' | 'suspend' | 'resume' | 'stop' | 'terminate';
+
+export interface WorkflowActionBody {
+  /** retry: also run again the succeeded nodes `nodeFieldSelector` picks. */
+  restartSuccessful?: boolean;
+  /** retry, resume: which nodes (`displayName=train`, `templateName=x`, `phase=Failed`…). */
+  nodeFieldSelector?: string;
+  /** retry, resubmit: `NAME=VALUE` overrides of the workflow's parameters. */
+  parameters?: string[];
+  /** stop: why. */
+  message?: string;
+}
+
 type Query = Record<string, string | number | boolean | undefined>;
 
 function withQuery(path: string, query: Query | undefined): string {
@@ -193,6 +206,15 @@ export class Client {
 
   apply(namespace: string, documents: ApplyDocument[], mode: 'apply' | 'create'): Promise<ApplyResult> {
     return this.json('POST', `/apis/drover.dev/v1/namespaces/${encodeURIComponent(namespace)}/apply`, { body: { documents, mode } });
+  }
+
+  /**
+   * One of Argo's workflow actions (`retry`, `resubmit`, `suspend`, `resume`, `stop`, `terminate`):
+   * PUT .../workflows/{name}/{action} with the action's options; answers the Workflow (for
+   * `resubmit`, the new one).
+   */
+  workflowAction<T extends KubeObject = KubeObject>(namespace: string, name: string, action: WorkflowAction, body: WorkflowActionBody = {}): Promise<T> {
+    return this.json('PUT', `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(name)}/${action}`, { body });
   }
 
   /**

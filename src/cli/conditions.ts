@@ -72,6 +72,8 @@ export function findCondition(obj: KubeObject, type: string): Condition | undefi
   return Array.isArray(conds) ? conds.find((c) => (c.type ?? '').toLowerCase() === type.toLowerCase()) : undefined;
 }
 
+const DONE_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
+
 export type Verdict = { state: 'met' } | { state: 'pending' } | { state: 'failed'; message: string };
 
 /**
@@ -87,7 +89,13 @@ export function judge(obj: KubeObject | undefined, want: WaitFor): Verdict {
     const v = getPath(obj, want.path);
     if (want.value === undefined) return v !== undefined && v !== null ? { state: 'met' } : { state: 'pending' };
     const s = typeof v === 'object' && v !== null ? JSON.stringify(v) : v === undefined || v === null ? '' : String(v);
-    return s === want.value ? { state: 'met' } : { state: 'pending' };
+    if (s === want.value) return { state: 'met' };
+    // A Workflow's phase cannot change once it is Succeeded, Failed or Error: say so at once.
+    if (obj.kind === 'Workflow' && want.path.length === 2 && want.path[0] === 'status' && want.path[1] === 'phase' && DONE_PHASES.has(s)) {
+      const message = (obj['status'] as { message?: string } | undefined)?.message;
+      return { state: 'failed', message: `completed with phase ${s}${message ? `: ${message}` : ''}, so it will never be ${want.value}` };
+    }
+    return { state: 'pending' };
   }
   const c = findCondition(obj, want.condition);
   if (c && (c.status ?? '').toLowerCase() === want.value.toLowerCase()) return { state: 'met' };
@@ -119,6 +127,10 @@ export function progressState(obj: KubeObject | undefined): string {
     return parts.join(', ');
   }
   if (obj.kind === 'Pod') return podSummary(obj as Pod).status || 'Pending';
+  if (obj.kind === 'Workflow') {
+    const progress = typeof status['progress'] === 'string' && status['progress'] ? ` (${status['progress']})` : '';
+    return `${typeof status['phase'] === 'string' && status['phase'] ? status['phase'] : 'Pending'}${progress}`;
+  }
   const phase = status['phase'];
   if (typeof phase === 'string') return phase;
   const conds = (status['conditions'] as Condition[] | undefined) ?? [];

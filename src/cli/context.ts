@@ -35,6 +35,11 @@ export function processCtx(): Ctx {
   };
 }
 
+/** ANSI colours on stdout: only to a terminal, and not when NO_COLOR is set or TERM=dumb. */
+export function colorEnabled(ctx: Pick<Ctx, 'stdout' | 'env'>): boolean {
+  return !!ctx.stdout.isTTY && !ctx.env['NO_COLOR'] && ctx.env['TERM'] !== 'dumb';
+}
+
 /** A failure the CLI reports as `error: message` and exit code 1. */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {

@@ -10,6 +10,8 @@ import { parseQuantity } from '../api/quantity.js';
 import { Tabwriter, DESCRIBE_OPTIONS } from './tabwriter.js';
 import { age, humanDuration, rfc1123z } from './units.js';
 import { formatLabelSelector, nodeRoles, compareEvents, pvcAccessModes, pvcCapacity } from './printers.js';
+import { renderWorkflow } from './workflows/tree.js';
+import { asWorkflow } from './workflows/status.js';
 
 export interface DescribeInput {
   /** Events whose involvedObject is this object. */
@@ -603,6 +605,22 @@ registerDescriber('Node', {
     }
     events(w, input.events, input.now);
     return w.toString();
+  },
+});
+
+/** A Workflow: `argo get`'s header and tree, its labels, then its events. */
+registerDescriber('Workflow', {
+  describe(obj, input) {
+    const wf = asWorkflow(obj);
+    const opts = input.tzOffsetMinutes === undefined ? { now: input.now } : { now: input.now, tzOffsetMinutes: input.tzOffsetMinutes };
+    const text = renderWorkflow(wf, opts);
+    const w = new PrefixWriter();
+    labels(w, 0, obj);
+    annotations(w, 0, obj);
+    const meta = w.toString();
+    const ev = new PrefixWriter();
+    events(ev, input.events, input.now);
+    return `${text}\n${meta}${ev.toString()}`;
   },
 });
 

@@ -22,19 +22,32 @@ const COMMANDS: Entry[] = [
   { group: 'Basic commands', name: 'get', summary: 'Display one or many resources', load: () => import('./commands/get.js') },
   { group: 'Basic commands', name: 'describe', summary: 'Show details of a resource, with its events', load: () => import('./commands/describe.js') },
   { group: 'Basic commands', name: 'delete', summary: 'Delete resources by name, by file, or by label', load: () => import('./commands/delete.js') },
-  { group: 'Troubleshooting', name: 'logs', summary: 'Print the logs of a pod or of a job\'s pod', load: () => import('./commands/logs.js') },
+  { group: 'Workflows', name: 'submit', summary: 'Submit Argo Workflows from files, templates or cron workflows', load: () => import('./commands/submit.js') },
+  { group: 'Workflows', name: 'lint', summary: 'Check Workflow and other manifests offline, with file:line:col errors', load: () => import('./commands/lint.js') },
+  { group: 'Workflows', name: 'retry', summary: 'Retry a failed workflow: run its failed nodes again', load: () => action('retry') },
+  { group: 'Workflows', name: 'resubmit', summary: 'Submit a workflow again, as a new workflow', load: () => action('resubmit') },
+  { group: 'Workflows', name: 'suspend', summary: 'Suspend a running workflow (no new steps start)', load: () => action('suspend') },
+  { group: 'Workflows', name: 'resume', summary: 'Resume a suspended workflow, or its waiting suspend nodes', load: () => action('resume') },
+  { group: 'Workflows', name: 'stop', summary: 'Stop a workflow: end its steps, still run its exit handlers', load: () => action('stop') },
+  { group: 'Workflows', name: 'terminate', summary: 'Terminate a workflow at once, without exit handlers', load: () => action('terminate') },
+  { group: 'Troubleshooting', name: 'logs', summary: 'Print the logs of a pod, a job\'s pod or a workflow\'s steps', load: () => import('./commands/logs.js') },
   { group: 'Troubleshooting', name: 'wait', summary: 'Wait for a condition on one or many resources', load: () => import('./commands/wait.js') },
   { group: 'Troubleshooting', name: 'top', summary: 'Show CPU, memory and GPU use of nodes and pods', load: () => import('./commands/top.js') },
   { group: 'Other', name: 'api-resources', summary: 'List the resource kinds the server serves', load: () => import('./commands/api-resources.js') },
   { group: 'Other', name: 'version', summary: 'Print the client and server versions', load: () => import('./commands/version.js') },
 ];
 
+/** The workflow actions share one module; each entry picks its command from it. */
+function action(name: 'retry' | 'resubmit' | 'suspend' | 'resume' | 'stop' | 'terminate'): Promise<{ command: Command }> {
+  return import('./commands/workflow-actions.js').then((m) => ({ command: m[name] }));
+}
+
 function findCommand(name: string): Entry | undefined {
   return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 }
 
 export function topLevelHelp(): string {
-  const lines = ['drover runs Kubernetes batch/v1 Jobs (and the ConfigMaps, Secrets, PVCs they use) on this machine, with kubectl\'s habits.', ''];
+  const lines = ['drover runs Kubernetes batch/v1 Jobs (and the ConfigMaps, Secrets, PVCs they use) and Argo Workflows on this machine, with kubectl\'s and argo\'s habits.', ''];
   const groups = [...new Set(COMMANDS.map((c) => c.group))];
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   for (const g of groups) {

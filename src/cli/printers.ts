@@ -9,6 +9,9 @@ import type { KindInfo } from '../api/kinds.js';
 import { formatTable, Tabwriter, TABLE_OPTIONS } from './tabwriter.js';
 import { age, humanDuration } from './units.js';
 import { qualifiedName, qualifiedNameOf } from './resources.js';
+import { asWorkflow, compareWorkflows, parameterString, podCounts, workflowStatus } from './workflows/status.js';
+import { renderWorkflow } from './workflows/tree.js';
+import { cronSchedules, cronSuspended, cronTimezone, lastCronRun, nextCronRun } from './workflows/cron.js';
 
 export interface Column {
   header: string;
@@ -17,10 +20,22 @@ export interface Column {
   cell(obj: KubeObject, now: number): string;
 }
 
+export interface DetailOptions {
+  now: number;
+  wide: boolean;
+  /** ANSI colours are welcome (stdout is a terminal). */
+  color: boolean;
+}
+
 export interface KindPrinter {
   columns: Column[];
   /** Row order; defaults to namespace then name. */
   compare?(a: KubeObject, b: KubeObject): number;
+  /**
+   * What `get KIND NAME` prints for a named object instead of a table row, for kinds whose own
+   * CLI shows more (a Workflow's `argo get` tree). Lists still print rows.
+   */
+  detail?(obj: KubeObject, opts: DetailOptions): string;
 }
 
 const printers = new Map<string, KindPrinter>();
@@ -371,6 +386,50 @@ registerPrinter('Event', {
     { header: 'MESSAGE', cell: (o) => String(o['message'] ?? '').trim() },
   ],
   compare: compareEvents,
+});
+
+// ---------------------------------------------------------------- Argo kinds
+
+/** DURATION of a workflow: from start to finish, or to now while it runs; empty before it starts. */
+export function workflowDuration(obj: KubeObject, now: number): string {
+  const s = asWorkflow(obj).status;
+  if (!s?.startedAt) return '';
+  return humanDuration((s.finishedAt ? Date.parse(s.finishedAt) : now) - Date.parse(s.startedAt));
+}
+
+registerPrinter('Workflow', {
+  // argo list's columns; times in kubectl's format like every other table.
+  columns: [
+    nameColumn,
+    { header: 'STATUS', cell: (o) => workflowStatus(asWorkflow(o)) },
+    ageColumn,
+    { header: 'DURATION', cell: (o, now) => workflowDuration(o, now) },
+    { header: 'PRIORITY', cell: (o) => String(asWorkflow(o).spec?.priority ?? 0) },
+    { header: 'MESSAGE', cell: (o) => asWorkflow(o).status?.message ?? '' },
+    {
+      header: 'P/R/C',
+      wide: true,
+      cell: (o) => {
+        const c = podCounts(asWorkflow(o));
+        return `${c.pending}/${c.running}/${c.completed}`;
+      },
+    },
+    { header: 'PARAMETERS', wide: true, cell: (o) => parameterString(asWorkflow(o).spec?.arguments?.parameters) },
+  ],
+  compare: (a, b) => compareWorkflows(asWorkflow(a), asWorkflow(b)),
+  detail: (o, opts) => renderWorkflow(asWorkflow(o), { now: opts.now, wide: opts.wide, color: opts.color }),
+});
+
+registerPrinter('CronWorkflow', {
+  columns: [
+    nameColumn,
+    ageColumn,
+    { header: 'LAST RUN', cell: (o, now) => { const t = lastCronRun(o); return t ? age(t, now) : 'N/A'; } },
+    { header: 'NEXT RUN', cell: (o, now) => { const t = nextCronRun(o, now); return t === undefined ? 'N/A' : humanDuration(t - now); } },
+    { header: 'SCHEDULES', cell: (o) => cronSchedules(o).join(',') },
+    { header: 'TIMEZONE', cell: (o) => cronTimezone(o) },
+    { header: 'SUSPENDED', cell: (o) => String(cronSuspended(o)) },
+  ],
 });
 
 // ---------------------------------------------------------------- tables

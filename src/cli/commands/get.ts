@@ -1,11 +1,11 @@
 import { UsageError, type ParsedArgs } from '../args.js';
 import { ApiError, type Client, type WatchEvent } from '../client.js';
 import { clientFor, getNamed, namespaceOf, type Command } from '../command.js';
-import type { Ctx } from '../context.js';
+import { colorEnabled, type Ctx } from '../context.js';
 import type { KubeObject } from '../../api/types.js';
 import type { KindInfo } from '../../api/kinds.js';
 import {
-  asList, objectName, parseOutputFormat, renderTable, tableHeader, tableRow, toJson, toYaml, type OutputFormat, type TableOptions,
+  asList, objectName, parseOutputFormat, printerFor, renderTable, tableHeader, tableRow, toJson, toYaml, type OutputFormat, type TableOptions,
 } from '../printers.js';
 import { parseResourceArgs, type ResourceRequest } from '../resources.js';
 import { formatTable, Tabwriter, TABLE_OPTIONS } from '../tabwriter.js';
@@ -104,6 +104,16 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
       let firstTable = true;
       for (const f of found) {
         if (f.objects.length === 0) continue;
+        const detail = printerFor(f.req.kind.kind).detail;
+        if (detail && f.req.names.length) {
+          // Named objects of a kind with its own view (a Workflow's tree), one after another.
+          for (const o of f.objects) {
+            if (!firstTable) ctx.stdout.write('\n');
+            firstTable = false;
+            ctx.stdout.write(detail(o, { now: opts.now, wide: format === 'wide', color: colorEnabled(ctx) }));
+          }
+          continue;
+        }
         if (!firstTable) ctx.stdout.write('\n');
         firstTable = false;
         ctx.stdout.write(renderTable(f.req.kind.kind, f.objects, { ...opts, withNamespace: allNs && f.req.kind.namespaced }, f.req.kind));

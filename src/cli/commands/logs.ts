@@ -1,7 +1,7 @@
 import { UsageError, type ParsedArgs } from '../args.js';
-import { readLines, type Client } from '../client.js';
+import { ApiError, readLines, type Client } from '../client.js';
 import { clientFor, namespaceOf, type Command } from '../command.js';
-import { CliError, type Ctx, type Output } from '../context.js';
+import { CliError, colorEnabled, type Ctx, type Output } from '../context.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import type { KindInfo } from '../../api/kinds.js';
 import { startProgress, type Progress } from '../progress.js';
@@ -11,13 +11,18 @@ import { parseDuration } from '../units.js';
 export const command: Command = {
   name: 'logs',
   usage: 'drover logs [-f] [-c CONTAINER] (POD | TYPE/NAME | -l SELECTOR) [options]',
-  summary: "Print the logs of a pod or of a job's pod",
+  summary: "Print the logs of a pod, a job's pod or a workflow's steps",
   description: `Print the logs of a container in a pod, as kubectl does. For job/NAME the newest pod of the job is
 used (--all-pods for all of them). With -f, logs are streamed until the container ends; a pod that
-is still pending is waited for rather than reported as an error.`,
+is still pending is waited for rather than reported as an error.
+
+For workflow/NAME (or a NAME that is a workflow and not a pod), every step's pod is printed, each
+line prefixed with "POD: " as "argo logs" does, in the order the steps started; with -f the steps
+are followed as they start, until the workflow completes.`,
   examples: `
   drover logs job/train
   drover logs -f job/train
+  drover logs -f workflow/pipeline-x7k2p
   drover logs train-x7k2p -c sidecar --previous
   drover logs -l job-name=train --prefix --tail=20`,
   flags: [
@@ -66,6 +71,13 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
         if (container) throw new UsageError('the container is given twice (as an argument and with -c)', 'logs');
         container = second;
       }
+      const wf = await workflowTarget(client, namespace, target);
+      if (wf !== undefined) {
+        const { workflowLogs } = await import('../workflows/logs.js');
+        return await workflowLogs(ctx, client, namespace, wf, {
+          follow, timestamps: args.bool('timestamps'), container, tailLines: tail >= 0 ? tail : undefined, color: colorEnabled(ctx),
+        });
+      }
       pods = await resolvePods(ctx, client, namespace, target, args.bool('all-pods'), follow ? Infinity : podTimeout);
       if (args.bool('all-pods')) prefix = true;
     }
@@ -86,13 +98,36 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
   }
 }
 
+/**
+ * The workflow a target names: `workflow/NAME` (or `wf/NAME`), or a bare NAME when there is no
+ * pod of that name but there is a workflow. Undefined for everything else.
+ */
+async function workflowTarget(client: Client, namespace: string, target: string): Promise<string | undefined> {
+  const slash = target.indexOf('/');
+  if (slash !== -1) return resolveKind(target.slice(0, slash)).kind === 'Workflow' ? target.slice(slash + 1) : undefined;
+  try {
+    await client.get(resolveKind('pods'), namespace, target);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 404) throw err;
+    try {
+      await client.get(resolveKind('workflows'), namespace, target);
+      return target;
+    } catch (again) {
+      // Neither: report the missing pod, as before.
+      if (again instanceof ApiError && again.code === 404) throw err;
+      throw again;
+    }
+  }
+}
+
 /** The pods `logs` reads for POD, pod/NAME or job/NAME (the newest of a job's pods unless all are asked for). */
 async function resolvePods(ctx: Ctx, client: Client, namespace: string, target: string, allPods: boolean, waitMs: number): Promise<Pod[]> {
   const slash = target.indexOf('/');
   const kind: KindInfo = slash === -1 ? resolveKind('pods') : resolveKind(target.slice(0, slash));
   const name = slash === -1 ? target : target.slice(slash + 1);
   if (kind.kind === 'Pod') return [await client.get<Pod & KubeObject>(kind, namespace, name)];
-  if (kind.kind !== 'Job') throw new CliError(`cannot get logs of a ${kind.singular}: use a pod or job/NAME`);
+  if (kind.kind !== 'Job') throw new CliError(`cannot get logs of a ${kind.singular}: use a pod, job/NAME or workflow/NAME`);
   // Fails with NotFound when the job does not exist.
   await client.get(kind, namespace, name);
   const podKind = resolveKind('pods');

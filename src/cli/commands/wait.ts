@@ -19,10 +19,16 @@ and exits 1 when --timeout passes first.
 
 Unlike kubectl, waiting for condition=Complete on a Job that fails stops at once with
 "error: job.batch/NAME failed: REASON: MESSAGE" and exit code 1, instead of waiting for the
-timeout; likewise waiting for condition=Failed on a Job that completes.`,
+timeout; likewise waiting for condition=Failed on a Job that completes.
+
+A Workflow has condition Completed once it ends, whether it succeeded or not;
+--for=jsonpath='{.status.phase}'=Succeeded waits for success and stops with exit code 1 as soon as
+the workflow ends Failed or Error.`,
   examples: `
   drover wait --for=condition=Complete job/train --timeout=10m
   drover wait --for=delete pod/train-x7k2p
+  drover wait workflow/pipeline-x7k2p --for=condition=Completed --timeout=1h
+  drover wait workflow/pipeline-x7k2p --for=jsonpath='{.status.phase}'=Succeeded --timeout=1h
   drover wait --for=jsonpath='{.status.phase}'=Running pod -l job-name=train`,
   flags: [
     { name: 'for', type: 'string', value: 'CONDITION', description: 'The condition to wait on: condition=TYPE[=VALUE] (VALUE defaults to True), delete, create, or jsonpath=\'{.path}\'=VALUE.' },

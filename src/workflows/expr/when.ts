@@ -225,7 +225,9 @@ function checkSyntax(tokens: Tok[], source: string, converted: boolean): void {
       let hint = '';
       if (OPERAND.includes(t.kind) && OPERAND.includes(last.kind)) {
         const spaced = isSpace(Array.from(source)[t.pos - 1] ?? '');
-        hint = spaced ? ' (quote values that contain spaces)' : ' (quote values that start with a digit)';
+        if (spaced) hint = ' (quote values that contain spaces)';
+        else if (last.kind === 'NUMERIC') hint = ' (quote values that start with a digit)';
+        else if (last.kind === 'STRING' || last.kind === 'TIME') hint = ' (a string ends at either kind of quote; escape quotes inside it with a backslash)';
       }
       fail(`unexpected ${describe(t)} after ${describe(last)}${hint}`, t.pos);
     }

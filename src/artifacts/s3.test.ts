@@ -91,8 +91,9 @@ test('an upload whose source shrinks mid-way fails with ARTIFACT_SOURCE_INVALID 
     await repo.put('ns/wf/n/out.tgz', join(work, 'prev'));
     writeFileSync(src, '');
     truncateSync(src, 256 * 1024 * 1024);
-    // The size is taken when the put opens the file; 256 MiB take far longer than this to send.
-    const shrink = setTimeout(() => truncateSync(src, 1024), 100);
+    // The size is taken when the put opens the file. The truncation lands while the file is
+    // hashed or, more often, while it is sent; either way the put must fail and store nothing.
+    const shrink = setTimeout(() => truncateSync(src, 1024), 300);
     try {
       const err = await rejectsWithCode(repo.put('ns/wf/n/out.tgz', src), 'ARTIFACT_SOURCE_INVALID');
       assert.match(err.message, /changed while being stored/);

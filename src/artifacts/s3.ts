@@ -68,6 +68,13 @@ export class S3ArtifactRepository implements ArtifactRepository {
   async put(key: string, file: string): Promise<S3ArtifactLocation> {
     const Key = this.full(key);
     const source = await openSource(file);
+    let md5: string;
+    try {
+      md5 = await source.md5();
+    } catch (e) {
+      await source.close();
+      throw e;
+    }
     const body = source.stream();
     // The SDK pipes the body without watching it for errors; a body that fails would leave the
     // server waiting for the rest forever, so a failing body aborts the request.
@@ -78,7 +85,9 @@ export class S3ArtifactRepository implements ArtifactRepository {
       abort.abort();
     });
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: source.size }), { abortSignal: abort.signal });
+      // Content-MD5 makes the server refuse a body cut short (a crash, a shrinking file) instead
+      // of storing it: some S3-compatible servers take an early EOF as the end of the object.
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: source.size, ContentMD5: md5 }), { abortSignal: abort.signal });
     } catch (e) {
       const changed = sourceErrorIn(bodyError) ?? sourceErrorIn(e);
       if (changed) throw changed;

@@ -1,11 +1,14 @@
 /** Reading the file to store, so that a source that shrinks or grows mid-copy fails the put instead of storing half of it. */
-import { close, createReadStream, fstat, open, type ReadStream } from 'node:fs';
+import { close, createReadStream, fstat, open, read, type ReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { ArtifactSourceError } from './errors.js';
 
 export interface Source {
   size: number;
+  /** Base64 MD5 of the bytes (a read pass of its own), failing with ArtifactSourceError if the size changes. */
+  md5(): Promise<string>;
   /** The file's bytes, failing with ArtifactSourceError unless exactly `size` of them arrive. */
   stream(): Readable;
   close(): Promise<void>;
@@ -16,6 +19,7 @@ const CHUNK = 1 << 20;
 export const openFd = promisify(open);
 export const closeFd = promisify(close);
 const fstatFd = promisify(fstat);
+const readFd = promisify(read);
 
 export async function openSource(file: string): Promise<Source> {
   let fd: number;
@@ -33,6 +37,20 @@ export async function openSource(file: string): Promise<Source> {
     let reader: ReadStream | undefined;
     return {
       size,
+      md5: async () => {
+        const hash = createHash('md5');
+        const buf = Buffer.allocUnsafe(CHUNK);
+        let pos = 0;
+        for (;;) {
+          const { bytesRead } = await readFd(fd, buf, 0, CHUNK, pos);
+          if (bytesRead === 0) break;
+          pos += bytesRead;
+          if (pos > size) break;
+          hash.update(buf.subarray(0, bytesRead));
+        }
+        if (pos !== size) throw new ArtifactSourceError(file, `it changed while being stored (expected ${size} bytes, read ${pos})`);
+        return hash.digest('base64');
+      },
       stream: () => {
         if (reader) throw new Error('a Source is read once');
         reader = createReadStream('', { fd, start: 0, highWaterMark: CHUNK });

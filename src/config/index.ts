@@ -17,6 +17,7 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { LogLevel } from '../util/logger.js';
+import { parseArtifactRepositoryConfig, type ArtifactRepositoryConfig } from '../artifacts/index.js';
 import { BadRequestError } from '../api/errors.js';
 
 export interface ImageEnvironment {
@@ -41,6 +42,8 @@ export interface DroverConfig {
   restartBackoffBaseMs: number;
   storeSync: 'normal' | 'full';
   logLevel: LogLevel;
+  /** Where workflow steps' output artifacts are kept (Argo's `artifactRepository`). */
+  artifactRepository: ArtifactRepositoryConfig;
 }
 
 export const DEFAULT_PORT = 7450;
@@ -69,6 +72,7 @@ interface FileConfig {
   restartBackoffBaseSeconds?: number;
   storeSync?: 'normal' | 'full';
   logLevel?: LogLevel;
+  artifactRepository?: unknown;
 }
 
 function num(v: string | undefined, name: string): number | undefined {
@@ -116,5 +120,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     restartBackoffBaseMs: secs(num(env.DROVER_RESTART_BACKOFF_SECONDS, 'DROVER_RESTART_BACKOFF_SECONDS')) ?? secs(fc.restartBackoffBaseSeconds) ?? 10_000,
     storeSync: (env.DROVER_STORE_SYNC as 'normal' | 'full' | undefined) ?? fc.storeSync ?? 'normal',
     logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
+    artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),
   };
 }

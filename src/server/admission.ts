@@ -14,6 +14,9 @@ export interface AdmissionContext {
   sourceDir?: string;
 }
 
+/** Kinds whose steps start in the manifest's directory when they give no workingDir. */
+const SOURCE_DIR_KINDS = new Set(['Job', 'Pod', 'Workflow', 'CronWorkflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate']);
+
 export function admit(input: KubeObject, ctx: AdmissionContext): KubeObject {
   const obj = structuredClone(input);
   const info = kindOf(obj.apiVersion, obj.kind);
@@ -25,7 +28,7 @@ export function admit(input: KubeObject, ctx: AdmissionContext): KubeObject {
   if (info?.namespaced) obj.metadata.namespace ??= ctx.namespace || DEFAULT_NAMESPACE;
   else delete obj.metadata.namespace;
 
-  if ((obj.kind === 'Job' || obj.kind === 'Pod') && ctx.sourceDir && !obj.metadata.annotations?.[ANNOTATIONS.sourceDir]) {
+  if (SOURCE_DIR_KINDS.has(obj.kind) && ctx.sourceDir && !obj.metadata.annotations?.[ANNOTATIONS.sourceDir]) {
     obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [ANNOTATIONS.sourceDir]: ctx.sourceDir };
   }
   if (obj.kind === 'Secret' && obj.stringData) {

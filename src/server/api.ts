@@ -17,6 +17,7 @@ import { parseResourcePath, type ResourcePath } from './routes.js';
 import { parseFieldSelector, matchesFields } from './fieldselector.js';
 import { admit, immutableJobChange, inheritDerived, prepareCreate } from './admission.js';
 import { renderMetrics, type ServerMetrics } from './metrics.js';
+import { isWorkflowAction, runWorkflowAction, type ActionBody } from '../workflows/actions.js';
 import { formatBytes, formatMillis } from '../api/quantity.js';
 
 export interface ApiDeps {
@@ -205,6 +206,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const ref = { apiVersion: path.kind.apiVersion, kind: path.kind.kind, namespace: ns, name: path.name ?? '' };
     const plural = `${path.kind.plural}${path.kind.group ? '.' + path.kind.group : ''}`;
     if (path.subresource === 'log' && path.kind.kind === 'Pod' && method === 'GET') return handleLogs(res, { ...path, namespace: ns }, q, req);
+    if (path.subresource && path.kind.kind === 'Workflow' && path.name && method === 'PUT' && isWorkflowAction(path.subresource)) {
+      return send(res, 200, await runWorkflowAction(store, ns, path.name, path.subresource, await readJson<ActionBody>(req)));
+    }
     if (path.subresource && path.subresource !== 'status') throw new NotFoundError('subresource', path.subresource);
     if (!path.name) {
       if (method === 'GET') return handleList(res, path, q, req);

@@ -10,6 +10,8 @@ import type { DroverConfig } from '../config/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { JobController } from '../controllers/jobs/index.js';
+import { CronWorkflowController, WorkflowController, LocalStepIO } from '../workflows/index.js';
+import { openArtifactRepository } from '../artifacts/index.js';
 import type { PodRuntime } from '../runtime/index.js';
 import { LocalPodRuntime } from '../runtime/local/index.js';
 import { detectCapacity, gpuIdsFor, localNode } from '../node/index.js';
@@ -85,9 +87,14 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
 
   const scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) });
   const jobs = new JobController({ store, clock, logger: logger.child({ component: 'job-controller' }), backoffBaseMs: config.jobs.backoffBaseMs, backoffMaxMs: config.jobs.backoffMaxMs });
+  const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
+  const workflows = new WorkflowController({ store, clock, logger: logger.child({ component: 'workflow-controller' }), io: new LocalStepIO(join(config.home, 'workflows'), artifacts) });
   await runtime.start({ store, nodeName: node.metadata.name!, clock, logger: logger.child({ component: 'runtime' }) });
   await scheduler.start();
   await jobs.start();
+  const cronWorkflows = new CronWorkflowController({ store, clock, logger: logger.child({ component: 'cron-workflow-controller' }) });
+  await workflows.start();
+  await cronWorkflows.start();
 
   const metrics = new ServerMetrics();
   const http: Server = createServer(createApiHandler({ store, runtime, logger, metrics, version: VERSION }));
@@ -114,8 +121,11 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
         http.close(() => r());
         http.closeAllConnections();
       });
+      cronWorkflows.stop();
+      workflows.stop();
       jobs.stop();
       scheduler.stop();
+      artifacts.close();
       await runtime.stop();
       await store.close();
       const f = readServerFile(config.home);

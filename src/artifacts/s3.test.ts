@@ -178,7 +178,8 @@ test('a bucket that does not exist is named in the error', async () => {
     writeFileSync(join(work, 'nb'), 'x');
     const err = await rejectsWithCode(repo.get('a/b', join(work, 'nb2')), 'ARTIFACT_REPOSITORY_FAILED');
     assert.match(err.message, /bucket "no-such-bucket" does not exist at http:\/\/127\.0\.0\.1/);
-    await rejectsWithCode(repo.put('a/b', join(work, 'nb')), 'ARTIFACT_REPOSITORY_FAILED');
+    const put = await rejectsWithCode(repo.put('a/b', join(work, 'nb')), 'ARTIFACT_REPOSITORY_FAILED');
+    assert.match(put.message, /no-such-bucket/);
   } finally {
     repo.close();
   }

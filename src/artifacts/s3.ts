@@ -106,6 +106,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (e) {
+      if (statusOf(e) === 404) throw new ArtifactRepositoryError(`bucket "${this.bucket}" does not exist at ${this.where}`, 'NoSuchBucket');
       if (!isNetworkError(e)) throw this.translate(e, 'HeadBucket');
       throw this.translate(original, 'PutObject');
     }

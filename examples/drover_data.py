@@ -51,6 +51,25 @@ def make_dataset(split, seed=42, n=None):
     return [xs[i] for i in order], [ys[i] for i in order]
 
 
+def save_split(directory, split, xs, ys):
+    """Writes one split as JSON {"x": [...], "y": [...]}; returns the path."""
+    import json
+    import os
+    path = os.path.join(directory, "%s.json" % split)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"x": xs, "y": ys}, f)
+    return path
+
+
+def load_split(directory, split):
+    """Reads a split written by save_split."""
+    import json
+    import os
+    with open(os.path.join(directory, "%s.json" % split), encoding="utf-8") as f:
+        doc = json.load(f)
+    return doc["x"], doc["y"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Models. Parameters are plain nested lists so they serialise to JSON as they are.
 

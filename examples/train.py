@@ -22,6 +22,9 @@ Output: per epoch a progress line and a Katib-style metrics line
 (`accuracy=0.9133`, `loss=0.2415`), which Katib's default StdOut metrics collector picks up.
 Accuracy and loss are measured on a held-out validation split.
 
+With DATA_DIR set, the training and validation splits are read from DATA_DIR/train.json and
+DATA_DIR/val.json (written by prepare_data.py) instead of being generated.
+
 The model is saved as JSON to $MODEL_DIR/model.json (default MODEL_DIR /model_storage). The
 default directory is expected to be a mounted volume and is never created; a MODEL_DIR set
 explicitly is created if missing. If the directory cannot be used the script exits 1.
@@ -249,8 +252,15 @@ def save_model(model_dir, doc):
 
 def train(hp):
     model, epochs, lr, seed = hp["model"], hp["epochs"], hp["lr"], hp["seed"]
-    train_x, train_y = data.make_dataset("train", seed)
-    val_x, val_y = data.make_dataset("val", seed)
+    data_dir = os.environ.get("DATA_DIR", "")
+    if data_dir:
+        # A pipeline's data step wrote the splits; train on exactly those.
+        train_x, train_y = data.load_split(data_dir, "train")
+        val_x, val_y = data.load_split(data_dir, "val")
+        log("data: read from %s" % data_dir)
+    else:
+        train_x, train_y = data.make_dataset("train", seed)
+        val_x, val_y = data.make_dataset("val", seed)
     log("data: %d training and %d validation points, %d features, %d classes"
         % (len(train_x), len(val_x), data.NUM_FEATURES, data.NUM_CLASSES))
     params = data.init_params(model, hp["hidden"], seed)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: sets up what Drover needs, starts it, trains a model as a batch/v1 Job that
-# saves it on a PersistentVolumeClaim, then evaluates it from a second Job on the same claim.
+# The main job: sets up what Drover needs, starts it, and runs the ML pipeline as an Argo
+# Workflow: prepare data on a per-run claim, train three models in parallel, compare them, and
+# notify a webhook (a small local receiver here) with the outcome.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,13 +22,23 @@ npm run --silent build
 drover() { node bin/drover.js "$@"; }
 
 drover up -d
-# Start from a clean slate so the pipeline can be run again.
-drover delete job train-save evaluate --ignore-not-found >/dev/null
-drover apply -f examples/job-model-storage.yaml
-drover wait job/train-save --for=condition=Complete --timeout=300s
-drover logs job/train-save
-drover apply -f examples/job-evaluate.yaml
-drover wait job/evaluate --for=condition=Complete --timeout=300s
-echo "--- evaluation of the saved model (a second Job reading the claim)"
-drover logs job/evaluate
-drover get jobs
+drover apply -f examples/model-storage-claim.yaml
+
+# A local webhook receiver stands in for Slack or a chat bot.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hooklog=$(mktemp)
+python3 examples/webhook.py --port "$port" --count 1 >"$hooklog" &
+receiver=$!
+trap 'kill $receiver 2>/dev/null || true; rm -f "$hooklog"' EXIT
+
+wf=$(drover submit examples/pipeline.yaml -p webhook="http://127.0.0.1:$port/hook" -o name)
+echo "submitted $wf"
+drover wait "$wf" --for=condition=Completed --timeout=600s >/dev/null
+drover get "$wf"
+echo "--- the report step"
+drover logs "$wf" | grep -E 'report-[0-9]+: ' | sed 's/^[^:]*: //'
+wait "$receiver" || true
+echo "--- the webhook received"
+grep '^POST' "$hooklog"
+phase=$(drover get "$wf" -o jsonpath='{.status.phase}' 2>/dev/null || drover get "$wf" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["phase"])')
+[[ $phase == Succeeded ]]

@@ -11,7 +11,7 @@ import type { Artifact, Template, Workflow } from './types.js';
 import { WF_ANNOTATIONS, WF_LABELS } from './types.js';
 
 /** Where the staging directory appears inside the step's container. */
-export const STAGING_MOUNT = '/var/run/drover';
+export const STAGING_MOUNT = '/drover';
 const STAGING_VOLUME = 'drover-staging';
 
 export interface InputArtifactFile {

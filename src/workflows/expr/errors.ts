@@ -27,11 +27,17 @@ export class ExpressionError extends DroverError {
     readonly unknownName?: string,
   ) {
     super(
-      `${source === undefined ? language : `${language} ${JSON.stringify(source)}`}: ${problem}` +
+      `${source === undefined ? language : `${language} ${JSON.stringify(shorten(source))}`}: ${problem}` +
         (column === undefined ? '' : ` at column ${column}`),
     );
     this.name = 'ExpressionError';
   }
+}
+
+/** Keeps messages one readable line: a long source is cut, the column still locates the problem. */
+function shorten(source: string): string {
+  const cs = Array.from(source);
+  return cs.length <= 200 ? source : `${cs.slice(0, 200).join('')}…`;
 }
 
 /** Internal: a problem at a position (0-based index into the source's code points). */

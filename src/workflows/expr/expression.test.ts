@@ -456,3 +456,13 @@ test('map keys named like Object.prototype members are ordinary missing keys', (
   assert.equal(ev("{}['__proto__'] ?? 'none'"), 'none');
   assert.equal(ev("'toString' in {}"), false);
 });
+
+test('a pathologically nested expression fails as an ExpressionError with a shortened source', () => {
+  const deep = '('.repeat(50000) + '1' + ')'.repeat(50000);
+  assert.throws(() => ev(deep), (err: unknown) => {
+    assert.ok(err instanceof ExpressionError);
+    assert.match(err.message, /^expression "\(+…": cannot evaluate/);
+    assert.equal(err.source, deep);
+    return true;
+  });
+});

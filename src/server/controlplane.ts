@@ -88,7 +88,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   const scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) });
   const jobs = new JobController({ store, clock, logger: logger.child({ component: 'job-controller' }), backoffBaseMs: config.jobs.backoffBaseMs, backoffMaxMs: config.jobs.backoffMaxMs });
   const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
-  const workflows = new WorkflowController({ store, clock, logger: logger.child({ component: 'workflow-controller' }), io: new LocalStepIO(join(config.home, 'workflows'), artifacts) });
+  const workflows = new WorkflowController({ store, clock, logger: logger.child({ component: 'workflow-controller' }), io: new LocalStepIO(join(config.home, 'workflows'), artifacts, join(config.home, 'claims')) });
   await runtime.start({ store, nodeName: node.metadata.name!, clock, logger: logger.child({ component: 'runtime' }) });
   await scheduler.start();
   await jobs.start();

@@ -18,7 +18,7 @@ export interface WorkflowControllerOptions {
   store: Store;
   clock: Clock;
   logger: Logger;
-  io: StepIO & { removeWorkflow(wf: Pick<Workflow, 'metadata'>): Promise<void> };
+  io: StepIO & { removeWorkflow(wf: Pick<Workflow, 'metadata'>): Promise<void>; releaseClaim(namespace: string, name: string): Promise<void> };
 }
 
 const SOURCE = 'workflow-controller';
@@ -140,7 +140,10 @@ export class WorkflowController {
     if (!written) return;
     for (const pod of result.createPods) await this.createIgnoringExisting(pod as Stored<Pod>);
     for (const p of result.deletePods) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace, name: p });
-    for (const c of result.deleteClaims) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: c });
+    for (const c of result.deleteClaims) {
+      await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: c });
+      await this.o.io.releaseClaim(namespace, c);
+    }
     for (const e of result.events) await this.o.store.recordEvent({ involved: wf, type: e.type, reason: e.reason, message: e.message, source: SOURCE });
     if (!done) await this.collectPods(wf, result.status, pods);
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : undefined;

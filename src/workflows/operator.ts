@@ -9,6 +9,7 @@
  * step again.
  */
 import type { ConfigMap, PersistentVolumeClaim, Pod, Volume } from '../api/types.js';
+import { DroverError } from '../api/errors.js';
 import { isoSeconds } from '../util/clock.js';
 import { evaluateWhen, dependsTasks, parseDepends, evaluateDepends, dependenciesToDepends, type TaskResult, type NodeResultPhase } from './expr/index.js';
 import { nodeId, podName } from './names.js';
@@ -97,6 +98,11 @@ interface ExecOptions {
 }
 
 class WorkflowError extends Error {}
+
+/** A problem in the workflow itself (a bad expression, a missing template): it ends a node, not the controller. */
+function isUserError(err: unknown): err is Error {
+  return err instanceof WorkflowError || err instanceof DroverError;
+}
 
 const RESULT_LIMIT = 256 * 1024;
 export { RESULT_LIMIT };
@@ -206,7 +212,7 @@ export class WorkflowOperation {
     try {
       await this.operate();
     } catch (err) {
-      if (!(err instanceof WorkflowError)) throw err;
+      if (!isUserError(err)) throw err;
       this.finish('Error', err.message);
     }
     if (this.requeueAt !== undefined) this.result.requeueAfterMs = this.requeueAt - this.ctx.now;
@@ -578,7 +584,7 @@ export class WorkflowOperation {
       resolved = { ...resolved, template: this.withDefaults(resolved.template) };
       bound = this.bindInputs(resolved.template, args, outer, nodeName);
     } catch (err) {
-      if (!(err instanceof WorkflowError)) throw err;
+      if (!isUserError(err)) throw err;
       const n = existing ?? this.initNode(nodeName, 'Pod', o, undefined, tscope, 'Error', err.message);
       this.mark(n, 'Error', err.message);
       return n;
@@ -603,7 +609,7 @@ export class WorkflowOperation {
       else if (t.suspend) node = this.executeSuspend(nodeName, t, tscope, scope, bound.inputs, o);
       else throw new WorkflowError(`template "${t.name}" has no container, script, steps, dag or suspend`);
     } catch (err) {
-      if (!(err instanceof WorkflowError)) throw err;
+      if (!isUserError(err)) throw err;
       const n = this.node(nodeName) ?? this.initNode(nodeName, 'Pod', o, t, tscope);
       this.mark(n, 'Error', err.message);
       return n;
@@ -773,10 +779,13 @@ export class WorkflowOperation {
       this.killNode(node, `Stopped with strategy '${this.shutdown}'`);
       return node;
     }
-    if (phase === 'Running' && node.phase === 'Pending') this.mark(node, 'Running');
     if (phase === 'Pending') {
+      // Why it waits ("0/1 nodes are available: 1 Insufficient cpu.") is worth showing until it runs.
       const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
       if (unschedulable?.message) node.message = unschedulable.message;
+    } else if (node.phase === 'Pending') {
+      delete node.message;
+      if (phase === 'Running') this.mark(node, 'Running');
     }
     if (phase !== 'Succeeded' && phase !== 'Failed') return node;
     const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
@@ -1167,7 +1176,8 @@ export class WorkflowOperation {
       if (!n || !isFulfilledPhase(n.phase) || this.exitPending(taskNodeName(name), byName.get(name)!)) return { fulfilled: false };
       const phase = nodeResultPhase(n)!;
       const childPhases = n.type === 'TaskGroup' ? (n.children ?? []).map((id) => nodeResultPhase(this.nodes[id])).filter((p): p is NodeResultPhase => !!p) : undefined;
-      return { fulfilled: true, phase, ...(childPhases ? { childPhases } : {}) };
+      const continueOn = byName.get(name)?.continueOn;
+      return { fulfilled: true, phase, ...(childPhases ? { childPhases } : {}), ...(continueOn ? { continueOn } : {}) };
     };
     let running = tasks.filter((task) => {
       const n = this.node(taskNodeName(task.name));

@@ -3,7 +3,7 @@
  * evaluated as an expression over the same names. A tag whose name is not in scope is left as
  * written, as Argo does, so a later pass (the exit handler's `{{workflow.status}}`) can fill it.
  */
-import { evaluateExpression, expressionEnv, formatValue } from './expr/index.js';
+import { ExpressionError, evaluateExpression, expressionEnv, formatValue } from './expr/index.js';
 
 /** Flat variable names (`steps.train.outputs.result`) to their string values. */
 export type Scope = Map<string, string>;
@@ -18,7 +18,13 @@ export function substituteString(s: string, scope: Scope): string {
     const body = inner.trim();
     if (body.startsWith('=')) {
       env ??= expressionEnv(scope);
-      return formatValue(evaluateExpression(body.slice(1), env));
+      try {
+        return formatValue(evaluateExpression(body.slice(1), env));
+      } catch (err) {
+        // A name not in scope yet (`workflow.status` before the exit handler) leaves the tag for a later pass.
+        if (err instanceof ExpressionError && err.unknownName !== undefined) return whole;
+        throw err;
+      }
     }
     const v = scope.get(body);
     return v === undefined ? whole : v;

@@ -35,7 +35,14 @@ export class LocalStepIO implements StepIO {
     /** `$DROVER_HOME/workflows` */
     private readonly root: string,
     private readonly repo: ArtifactRepository,
+    /** `$DROVER_HOME/claims`, where the local runtime keeps each claim's directory. */
+    private readonly claimsRoot?: string,
   ) {}
+
+  /** A claim made from a volumeClaimTemplate is scratch space: its directory goes with it. */
+  async releaseClaim(namespace: string, name: string): Promise<void> {
+    if (this.claimsRoot) await fsp.rm(join(this.claimsRoot, namespace, name), { recursive: true, force: true });
+  }
 
   workflowDir(wf: Pick<Workflow, 'metadata'>): string {
     return join(this.root, wf.metadata.namespace ?? 'default', `${wf.metadata.name}-${(wf.metadata.uid ?? '').slice(0, 8)}`);

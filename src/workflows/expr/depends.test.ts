@@ -59,8 +59,15 @@ test("a bare task name also accepts the failures the task's continueOn covers", 
   assert.equal(decide('A.Succeeded', { A: done('Failed', { continueOn: { failed: true } }) }), false);
 });
 
-test('there is no .Completed result in Argo; it is refused with the list of results', () => {
-  dependsFails('A.Completed', 'depends "A.Completed": unknown task result "Completed" for task "A"; expected one of Succeeded, Failed, Errored, Skipped, Omitted, Daemoned, AnySucceeded, AllFailed at column 3');
+test('.Completed, a Drover extension, holds for a task that succeeded or failed but not one skipped', () => {
+  const d = parseDepends('A.Completed');
+  assert.equal(evaluateDepends(d, () => ({ fulfilled: true, phase: 'Failed' })), true);
+  assert.equal(evaluateDepends(d, () => ({ fulfilled: true, phase: 'Succeeded' })), true);
+  assert.equal(evaluateDepends(d, () => ({ fulfilled: true, phase: 'Skipped' })), false);
+});
+
+test('an unknown task result is refused with the list of results', () => {
+  dependsFails('A.Done', 'depends "A.Done": unknown task result "Done" for task "A"; expected one of Succeeded, Failed, Errored, Skipped, Omitted, Daemoned, AnySucceeded, AllFailed, Completed at column 3');
 });
 
 test('AnySucceeded holds when at least one child of a fan-out succeeded', () => {

@@ -9,6 +9,7 @@
  * - `dependencies: [a, b]` is `a && b` with the bare-name meaning;
  * - `AnySucceeded` / `AllFailed` look at the children of a fanned-out task (withItems/withParam);
  *   AllFailed needs at least one child;
+ * - Drover also accepts `task.Completed` (Succeeded or Failed), which Argo does not have;
  * - operators are `&&`, `||`, `!` and parentheses;
  * - nothing is decided until every task the expression names is fulfilled, even when the
  *   answer is already known (Argo evaluates only then).
@@ -27,7 +28,7 @@ export interface TaskResult {
   continueOn?: { error?: boolean; failed?: boolean };
 }
 
-export const TASK_RESULTS = ['Succeeded', 'Failed', 'Errored', 'Skipped', 'Omitted', 'Daemoned', 'AnySucceeded', 'AllFailed'] as const;
+export const TASK_RESULTS = ['Succeeded', 'Failed', 'Errored', 'Skipped', 'Omitted', 'Daemoned', 'AnySucceeded', 'AllFailed', 'Completed'] as const;
 export type TaskResultName = (typeof TASK_RESULTS)[number];
 
 export type DependsNode =
@@ -146,6 +147,9 @@ function holds(r: TaskResult, result: TaskResultName | undefined): boolean {
       return (r.childPhases ?? []).some((p) => p === 'Succeeded');
     case 'AllFailed':
       return (r.childPhases ?? []).length > 0 && r.childPhases!.every((p) => p === 'Failed');
+    case 'Completed':
+      // Not one of Argo's results: Drover's shorthand for "ran to an end", Succeeded or Failed.
+      return r.phase === 'Succeeded' || r.phase === 'Failed';
     default:
       return r.phase === result;
   }

@@ -109,7 +109,8 @@ class Editor {
     const [start, end] = map.range!;
     if (map.flow) {
       const close = this.text.lastIndexOf('}', end - 1);
-      this.add(close, close, `${map.items.length ? ', ' : ''}${key}: ${value}`);
+      // Quoted keys keep a JSON manifest JSON (and are valid YAML).
+      this.add(close, close, `${map.items.length ? ', ' : ''}${JSON.stringify(key)}: ${value}`);
       return;
     }
     const first = map.items[0]?.key as Node | undefined;
@@ -165,8 +166,8 @@ function where(file: string, doc: Document.Parsed, lineOf: (offset: number) => n
 }
 
 /**
- * Applies the overrides to every Workflow in a multi-document text. A parameter the workflow does
- * not declare (in `spec.arguments`, its entrypoint's inputs, or the template it references) is an
+ * Applies the overrides to every Workflow in a multi-document text (text with YAML syntax errors
+ * is returned unchanged, for the server to report). A parameter the workflow does not declare (in `spec.arguments`, its entrypoint's inputs, or the template it references) is an
  * error naming the declared ones; documents of other kinds are refused.
  */
 export function overrideWorkflowText(text: string, file: string, o: SubmitOverrides, templateParameters?: TemplateParameters): string {
@@ -183,13 +184,10 @@ export function overrideWorkflowText(text: string, file: string, o: SubmitOverri
     }
     return lo + 1;
   };
+  // Text that does not parse goes as it is: the server reports the syntax error with its position.
+  if (docs.some((d) => d.errors.length)) return text;
   const ed = new Editor(text);
   for (const doc of docs) {
-    const syntax = doc.errors[0];
-    if (syntax) {
-      const at = syntax.linePos?.[0];
-      throw new CliError(`${file}${at ? `:${at.line}:${at.col}` : ''}: ${syntax.message.split('\n')[0]}`);
-    }
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     const root = mapAt(doc.contents);
     const js = doc.toJS() as { kind?: unknown; metadata?: unknown; spec?: Record<string, unknown> } | null;

@@ -183,7 +183,11 @@ function buildTrees(nodes: Record<string, NodeStatus>): Map<string, RenderNode> 
       if (boundary?.category === 'boundary') boundary.children.push(r);
     }
   }
-  for (const r of byId.values()) r.children.sort((a, b) => compareSiblings(a.node, b.node));
+  for (const r of byId.values()) {
+    // An omitted node draws nothing; left among its siblings it would leave a ├─ hanging at the end.
+    r.children = r.children.filter((c) => !(c.node.type === 'Skipped' && c.node.phase === 'Omitted' && c.children.length === 0));
+    r.children.sort((a, b) => compareSiblings(a.node, b.node));
+  }
   return roots;
 }
 

@@ -1,0 +1,427 @@
+/**
+ * Argo Workflows end to end: the real CLI (`drover create -f`) against a real `drover up` server
+ * running each step as a Pod in bubblewrap. Assertions are on what Argo users look at — the
+ * workflow's and nodes' phases, node outputs, the order and overlap of steps (timestamps the steps
+ * write themselves onto a claim), pod counts — and follow upstream Argo's semantics.
+ *
+ * Manifests are written inline into a temporary directory (the steps' working directory), so a
+ * failing test shows the whole workflow it ran. Steps use the host userland: sh, date, python3.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Drover, sleep } from './drover.js';
+
+// ---- types (only what the assertions read) ----------------------------------------------------
+
+interface Param {
+  name: string;
+  value?: string;
+}
+interface ArtifactRecord {
+  name: string;
+  key?: string;
+  path?: string;
+  archive?: unknown;
+  [k: string]: unknown;
+}
+interface WfNode {
+  id: string;
+  name: string;
+  displayName: string;
+  type: string;
+  phase: string;
+  message?: string;
+  templateName?: string;
+  boundaryID?: string;
+  children?: string[];
+  startedAt?: string;
+  finishedAt?: string;
+  inputs?: { parameters?: Param[]; artifacts?: ArtifactRecord[] };
+  outputs?: { result?: string; exitCode?: string; parameters?: Param[]; artifacts?: ArtifactRecord[] };
+}
+interface Wf {
+  metadata: { name: string; uid: string; labels?: Record<string, string> };
+  spec: Record<string, unknown>;
+  status?: {
+    phase?: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    nodes?: Record<string, WfNode>;
+    outputs?: { parameters?: Param[] };
+    conditions?: { type: string; status: string }[];
+  };
+}
+interface Pod {
+  metadata: { name: string; uid: string; annotations?: Record<string, string> };
+  status?: { phase?: string };
+}
+
+// ---- harness ---------------------------------------------------------------------------------
+
+let d: Drover;
+let dir: string;
+const NS = 'default';
+const WF_API = '/apis/argoproj.io/v1alpha1';
+
+before(async () => {
+  d = await Drover.start({ cpus: '2', memory: '8Gi' });
+  dir = mkdtempSync(join(tmpdir(), 'drover-wf-e2e-'));
+});
+after(async () => {
+  await d?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A claim to share files between steps and with the test; it must exist before pods mount it. */
+const pvc = (name: string) => `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: ${name} }
+spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }
+---
+`;
+
+/** Writes the manifest into the suite's directory and creates it with `drover create -f`. */
+async function create(file: string, yaml: string): Promise<string> {
+  const path = join(dir, file);
+  writeFileSync(path, yaml);
+  await d.ok(['create', '-f', path]);
+  return path;
+}
+
+async function getWf(name: string): Promise<Wf | undefined> {
+  const res = await fetch(`${d.url}${WF_API}/namespaces/${NS}/workflows/${name}`);
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`GET workflow ${name}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Wf;
+}
+
+function summary(wf: Wf | undefined): string {
+  if (!wf) return '(no workflow)';
+  const nodes = Object.values(wf.status?.nodes ?? {})
+    .map((n) => `  ${n.displayName} ${n.type} ${n.phase}${n.message ? ` (${n.message})` : ''}`)
+    .join('\n');
+  return `phase=${wf.status?.phase} message=${wf.status?.message ?? ''}\n${nodes}`;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, describe?: () => Promise<string>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `\n${await describe()}` : ''}\nserver:\n${d.logs.slice(-3000)}`);
+    await sleep(40);
+  }
+}
+
+const DONE = new Set(['Succeeded', 'Failed', 'Error']);
+
+/** Polls until the workflow has a final phase, then returns it as `drover get workflow NAME -o json` prints it. */
+async function waitDone(name: string, timeoutMs = 20_000): Promise<Wf> {
+  await waitFor(`workflow ${name} to finish`, async () => DONE.has((await getWf(name))?.status?.phase ?? ''), timeoutMs, async () => summary(await getWf(name)));
+  return d.json<Wf>(['get', 'workflow', name]);
+}
+
+/** Polls until a node with that display name exists (and matches `pred`). */
+async function waitNode(name: string, displayName: string, pred: (n: WfNode) => boolean = () => true, timeoutMs = 10_000): Promise<WfNode> {
+  return waitFor(
+    `node ${displayName} of ${name}`,
+    async () => {
+      const wf = await getWf(name);
+      return Object.values(wf?.status?.nodes ?? {}).find((n) => n.displayName === displayName && pred(n));
+    },
+    timeoutMs,
+    async () => summary(await getWf(name)),
+  );
+}
+
+function allNodes(wf: Wf): WfNode[] {
+  return Object.values(wf.status?.nodes ?? {});
+}
+
+/** The one node with that display name. */
+function node(wf: Wf, displayName: string): WfNode {
+  const found = allNodes(wf).filter((n) => n.displayName === displayName);
+  assert.equal(found.length, 1, `one node named ${displayName}; workflow:\n${summary(wf)}`);
+  return found[0]!;
+}
+
+function maybeNode(wf: Wf, displayName: string): WfNode | undefined {
+  return allNodes(wf).find((n) => n.displayName === displayName);
+}
+
+function param(n: WfNode, name: string): string | undefined {
+  return n.outputs?.parameters?.find((p) => p.name === name)?.value;
+}
+
+function childrenOf(wf: Wf, n: WfNode): WfNode[] {
+  return (n.children ?? []).map((id) => wf.status!.nodes![id]!).filter(Boolean);
+}
+
+async function podsOf(name: string): Promise<Pod[]> {
+  return (await d.json<{ items: Pod[] }>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`])).items;
+}
+
+/** `PUT …/workflows/NAME/ACTION` as `argo retry|resubmit|suspend|resume|stop|terminate` send it. */
+async function action(name: string, act: string, body: Record<string, unknown> = {}): Promise<{ status: number; json: Wf & { message?: string } }> {
+  const res = await fetch(`${d.url}${WF_API}/namespaces/${NS}/workflows/${name}/${act}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Wf & { message?: string } };
+}
+
+async function mustAction(name: string, act: string, body: Record<string, unknown> = {}): Promise<Wf> {
+  const r = await action(name, act, body);
+  assert.ok(r.status >= 200 && r.status < 300, `${act} ${name}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+const claimPath = (claim: string, file: string) => join(d.home, 'claims', NS, claim, file);
+const claimLines = (claim: string, file: string): string[] => {
+  const p = claimPath(claim, file);
+  return existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean) : [];
+};
+
+interface Span {
+  start: number;
+  end: number;
+}
+/** `<time> start|end <name>` lines that steps append to `log` on a claim. */
+function spans(claim: string): Map<string, Span> {
+  const out = new Map<string, Span>();
+  for (const line of claimLines(claim, 'log')) {
+    const [t, what, name] = line.split(' ') as [string, string, string];
+    const s = out.get(name) ?? { start: NaN, end: NaN };
+    if (what === 'start') s.start = Number(t);
+    else if (what === 'end') s.end = Number(t);
+    out.set(name, s);
+  }
+  return out;
+}
+
+function maxOverlap(list: Span[]): number {
+  const events = list.flatMap((s) => [
+    { t: s.start, d: 1 },
+    { t: s.end, d: -1 },
+  ]);
+  // Ends before starts at the same instant: touching is not overlapping.
+  events.sort((a, b) => a.t - b.t || a.d - b.d);
+  let cur = 0;
+  let max = 0;
+  for (const e of events) {
+    cur += e.d;
+    max = Math.max(max, cur);
+  }
+  return max;
+}
+
+/** A template that logs its start and end on the claim mounted at /c, sleeps, and prints its message. */
+const LOG_TEMPLATE = `
+    - name: log
+      inputs:
+        parameters:
+          - name: msg
+          - name: sleep
+            default: "0"
+      container:
+        image: alpine
+        command: [sh, -c]
+        args:
+          - |
+            echo "$(date +%s.%N) start {{inputs.parameters.msg}}" >> /c/log
+            sleep {{inputs.parameters.sleep}}
+            echo "$(date +%s.%N) end {{inputs.parameters.msg}}" >> /c/log
+            echo {{inputs.parameters.msg}}
+        volumeMounts: [{ name: c, mountPath: /c }]`;
+
+const claimVolume = (claim: string) => `
+  volumes: [{ name: c, persistentVolumeClaim: { claimName: ${claim} } }]`;
+
+const ECHO_TEMPLATE = `
+    - name: echo
+      inputs: { parameters: [{ name: m }] }
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "{{inputs.parameters.m}}"']`;
+
+// ---- 1. hello world, steps, DAG, exit handlers -----------------------------------------------
+
+test('hello world: a workflow parameter reaches the step and its stdout is outputs.result', async () => {
+  await create(
+    'hello.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: hello }
+spec:
+  entrypoint: main
+  arguments:
+    parameters: [{ name: message, value: hello drover }]
+  templates:
+    - name: main
+      inputs:
+        parameters: [{ name: message }]
+      container:
+        image: busybox
+        command: [sh, -c, 'echo "{{inputs.parameters.message}} from {{workflow.name}}"']
+`,
+  );
+  const wf = await waitDone('hello');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.ok(wf.status?.conditions?.some((c) => c.type === 'Completed' && c.status === 'True'), 'Completed condition');
+  const root = node(wf, 'hello');
+  assert.equal(root.type, 'Pod');
+  assert.equal(root.phase, 'Succeeded');
+  assert.equal(root.templateName, 'main');
+  assert.deepEqual(root.inputs?.parameters, [{ name: 'message', value: 'hello drover' }]);
+  assert.equal(root.outputs?.result, 'hello drover from hello');
+  assert.equal(root.outputs?.exitCode, '0');
+  assert.ok(root.startedAt && root.finishedAt);
+  assert.equal((await podsOf('hello')).length, 1);
+});
+
+test('steps: the outer list runs in order, an inner list runs in parallel, and steps read earlier steps’ results', async () => {
+  await create(
+    'steps.yaml',
+    pvc('steps-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: steps }
+spec:
+  entrypoint: main${claimVolume('steps-c')}
+  templates:
+    - name: main
+      steps:
+        - - name: first
+            template: log
+            arguments: { parameters: [{ name: msg, value: first }, { name: sleep, value: "0.2" }] }
+        - - name: left
+            template: log
+            arguments: { parameters: [{ name: msg, value: left }, { name: sleep, value: "0.6" }] }
+          - name: right
+            template: log
+            arguments: { parameters: [{ name: msg, value: right }, { name: sleep, value: "0.6" }] }
+        - - name: last
+            template: echo
+            arguments: { parameters: [{ name: m, value: "{{steps.first.outputs.result}}>{{steps.left.outputs.result}}+{{steps.right.outputs.result}}" }] }
+${LOG_TEMPLATE}
+${ECHO_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('steps');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const root = node(wf, 'steps');
+  assert.equal(root.type, 'Steps');
+  const groups = childrenOf(wf, root);
+  assert.deepEqual(
+    groups.map((g) => [g.displayName, g.type, g.phase]),
+    [
+      ['[0]', 'StepGroup', 'Succeeded'],
+      ['[1]', 'StepGroup', 'Succeeded'],
+      ['[2]', 'StepGroup', 'Succeeded'],
+    ],
+  );
+  assert.deepEqual(childrenOf(wf, groups[1]!).map((n) => n.displayName).sort(), ['left', 'right']);
+  for (const n of ['first', 'left', 'right', 'last']) assert.equal(node(wf, n).type, 'Pod');
+  assert.equal(node(wf, 'last').outputs?.result, 'first>left+right');
+  const s = spans('steps-c');
+  const first = s.get('first')!;
+  const left = s.get('left')!;
+  const right = s.get('right')!;
+  assert.ok(first.end <= left.start && first.end <= right.start, 'the second group starts after the first ends');
+  assert.ok(left.start < right.end && right.start < left.end, `left and right overlap: ${JSON.stringify([left, right])}`);
+  assert.equal((await podsOf('steps')).length, 4);
+});
+
+test('DAG diamond: B and C run after A and in parallel, D after both; parameters flow through {{tasks.X.outputs.result}}', async () => {
+  await create(
+    'diamond.yaml',
+    pvc('diamond-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: diamond }
+spec:
+  entrypoint: diamond${claimVolume('diamond-c')}
+  templates:
+    - name: diamond
+      dag:
+        tasks:
+          - name: A
+            template: log
+            arguments: { parameters: [{ name: msg, value: a }] }
+          - name: B
+            depends: A
+            template: log
+            arguments: { parameters: [{ name: msg, value: "{{tasks.A.outputs.result}}b" }, { name: sleep, value: "0.5" }] }
+          - name: C
+            dependencies: [A]
+            template: log
+            arguments: { parameters: [{ name: msg, value: "{{tasks.A.outputs.result}}c" }, { name: sleep, value: "0.5" }] }
+          - name: D
+            depends: B && C
+            template: echo
+            arguments: { parameters: [{ name: m, value: "{{tasks.B.outputs.result}}+{{tasks.C.outputs.result}}" }] }
+${LOG_TEMPLATE}
+${ECHO_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('diamond');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'diamond').type, 'DAG');
+  assert.equal(node(wf, 'A').outputs?.result, 'a');
+  assert.equal(node(wf, 'B').outputs?.result, 'ab');
+  assert.equal(node(wf, 'C').outputs?.result, 'ac');
+  assert.equal(node(wf, 'D').outputs?.result, 'ab+ac');
+  for (const n of ['A', 'B', 'C', 'D']) assert.equal(node(wf, n).boundaryID, node(wf, 'diamond').id, `${n} is inside the DAG`);
+  const s = spans('diamond-c');
+  const [a, b, c] = [s.get('a')!, s.get('ab')!, s.get('ac')!];
+  assert.ok(a.end <= b.start && a.end <= c.start, 'B and C start after A ends');
+  assert.ok(b.start < c.end && c.start < b.end, `B and C overlap: ${JSON.stringify([b, c])}`);
+  const dStart = Date.parse(node(wf, 'D').startedAt!) / 1000;
+  assert.ok(dStart >= Math.floor(Math.max(b.end, c.end)), 'D starts after B and C end');
+});
+
+const exitHandlerWorkflow = (name: string, code: number) => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: ${name} }
+spec:
+  entrypoint: main
+  onExit: bye
+  arguments:
+    parameters: [{ name: code, value: "${code}" }]
+  templates:
+    - name: main
+      container:
+        image: alpine
+        command: [sh, -c, 'echo working; exit {{workflow.parameters.code}}']
+    - name: bye
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "status={{workflow.status}}"; printf "%s\\n" "$0"', '{{workflow.failures}}']
+`;
+
+test('exit handler: onExit runs after success and sees {{workflow.status}} = Succeeded', async () => {
+  await create('exit-ok.yaml', exitHandlerWorkflow('exit-ok', 0));
+  const wf = await waitDone('exit-ok');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const bye = node(wf, 'exit-ok.onExit');
+  assert.equal(bye.phase, 'Succeeded');
+  assert.equal(bye.templateName, 'bye');
+  assert.match(bye.outputs!.result!, /^status=Succeeded$/m);
+  assert.ok(Date.parse(bye.startedAt!) >= Date.parse(node(wf, 'exit-ok').finishedAt!), 'the exit handler starts after the main tree ends');
+});
+
+test('exit handler: onExit runs after a failure with {{workflow.status}} = Failed and {{workflow.failures}} naming the failed step', async () => {
+  await create('exit-fail.yaml', exitHandlerWorkflow('exit-fail', 3));
+  const wf = await waitDone('exit-fail');
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  assert.equal(node(wf, 'exit-fail').phase, 'Failed');
+  assert.equal(node(wf, 'exit-fail').outputs?.exitCode, '3');
+  const bye = node(wf, 'exit-fail.onExit');
+  assert.equal(bye.phase, 'Succeeded');
+  const [status, failuresJson] = bye.outputs!.result!.split('\n');
+  assert.equal(status, 'status=Failed');
+  const failures = JSON.parse(failuresJson!) as { displayName: string; phase: string; message?: string }[];
+  assert.ok(Array.isArray(failures) && failures.length > 0, `workflow.failures is a non-empty list: ${failuresJson}`);
+  assert.ok(failures.some((f) => f.displayName === 'exit-fail' && f.phase === 'Failed'), failuresJson);
+});

@@ -425,3 +425,146 @@ test('exit handler: onExit runs after a failure with {{workflow.status}} = Faile
   assert.ok(Array.isArray(failures) && failures.length > 0, `workflow.failures is a non-empty list: ${failuresJson}`);
   assert.ok(failures.some((f) => f.displayName === 'exit-fail' && f.phase === 'Failed'), failuresJson);
 });
+
+// ---- 2. script, output parameters, globalName, enum ------------------------------------------
+
+test('script template: the source runs under `command: [python3]` and its stdout is the result the next step reads', async () => {
+  await create(
+    'script.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: script }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: gen, template: gen }
+        - - name: use
+            template: use
+            arguments: { parameters: [{ name: doc, value: "{{steps.gen.outputs.result}}" }] }
+    - name: gen
+      script:
+        image: python:3.12
+        command: [python3]
+        source: |
+          import json, sys
+          print(json.dumps({"n": 6 * 7, "py": sys.version_info[0]}))
+    - name: use
+      inputs: { parameters: [{ name: doc }] }
+      script:
+        image: python:3.12
+        command: [python3]
+        source: |
+          import json
+          doc = json.loads('''{{inputs.parameters.doc}}''')
+          print(doc["n"] + 1)
+`,
+  );
+  const wf = await waitDone('script');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.deepEqual(JSON.parse(node(wf, 'gen').outputs!.result!), { n: 42, py: 3 });
+  assert.equal(node(wf, 'use').outputs?.result, '43');
+});
+
+test('output parameters: valueFrom.path, default for a missing file, globalName into status.outputs and {{workflow.outputs.parameters.X}}', async () => {
+  await create(
+    'outparams.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: outparams }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: produce, template: produce }
+        - - name: consume
+            template: echo
+            arguments:
+              parameters:
+                - name: m
+                  value: "{{steps.produce.outputs.parameters.word}}/{{steps.produce.outputs.parameters.missing}}/{{workflow.outputs.parameters.shared-word}}"
+    - name: produce
+      container:
+        image: alpine
+        command: [sh, -c, 'printf "hello" > /tmp/word.txt; printf "global value" > /tmp/global.txt']
+      outputs:
+        parameters:
+          - name: word
+            valueFrom: { path: /tmp/word.txt }
+          - name: missing
+            valueFrom: { path: /tmp/not-written.txt, default: fallback }
+          - name: shared
+            globalName: shared-word
+            valueFrom: { path: /tmp/global.txt }
+${ECHO_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('outparams');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const produce = node(wf, 'produce');
+  assert.equal(param(produce, 'word'), 'hello');
+  assert.equal(param(produce, 'missing'), 'fallback');
+  assert.equal(param(produce, 'shared'), 'global value');
+  assert.deepEqual(wf.status?.outputs?.parameters, [{ name: 'shared-word', value: 'global value' }]);
+  assert.equal(node(wf, 'consume').outputs?.result, 'hello/fallback/global value');
+});
+
+test('an output parameter whose file is missing and that has no default fails the step', async () => {
+  await create(
+    'outparam-missing.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: outparam-missing }
+spec:
+  entrypoint: produce
+  templates:
+    - name: produce
+      container: { image: alpine, command: [sh, -c, 'echo no file written'] }
+      outputs:
+        parameters:
+          - name: word
+            valueFrom: { path: /tmp/never.txt }
+`,
+  );
+  const wf = await waitDone('outparam-missing');
+  assert.notEqual(wf.status?.phase, 'Succeeded', summary(wf));
+  const n = node(wf, 'outparam-missing');
+  assert.ok(n.phase === 'Failed' || n.phase === 'Error', n.phase);
+  assert.match(n.message ?? '', /never\.txt/);
+});
+
+test('a workflow argument outside its enum is refused with the parameter, the value and the allowed values', async () => {
+  const path = join(dir, 'enum.yaml');
+  writeFileSync(
+    path,
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: enum-bad }
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+      - name: mode
+        value: turbo
+        enum: [fast, slow]
+  templates:
+    - name: main
+      container: { image: alpine, command: [echo, "{{workflow.parameters.mode}}"] }
+`,
+  );
+  const r = await d.cli(['create', '-f', path]);
+  if (r.code !== 0) {
+    // Argo's own validation refuses it at submission.
+    assert.match(r.stderr, /mode/);
+    assert.match(r.stderr, /enum/);
+    return;
+  }
+  const wf = await waitDone('enum-bad');
+  assert.equal(wf.status?.phase, 'Error', summary(wf));
+  assert.match(wf.status?.message ?? '', /mode/);
+  assert.match(wf.status?.message ?? '', /turbo/);
+  assert.match(wf.status?.message ?? '', /fast.*slow/);
+  assert.equal((await podsOf('enum-bad')).length, 0, 'no step ran');
+});

@@ -243,7 +243,7 @@ const ECHO_TEMPLATE = `
       inputs: { parameters: [{ name: m }] }
       container:
         image: alpine
-        command: [sh, -c, 'echo "{{inputs.parameters.m}}"']`;
+        command: [echo, "{{inputs.parameters.m}}"]`;
 
 // ---- 1. hello world, steps, DAG, exit handlers -----------------------------------------------
 
@@ -567,4 +567,112 @@ spec:
   assert.match(wf.status?.message ?? '', /turbo/);
   assert.match(wf.status?.message ?? '', /fast.*slow/);
   assert.equal((await podsOf('enum-bad')).length, 0, 'no step ran');
+});
+
+// ---- 3. loops ----------------------------------------------------------------------------------
+
+test('loops: withItems over scalars and maps, withParam from an earlier JSON result, aggregated results and parameters', async () => {
+  await create(
+    'loops.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: loops }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: scalars
+            template: square
+            arguments: { parameters: [{ name: n, value: "{{item}}" }] }
+            withItems: [1, 2, 3]
+          - name: maps
+            template: echo
+            arguments: { parameters: [{ name: m, value: "{{item.os}}-{{item.version}}" }] }
+            withItems:
+              - { os: debian, version: 12 }
+              - { os: ubuntu, version: 24 }
+          - name: gen
+            template: gen
+        - - name: fanout
+            template: square
+            arguments: { parameters: [{ name: n, value: "{{item}}" }] }
+            withParam: "{{steps.gen.outputs.result}}"
+        - - name: sum
+            template: echo
+            arguments:
+              parameters:
+                - name: m
+                  value: "results={{steps.fanout.outputs.result}} params={{steps.fanout.outputs.parameters.sq}} all={{steps.fanout.outputs.parameters}}"
+    - name: gen
+      script:
+        image: python:3.12
+        command: [python3]
+        source: |
+          import json
+          print(json.dumps([4, 5]))
+    - name: square
+      inputs: { parameters: [{ name: n }] }
+      container:
+        image: alpine
+        command: [sh, -c, 'n={{inputs.parameters.n}}; printf "sq%s" $((n * n)) > /tmp/sq; echo $((n * n))']
+      outputs:
+        parameters: [{ name: sq, valueFrom: { path: /tmp/sq } }]
+${ECHO_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('loops');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.deepEqual(
+    ['scalars(0:1)', 'scalars(1:2)', 'scalars(2:3)'].map((n) => node(wf, n).outputs?.result),
+    ['1', '4', '9'],
+  );
+  const maps = allNodes(wf).filter((n) => n.displayName.startsWith('maps('));
+  assert.equal(maps.length, 2);
+  assert.deepEqual(maps.map((n) => n.outputs?.result).sort(), ['debian-12', 'ubuntu-24']);
+  assert.deepEqual(['fanout(0:4)', 'fanout(1:5)'].map((n) => node(wf, n).outputs?.result), ['16', '25']);
+  const m = /^results=(.*) params=(.*) all=(.*)$/.exec(node(wf, 'sum').outputs!.result!);
+  assert.ok(m, node(wf, 'sum').outputs!.result);
+  assert.deepEqual(JSON.parse(m[1]!), [16, 25]);
+  assert.deepEqual(JSON.parse(m[2]!), ['sq16', 'sq25']);
+  assert.deepEqual(JSON.parse(m[3]!), [{ sq: 'sq16' }, { sq: 'sq25' }]);
+});
+
+test('loops: withSequence with count, start/end, a descending range and a format', async () => {
+  await create(
+    'sequence.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: sequence }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: count, template: echo, arguments: { parameters: [{ name: m, value: "c{{item}}" }] }, withSequence: { count: "3" } }
+          - { name: range, template: echo, arguments: { parameters: [{ name: m, value: "r{{item}}" }] }, withSequence: { start: "5", end: "7" } }
+          - { name: down, template: echo, arguments: { parameters: [{ name: m, value: "d{{item}}" }] }, withSequence: { start: "2", end: "0" } }
+          - { name: fmt, template: echo, arguments: { parameters: [{ name: m, value: "{{item}}" }] }, withSequence: { start: "1", count: "2", format: "worker-%02d" } }
+          - name: report
+            depends: count && range && down && fmt
+            template: echo
+            arguments: { parameters: [{ name: m, value: "{{tasks.count.outputs.result}} {{tasks.range.outputs.result}} {{tasks.down.outputs.result}} {{tasks.fmt.outputs.result}}" }] }
+${ECHO_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('sequence');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const names = (prefix: string) => allNodes(wf).filter((n) => n.displayName.startsWith(`${prefix}(`)).map((n) => n.displayName).sort();
+  assert.deepEqual(names('count'), ['count(0:0)', 'count(1:1)', 'count(2:2)']);
+  assert.deepEqual(names('range'), ['range(0:5)', 'range(1:6)', 'range(2:7)']);
+  assert.deepEqual(names('down'), ['down(0:2)', 'down(1:1)', 'down(2:0)']);
+  assert.deepEqual(names('fmt'), ['fmt(0:worker-01)', 'fmt(1:worker-02)']);
+  assert.equal(node(wf, 'count').type, 'TaskGroup');
+  assert.equal(node(wf, 'count').phase, 'Succeeded');
+  const [count, range, down, fmt] = node(wf, 'report').outputs!.result!.split(' ').map((s) => JSON.parse(s) as unknown);
+  assert.deepEqual(count, ['c0', 'c1', 'c2']);
+  assert.deepEqual(range, ['r5', 'r6', 'r7']);
+  assert.deepEqual(down, ['d2', 'd1', 'd0']);
+  assert.deepEqual(fmt, ['worker-01', 'worker-02']);
 });

@@ -898,3 +898,149 @@ spec:
   assert.equal(maybeNode(bad, 'next'), undefined);
   assert.match(bad.status?.message ?? '', /exit code 2/);
 });
+
+// ---- 5. retryStrategy ---------------------------------------------------------------------------
+
+test('retryStrategy.limit: a step that fails twice then succeeds leaves a Retry node with 3 attempts, Succeeded', async () => {
+  await create(
+    'retry-limit.yaml',
+    pvc('retry-limit-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: retry-limit }
+spec:
+  entrypoint: flaky${claimVolume('retry-limit-c')}
+  templates:
+    - name: flaky
+      retryStrategy: { limit: 3 }
+      container:
+        image: alpine
+        command: [sh, -c]
+        args:
+          - |
+            n=$(( $(cat /c/count 2>/dev/null || echo 0) + 1 ))
+            echo $n > /c/count
+            echo "attempt $n (retries={{retries}})"
+            [ $n -ge 3 ]
+        volumeMounts: [{ name: c, mountPath: /c }]
+`,
+  );
+  const wf = await waitDone('retry-limit');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const retry = node(wf, 'retry-limit');
+  assert.equal(retry.type, 'Retry');
+  assert.equal(retry.phase, 'Succeeded');
+  const attempts = childrenOf(wf, retry);
+  assert.deepEqual(
+    attempts.map((a) => [a.displayName, a.type, a.phase]),
+    [
+      ['retry-limit(0)', 'Pod', 'Failed'],
+      ['retry-limit(1)', 'Pod', 'Failed'],
+      ['retry-limit(2)', 'Pod', 'Succeeded'],
+    ],
+  );
+  assert.equal(attempts[2]!.outputs?.result, 'attempt 3 (retries=2)');
+  assert.equal(retry.outputs?.result, 'attempt 3 (retries=2)', 'the Retry node carries the last attempt’s outputs');
+  assert.deepEqual(claimLines('retry-limit-c', 'count'), ['3']);
+  assert.equal((await podsOf('retry-limit')).length, 3);
+});
+
+test('retryStrategy.backoff: duration "1", factor 2 waits about 1 s then about 2 s between attempts', async () => {
+  await create(
+    'retry-backoff.yaml',
+    pvc('retry-backoff-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: retry-backoff }
+spec:
+  entrypoint: main${claimVolume('retry-backoff-c')}
+  templates:
+    - name: main
+      steps:
+        - - { name: always-fails, template: always-fails }
+    - name: always-fails
+      retryStrategy:
+        limit: 2
+        retryPolicy: Always
+        backoff: { duration: "1", factor: 2 }
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "$(date +%s.%N) start a{{retries}}" >> /c/log; echo "$(date +%s.%N) end a{{retries}}" >> /c/log; exit 1']
+        volumeMounts: [{ name: c, mountPath: /c }]
+`,
+  );
+  const wf = await waitDone('retry-backoff', 30_000);
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  const retry = node(wf, 'always-fails');
+  assert.equal(retry.type, 'Retry');
+  assert.equal(retry.phase, 'Failed');
+  assert.equal(childrenOf(wf, retry).length, 3, 'limit 2 = 3 attempts');
+  const s = spans('retry-backoff-c');
+  const [a0, a1, a2] = [s.get('a0')!, s.get('a1')!, s.get('a2')!];
+  const gap1 = a1.start - a0.end;
+  const gap2 = a2.start - a1.end;
+  // Argo counts the wait from the attempt's finishedAt, which is kept in whole seconds, so each wait
+  // may come out up to 1 s shorter than asked: 1 s becomes (0, 1], 2 s becomes (1, 2].
+  assert.ok(gap1 > 0, `first back-off ${gap1.toFixed(2)} s`);
+  assert.ok(gap2 >= 1.0, `second back-off ${gap2.toFixed(2)} s`);
+  assert.ok(gap2 >= gap1 - 0.1, `the second back-off (${gap2.toFixed(2)} s) is not shorter than the first (${gap1.toFixed(2)} s)`);
+  assert.ok(gap1 < 2.5 && gap2 < 3.5, `back-offs ${gap1.toFixed(2)} s and ${gap2.toFixed(2)} s are not much longer than 1 s and 2 s`);
+});
+
+test('retryPolicy: OnError does not retry a step that merely failed', async () => {
+  await create(
+    'retry-onerror.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: retry-onerror }
+spec:
+  entrypoint: fail
+  templates:
+    - name: fail
+      retryStrategy: { limit: 3, retryPolicy: OnError }
+      container: { image: alpine, command: [sh, -c, 'exit 1'] }
+`,
+  );
+  const wf = await waitDone('retry-onerror');
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  const retry = node(wf, 'retry-onerror');
+  assert.equal(retry.type, 'Retry');
+  assert.equal(childrenOf(wf, retry).length, 1, 'one attempt only');
+  assert.equal((await podsOf('retry-onerror')).length, 1);
+});
+
+test('retryStrategy.expression: retried while lastRetry.exitCode is 2, not after an exit 3', async () => {
+  await create(
+    'retry-expr.yaml',
+    pvc('retry-expr-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: retry-expr }
+spec:
+  entrypoint: flaky${claimVolume('retry-expr-c')}
+  templates:
+    - name: flaky
+      retryStrategy:
+        limit: 5
+        expression: asInt(lastRetry.exitCode) == 2
+      container:
+        image: alpine
+        command: [sh, -c]
+        args:
+          - |
+            n=$(( $(cat /c/count 2>/dev/null || echo 0) + 1 ))
+            echo $n > /c/count
+            if [ $n -lt 3 ]; then exit 2; fi
+            exit 3
+        volumeMounts: [{ name: c, mountPath: /c }]
+`,
+  );
+  const wf = await waitDone('retry-expr');
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  const attempts = childrenOf(wf, node(wf, 'retry-expr'));
+  assert.deepEqual(
+    attempts.map((a) => a.outputs?.exitCode),
+    ['2', '2', '3'],
+  );
+  assert.deepEqual(claimLines('retry-expr-c', 'count'), ['3']);
+});

@@ -1044,3 +1044,113 @@ spec:
   );
   assert.deepEqual(claimLines('retry-expr-c', 'count'), ['3']);
 });
+
+// ---- 6. deadlines ---------------------------------------------------------------------------------
+
+const sleeper = (name: string, extraSpec: string, extraTemplate: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: ${name} }
+spec:
+  entrypoint: main${extraSpec}
+  templates:
+    - name: main
+      steps:
+        - - { name: sleepy, template: sleepy }
+    - name: sleepy${extraTemplate}
+      container: { image: alpine, command: [sh, -c, 'echo started; sleep 30; echo never'] }
+`;
+
+async function waitNoRunningPods(name: string): Promise<void> {
+  await waitFor(`the pods of ${name} to stop`, async () => (await podsOf(name)).every((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed'), 10_000);
+}
+
+test('workflow activeDeadlineSeconds: the running step is killed, the workflow Fails with "Step exceeded its deadline" and its pod is gone', async () => {
+  const t0 = Date.now();
+  await create('deadline-wf.yaml', sleeper('deadline-wf', '\n  activeDeadlineSeconds: 1', ''));
+  const wf = await waitDone('deadline-wf', 15_000);
+  assert.ok(Date.now() - t0 < 8_000, `ended after ${Date.now() - t0} ms, not after the 30 s sleep`);
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  assert.equal(wf.status?.message, 'Step exceeded its deadline');
+  assert.equal(node(wf, 'sleepy').phase, 'Failed');
+  assert.match(node(wf, 'sleepy').message ?? '', /deadline/);
+  await waitFor('the step pod to be deleted', async () => (await podsOf('deadline-wf')).length === 0, 10_000);
+});
+
+test('template timeout: a step over its timeout fails and the workflow fails', async () => {
+  const t0 = Date.now();
+  await create('timeout.yaml', sleeper('timeout', '', '\n      timeout: 1s'));
+  const wf = await waitDone('timeout', 15_000);
+  assert.ok(Date.now() - t0 < 8_000, `ended after ${Date.now() - t0} ms`);
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  assert.equal(node(wf, 'sleepy').phase, 'Failed');
+  assert.match(node(wf, 'sleepy').message ?? '', /deadline|timeout/i);
+  await waitNoRunningPods('timeout');
+});
+
+test('template activeDeadlineSeconds: the pod is killed by its deadline and the step fails', async () => {
+  const t0 = Date.now();
+  await create('deadline-tmpl.yaml', sleeper('deadline-tmpl', '', '\n      activeDeadlineSeconds: 1'));
+  const wf = await waitDone('deadline-tmpl', 15_000);
+  assert.ok(Date.now() - t0 < 8_000, `ended after ${Date.now() - t0} ms`);
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  assert.equal(node(wf, 'sleepy').phase, 'Failed');
+  assert.match(node(wf, 'sleepy').message ?? '', /deadline/i);
+  await waitNoRunningPods('deadline-tmpl');
+});
+
+// ---- 7. parallelism --------------------------------------------------------------------------------
+
+test('workflow parallelism 2: four parallel 0.5 s tasks never run more than two at a time', async () => {
+  await create(
+    'par-wf.yaml',
+    pvc('par-wf-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: par-wf }
+spec:
+  entrypoint: main
+  parallelism: 2${claimVolume('par-wf-c')}
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: t1, template: log, arguments: { parameters: [{ name: msg, value: t1 }, { name: sleep, value: "0.5" }] } }
+          - { name: t2, template: log, arguments: { parameters: [{ name: msg, value: t2 }, { name: sleep, value: "0.5" }] } }
+          - { name: t3, template: log, arguments: { parameters: [{ name: msg, value: t3 }, { name: sleep, value: "0.5" }] } }
+          - { name: t4, template: log, arguments: { parameters: [{ name: msg, value: t4 }, { name: sleep, value: "0.5" }] } }
+${LOG_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('par-wf');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const s = [...spans('par-wf-c').values()];
+  assert.equal(s.length, 4);
+  assert.equal(maxOverlap(s), 2, `at most two at a time, and two do run together: ${JSON.stringify(s)}`);
+});
+
+test('template parallelism 2: a loop of four 0.5 s steps never runs more than two at a time', async () => {
+  await create(
+    'par-tmpl.yaml',
+    pvc('par-tmpl-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: par-tmpl }
+spec:
+  entrypoint: main${claimVolume('par-tmpl-c')}
+  templates:
+    - name: main
+      parallelism: 2
+      steps:
+        - - name: each
+            template: log
+            arguments: { parameters: [{ name: msg, value: "s{{item}}" }, { name: sleep, value: "0.5" }] }
+            withItems: [1, 2, 3, 4]
+${LOG_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('par-tmpl');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const s = [...spans('par-tmpl-c').values()];
+  assert.equal(s.length, 4);
+  assert.equal(maxOverlap(s), 2, `at most two at a time, and two do run together: ${JSON.stringify(s)}`);
+});

@@ -10,6 +10,7 @@ export interface Output {
   write(text: string | Uint8Array): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
 }
 
 export interface Ctx {
@@ -24,6 +25,11 @@ export interface Ctx {
 }
 
 export function processCtx(): Ctx {
+  // `drover logs ... | head`: a closed pipe ends the command quietly, as it does for kubectl.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   return {
     env: process.env,
     cwd: process.cwd(),

@@ -9,7 +9,7 @@ import type { Ctx } from '../context.js';
 import { resolveKind } from '../resources.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import { followWorkflow } from './follow.js';
-import { ansi } from './tree.js';
+import { ansi, displayOrder } from './tree.js';
 import { asWorkflow, isWorkflowDone, nodesOf, type WorkflowObject } from './status.js';
 
 const WORKFLOW_LABEL = 'workflows.argoproj.io/workflow';
@@ -31,16 +31,25 @@ export function podColor(pod: string): number {
   return colors[sum % colors.length]!;
 }
 
-/** Pods in the order their workflow nodes started (pod creation time when the node is unknown), then by name. */
+/**
+ * Pods in the order `get workflow` lists their nodes: steps in order, a DAG's tasks by start and
+ * dependency, loop items by index, the exit handler last. A pod whose node is not in the tree goes
+ * after them, by creation time.
+ */
 export function orderPods(wf: WorkflowObject, pods: Pod[]): Pod[] {
-  const started = new Map<string, number>();
-  for (const n of nodesOf(wf)) if (n.startedAt) started.set(n.name, Date.parse(n.startedAt));
-  const key = (p: Pod) => {
-    const node = p.metadata?.annotations?.[NODE_NAME_ANNOTATION];
-    const t = (node !== undefined ? started.get(node) : undefined) ?? Date.parse(p.metadata?.creationTimestamp ?? '');
+  const position = new Map(displayOrder(wf).map((id, i) => [id, i]));
+  const idByName = new Map(nodesOf(wf).map((n) => [n.name, n.id]));
+  const rank = (p: Pod) => position.get(idByName.get(p.metadata?.annotations?.[NODE_NAME_ANNOTATION] ?? '') ?? '') ?? Infinity;
+  const created = (p: Pod) => {
+    const t = Date.parse(p.metadata?.creationTimestamp ?? '');
     return Number.isNaN(t) ? Infinity : t;
   };
-  return [...pods].sort((a, b) => key(a) - key(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  return [...pods].sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    if (ra !== rb) return ra < rb ? -1 : 1;
+    return created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+  });
 }
 
 function containerOf(pod: Pod, wanted: string | undefined): string | undefined {

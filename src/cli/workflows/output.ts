@@ -130,9 +130,13 @@ export class LiveRegion {
     const cols = this.out.columns ?? 0;
     // Lines longer than the terminal would wrap and break the cursor arithmetic: cut them.
     const lines = text.replace(/\n$/, '').split('\n').map((l) => (cols > 1 ? fit(l, cols - 1) : l));
+    const rows = this.out.rows ?? 0;
     let s = '';
-    if (this.lines > 0) s += `\x1b[${this.lines}A`;
-    s += '\r\x1b[J' + lines.join('\n') + '\n';
+    // Taller than the screen, the old drawing cannot be reached by moving up: start from the top.
+    if (rows > 1 && Math.max(this.lines, lines.length) >= rows) s += '\x1b[H\x1b[2J';
+    else if (this.lines > 0) s += `\x1b[${this.lines}A\r\x1b[J`;
+    else s += '\r\x1b[J';
+    s += lines.join('\n') + '\n';
     this.out.write(s);
     this.lines = lines.length;
   }

@@ -97,5 +97,9 @@ test('the live view redraws over its last drawing and cuts lines to the terminal
   region.draw('one\ntwo\n');
   region.draw('a very long line\n');
   assert.deepEqual(out, ['\r\x1b[Jone\ntwo\n', '\x1b[2A\r\x1b[Ja very lo\n']);
+  const short: string[] = [];
+  const small = new LiveRegion({ write: (t) => short.push(String(t)), isTTY: true, columns: 80, rows: 3 });
+  small.draw('1\n2\n3\n4\n');
+  assert.equal(short[0], '\x1b[H\x1b[2J1\n2\n3\n4\n', 'taller than the screen: redrawn from the top');
   assert.equal(fit('\x1b[32m✔\x1b[0m done', 3), '\x1b[32m✔\x1b[0m d', 'escapes do not count as width');
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { podName } from '../../workflows/names.js';
 import type { NodeStatus } from '../../workflows/index.js';
-import { compareSiblings, indexFromDisplayName, nodeIcon, renderHeader, renderTree, renderWorkflow } from './tree.js';
+import { compareSiblings, displayOrder, indexFromDisplayName, nodeIcon, renderHeader, renderTree, renderWorkflow } from './tree.js';
 import type { WorkflowObject } from './status.js';
 
 const NOW = Date.parse('2024-01-01T01:00:00Z');
@@ -198,4 +198,18 @@ test('loop items are ordered by index when they start together', () => {
   const n = (displayName: string): NodeStatus => ({ id: displayName, name: displayName, displayName, type: 'Pod', startedAt: at(0) }) as NodeStatus;
   const sorted = ['sleep(10:ten)', 'sleep(9:nine)', 'sleep(2:two)'].map(n).sort(compareSiblings).map((x) => x.displayName);
   assert.deepEqual(sorted, ['sleep(2:two)', 'sleep(9:nine)', 'sleep(10:ten)']);
+});
+
+test('tasks that start in the same second are listed in dependency order, then by name', () => {
+  // Times have one-second resolution: a quick diamond starts all four in one second.
+  const w = wf('dag', [
+    { id: 'dag', name: 'dag', displayName: 'dag', type: 'DAG', templateName: 'main', phase: 'Succeeded', startedAt: at(0), children: ['z'] },
+    { ...pod('dag', 'z', 'dag.z', 'z', 'echo', 0, 0, 'dag'), children: ['y', 'b'] },
+    { ...pod('dag', 'y', 'dag.y', 'y', 'echo', 0, 0, 'dag'), children: ['a'] },
+    { ...pod('dag', 'b', 'dag.b', 'b', 'echo', 0, 0, 'dag'), children: ['a'] },
+    pod('dag', 'a', 'dag.a', 'a', 'echo', 0, 0, 'dag'),
+    pod('dag', 'exit', 'dag.onExit', 'dag.onExit', 'notify', 0, 0, ''),
+  ]);
+  assert.deepEqual(tree(w).map((l) => cells(l)[0]), ['STEP', ' ✔ dag', ' ├─✔ z', ' ├─✔ b', ' ├─✔ y', ' └─✔ a', '', ' ✔ dag.onExit']);
+  assert.deepEqual(displayOrder(w), ['dag', 'z', 'b', 'y', 'a', 'exit'], 'the order logs print pods in');
 });

@@ -150,11 +150,18 @@ function startOf(n: NodeStatus): number {
   return Number.isNaN(t) ? Infinity : t;
 }
 
-/** Siblings by start time; equal times by loop index, else by name. */
-export function compareSiblings(a: NodeStatus, b: NodeStatus): number {
+/**
+ * Siblings by start time. Times have one-second resolution (as in Kubernetes), so quick steps
+ * often tie: then a node that leads to another (through `children`, e.g. a DAG task and the tasks
+ * that depend on it) goes first, by its depth in that graph; then loop items by index, else names.
+ */
+export function compareSiblings(a: NodeStatus, b: NodeStatus, depth?: ReadonlyMap<string, number>): number {
   const ta = startOf(a);
   const tb = startOf(b);
   if (ta !== tb) return ta < tb ? -1 : 1;
+  const da = depth?.get(a.id) ?? 0;
+  const db = depth?.get(b.id) ?? 0;
+  if (da !== db) return da - db;
   const an = a.displayName ?? a.name;
   const bn = b.displayName ?? b.name;
   const ai = indexFromDisplayName(an);
@@ -164,8 +171,30 @@ export function compareSiblings(a: NodeStatus, b: NodeStatus): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** The longest path to each node from a node nothing leads to, following `children`. */
+export function nodeDepths(nodes: Record<string, NodeStatus>): Map<string, number> {
+  const parents = new Map<string, string[]>();
+  for (const [id, n] of Object.entries(nodes)) for (const c of n.children ?? []) parents.set(c, [...(parents.get(c) ?? []), n.id || id]);
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const visit = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (visiting.has(id)) return 0; // a cycle would be a bug upstream; do not loop on it
+    visiting.add(id);
+    let d = 0;
+    for (const p of parents.get(id) ?? []) d = Math.max(d, visit(p) + 1);
+    visiting.delete(id);
+    depth.set(id, d);
+    return d;
+  };
+  for (const id of Object.keys(nodes)) visit(id);
+  return depth;
+}
+
 /** Turns the flat node map into trees; returns the roots by node id (Argo's convertToRenderTrees). */
 function buildTrees(nodes: Record<string, NodeStatus>): Map<string, RenderNode> {
+  const depth = nodeDepths(nodes);
   const byId = new Map<string, RenderNode>();
   for (const [id, n] of Object.entries(nodes)) {
     const c = category(n.type);
@@ -186,7 +215,7 @@ function buildTrees(nodes: Record<string, NodeStatus>): Map<string, RenderNode> 
   for (const r of byId.values()) {
     // An omitted node draws nothing; left among its siblings it would leave a ├─ hanging at the end.
     r.children = r.children.filter((c) => !(c.node.type === 'Skipped' && c.node.phase === 'Omitted' && c.children.length === 0));
-    r.children.sort((a, b) => compareSiblings(a.node, b.node));
+    r.children.sort((a, b) => compareSiblings(a.node, b.node, depth));
   }
   return roots;
 }
@@ -287,6 +316,24 @@ export function renderTree(wf: WorkflowObject, opts: RenderOptions): string {
     });
   }
   return '\n' + lines.join('\n');
+}
+
+/** The main tree's and then the exit handler's node ids, in the order the tree lists them. */
+export function displayOrder(wf: WorkflowObject): string[] {
+  const name = wf.metadata?.name ?? '';
+  const nodes = wf.status?.nodes ?? {};
+  const roots = buildTrees(nodes);
+  const out: string[] = [];
+  const walk = (r: RenderNode) => {
+    out.push(r.node.id);
+    for (const c of r.children) walk(c);
+  };
+  const main = roots.get(name);
+  if (main) walk(main);
+  const exitEntry = Object.entries(nodes).find(([, n]) => n.name === `${name}.onExit`);
+  const exitRoot = exitEntry ? roots.get(exitEntry[0]) : undefined;
+  if (exitRoot) walk(exitRoot);
+  return out;
 }
 
 /** `argo get`: header, then (when the workflow has started) the tree. */

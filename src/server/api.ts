@@ -176,6 +176,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const opts = { namespace: path.kind.namespaced ? path.namespace : undefined, labelSelector };
     if (q.get('watch') === 'true' || q.get('watch') === '1') {
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      // A watch of an empty collection has nothing to send yet; the client should still see it open.
+      res.flushHeaders();
       const write = (type: string, object: KubeObject) => {
         if (fields.length && !matchesFields(fields, object)) return;
         res.write(JSON.stringify({ type, object }) + '\n');

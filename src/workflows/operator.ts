@@ -184,6 +184,9 @@ export class WorkflowOperation {
   private suspended = false;
   private activePods = 0;
   private readonly volumes: Volume[] = [];
+  /** Wide loops make these hot: children per parent as sets, node ids per name. */
+  private readonly childSets = new Map<string, Set<string>>();
+  private readonly ids = new Map<string, string>();
   /** Pods asked for in this pass; the informer will not show them until the next. */
   private readonly creating = new Set<string>();
 
@@ -531,7 +534,9 @@ export class WorkflowOperation {
   // ---- nodes ----------------------------------------------------------------------------------
 
   private node(name: string): NodeStatus | undefined {
-    return this.nodes[nodeId(this.wfName, name)];
+    let id = this.ids.get(name);
+    if (id === undefined) this.ids.set(name, (id = nodeId(this.wfName, name)));
+    return this.nodes[id];
   }
 
   private initNode(name: string, type: NodeType, o: ExecOptions, t: Template | undefined, tscope: TemplateScope, phase: NodePhase = 'Pending', message?: string): Node {
@@ -563,7 +568,11 @@ export class WorkflowOperation {
 
   private addChild(parent: NodeStatus, child: NodeStatus): void {
     const children = (parent.children ??= []);
-    if (!children.includes(child.id)) children.push(child.id);
+    let known = this.childSets.get(parent.id);
+    if (!known) this.childSets.set(parent.id, (known = new Set(children)));
+    if (known.has(child.id)) return;
+    known.add(child.id);
+    children.push(child.id);
   }
 
   private podNameOf(n: NodeStatus): string {
@@ -720,6 +729,11 @@ export class WorkflowOperation {
     if (child) this.addChild(node, child);
     if (child && isFulfilledPhase(child.phase)) return this.executeRetry(nodeName, holder, resolved, args, outer, o, bound);
     return node;
+  }
+
+  /** The workflow's `parallelism` is used up: nothing new may start in this pass. */
+  private atPodLimit(): boolean {
+    return this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism;
   }
 
   /** Workflow-wide limits on starting something new. */
@@ -917,11 +931,13 @@ export class WorkflowOperation {
       }
       for (const x of expansions.items) {
         const existing = this.node(x.name);
-        if (!existing && running >= limit) {
+        if (!existing && (running >= limit || this.atPodLimit())) {
           allDone = false;
           continue;
         }
-        const n = await this.executeStepLike(x.name, x.displayName, step, tscope, withEntries(scope, x.scope), boundaryID, o);
+        // Finished steps need no scope: skipping its construction keeps wide loops cheap per pass.
+        const done = existing && isFulfilledPhase(existing.phase) && !this.exitPending(x.name, step);
+        const n = done ? existing : await this.executeStepLike(x.name, x.displayName, step, tscope, withEntries(scope, x.scope), boundaryID, o);
         if (!n) {
           allDone = false;
           continue;
@@ -1271,8 +1287,15 @@ export class WorkflowOperation {
     let allDone = true;
     let failure: NodeStatus | undefined;
     let anySucceeded = false;
+    const single = { ...task, withItems: undefined, withParam: undefined, withSequence: undefined };
     for (const x of expansions.items) {
-      const n = await this.executeStepLike(x.name, x.displayName, { ...task, withItems: undefined, withParam: undefined, withSequence: undefined }, tscope, withEntries(scope, x.scope), dagNode.id, o);
+      const existing = this.node(x.name);
+      if (!existing && this.atPodLimit()) {
+        allDone = false;
+        continue;
+      }
+      const done = existing && isFulfilledPhase(existing.phase) && !this.exitPending(x.name, task);
+      const n = done ? existing : await this.executeStepLike(x.name, x.displayName, single, tscope, withEntries(scope, x.scope), dagNode.id, o);
       if (!n) {
         allDone = false;
         continue;

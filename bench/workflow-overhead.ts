@@ -1,0 +1,177 @@
+/**
+ * Workflow overhead, measured side by side in one run:
+ *   1. a fan-out/fan-in DAG of N tasks running `true` (a loop over N items, then one task after
+ *      all of them) at workflow parallelism 2 and 16, through Drover, vs spawning the same N+1
+ *      processes directly with the same concurrency;
+ *   2. a chain of sequential steps: the median time from one step's end to the next step's end,
+ *      minus a bare `true`, is the overhead per step (controller hand-off, pod start, sandbox).
+ * Drover runs in a server of its own and is driven through its HTTP API.
+ *
+ *   npm run bench:workflows   [-- --tasks 1000 --chain 30]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/index.js';
+import { startControlPlane } from '../src/server/index.js';
+import { silentLogger } from '../src/util/logger.js';
+
+const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000' }, chain: { type: 'string', default: '30' } } });
+const TASKS = Number(values.tasks);
+const CHAIN = Number(values.chain);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function spawnTrue(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn('true', [], { stdio: 'ignore' });
+    c.once('error', reject);
+    c.once('exit', () => resolve());
+  });
+}
+
+async function withConcurrency(n: number, total: number, task: () => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next++ < total) await task();
+    }),
+  );
+}
+
+const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
+const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error' }), { logger: silentLogger });
+
+const fanOut = (name: string, parallelism: number) => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: ${name} }
+spec:
+  entrypoint: main
+  parallelism: ${parallelism}
+  podGC: { strategy: OnPodSuccess }
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - { name: fan, template: noop, withSequence: { count: "${TASKS}" } }
+      - { name: collect, depends: fan, template: noop }
+  - name: noop
+    container: { image: busybox, command: ["true"] }
+`;
+
+const chain = (name: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: ${name} }
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+${Array.from({ length: CHAIN }, (_, i) => `    - - { name: s${i}, template: noop }`).join('\n')}
+  - name: noop
+    container: { image: busybox, command: ["true"] }
+`;
+
+async function apply(text: string): Promise<void> {
+  const r = await fetch(`${cp.url}/apis/drover.dev/v1/namespaces/default/apply`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ documents: [{ file: 'bench.yaml', text, sourceDir: home }] }),
+  });
+  if (!r.ok) throw new Error(await r.text());
+}
+
+interface WatchedPod {
+  metadata: { name: string; labels?: Record<string, string> };
+  status?: { phase?: string };
+}
+
+/**
+ * Submits a workflow and resolves when it ends, with the time each of its pods was first seen
+ * Succeeded (ms since submission), read from a pod watch.
+ */
+async function run(name: string, text: string): Promise<{ ms: number; podDone: number[] }> {
+  const podDone = new Map<string, number>();
+  const ac = new AbortController();
+  const pods = await fetch(`${cp.url}/api/v1/namespaces/default/pods?watch=true&labelSelector=workflows.argoproj.io/workflow%3D${name}`, { signal: ac.signal });
+  const wfs = await fetch(`${cp.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows?watch=true`, { signal: ac.signal });
+  const t0 = performance.now();
+  let finished: (phase: string) => void;
+  const ended = new Promise<string>((r) => (finished = r));
+  const follow = async (res: Response, onEvent: (e: { type: string; object: never }) => void): Promise<void> => {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += decoder.decode(value, { stream: true });
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const l of lines) if (l) onEvent(JSON.parse(l) as { type: string; object: never });
+      }
+    } catch {
+      /* aborted */
+    }
+  };
+  void follow(pods, (e) => {
+    const p = e.object as WatchedPod;
+    if (p.status?.phase === 'Succeeded' && !podDone.has(p.metadata.name)) podDone.set(p.metadata.name, performance.now() - t0);
+  });
+  void follow(wfs, (e) => {
+    const w = e.object as { metadata: { name: string }; status?: { phase?: string } };
+    const phase = w.status?.phase;
+    if (w.metadata.name === name && (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error')) finished(phase);
+  });
+  await apply(text);
+  const phase = await ended;
+  const ms = performance.now() - t0;
+  ac.abort();
+  if (phase !== 'Succeeded') throw new Error(`workflow ${name} ended ${phase}`);
+  return { ms, podDone: [...podDone.values()].sort((a, b) => a - b) };
+}
+
+try {
+  await spawnTrue();
+  await run('warm', chain('warm'));
+
+  // Bare `true` for the per-step baseline.
+  const bare: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t = performance.now();
+    await spawnTrue();
+    bare.push(performance.now() - t);
+  }
+  const bareMs = median(bare);
+
+  const rows: string[][] = [];
+  for (const parallelism of [2, 16]) {
+    let t = performance.now();
+    await withConcurrency(parallelism, TASKS + 1, spawnTrue);
+    const bareTotal = performance.now() - t;
+    const { ms } = await run(`fan-${parallelism}`, fanOut(`fan-${parallelism}`, parallelism));
+    rows.push([`fan-out/fan-in, ${TASKS} tasks, parallelism ${parallelism}`, `${(ms / 1000).toFixed(2)} s`, `${(bareTotal / 1000).toFixed(2)} s`, `${(ms / bareTotal).toFixed(1)}x`, `${((ms - bareTotal) / (TASKS + 1)).toFixed(1)} ms`]);
+  }
+
+  const c = await run('chain', chain('chain'));
+  const gaps = c.podDone.slice(1).map((v, i) => v - c.podDone[i]!);
+  const perStep = median(gaps);
+  rows.push([`sequential chain, ${CHAIN} steps (median per step)`, `${perStep.toFixed(1)} ms`, `${bareMs.toFixed(1)} ms`, `${(perStep / bareMs).toFixed(1)}x`, `${(perStep - bareMs).toFixed(1)} ms`]);
+
+  const head = ['scenario', 'drover', 'bare processes', 'ratio', 'overhead per step'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection)`);
+} finally {
+  await cp.stop();
+  rmSync(home, { recursive: true, force: true });
+}

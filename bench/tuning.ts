@@ -178,24 +178,32 @@ function fmt(v: number): string {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : v.toFixed(a < 1 ? 4 : a < 100 ? 3 : 1);
 }
 
-/** Mean ms per suggestion over `repeat` calls, each with a fresh algorithm (no cached fits). */
-function latency(algorithm: string, observations: number, repeat: number, warm = false): number {
+/**
+ * Mean wall and CPU ms per suggestion over `repeat` calls, each with a fresh algorithm (no
+ * cached fits) unless `warm`. CPU time is the steadier number on a shared machine.
+ */
+function latency(algorithm: string, observations: number, repeat: number, warm = false): { wall: number; cpu: number } {
   const problem = PROBLEMS.find((p) => p.name === 'hartmann6')!;
   const rng = createAlgorithm('random', { random_state: '99' });
   const completed: Observation[] = rng
     .suggest({ parameters: problem.parameters, objectiveType: 'minimize', completed: [], pending: [], count: observations })
     .assignments.map((a) => ({ assignments: a, value: problem.f(a) }));
   let total = 0;
+  let cpu = 0;
   const shared = createAlgorithm(algorithm, { random_state: '1' });
   if (warm) shared.suggest({ parameters: problem.parameters, objectiveType: 'minimize', completed, pending: [], count: 1 });
   for (let i = 0; i < repeat; i++) {
     const alg = warm ? shared : createAlgorithm(algorithm, { random_state: String(i + 1) });
-    const pending = completed.slice(0, i).map((o) => o.assignments); // vary the request a little
+    // Vary the request a little: a running trial more each time (its fit data stay the same).
+    const pending = completed.slice(0, i).map((o) => ({ ...o.assignments, x0: String(Number(o.assignments.x0) / 2) }));
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
-    alg.suggest({ parameters: problem.parameters, objectiveType: 'minimize', completed: completed.slice(i), pending, count: 1 });
+    alg.suggest({ parameters: problem.parameters, objectiveType: 'minimize', completed, pending, count: 1 });
     total += performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpu += (c.user + c.system) / 1000;
   }
-  return total / repeat;
+  return { wall: total / repeat, cpu: cpu / repeat };
 }
 
 async function main(): Promise<void> {
@@ -267,14 +275,14 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r.map((v, c) => (c < 2 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '));
   console.log(`search runs: ${searchSeconds.toFixed(1)} s wall`);
 
-  console.log('\nSuggestion latency (Hartmann-6 history, ms per suggestion, fresh algorithm each call):');
+  console.log('\nSuggestion latency on a Hartmann-6 history, per suggestion: wall ms (CPU ms), a fresh algorithm each call:');
   const lat: [string, number, number][] = QUICK
     ? [['tpe', 1000, 5], ['multivariate-tpe', 1000, 5], ['bayesianoptimization', 200, 2]]
     : [['tpe', 1000, 20], ['tpe', 5000, 10], ['multivariate-tpe', 1000, 20], ['multivariate-tpe', 5000, 10], ['bayesianoptimization', 200, 5], ['bayesianoptimization', 500, 3]];
+  const show = (l: { wall: number; cpu: number }): string => `${l.wall.toFixed(1).padStart(6)} ms (${l.cpu.toFixed(1)})`;
   for (const [alg, n, repeat] of lat) {
-    const cold = latency(alg, n, repeat);
-    const warm = alg === 'bayesianoptimization' ? `  (hyperparameters cached: ${latency(alg, n, repeat, true).toFixed(1)} ms)` : '';
-    console.log(`  ${alg.padEnd(21)} ${String(n).padStart(5)} observations: ${cold.toFixed(1).padStart(7)} ms${warm}`);
+    const warm = alg === 'bayesianoptimization' ? `   hyperparameters already fitted: ${show(latency(alg, n, repeat, true))}` : '';
+    console.log(`  ${alg.padEnd(21)} ${String(n).padStart(5)} observations: ${show(latency(alg, n, repeat))}${warm}`);
   }
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (failed) {

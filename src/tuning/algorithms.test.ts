@@ -148,3 +148,14 @@ test('count 0 asks for nothing; a negative count is refused', () => {
   assert.deepEqual(createAlgorithm('random').suggest({ ...req, count: 0 }), { assignments: [], exhausted: false });
   assert.throws(() => createAlgorithm('random').suggest({ ...req, count: -1 }), ValidationError);
 });
+
+test("the GP's cache of fits changes speed, never answers", () => {
+  const parameters = [double('x', -2, 2), double('y', -2, 2)];
+  const f = (a: Assignments): number => (Number(a.x) - 0.5) ** 2 + Number(a.y) ** 2;
+  const history = optimise(createAlgorithm('random', { random_state: '4' }), parameters, f, 30);
+  const req = (n: number) => ({ parameters, objectiveType: 'minimize' as const, completed: history.slice(0, n), pending: [], count: 2 });
+  const used = createAlgorithm('bayesianoptimization', { random_state: '1' });
+  used.suggest(req(24));
+  used.suggest(req(28));
+  assert.deepEqual(used.suggest(req(30)), createAlgorithm('bayesianoptimization', { random_state: '1' }).suggest(req(30)));
+});

@@ -6,21 +6,21 @@
  *   and discrete ones one-hot; outputs (losses) standardised.
  * - Hyperparameters (ARD length scales, signal and noise variance) maximise the marginal
  *   likelihood on at most 64 trials (the best half and an even spread of the rest), refitted
- *   when the trial count reaches the next step of a schedule (every 2 trials up to 20, 4 up to
- *   64, then 8). Each fit is a pure function of its data, so the algorithm keeps fits in a
+ *   when the trial count reaches the next step of a schedule (every 2 trials up to 20, 5 up to
+ *   60, then 10). Each fit is a pure function of its data, so the algorithm keeps fits in a
  *   small cache: a request's answer never depends on the cache, only its speed.
  * - Running trials are "constant liars" at the worst loss seen (pessimistic: it pushes the next
  *   suggestion away from them).
  * - Acquisition: EI (ξ = 0.01), PI (ξ = 0.01), LCB (κ = 1.96). gp_hedge, Katib's default, is
  *   a stateless hedge: each of the three nominates its best point and one is drawn with
  *   probability ∝ exp(−μ(nominee)) — skopt's gains rule without the history of past gains.
- * - The acquisition is maximised over 192 random points and 64 points near the best trials,
+ * - The acquisition is maximised over 160 random points and 48 points near the best trials,
  *   then (acq_optimizer auto/lbfgs) the top points are refined by a short stochastic
  *   hill-climb on feasible values; `sampling` skips the refinement.
  */
 import { Gp, fitHyper, type GpHyper } from './gp.js';
 import type { Batch, History, Told } from './history.js';
-import { Rng, Stream, hashString } from './rng.js';
+import { Stream, type Rng } from './rng.js';
 import type { Space } from './space.js';
 import { LOG_SQRT_2PI, logNormCdf, normCdf, normPdf } from './stats.js';
 import { suggestPoints } from './suggest-points.js';
@@ -35,9 +35,9 @@ export interface BayesOptions {
 }
 
 const FIT_MAX = 64;
-const RANDOM_CANDIDATES = 192;
-const LOCAL_CANDIDATES = 64;
-const REFINE_STEPS = 16;
+const RANDOM_CANDIDATES = 160;
+const LOCAL_CANDIDATES = 48;
+const REFINE_STEPS = 12;
 const XI = 0.01;
 const KAPPA = 1.96;
 
@@ -59,8 +59,8 @@ export class FitCache {
 /** Trial count whose data the hyperparameters are fitted on: the last step of the schedule ≤ n. */
 export function fitCheckpoint(n: number): number {
   if (n <= 20) return n - (n % 2);
-  if (n <= 64) return n - (n % 4);
-  return n - (n % 8);
+  if (n <= 60) return n - (n % 5);
+  return n - (n % 10);
 }
 
 function featureEncoder(space: Space): { dims: number; encode: (p: Float64Array) => Float64Array } {
@@ -105,10 +105,11 @@ function fitSubset(told: readonly Told[]): Told[] {
 function hyperFor(told: readonly Told[], encode: (p: Float64Array) => Float64Array, dims: number, cache: FitCache): GpHyper {
   const ordered = [...told].sort((a, b) => a.order - b.order);
   const data = fitSubset(ordered.slice(0, Math.max(2, fitCheckpoint(ordered.length))));
-  const key = hashString(data.map((t) => `${t.loss}:${Array.from(t.point).join(',')}`).join(';')) + ':' + data.length + ':' + dims;
+  // The data themselves are the key: a hash collision could hand one request another's fit.
+  const key = `${dims}|` + data.map((t) => `${t.loss}:${t.point.join(',')}`).join(';');
   return cache.get(key, () => {
     const { y } = standardise(data.map((t) => t.loss));
-    return fitHyper(data.map((t) => encode(t.point)), y, dims);
+    return fitHyper(data.map((t) => encode(t.point)), y, dims, 20);
   });
 }
 

@@ -28,8 +28,27 @@ function matern(r: number): number {
   return (1 + SQRT5 * r + (5 / 3) * r * r) * Math.exp(-SQRT5 * r);
 }
 
+/** (x_i[d] − x_j[d])² for every pair j < i, pair-major: they do not change while fitting. */
+export function squaredDifferences(x: readonly Float64Array[], dims: number): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(((n * (n - 1)) / 2) * dims);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      for (let d = 0; d < dims; d++) out[o++] = (x[i]![d]! - x[j]![d]!) ** 2;
+    }
+  }
+  return out;
+}
+
 /** Negative log marginal likelihood and its gradient in (log ℓ…, log σf², log σn²). */
-export function negativeLogLikelihood(x: readonly Float64Array[], y: Float64Array, theta: Float64Array, grad: Float64Array): number {
+export function negativeLogLikelihood(
+  x: readonly Float64Array[],
+  y: Float64Array,
+  theta: Float64Array,
+  grad: Float64Array,
+  sq: Float64Array = squaredDifferences(x, theta.length - 2),
+): number {
   const n = x.length;
   const dims = theta.length - 2;
   const inv2 = new Float64Array(dims);
@@ -37,20 +56,20 @@ export function negativeLogLikelihood(x: readonly Float64Array[], y: Float64Arra
   const sf2 = Math.exp(theta[dims]!);
   const sn2 = Math.exp(theta[dims + 1]!);
   const k = new Float64Array(n * n);
-  const rs = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const xi = x[i]!;
+  const pairs = (n * (n - 1)) / 2;
+  const rs = new Float64Array(pairs);
+  const es = new Float64Array(pairs);
+  for (let i = 0, p = 0; i < n; i++) {
     k[i * n + i] = sf2 + sn2;
-    for (let j = 0; j < i; j++) {
-      const xj = x[j]!;
+    for (let j = 0; j < i; j++, p++) {
       let r2 = 0;
-      for (let d = 0; d < dims; d++) {
-        const diff = xi[d]! - xj[d]!;
-        r2 += diff * diff * inv2[d]!;
-      }
+      const o = p * dims;
+      for (let d = 0; d < dims; d++) r2 += sq[o + d]! * inv2[d]!;
       const r = Math.sqrt(r2);
-      rs[i * n + j] = r;
-      const v = sf2 * matern(r);
+      const e = Math.exp(-SQRT5 * r);
+      rs[p] = r;
+      es[p] = e;
+      const v = sf2 * (1 + SQRT5 * r + (5 / 3) * r2) * e;
       k[i * n + j] = v;
       k[j * n + i] = v;
     }
@@ -65,25 +84,24 @@ export function negativeLogLikelihood(x: readonly Float64Array[], y: Float64Arra
   for (let i = 0; i < n; i++) nll += 0.5 * y[i]! * alpha[i]! + Math.log(l[i * n + i]!);
   nll += 0.5 * n * LOG_2PI;
   const kinv = choleskyInverse(l, n);
-  grad.fill(0);
+  // d nll/dθ = −½·Σ_ij W_ij·∂K_ij/∂θ with W = ααᵀ − K⁻¹; off-diagonal pairs count twice.
+  const acc = new Float64Array(dims);
+  let gSignal = 0;
   let traceW = 0;
-  for (let i = 0; i < n; i++) {
-    traceW += alpha[i]! * alpha[i]! - kinv[i * n + i]!;
-    // The signal variance's derivative on the diagonal is σf² itself.
-    grad[dims] = grad[dims]! - 0.5 * (alpha[i]! * alpha[i]! - kinv[i * n + i]!) * sf2;
-    const xi = x[i]!;
-    for (let j = 0; j < i; j++) {
-      const w = alpha[i]! * alpha[j]! - kinv[i * n + j]!; // symmetric: counted twice below
-      const r = rs[i * n + j]!;
-      grad[dims] = grad[dims]! - w * k[i * n + j]!;
-      const common = w * sf2 * (5 / 3) * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r);
-      const xj = x[j]!;
-      for (let d = 0; d < dims; d++) {
-        const diff = xi[d]! - xj[d]!;
-        grad[d] = grad[d]! - common * diff * diff * inv2[d]!;
-      }
+  for (let i = 0, p = 0; i < n; i++) {
+    const wii = alpha[i]! * alpha[i]! - kinv[i * n + i]!;
+    traceW += wii;
+    gSignal -= 0.5 * wii * sf2;
+    for (let j = 0; j < i; j++, p++) {
+      const w = alpha[i]! * alpha[j]! - kinv[i * n + j]!;
+      gSignal -= w * k[i * n + j]!;
+      const common = w * (1 + SQRT5 * rs[p]!) * es[p]!;
+      const o = p * dims;
+      for (let d = 0; d < dims; d++) acc[d] = acc[d]! + common * sq[o + d]!;
     }
   }
+  for (let d = 0; d < dims; d++) grad[d] = -sf2 * (5 / 3) * inv2[d]! * acc[d]!;
+  grad[dims] = gSignal;
   grad[dims + 1] = -0.5 * sn2 * traceW;
   return nll;
 }
@@ -105,9 +123,10 @@ export function fitHyper(x: readonly Float64Array[], y: Float64Array, dims: numb
   hi[dims + 1] = BOUNDS.noise[1];
   const theta = new Float64Array(dims + 2);
   const g = new Float64Array(dims + 2);
+  const sq = squaredDifferences(x, dims);
   const objective = (u: Float64Array, gu: Float64Array): number => {
     for (let i = 0; i < u.length; i++) theta[i] = lo[i]! + (hi[i]! - lo[i]!) * sigmoid(u[i]!);
-    const v = negativeLogLikelihood(x, y, theta, g);
+    const v = negativeLogLikelihood(x, y, theta, g, sq);
     for (let i = 0; i < u.length; i++) {
       const s = sigmoid(u[i]!);
       gu[i] = g[i]! * (hi[i]! - lo[i]!) * s * (1 - s);

@@ -30,9 +30,9 @@ export class Seen {
   }
 
   add(key: string): void {
-    if (this.keys.has(key)) return;
+    const before = this.keys.size;
     this.keys.add(key);
-    if (!key.startsWith(FOREIGN)) this.inSpace++;
+    if (this.keys.size > before && !key.startsWith(FOREIGN)) this.inSpace++;
   }
 
   /** Distinct points of the space already used. */

@@ -53,3 +53,8 @@ test('medianstop settings are checked like the algorithms', () => {
   assert.match(validateEarlyStoppingSettings('medianstop', { foo: '1' })[0]!.message, /unknown setting "foo" for algorithm medianstop; accepted settings: min_trials_required, start_step/);
   assert.equal(validateEarlyStoppingSettings('truncation', {})[0]!.path, 'spec.earlyStopping.algorithmName');
 });
+
+test('cmaes needs a numeric parameter', () => {
+  assert.match(validateSettings('cmaes', {}, { parameters: [categorical('c', ['a', 'b'])] })[0]!.message, /cmaes needs at least one int or double parameter/);
+  assert.deepEqual(validateSettings('cmaes', { restart_strategy: 'bipop', sigma: '0.2' }, { parameters: [int('n', 1, 4)] }), []);
+});

@@ -154,8 +154,9 @@ export function validateSettings(name: string, settings: Record<string, string>,
     if (!p) issues.push({ path, message: `setting resource_name="${settings.resource_name}" must name one of the parameters (${params.map((q) => q.name).join(', ')})` });
     else if (p.parameterType !== 'int' && p.parameterType !== 'double') issues.push({ path, message: `setting resource_name="${p.name}" must name an int or double parameter, not ${p.parameterType}` });
   }
-  if ((name === 'cmaes' || name === 'bayesianoptimization') && params.length === 0) {
-    issues.push({ path: 'spec.parameters', message: `${name} needs at least one parameter` });
+  // Katib asks for two; one numeric parameter is enough here (categorical ones are drawn at random).
+  if (name === 'cmaes' && !params.some((p) => p.parameterType === 'int' || p.parameterType === 'double')) {
+    issues.push({ path: 'spec.parameters', message: 'cmaes needs at least one int or double parameter' });
   }
   return issues;
 }

@@ -1154,3 +1154,145 @@ ${LOG_TEMPLATE}
   assert.equal(s.length, 4);
   assert.equal(maxOverlap(s), 2, `at most two at a time, and two do run together: ${JSON.stringify(s)}`);
 });
+
+// ---- 8. suspend, resume, stop, terminate ------------------------------------------------------------
+
+test('suspend template with a duration pauses the steps for that long, then they go on', async () => {
+  await create(
+    'suspend-duration.yaml',
+    pvc('suspend-duration-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: suspend-duration }
+spec:
+  entrypoint: main${claimVolume('suspend-duration-c')}
+  templates:
+    - name: main
+      steps:
+        - - { name: before, template: log, arguments: { parameters: [{ name: msg, value: before }] } }
+        - - { name: pause, template: pause }
+        - - { name: after, template: log, arguments: { parameters: [{ name: msg, value: after }] } }
+    - name: pause
+      suspend: { duration: "2" }
+${LOG_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('suspend-duration');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const pause = node(wf, 'pause');
+  assert.equal(pause.type, 'Suspend');
+  assert.equal(pause.phase, 'Succeeded');
+  const s = spans('suspend-duration-c');
+  const gap = s.get('after')!.start - s.get('before')!.end;
+  // The suspension is counted from the node's startedAt, kept in whole seconds: 2 s is (1, 2] and a bit.
+  assert.ok(gap >= 1.0 && gap < 4, `after starts ${gap.toFixed(2)} s after before ends`);
+});
+
+test('a suspend template without duration waits for the resume action', async () => {
+  await create(
+    'approval.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: approval }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: approve, template: approve }
+        - - { name: deploy, template: echo, arguments: { parameters: [{ name: m, value: deployed }] } }
+    - name: approve
+      suspend: {}
+${ECHO_TEMPLATE}
+`,
+  );
+  const approve = await waitNode('approval', 'approve');
+  assert.equal(approve.type, 'Suspend');
+  assert.equal(approve.phase, 'Running');
+  await sleep(600);
+  const waiting = (await getWf('approval'))!;
+  assert.equal(waiting.status?.phase, 'Running');
+  assert.equal(maybeNode(waiting, 'deploy'), undefined, 'nothing after the suspend node runs before resume');
+  await mustAction('approval', 'resume');
+  const wf = await waitDone('approval');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'approve').phase, 'Succeeded');
+  assert.equal(node(wf, 'deploy').outputs?.result, 'deployed');
+});
+
+test('the suspend action holds the next steps of a running workflow until resume', async () => {
+  await create(
+    'wf-suspend.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: wf-suspend }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: first, template: slow }
+        - - { name: second, template: echo, arguments: { parameters: [{ name: m, value: second }] } }
+    - name: slow
+      container: { image: alpine, command: [sh, -c, 'sleep 1; echo first'] }
+${ECHO_TEMPLATE}
+`,
+  );
+  await waitNode('wf-suspend', 'first');
+  await mustAction('wf-suspend', 'suspend');
+  await waitNode('wf-suspend', 'first', (n) => n.phase === 'Succeeded', 10_000);
+  await sleep(700);
+  const held = (await getWf('wf-suspend'))!;
+  assert.equal(held.status?.phase, 'Running', summary(held));
+  assert.equal(maybeNode(held, 'second'), undefined, 'no new step while suspended');
+  assert.equal(held.spec['suspend'], true);
+  await mustAction('wf-suspend', 'resume');
+  const wf = await waitDone('wf-suspend');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'second').phase, 'Succeeded');
+});
+
+const stoppable = (name: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: ${name} }
+spec:
+  entrypoint: main
+  onExit: bye
+  templates:
+    - name: main
+      steps:
+        - - { name: long, template: long }
+        - - { name: never, template: bye }
+    - name: long
+      container: { image: alpine, command: [sh, -c, 'sleep 30'] }
+    - name: bye
+      container: { image: alpine, command: [sh, -c, 'echo "bye {{workflow.status}}"'] }
+`;
+
+test('stop: the running step is stopped, the workflow Fails, and the exit handler still runs', async () => {
+  await create('stop.yaml', stoppable('stop-me'));
+  await waitNode('stop-me', 'long', (n) => n.phase === 'Running');
+  await mustAction('stop-me', 'stop');
+  const wf = await waitDone('stop-me');
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  assert.equal(wf.status?.message, "Stopped with strategy 'Stop'");
+  assert.equal(node(wf, 'long').phase, 'Failed');
+  assert.equal(maybeNode(wf, 'never'), undefined);
+  const bye = node(wf, 'stop-me.onExit');
+  assert.equal(bye.phase, 'Succeeded');
+  assert.equal(bye.outputs?.result, 'bye Failed');
+  await waitNoRunningPods('stop-me');
+});
+
+test('terminate: the running step is stopped, the workflow Fails, and the exit handler does not run', async () => {
+  await create('terminate.yaml', stoppable('terminate-me'));
+  await waitNode('terminate-me', 'long', (n) => n.phase === 'Running');
+  await mustAction('terminate-me', 'terminate');
+  const wf = await waitDone('terminate-me');
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  assert.equal(wf.status?.message, "Stopped with strategy 'Terminate'");
+  assert.equal(node(wf, 'long').phase, 'Failed');
+  assert.equal(maybeNode(wf, 'terminate-me.onExit'), undefined, 'no exit handler after terminate');
+  await waitNoRunningPods('terminate-me');
+  assert.equal((await podsOf('terminate-me')).filter((p) => p.metadata.annotations?.['workflows.argoproj.io/node-name']?.endsWith('onExit')).length, 0);
+});

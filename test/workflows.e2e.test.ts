@@ -1296,3 +1296,224 @@ test('terminate: the running step is stopped, the workflow Fails, and the exit h
   await waitNoRunningPods('terminate-me');
   assert.equal((await podsOf('terminate-me')).filter((p) => p.metadata.annotations?.['workflows.argoproj.io/node-name']?.endsWith('onExit')).length, 0);
 });
+
+// ---- 9. volumes -----------------------------------------------------------------------------------
+
+test('volumeClaimTemplates: a claim <workflow>-<name> exists while the workflow runs, carries files between steps, and is deleted after', async () => {
+  await create(
+    'vct.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: vct }
+spec:
+  entrypoint: main
+  volumeClaimTemplates:
+    - metadata: { name: work }
+      spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }
+  templates:
+    - name: main
+      steps:
+        - - { name: write, template: write }
+        - - { name: read, template: read }
+    - name: write
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "from write" > /work/data.txt; sleep 0.8']
+        volumeMounts: [{ name: work, mountPath: /work }]
+    - name: read
+      container:
+        image: alpine
+        command: [sh, -c, 'cat /work/data.txt']
+        volumeMounts: [{ name: work, mountPath: /work }]
+`,
+  );
+  const claim = await waitFor('the claim vct-work', async () => {
+    const r = await d.cli(['get', 'pvc', 'vct-work', '-o', 'json']);
+    return r.code === 0 ? (JSON.parse(r.stdout) as { metadata: { labels?: Record<string, string> }; status?: { phase?: string } }) : undefined;
+  });
+  assert.equal(claim.metadata.labels?.['workflows.argoproj.io/workflow'], 'vct');
+  assert.equal((await getWf('vct'))?.status?.phase, 'Running', 'the claim exists while the workflow runs');
+  const wf = await waitDone('vct');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'read').outputs?.result, 'from write');
+  await waitFor('the claim vct-work to be deleted', async () => (await d.cli(['get', 'pvc', 'vct-work'])).code !== 0, 10_000);
+});
+
+test('spec.volumes with an existing claim, and per-template volumeMounts: only the template that mounts it sees it', async () => {
+  await create(
+    'existing.yaml',
+    pvc('existing-data') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: existing }
+spec:
+  entrypoint: main
+  volumes:
+    - name: data
+      persistentVolumeClaim: { claimName: existing-data }
+  templates:
+    - name: main
+      steps:
+        - - { name: write, template: write }
+        - - { name: mounted, template: look-mounted }
+          - { name: unmounted, template: look-unmounted }
+    - name: write
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "saved by {{workflow.name}}" > /data/out.txt']
+        volumeMounts: [{ name: data, mountPath: /data }]
+    - name: look-mounted
+      container:
+        image: alpine
+        command: [sh, -c, 'if [ -e /data/out.txt ]; then cat /data/out.txt; else echo unseen; fi']
+        volumeMounts: [{ name: data, mountPath: /data, readOnly: true }]
+    - name: look-unmounted
+      container:
+        image: alpine
+        command: [sh, -c, 'if [ -e /data/out.txt ]; then cat /data/out.txt; else echo unseen; fi']
+`,
+  );
+  const wf = await waitDone('existing');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'mounted').outputs?.result, 'saved by existing');
+  assert.equal(node(wf, 'unmounted').outputs?.result, 'unseen');
+  assert.deepEqual(claimLines('existing-data', 'out.txt'), ['saved by existing'], 'the file is on the claim on the host');
+  assert.equal((await d.cli(['get', 'pvc', 'existing-data'])).code, 0, 'an existing claim is kept after the workflow');
+});
+
+// ---- 10. artifacts -----------------------------------------------------------------------------------
+
+test('artifacts: a directory (tgz by default) and a single file (archive none) pass to the next step; a raw input artifact is written', async () => {
+  await create(
+    'artifacts.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: artifacts }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: gen, template: gen }
+        - - name: use
+            template: use
+            arguments:
+              artifacts:
+                - { name: dir, from: "{{steps.gen.outputs.artifacts.out}}" }
+                - { name: file, from: "{{steps.gen.outputs.artifacts.single}}" }
+    - name: gen
+      container:
+        image: alpine
+        command: [sh, -c, 'mkdir -p /tmp/out/sub && echo alpha > /tmp/out/a.txt && echo beta > /tmp/out/sub/b.txt && echo solo > /tmp/single.txt']
+      outputs:
+        artifacts:
+          - { name: out, path: /tmp/out }
+          - { name: single, path: /tmp/single.txt, archive: { none: {} } }
+    - name: use
+      inputs:
+        artifacts:
+          - { name: dir, path: /tmp/in }
+          - { name: file, path: /tmp/file.txt }
+          - name: notes
+            path: /tmp/notes.txt
+            raw:
+              data: |
+                raw line 1
+                raw line 2
+      container:
+        image: alpine
+        command: [sh, -c, 'cat /tmp/in/a.txt /tmp/in/sub/b.txt /tmp/file.txt /tmp/notes.txt']
+`,
+  );
+  const wf = await waitDone('artifacts');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'use').outputs?.result, 'alpha\nbeta\nsolo\nraw line 1\nraw line 2');
+  const outs = node(wf, 'gen').outputs?.artifacts ?? [];
+  const out = outs.find((a) => a.name === 'out');
+  const single = outs.find((a) => a.name === 'single');
+  assert.ok(out && single, JSON.stringify(outs));
+  assert.match(JSON.stringify(out), /\.tgz"/, 'a directory is stored as tgz');
+  assert.doesNotMatch(JSON.stringify(single), /\.tgz"/, 'archive: none stores the file itself');
+});
+
+test('artifacts: a missing optional output does not fail the step; a missing required one does', async () => {
+  await create(
+    'artifacts-missing.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: art-optional }
+spec:
+  entrypoint: gen
+  templates:
+    - name: gen
+      container: { image: alpine, command: [sh, -c, 'echo nothing written'] }
+      outputs:
+        artifacts:
+          - { name: maybe, path: /tmp/maybe.txt, optional: true }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: art-required }
+spec:
+  entrypoint: gen
+  templates:
+    - name: gen
+      container: { image: alpine, command: [sh, -c, 'echo nothing written'] }
+      outputs:
+        artifacts:
+          - { name: needed, path: /tmp/needed.txt }
+`,
+  );
+  const optional = await waitDone('art-optional');
+  assert.equal(optional.status?.phase, 'Succeeded', summary(optional));
+  assert.equal(node(optional, 'art-optional').outputs?.artifacts, undefined);
+  const required = await waitDone('art-required');
+  assert.notEqual(required.status?.phase, 'Succeeded', summary(required));
+  const n = node(required, 'art-required');
+  assert.ok(n.phase === 'Failed' || n.phase === 'Error', n.phase);
+  assert.match(n.message ?? '', /needed|\/tmp\/needed\.txt/);
+});
+
+test('artifacts in a DAG: {{tasks.X.outputs.artifacts.Y}} passes a file to a dependent task', async () => {
+  await create(
+    'dag-artifacts.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: dag-artifacts }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: make, template: make }
+          - name: consume
+            depends: make
+            template: consume
+            arguments:
+              artifacts: [{ name: model, from: "{{tasks.make.outputs.artifacts.model}}" }]
+    - name: make
+      script:
+        image: python:3.12
+        command: [python3]
+        source: |
+          import json
+          json.dump({"weights": [1, 2, 3]}, open("/tmp/model.json", "w"))
+      outputs:
+        artifacts: [{ name: model, path: /tmp/model.json }]
+    - name: consume
+      inputs:
+        artifacts: [{ name: model, path: /work/model.json }]
+      script:
+        image: python:3.12
+        command: [python3]
+        source: |
+          import json
+          print(sum(json.load(open("/work/model.json"))["weights"]))
+`,
+  );
+  const wf = await waitDone('dag-artifacts');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'consume').outputs?.result, '6');
+  assert.equal(node(wf, 'consume').inputs?.artifacts?.[0]?.name, 'model');
+});

@@ -3,7 +3,8 @@
  * runs would fail it: a template's `steps` is a list of lists (the schema's ParallelSteps is an
  * object), parameter values may be numbers or booleans (Argo's AnyString takes them), and a
  * template's container or script needs no `name` (Argo calls it `main`). The schema is run over a
- * view of the manifest with those shapes adjusted, and paths found in the view are mapped back.
+ * view of the manifest with those shapes adjusted (and claim templates given the apiVersion and
+ * kind the schema wants but Argo does not), and paths found in the view are mapped back.
  */
 import { type FieldPath, type PathSegment, isRecord } from './fieldpath.js';
 
@@ -25,6 +26,8 @@ function viewOf(value: unknown, parentKey: string | undefined): unknown {
       // steps: [[a, b], [c]] → steps: [{steps: [a, b]}, {steps: [c]}]
       if (parentKey === 'steps' && Array.isArray(item)) return { steps: item.map((s) => viewOf(s, undefined)) };
       const v = viewOf(item, undefined);
+      // Claim templates are written without apiVersion/kind, which the schema's PVC model demands.
+      if (parentKey === 'volumeClaimTemplates' && isRecord(v)) return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...v };
       if (parentKey === 'parameters' && isRecord(v)) {
         for (const k of ['value', 'default']) if (k in v) v[k] = coerceScalar(v[k]);
         if (Array.isArray(v['enum'])) v['enum'] = v['enum'].map(coerceScalar);

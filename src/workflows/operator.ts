@@ -11,7 +11,7 @@
 import type { ConfigMap, PersistentVolumeClaim, Pod, Volume } from '../api/types.js';
 import { DroverError } from '../api/errors.js';
 import { isoSeconds } from '../util/clock.js';
-import { evaluateWhen, dependsTasks, parseDepends, evaluateDepends, dependenciesToDepends, type TaskResult, type NodeResultPhase } from './expr/index.js';
+import { evaluateWhen, dependsTasks, parseDepends, evaluateDepends, dependenciesToDepends, type DependsNode, type TaskResult, type NodeResultPhase } from './expr/index.js';
 import { nodeId, podName } from './names.js';
 import { type Scope, substitute, substituteString, withEntries } from './scope.js';
 import { buildStepPod, parseDurationSeconds, type InputArtifactFile } from './steppod.js';
@@ -168,6 +168,25 @@ function formatSequence(format: string | undefined, n: number): string {
     if (s.length < w) s = (zero ? '0' : ' ').repeat(w - s.length) + s;
     return s;
   });
+}
+
+/**
+ * Adds to `out` the tasks a depends expression expects might fail: named with a result other than
+ * Succeeded (`A.Failed`, `A.Completed`), or under a negation (`!A.Succeeded`). Their failure does
+ * not stop the DAG from starting new tasks.
+ */
+function expectsFailure(n: DependsNode, negated: boolean, out: Set<string>): void {
+  switch (n.kind) {
+    case 'task':
+      if (negated || (n.result !== undefined && n.result !== 'Succeeded')) out.add(n.task);
+      return;
+    case 'not':
+      expectsFailure(n.operand, !negated, out);
+      return;
+    default:
+      expectsFailure(n.left, negated, out);
+      expectsFailure(n.right, negated, out);
+  }
 }
 
 export class WorkflowOperation {
@@ -1181,11 +1200,7 @@ export class WorkflowOperation {
     const failFast = dag.failFast !== false;
     // A failure some task's depends expects (`A.Failed`, `A.Completed`…) is handled, not fatal.
     const handled = new Set<string>();
-    for (const task of tasks) {
-      const src = task.depends;
-      if (!src) continue;
-      for (const m of src.matchAll(/([A-Za-z0-9_-]+)\.(Failed|Errored|Completed|AnySucceeded|AllFailed)/g)) handled.add(m[1]!);
-    }
+    for (const d of depends.values()) if (d?.root) expectsFailure(d.root, false, handled);
     const limit = t.parallelism === undefined ? Infinity : Number(t.parallelism);
     const result = (name: string): TaskResult => {
       const n = this.node(taskNodeName(name));
@@ -1255,7 +1270,14 @@ export class WorkflowOperation {
       if (wanted && !wanted.has(task.name)) continue;
       const n = this.node(taskNodeName(task.name));
       if (!n) continue;
-      if (isFailurePhase(n.phase) && !this.continues(task, n) && !handled.has(task.name)) failure ??= n;
+      if (!isFailurePhase(n.phase) || this.continues(task, n)) continue;
+      // Handled when a task that names it in `depends` went on to run (or to be skipped by `when`).
+      const carriedOn = tasks.some((other) => {
+        const d = depends.get(other.name);
+        const on = this.node(taskNodeName(other.name));
+        return d !== undefined && on !== undefined && on.phase !== 'Omitted' && dependsTasks(d).includes(task.name);
+      });
+      if (!carriedOn) failure ??= n;
     }
     const scopeAll = withEntries(scope, this.stepScopeEntries('tasks', tasks, node));
     if (failure) {

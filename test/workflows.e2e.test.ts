@@ -1517,3 +1517,186 @@ spec:
   assert.equal(node(wf, 'consume').outputs?.result, '6');
   assert.equal(node(wf, 'consume').inputs?.artifacts?.[0]?.name, 'model');
 });
+
+// ---- 11. reuse: WorkflowTemplate, ClusterWorkflowTemplate, templateDefaults ---------------------------
+
+test('reuse: templateRef into a WorkflowTemplate and (clusterScope) a ClusterWorkflowTemplate; workflowTemplateRef with an argument override', async () => {
+  await create(
+    'library.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: { name: lib }
+spec:
+  templates:
+    - name: greet
+      inputs: { parameters: [{ name: who }] }
+      container: { image: alpine, command: [echo, "hello {{inputs.parameters.who}}"] }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ClusterWorkflowTemplate
+metadata: { name: cluster-lib }
+spec:
+  templates:
+    - name: shout
+      inputs: { parameters: [{ name: word }] }
+      script:
+        image: python:3.12
+        command: [python3]
+        source: print("{{inputs.parameters.word}}".upper())
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: { name: whole }
+spec:
+  entrypoint: main
+  arguments:
+    parameters: [{ name: msg, value: from-template }]
+  templates:
+    - name: main
+      container: { image: alpine, command: [echo, "msg={{workflow.parameters.msg}}"] }
+`,
+  );
+  await create(
+    'uses-library.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: uses-lib }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: hi
+            templateRef: { name: lib, template: greet }
+            arguments: { parameters: [{ name: who, value: drover }] }
+          - name: loud
+            templateRef: { name: cluster-lib, template: shout, clusterScope: true }
+            arguments: { parameters: [{ name: word, value: quiet }] }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: from-whole }
+spec:
+  workflowTemplateRef: { name: whole }
+  arguments:
+    parameters: [{ name: msg, value: overridden }]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: from-whole-default }
+spec:
+  workflowTemplateRef: { name: whole }
+`,
+  );
+  const wf = await waitDone('uses-lib');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'hi').outputs?.result, 'hello drover');
+  assert.equal(node(wf, 'hi').templateName, 'greet');
+  assert.equal(node(wf, 'loud').outputs?.result, 'QUIET');
+  const whole = await waitDone('from-whole');
+  assert.equal(whole.status?.phase, 'Succeeded', summary(whole));
+  assert.equal(node(whole, 'from-whole').outputs?.result, 'msg=overridden');
+  const byDefault = await waitDone('from-whole-default');
+  assert.equal(node(byDefault, 'from-whole-default').outputs?.result, 'msg=from-template');
+});
+
+test('a templateRef to a missing WorkflowTemplate errors the step with the name it looked for', async () => {
+  await create(
+    'missing-ref.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: missing-ref }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: hi
+            templateRef: { name: no-such-lib, template: greet }
+`,
+  );
+  const wf = await waitDone('missing-ref');
+  assert.ok(wf.status?.phase === 'Error' || wf.status?.phase === 'Failed', summary(wf));
+  assert.match(JSON.stringify(wf.status), /no-such-lib/);
+  assert.equal((await podsOf('missing-ref')).length, 0);
+});
+
+test('templateDefaults: a default retryStrategy applies to every template that does not set one', async () => {
+  await create(
+    'defaults.yaml',
+    pvc('defaults-c') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: defaults }
+spec:
+  entrypoint: main${claimVolume('defaults-c')}
+  templateDefaults:
+    retryStrategy: { limit: 2 }
+  templates:
+    - name: main
+      steps:
+        - - { name: flaky, template: flaky }
+    - name: flaky
+      container:
+        image: alpine
+        command: [sh, -c]
+        args:
+          - |
+            n=$(( $(cat /c/count 2>/dev/null || echo 0) + 1 ))
+            echo $n > /c/count
+            [ $n -ge 2 ]
+        volumeMounts: [{ name: c, mountPath: /c }]
+`,
+  );
+  const wf = await waitDone('defaults');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const flaky = node(wf, 'flaky');
+  assert.equal(flaky.type, 'Retry', 'the default retryStrategy made a Retry node');
+  assert.deepEqual(childrenOf(wf, flaky).map((c) => c.phase), ['Failed', 'Succeeded']);
+});
+
+test('templateDefaults: a default container’s env is merged by name with the template’s env (strategic merge, as Argo does)', async () => {
+  await create(
+    'defaults-env.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: defaults-env }
+spec:
+  entrypoint: greet
+  templateDefaults:
+    container:
+      name: main
+      env: [{ name: GREETING, value: hola }, { name: NAME, value: nadie }]
+  templates:
+    - name: greet
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "$GREETING $NAME"']
+        env: [{ name: NAME, value: mundo }]
+`,
+  );
+  const wf = await waitDone('defaults-env');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'defaults-env').outputs?.result, 'hola mundo', 'GREETING from the defaults, NAME from the template');
+});
+
+test('templateDefaults: a default container without a name is accepted, as Argo accepts it', async () => {
+  await create(
+    'defaults-noname.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: defaults-noname }
+spec:
+  entrypoint: greet
+  templateDefaults:
+    container:
+      env: [{ name: GREETING, value: hola }]
+  templates:
+    - name: greet
+      container: { image: alpine, command: [sh, -c, 'echo "$GREETING"'] }
+`,
+  );
+  const wf = await waitDone('defaults-noname');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'defaults-noname').outputs?.result, 'hola');
+});

@@ -15,7 +15,8 @@ export const command: Command = {
 "Key: value" sections, and the events recorded about it at the bottom.
 
 For a pod: each container's state, last state, exit code, restart count, limits, requests,
-environment and mounts. For a job: parallelism, completions, pod statuses and conditions.`,
+environment and mounts. For a job: parallelism, completions, pod statuses and conditions. For a
+workflow: its "argo get" summary and tree, labels, annotations and events.`,
   examples: `
   drover describe job train
   drover describe pod/train-x7k2p

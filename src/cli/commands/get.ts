@@ -17,8 +17,13 @@ export const command: Command = {
   description: `Display one or many resources, as kubectl does.
 
 Types are kubectl's names and short names: jobs, pods (po), configmaps (cm), secrets,
-persistentvolumeclaims (pvc), namespaces (ns), nodes (no), events (ev); "all" means pods and jobs.
-Run "drover api-resources" for the full list.`,
+persistentvolumeclaims (pvc), namespaces (ns), nodes (no), events (ev), workflows (wf),
+workflowtemplates (wftmpl), clusterworkflowtemplates (cwftmpl), cronworkflows (cwf); "all" means
+pods and jobs. Run "drover api-resources" for the full list.
+
+Workflows list as "argo list" does (STATUS, DURATION, PRIORITY, MESSAGE; -o wide adds pod counts
+and parameters); a workflow named on the command line is shown as "argo get" shows it: its
+summary and its tree of steps with their phases, pods and durations.`,
   examples: `
   # List jobs in the current namespace, then the pods they made
   drover get jobs
@@ -29,7 +34,11 @@ Run "drover api-resources" for the full list.`,
   drover get jobs,pods
 
   # Follow changes
-  drover get pods -w`,
+  drover get pods -w
+
+  # Workflows, and one workflow's tree
+  drover get workflows
+  drover get wf pipeline-x7k2p`,
   flags: [
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', description: 'Output format: wide, json, yaml or name.' },
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', description: 'Label selector to filter on (e.g. -l key1=value1,key2!=value2, env in (a,b)).' },

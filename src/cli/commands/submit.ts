@@ -28,7 +28,7 @@ not succeed. --from submits a Workflow that runs a WorkflowTemplate, a ClusterWo
 a CronWorkflow's workflowSpec.`,
   examples: `
   # Submit and follow the steps as they run
-  drover submit examples/workflows/hello-world.yaml --watch
+  drover submit examples/pipeline.yaml --watch
 
   # Override a parameter, wait, and print the finished Workflow
   drover submit hello.yaml -p message=goodbye --wait -o json

@@ -41,7 +41,7 @@ function viewOf(value: unknown, parentKey: string | undefined): unknown {
   for (const [k, v] of Object.entries(value)) out[k] = viewOf(v, k);
   for (const k of ['container', 'script']) {
     const c = out[k];
-    if (isRecord(c) && c['name'] === undefined && isRecord(value) && ('name' in value || 'inputs' in value || 'outputs' in value || k === 'script')) out[k] = { ...c, name: 'main' };
+    if (isRecord(c) && c['name'] === undefined) out[k] = { ...c, name: 'main' };
   }
   return out;
 }

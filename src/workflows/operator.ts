@@ -171,6 +171,32 @@ function formatSequence(format: string | undefined, n: number): string {
 }
 
 /**
+ * templateDefaults under a template, as a strategic merge: maps merge key by key, lists of named
+ * items (env, volumeMounts, parameters) merge by name, anything else the template sets wins.
+ */
+function mergeDefaults(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (Array.isArray(base) && Array.isArray(over)) {
+    const keyOf = (x: unknown): string | undefined => {
+      if (x === null || typeof x !== 'object') return undefined;
+      const r = x as Record<string, unknown>;
+      return typeof r['name'] === 'string' ? r['name'] : typeof r['mountPath'] === 'string' ? r['mountPath'] : undefined;
+    };
+    if (![...base, ...over].every((x) => keyOf(x) !== undefined)) return over;
+    const out = new Map<string, unknown>();
+    for (const x of base) out.set(keyOf(x)!, x);
+    for (const x of over) out.set(keyOf(x)!, mergeDefaults(out.get(keyOf(x)!), x));
+    return [...out.values()];
+  }
+  if (base && over && typeof base === 'object' && typeof over === 'object' && !Array.isArray(base) && !Array.isArray(over)) {
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(over)) out[k] = mergeDefaults(out[k], v);
+    return out;
+  }
+  return over;
+}
+
+/**
  * Adds to `out` the tasks a depends expression expects might fail: named with a result other than
  * Succeeded (`A.Failed`, `A.Completed`), or under a negation (`!A.Succeeded`). Their failure does
  * not stop the DAG from starting new tasks.
@@ -250,6 +276,8 @@ export class WorkflowOperation {
       this.status.startedAt = this.iso();
       this.result.events.push({ type: 'Normal', reason: 'WorkflowRunning', message: 'Workflow Running' });
     }
+    // Outputs with a globalName are visible to every later step as soon as their step is done.
+    this.collectGlobalOutputs();
     this.global = this.globalScope();
     this.setupClaims();
     this.shutdown = this.spec.shutdown === 'Stop' || this.spec.shutdown === 'Terminate' ? this.spec.shutdown : undefined;
@@ -417,6 +445,12 @@ export class WorkflowOperation {
     }
   }
 
+  private refreshGlobalOutputs(): void {
+    this.collectGlobalOutputs();
+    for (const p of this.status.outputs?.parameters ?? []) if (p.value !== undefined) this.global.set(`workflow.outputs.parameters.${p.name}`, String(p.value));
+    for (const a of this.status.outputs?.artifacts ?? []) this.global.set(`workflow.outputs.artifacts.${a.name}`, JSON.stringify(a));
+  }
+
   private collectGlobalOutputs(): void {
     const params = new Map<string, string>();
     const artifacts = new Map<string, Record<string, unknown>>();
@@ -504,11 +538,7 @@ export class WorkflowOperation {
   private withDefaults(t: Template): Template {
     const d = this.spec.templateDefaults;
     if (!d) return t;
-    const merged: Record<string, unknown> = { ...(d as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(t)) {
-      const base = merged[k];
-      merged[k] = base && typeof base === 'object' && !Array.isArray(base) && v && typeof v === 'object' && !Array.isArray(v) ? { ...(base as object), ...(v as object) } : v;
-    }
+    const merged = mergeDefaults(d as Record<string, unknown>, t as Record<string, unknown>) as Record<string, unknown>;
     // A default container/script shape only applies to templates of that type.
     for (const k of ['container', 'script', 'steps', 'dag', 'suspend'] as const) if (!(k in t)) delete merged[k];
     return merged as Template;
@@ -863,6 +893,7 @@ export class WorkflowOperation {
             : (pod.status?.message ?? 'pod failed');
       this.mark(node, 'Failed', message);
     }
+    if (processed.outputs?.parameters?.some((p) => p.globalName) || processed.outputs?.artifacts?.some((a) => a.globalName)) this.refreshGlobalOutputs();
     if (term?.startedAt) node.startedAt = term.startedAt;
     if (term?.finishedAt) node.finishedAt = term.finishedAt;
     this.activePods = Math.max(0, this.activePods - 1);
@@ -1001,6 +1032,8 @@ export class WorkflowOperation {
       }
       if (!ok) return this.initNode(name, 'Skipped', { ...o, boundaryID, displayName }, undefined, tscope, 'Skipped', `when '${expr}' evaluated false`);
     }
+    // Global outputs set earlier in this same pass are visible too.
+    scope = withEntries(scope, [...this.global].filter(([k]) => k.startsWith('workflow.outputs.')));
     const args = substitute(step.arguments, scope);
     const holder: Holder = { ...(step.template ? { template: step.template } : {}), ...(step.templateRef ? { templateRef: step.templateRef } : {}), ...(step.inline ? { inline: step.inline } : {}) };
     if (args?.artifacts) args.artifacts = args.artifacts.map((a) => this.resolveArtifactArgument(a, scope));

@@ -56,9 +56,10 @@ export function searchSpaceSize(parameters: SuggestRequest['parameters']): numbe
  * An algorithm by its Katib name. Throws a ValidationError for an unknown name or an unknown
  * or invalid setting, naming it and listing what is accepted.
  */
-export function createAlgorithm(name: string, settings: Record<string, string> = {}, options: AlgorithmOptions = {}): Algorithm {
-  const issues = validateSettings(name, settings);
+export function createAlgorithm(name: string, given: Record<string, string> = {}, options: AlgorithmOptions = {}): Algorithm {
+  const issues = validateSettings(name, given);
   if (issues.length > 0) throw new ValidationError(issues);
+  const settings = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, String(v).trim()]));
   const algorithmName = name as AlgorithmName;
   const seed = seedOf(settings, options.seed);
   const run = strategy(algorithmName, settings, seed);

@@ -5,7 +5,8 @@
  * Names follow the service Katib runs for each algorithm: `random` and `tpe` (hyperopt:
  * gamma, prior_weight, n_EI_candidates), `grid` and `multivariate-tpe` (optuna:
  * n_startup_trials, n_ei_candidates), `cmaes` and `sobol` (goptuna), `bayesianoptimization`
- * (skopt), `hyperband` (Katib's own). Drover additions are marked so.
+ * (skopt), `hyperband` (Katib's own). `tpe` also takes optuna's spellings, which Katib's
+ * optuna service accepted for it. Drover additions are marked so.
  */
 import type { FieldIssue } from '../api/errors.js';
 import { ALGORITHM_NAMES, type AlgorithmName, type ExperimentContext } from './types.js';

@@ -77,11 +77,11 @@ export function validateSearchSpace(parameters: readonly ParameterSpec[] | undef
         issues.push({ path: `${at}.feasibleSpace.list`, message: `list is not allowed for a parameter of type ${p.parameterType}; use min and max` });
       }
       const isInt = p.parameterType === 'int';
-      const bad = (field: 'min' | 'max' | 'step', v: string | undefined): boolean =>
+      const bad = (v: string | undefined): boolean =>
         v === undefined || (isInt ? !isIntString(v) : !Number.isFinite(num(v)));
       for (const field of ['min', 'max'] as const) {
         if (fs[field] === undefined || fs[field] === '') issues.push({ path: `${at}.feasibleSpace.${field}`, message: `${field} is required for a parameter of type ${p.parameterType}` });
-        else if (bad(field, fs[field])) issues.push({ path: `${at}.feasibleSpace.${field}`, message: `${field} must be ${isInt ? 'an integer' : 'a number'}, got "${fs[field]}"` });
+        else if (bad(fs[field])) issues.push({ path: `${at}.feasibleSpace.${field}`, message: `${field} must be ${isInt ? 'an integer' : 'a number'}, got "${fs[field]}"` });
       }
       const min = num(fs.min);
       const max = num(fs.max);
@@ -89,7 +89,7 @@ export function validateSearchSpace(parameters: readonly ParameterSpec[] | undef
         issues.push({ path: `${at}.feasibleSpace.min`, message: `min (${fs.min}) must not be greater than max (${fs.max})` });
       }
       if (fs.step !== undefined && fs.step !== '') {
-        if (bad('step', fs.step) || !(num(fs.step) > 0)) issues.push({ path: `${at}.feasibleSpace.step`, message: `step must be a positive ${isInt ? 'integer' : 'number'}, got "${fs.step}"` });
+        if (bad(fs.step) || !(num(fs.step) > 0)) issues.push({ path: `${at}.feasibleSpace.step`, message: `step must be a positive ${isInt ? 'integer' : 'number'}, got "${fs.step}"` });
       }
       if ((dist === 'logUniform' || dist === 'logNormal') && Number.isFinite(min) && !(min > 0)) {
         issues.push({ path: `${at}.feasibleSpace.min`, message: `min must be greater than 0 for distribution ${dist}, got "${fs.min}"` });

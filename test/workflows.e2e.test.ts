@@ -789,6 +789,35 @@ spec:
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
 });
 
+test('depends: an Omitted leaf below a failed task inherits its failure, so the DAG fails even though another task handled it (Argo’s assessDAGPhase)', async () => {
+  await create(
+    'depends-omitted-leaf.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: depends-leaf }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: B, template: fail }
+          - { name: on-failure, template: pass, depends: "B.Failed" }
+          - { name: on-success, template: pass, depends: "B" }
+    - name: pass
+      container: { image: alpine, command: [sh, -c, 'echo ok'] }
+    - name: fail
+      container: { image: alpine, command: [sh, -c, 'exit 1'] }
+`,
+  );
+  const wf = await waitDone('depends-leaf');
+  assert.equal(node(wf, 'on-failure').phase, 'Succeeded');
+  assert.equal(node(wf, 'on-success').phase, 'Omitted');
+  // on-success is a leaf whose only parent failed: its branch is Failed, and so is the DAG.
+  assert.equal(node(wf, 'depends-leaf').phase, 'Failed', summary(wf));
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+});
+
 const failFastWorkflow = (name: string, failFast: boolean) => `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: ${name} }

@@ -426,6 +426,46 @@ test('exit handler: onExit runs after a failure with {{workflow.status}} = Faile
   assert.ok(failures.some((f) => f.displayName === 'exit-fail' && f.phase === 'Failed'), failuresJson);
 });
 
+test('exit handlers on a step (onExit) and on a DAG task (hooks.exit) run after it, whatever its outcome', async () => {
+  await create(
+    'step-exit.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: step-exit }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: work, template: fail, onExit: cleanup, continueOn: { failed: true } }
+        - - { name: dag, template: dag }
+    - name: dag
+      dag:
+        tasks:
+          - name: task
+            template: pass
+            hooks:
+              exit: { template: cleanup }
+    - name: pass
+      container: { image: alpine, command: [sh, -c, 'echo ok'] }
+    - name: fail
+      container: { image: alpine, command: [sh, -c, 'exit 1'] }
+    - name: cleanup
+      container: { image: alpine, command: [sh, -c, 'echo cleaned'] }
+`,
+  );
+  const wf = await waitDone('step-exit');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'work').phase, 'Failed');
+  const stepExit = node(wf, 'work.onExit');
+  assert.equal(stepExit.phase, 'Succeeded');
+  assert.equal(stepExit.outputs?.result, 'cleaned');
+  assert.ok(Date.parse(stepExit.startedAt!) >= Date.parse(node(wf, 'work').finishedAt!));
+  const taskExit = node(wf, 'task.onExit');
+  assert.equal(taskExit.phase, 'Succeeded');
+  assert.equal(taskExit.templateName, 'cleanup');
+});
+
 // ---- 2. script, output parameters, globalName, enum ------------------------------------------
 
 test('script template: the source runs under `command: [python3]` and its stdout is the result the next step reads', async () => {
@@ -567,6 +607,45 @@ spec:
   assert.match(wf.status?.message ?? '', /turbo/);
   assert.match(wf.status?.message ?? '', /fast.*slow/);
   assert.equal((await podsOf('enum-bad')).length, 0, 'no step ran');
+});
+
+test('expression tags {{=…}}: asInt arithmetic, sprig helpers and jsonpath over a parameter; a ConfigMap key as a workflow argument', async () => {
+  await create(
+    'expressions.yaml',
+    `apiVersion: v1
+kind: ConfigMap
+metadata: { name: wf-config }
+data: { lr: "0.01" }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: expressions }
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+      - { name: n, value: "21" }
+      - { name: word, value: drover }
+      - name: doc
+        value: '{"model": {"layers": [64, 32], "name": "mlp"}}'
+      - name: lr
+        valueFrom: { configMapKeyRef: { name: wf-config, key: lr } }
+  templates:
+    - name: main
+      steps:
+        - - { name: calc, template: echo, arguments: { parameters: [{ name: m, value: "{{=asInt(workflow.parameters.n) * 2}}" }] } }
+          - { name: upper, template: echo, arguments: { parameters: [{ name: m, value: "{{=sprig.upper(workflow.parameters.word)}}" }] } }
+          - { name: path, template: echo, arguments: { parameters: [{ name: m, value: "{{=jsonpath(workflow.parameters.doc, '$.model.name')}}" }] } }
+          - { name: lr, template: echo, arguments: { parameters: [{ name: m, value: "lr={{workflow.parameters.lr}}" }] } }
+${ECHO_TEMPLATE}
+`,
+  );
+  const wf = await waitDone('expressions');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'calc').outputs?.result, '42');
+  assert.equal(node(wf, 'upper').outputs?.result, 'DROVER');
+  assert.equal(node(wf, 'path').outputs?.result, 'mlp');
+  assert.equal(node(wf, 'lr').outputs?.result, 'lr=0.01');
 });
 
 // ---- 3. loops ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
  * time in clock ticks (so a reused pid is never mistaken for it) for a restarted server to adopt.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, promises as fsp } from 'node:fs';
+import { closeSync, openSync, promises as fsp, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cgroups, ContainerCgroup } from './cgroups.js';
 import { readJson, writeAtomic } from './fsutil.js';
@@ -230,6 +230,13 @@ export class AttemptProcess {
 
 export async function writeRecord(path: string, record: AttemptRecord): Promise<void> {
   await writeAtomic(path, JSON.stringify(record));
+}
+
+/** The same, synchronously: used right after a spawn, where a thread-pool hop would widen the crash window. */
+export function writeRecordSync(path: string, record: AttemptRecord): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(record));
+  renameSync(tmp, path);
 }
 
 export async function readRecord(path: string): Promise<AttemptRecord | undefined> {

@@ -29,7 +29,7 @@ import type { WatchEvent } from '../../store/index.js';
 import { isoSeconds } from '../../util/clock.js';
 import type { LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv } from './env.js';
-import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStatus, readRecord, readTail, writeRecord, type AttemptRecord, type ExitObservation } from './executor.js';
+import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStatus, readRecord, readTail, writeRecord, writeRecordSync, type AttemptRecord, type ExitObservation } from './executor.js';
 import { readJson, writeAtomic, exists } from './fsutil.js';
 import { isAlive } from './proc.js';
 import { checkHostRequirements, probeHost, type HostFacts } from './host.js';
@@ -434,7 +434,13 @@ class PodWorker {
       c.state = { running: { startedAt: record.startedAt } };
       c.reported = undefined;
       this.ctx.tailer.track(paths.log);
-      void this.ctx.track(writeRecord(paths.record, record).catch((err) => this.log.warn('could not write attempt record', { error: (err as Error).message })));
+      // At once, not on the thread pool: until the record exists, a restart cannot tell this
+      // attempt ran, and a crash in that window must be as short as it can be.
+      try {
+        writeRecordSync(paths.record, record);
+      } catch (err) {
+        this.log.warn('could not write attempt record', { error: (err as Error).message });
+      }
       this.watchExit(c, proc, record);
       this.event('Normal', 'Started', `Started container ${spec.name}`);
     } catch (err) {
@@ -731,7 +737,20 @@ class PodWorker {
       const rec = await readRecord(paths.record);
       const cg = facts.cgroups.container(this.uid, name);
       if (!rec) {
-        // Spawned, but the server died before writing the record: kill it and run the attempt again.
+        const status = await readBwrapStatus(paths.status);
+        if (status.exitCode !== undefined) {
+          // It ran to its end while the server was down, before its record was written: record
+          // that end. Running it again would run finished work twice.
+          const startedAtMs = (await fsp.stat(paths.log).catch(() => undefined))?.mtimeMs ?? this.now();
+          const found: AttemptRecord = { container: name, attempt: latest, pid: status.childPid ?? 0, pidStart: '', startedAt: isoSeconds(startedAtMs), startedAtMs, oomBaseline: facts.cgroups.oomKills(cg) };
+          c.restartCount = latest;
+          c.record = found;
+          const proc = AttemptProcess.adopt(found, paths, cg, facts.cgroups);
+          exits.push(() => this.onExit(c, proc, found, { status }, true));
+          continue;
+        }
+        // Spawned, but the server died before writing the record and it has not ended: kill it
+        // and run the attempt again (the window is the few microseconds between spawn and record).
         await facts.cgroups.killAll(cg);
         c.restartCount = latest;
         continue;

@@ -13,6 +13,7 @@ import type { Clock } from '../util/clock.js';
 import { isoSeconds } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { WorkQueue, type ReconcileResult } from '../controllers/queue.js';
+import { parseDurationSeconds } from './steppod.js';
 import { ARGO_API_VERSION, WF_ANNOTATIONS, WF_LABELS, isWorkflowDone, type CronWorkflow, type Workflow } from './types.js';
 
 const SOURCE = 'cron-workflow-controller';
@@ -25,22 +26,44 @@ export interface CronWorkflowControllerOptions {
   logger: Logger;
 }
 
+/** `@every 90s`, which Argo's cron library accepts besides cron fields: the period in ms. */
+function everyPeriod(schedule: string): number | undefined {
+  const m = /^@every\s+(.+)$/.exec(schedule.trim());
+  if (!m) return undefined;
+  const ms = parseDurationSeconds(m[1]!.trim()) * 1000;
+  if (!(ms > 0)) throw new Error(`invalid schedule ${JSON.stringify(schedule)}: the period must be positive`);
+  return ms;
+}
+
+/** The run times of one schedule around `now`; `@every` periods count from `anchor` (the CronWorkflow's creation). */
+function around(schedule: string, tz: string | undefined, now: number, anchor: number): { prev: number; next: number } {
+  const period = everyPeriod(schedule);
+  if (period !== undefined) {
+    const n = Math.floor((now - anchor) / period);
+    return { prev: anchor + n * period, next: anchor + (n + 1) * period };
+  }
+  const opts = tz ? { tz } : {};
+  return {
+    prev: CronExpressionParser.parse(schedule, { currentDate: new Date(now + 1), ...opts }).prev().toDate().getTime(),
+    next: CronExpressionParser.parse(schedule, { currentDate: new Date(now), ...opts }).next().toDate().getTime(),
+  };
+}
+
 /** The latest time in (after, now] that any schedule names, or undefined. */
-export function lastScheduleBefore(schedules: readonly string[], tz: string | undefined, after: number, now: number): number | undefined {
+export function lastScheduleBefore(schedules: readonly string[], tz: string | undefined, after: number, now: number, anchor = after): number | undefined {
   let best: number | undefined;
   for (const s of schedules) {
-    const it = CronExpressionParser.parse(s, { currentDate: new Date(now + 1), ...(tz ? { tz } : {}) });
-    const t = it.prev().toDate().getTime();
+    const t = around(s, tz, now, anchor).prev;
     if (t > after && t <= now && (best === undefined || t > best)) best = t;
   }
   return best;
 }
 
 /** The next time after `now` that any schedule names. */
-export function nextSchedule(schedules: readonly string[], tz: string | undefined, now: number): number | undefined {
+export function nextSchedule(schedules: readonly string[], tz: string | undefined, now: number, anchor = now): number | undefined {
   let best: number | undefined;
   for (const s of schedules) {
-    const t = CronExpressionParser.parse(s, { currentDate: new Date(now), ...(tz ? { tz } : {}) }).next().toDate().getTime();
+    const t = around(s, tz, now, anchor).next;
     if (best === undefined || t < best) best = t;
   }
   return best;
@@ -92,11 +115,12 @@ export class CronWorkflowController {
     const children = this.children(cron);
     let active = children.filter((w) => !isWorkflowDone(w));
     const status = { ...(cron.status ?? {}) } as NonNullable<CronWorkflow['status']> & Record<string, unknown>;
-    const last = status.lastScheduledTime ? Date.parse(status.lastScheduledTime) : Date.parse(cron.metadata.creationTimestamp ?? isoSeconds(now));
+    const created = Date.parse(cron.metadata.creationTimestamp ?? isoSeconds(now));
+    const last = status.lastScheduledTime ? Date.parse(status.lastScheduledTime) : created;
 
     let due: number | undefined;
     try {
-      due = schedules.length ? lastScheduleBefore(schedules, tz, last, now) : undefined;
+      due = schedules.length ? lastScheduleBefore(schedules, tz, last, now, created) : undefined;
     } catch (err) {
       await this.o.store.recordEvent({ involved: cron, type: 'Warning', reason: 'InvalidSchedule', message: (err as Error).message, source: SOURCE });
       return;
@@ -134,7 +158,7 @@ export class CronWorkflowController {
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }
-    const next = schedules.length ? nextSchedule(schedules, tz, now) : undefined;
+    const next = schedules.length ? nextSchedule(schedules, tz, now, created) : undefined;
     return next !== undefined ? { requeueAfterMs: Math.max(next - now, 10) } : undefined;
   }
 

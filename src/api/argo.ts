@@ -39,6 +39,13 @@ function viewOf(value: unknown, parentKey: string | undefined): unknown {
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = viewOf(v, k);
+  // Argo 3.x wrote one `mutex`/`semaphore`; the current schema has only the lists.
+  if (parentKey === 'synchronization') {
+    if (out['mutex'] !== undefined) out['mutexes'] = [...(Array.isArray(out['mutexes']) ? out['mutexes'] : []), out['mutex']];
+    if (out['semaphore'] !== undefined) out['semaphores'] = [...(Array.isArray(out['semaphores']) ? out['semaphores'] : []), out['semaphore']];
+    delete out['mutex'];
+    delete out['semaphore'];
+  }
   for (const k of ['container', 'script']) {
     const c = out[k];
     if (isRecord(c) && c['name'] === undefined) out[k] = { ...c, name: 'main' };

@@ -13,6 +13,7 @@ import { WorkflowOperation, type StepIO, type TemplateSource } from './operator.
 import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Workflow, type WorkflowTemplate } from './types.js';
 import { podName } from './names.js';
 import { parseDurationSeconds } from './steppod.js';
+import { InMemoryLockTable, heldLocks } from './sync.js';
 
 export interface WorkflowControllerOptions {
   store: Store;
@@ -35,6 +36,11 @@ export class WorkflowController {
   private readonly clusterTemplates: Informer<Stored<ClusterWorkflowTemplate>>;
   private readonly configMaps: Informer<KubeObject & { data?: Record<string, string> }>;
   private readonly queue: WorkQueue;
+  /** Mutexes and semaphores; rebuilt from the stored workflows' holds before the first pass. */
+  private readonly locks = new InMemoryLockTable((_key, waiters) => {
+    for (const w of waiters) this.queue.add(w.split('/').slice(0, 2).join('/'));
+  });
+  private locksLoaded = false;
   /** Pod names per workflow, so a pass does not scan every pod in the store. */
   private readonly podsByWorkflow = new Map<string, Set<string>>();
 
@@ -52,6 +58,7 @@ export class WorkflowController {
       const k = key(e.object.metadata.namespace, e.object.metadata.name);
       if (e.type === 'DELETED') {
         this.podsByWorkflow.delete(k);
+        this.locks.releaseAll(k);
         void this.o.io.removeWorkflow(e.object).catch((err: unknown) => this.o.logger.warn('removing staging files failed', { workflow: k, error: String(err) }));
         return;
       }
@@ -101,6 +108,10 @@ export class WorkflowController {
 
   private async reconcile(k: string): Promise<ReconcileResult | void> {
     const [namespace, name] = k.split('/') as [string, string];
+    if (!this.locksLoaded) {
+      this.locksLoaded = true;
+      for (const w of this.workflows.list()) if (!isWorkflowDone(w)) for (const [lock, holder] of heldLocks(w)) this.locks.restore(lock, holder);
+    }
     const wf = this.workflows.get(namespace, name);
     if (!wf) return;
     const now = this.o.clock.now();
@@ -112,6 +123,7 @@ export class WorkflowController {
       templates: this.templateSource(),
       configMap: (ns, n) => this.configMaps.get(ns, n) as ConfigMap | undefined,
       io: this.o.io,
+      locks: this.locks,
     });
     const result = await op.run();
     const ref = { apiVersion: ARGO_API_VERSION, kind: 'Workflow', namespace, name };

@@ -15,6 +15,7 @@ import { evaluateWhen, dependsTasks, parseDepends, evaluateDepends, dependencies
 import { nodeId, podName } from './names.js';
 import { type Scope, substitute, substituteString, withEntries } from './scope.js';
 import { buildStepPod, parseDurationSeconds, type InputArtifactFile } from './steppod.js';
+import { lockRequests, type LockRequest, type LockTable } from './sync.js';
 import type {
   Arguments,
   Artifact,
@@ -68,6 +69,8 @@ export interface OperatorContext {
   templates: TemplateSource;
   configMap(namespace: string, name: string): ConfigMap | undefined;
   io: StepIO;
+  /** Mutexes and semaphores shared between workflows; absent, `synchronization` is not enforced. */
+  locks?: LockTable;
 }
 
 export interface OperationResult {
@@ -271,7 +274,12 @@ export class WorkflowOperation {
     const phase = this.status.phase;
     if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error') return;
     this.spec = this.effectiveSpec();
+    if (!this.acquireLocks(this.spec.synchronization, this.wfName)) {
+      this.status.phase = phase ?? 'Pending';
+      return;
+    }
     if (!phase || phase === 'Pending') {
+      delete this.status.message;
       this.status.phase = 'Running';
       this.status.startedAt = this.iso();
       this.result.events.push({ type: 'Normal', reason: 'WorkflowRunning', message: 'Workflow Running' });
@@ -323,6 +331,7 @@ export class WorkflowOperation {
   }
 
   private finish(phase: 'Succeeded' | 'Failed' | 'Error', message: string | undefined): void {
+    this.releaseAllLocks();
     this.status.phase = phase;
     if (message) this.status.message = message;
     else delete this.status.message;
@@ -514,6 +523,69 @@ export class WorkflowOperation {
     }
   }
 
+  // ---- synchronization ------------------------------------------------------------------------
+
+  /**
+   * Takes every lock a `synchronization` block names for `holder` (the workflow's name, or
+   * `<workflow>/<node id>`), recording holds in status. False while any is held by others; the
+   * controller brings this workflow back when one frees up.
+   */
+  private acquireLocks(sync: Template['synchronization'] | undefined, holder: string, node?: NodeStatus): boolean {
+    const locks = this.ctx.locks;
+    if (!sync || !locks) return true;
+    const ns = this.wf.metadata.namespace ?? 'default';
+    const reqs = lockRequests(sync, ns, (n, name) => this.ctx.configMap(n, name));
+    if (typeof reqs === 'string') throw new WorkflowError(reqs);
+    for (const req of reqs) {
+      if (!locks.acquire(req, `${ns}/${holder}`)) {
+        const message = `Waiting for ${req.display} lock. Lock status: 0/${req.limit}`;
+        if (node) node.message = message;
+        else this.status.message = message;
+        return false;
+      }
+      this.recordHold(req, holder);
+    }
+    if (node?.message?.startsWith('Waiting for ')) delete node.message;
+    return true;
+  }
+
+  private recordHold(req: LockRequest, holder: string): void {
+    const sync = ((this.status as Record<string, unknown>)['synchronization'] ??= {}) as {
+      mutex?: { holding?: { mutex: string; holder: string }[] };
+      semaphore?: { holding?: { semaphore: string; holders: string[] }[] };
+    };
+    if (req.kind === 'mutex') {
+      const holding = ((sync.mutex ??= {}).holding ??= []);
+      if (!holding.some((h) => h.mutex === req.key && h.holder === holder)) holding.push({ mutex: req.key, holder });
+    } else {
+      const holding = ((sync.semaphore ??= {}).holding ??= []);
+      let entry = holding.find((h) => h.semaphore === req.key);
+      if (!entry) holding.push((entry = { semaphore: req.key, holders: [] }));
+      if (!entry.holders.includes(holder)) entry.holders.push(holder);
+    }
+  }
+
+  /** Releases what `holder` holds (all holders when undefined) and drops it from status. */
+  private releaseLocks(holder?: string): void {
+    const sync = (this.status as Record<string, unknown>)['synchronization'] as
+      | { mutex?: { holding?: { mutex: string; holder: string }[] }; semaphore?: { holding?: { semaphore: string; holders: string[] }[] } }
+      | undefined;
+    if (!sync) return;
+    const ns = this.wf.metadata.namespace ?? 'default';
+    const mine = (h: string) => holder === undefined || h === holder;
+    for (const h of sync.mutex?.holding ?? []) if (mine(h.holder)) this.ctx.locks?.release(h.mutex, `${ns}/${h.holder}`);
+    if (sync.mutex?.holding) sync.mutex.holding = sync.mutex.holding.filter((h) => !mine(h.holder));
+    for (const e of sync.semaphore?.holding ?? []) {
+      for (const h of e.holders) if (mine(h)) this.ctx.locks?.release(e.semaphore, `${ns}/${h}`);
+      e.holders = e.holders.filter((h) => !mine(h));
+    }
+    if (sync.semaphore?.holding) sync.semaphore.holding = sync.semaphore.holding.filter((e) => e.holders.length > 0);
+  }
+
+  private releaseAllLocks(): void {
+    this.releaseLocks(undefined);
+  }
+
   // ---- templates ------------------------------------------------------------------------------
 
   private resolveTemplate(holder: Holder, tscope: TemplateScope): { template: Template; tscope: TemplateScope } {
@@ -648,9 +720,28 @@ export class WorkflowOperation {
       return n;
     }
     const { template } = resolved;
+    // A template's locks are held by its node (the retry node, not each attempt) until it is done.
+    const lockHolder = template.synchronization && o.retryAttempt === undefined ? `${this.wfName}/${nodeId(this.wfName, nodeName)}` : undefined;
+    if (lockHolder) {
+      let waiting = existing;
+      try {
+        if (!this.canStart(o) && !existing) return undefined;
+        const type: NodeType = template.retryStrategy ? 'Retry' : template.steps ? 'Steps' : template.dag ? 'DAG' : template.suspend ? 'Suspend' : 'Pod';
+        const pending = existing ?? this.initNode(nodeName, type, o, template, resolved.tscope);
+        waiting = pending;
+        if (!this.acquireLocks(template.synchronization, lockHolder, pending)) return pending;
+        if (pending.phase === 'Pending' && type !== 'Pod') this.mark(pending, 'Running');
+      } catch (err) {
+        if (!isUserError(err)) throw err;
+        const n = waiting ?? this.initNode(nodeName, 'Pod', o, template, resolved.tscope);
+        this.mark(n, 'Error', err.message);
+        return n;
+      }
+    }
     const retry = template.retryStrategy;
-    if (retry && o.retryAttempt === undefined) return this.executeRetry(nodeName, holder, resolved, args, outer, o, bound);
-    return this.executeKind(nodeName, resolved, bound, o);
+    const node = retry && o.retryAttempt === undefined ? await this.executeRetry(nodeName, holder, resolved, args, outer, o, bound) : await this.executeKind(nodeName, resolved, bound, o);
+    if (lockHolder && node && isFulfilledPhase(node.phase)) this.releaseLocks(lockHolder);
+    return node;
   }
 
   private async executeKind(nodeName: string, resolved: { template: Template; tscope: TemplateScope }, bound: { scope: Scope; inputs: Template['inputs'] }, o: ExecOptions): Promise<NodeStatus | undefined> {

@@ -87,3 +87,30 @@ test('Argo 3.x\'s single `mutex:` is accepted and honoured', async () => {
   for (const n of names) assert.equal((await waitDone(n)).status?.phase, 'Succeeded');
   assert.equal(maxOverlap('old'), 1);
 });
+
+test('memoize: a second workflow with the same key reuses the first one\'s outputs from the cache ConfigMap, without a pod', async () => {
+  const wf = (name: string) => `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: ${name} }
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    memoize: { key: "answer-v1", maxAge: "1h", cache: { configMap: { name: answers } } }
+    container: { image: busybox, command: [sh, -c, 'echo computed-by-${name}'] }
+`;
+  await d.ok(['create', '-f', '-'], wf('memo-first'));
+  assert.equal((await waitDone('memo-first')).status?.phase, 'Succeeded');
+  await d.ok(['create', '-f', '-'], wf('memo-second'));
+  const second = await d.json<{ status?: { phase?: string; nodes?: Record<string, { outputs?: { result?: string }; memoizationStatus?: { hit: boolean } }> } }>(['get', 'workflow', 'memo-second']);
+  const done = second.status?.phase === 'Succeeded' ? second : await waitDone('memo-second').then(() => d.json<typeof second>(['get', 'workflow', 'memo-second']));
+  const root = done.status!.nodes!['memo-second']!;
+  assert.equal(root.outputs?.result, 'computed-by-memo-first');
+  assert.equal(root.memoizationStatus?.hit, true);
+  const pods = (await d.json<{ items: unknown[] }>(['get', 'pods', '-l', 'workflows.argoproj.io/workflow=memo-second'])).items;
+  assert.equal(pods.length, 0);
+  const cm = await d.json<{ metadata: { labels?: Record<string, string> }; data?: Record<string, string> }>(['get', 'configmap', 'answers']);
+  assert.equal(cm.metadata.labels?.['workflows.argoproj.io/configmap-type'], 'Cache');
+  assert.ok(cm.data?.['answer-v1']);
+});

@@ -217,7 +217,7 @@ const ARGO_TEMPLATE: Shape = {
   metrics: warn('Prometheus metrics of templates are not emitted'),
   hostAliases: warn('steps use the host network'),
   schedulerName: warn('there is one scheduler'),
-  memoize: reject(),
+  memoize: ok,
   synchronization: struct({ mutexes: ok, semaphores: ok, mutex: ok, semaphore: ok }),
   daemon: rejectTrue(),
   sidecars: reject(),

@@ -156,6 +156,7 @@ export class WorkflowController {
       await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: c });
       await this.o.io.releaseClaim(namespace, c);
     }
+    for (const w of result.cacheWrites) await this.writeCache(w);
     for (const e of result.events) await this.o.store.recordEvent({ involved: wf, type: e.type, reason: e.reason, message: e.message, source: SOURCE });
     if (!done) await this.collectPods(wf, result.status, pods);
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : undefined;
@@ -198,6 +199,24 @@ export class WorkflowController {
     const at = Date.parse(wf.status.finishedAt) + seconds * 1000;
     if (now < at) return { requeueAfterMs: at - now };
     await this.deleteIgnoringMissing({ apiVersion: ARGO_API_VERSION, kind: 'Workflow', namespace: wf.metadata.namespace!, name: wf.metadata.name! });
+  }
+
+  /** memoize: one key of a cache ConfigMap, made on first use with Argo's cache label. */
+  private async writeCache(w: { namespace: string; configMap: string; key: string; value: string }): Promise<void> {
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: w.namespace, name: w.configMap };
+    try {
+      await this.o.store.patch<KubeObject & { data?: Record<string, string> }>(ref, (cm) => {
+        cm.data = { ...(cm.data ?? {}), [w.key]: w.value };
+      });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      await this.o.store.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: w.configMap, namespace: w.namespace, labels: { 'workflows.argoproj.io/configmap-type': 'Cache' } },
+        data: { [w.key]: w.value },
+      });
+    }
   }
 
   private async createIgnoringExisting(obj: Stored<Pod> | Stored<PersistentVolumeClaim>): Promise<void> {

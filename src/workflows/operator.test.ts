@@ -23,6 +23,7 @@ class Sim {
   readonly started: string[] = [];
   now = Date.parse('2026-01-01T00:00:00Z');
   maxRunning = 0;
+  readonly configMaps = new Map<string, Record<string, string>>();
   wf: Workflow;
 
   constructor(yaml: string) {
@@ -38,8 +39,9 @@ class Sim {
   };
 
   async pass(): Promise<void> {
-    const op = new WorkflowOperation(this.wf, { now: this.now, pods: this.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: () => undefined, io: this.io });
+    const op = new WorkflowOperation(this.wf, { now: this.now, pods: this.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: (_ns, name) => (this.configMaps.has(name) ? { data: this.configMaps.get(name)! } as never : undefined), io: this.io });
     const r = await op.run();
+    for (const w of r.cacheWrites) this.configMaps.set(w.configMap, { ...(this.configMaps.get(w.configMap) ?? {}), [w.key]: w.value });
     this.wf = { ...this.wf, status: r.status };
     for (const p of r.createPods) {
       if (this.pods.has(p.metadata!.name!)) throw new Error(`pod ${p.metadata!.name} created twice`);
@@ -331,4 +333,36 @@ spec:
   assert.equal(status?.phase, 'Failed');
   assert.equal(sim.node('slow').phase, 'Succeeded');
   assert.ok(!Object.values(status?.nodes ?? {}).some((n) => n.displayName === 'after-slow'), 'after-slow never started');
+});
+
+test('memoize: a second run with the same key takes the cached outputs without a pod; an expired entry runs again', async () => {
+  const yaml = `
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: t, arguments: {parameters: [{name: m, value: same}]}}
+    - - {name: b, template: t, arguments: {parameters: [{name: m, value: same}]}}
+    - - {name: c, template: t, arguments: {parameters: [{name: m, value: other}]}}
+  - name: t
+    inputs: {parameters: [{name: m}]}
+    memoize: {key: "say-{{inputs.parameters.m}}", maxAge: "1h", cache: {configMap: {name: memo}}}
+    container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
+`;
+  const sim = new Sim(yaml);
+  const status = await sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
+  assert.equal(status?.phase, 'Succeeded');
+  assert.deepEqual(sim.started, ['wf[0].a', 'wf[2].c']);
+  assert.equal(sim.node('b').outputs?.result, 'same');
+  assert.deepEqual(sim.node('b').memoizationStatus, { hit: true, key: 'say-same', cacheName: 'memo' });
+  assert.equal(sim.node('a').memoizationStatus?.hit, false);
+  assert.deepEqual(Object.keys(sim.configMaps.get('memo')!).sort(), ['say-other', 'say-same']);
+  // Two hours later the entries are too old: a and c run again (and b hits a's fresh entry).
+  const again = new Sim(yaml);
+  for (const [k, v] of sim.configMaps) again.configMaps.set(k, v);
+  again.now = sim.now + 2 * 3600_000;
+  await again.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
+  assert.deepEqual(again.started, ['wf[0].a', 'wf[2].c']);
+  assert.equal(again.node('a').memoizationStatus?.hit, false);
 });

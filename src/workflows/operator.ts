@@ -81,6 +81,8 @@ export interface OperationResult {
   deleteClaims: string[];
   requeueAfterMs?: number;
   events: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+  /** memoize: entries to store in cache ConfigMaps (Argo keeps its memoization cache there). */
+  cacheWrites: { namespace: string; configMap: string; key: string; value: string }[];
 }
 
 type Node = NodeStatus & { phase: NodePhase; type: NodeType };
@@ -247,7 +249,7 @@ export class WorkflowOperation {
     this.status = structuredClone(wf.status ?? {});
     this.nodes = this.status.nodes ?? {};
     this.status.nodes = this.nodes;
-    this.result = { status: this.status, createPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [] };
+    this.result = { status: this.status, createPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [], cacheWrites: [] };
   }
 
   private iso(): string {
@@ -720,6 +722,17 @@ export class WorkflowOperation {
       return n;
     }
     const { template } = resolved;
+    const memo = template.memoize && o.retryAttempt === undefined ? this.memoKey(template, bound.scope) : undefined;
+    if (memo && !existing) {
+      const hit = this.memoLookup(memo, template);
+      if (hit) {
+        const type: NodeType = template.steps ? 'Steps' : template.dag ? 'DAG' : template.suspend ? 'Suspend' : 'Pod';
+        const n = this.initNode(nodeName, type, o, template, resolved.tscope, 'Succeeded');
+        if (hit.outputs) n.outputs = hit.outputs;
+        n.memoizationStatus = { hit: true, key: memo.key, cacheName: memo.cacheName };
+        return n;
+      }
+    }
     // A template's locks are held by its node (the retry node, not each attempt) until it is done.
     const lockHolder = template.synchronization && o.retryAttempt === undefined ? `${this.wfName}/${nodeId(this.wfName, nodeName)}` : undefined;
     if (lockHolder) {
@@ -741,7 +754,36 @@ export class WorkflowOperation {
     const retry = template.retryStrategy;
     const node = retry && o.retryAttempt === undefined ? await this.executeRetry(nodeName, holder, resolved, args, outer, o, bound) : await this.executeKind(nodeName, resolved, bound, o);
     if (lockHolder && node && isFulfilledPhase(node.phase)) this.releaseLocks(lockHolder);
+    if (memo && node?.phase === 'Succeeded' && !node.memoizationStatus) {
+      node.memoizationStatus = { hit: false, key: memo.key, cacheName: memo.cacheName };
+      const entry = { nodeID: node.id, outputs: node.outputs ?? {}, creationTimestamp: this.iso(), lastHitTimestamp: this.iso() };
+      this.result.cacheWrites.push({ namespace: this.wf.metadata.namespace ?? 'default', configMap: memo.cacheName, key: memo.key, value: JSON.stringify(entry) });
+    }
     return node;
+  }
+
+  /** The memoization key (a ConfigMap key: other characters become `-`) and its cache. */
+  private memoKey(t: Template, scope: Scope): { key: string; cacheName: string } {
+    const m = t.memoize!;
+    const cacheName = m.cache?.configMap?.name;
+    if (!cacheName) throw new WorkflowError(`template "${t.name}": memoize.cache.configMap.name is required`);
+    return { key: substituteString(m.key, scope).replace(/[^-._a-zA-Z0-9]/g, '-'), cacheName };
+  }
+
+  /** A cached entry younger than maxAge, as Argo's memoization reads it. */
+  private memoLookup(memo: { key: string; cacheName: string }, t: Template): { outputs?: NodeStatus['outputs'] } | undefined {
+    const written = this.result.cacheWrites.find((w) => w.configMap === memo.cacheName && w.key === memo.key)?.value;
+    const raw = written ?? this.ctx.configMap(this.wf.metadata.namespace ?? 'default', memo.cacheName)?.data?.[memo.key];
+    if (!raw) return undefined;
+    try {
+      const entry = JSON.parse(raw) as { outputs?: NodeStatus['outputs']; creationTimestamp?: string };
+      const maxAge = t.memoize?.maxAge ? parseDurationSeconds(t.memoize.maxAge) * 1000 : Infinity;
+      const created = entry.creationTimestamp ? Date.parse(entry.creationTimestamp) : 0;
+      if (this.ctx.now - created > maxAge) return undefined;
+      return entry;
+    } catch {
+      return undefined;
+    }
   }
 
   private async executeKind(nodeName: string, resolved: { template: Template; tscope: TemplateScope }, bound: { scope: Scope; inputs: Template['inputs'] }, o: ExecOptions): Promise<NodeStatus | undefined> {

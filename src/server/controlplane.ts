@@ -3,7 +3,7 @@
  * runtime and the HTTP API, wired together and stopped in reverse order.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { DroverConfig } from '../config/index.js';
@@ -105,7 +105,10 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   });
   const port = (http.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
-  writeFileSync(join(config.home, 'server.json'), JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
+  // Renamed into place: a CLI polling for the file never reads it half written.
+  const serverFile = join(config.home, 'server.json');
+  writeFileSync(`${serverFile}.${process.pid}.tmp`, JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
+  renameSync(`${serverFile}.${process.pid}.tmp`, serverFile);
   logger.info('Drover is running', { url, home: config.home, node: node.metadata.name, runtime: runtime.name });
 
   let stopped = false;

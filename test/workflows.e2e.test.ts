@@ -868,11 +868,8 @@ spec:
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
 });
 
-const OMITTED_LEAF_BUG = {
-  todo: 'engine bug: operator.ts executeDag counts a failure as handled when any dependent ran; Argo judges the DAG by its leaf (target) tasks, an Omitted leaf inheriting its failed parent’s phase',
-};
 
-test('depends: an Omitted leaf below a failed task inherits its failure, so the DAG fails even though another task handled it (Argo’s assessDAGPhase)', OMITTED_LEAF_BUG, async () => {
+test('depends: an Omitted leaf below a failed task inherits its failure, so the DAG fails even though another task handled it (Argo’s assessDAGPhase)', async () => {
   await create(
     'depends-omitted-leaf.yaml',
     `apiVersion: argoproj.io/v1alpha1

@@ -187,7 +187,7 @@ spec:
   assert.equal(sim.node('all').outputs?.result, '["px","py"]');
 });
 
-test('when false skips a step (phase Skipped), and depends on .Failed runs a handler without failing the DAG', async () => {
+test('when false skips a step (phase Skipped); depends on .Failed runs a handler; an Omitted leaf under the failure still fails the DAG, as Argo judges', async () => {
   const sim = new Sim(`
 spec:
   entrypoint: main
@@ -213,7 +213,7 @@ spec:
   assert.equal(sim.node('bad').message, 'Error (exit code 3)');
   assert.equal(sim.node('on-bad').phase, 'Succeeded');
   assert.equal(sim.node('after-bad').phase, 'Omitted');
-  assert.equal(status?.phase, 'Succeeded');
+  assert.equal(status?.phase, 'Failed');
 });
 
 test('retryStrategy retries a failing step with exponential back-off and stops at the limit', async () => {

@@ -1430,20 +1430,36 @@ export class WorkflowOperation {
         // Nothing runs and nothing may start (deadline, stop): the DAG ends here.
       } else return node;
     }
-    // Phase: a task failure fails the DAG unless continueOn covers it or a dependent handles it.
-    let failure: NodeStatus | undefined;
+    // Phase, as Argo judges it: walk each branch from the root tasks down the dependencies; an
+    // Omitted task carries its parent's phase, and the DAG fails when a branch ends (a task no
+    // other task depends on) in failure. A failure that a dependent ran on is so handled.
+    const inScope = (name: string) => !wanted || wanted.has(name);
+    const dependents = new Map<string, string[]>();
     for (const task of tasks) {
-      if (wanted && !wanted.has(task.name)) continue;
-      const n = this.node(taskNodeName(task.name));
-      if (!n) continue;
-      if (!isFailurePhase(n.phase) || this.continues(task, n)) continue;
-      // Handled when a task that names it in `depends` went on to run (or to be skipped by `when`).
-      const carriedOn = tasks.some((other) => {
-        const d = depends.get(other.name);
-        const on = this.node(taskNodeName(other.name));
-        return d !== undefined && on !== undefined && on.phase !== 'Omitted' && dependsTasks(d).includes(task.name);
-      });
-      if (!carriedOn) failure ??= n;
+      const d = depends.get(task.name);
+      for (const parent of d ? dependsTasks(d) : []) dependents.set(parent, [...(dependents.get(parent) ?? []), task.name]);
+    }
+    let failure: NodeStatus | undefined;
+    const seen = new Set<string>();
+    const walk = (name: string, inherited: { phase: string; node?: NodeStatus }): void => {
+      const task = byName.get(name);
+      if (!task || !inScope(name) || failure) return;
+      const n = this.node(taskNodeName(name));
+      let branch = inherited;
+      if (n && n.phase !== 'Omitted') branch = isFailurePhase(n.phase) && this.continues(task, n) ? { phase: 'Succeeded' } : { phase: String(n.phase), node: n };
+      const key = `${name}\u0000${branch.phase}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const next = (dependents.get(name) ?? []).filter(inScope);
+      if (next.length === 0) {
+        if (isFailurePhase(branch.phase)) failure = branch.node ?? n;
+        return;
+      }
+      for (const child of next) walk(child, branch);
+    };
+    for (const task of tasks) {
+      const d = depends.get(task.name);
+      if (!d || dependsTasks(d).filter(inScope).length === 0) walk(task.name, { phase: 'Succeeded' });
     }
     const scopeAll = withEntries(scope, this.stepScopeEntries('tasks', tasks, node));
     if (failure) {

@@ -1,7 +1,8 @@
 /**
- * `synchronization` across workflows: a mutex lets one holder at a time, a semaphore as many as its
- * ConfigMap says, at the workflow level and at the template level. Each step records its start and
- * end on a shared claim; the test checks how many ran at once.
+ * What workflows share with each other and the outside: `synchronization` (a mutex lets one
+ * holder at a time, a semaphore as many as its ConfigMap says, at the workflow and the template
+ * level; each step records its start and end on a shared claim and the test counts overlaps),
+ * `memoize` caches in ConfigMaps, and `http` input artifacts.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -113,4 +114,32 @@ spec:
   const cm = await d.json<{ metadata: { labels?: Record<string, string> }; data?: Record<string, string> }>(['get', 'configmap', 'answers']);
   assert.equal(cm.metadata.labels?.['workflows.argoproj.io/configmap-type'], 'Cache');
   assert.ok(cm.data?.['answer-v1']);
+});
+
+test('an http input artifact is fetched by the server and lands at its path in the step', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer((_req, res) => res.end('weights from http\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  try {
+    await d.ok(['create', '-f', '-'], `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: http-input }
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    inputs:
+      artifacts:
+      - { name: weights, path: /tmp/in/weights.txt, http: { url: "http://127.0.0.1:${port}/w" } }
+    container: { image: busybox, command: [cat, /tmp/in/weights.txt] }
+`);
+    const wf = await waitDone('http-input');
+    assert.equal(wf.status?.phase, 'Succeeded');
+    const full = await d.json<{ status?: { nodes?: Record<string, { outputs?: { result?: string } }> } }>(['get', 'workflow', 'http-input']);
+    assert.equal(full.status?.nodes?.['http-input']?.outputs?.result, 'weights from http');
+  } finally {
+    server.close();
+  }
 });

@@ -64,14 +64,21 @@ export class Drover {
       if (child.exitCode !== null) throw new Error(`drover up exited with ${child.exitCode}:\n${this.serverLog}`);
       const file = join(this.home, 'server.json');
       if (existsSync(file)) {
-        const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
-        if (info.pid === child.pid) {
+        let info: { url: string; pid: number } | undefined;
+        try {
+          info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
+        } catch {
+          // Being written; look again.
+        }
+        if (info?.pid === child.pid) {
           this.url = info.url;
           return;
         }
       }
       await new Promise((r) => setTimeout(r, 25));
     }
+    // Never leave a server behind: it would keep the test process alive.
+    child.kill('SIGKILL');
     throw new Error(`drover up did not start in 30 s:\n${this.serverLog}`);
   }
 

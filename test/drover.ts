@@ -71,7 +71,7 @@ export class Drover {
           // Being written; look again.
         }
         if (info?.pid === child.pid) {
-          this.url = info.url;
+          this.url = info!.url;
           return;
         }
       }

@@ -1921,7 +1921,11 @@ spec:
       container: { image: alpine, command: [echo, done] }
 `,
   );
-  const wf = await waitDone('ttl');
+  // Not waitDone: the workflow may be gone before a second look (its finishedAt is in whole seconds).
+  const wf = await waitFor('ttl to finish', async () => {
+    const w = await getWf('ttl');
+    return w && DONE.has(w.status?.phase ?? '') ? w : undefined;
+  });
   assert.equal(wf.status?.phase, 'Succeeded');
   const doneAt = Date.now();
   await waitFor('the workflow to be deleted', async () => (await getWf('ttl')) === undefined, 8_000);

@@ -143,3 +143,30 @@ spec:
     server.close();
   }
 });
+
+test('an input artifact with subPath takes one file out of an archived directory', async () => {
+  await d.ok(['create', '-f', '-'], `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: subpath }
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - { name: make, template: make }
+    - - name: read
+        template: read
+        arguments: { artifacts: [{ name: cfg, from: "{{steps.make.outputs.artifacts.dir}}", subPath: conf/app.txt }] }
+  - name: make
+    container: { image: busybox, command: [sh, -c, 'mkdir -p /tmp/out/conf && echo picked > /tmp/out/conf/app.txt && echo other > /tmp/out/x.txt'] }
+    outputs: { artifacts: [{ name: dir, path: /tmp/out }] }
+  - name: read
+    inputs: { artifacts: [{ name: cfg, path: /tmp/app.txt }] }
+    container: { image: busybox, command: [cat, /tmp/app.txt] }
+`);
+  assert.equal((await waitDone('subpath')).status?.phase, 'Succeeded');
+  const wf = await d.json<{ status?: { nodes?: Record<string, { displayName: string; outputs?: { result?: string } }> } }>(['get', 'workflow', 'subpath']);
+  const read = Object.values(wf.status?.nodes ?? {}).find((n) => n.displayName === 'read');
+  assert.equal(read?.outputs?.result, 'picked');
+});

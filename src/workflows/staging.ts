@@ -90,7 +90,8 @@ export class LocalStepIO implements StepIO {
       }
       await this.repo.get(source, dest);
       const archived = !key.endsWith('.tgz') ? 'file' : 'tgz';
-      files.push({ name: a.name, path: a.path, format: archived, ...(mode !== undefined ? { mode } : {}) });
+      if (a.subPath && archived === 'file') throw new Error(`inputs.artifacts.${a.name}: subPath needs an archived directory, and ${key} is a single file`);
+      files.push({ name: a.name, path: a.path, format: archived, ...(mode !== undefined ? { mode } : {}), ...(a.subPath ? { subPath: a.subPath } : {}) });
     }
     return files;
   }

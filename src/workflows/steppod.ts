@@ -20,6 +20,8 @@ export interface InputArtifactFile {
   /** `tgz`: a tar+gzip archive holding one entry; `file`: the content itself. */
   format: 'tgz' | 'file';
   mode?: number;
+  /** A path inside the archived directory: only that part lands at `path`. */
+  subPath?: string;
 }
 
 export interface StepPodInput {
@@ -64,7 +66,8 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[]): 
       lines.push(`cp "$D/in/${a.name}" ${q} || exit 1`);
     } else {
       // The archive holds one entry named after the producer's path; it lands at our path.
-      lines.push(`t=$(mktemp -d) && tar -xzf "$D/in/${a.name}" -C "$t" && e=$(ls -A "$t") && rm -rf ${q} && mv "$t/$e" ${q} && rmdir "$t" || exit 1`);
+      const inner = a.subPath ? `/${shellQuote(a.subPath.replace(/^\/+/, ''))}` : '';
+      lines.push(`t=$(mktemp -d) && tar -xzf "$D/in/${a.name}" -C "$t" && e=$(ls -A "$t") && rm -rf ${q} && mv "$t/$e"${inner} ${q} && rm -rf "$t" || exit 1`);
     }
     if (a.mode !== undefined) lines.push(`chmod ${a.mode.toString(8)} ${q}`);
   }

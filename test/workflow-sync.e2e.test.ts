@@ -170,3 +170,29 @@ spec:
   const read = Object.values(wf.status?.nodes ?? {}).find((n) => n.displayName === 'read');
   assert.equal(read?.outputs?.result, 'picked');
 });
+
+test('resume --output-parameter supplies a suspend node\'s valueFrom.supplied parameter to the next step', async () => {
+  await d.ok(['create', '-f', '-'], `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: approval }
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - { name: approve, template: approve }
+    - - { name: act, template: act, arguments: { parameters: [{ name: d, value: "{{steps.approve.outputs.parameters.decision}}" }] } }
+  - name: approve
+    suspend: {}
+    outputs: { parameters: [{ name: decision, valueFrom: { supplied: {} } }] }
+  - name: act
+    inputs: { parameters: [{ name: d }] }
+    container: { image: busybox, command: [echo, "decision={{inputs.parameters.d}}"] }
+`);
+  await sleep(500);
+  assert.match(await d.ok(['resume', 'approval', '--node-field-selector', 'displayName=approve', '--output-parameter', 'decision=ship-it']), /workflow\/approval resumed/);
+  assert.equal((await waitDone('approval')).status?.phase, 'Succeeded');
+  const wf = await d.json<{ status?: { nodes?: Record<string, { displayName: string; outputs?: { result?: string } }> } }>(['get', 'workflow', 'approval']);
+  assert.equal(Object.values(wf.status?.nodes ?? {}).find((n) => n.displayName === 'act')?.outputs?.result, 'decision=ship-it');
+});

@@ -19,6 +19,8 @@ export interface ActionBody {
   nodeFieldSelector?: string;
   /** `name=value` overrides of workflow parameters (retry, resubmit). */
   parameters?: string[];
+  /** resume: `name=value` for the resumed suspend nodes' `valueFrom.supplied` output parameters. */
+  outputParameters?: string[];
   message?: string;
 }
 
@@ -63,8 +65,13 @@ export async function runWorkflowAction(store: Store, namespace: string, name: s
       return store.patch<StoredWorkflow>(ref, (w) => {
         w.spec = { ...w.spec, suspend: true };
       });
-    case 'resume':
+    case 'resume': {
       if (isWorkflowDone(wf)) throw new BadRequestError(`cannot resume completed workflow "${name}"`);
+      const supplied = (body.outputParameters ?? []).map((p) => {
+        const eq = p.indexOf('=');
+        if (eq <= 0) throw new BadRequestError(`output parameter "${p}" must be NAME=VALUE`);
+        return { name: p.slice(0, eq), value: p.slice(eq + 1) };
+      });
       return store.patch<StoredWorkflow>(ref, (w) => {
         const spec = { ...w.spec };
         delete spec.suspend;
@@ -75,8 +82,10 @@ export async function runWorkflowAction(store: Store, namespace: string, name: s
           if (body.nodeFieldSelector && !matchesSelector(n, body.nodeFieldSelector)) continue;
           n.phase = 'Succeeded';
           n.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+          if (supplied.length) n.outputs = { ...(n.outputs ?? {}), parameters: supplied };
         }
       });
+    }
     case 'stop':
     case 'terminate':
       if (isWorkflowDone(wf)) throw new BadRequestError(`cannot ${action} completed workflow "${name}"`);

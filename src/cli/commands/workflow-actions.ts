@@ -158,14 +158,16 @@ export const resume = makeCommand({
   action: 'resume',
   summary: 'Resume a suspended workflow, or its waiting suspend nodes',
   description: `Resume a suspended workflow, and the suspend templates it is waiting at, as "argo resume" does.
---node-field-selector resumes only the suspend nodes it picks.`,
+--node-field-selector resumes only the suspend nodes it picks. --output-parameter supplies the
+value of an output parameter those suspend nodes declare with valueFrom.supplied.`,
   examples: `
   drover resume pipeline-x7k2p
-  drover resume pipeline-x7k2p --node-field-selector displayName=approve`,
-  flags: [SELECTOR_FLAG],
+  drover resume pipeline-x7k2p --node-field-selector displayName=approve --output-parameter approved=yes`,
+  flags: [SELECTOR_FLAG, { name: 'output-parameter', type: 'strings', value: 'NAME=VALUE', description: 'A value for a suspend node\'s supplied output parameter. May be repeated.' }],
   async body(_ctx, args) {
     const sel = args.string('node-field-selector');
-    return sel ? { nodeFieldSelector: sel } : {};
+    const outputs = args.strings('output-parameter');
+    return { ...(sel ? { nodeFieldSelector: sel } : {}), ...(outputs.length ? { outputParameters: outputs } : {}) };
   },
 });
 

@@ -12,7 +12,6 @@ import { WorkQueue, type ReconcileResult } from '../controllers/queue.js';
 import { WorkflowOperation, type StepIO, type TemplateSource } from './operator.js';
 import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Workflow, type WorkflowTemplate } from './types.js';
 import { podName } from './names.js';
-import { parseDurationSeconds } from './steppod.js';
 import { InMemoryLockTable, heldLocks } from './sync.js';
 
 export interface WorkflowControllerOptions {
@@ -235,5 +234,3 @@ export class WorkflowController {
     }
   }
 }
-
-export { parseDurationSeconds };

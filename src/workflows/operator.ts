@@ -109,8 +109,6 @@ function isUserError(err: unknown): err is Error {
   return err instanceof WorkflowError || err instanceof DroverError;
 }
 
-const RESULT_LIMIT = 256 * 1024;
-export { RESULT_LIMIT };
 
 function nodeResultPhase(n: NodeStatus | undefined): NodeResultPhase | undefined {
   switch (n?.phase) {

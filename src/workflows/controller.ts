@@ -40,6 +40,8 @@ export class WorkflowController {
     for (const w of waiters) this.queue.add(w.split('/').slice(0, 2).join('/'));
   });
   private locksLoaded = false;
+  /** The workflow whose status this controller is writing right now. */
+  private writing: string | undefined;
   /** Pod names per workflow, so a pass does not scan every pod in the store. */
   private readonly podsByWorkflow = new Map<string, Set<string>>();
 
@@ -61,6 +63,8 @@ export class WorkflowController {
         void this.o.io.removeWorkflow(e.object).catch((err: unknown) => this.o.logger.warn('removing staging files failed', { workflow: k, error: String(err) }));
         return;
       }
+      // Our own status write needs no pass of its own: it holds what the pass just decided.
+      if (this.writing === k) return;
       this.queue.add(k);
     });
     this.pods.onChange((e) => {
@@ -133,6 +137,8 @@ export class WorkflowController {
     const done = result.status.phase === 'Succeeded' || result.status.phase === 'Failed' || result.status.phase === 'Error';
     let written = false;
     try {
+      // The store tells watchers of a commit before patch returns, so the flag covers exactly our write.
+      this.writing = k;
       await this.o.store.patch<StoredWorkflow>(ref, (w) => {
         if (w.metadata.uid !== wf.metadata.uid || w.metadata.resourceVersion !== wf.metadata.resourceVersion) return false;
         w.status = result.status;
@@ -146,6 +152,8 @@ export class WorkflowController {
     } catch (err) {
       if (err instanceof NotFoundError) return;
       throw err;
+    } finally {
+      this.writing = undefined;
     }
     // Changed under us (a resume, a stop): the change brings us back here.
     if (!written) return;
@@ -157,7 +165,9 @@ export class WorkflowController {
     }
     for (const w of result.cacheWrites) await this.writeCache(w);
     for (const e of result.events) await this.o.store.recordEvent({ involved: wf, type: e.type, reason: e.reason, message: e.message, source: SOURCE });
-    if (!done) await this.collectPods(wf, result.status, pods);
+    // The end is handled here: the write of the final status does not bring a pass of its own.
+    if (done) return this.afterFinish({ ...wf, status: result.status }, now);
+    await this.collectPods(wf, result.status, pods);
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : undefined;
   }
 

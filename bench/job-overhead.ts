@@ -5,7 +5,6 @@
  *
  *   npm run bench   [-- --runs 30 --batch 200]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,31 +12,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { median, spawnTrue, withConcurrency } from './common.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, batch: { type: 'string', default: '200' } } });
 const RUNS = Number(values.runs);
 const BATCH = Number(values.batch);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function spawnTrue(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn('true', [], { stdio: 'ignore' });
-    c.once('error', reject);
-    c.once('exit', () => resolve());
-  });
-}
-
-async function withConcurrency(n: number, total: number, task: () => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next++ < total) await task();
-  }));
-}
 
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-'));
 const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '2', memory: '8Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error' }), { logger: silentLogger });

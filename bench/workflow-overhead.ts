@@ -9,7 +9,6 @@
  *
  *   npm run bench:workflows   [-- --tasks 1000 --chain 30]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,33 +16,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { median, spawnTrue, withConcurrency } from './common.js';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000' }, chain: { type: 'string', default: '30' } } });
 const TASKS = Number(values.tasks);
 const CHAIN = Number(values.chain);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function spawnTrue(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn('true', [], { stdio: 'ignore' });
-    c.once('error', reject);
-    c.once('exit', () => resolve());
-  });
-}
-
-async function withConcurrency(n: number, total: number, task: () => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next++ < total) await task();
-    }),
-  );
-}
 
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
 const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error' }), { logger: silentLogger });

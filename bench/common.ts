@@ -1,0 +1,27 @@
+/** What the benchmarks share: the bare-process baseline and a median. */
+import { spawn } from 'node:child_process';
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Spawns `true` and waits for it: what a step would cost without Drover. */
+export function spawnTrue(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn('true', [], { stdio: 'ignore' });
+    c.once('error', reject);
+    c.once('exit', () => resolve());
+  });
+}
+
+/** Runs `task` `total` times, at most `n` at once. */
+export async function withConcurrency(n: number, total: number, task: () => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next++ < total) await task();
+    }),
+  );
+}

@@ -36,6 +36,9 @@ export const KINDS: readonly KindInfo[] = [
   kind('argoproj.io/v1alpha1', 'WorkflowTemplate', 'workflowtemplates', ['wftmpl']),
   kind('argoproj.io/v1alpha1', 'ClusterWorkflowTemplate', 'clusterworkflowtemplates', ['cwftmpl', 'cwft'], false),
   kind('argoproj.io/v1alpha1', 'CronWorkflow', 'cronworkflows', ['cwf', 'cronwf']),
+  kind('kubeflow.org/v1beta1', 'Experiment', 'experiments', []),
+  // Trials are made by their Experiment's controller, as in Katib (users do not apply them).
+  kind('kubeflow.org/v1beta1', 'Trial', 'trials', [], true, false),
 ];
 
 /** Store key of a kind: `Job.batch`, `Pod` (core kinds have no group). */

@@ -230,7 +230,7 @@ export type TrialPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Kille
 /** The phase an experiment's conditions amount to. */
 export type ExperimentPhase = 'Created' | 'Running' | 'Restarting' | 'Succeeded' | 'Failed';
 
-function lastTrue<T extends string>(conditions: Condition<T>[] | undefined, order: readonly T[]): T | undefined {
+function lastTrue<T extends string, O extends T>(conditions: Condition<T>[] | undefined, order: readonly O[]): O | undefined {
   for (const type of order) {
     if (conditions?.some((c) => c.type === type && c.status === 'True')) return type;
   }

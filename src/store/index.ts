@@ -5,7 +5,7 @@
  *   await store.create(job);
  *   store.watch({ apiVersion: 'batch/v1', kind: 'Job' }, {}, (e) => ...);
  */
-export type { Store, ListOptions, ListResult, KindSelector, WatchEvent, WatchEventType, EventInput, WriteOp } from './types.js';
+export type { Store, ListOptions, ListResult, KindSelector, WatchEvent, WatchEventType, EventInput, WriteOp, ObservationLogEntry } from './types.js';
 export { openSqliteStore, SqliteStore, ExpiredError } from './sqlite.js';
 export type { SqliteStoreOptions } from './sqlite.js';
 export { Informer, objectKey } from './informer.js';

@@ -28,4 +28,20 @@ export const MIGRATIONS: readonly string[] = [
     body      TEXT NOT NULL
   );
   `,
+  // 2: metric values trials report (Katib's observation log), kept out of the Trial objects so a
+  // long series costs nothing on status writes. (source, seq) makes a re-read of the same log
+  // after a restart insert nothing twice.
+  `
+  CREATE TABLE observation_logs (
+    owner_uid TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    name      TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    time      TEXT NOT NULL,
+    time_ms   INTEGER NOT NULL,
+    UNIQUE (owner_uid, source, seq)
+  );
+  CREATE INDEX observation_logs_by_owner ON observation_logs (owner_uid, time_ms);
+  `,
 ];

@@ -168,3 +168,22 @@ test('writeAll stores every object or none', async () => {
     assert.deepEqual(written.map((o) => o.metadata.name), ['x', 'y']);
   });
 });
+
+test('observation log: re-reading a source adds nothing twice; values come in time order and go with their owner', async () => {
+  await withStore(async (store) => {
+    const owner = await store.create(cm('trial-a'));
+    const uid = owner.metadata.uid!;
+    const entries = [
+      { source: 'pod/x', seq: 0, name: 'loss', value: '0.9', time: '2026-01-01T00:00:02Z' },
+      { source: 'pod/x', seq: 1, name: 'loss', value: '0.5', time: '2026-01-01T00:00:03Z' },
+      { source: 'push', seq: 0, name: 'loss', value: '0.7', time: '2026-01-01T00:00:01Z' },
+    ];
+    assert.equal(await store.appendObservationLog(uid, entries), 3);
+    // The same log read again after a restart, now one value longer.
+    const again = [...entries.slice(0, 2), { source: 'pod/x', seq: 2, name: 'loss', value: '0.4', time: '2026-01-01T00:00:04Z' }];
+    assert.equal(await store.appendObservationLog(uid, again), 1);
+    assert.deepEqual((await store.observationLog(uid)).map((e) => e.value), ['0.7', '0.9', '0.5', '0.4']);
+    await store.delete(ref('ConfigMap', 'trial-a'));
+    assert.deepEqual(await store.observationLog(uid), []);
+  });
+});

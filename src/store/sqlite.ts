@@ -16,7 +16,7 @@ import { kindOf, kindKey } from '../api/kinds.js';
 import type { KubeObject, ObjectRef, Event } from '../api/types.js';
 import { DEFAULT_NAMESPACE } from '../api/types.js';
 import { matchesSelector } from '../api/selectors.js';
-import type { EventInput, KindSelector, ListOptions, ListResult, Store, WatchEvent, WatchEventType, WriteOp } from './types.js';
+import type { EventInput, KindSelector, ListOptions, ListResult, Store, WatchEvent, WatchEventType, WriteOp, ObservationLogEntry } from './types.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -363,6 +363,7 @@ export class SqliteStore implements Store {
         const kind = storeKind(obj.apiVersion, obj.kind);
         this.sql('DELETE FROM objects WHERE uid = ?').run(uid);
         this.sql('DELETE FROM owners WHERE uid = ? OR owner_uid = ?').run(uid, uid);
+        this.sql('DELETE FROM observation_logs WHERE owner_uid = ?').run(uid);
         this.logChange('DELETED', kind, obj);
         this.pending.push({ type: 'DELETED', object: obj });
         deleted.push(obj);
@@ -428,6 +429,23 @@ export class SqliteStore implements Store {
     }
     this.watchers.add(w);
     return () => this.watchers.delete(w);
+  }
+
+  async appendObservationLog(ownerUid: string, entries: readonly ObservationLogEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    return this.tx(() => {
+      const insert = this.sql('INSERT OR IGNORE INTO observation_logs (owner_uid, source, seq, name, value, time, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      let added = 0;
+      for (const e of entries) {
+        const ms = Date.parse(e.time);
+        added += insert.run(ownerUid, e.source, e.seq, e.name, e.value, e.time, Number.isFinite(ms) ? ms : 0).changes;
+      }
+      return added;
+    });
+  }
+
+  async observationLog(ownerUid: string): Promise<ObservationLogEntry[]> {
+    return this.sql('SELECT source, seq, name, value, time FROM observation_logs WHERE owner_uid = ? ORDER BY time_ms, rowid').all(ownerUid) as ObservationLogEntry[];
   }
 
   async close(): Promise<void> {

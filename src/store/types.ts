@@ -41,6 +41,20 @@ export interface EventInput {
 }
 
 /**
+ * One metric value a trial reported (a line of Katib's observation log). `source` names where it
+ * was read (a pod's log, a metrics file, a push) and `seq` counts the values read from that
+ * source, so reading the same source again from its start adds nothing twice.
+ */
+export interface ObservationLogEntry {
+  source: string;
+  seq: number;
+  name: string;
+  value: string;
+  /** RFC 3339. */
+  time: string;
+}
+
+/**
  * The state of everything, transactional. Every write bumps one global resourceVersion and is
  * delivered, after it commits, to watchers in commit order.
  */
@@ -72,5 +86,12 @@ export interface Store {
   recordEvent(e: EventInput): Promise<void>;
   /** Calls `handler` for each change after `fromResourceVersion` (default: from now). Returns an unsubscribe function. */
   watch(kind: KindSelector | undefined, opts: ListOptions & { fromResourceVersion?: string }, handler: (e: WatchEvent) => void): () => void;
+  /**
+   * Appends metric values reported for an object (a Trial), ignoring entries whose (source, seq)
+   * is already stored. Returns how many were new. The entries go when the object is deleted.
+   */
+  appendObservationLog(ownerUid: string, entries: readonly ObservationLogEntry[]): Promise<number>;
+  /** The values reported for an object, in time order (ties in the order they were stored). */
+  observationLog(ownerUid: string): Promise<ObservationLogEntry[]>;
   close(): Promise<void>;
 }

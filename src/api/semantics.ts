@@ -5,6 +5,7 @@
  * check and are skipped here.
  */
 import { checkArgo } from './argo.js';
+import { checkKatib } from './katib.js';
 import { type FieldPath, type Finding, formatPath, isRecord } from './fieldpath.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -231,6 +232,9 @@ export function checkSemantics(obj: Record<string, unknown>, kind: string, names
     case 'ClusterWorkflowTemplate':
     case 'CronWorkflow':
       ctx.findings.push(...checkArgo(obj, kind));
+      break;
+    case 'Experiment':
+      ctx.findings.push(...checkKatib(obj, kind));
       break;
   }
   return ctx.findings;

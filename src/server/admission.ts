@@ -15,7 +15,7 @@ export interface AdmissionContext {
 }
 
 /** Kinds whose steps start in the manifest's directory when they give no workingDir. */
-const SOURCE_DIR_KINDS = new Set(['Job', 'Pod', 'Workflow', 'CronWorkflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate']);
+const SOURCE_DIR_KINDS = new Set(['Job', 'Pod', 'Workflow', 'CronWorkflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'Experiment']);
 
 export function admit(input: KubeObject, ctx: AdmissionContext): KubeObject {
   const obj = structuredClone(input);
@@ -39,6 +39,7 @@ export function admit(input: KubeObject, ctx: AdmissionContext): KubeObject {
   }
   if (obj.kind === 'Secret') obj.type ??= 'Opaque';
   if (obj.kind === 'Job') defaultJob(obj as KubeObject & Job);
+  if (obj.kind === 'Experiment') defaultExperiment(obj);
   if (obj.kind === 'PersistentVolumeClaim') obj.status = { phase: 'Bound', accessModes: (obj.spec as { accessModes?: string[] })?.accessModes, capacity: (obj.spec as { resources?: { requests?: Record<string, string> } })?.resources?.requests };
   if (obj.kind === 'Namespace') obj.status = { phase: 'Active' };
   return obj;
@@ -59,6 +60,76 @@ function defaultJob(job: KubeObject & Job): void {
     pod.restartPolicy ??= 'Never';
     pod.terminationGracePeriodSeconds ??= 30;
     pod.schedulerName ??= 'default-scheduler';
+  }
+}
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** Katib's trial conditions for a batch/v1 Job: GJSON paths over the Job, true when it completed or failed. */
+export const KATIB_JOB_SUCCESS_CONDITION = 'status.conditions.#(type=="Complete")#|#(status=="True")#';
+export const KATIB_JOB_FAILURE_CONDITION = 'status.conditions.#(type=="Failed")#|#(status=="True")#';
+/** Where Katib's File collector reads metrics when no path is given. */
+export const KATIB_DEFAULT_METRICS_FILE = '/var/log/katib/metrics.log';
+
+/**
+ * Katib's defaults for an Experiment (its mutating webhook), so `get -o yaml` shows what a cluster
+ * would. Departures: resumePolicy defaults to LongRunning (Katib ≥ 0.15 says Never); distribution
+ * defaults to uniform only on int and double parameters (lists take none here); a trial Job with
+ * one container gets it as primaryContainerName.
+ */
+export function defaultExperiment(exp: KubeObject): void {
+  const spec = record(exp.spec);
+  if (!spec) return;
+  spec.parallelTrialCount ??= 3;
+  if (spec.resumePolicy === undefined || spec.resumePolicy === '') spec.resumePolicy = 'LongRunning';
+
+  const objective = record(spec.objective);
+  if (objective) {
+    const strategies = Array.isArray(objective.metricStrategies) ? (objective.metricStrategies as unknown[]) : [];
+    const has = new Set(strategies.map((s) => record(s)?.name));
+    // Every metric without a strategy follows the objective's direction, as Katib's defaulter does.
+    const value = objective.type === 'minimize' ? 'min' : objective.type === 'maximize' ? 'max' : 'latest';
+    const metrics = [objective.objectiveMetricName, ...(Array.isArray(objective.additionalMetricNames) ? objective.additionalMetricNames : [])];
+    for (const name of metrics) {
+      if (typeof name !== 'string' || name === '' || has.has(name)) continue;
+      strategies.push({ name, value });
+      has.add(name);
+    }
+    objective.metricStrategies = strategies;
+  }
+
+  const tt = record(spec.trialTemplate);
+  const trialSpec = record(tt?.trialSpec);
+  if (tt && trialSpec?.kind === 'Job') {
+    if (!tt.successCondition) tt.successCondition = KATIB_JOB_SUCCESS_CONDITION;
+    if (!tt.failureCondition) tt.failureCondition = KATIB_JOB_FAILURE_CONDITION;
+    const containers = record(record(record(trialSpec.spec)?.template)?.spec)?.containers;
+    const only = Array.isArray(containers) && containers.length === 1 ? record(containers[0])?.name : undefined;
+    if (!tt.primaryContainerName && typeof only === 'string') tt.primaryContainerName = only;
+  }
+
+  const mc = record(spec.metricsCollectorSpec) ?? {};
+  spec.metricsCollectorSpec = mc;
+  const collector = record(mc.collector) ?? { kind: 'StdOut' };
+  mc.collector = collector;
+  if (collector.kind === 'File') {
+    const source = record(mc.source) ?? {};
+    mc.source = source;
+    const fsp = record(source.fileSystemPath) ?? {};
+    source.fileSystemPath = fsp;
+    if (!fsp.kind) fsp.kind = 'File';
+    if (!fsp.path) fsp.path = KATIB_DEFAULT_METRICS_FILE;
+    if (!fsp.format) fsp.format = 'TEXT';
+  }
+
+  if (Array.isArray(spec.parameters)) {
+    for (const p of spec.parameters) {
+      const param = record(p);
+      const fs = record(param?.feasibleSpace);
+      if (fs && (param?.parameterType === 'int' || param?.parameterType === 'double') && !fs.distribution) fs.distribution = 'uniform';
+    }
   }
 }
 

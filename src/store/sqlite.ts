@@ -435,17 +435,19 @@ export class SqliteStore implements Store {
     if (entries.length === 0) return 0;
     return this.tx(() => {
       const insert = this.sql('INSERT OR IGNORE INTO observation_logs (owner_uid, source, seq, name, value, time, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const next = this.sql('SELECT COALESCE(MAX(seq) + 1, 0) AS seq FROM observation_logs WHERE owner_uid = ? AND source = ?');
       let added = 0;
       for (const e of entries) {
         const ms = Date.parse(e.time);
-        added += insert.run(ownerUid, e.source, e.seq, e.name, e.value, e.time, Number.isFinite(ms) ? ms : 0).changes;
+        const seq = e.seq ?? (next.get(ownerUid, e.source) as { seq: number }).seq;
+        added += insert.run(ownerUid, e.source, seq, e.name, e.value, e.time, Number.isFinite(ms) ? ms : 0).changes;
       }
       return added;
     });
   }
 
-  async observationLog(ownerUid: string): Promise<ObservationLogEntry[]> {
-    return this.sql('SELECT source, seq, name, value, time FROM observation_logs WHERE owner_uid = ? ORDER BY time_ms, rowid').all(ownerUid) as ObservationLogEntry[];
+  async observationLog(ownerUid: string): Promise<Required<ObservationLogEntry>[]> {
+    return this.sql('SELECT source, seq, name, value, time FROM observation_logs WHERE owner_uid = ? ORDER BY time_ms, rowid').all(ownerUid) as Required<ObservationLogEntry>[];
   }
 
   async close(): Promise<void> {

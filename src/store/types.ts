@@ -47,7 +47,8 @@ export interface EventInput {
  */
 export interface ObservationLogEntry {
   source: string;
-  seq: number;
+  /** Omitted: the next number for the source (values pushed one request at a time). */
+  seq?: number;
   name: string;
   value: string;
   /** RFC 3339. */
@@ -92,6 +93,6 @@ export interface Store {
    */
   appendObservationLog(ownerUid: string, entries: readonly ObservationLogEntry[]): Promise<number>;
   /** The values reported for an object, in time order (ties in the order they were stored). */
-  observationLog(ownerUid: string): Promise<ObservationLogEntry[]>;
+  observationLog(ownerUid: string): Promise<Required<ObservationLogEntry>[]>;
   close(): Promise<void>;
 }

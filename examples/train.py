@@ -22,6 +22,13 @@ Output: per epoch a progress line and a Katib-style metrics line
 (`accuracy=0.9133`, `loss=0.2415`), which Katib's default StdOut metrics collector picks up.
 Accuracy and loss are measured on a held-out validation split.
 
+Two settings help watch a run (environment only):
+    TRAIN_EPOCH_SECONDS  each epoch lasts at least this long (default 0), so progress and early
+                         stopping can be seen on this tiny dataset.
+    METRICS_FILE         also append each epoch's metrics to this file, as `name=value` lines
+                         or, when the name ends in .json, one JSON object per line (the formats
+                         of Katib's File metrics collector).
+
 With DATA_DIR set, the training and validation splits are read from DATA_DIR/train.json and
 DATA_DIR/val.json (written by prepare_data.py) instead of being generated.
 
@@ -282,7 +289,23 @@ def train(hp):
             % ("#" * filled, "." * (width - filled), epoch, epochs, train_loss, val_loss, val_acc,
                (time.monotonic() - started) * 1000))
         log("epoch=%d loss=%.4f accuracy=%.4f train-loss=%.4f" % (epoch, val_loss, val_acc, train_loss))
+        write_metrics_file(epoch, val_loss, val_acc)
+        pause = float(os.environ.get("TRAIN_EPOCH_SECONDS") or 0) - (time.monotonic() - started)
+        if pause > 0:
+            time.sleep(pause)
     return params, val_loss, val_acc
+
+
+def write_metrics_file(epoch, loss, accuracy):
+    path = os.environ.get("METRICS_FILE")
+    if not path:
+        return
+    with open(path, "a") as f:
+        if path.endswith(".json"):
+            f.write(json.dumps({"epoch": str(epoch), "loss": "%.4f" % loss, "accuracy": "%.4f" % accuracy,
+                                "timestamp": time.time()}) + "\n")
+        else:
+            f.write("epoch=%d loss=%.4f accuracy=%.4f\n" % (epoch, loss, accuracy))
 
 
 def main(argv=None, environ=None):

@@ -4,6 +4,7 @@
 import type { KubeObject, Pod } from '../api/types.js';
 import { podSummary } from './printers.js';
 import { UsageError } from './args.js';
+import { asExperiment, asTrial, experimentProgress, katibWaitEnd, trialProgress } from './experiments/status.js';
 
 export type WaitFor =
   | { type: 'delete' }
@@ -99,6 +100,11 @@ export function judge(obj: KubeObject | undefined, want: WaitFor): Verdict {
   }
   const c = findCondition(obj, want.condition);
   if (c && (c.status ?? '').toLowerCase() === want.value.toLowerCase()) return { state: 'met' };
+  if (obj.kind === 'Experiment' || obj.kind === 'Trial') {
+    // An experiment that failed will never succeed (and so on): say so at once, as for Jobs.
+    const end = katibWaitEnd(obj, want.condition, want.value);
+    if (end) return end;
+  }
   if (obj.kind === 'Job' && want.value.toLowerCase() === 'true') {
     const wanted = want.condition.toLowerCase();
     if (wanted === 'complete' || wanted === 'successcriteriamet') {
@@ -131,6 +137,8 @@ export function progressState(obj: KubeObject | undefined): string {
     const progress = typeof status['progress'] === 'string' && status['progress'] ? ` (${status['progress']})` : '';
     return `${typeof status['phase'] === 'string' && status['phase'] ? status['phase'] : 'Pending'}${progress}`;
   }
+  if (obj.kind === 'Experiment') return experimentProgress(asExperiment(obj));
+  if (obj.kind === 'Trial') return trialProgress(asTrial(obj));
   const phase = status['phase'];
   if (typeof phase === 'string') return phase;
   const conds = (status['conditions'] as Condition[] | undefined) ?? [];

@@ -155,10 +155,10 @@ test('config maps show their data; secrets only sizes', () => {
 });
 
 test('repeated events show their count; unknown kinds get the generic describer', () => {
-  const wf: KubeObject = { apiVersion: 'kubeflow.org/v1beta1', kind: 'Experiment', metadata: { name: 'w', namespace: 'default' }, spec: { entrypoint: 'main', activeDeadlineSeconds: 30 } };
+  const wf: KubeObject = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'w', namespace: 'default' }, spec: { entrypoint: 'main', activeDeadlineSeconds: 30 } };
   const ev = event('BackOff', 'Back-off restarting failed container', 5000, { count: 4, firstTimestamp: ago(120_000) });
   const out = describe(wf, { events: [ev], now: NOW });
-  assert.match(out, /\nKind:\s+Experiment\n/);
+  assert.match(out, /\nKind:\s+Gadget\n/);
   assert.match(out, /\nSpec:\n  Entrypoint:\s+main\n  Active Deadline Seconds:\s+30\n/);
   assert.match(out, /BackOff\s+5s \(x4 over 2m\)\s+job-controller/);
 });

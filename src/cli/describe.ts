@@ -12,6 +12,7 @@ import { age, humanDuration, rfc1123z } from './units.js';
 import { formatLabelSelector, nodeRoles, compareEvents, pvcAccessModes, pvcCapacity } from './printers.js';
 import { renderWorkflow } from './workflows/tree.js';
 import { asWorkflow } from './workflows/status.js';
+import { writeExperiment, writeTrial } from './experiments/describe.js';
 
 export interface DescribeInput {
   /** Events whose involvedObject is this object. */
@@ -621,6 +622,28 @@ registerDescriber('Workflow', {
     const ev = new PrefixWriter();
     events(ev, input.events, input.now);
     return `${text}\n${meta}${ev.toString()}`;
+  },
+});
+
+/** Katib kinds: the header, the body from experiments/describe.ts, then events. */
+registerDescriber('Experiment', {
+  describe(obj, input) {
+    const w = new PrefixWriter();
+    simpleHeader(w, obj);
+    writeExperiment(w, obj, { now: input.now, ts: timeFormatter(input) });
+    events(w, input.events, input.now);
+    return w.toString();
+  },
+});
+
+registerDescriber('Trial', {
+  describe(obj, input) {
+    const w = new PrefixWriter();
+    simpleHeader(w, obj);
+    controlledBy(w, obj);
+    writeTrial(w, obj, { now: input.now, ts: timeFormatter(input) });
+    events(w, input.events, input.now);
+    return w.toString();
   },
 });
 

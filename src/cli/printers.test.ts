@@ -180,11 +180,11 @@ test('events are ordered by last seen and show repeats', () => {
 });
 
 test('unknown kinds print NAME AGE until someone registers columns for them', () => {
-  const exp = { apiVersion: 'kubeflow.org/v1beta1', kind: 'Experiment', metadata: { name: 'w', creationTimestamp: ago(4000) } };
-  assert.equal(renderTable('Experiment', [exp], { now: NOW }), 'NAME   AGE\nw      4s\n');
-  assert.equal(objectName(exp), 'experiment.kubeflow.org/w');
-  registerPrinter('Experiment', { columns: [{ header: 'NAME', cell: (o) => o.metadata.name ?? '' }, { header: 'STATUS', cell: () => 'Running' }] });
-  assert.equal(renderTable('Experiment', [exp], { now: NOW }), 'NAME   STATUS\nw      Running\n');
+  const thing = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'w', creationTimestamp: ago(4000) } };
+  assert.equal(renderTable('Gadget', [thing], { now: NOW }), 'NAME   AGE\nw      4s\n');
+  assert.equal(objectName(thing), 'gadget.example.com/w');
+  registerPrinter('Gadget', { columns: [{ header: 'NAME', cell: (o) => o.metadata.name ?? '' }, { header: 'STATUS', cell: () => 'Running' }] });
+  assert.equal(renderTable('Gadget', [thing], { now: NOW }), 'NAME   STATUS\nw      Running\n');
 });
 
 test('-o name, json and yaml', async () => {

@@ -12,6 +12,7 @@ import { qualifiedName, qualifiedNameOf } from './resources.js';
 import { asWorkflow, compareWorkflows, parameterString, podCounts, workflowStatus } from './workflows/status.js';
 import { renderWorkflow } from './workflows/tree.js';
 import { cronSchedules, cronSuspended, cronTimezone, lastCronRun, nextCronRun } from './workflows/cron.js';
+import { experimentPrinter, trialPrinter } from './experiments/columns.js';
 
 export interface Column {
   header: string;
@@ -431,6 +432,11 @@ registerPrinter('CronWorkflow', {
     { header: 'SUSPENDED', cell: (o) => String(cronSuspended(o)) },
   ],
 });
+
+// ---------------------------------------------------------------- Katib kinds (columns in experiments/columns.ts)
+
+registerPrinter('Experiment', experimentPrinter);
+registerPrinter('Trial', trialPrinter);
 
 // ---------------------------------------------------------------- tables
 

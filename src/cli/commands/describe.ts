@@ -16,11 +16,14 @@ export const command: Command = {
 
 For a pod: each container's state, last state, exit code, restart count, limits, requests,
 environment and mounts. For a job: parallelism, completions, pod statuses and conditions. For a
-workflow: its "argo get" summary and tree, labels, annotations and events.`,
+workflow: its "argo get" summary and tree, labels, annotations and events. For a Katib experiment:
+its algorithm, objective, search space, trial limits, conditions, trial counts and the best trial
+with its parameters and metrics; for a trial: its parameters, objective, conditions and metrics.`,
   examples: `
   drover describe job train
   drover describe pod/train-x7k2p
-  drover describe pods -l job-name=train`,
+  drover describe pods -l job-name=train
+  drover describe experiment tune`,
   flags: [
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', description: 'Label selector to filter on.' },
     { name: 'all-namespaces', short: 'A', type: 'boolean', description: 'Describe matching objects in all namespaces.' },

@@ -18,12 +18,17 @@ export const command: Command = {
 
 Types are kubectl's names and short names: jobs, pods (po), configmaps (cm), secrets,
 persistentvolumeclaims (pvc), namespaces (ns), nodes (no), events (ev), workflows (wf),
-workflowtemplates (wftmpl), clusterworkflowtemplates (cwftmpl), cronworkflows (cwf); "all" means
-pods and jobs. Run "drover api-resources" for the full list.
+workflowtemplates (wftmpl), clusterworkflowtemplates (cwftmpl), cronworkflows (cwf), experiments,
+trials; "all" means pods and jobs. Run "drover api-resources" for the full list.
 
 Workflows list as "argo list" does (STATUS, DURATION, PRIORITY, MESSAGE; -o wide adds pod counts
 and parameters); a workflow named on the command line is shown as "argo get" shows it: its
-summary and its tree of steps with their phases, pods and durations.`,
+summary and its tree of steps with their phases, pods and durations.
+
+Katib experiments list their phase, the best objective value so far and their running, succeeded
+and failed trials (-o wide adds trials done of the maximum, the reason and the best trial's name).
+Trials list best first by their experiment's objective, with their parameters (-o wide adds the
+experiment and the other metrics).`,
   examples: `
   # List jobs in the current namespace, then the pods they made
   drover get jobs
@@ -38,7 +43,11 @@ summary and its tree of steps with their phases, pods and durations.`,
 
   # Workflows, and one workflow's tree
   drover get workflows
-  drover get wf pipeline-x7k2p`,
+  drover get wf pipeline-x7k2p
+
+  # An experiment's progress, then its trials best first
+  drover get experiments
+  drover get trials -l katib.kubeflow.org/experiment=tune -o wide`,
   flags: [
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', description: 'Output format: wide, json, yaml or name.' },
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', description: 'Label selector to filter on (e.g. -l key1=value1,key2!=value2, env in (a,b)).' },

@@ -23,12 +23,17 @@ timeout; likewise waiting for condition=Failed on a Job that completes.
 
 A Workflow has condition Completed once it ends, whether it succeeded or not;
 --for=jsonpath='{.status.phase}'=Succeeded waits for success and stops with exit code 1 as soon as
-the workflow ends Failed or Error.`,
+the workflow ends Failed or Error.
+
+A Katib experiment has condition Succeeded when it reaches its goal, its maximum trial count or
+the end of its search; waiting for it stops with exit code 1 as soon as the experiment fails. While
+waiting, the progress line shows the trials done of the maximum and the best result so far.`,
   examples: `
   drover wait --for=condition=Complete job/train --timeout=10m
   drover wait --for=delete pod/train-x7k2p
   drover wait workflow/pipeline-x7k2p --for=condition=Completed --timeout=1h
   drover wait workflow/pipeline-x7k2p --for=jsonpath='{.status.phase}'=Succeeded --timeout=1h
+  drover wait experiment/tune --for=condition=Succeeded --timeout=2h
   drover wait --for=jsonpath='{.status.phase}'=Running pod -l job-name=train`,
   flags: [
     { name: 'for', type: 'string', value: 'CONDITION', description: 'The condition to wait on: condition=TYPE[=VALUE] (VALUE defaults to True), delete, create, or jsonpath=\'{.path}\'=VALUE.' },

@@ -243,6 +243,8 @@ function walk(ctx: Ctx, value: unknown, spec: Spec, path: PathSegment[]): unknow
         if (!field) {
           report(ctx, childPath, `unknown field ${JSON.stringify(k)}`, 'key');
         } else if (field.rejected !== undefined) {
+          // As in support.ts: an empty value asks for nothing, so there is nothing to refuse.
+          if (isEmpty(v)) continue;
           report(ctx, childPath, `field ${formatPath(childPath)} is not supported by Drover yet (${field.rejected})`, 'key');
         } else {
           const clean = walk(ctx, v, field.spec, childPath);
@@ -273,6 +275,10 @@ export function parsePath(text: string): PathSegment[] {
     else if (m[2] !== undefined) out.push(m[2]);
   }
   return out;
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === null || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0);
 }
 
 function rec(v: unknown): Record<string, unknown> | undefined {

@@ -275,18 +275,19 @@ test('a trial parameter must refer to a parameter or to trial metadata', () => {
   assert.doesNotThrow(() => loadManifests(variant('reference: ${trialSpec.Name}', 'reference: ${trialSpec.Labels[team]}')));
 });
 
-test('metrics filters must compile as regular expressions with a name and a value group', () => {
+test('metrics filters must compile (Go syntax, as Katib) with a name and a value group', () => {
   const filter = '- "([\\\\w-]+)=([-+]?\\\\d*\\\\.?\\\\d+)"';
-  assert.deepEqual(only(variant(filter, '- "([a-z]+=("')), [
-    51,
-    'spec.metricsCollectorSpec.source.filter.metricsFormat[0]',
-    'invalid regular expression: /([a-z]+=(/: Unterminated group',
-  ]);
-  assert.deepEqual(only(variant(filter, '- "loss=([0-9.]+)"')), [
-    51,
-    'spec.metricsCollectorSpec.source.filter.metricsFormat[0]',
-    'expected at least 2 capture groups (the metric name, then its value), found 1',
-  ]);
+  const at = 'spec.metricsCollectorSpec.source.filter.metricsFormat[0]';
+  let [line, path, message] = only(variant(filter, '- "([a-z]+=("'));
+  assert.deepEqual([line, path], [51, at]);
+  assert.match(message, /^invalid metrics filter: not a valid regular expression .*Unterminated group/);
+  [line, path, message] = only(variant(filter, '- "loss=([0-9.]+)"'));
+  assert.deepEqual([line, path], [51, at]);
+  assert.match(message, /^invalid metrics filter: two groups are required/);
+  // Two pairs of parentheses satisfy Katib, but only one of them captures.
+  assert.deepEqual(only(variant(filter, '- "(loss)=(?:[0-9.]+)"')), [51, at, 'expected at least 2 capture groups (the metric name, then its value), found 1']);
+  // Go's named groups are fine.
+  assert.doesNotThrow(() => loadManifests(variant(filter, '- "(?P<name>[a-z]+)=(?P<value>[0-9.]+)"')));
 });
 
 test('the File collector needs an absolute path, and no filter with JSON', () => {
@@ -324,6 +325,37 @@ test('the trial Job is checked as a Job, at its lines in the experiment, without
     'spec.trialTemplate.trialSpec.spec.backoffLimit',
     'expected integer, got string "${trialParameters.numLayers}"',
   ]);
+});
+
+test('Katib refuses a maxTrialCount below the default parallelTrialCount when none is given', () => {
+  assert.deepEqual(only(variant('  parallelTrialCount: 2\n  maxTrialCount: 6\n', '  maxTrialCount: 2\n')), [
+    25,
+    'spec.maxTrialCount',
+    'maxTrialCount 2 is less than the default parallelTrialCount (3); set spec.parallelTrialCount to at most 2',
+  ]);
+});
+
+test('the trial template: one source, trialParameters required, no name on the Job', () => {
+  assert.deepEqual(only(variant('    trialSpec:\n', '    configMap:\n      configMapName: templates\n      configMapNamespace: ml\n      templatePath: job.yaml\n    trialSpec:\n')), [
+    65,
+    'spec.trialTemplate.configMap',
+    'give either trialSpec or configMap, not both',
+  ]);
+  const noParams = EXPERIMENT.replace(/    trialParameters:\n(    .*\n)*?    trialSpec:\n/, '    trialSpec:\n').replace(/\$\{trialParameters\.\w+\}/g, 'x');
+  assert.deepEqual(only(noParams), [
+    53,
+    'spec.trialTemplate.trialParameters',
+    'required field "trialParameters" is missing (it maps spec.parameters to ${trialParameters.NAME} placeholders in the trial template)',
+  ]);
+  assert.deepEqual(only(variant('      kind: Job\n      spec:\n', '      kind: Job\n      metadata:\n        name: train\n      spec:\n')), [
+    69,
+    'spec.trialTemplate.trialSpec.metadata.name',
+    "must be omitted: the controller creates each trial's Job, named after the trial, in the experiment's namespace",
+  ]);
+});
+
+test('experiment names start with a letter, as Katib asks', () => {
+  assert.deepEqual(only(variant('name: tune', 'name: 1tune')), [4, 'metadata.name', 'must start with a lowercase letter (Katib\'s rule for experiment names), got "1tune"']);
 });
 
 test('primaryContainerName must name a container, and is needed with several', () => {

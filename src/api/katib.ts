@@ -17,6 +17,8 @@ import { checkSemantics } from './semantics.js';
 import { checkSupport } from './support.js';
 import { type ParameterSpec, validateEarlyStoppingSettings, validateSearchSpace, validateSettings } from '../tuning/index.js';
 import { gjsonSyntaxError } from '../util/gjson.js';
+// Directly, not through src/experiments/index.ts: that one loads the controllers, which load this.
+import { compileMetricsFilter, metricsFilterError } from '../experiments/metrics.js';
 
 // ---- the structure -------------------------------------------------------------------------
 
@@ -537,17 +539,14 @@ function checkMetricsCollector(ctx: Ctx, mc: Record<string, unknown>): void {
   arr(filter?.['metricsFormat']).forEach((src, i) => {
     if (typeof src !== 'string') return;
     const at = [...srcPath, 'filter', 'metricsFormat', i];
-    let re: RegExp;
-    try {
-      re = new RegExp(src);
-    } catch (err) {
-      const why = (err instanceof Error ? err.message : String(err)).replace(/^Invalid regular expression: /, '');
-      // Go's named groups are spelled differently in JavaScript.
-      const hint = src.includes('(?P<') ? ' (write a named group as (?<name>…), not (?P<name>…))' : '';
-      report(ctx, at, `invalid regular expression: ${why}${hint}`);
+    // The collector's own check: Go syntax (what Katib compiles) translated, two groups asked for.
+    const problem = metricsFilterError(src);
+    if (problem !== undefined) {
+      report(ctx, at, `invalid metrics filter: ${problem.replace(`metrics filter ${JSON.stringify(src)}: `, '')}`);
       return;
     }
-    const groups = captureGroups(re);
+    // Katib only counts parentheses; `(a)(?:b)` passes that but captures one group.
+    const groups = captureGroups(compileMetricsFilter(src));
     if (groups < 2) report(ctx, at, `expected at least 2 capture groups (the metric name, then its value), found ${groups}`);
   });
 }

@@ -9,9 +9,9 @@ import {
   type AlgorithmSpec, type Condition, type Metric, type ObjectiveSpec, type ParameterAssignment, type ParameterSpecManifest,
 } from '../../experiments/types.js';
 import { humanDuration } from '../units.js';
-import { strategyFor } from './objective.js';
 import {
-  asExperiment, asTrial, bestTrial, experimentPhaseCondition, formatMetric, trialCounts, trialExperiment, trialObjective, trialPhaseCondition,
+  asExperiment, asTrial, bestTrial, experimentPhaseCondition, formatMetric, strategyFor, trialCounts, trialExperiment, trialObjective,
+  trialPhaseCondition,
 } from './status.js';
 
 /** What describe.ts's writer offers: text at an indentation level. */

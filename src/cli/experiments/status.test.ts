@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/types.js';
 import { judge, parseWaitFor, progressState } from '../conditions.js';
-import { metricValue, objectiveValue, strategyFor } from './objective.js';
-import { experimentProgress, asExperiment, trialCounts } from './status.js';
+import { experimentProgress, asExperiment, metricValue, observedObjective, strategyFor, trialCounts } from './status.js';
 import { cond, failedExperiment, MAXIMIZE, metric, MINIMIZE, runningExperiment, succeededExperiment, trial } from './testing.js';
 
 test('ranking values follow the metric strategy, and fall back to latest when unavailable', () => {
@@ -17,9 +16,12 @@ test('ranking values follow the metric strategy, and fall back to latest when un
   assert.equal(metricValue(m, 'latest'), 0.3);
   assert.equal(metricValue(metric('loss', 'unavailable', 'unavailable', '0.3'), 'min'), 0.3);
   assert.equal(metricValue(metric('loss', 'unavailable', 'unavailable', 'unavailable'), 'min'), undefined);
-  assert.equal(objectiveValue({ metrics: [m] }, MINIMIZE), 0.2);
-  assert.equal(objectiveValue({ metrics: [m] }, MAXIMIZE), undefined, 'another metric');
-  assert.equal(objectiveValue(undefined, MINIMIZE), undefined);
+  assert.equal(metricValue(metric('loss', 'unavailable', 'unavailable', 'text'), 'max'), undefined);
+  assert.equal(observedObjective({ metrics: [m] }, MINIMIZE), 0.2);
+  assert.equal(observedObjective({ metrics: [metric('loss', 'unavailable', 'unavailable', '0.3')] }, MINIMIZE), 0.3);
+  assert.equal(observedObjective({ metrics: [m] }, MAXIMIZE), undefined, 'another metric');
+  assert.equal(observedObjective(undefined, MINIMIZE), undefined);
+  assert.equal(observedObjective({ metrics: [m] }, undefined), undefined);
 });
 
 test('done counts every ended trial: succeeded, failed, killed, early stopped, without metrics', () => {

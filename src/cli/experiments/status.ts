@@ -5,10 +5,12 @@
  */
 import type { KubeObject } from '../../api/types.js';
 import {
-  experimentPhase, isTrialFinished, KATIB_LABELS, trialPhase,
-  type Condition, type Experiment, type ExperimentPhase, type ObjectiveSpec, type Observation, type ParameterAssignment, type Trial, type TrialPhase,
+  experimentPhase, isTrialFinished, KATIB_LABELS, trialPhase, UNAVAILABLE,
+  type Condition, type Experiment, type ExperimentPhase, type Metric, type MetricStrategyValue, type ObjectiveSpec, type Observation,
+  type ParameterAssignment, type Trial, type TrialPhase,
 } from '../../experiments/types.js';
-import { metricValue, objectiveValue, strategyFor } from './objective.js';
+// Imported by path, not through the context's index, so that the CLI does not load the controllers.
+import { metricNumber, objectiveStrategy, objectiveValue } from '../../experiments/metrics.js';
 
 export function asExperiment(obj: KubeObject): Experiment {
   return obj as unknown as Experiment;
@@ -16,6 +18,31 @@ export function asExperiment(obj: KubeObject): Experiment {
 
 export function asTrial(obj: KubeObject): Trial {
   return obj as unknown as Trial;
+}
+
+// ---------------------------------------------------------------- metrics
+
+/**
+ * The strategy a metric is read with: the objective metric's as the experiment controller reads
+ * it; another metric's own entry in metricStrategies, else latest (Katib's default for them).
+ */
+export function strategyFor(objective: ObjectiveSpec | undefined, metricName: string): MetricStrategyValue {
+  if (objective && metricName === objective.objectiveMetricName) return objectiveStrategy(objective);
+  return objective?.metricStrategies?.find((s) => s.name === metricName)?.value ?? 'latest';
+}
+
+/** One metric under a strategy, latest when min or max is unavailable; undefined when not a number. */
+export function metricValue(metric: Metric | undefined, strategy: MetricStrategyValue): number | undefined {
+  if (!metric) return undefined;
+  const chosen = metric[strategy];
+  const n = metricNumber(chosen === UNAVAILABLE ? metric.latest : chosen);
+  return n === undefined || Number.isNaN(n) ? undefined : n;
+}
+
+/** The value that ranks an observation under an objective (the shared experiments helper). */
+export function observedObjective(observation: Observation | undefined, objective: ObjectiveSpec | undefined): number | undefined {
+  if (!objective?.objectiveMetricName) return undefined;
+  return objectiveValue(observation?.metrics ?? [], objective);
 }
 
 /** A metric value for tables and progress lines: at most 6 significant digits (`0.931235`). */
@@ -91,7 +118,7 @@ export interface BestTrial {
 /** The optimal trial so far, when one has an objective value. */
 export function bestTrial(exp: Experiment): BestTrial | undefined {
   const opt = exp.status?.currentOptimalTrial;
-  const value = objectiveValue(opt?.observation, exp.spec?.objective);
+  const value = observedObjective(opt?.observation, exp.spec?.objective);
   if (value === undefined) return undefined;
   return { metric: exp.spec.objective.objectiveMetricName, value, trial: opt?.bestTrialName ?? '', assignments: opt?.parameterAssignments ?? [] };
 }
@@ -134,7 +161,7 @@ export function experimentProgress(exp: Experiment): string {
 // ---------------------------------------------------------------- trials
 
 export function trialObjective(trial: Trial): number | undefined {
-  return objectiveValue(trial.status?.observation, trial.spec?.objective);
+  return observedObjective(trial.status?.observation, trial.spec?.objective);
 }
 
 /** OBJECTIVE: `accuracy=0.9312`, or `<none>` before the trial reported it. */

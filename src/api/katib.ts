@@ -237,9 +237,9 @@ function walk(ctx: Ctx, value: unknown, spec: Spec, path: PathSegment[]): unknow
       return out;
     }
     case 'object': {
-      const rec = value as Record<string, unknown>;
+      const given = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(rec)) {
+      for (const [k, v] of Object.entries(given)) {
         const field = spec.fields[k];
         const childPath = [...path, k];
         if (!field) {
@@ -255,7 +255,7 @@ function walk(ctx: Ctx, value: unknown, spec: Spec, path: PathSegment[]): unknow
       }
       for (const [k, field] of Object.entries(spec.fields)) {
         if (!field.required) continue;
-        const v = rec[k];
+        const v = given[k];
         if (v === undefined) report(ctx, [...path, k], `required field ${JSON.stringify(k)} is missing`, 'parent');
         else if (v === '') report(ctx, [...path, k], 'must not be empty');
       }

@@ -111,7 +111,7 @@ export function writeExperiment(w: LevelWriter, obj: KubeObject, opts: BodyOptio
   w.write(0, `Parallel Trials:\t${spec?.parallelTrialCount ?? '<unset>'}\n`);
   w.write(0, `Max Trials:\t${spec?.maxTrialCount ?? '<unset>'}\n`);
   w.write(0, `Max Failed Trials:\t${spec?.maxFailedTrialCount ?? '<unset>'}\n`);
-  w.write(0, `Resume Policy:\t${spec?.resumePolicy ?? 'Never'}\n`);
+  w.write(0, `Resume Policy:\t${spec?.resumePolicy ?? 'LongRunning'}\n`);
   times(w, status.startTime, status.completionTime, opts);
   phaseLines(w, experimentPhase(exp), experimentPhaseCondition(exp));
   conditionsTable(w, status.conditions);

@@ -68,8 +68,13 @@ test('wait --for=condition=Succeeded: met, still running, or failed at once with
 
 test('a succeeded experiment that may restart is still waited on for Failed', () => {
   const exp = succeededExperiment();
-  (exp['spec'] as { resumePolicy?: string }).resumePolicy = 'LongRunning';
+  delete (exp['spec'] as { resumePolicy?: string }).resumePolicy;
+  // Ended by maxTrialCount under LongRunning (the default): raising the count restarts it.
   assert.deepEqual(judge(exp, parseWaitFor('condition=Failed')), { state: 'pending' });
+  // Reaching the goal ends it for good whatever the policy.
+  const conds = (exp['status'] as { conditions: { type: string; reason: string }[] }).conditions;
+  conds.find((c) => c.type === 'Succeeded')!.reason = 'ExperimentGoalReached';
+  assert.equal(judge(exp, parseWaitFor('condition=Failed')).state, 'failed');
 });
 
 test('trials: an ended trial stops a wait for another end', () => {

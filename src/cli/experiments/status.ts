@@ -232,12 +232,15 @@ function known(types: readonly string[], typed: string): string | undefined {
 }
 
 /**
- * Whether the experiment's end is final. A failed experiment stays failed; a succeeded one may be
- * restarted (a larger maxTrialCount) unless its resume policy is Never, Katib's default.
+ * Whether the experiment's end is final. A failed experiment stays failed. One that succeeded by
+ * reaching maxTrialCount restarts when the count is raised, unless its resume policy is Never (as
+ * in Katib; the policy defaults to LongRunning, as Drover's admission sets it).
  */
 function experimentFinal(exp: Experiment, phase: ExperimentPhase): boolean {
   if (phase === 'Failed') return true;
-  return phase === 'Succeeded' && (exp.spec?.resumePolicy ?? 'Never') === 'Never';
+  if (phase !== 'Succeeded') return false;
+  const restartable = experimentReason(exp) === 'ExperimentMaxTrialsReached' && (exp.spec?.resumePolicy ?? 'LongRunning') !== 'Never';
+  return !restartable;
 }
 
 /**

@@ -58,7 +58,7 @@ export function runningExperiment(): KubeObject {
   };
 }
 
-/** `sweep`: minimizing loss, ended by its trial budget. */
+/** `sweep`: minimizing loss, ended by its trial budget for good (resumePolicy Never). */
 export function succeededExperiment(): KubeObject {
   return {
     apiVersion: 'kubeflow.org/v1beta1', kind: 'Experiment',
@@ -68,7 +68,7 @@ export function succeededExperiment(): KubeObject {
       algorithm: { algorithmName: 'random' },
       parameters: [{ name: 'lr', parameterType: 'double', feasibleSpace: { min: '0.01', max: '0.1' } }],
       trialTemplate: {},
-      parallelTrialCount: 2, maxTrialCount: 12, maxFailedTrialCount: 3,
+      parallelTrialCount: 2, maxTrialCount: 12, maxFailedTrialCount: 3, resumePolicy: 'Never',
     },
     status: {
       startTime: ago(7_100_000), completionTime: ago(3_600_000),

@@ -84,7 +84,7 @@ test('get trials (minimize): lowest min first; ties in creation order; experimen
     [
       'NAME      STATUS      OBJECTIVE      PARAMETERS   AGE   EXPERIMENT   METRICS',
       'sweep-2   Succeeded   loss=0.2145    lr=0.05      2m    sweep        <none>',
-      'sweep-1   Succeeded   loss=0.4       lr=0.01      2m    sweep        recall=0.66',
+      'sweep-1   Succeeded   loss=0.4       lr=0.01      2m    sweep        recall=0.5',
       'sweep-3   Succeeded   loss=0.4       lr=0.09      90s   sweep        <none>',
       'sweep-4   Succeeded   loss=0.4       lr=0.07      60s   sweep        <none>',
       'tune-1    Succeeded   accuracy=0.2   lr=0.5       2m    tune         <none>',

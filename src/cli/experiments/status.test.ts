@@ -8,7 +8,9 @@ import { cond, failedExperiment, MAXIMIZE, metric, MINIMIZE, runningExperiment, 
 test('ranking values follow the metric strategy, and fall back to latest when unavailable', () => {
   assert.equal(strategyFor(MAXIMIZE, 'accuracy'), 'max');
   assert.equal(strategyFor(MINIMIZE, 'loss'), 'min');
-  assert.equal(strategyFor(MINIMIZE, 'recall'), 'latest');
+  assert.equal(strategyFor(MINIMIZE, 'recall'), 'min', 'other metrics default to the direction too');
+  assert.equal(strategyFor(MAXIMIZE, 'loss'), 'latest', 'as listed');
+  assert.equal(strategyFor(undefined, 'loss'), 'latest');
   assert.equal(strategyFor({ ...MINIMIZE, metricStrategies: [{ name: 'loss', value: 'latest' }] }, 'loss'), 'latest');
   const m = metric('loss', '0.2', '0.9', '0.3');
   assert.equal(metricValue(m, 'min'), 0.2);

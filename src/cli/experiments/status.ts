@@ -24,11 +24,14 @@ export function asTrial(obj: KubeObject): Trial {
 
 /**
  * The strategy a metric is read with: the objective metric's as the experiment controller reads
- * it; another metric's own entry in metricStrategies, else latest (Katib's default for them).
+ * it; another metric's own entry in metricStrategies, else Katib's default for every metric (min
+ * when minimizing, max when maximizing).
  */
 export function strategyFor(objective: ObjectiveSpec | undefined, metricName: string): MetricStrategyValue {
   if (objective && metricName === objective.objectiveMetricName) return objectiveStrategy(objective);
-  return objective?.metricStrategies?.find((s) => s.name === metricName)?.value ?? 'latest';
+  const given = objective?.metricStrategies?.find((s) => s.name === metricName)?.value;
+  if (given) return given;
+  return objective?.type === 'minimize' ? 'min' : objective?.type === 'maximize' ? 'max' : 'latest';
 }
 
 /** One metric under a strategy, latest when min or max is unavailable; undefined when not a number. */

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, DroverError, NotFoundError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import { kindOf, type KindInfo } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
-import type { KubeObject, Pod, Stored } from '../api/types.js';
+import type { KubeObject, ObjectRef, Pod, Stored } from '../api/types.js';
 import { DEFAULT_NAMESPACE } from '../api/types.js';
 import { loadManifests, validateObject } from '../api/manifests.js';
 import type { Store, WriteOp } from '../store/index.js';
@@ -202,6 +202,30 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     send(res, 200, { apiVersion: path.kind.apiVersion, kind: listKind(path.kind), metadata: { resourceVersion: list.resourceVersion }, items });
   }
 
+  /**
+   * A trial's observation log: GET reads it; POST appends `{"metrics": [{"name", "value",
+   * "timestamp"?}]}` (Katib's Push collector: the trial reports its own metrics).
+   */
+  async function handleTrialMetrics(req: IncomingMessage, res: ServerResponse, ref: ObjectRef, method: string): Promise<void> {
+    const trial = await store.get(ref);
+    if (!trial) throw new NotFoundError('trials.kubeflow.org', ref.name, ref.namespace);
+    const uid = trial.metadata.uid!;
+    if (method === 'GET') return send(res, 200, { metrics: (await store.observationLog(uid)).map((e) => ({ name: e.name, value: e.value, timestamp: e.time })) });
+    if (method !== 'POST') throw new BadRequestError(`method ${method} is not allowed on trial metrics`);
+    const body = await readJson<{ metrics?: unknown }>(req);
+    if (!Array.isArray(body.metrics)) throw new BadRequestError('expected {"metrics": [{"name": "...", "value": ...}]}');
+    const now = new Date().toISOString();
+    const entries = body.metrics.map((m: unknown, i: number) => {
+      const { name, value, timestamp } = (m ?? {}) as { name?: unknown; value?: unknown; timestamp?: unknown };
+      if (typeof name !== 'string' || name === '') throw new BadRequestError(`metrics[${i}].name: expected a non-empty string`);
+      if (typeof value !== 'string' && typeof value !== 'number') throw new BadRequestError(`metrics[${i}].value: expected a number or a string, got ${JSON.stringify(value)}`);
+      if (timestamp !== undefined && (typeof timestamp !== 'string' || !Number.isFinite(Date.parse(timestamp)))) throw new BadRequestError(`metrics[${i}].timestamp: expected an RFC 3339 time, got ${JSON.stringify(timestamp)}`);
+      return { source: 'push', name, value: String(value), time: (timestamp as string | undefined) ?? now };
+    });
+    const added = await store.appendObservationLog(uid, entries);
+    return send(res, 200, { added });
+  }
+
   async function handleResource(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const ns = path.kind.namespaced ? path.namespace ?? DEFAULT_NAMESPACE : '';
@@ -211,6 +235,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (path.subresource && path.kind.kind === 'Workflow' && path.name && method === 'PUT' && isWorkflowAction(path.subresource)) {
       return send(res, 200, await runWorkflowAction(store, ns, path.name, path.subresource, await readJson<ActionBody>(req)));
     }
+    if (path.subresource === 'metrics' && path.kind.kind === 'Trial' && path.name) return handleTrialMetrics(req, res, ref, method);
     if (path.subresource && path.subresource !== 'status') throw new NotFoundError('subresource', path.subresource);
     if (!path.name) {
       if (method === 'GET') return handleList(res, path, q, req);

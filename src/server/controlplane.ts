@@ -12,6 +12,7 @@ import { Scheduler } from '../scheduler/index.js';
 import { JobController } from '../controllers/jobs/index.js';
 import { CronWorkflowController, WorkflowController, LocalStepIO } from '../workflows/index.js';
 import { openArtifactRepository } from '../artifacts/index.js';
+import { ExperimentController } from '../experiments/index.js';
 import type { PodRuntime } from '../runtime/index.js';
 import { LocalPodRuntime } from '../runtime/local/index.js';
 import { detectCapacity, gpuIdsFor, localNode } from '../node/index.js';
@@ -19,6 +20,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { jsonLogger, type Logger } from '../util/logger.js';
 import { HostRequirementError } from '../api/errors.js';
 import { createApiHandler } from './api.js';
+import { admit, prepareCreate } from './admission.js';
 import { ServerMetrics } from './metrics.js';
 
 export const VERSION = '0.1.0';
@@ -95,6 +97,16 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   const cronWorkflows = new CronWorkflowController({ store, clock, logger: logger.child({ component: 'cron-workflow-controller' }) });
   await workflows.start();
   await cronWorkflows.start();
+  let url = '';
+  const experiments = new ExperimentController({
+    store,
+    runtime,
+    clock,
+    logger: logger.child({ component: 'experiment-controller' }),
+    filesDir: join(config.home, 'trials'),
+    admit: (obj) => prepareCreate(admit(obj, { namespace: obj.metadata.namespace ?? '' })),
+    apiUrl: () => url,
+  });
 
   const metrics = new ServerMetrics();
   const http: Server = createServer(createApiHandler({ store, runtime, logger, metrics, version: VERSION }));
@@ -104,7 +116,9 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
     http.listen(config.port, config.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  const url = `http://${config.host}:${port}`;
+  url = `http://${config.host}:${port}`;
+  // Started once the URL is known: trials that push metrics are told where to.
+  await experiments.start();
   // Renamed into place: a CLI polling for the file never reads it half written.
   const serverFile = join(config.home, 'server.json');
   writeFileSync(`${serverFile}.${process.pid}.tmp`, JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
@@ -124,6 +138,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
         http.close(() => r());
         http.closeAllConnections();
       });
+      experiments.stop();
       cronWorkflows.stop();
       workflows.stop();
       jobs.stop();

@@ -273,3 +273,37 @@ test('invalid experiments are refused with the field and line', async () => {
   const got = await d.cli(['get', 'experiment', 'bad']);
   assert.notEqual(got.code, 0, 'nothing was stored');
 });
+
+test('warm start: a grid experiment started from a finished one runs only the combinations not yet tried', async () => {
+  const first = algorithmExperiment('grid', { random_state: '3' }, { grid: true, max: 6 }).replace('algo-grid', 'grid-first');
+  await d.ok(['apply', '-f', write('grid-first.yaml', first)]);
+  assert.equal(reason(await waitExperiment('grid-first')), 'ExperimentMaxTrialsReached');
+  const second = algorithmExperiment('grid', {}, { grid: true })
+    .replace('algo-grid', 'grid-second')
+    .replace('metadata:\n  name: grid-second', 'metadata:\n  name: grid-second\n  annotations:\n    drover.dev/warm-start-from: grid-first');
+  await d.ok(['apply', '-f', write('grid-second.yaml', second)]);
+  const exp = await waitExperiment('grid-second');
+  assert.equal(reason(exp), 'ExperimentSuggestionEndReached');
+  const seen = new Set((await trialsOf('grid-first')).map((t) => JSON.stringify(t.spec.parameterAssignments)));
+  const rest = (await trialsOf('grid-second')).map((t) => JSON.stringify(t.spec.parameterAssignments));
+  assert.equal(rest.length, 18 - 6);
+  assert.ok(rest.every((p) => !seen.has(p)), 'no combination is tried twice');
+});
+
+test('resumePolicy: a LongRunning experiment goes on when maxTrialCount is raised; a Never one stays finished', async () => {
+  const base = (name: string, policy: string, max: number) =>
+    algorithmExperiment('random', { random_state: '6' }, { max, parallel: 2 }).replace('algo-random', name).replace(`maxTrialCount: ${max}`, `maxTrialCount: ${max}\n  resumePolicy: ${policy}`);
+  for (const [n, p] of [['resume-long', 'LongRunning'], ['resume-never', 'Never']] as const) {
+    await d.ok(['apply', '-f', write(`${n}.yaml`, base(n, p, 2))]);
+    assert.equal(reason(await waitExperiment(n)), 'ExperimentMaxTrialsReached');
+    await d.ok(['apply', '-f', write(`${n}.yaml`, base(n, p, 4))]);
+  }
+  // The LongRunning one restarts and runs two more trials.
+  for (let i = 0; i < 200 && (await trialsOf('resume-long')).length < 4; i++) await new Promise((r) => setTimeout(r, 100));
+  const long = await waitExperiment('resume-long');
+  assert.equal(reason(long), 'ExperimentMaxTrialsReached');
+  assert.equal(long.status?.trialsSucceeded, 4);
+  const never = await d.json<Experiment>(['get', 'experiment', 'resume-never']);
+  assert.equal(never.status?.trials, 2);
+  assert.equal(reason(never), 'ExperimentMaxTrialsReached');
+});

@@ -18,6 +18,7 @@ import type { Logger } from '../util/logger.js';
 import { WorkQueue, type ReconcileResult } from '../controllers/queue.js';
 import { createAlgorithm, medianStop, medianStopThreshold, type Algorithm, type Observation as TuningObservation } from '../tuning/index.js';
 import { conditionHolds } from '../util/gjson.js';
+import { fnv32a } from '../util/hash.js';
 import { MetricsCollector, collectorKind, metricNames, metricsFileDir, primaryContainer } from './collector.js';
 import {
   completionOf,
@@ -245,7 +246,7 @@ export class ExperimentController {
     let a = this.algorithms.get(exp.metadata.uid!);
     if (!a) {
       const settings = Object.fromEntries((exp.spec.algorithm.algorithmSettings ?? []).map((s) => [s.name, s.value]));
-      a = createAlgorithm(exp.spec.algorithm.algorithmName, settings, { seed: seedFromUid(exp.metadata.uid!) });
+      a = createAlgorithm(exp.spec.algorithm.algorithmName, settings, { seed: fnv32a(exp.metadata.uid!) });
       this.algorithms.set(exp.metadata.uid!, a);
     }
     return a;
@@ -454,11 +455,4 @@ function fits(exp: Experiment, assignments: Record<string, string>): boolean {
     const x = Number(v);
     return Number.isFinite(x) && (fs.min === undefined || x >= Number(fs.min)) && (fs.max === undefined || x <= Number(fs.max));
   });
-}
-
-/** A seed per experiment, so experiments without random_state differ while each stays reproducible. */
-function seedFromUid(uid: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < uid.length; i++) h = Math.imul(h ^ uid.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }

@@ -10,7 +10,7 @@
  * character instead of breaking or changing the JSON).
  */
 // A leaf module (no imports of its own), shared rather than duplicated.
-import { fnv32a } from '../workflows/names.js';
+import { fnv32a } from '../util/hash.js';
 import type { ParameterAssignment, TrialParameterSpec } from './types.js';
 
 /** `${trialParameters.NAME}`; NAME runs to the first `}`, as Katib's validation reads it. */

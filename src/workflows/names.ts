@@ -4,15 +4,9 @@
  * mid-workflow finds the pod it made instead of making a second one.
  */
 
-/** 32-bit FNV-1a of the UTF-8 bytes, as Argo hashes node names. */
-export function fnv32a(s: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of Buffer.from(s, 'utf8')) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
+import { fnv32a } from '../util/hash.js';
+
+export { fnv32a };
 
 /** The root node's id is the workflow's name; every other node's is `<workflow>-<hash of its name>`. */
 export function nodeId(workflowName: string, nodeName: string): string {

@@ -6,7 +6,6 @@
 
 import { fnv32a } from '../util/hash.js';
 
-export { fnv32a };
 
 /** The root node's id is the workflow's name; every other node's is `<workflow>-<hash of its name>`. */
 export function nodeId(workflowName: string, nodeName: string): string {

@@ -3,9 +3,7 @@
  * node's name by a hash, so the same step always gets the same pod name: a controller restarted
  * mid-workflow finds the pod it made instead of making a second one.
  */
-
 import { fnv32a } from '../util/hash.js';
-
 
 /** The root node's id is the workflow's name; every other node's is `<workflow>-<hash of its name>`. */
 export function nodeId(workflowName: string, nodeName: string): string {

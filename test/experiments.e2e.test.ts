@@ -64,8 +64,14 @@ const metric = (t: { observation?: { metrics?: Metric[] } } | undefined, name: s
 
 function write(name: string, text: string): string {
   const path = join(dir, name);
-  // The trainer is found through the manifest's directory: keep the examples folder as cwd.
-  writeFileSync(path, text.replace('image: python:3.11-slim', `image: python:3.11-slim\n                workingDir: ${EXAMPLES}`));
+  // Trials start in the manifest's directory (the source-dir annotation, which the sandbox binds
+  // even under /tmp): name the examples folder so `python train.py` finds the trainer.
+  const annotation = `    drover.dev/source-dir: ${EXAMPLES}\n`;
+  const withDir = text.includes('\n  annotations:\n')
+    ? text.replace('\n  annotations:\n', `\n  annotations:\n${annotation}`)
+    : text.replace(/\nmetadata:\n  name: (.*)\n/, (_m, name: string) => `\nmetadata:\n  name: ${name}\n  annotations:\n${annotation}`);
+  assert.ok(withDir.includes(annotation), `no metadata block in ${name}`);
+  writeFileSync(path, withDir);
   return path;
 }
 

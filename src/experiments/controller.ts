@@ -185,9 +185,13 @@ export class ExperimentController {
             const first = views.reduce((m, v) => Math.max(m, v.index === Number.MAX_SAFE_INTEGER ? -1 : v.index), -1) + 1;
             const trials = suggested.assignments.map((a, i) => newTrial(exp, first + i, a, template, now));
             // One transaction: a crash leaves all of the batch or none of it.
-            await this.o.store.writeAll(trials.map((t) => ({ op: 'create' as const, object: t })));
-            // The counts follow in the pass the new trials bring.
-            for (const t of trials) events.push(['Normal', 'TrialCreated', `Created trial ${t.metadata.name} (${t.spec.parameterAssignments.map((p) => `${p.name}=${p.value}`).join(', ')})`]);
+            const created = (await this.o.store.writeAll(trials.map((t) => ({ op: 'create' as const, object: t })))) as StoredTrial[];
+            // The counts follow in the pass the new trials bring; each trial tells of its own creation
+            // (thousands of them would bury the experiment's own events).
+            for (const t of created) {
+              const assigned = t.spec.parameterAssignments.map((p) => `${p.name}=${p.value}`).join(', ');
+              await this.o.store.recordEvent({ involved: t, type: 'Normal', reason: 'TrialCreated', message: `Created by experiment ${name} with ${assigned}`, source: SOURCE });
+            }
           }
           if (exhausted && suggested.assignments.length === 0) completion = completionOf(exp, summary, true);
         } catch (err) {

@@ -124,8 +124,8 @@ export class MetricsCollector {
 
   private async followLog(trial: Trial, pod: Pod, container: string, source: string, src: Source): Promise<void> {
     const names = metricNames(trial);
-    const filters = trial.spec.metricsCollector?.source?.filter?.metricsFormat;
-    const parse = (lines: string[]) => parseTextLines(lines, names, filters && filters.length > 0 ? filters : [DEFAULT_METRICS_FILTER]);
+    const filters = filtersOf(trial.spec.metricsCollector);
+    const parse = (lines: string[]) => parseTextLines(lines, names, filters);
     await this.pump(trial, source, src, async (emit) => {
       const lines = new LineBuffer();
       for await (const chunk of this.o.runtime.logs(pod, { container, follow: true, timestamps: true, signal: src.abort.signal })) {
@@ -139,7 +139,7 @@ export class MetricsCollector {
     const names = metricNames(trial);
     const spec = trial.spec.metricsCollector;
     const json = spec?.source?.fileSystemPath?.format === 'JSON';
-    const filters = spec?.source?.filter?.metricsFormat;
+    const filters = filtersOf(spec);
     const path = join(this.trialFilesDir(trial), basename(metricsFilePath(spec)));
     const pollMs = this.o.pollMs ?? 500;
     await this.pump(trial, 'file', src, async (emit) => {
@@ -155,7 +155,7 @@ export class MetricsCollector {
             if (bytesRead === 0) break;
             offset += bytesRead;
             const got = lines.push(Buffer.from(buf.subarray(0, bytesRead)));
-            emit(json ? parseJsonLines(got, names) : parseTextLines(got, names, filters && filters.length > 0 ? filters : [DEFAULT_METRICS_FILTER]));
+            emit(json ? parseJsonLines(got, names) : parseTextLines(got, names, filters));
           }
         } finally {
           await fh.close();
@@ -170,7 +170,7 @@ export class MetricsCollector {
       }
       await readMore();
       const rest = lines.flush();
-      emit(json ? parseJsonLines(rest, names) : parseTextLines(rest, names, filters && filters.length > 0 ? filters : [DEFAULT_METRICS_FILTER]));
+      emit(json ? parseJsonLines(rest, names) : parseTextLines(rest, names, filters));
     });
   }
 
@@ -214,6 +214,12 @@ export class MetricsCollector {
     src.done = true;
     if (!this.stopped) this.o.onProgress(this.key(trial));
   }
+}
+
+/** The collector's filters, or Katib's default `name=value` one. */
+function filtersOf(spec: MetricsCollectorSpec | undefined): string[] {
+  const given = spec?.source?.filter?.metricsFormat;
+  return given && given.length > 0 ? given : [DEFAULT_METRICS_FILTER];
 }
 
 /** The directory a File collector's metrics file lives in, inside the container. */

@@ -13,7 +13,7 @@ import type { PodRuntime } from '../runtime/index.js';
 import type { ObservationLogEntry, Store } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
 import { DEFAULT_METRICS_FILTER, LineBuffer, parseJsonLines, parseTextLines, type MetricPoint } from './metrics.js';
-import type { MetricsCollectorSpec, Trial } from './types.js';
+import { DEFAULT_METRICS_FILE, type MetricsCollectorSpec, type Trial } from './types.js';
 
 export type CollectorKindName = 'StdOut' | 'File' | 'Push' | 'None';
 
@@ -30,11 +30,9 @@ export function primaryContainer(trial: Pick<Trial, 'spec'>, pod: Pod): string |
   return trial.spec.primaryContainerName ?? (pod.spec?.containers.length === 1 ? pod.spec.containers[0]!.name : undefined);
 }
 
-const DEFAULT_FILE_PATH = '/var/log/katib/metrics.log';
-
 /** Where a File collector's metrics file is in the container. */
 export function metricsFilePath(spec: MetricsCollectorSpec | undefined): string {
-  return spec?.source?.fileSystemPath?.path ?? DEFAULT_FILE_PATH;
+  return spec?.source?.fileSystemPath?.path ?? DEFAULT_METRICS_FILE;
 }
 
 export interface MetricsCollectorOptions {

@@ -33,6 +33,8 @@ import {
 } from './experiment.js';
 import { objectiveSeries, objectiveValue, observationOf } from './metrics.js';
 import {
+  JOB_FAILURE_CONDITION,
+  JOB_SUCCESS_CONDITION,
   KATIB_ANNOTATIONS,
   KATIB_API_VERSION,
   KATIB_LABELS,
@@ -48,8 +50,6 @@ import {
 
 const SOURCE = 'experiment-controller';
 const TRIAL_SOURCE = 'trial-controller';
-const DEFAULT_SUCCESS = 'status.conditions.#(type=="Complete")#|#(status=="True")#';
-const DEFAULT_FAILURE = 'status.conditions.#(type=="Failed")#|#(status=="True")#';
 
 export interface ExperimentControllerOptions {
   store: Store;
@@ -338,8 +338,8 @@ export class ExperimentController {
       return;
     }
     // Failure is judged first, as Katib does: a run meeting both conditions failed.
-    const failed = conditionHolds(owned, trial.spec.failureCondition ?? DEFAULT_FAILURE);
-    const succeeded = !failed && conditionHolds(owned, trial.spec.successCondition ?? DEFAULT_SUCCESS);
+    const failed = conditionHolds(owned, trial.spec.failureCondition ?? JOB_FAILURE_CONDITION);
+    const succeeded = !failed && conditionHolds(owned, trial.spec.successCondition ?? JOB_SUCCESS_CONDITION);
     if (!succeeded && !failed) return;
     // The outcome waits until every log is read: the last lines often hold the final metrics.
     if (!drained) return;

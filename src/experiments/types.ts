@@ -22,6 +22,12 @@ export const KATIB_ANNOTATIONS = {
   trialIndex: 'drover.dev/trial-index',
 } as const;
 
+/** Katib's trial conditions for a batch/v1 Job: GJSON paths over the Job, true once it completed or failed. */
+export const JOB_SUCCESS_CONDITION = 'status.conditions.#(type=="Complete")#|#(status=="True")#';
+export const JOB_FAILURE_CONDITION = 'status.conditions.#(type=="Failed")#|#(status=="True")#';
+/** Where Katib's File collector reads metrics when no path is given. */
+export const DEFAULT_METRICS_FILE = '/var/log/katib/metrics.log';
+
 /** The value Katib reports for a metric that was never seen. */
 export const UNAVAILABLE = 'unavailable';
 

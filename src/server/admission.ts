@@ -7,6 +7,8 @@ import { kindOf } from '../api/kinds.js';
 import type { KubeObject, Job } from '../api/types.js';
 import { ANNOTATIONS, DEFAULT_NAMESPACE, LABELS } from '../api/types.js';
 import { randomUUID } from 'node:crypto';
+import { isRecord } from '../api/fieldpath.js';
+import { DEFAULT_METRICS_FILE, JOB_FAILURE_CONDITION, JOB_SUCCESS_CONDITION } from '../experiments/types.js';
 
 export interface AdmissionContext {
   namespace: string;
@@ -64,14 +66,8 @@ function defaultJob(job: KubeObject & Job): void {
 }
 
 function record(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isRecord(v) ? v : undefined;
 }
-
-/** Katib's trial conditions for a batch/v1 Job: GJSON paths over the Job, true when it completed or failed. */
-export const KATIB_JOB_SUCCESS_CONDITION = 'status.conditions.#(type=="Complete")#|#(status=="True")#';
-export const KATIB_JOB_FAILURE_CONDITION = 'status.conditions.#(type=="Failed")#|#(status=="True")#';
-/** Where Katib's File collector reads metrics when no path is given. */
-export const KATIB_DEFAULT_METRICS_FILE = '/var/log/katib/metrics.log';
 
 /**
  * Katib's defaults for an Experiment (its mutating webhook), so `get -o yaml` shows what a cluster
@@ -103,8 +99,8 @@ export function defaultExperiment(exp: KubeObject): void {
   const tt = record(spec.trialTemplate);
   const trialSpec = record(tt?.trialSpec);
   if (tt && trialSpec?.kind === 'Job') {
-    if (!tt.successCondition) tt.successCondition = KATIB_JOB_SUCCESS_CONDITION;
-    if (!tt.failureCondition) tt.failureCondition = KATIB_JOB_FAILURE_CONDITION;
+    if (!tt.successCondition) tt.successCondition = JOB_SUCCESS_CONDITION;
+    if (!tt.failureCondition) tt.failureCondition = JOB_FAILURE_CONDITION;
     const containers = record(record(record(trialSpec.spec)?.template)?.spec)?.containers;
     const only = Array.isArray(containers) && containers.length === 1 ? record(containers[0])?.name : undefined;
     if (!tt.primaryContainerName && typeof only === 'string') tt.primaryContainerName = only;
@@ -120,7 +116,7 @@ export function defaultExperiment(exp: KubeObject): void {
     const fsp = record(source.fileSystemPath) ?? {};
     source.fileSystemPath = fsp;
     if (!fsp.kind) fsp.kind = 'File';
-    if (!fsp.path) fsp.path = KATIB_DEFAULT_METRICS_FILE;
+    if (!fsp.path) fsp.path = DEFAULT_METRICS_FILE;
     if (!fsp.format) fsp.format = 'TEXT';
   }
 

@@ -44,7 +44,22 @@ export interface DroverConfig {
   logLevel: LogLevel;
   /** Where workflow steps' output artifacts are kept (Argo's `artifactRepository`). */
   artifactRepository: ArtifactRepositoryConfig;
+  runtime: RuntimeConfig;
 }
+
+/** Where pods run: this machine (bubblewrap + cgroups) or one namespace of a Kubernetes cluster. */
+export type RuntimeConfig =
+  | { kind: 'local' }
+  | {
+      kind: 'kubernetes';
+      /** Default: $KUBECONFIG, ~/.kube/config, or the pod's service account when in a cluster. */
+      kubeconfig?: string;
+      context?: string;
+      /** Default: the context's namespace, else "default". */
+      namespace?: string;
+      /** Writes per second to the apiserver (default 50, burst twice that). */
+      qps?: number;
+    };
 
 export const DEFAULT_PORT = 7450;
 
@@ -57,6 +72,7 @@ export interface ConfigFlags {
   nodeLabels?: Record<string, string>;
   capacity?: { cpu?: string; memory?: string; gpus?: number };
   logLevel?: LogLevel;
+  runtime?: RuntimeConfig;
 }
 
 export function droverHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -73,6 +89,25 @@ interface FileConfig {
   storeSync?: 'normal' | 'full';
   logLevel?: LogLevel;
   artifactRepository?: unknown;
+  runtime?: { kind?: string; kubeconfig?: string; context?: string; namespace?: string; qps?: number };
+}
+
+function runtimeConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, fc: FileConfig, file: string): RuntimeConfig {
+  if (flags.runtime) return flags.runtime;
+  const f = fc.runtime ?? {};
+  const kind = env.DROVER_RUNTIME || f.kind || 'local';
+  if (kind === 'local') return { kind };
+  if (kind !== 'kubernetes') throw new BadRequestError(`runtime "${kind}" (${env.DROVER_RUNTIME ? 'DROVER_RUNTIME' : file}) is not known: use local or kubernetes`);
+  const out: RuntimeConfig = { kind };
+  const kubeconfig = env.DROVER_KUBECONFIG || f.kubeconfig;
+  const context = env.DROVER_KUBE_CONTEXT || f.context;
+  const namespace = env.DROVER_KUBE_NAMESPACE || f.namespace;
+  const qps = num(env.DROVER_KUBE_QPS, 'DROVER_KUBE_QPS') ?? f.qps;
+  if (kubeconfig) out.kubeconfig = kubeconfig;
+  if (context) out.context = context;
+  if (namespace) out.namespace = namespace;
+  if (qps !== undefined) out.qps = qps;
+  return out;
 }
 
 function num(v: string | undefined, name: string): number | undefined {
@@ -121,5 +156,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     storeSync: (env.DROVER_STORE_SYNC as 'normal' | 'full' | undefined) ?? fc.storeSync ?? 'normal',
     logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
     artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),
+    runtime: runtimeConfig(flags, env, fc, file),
   };
 }

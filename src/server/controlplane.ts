@@ -62,6 +62,17 @@ export function readServerFile(home: string): ServerFile | undefined {
   }
 }
 
+/** The runtime the configuration names; the Kubernetes client is loaded only when it is used. */
+async function configuredRuntime(config: DroverConfig, detected: ReturnType<typeof detectCapacity>): Promise<PodRuntime> {
+  const rc = config.runtime;
+  if (rc.kind === 'local') {
+    return new LocalPodRuntime({ home: config.home, gpuIds: gpuIdsFor(config, detected), images: config.images, restartBackoffBaseMs: config.restartBackoffBaseMs });
+  }
+  const { KubernetesPodRuntime, loadKubeConfig, contextNamespace } = await import('../runtime/kubernetes/index.js');
+  const kubeConfig = loadKubeConfig({ ...(rc.kubeconfig ? { file: rc.kubeconfig } : {}), ...(rc.context ? { context: rc.context } : {}) });
+  return new KubernetesPodRuntime({ kubeConfig, namespace: rc.namespace ?? contextNamespace(kubeConfig) ?? 'default', ...(rc.qps ? { qps: rc.qps, burst: 2 * rc.qps } : {}) });
+}
+
 export async function startControlPlane(config: DroverConfig, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger(config.logLevel);
@@ -71,28 +82,30 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
     throw new HostRequirementError(`another Drover server (pid ${running.pid}, ${running.url}) is using ${config.home}; stop it with "drover down" or use another DROVER_HOME`);
   }
   const detected = detectCapacity();
-  const runtime =
-    opts.runtime ??
-    new LocalPodRuntime({ home: config.home, gpuIds: gpuIdsFor(config, detected), images: config.images, restartBackoffBaseMs: config.restartBackoffBaseMs });
+  const runtime = opts.runtime ?? (await configuredRuntime(config, detected));
   await runtime.checkHost();
 
   const store = await openSqliteStore(join(config.home, 'state.db'), { sync: config.storeSync });
   const node = localNode(config, detected);
-  // Capacity and labels may change between runs (config, hardware): refresh them at every start.
-  const nodeRef = { apiVersion: 'v1', kind: 'Node', namespace: '', name: node.metadata.name! };
-  if (await store.get(nodeRef)) {
-    await store.patch<typeof node>(nodeRef, (n) => {
-      n.metadata.labels = node.metadata.labels;
-      n.status = node.status;
-    });
-  } else await store.create(node);
+  // On a cluster the cluster's scheduler places pods on its own nodes; this machine is no node.
+  const onNode = runtime.placement === 'node';
+  if (onNode) {
+    // Capacity and labels may change between runs (config, hardware): refresh them at every start.
+    const nodeRef = { apiVersion: 'v1', kind: 'Node', namespace: '', name: node.metadata.name! };
+    if (await store.get(nodeRef)) {
+      await store.patch<typeof node>(nodeRef, (n) => {
+        n.metadata.labels = node.metadata.labels;
+        n.status = node.status;
+      });
+    } else await store.create(node);
+  }
 
-  const scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) });
+  const scheduler = onNode ? new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) }) : undefined;
   const jobs = new JobController({ store, clock, logger: logger.child({ component: 'job-controller' }), backoffBaseMs: config.jobs.backoffBaseMs, backoffMaxMs: config.jobs.backoffMaxMs });
   const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
   const workflows = new WorkflowController({ store, clock, logger: logger.child({ component: 'workflow-controller' }), io: new LocalStepIO(join(config.home, 'workflows'), artifacts, join(config.home, 'claims')) });
-  await runtime.start({ store, nodeName: node.metadata.name!, clock, logger: logger.child({ component: 'runtime' }) });
-  await scheduler.start();
+  await runtime.start({ store, nodeName: onNode ? node.metadata.name! : '', clock, logger: logger.child({ component: 'runtime' }) });
+  await scheduler?.start();
   await jobs.start();
   const cronWorkflows = new CronWorkflowController({ store, clock, logger: logger.child({ component: 'cron-workflow-controller' }) });
   await workflows.start();
@@ -123,7 +136,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   const serverFile = join(config.home, 'server.json');
   writeFileSync(`${serverFile}.${process.pid}.tmp`, JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
   renameSync(`${serverFile}.${process.pid}.tmp`, serverFile);
-  logger.info('Drover is running', { url, home: config.home, node: node.metadata.name, runtime: runtime.name });
+  logger.info('Drover is running', { url, home: config.home, runtime: runtime.name, ...(onNode ? { node: node.metadata.name } : {}) });
 
   let stopped = false;
   return {
@@ -142,7 +155,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
       cronWorkflows.stop();
       workflows.stop();
       jobs.stop();
-      scheduler.stop();
+      scheduler?.stop();
       artifacts.close();
       await runtime.stop();
       await store.close();

@@ -6,7 +6,7 @@
  *
  * `runServer` is what `drover up` runs: it starts the control plane and stops it on SIGINT/SIGTERM.
  */
-import { loadConfig, type ConfigFlags } from '../config/index.js';
+import { loadConfig, type ConfigFlags, type RuntimeConfig } from '../config/index.js';
 import { startControlPlane } from './controlplane.js';
 
 export { startControlPlane, readServerFile, VERSION, type ControlPlane, type ControlPlaneOptions } from './controlplane.js';
@@ -18,10 +18,11 @@ export interface RunServerOptions {
   nodeLabels?: Record<string, string>;
   capacity?: { cpu?: string; memory?: string; gpus?: number };
   logLevel?: string;
+  runtime?: RuntimeConfig;
 }
 
 export async function runServer(opts: RunServerOptions = {}): Promise<void> {
-  const flags: ConfigFlags = { home: opts.home, port: opts.port, nodeLabels: opts.nodeLabels, capacity: opts.capacity, logLevel: opts.logLevel as ConfigFlags['logLevel'] };
+  const flags: ConfigFlags = { home: opts.home, port: opts.port, nodeLabels: opts.nodeLabels, capacity: opts.capacity, logLevel: opts.logLevel as ConfigFlags['logLevel'], runtime: opts.runtime };
   const cp = await startControlPlane(loadConfig(flags));
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -13,17 +13,23 @@ import { parseDuration } from '../units.js';
 export const command: Command = {
   name: 'up',
   namespaced: false,
-  usage: 'drover up [-d] [--port P] [--home DIR] [--node-label K=V ...] [--cpus N] [--memory Q] [--gpus N] [options]',
+  usage: 'drover up [-d] [--port P] [--home DIR] [--node-label K=V ...] [--cpus N] [--memory Q] [--gpus N] [--runtime kubernetes [--kubeconfig F] [--context C] [--namespace NS]] [options]',
   summary: 'Start the Drover control plane on this machine',
   description: `Start the Drover control plane (API server, controllers, scheduler and the local pod runtime) on
 this machine. In the foreground it runs until Ctrl-C; with -d it starts in the background, waits
 until it answers, and prints where it listens and where it logs.
 
 Nothing happens if a server already answers at the address. The machine's node gets the CPUs,
-memory and GPUs of the host unless --cpus, --memory or --gpus say otherwise.`,
+memory and GPUs of the host unless --cpus, --memory or --gpus say otherwise.
+
+With --runtime kubernetes, pods run in one namespace of a Kubernetes cluster instead: Drover
+creates ordinary Pods (and the ConfigMaps, Secrets and PersistentVolumeClaims they use) there,
+and the cluster's scheduler places them. It needs only the namespaced permissions in
+deploy/kubernetes/rbac.yaml; no CRDs or cluster-wide rights.`,
   examples: `
   drover up -d
   drover up --port 7460 --node-label role=train-cpu --cpus 4 --memory 8Gi
+  drover up -d --runtime kubernetes --context prod --namespace ml-team
   DROVER_HOME=/tmp/drover drover up -d && drover down`,
   flags: [
     { name: 'detach', short: 'd', type: 'boolean', description: 'Run in the background; logs go to $DROVER_HOME/server.log.' },
@@ -34,6 +40,10 @@ memory and GPUs of the host unless --cpus, --memory or --gpus say otherwise.`,
     { name: 'memory', type: 'string', value: 'QUANTITY', description: 'Memory the node offers to pods (e.g. 8Gi).' },
     { name: 'gpus', type: 'string', value: 'N', description: 'GPUs (nvidia.com/gpu) the node offers to pods.' },
     { name: 'log-level', type: 'string', value: 'LEVEL', description: 'Server log level: debug, info, warn or error.' },
+    { name: 'runtime', type: 'string', value: 'KIND', description: 'Where pods run: local (this machine, the default) or kubernetes (a cluster, see --kubeconfig).' },
+    { name: 'kubeconfig', type: 'string', value: 'FILE', description: 'With --runtime kubernetes: the kubeconfig (default: $KUBECONFIG, ~/.kube/config, or the service account in a pod).' },
+    { name: 'context', type: 'string', value: 'NAME', description: "With --runtime kubernetes: the kubeconfig context (default: its current context)." },
+    { name: 'namespace', type: 'string', value: 'NS', description: "With --runtime kubernetes: the namespace Drover creates pods in (default: the context's namespace)." },
     { name: 'timeout', type: 'string', default: '30s', value: 'DURATION', description: 'With -d, how long to wait for the server to answer.' },
   ],
   run,
@@ -94,6 +104,24 @@ export function buildOptions(args: ParsedArgs, env: Ctx['env'], cwd: string): Ru
     capacity.gpus = n;
   }
   if (Object.keys(capacity).length) opts.capacity = capacity;
+  const runtime = args.string('runtime');
+  const kubeFlags = (['kubeconfig', 'context', 'namespace'] as const).filter((f) => args.string(f) !== undefined);
+  if (runtime === 'kubernetes') {
+    const rc: NonNullable<RunServerOptions['runtime']> = { kind: 'kubernetes' };
+    const kubeconfig = args.string('kubeconfig');
+    if (kubeconfig !== undefined) rc.kubeconfig = resolve(cwd, kubeconfig);
+    const context = args.string('context');
+    if (context !== undefined) rc.context = context;
+    const namespace = args.string('namespace');
+    if (namespace !== undefined) rc.namespace = namespace;
+    opts.runtime = rc;
+  } else if (runtime !== undefined && runtime !== 'local') {
+    throw new UsageError(`invalid --runtime "${runtime}": use local or kubernetes`, 'up');
+  } else if (kubeFlags.length) {
+    throw new UsageError(`--${kubeFlags[0]} needs --runtime kubernetes`, 'up');
+  } else if (runtime === 'local') {
+    opts.runtime = { kind: 'local' };
+  }
   const level = args.string('log-level');
   if (level !== undefined) {
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`invalid --log-level "${level}": use debug, info, warn or error`, 'up');
@@ -120,6 +148,12 @@ export function foregroundArgs(opts: RunServerOptions): string[] {
   if (opts.capacity?.memory !== undefined) a.push('--memory', opts.capacity.memory);
   if (opts.capacity?.gpus !== undefined) a.push('--gpus', String(opts.capacity.gpus));
   if (opts.logLevel) a.push('--log-level', opts.logLevel);
+  if (opts.runtime) a.push('--runtime', opts.runtime.kind);
+  if (opts.runtime?.kind === 'kubernetes') {
+    if (opts.runtime.kubeconfig) a.push('--kubeconfig', opts.runtime.kubeconfig);
+    if (opts.runtime.context) a.push('--context', opts.runtime.context);
+    if (opts.runtime.namespace) a.push('--namespace', opts.runtime.namespace);
+  }
   return a;
 }
 

@@ -1,0 +1,17 @@
+/**
+ * Every call the Kubernetes runtime makes, as RBAC rules. deploy/kubernetes/rbac.yaml grants
+ * exactly these (a test holds the two equal), and `checkHost` asks the apiserver for each one so a
+ * missing grant is named before anything runs.
+ */
+export interface Permission {
+  resource: string;
+  verbs: readonly string[];
+}
+
+export const REQUIRED_PERMISSIONS: readonly Permission[] = [
+  { resource: 'pods', verbs: ['create', 'delete', 'list', 'watch'] },
+  { resource: 'pods/log', verbs: ['get'] },
+  { resource: 'configmaps', verbs: ['create', 'update', 'delete'] },
+  { resource: 'secrets', verbs: ['create', 'update', 'delete'] },
+  { resource: 'persistentvolumeclaims', verbs: ['create', 'delete'] },
+];

@@ -24,6 +24,8 @@ export interface DroverOptions {
   gpus?: number;
   labels?: string[];
   env?: Record<string, string>;
+  /** Run pods in a Kubernetes cluster instead of on this machine. */
+  kubernetes?: { kubeconfig: string; namespace: string };
 }
 
 export class Drover {
@@ -54,6 +56,7 @@ export class Drover {
     if (this.opts.memory) args.push('--memory', this.opts.memory);
     if (this.opts.gpus !== undefined) args.push('--gpus', String(this.opts.gpus));
     for (const l of this.opts.labels ?? []) args.push('--node-label', l);
+    if (this.opts.kubernetes) args.push('--runtime', 'kubernetes', '--kubeconfig', this.opts.kubernetes.kubeconfig, '--namespace', this.opts.kubernetes.namespace);
     rmSync(join(this.home, 'server.json'), { force: true });
     const child = spawn(process.execPath, args, { env: { ...this.env, DROVER_SERVER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.server = child;

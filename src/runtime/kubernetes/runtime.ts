@@ -107,7 +107,7 @@ export class KubernetesPodRuntime implements PodRuntime {
       const user = this.kc.getCurrentUser()?.name ?? 'the current user';
       throw new HostRequirementError(
         `Drover's Kubernetes identity (kubeconfig user "${user}") may not ${missing.join(', ')} in namespace "${this.namespace}"; ` +
-          `grant them with deploy/kubernetes/rbac.yaml (kubectl apply -n ${this.namespace} -f deploy/kubernetes/rbac.yaml) or choose a namespace it may edit`,
+          `grant them with the Role in deploy/kubernetes/rbac.yaml (bound in namespace "${this.namespace}") or choose a namespace it may edit`,
       );
     }
   }

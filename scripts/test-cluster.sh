@@ -227,7 +227,7 @@ up() {
 }
 
 nodes_ready() { # every node Ready (kwok keeps their heartbeats)
-  local json; json=$(api GET /api/v1/nodes)
+  local json; json=$(api GET /api/v1/nodes | tr -d ' \n')
   [[ $(grep -o '"type":"Ready","status":"True"' <<<"$json" | wc -l) -ge 7 ]]
 }
 

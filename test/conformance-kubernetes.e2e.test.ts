@@ -7,10 +7,12 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { conformance } from './conformance.js';
+import * as k8s from '@kubernetes/client-node';
+import { parse, parseAllDocuments } from 'yaml';
 import { Drover, REPO } from './drover.js';
 import { clusterUnavailable, eventually, prepareNamespace, skipUnlessCluster, type TestCluster } from './cluster.js';
 
@@ -66,6 +68,30 @@ describe('kubernetes runtime', { skip }, () => {
       assert.match(r.stderr, /deploy\/kubernetes\/rbac\.yaml/);
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test('deploy/kubernetes applies as kustomize would: the server pod is placed with its ServiceAccount and a bound state claim', async () => {
+    const dir = join(REPO, 'deploy', 'kubernetes');
+    const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources: string[]; images: { name: string; newName: string; newTag: string }[] };
+    const objects = kustomization.resources.flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as k8s.KubernetesObject & Record<string, unknown>));
+    const ns = `${cluster.namespace}-server`;
+    await cluster.core.createNamespace({ body: { metadata: { name: ns } } });
+    try {
+      const api = k8s.KubernetesObjectApi.makeApiClient(cluster.admin);
+      // What kustomize's namespace and images fields do.
+      const text = JSON.stringify(objects).replaceAll('"namespace":"drover"', `"namespace":"${ns}"`).replaceAll('"image":"drover"', `"image":"${kustomization.images[0]!.newName}:${kustomization.images[0]!.newTag}"`);
+      for (const o of JSON.parse(text) as k8s.KubernetesObject[]) await api.create({ ...o, metadata: { ...o.metadata, namespace: ns } });
+      const pod = await eventually('the server pod to run', async () => (await cluster.core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/name=drover' })).items.find((p) => p.status?.phase === 'Running'), 60_000);
+      assert.equal(pod.spec?.serviceAccountName, 'drover');
+      assert.equal(pod.spec?.containers[0]?.image, 'drover:0.1.0');
+      assert.deepEqual(pod.spec?.containers[0]?.args?.slice(0, 3), ['up', '--runtime', 'kubernetes']);
+      const pvc = await cluster.core.readNamespacedPersistentVolumeClaim({ name: 'drover-state', namespace: ns });
+      assert.equal(pvc.status?.phase, 'Bound');
+      const rb = await cluster.admin.makeApiClient(k8s.RbacAuthorizationV1Api).readNamespacedRoleBinding({ name: 'drover', namespace: ns });
+      assert.deepEqual(JSON.parse(JSON.stringify(rb.subjects)), [{ kind: 'ServiceAccount', name: 'drover', namespace: ns }]);
+    } finally {
+      await cluster.core.deleteNamespace({ name: ns }).catch(() => undefined);
     }
   });
 });

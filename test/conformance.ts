@@ -53,6 +53,9 @@ async function clusterPods(c: TestCluster, job: string): Promise<k8s.V1Pod[]> {
   return (await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: `job-name=${job}` })).items;
 }
 
+/** client-node's objects are class instances; compare them as the JSON the apiserver sent. */
+const plain = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
 /** The first container of the first Job in a manifest file, as written. */
 function writtenContainer(file: string): Record<string, unknown> {
   const docs = readFileSync(manifest(file), 'utf8').split(/^---$/m).map((t) => parse(t) as { kind: string; spec: { template: { spec: { containers: Record<string, unknown>[] } } } });
@@ -95,10 +98,10 @@ export function conformance(target: () => Target): void {
       const written = writtenContainer('basic.yaml');
       const got = real.spec!.containers[0]!;
       assert.deepEqual(got.command, written.command);
-      assert.deepEqual(got.env, written.env);
-      assert.deepEqual({ requests: got.resources?.requests, limits: got.resources?.limits }, written.resources);
+      assert.deepEqual(plain(got.env), written.env);
+      assert.deepEqual(plain({ requests: got.resources?.requests, limits: got.resources?.limits }), written.resources);
       for (const m of written.volumeMounts as k8s.V1VolumeMount[]) assert.ok(got.volumeMounts?.some((g) => g.name === m.name && g.mountPath === m.mountPath), `mount ${m.mountPath}`);
-      assert.deepEqual(real.spec?.volumes?.find((v) => v.name === 'scratch')?.emptyDir, {});
+      assert.deepEqual(plain(real.spec?.volumes?.find((v) => v.name === 'scratch')?.emptyDir), {});
     });
   });
 
@@ -142,8 +145,8 @@ export function conformance(target: () => Target): void {
       const secret = await c.core.readNamespacedSecret({ name: 'conformance-token', namespace: c.namespace });
       assert.equal(Buffer.from(secret.data?.token ?? '', 'base64').toString(), 's3cr3t-token');
       const [real] = await clusterPods(c, 'hyperparameters');
-      assert.deepEqual(real!.spec!.containers[0]!.env, writtenContainer('hyperparameters.yaml').env);
-      assert.deepEqual(real!.spec?.volumes?.find((v) => v.name === 'hp')?.configMap?.items, [{ key: 'exp.yaml', path: 'exp.yaml' }]);
+      assert.deepEqual(plain(real!.spec!.containers[0]!.env), writtenContainer('hyperparameters.yaml').env);
+      assert.deepEqual(plain(real!.spec?.volumes?.find((v) => v.name === 'hp')?.configMap?.items), [{ key: 'exp.yaml', path: 'exp.yaml' }]);
     });
   });
 

@@ -63,6 +63,8 @@ export class KubernetesPodRuntime implements PodRuntime {
   private host?: RuntimeHost;
   private informer?: k8s.Informer<k8s.V1Pod> & k8s.ObjectCache<k8s.V1Pod>;
   private stopped = true;
+  /** Until Drover's pods are loaded, a sync could take a live pod for a deleted one: requests wait. */
+  private loaded = false;
   private unsubscribe: (() => void)[] = [];
   /** Drover's pods by uid, as last seen in the store. */
   private readonly pods = new Map<string, Pod & KubeObject>();
@@ -147,6 +149,7 @@ export class KubernetesPodRuntime implements PodRuntime {
       this.unsubscribe.push(host.store.watch({ apiVersion: 'v1', kind }, {}, (e) => this.onDroverObject(kind, e)));
     }
     for (const p of list.items) if (p.metadata.uid) this.pods.set(p.metadata.uid, p);
+    this.loaded = true;
     for (const uid of this.pods.keys()) this.requestSync(uid);
     // Cluster pods whose Drover pod is gone (deleted while Drover was down) are removed by their sync.
     for (const uid of this.clusterNames.keys()) if (!this.pods.has(uid)) this.requestSync(uid);
@@ -156,6 +159,7 @@ export class KubernetesPodRuntime implements PodRuntime {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.loaded = false;
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     if (this.rewatchTimer) clearTimeout(this.rewatchTimer);
@@ -198,7 +202,8 @@ export class KubernetesPodRuntime implements PodRuntime {
 
   /** Syncs one pod; calls for a pod already syncing coalesce into one more pass after it. */
   private requestSync(uid: string): void {
-    if (this.stopped) return;
+    // Before the load, start() syncs every pod it knows of once loaded; nothing is missed.
+    if (this.stopped || !this.loaded) return;
     if (this.syncing.has(uid)) {
       this.again.add(uid);
       return;

@@ -54,6 +54,25 @@ describe('kubernetes runtime', { skip }, () => {
     }
   });
 
+  test('pods of the same name from two Drover namespaces: the second fails with NameConflict, naming the first', async () => {
+    const d = await Drover.start({ kubernetes: { kubeconfig: cluster.droverKubeconfig, namespace: cluster.namespace } });
+    try {
+      const pod = (ns: string) => ['apiVersion: v1', 'kind: Pod', `metadata: {name: clash, namespace: ${ns}, annotations: {kwok.drover.dev/run-for: 20s}}`, 'spec:', '  restartPolicy: Never', '  containers: [{name: w, image: busybox, command: [sleep, "20"]}]', ''].join('\n');
+      await d.ok(['apply', '-f', '-'], pod('default'));
+      await eventually('the first pod to run', async () => ((await d.json<{ status?: { phase?: string } }>(['get', 'pod', 'clash'])).status?.phase === 'Running' ? true : undefined));
+      await d.ok(['apply', '-f', '-'], ['apiVersion: v1', 'kind: Namespace', 'metadata: {name: team-b}', '---', pod('team-b')].join('\n'));
+      const second = await eventually('the second pod to fail', async () => {
+        const p = await d.json<{ status?: { phase?: string; reason?: string; message?: string } }>(['get', 'pod', 'clash', '-n', 'team-b']);
+        return p.status?.phase === 'Failed' ? p.status : undefined;
+      });
+      assert.equal(second.reason, 'NameConflict');
+      assert.match(second.message ?? '', /already taken in cluster namespace .* by Drover's pod default\/clash/);
+      assert.equal((await d.json<{ status?: { phase?: string } }>(['get', 'pod', 'clash'])).status?.phase, 'Running', 'the first is untouched');
+    } finally {
+      await d.stop();
+    }
+  });
+
   test('a namespace outside the ServiceAccount\'s Role is refused at start, naming the missing permissions', async () => {
     const home = mkdtempSync(join(tmpdir(), 'drover-forbidden-'));
     try {

@@ -333,7 +333,21 @@ export class KubernetesPodRuntime implements PodRuntime {
     } catch (err) {
       const code = statusCode(err);
       if (code === 409) {
-        // Ours from before a restart (the informer's event syncs it), or another's of the same name.
+        const existing = this.informer?.get(body.metadata.name!, this.namespace);
+        const owner = existing ? droverPodOf(existing as KubeObject) : undefined;
+        if (existing && owner?.uid !== pod.metadata.uid && (!owner || this.pods.has(owner.uid))) {
+          // Someone else's pod holds the name: every Drover namespace shares the one cluster namespace.
+          const by = owner ? `Drover's pod ${owner.namespace}/${owner.name}` : 'a pod Drover did not make';
+          const message = `pod name "${body.metadata.name}" is already taken in cluster namespace ${this.namespace} by ${by}`;
+          await this.setStatus(pod, (s) => {
+            s.phase = 'Failed';
+            s.reason = 'NameConflict';
+            s.message = message;
+          });
+          await this.event(pod, 'Warning', 'FailedCreate', message);
+          return;
+        }
+        // Ours from before a restart (the informer's event syncs it), or a stale one its own sync deletes.
         this.clusterNames.set(pod.metadata.uid!, body.metadata.name!);
         return;
       }

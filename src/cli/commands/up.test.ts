@@ -32,3 +32,12 @@ test('bad up flags are usage errors', () => {
     assert.throws(() => buildOptions(parse(argv), {}, '/'), UsageError, argv.join(' '));
   }
 });
+
+test('--runtime kubernetes with its kubeconfig, context and namespace survives the re-run of -d; kube flags need it', () => {
+  const opts = buildOptions(parse(['--home', '/h', '--runtime', 'kubernetes', '--kubeconfig', 'kc.yaml', '--context', 'prod', '--namespace', 'ml-team']), {}, '/work');
+  assert.deepEqual(opts.runtime, { kind: 'kubernetes', kubeconfig: '/work/kc.yaml', context: 'prod', namespace: 'ml-team' });
+  assert.deepEqual(buildOptions(parse(foregroundArgs(opts).slice(1)), {}, '/elsewhere'), opts);
+  assert.deepEqual(buildOptions(parse(['--home', '/h', '--runtime', 'local']), {}, '/').runtime, { kind: 'local' });
+  assert.throws(() => buildOptions(parse(['--runtime', 'docker']), {}, '/'), /invalid --runtime "docker": use local or kubernetes/);
+  assert.throws(() => buildOptions(parse(['--namespace', 'ml-team']), {}, '/'), /--namespace needs --runtime kubernetes/);
+});

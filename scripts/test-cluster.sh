@@ -26,6 +26,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 STATE=${DROVER_TEST_CLUSTER_DIR:-$HOME/.local/state/drover/test-cluster}
 PORT=${DROVER_TEST_CLUSTER_PORT:-6443}
 ETCD_PORT=${DROVER_TEST_CLUSTER_ETCD_PORT:-2479}
+KWOK_PORT=${DROVER_TEST_CLUSTER_KWOK_PORT:-10247}
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler)
 
 log() { echo "test-cluster: $*" >&2; }
@@ -176,6 +177,25 @@ current-context: drover-test
 YAML
 }
 
+# Every container of every pod "logs" the same lines (CRI format), served by kwok through pods/log,
+# so log streaming is tested through the real apiserver.
+container_logs() {
+  cat >"$STATE/container.log" <<'LOG'
+2026-01-01T00:00:00.000000000Z stdout F epoch=1 loss=0.9000
+2026-01-01T00:00:00.100000000Z stdout F epoch=2 loss=0.4000
+2026-01-01T00:00:00.200000000Z stdout F accuracy=0.9100
+LOG
+  cat >"$STATE/kwok-logs.yaml" <<YAML
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata: {name: drover-test-logs}
+spec:
+  logs:
+  - logsFile: $STATE/container.log
+    follow: false
+YAML
+}
+
 node_json() { # node_json NAME ROLE CPU MEMORY [GPUS]
   local gpu=${5:-0} extra=''
   ((gpu > 0)) && extra=",\"nvidia.com/gpu\":\"$gpu\""
@@ -205,7 +225,8 @@ up() {
     --token-auth-file "$d/tokens.csv" --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$d/sa.pub" \
     --service-account-signing-key-file "$d/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
-    --allow-privileged=true --max-requests-inflight 1000 --max-mutating-requests-inflight 500
+    --allow-privileged=true --max-requests-inflight 1000 --max-mutating-requests-inflight 500 \
+    --kubelet-preferred-address-types InternalIP
   wait_for 90 kube-apiserver api GET /readyz
   launch kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$STATE/admin.kubeconfig" \
     --leader-elect=false --secure-port 0 --service-account-private-key-file "$d/sa.key" --root-ca-file "$d/ca.crt" \
@@ -213,8 +234,12 @@ up() {
     --kube-api-qps 500 --kube-api-burst 1000 --concurrent-gc-syncs 50
   launch kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$STATE/admin.kubeconfig" --leader-elect=false \
     --secure-port 0 --kube-api-qps 500 --kube-api-burst 1000
+  container_logs
+  # kwok also plays the kubelet's API: pods/log reaches it through the apiserver (TLS on loopback).
   launch kwok "$BIN/kwok" --kubeconfig "$STATE/admin.kubeconfig" --manage-all-nodes=true \
-    --config "$HERE/test-cluster/stages.yaml" --node-ip 127.0.0.1 --cidr 10.0.1.0/24 --server-address ''
+    --config "$HERE/test-cluster/stages.yaml" --config "$STATE/kwok-logs.yaml" --node-ip 127.0.0.1 \
+    --cidr 10.0.1.0/24 --node-port "$KWOK_PORT" --server-address "127.0.0.1:$KWOK_PORT" \
+    --tls-cert-file "$d/apiserver.crt" --tls-private-key-file "$d/apiserver.key"
   local i
   for i in 0 1 2 3; do ensure_object /api/v1/nodes "$(node_json "train-cpu-$i" train-cpu 2 8Gi)"; done
   ensure_object /api/v1/nodes "$(node_json train-mem-0 train-mem 8 64Gi)"

@@ -10,6 +10,7 @@
 #   scripts/test-cluster.sh down     stop everything (the state directory is removed)
 #   scripts/test-cluster.sh status   say what runs; exit 1 when the cluster is not up
 #   scripts/test-cluster.sh nodes N  add N more fake nodes (bench-0…, role=bench, 4 CPUs, 16Gi)
+#   scripts/test-cluster.sh restart-apiserver   kill -9 kube-apiserver and start it again
 #
 # State (certificates, kubeconfigs, etcd data, logs, pids) lives in $DROVER_TEST_CLUSTER_DIR
 # (default ~/.local/state/drover/test-cluster). The apiserver listens on 127.0.0.1:$DROVER_TEST_CLUSTER_PORT
@@ -108,7 +109,13 @@ build() {
   log "binaries ready in $BIN ($((SECONDS - start))s)"
 }
 
-running() { [[ -f $STATE/$1.pid ]] && kill -0 "$(<"$STATE/$1.pid")" 2>/dev/null; }
+# A killed component nobody reaps stays a zombie, which kill -0 still finds: read its state.
+running() {
+  local pid
+  [[ -f $STATE/$1.pid ]] || return 1
+  pid=$(<"$STATE/$1.pid")
+  kill -0 "$pid" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]
+}
 
 # Starts one component in the background with its own log and pid file, unless it already runs.
 launch() {
@@ -208,6 +215,42 @@ add_nodes() { # add_nodes COUNT: generic nodes for load tests (role=bench, 4 CPU
   for ((i = 0; i < $1; i++)); do ensure_object /api/v1/nodes "$(node_json "bench-$i" bench 4 16Gi)"; done
 }
 
+start_apiserver() {
+  local d=$STATE/pki
+  launch kube-apiserver "$BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$PORT" \
+    --tls-cert-file "$d/apiserver.crt" --tls-private-key-file "$d/apiserver.key" --client-ca-file "$d/ca.crt" \
+    --token-auth-file "$d/tokens.csv" --authorization-mode RBAC \
+    --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$d/sa.pub" \
+    --service-account-signing-key-file "$d/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
+    --allow-privileged=true --max-requests-inflight 1000 --max-mutating-requests-inflight 500 \
+    --kubelet-preferred-address-types InternalIP
+}
+
+# Kills kube-apiserver (as a crash would) and starts it again, for tests of clients that must
+# survive it. Returns once the whole cluster works again: a probe pod is scheduled and finishes
+# (kube-scheduler and kwok reconnect with their own back-off).
+restart_apiserver() {
+  running kube-apiserver || die "the test cluster is not up"
+  local pid probe=restart-probe-$RANDOM
+  pid=$(<"$STATE/kube-apiserver.pid")
+  kill -9 "$pid"
+  for _ in $(seq 100); do running kube-apiserver || break; sleep 0.1; done
+  rm -f "$STATE/kube-apiserver.pid"
+  start_apiserver
+  wait_for 90 kube-apiserver api GET /readyz
+  # A fresh namespace gets its ServiceAccount from kube-controller-manager, its pod a node from
+  # kube-scheduler and an end from kwok: all three are back.
+  ensure_object /api/v1/namespaces "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$probe\"}}"
+  wait_for 180 'the ServiceAccount controller after the restart' api GET "/api/v1/namespaces/$probe/serviceaccounts/default"
+  ensure_object "/api/v1/namespaces/$probe/pods" "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"probe\",\"annotations\":{\"kwok.drover.dev/run-for\":\"0s\"}},\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"probe\",\"image\":\"none\"}]}}"
+  wait_for 180 'a probe pod after the restart' probe_done "$probe"
+  api DELETE "/api/v1/namespaces/$probe" >/dev/null
+  log "kube-apiserver restarted; the controllers, the scheduler and kwok work again"
+}
+
+probe_done() { api GET "/api/v1/namespaces/$1/pods/probe" | tr -d ' \n' | grep -q '"phase":"Succeeded"'; }
+
 up() {
   build
   mkdir -p "$STATE"
@@ -219,14 +262,7 @@ up() {
     --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
     --initial-cluster "test=http://127.0.0.1:$((ETCD_PORT + 1))"
   wait_for 30 etcd curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
-  launch kube-apiserver "$BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$PORT" \
-    --tls-cert-file "$d/apiserver.crt" --tls-private-key-file "$d/apiserver.key" --client-ca-file "$d/ca.crt" \
-    --token-auth-file "$d/tokens.csv" --authorization-mode RBAC \
-    --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$d/sa.pub" \
-    --service-account-signing-key-file "$d/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
-    --allow-privileged=true --max-requests-inflight 1000 --max-mutating-requests-inflight 500 \
-    --kubelet-preferred-address-types InternalIP
+  start_apiserver
   wait_for 90 kube-apiserver api GET /readyz
   launch kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig "$STATE/admin.kubeconfig" \
     --leader-elect=false --secure-port 0 --service-account-private-key-file "$d/sa.key" --root-ca-file "$d/ca.crt" \
@@ -262,7 +298,7 @@ down() {
     [[ -f $STATE/$c.pid ]] || continue
     pid=$(<"$STATE/$c.pid")
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do running "$c" || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
   rm -rf "$STATE"
@@ -284,5 +320,6 @@ case ${1:-} in
   down) down ;;
   status) status ;;
   nodes) add_nodes "${2:?usage: $0 nodes COUNT}" ;;
-  *) die "usage: $0 build|up|down|status|nodes COUNT" ;;
+  restart-apiserver) restart_apiserver ;;
+  *) die "usage: $0 build|up|down|status|nodes COUNT|restart-apiserver" ;;
 esac

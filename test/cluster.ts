@@ -80,15 +80,8 @@ export async function prepareNamespace(prefix: string): Promise<TestCluster> {
       'current-context': 'test',
     }),
   );
-  // The pods' own `default` ServiceAccount comes from kube-controller-manager; wait for it.
-  for (let i = 0; i < 100; i++) {
-    try {
-      await core.readNamespacedServiceAccount({ name: 'default', namespace });
-      break;
-    } catch {
-      await sleep(100);
-    }
-  }
+  // The pods' own `default` ServiceAccount comes from kube-controller-manager; without it pods are refused.
+  await eventually(`ServiceAccount ${namespace}/default`, () => core.readNamespacedServiceAccount({ name: 'default', namespace }), 60_000);
   return {
     admin,
     core,

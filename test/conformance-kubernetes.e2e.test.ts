@@ -113,4 +113,23 @@ describe('kubernetes runtime', { skip }, () => {
       await cluster.core.deleteNamespace({ name: ns }).catch(() => undefined);
     }
   });
+
+  // Last: the restart slows the cluster down for a while.
+  test('a kube-apiserver restart while a Job runs: the watch is re-established, the Job completes, later Jobs run', async () => {
+    const d = await Drover.start({ kubernetes: { kubeconfig: cluster.droverKubeconfig, namespace: cluster.namespace } });
+    try {
+      const job = (name: string, runFor: string) => ['apiVersion: batch/v1', 'kind: Job', `metadata: {name: ${name}}`, 'spec:', '  template:', `    metadata: {annotations: {kwok.drover.dev/run-for: ${runFor}}}`, '    spec:', '      restartPolicy: Never', '      containers: [{name: w, image: busybox, command: ["true"]}]', ''].join('\n');
+      await d.ok(['apply', '-f', '-'], job('across-restart', '6s'));
+      await eventually('the pod to run', async () => ((await d.json<{ items: { status?: { phase?: string } }[] }>(['get', 'pods', '-l', 'job-name=across-restart'])).items[0]?.status?.phase === 'Running' ? true : undefined));
+      await new Promise<void>((resolve, reject) =>
+        execFile('bash', [join(REPO, 'scripts', 'test-cluster.sh'), 'restart-apiserver'], { timeout: 120_000 }, (err, _o, stderr) => (err ? reject(new Error(stderr)) : resolve())),
+      );
+      await d.ok(['wait', 'job/across-restart', '--for=condition=Complete', '--timeout=120s']);
+      await d.ok(['apply', '-f', '-'], job('after-restart', '200ms'));
+      await d.ok(['wait', 'job/after-restart', '--for=condition=Complete', '--timeout=120s']);
+      assert.match(d.logs, /cluster pod watch ended; restarting it/, 'the runtime saw its watch end and started it again');
+    } finally {
+      await d.stop();
+    }
+  });
 });

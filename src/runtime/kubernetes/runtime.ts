@@ -72,6 +72,8 @@ export class KubernetesPodRuntime implements PodRuntime {
   private readonly clusterNames = new Map<string, string>();
   private readonly syncing = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** Consecutive failed syncs by pod uid, for the retry back-off. */
+  private readonly failures = new Map<string, number>();
   /** resourceVersion of each Drover object last copied to the cluster (`Kind/ns/name`). */
   private readonly copied = new Map<string, string>();
   private rewatchTimer: NodeJS.Timeout | undefined;
@@ -168,6 +170,7 @@ export class KubernetesPodRuntime implements PodRuntime {
     this.pods.clear();
     this.clusterNames.clear();
     this.copied.clear();
+    this.failures.clear();
   }
 
   private onDroverPod(e: WatchEvent): void {
@@ -213,8 +216,15 @@ export class KubernetesPodRuntime implements PodRuntime {
         this.again.delete(uid);
         try {
           await this.sync(uid);
+          this.failures.delete(uid);
         } catch (err) {
-          this.host?.logger.warn('pod sync failed', { uid, error: apiMessage(err) });
+          // Transient (apiserver away, throttled, a namespace still being set up): try again later.
+          const n = (this.failures.get(uid) ?? 0) + 1;
+          this.failures.set(uid, n);
+          const delay = Math.min(30_000, 250 * 2 ** (n - 1));
+          this.host?.logger.warn('pod sync failed; retrying', { uid, error: apiMessage(err), retryInMs: delay });
+          const timer = setTimeout(() => this.requestSync(uid), delay);
+          timer.unref();
         }
       } while (this.again.has(uid) && !this.stopped);
     })();
@@ -352,8 +362,9 @@ export class KubernetesPodRuntime implements PodRuntime {
         return;
       }
       const message = code === 403 ? `the cluster refused to create pod ${this.namespace}/${body.metadata.name}: ${apiMessage(err)} (see deploy/kubernetes/rbac.yaml)` : `creating pod ${this.namespace}/${body.metadata.name} failed: ${apiMessage(err)}`;
-      // Invalid or forbidden: retrying would fail the same way, so the pod fails with the apiserver's words.
-      if (code === 400 || code === 403 || code === 422) {
+      // Invalid or forbidden: retrying would fail the same way, so the pod fails with the apiserver's
+      // words. A namespace whose ServiceAccount is not made yet also answers 403, but passes.
+      if ((code === 400 || code === 403 || code === 422) && !/error looking up service account/.test(apiMessage(err))) {
         await this.setStatus(pod, (s) => {
           s.phase = 'Failed';
           s.reason = code === 403 ? 'Forbidden' : 'Invalid';

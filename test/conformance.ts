@@ -7,11 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { Drover, REPO, type DroverOptions } from './drover.js';
+import { Drover, EXAMPLES, REPO, type DroverOptions } from './drover.js';
 import { eventually, type TestCluster } from './cluster.js';
 
 export const MANIFESTS = join(REPO, 'test', 'conformance');
@@ -62,6 +62,28 @@ function writtenContainer(file: string): Record<string, unknown> {
   return docs.find((d) => d.kind === 'Job')!.spec.template.spec.containers[0]!;
 }
 
+/**
+ * Applies a manifest as if it sat in examples/, where the scripts its commands name live (a
+ * manifest's directory is its pods' working directory, and the local sandbox sees only that).
+ */
+async function apply(d: Drover, file: string, text = readFileSync(manifest(file), 'utf8')): Promise<void> {
+  await d.ok(['apply', '-f', '-'], text, EXAMPLES);
+}
+
+/** Applies `n` copies of a one-Job manifest, named NAME-0…. */
+async function applyCopies(d: Drover, file: string, name: string, n: number): Promise<void> {
+  const one = readFileSync(manifest(file), 'utf8');
+  await apply(d, file, Array.from({ length: n }, (_, i) => one.replace(`name: ${name}\n`, `name: ${name}-${i}\n`)).join('\n---\n'));
+}
+
+/** The first PodScheduled=False condition whose message says `why`, once one appears. */
+function unschedulable(d: Drover, why: string): Promise<Condition> {
+  return eventually(`a pod waiting (${why})`, async () => {
+    const pods = (await d.json<{ items: Pod[] }>(['get', 'pods'])).items;
+    return pods.map((p) => p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')).find((c) => c?.message?.includes(why));
+  });
+}
+
 async function withDrover(target: Target, node: Parameters<Target['drover']>[0], body: (d: Drover) => Promise<void>): Promise<void> {
   const d = await target.drover(node);
   try {
@@ -76,7 +98,7 @@ export function conformance(target: () => Target): void {
 
   test('conformance: a basic Job completes with succeeded 1 and a Complete condition', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
-      await d.ok(['apply', '-f', manifest('basic.yaml')]);
+      await apply(d, 'basic.yaml');
       await d.ok(['wait', 'job/basic', '--for=condition=Complete', '--timeout=60s']);
       const job = await jobOf(d, 'basic');
       assert.equal(job.status?.succeeded, 1);
@@ -106,9 +128,9 @@ export function conformance(target: () => Target): void {
 
   test('conformance: a model saved on a claim by one Job is read by the next', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
-      await d.ok(['apply', '-f', manifest('model-storage.yaml')]);
+      await apply(d, 'model-storage.yaml');
       await d.ok(['wait', 'job/save-model', '--for=condition=Complete', '--timeout=60s']);
-      await d.ok(['apply', '-f', manifest('evaluate.yaml')]);
+      await apply(d, 'evaluate.yaml');
       await d.ok(['wait', 'job/evaluate-model', '--for=condition=Complete', '--timeout=60s']);
       const c = t().cluster;
       if (!c) {
@@ -128,7 +150,7 @@ export function conformance(target: () => Target): void {
 
   test('conformance: hyperparameters reach the Job from a ConfigMap file, a ConfigMap key and a Secret key', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
-      await d.ok(['apply', '-f', manifest('hyperparameters.yaml')]);
+      await apply(d, 'hyperparameters.yaml');
       await d.ok(['wait', 'job/hyperparameters', '--for=condition=Complete', '--timeout=60s']);
       const c = t().cluster;
       if (!c) {
@@ -151,7 +173,7 @@ export function conformance(target: () => Target): void {
 
   test('conformance: a Job over its memory limit fails with OOMKilled and exit code 137', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
-      await d.ok(['apply', '-f', manifest('oom.yaml')]);
+      await apply(d, 'oom.yaml');
       await d.ok(['wait', 'job/oom', '--for=condition=Failed', '--timeout=90s']);
       const [pod] = await podsOf(d, 'oom');
       const term = pod!.status!.containerStatuses![0]!.state!.terminated!;
@@ -165,20 +187,8 @@ export function conformance(target: () => Target): void {
   test('conformance: Jobs asking 1.5 CPUs wait for room on 2-CPU train-cpu nodes (Insufficient cpu) and all complete', async () => {
     const n = t().kind === 'local' ? 3 : 6;
     await withDrover(t(), { cpus: '2', memory: '4Gi', labels: ['role=train-cpu'] }, async (d) => {
-      const one = readFileSync(manifest('cpu-jobs.yaml'), 'utf8');
-      const all = Array.from({ length: n }, (_, i) => one.replace('name: cpu-job', `name: cpu-job-${i}`)).join('\n---\n');
-      // Applied from the manifests' folder so the scripts' relative paths hold.
-      const file = join(MANIFESTS, `.cpu-jobs-${process.pid}.yaml`);
-      writeFileSync(file, all);
-      try {
-        await d.ok(['apply', '-f', file]);
-      } finally {
-        rmSync(file, { force: true });
-      }
-      const waiting = await eventually('a pod waiting for cpu', async () => {
-        const pods = (await d.json<{ items: Pod[] }>(['get', 'pods'])).items;
-        return pods.map((p) => p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')).find((c) => c?.message?.includes('Insufficient cpu'));
-      });
+      await applyCopies(d, 'cpu-jobs.yaml', 'cpu-job', n);
+      const waiting = await unschedulable(d, 'Insufficient cpu');
       assert.equal(waiting.reason, 'Unschedulable');
       for (let i = 0; i < n; i++) await d.ok(['wait', `job/cpu-job-${i}`, '--for=condition=Complete', '--timeout=120s']);
       const c = t().cluster;
@@ -197,19 +207,9 @@ export function conformance(target: () => Target): void {
 
   test('conformance: GPU Jobs with nodeSelector role=train-gpu run only where a GPU is free (local: GPU capacity declared, no physical GPU)', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi', gpus: 1, labels: ['role=train-gpu'] }, async (d) => {
-      const one = readFileSync(manifest('gpu.yaml'), 'utf8');
       const n = 3;
-      const file = join(MANIFESTS, `.gpu-jobs-${process.pid}.yaml`);
-      writeFileSync(file, Array.from({ length: n }, (_, i) => one.replace('name: gpu', `name: gpu-${i}`)).join('\n---\n'));
-      try {
-        await d.ok(['apply', '-f', file]);
-      } finally {
-        rmSync(file, { force: true });
-      }
-      const waiting = await eventually('a pod waiting for a GPU', async () => {
-        const pods = (await d.json<{ items: Pod[] }>(['get', 'pods'])).items;
-        return pods.map((p) => p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')).find((c) => c?.message?.includes('Insufficient nvidia.com/gpu'));
-      });
+      await applyCopies(d, 'gpu.yaml', 'gpu', n);
+      const waiting = await unschedulable(d, 'Insufficient nvidia.com/gpu');
       assert.equal(waiting.reason, 'Unschedulable');
       for (let i = 0; i < n; i++) await d.ok(['wait', `job/gpu-${i}`, '--for=condition=Complete', '--timeout=120s']);
       const c = t().cluster;
@@ -229,7 +229,7 @@ export function conformance(target: () => Target): void {
 
   test('conformance: a failing Job is retried backoffLimit times, then fails with BackoffLimitExceeded', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
-      await d.ok(['apply', '-f', manifest('backoff.yaml')]);
+      await apply(d, 'backoff.yaml');
       await d.ok(['wait', 'job/backoff', '--for=condition=Failed', '--timeout=90s']);
       const job = await jobOf(d, 'backoff');
       assert.equal(condition(job, 'Failed')?.reason, 'BackoffLimitExceeded');
@@ -244,7 +244,7 @@ export function conformance(target: () => Target): void {
 
   test('conformance: a Job past activeDeadlineSeconds fails with DeadlineExceeded and its pods are removed', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
-      await d.ok(['apply', '-f', manifest('deadline.yaml')]);
+      await apply(d, 'deadline.yaml');
       await d.ok(['wait', 'job/deadline', '--for=condition=Failed', '--timeout=60s']);
       assert.equal(condition(await jobOf(d, 'deadline'), 'Failed')?.reason, 'DeadlineExceeded');
       const c = t().cluster;
@@ -255,7 +255,7 @@ export function conformance(target: () => Target): void {
 
   test('conformance: an Indexed Job runs one pod per completion index and completes', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
-      await d.ok(['apply', '-f', manifest('indexed.yaml')]);
+      await apply(d, 'indexed.yaml');
       await d.ok(['wait', 'job/indexed', '--for=condition=Complete', '--timeout=60s']);
       assert.equal((await jobOf(d, 'indexed')).status?.succeeded, 3);
       const indexes = (await podsOf(d, 'indexed')).map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']).sort();

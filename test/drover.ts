@@ -96,9 +96,10 @@ export class Drover {
     return this.serverLog;
   }
 
-  cli(args: string[], input?: string): Promise<CliResult> {
+  /** Runs the CLI in `cwd` (default the repository), which is also the directory of a manifest read from stdin. */
+  cli(args: string[], input?: string, cwd = REPO): Promise<CliResult> {
     return new Promise((resolvePromise) => {
-      const child = execFile(process.execPath, [BIN, ...args], { env: this.env, cwd: REPO, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const child = execFile(process.execPath, [BIN, ...args], { env: this.env, cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
         resolvePromise({ code, stdout, stderr });
       });
@@ -107,8 +108,8 @@ export class Drover {
   }
 
   /** Runs the CLI and fails with its output when it exits non-zero. */
-  async ok(args: string[], input?: string): Promise<string> {
-    const r = await this.cli(args, input);
+  async ok(args: string[], input?: string, cwd?: string): Promise<string> {
+    const r = await this.cli(args, input, cwd);
     if (r.code !== 0) throw new Error(`drover ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\nserver:\n${this.serverLog.slice(-4000)}`);
     return r.stdout;
   }

@@ -71,6 +71,7 @@ export class KubernetesPodRuntime implements PodRuntime {
   /** Cluster pod names by the uid of the Drover pod they run. */
   private readonly clusterNames = new Map<string, string>();
   private readonly syncing = new Map<string, Promise<void>>();
+  private readonly background = new Set<Promise<unknown>>();
   private readonly again = new Set<string>();
   /** Consecutive failed syncs by pod uid, for the retry back-off. */
   private readonly failures = new Map<string, number>();
@@ -130,7 +131,11 @@ export class KubernetesPodRuntime implements PodRuntime {
     };
     informer.on('add', onCluster);
     informer.on('update', onCluster);
-    informer.on('delete', onCluster);
+    informer.on('delete', (obj: k8s.V1Pod) => {
+      onCluster(obj);
+      // A Drover pod may be waiting for the name (a stale pod of the same name held it).
+      for (const [uid, p] of this.pods) if (p.metadata.name === obj.metadata?.name && !isTerminal(p)) this.requestSync(uid);
+    });
     informer.on('error', (err: unknown) => {
       if (this.stopped) return;
       // The watch ended (expired resourceVersion, apiserver restart): list and watch again.
@@ -166,7 +171,7 @@ export class KubernetesPodRuntime implements PodRuntime {
     this.unsubscribe = [];
     if (this.rewatchTimer) clearTimeout(this.rewatchTimer);
     await this.informer?.stop();
-    while (this.syncing.size) await Promise.allSettled([...this.syncing.values()]);
+    while (this.syncing.size || this.background.size) await Promise.allSettled([...this.syncing.values(), ...this.background]);
     this.pods.clear();
     this.clusterNames.clear();
     this.copied.clear();
@@ -186,21 +191,20 @@ export class KubernetesPodRuntime implements PodRuntime {
     const obj = e.object;
     const key = `${kind}/${obj.metadata.namespace}/${obj.metadata.name}`;
     if (this.copied.has(key)) {
-      if (e.type === 'DELETED') void this.removeCopy(kind, key, obj.metadata.name!);
+      if (e.type === 'DELETED') this.track(this.removeCopy(kind, key, obj.metadata.name!));
       // A changed ConfigMap or Secret reaches the cluster as a kubelet would see it: mounted files refresh.
-      else if (kind !== 'PersistentVolumeClaim') void this.track(this.copy(kind, obj).catch((err) => this.host?.logger.warn('updating a copy failed', { object: key, error: apiMessage(err) })));
+      else if (kind !== 'PersistentVolumeClaim') this.track(this.copy(kind, obj).catch((err) => this.host?.logger.warn('updating a copy failed', { object: key, error: apiMessage(err) })));
     }
     if (e.type === 'DELETED') return;
     // Pods waiting for this object may go on.
     for (const [uid, p] of this.pods) if (p.metadata.namespace === obj.metadata.namespace && !this.clusterNames.has(uid) && !isTerminal(p)) this.requestSync(uid);
   }
 
-  private track(p: Promise<unknown>): Promise<unknown> {
-    const key = `bg:${Math.random()}`;
+  /** Work outside a pod's sync (copies updated or removed); stop() waits for it. */
+  private track(p: Promise<unknown>): void {
     const done = p.then(() => undefined, () => undefined);
-    this.syncing.set(key, done);
-    void done.then(() => this.syncing.delete(key));
-    return done;
+    this.background.add(done);
+    void done.then(() => this.background.delete(done));
   }
 
   /** Syncs one pod; calls for a pod already syncing coalesce into one more pass after it. */

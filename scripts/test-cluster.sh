@@ -235,7 +235,8 @@ restart_apiserver() {
   local pid probe=restart-probe-$RANDOM
   pid=$(<"$STATE/kube-apiserver.pid")
   kill -9 "$pid"
-  for _ in $(seq 100); do running kube-apiserver || break; sleep 0.1; done
+  # The leader thread turns zombie before its siblings let go of the socket: wait for the port.
+  for _ in $(seq 100); do port_open "$PORT" || break; sleep 0.1; done
   rm -f "$STATE/kube-apiserver.pid"
   start_apiserver
   wait_for 90 kube-apiserver api GET /readyz
@@ -248,6 +249,8 @@ restart_apiserver() {
   api DELETE "/api/v1/namespaces/$probe" >/dev/null
   log "kube-apiserver restarted; the controllers, the scheduler and kwok work again"
 }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 probe_done() { api GET "/api/v1/namespaces/$1/pods/probe" | tr -d ' \n' | grep -q '"phase":"Succeeded"'; }
 

@@ -8,9 +8,8 @@
  *   await runtime.checkHost();   // HostRequirementError names any missing permission
  *   await runtime.start({ store, nodeName: '', clock: systemClock, logger });
  */
-export { KubernetesPodRuntime, apiMessage } from './runtime.js';
+export { KubernetesPodRuntime } from './runtime.js';
 export type { KubernetesRuntimeOptions } from './runtime.js';
 export { loadKubeConfig, contextNamespace } from './kubeconfig.js';
 export { REQUIRED_PERMISSIONS } from './permissions.js';
 export type { Permission } from './permissions.js';
-export { MANAGED_SELECTOR } from './translate.js';

@@ -136,11 +136,21 @@ export class KubernetesPodRuntime implements PodRuntime {
       // A Drover pod may be waiting for the name (a stale pod of the same name held it).
       for (const [uid, p] of this.pods) if (p.metadata.name === obj.metadata?.name && !isTerminal(p)) this.requestSync(uid);
     });
+    // The watch ended (expired resourceVersion, apiserver restart): list and watch again, backing
+    // off while the apiserver does not answer.
+    const rewatch = (delayMs: number) => {
+      this.rewatchTimer = setTimeout(() => {
+        if (this.stopped) return;
+        informer.start().catch((err: unknown) => {
+          host.logger.warn('listing cluster pods failed; trying again', { error: apiMessage(err), retryInMs: Math.min(2 * delayMs, 30_000) });
+          rewatch(Math.min(2 * delayMs, 30_000));
+        });
+      }, delayMs);
+    };
     informer.on('error', (err: unknown) => {
       if (this.stopped) return;
-      // The watch ended (expired resourceVersion, apiserver restart): list and watch again.
       host.logger.warn('cluster pod watch ended; restarting it', { error: apiMessage(err) });
-      this.rewatchTimer = setTimeout(() => void informer.start().catch(() => undefined), this.rewatchDelayMs);
+      rewatch(this.rewatchDelayMs);
     });
     this.informer = informer;
     try {

@@ -32,15 +32,23 @@ export class WorkQueue {
   add(key: string): void {
     if (this.stopped) return;
     this.dirty.add(key);
-    // Never reconcile from inside a store notification: the store may still be delivering the
-    // rest of the same commit (a cascading delete tells of the pods before their Job).
-    if (!this.pumpQueued) {
-      this.pumpQueued = true;
-      queueMicrotask(() => {
-        this.pumpQueued = false;
-        this.pump();
-      });
-    }
+    this.schedulePump();
+  }
+
+  /**
+   * Pumps on the event loop's next turn, not at once: never from inside a store notification
+   * (the store may still be delivering the rest of the same commit: a cascading delete tells of
+   * the pods before their Job), and never as a microtask chained to the last reconcile. Store
+   * calls are synchronous, so a chain of reconciles joined by microtasks would hold the loop
+   * until every queue ran dry, and API requests and process exits would wait behind it.
+   */
+  private schedulePump(): void {
+    if (this.pumpQueued || this.stopped) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
 
   addAfter(key: string, ms: number): void {
@@ -77,7 +85,8 @@ export class WorkQueue {
       this.addAfter(key, 500);
     } finally {
       this.active.delete(key);
-      this.pump();
+      if (this.dirty.size > 0) this.schedulePump();
+      else if (this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 

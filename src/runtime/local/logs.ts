@@ -7,7 +7,7 @@
  * accurate to the poll interval; bytes written while the server was down get the time they were
  * first seen after it came back.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, watch, type FSWatcher } from 'node:fs';
 
 export interface TsEntry {
   offset: number;
@@ -145,6 +145,9 @@ export interface ReadLogOptions {
   signal?: AbortSignal;
   /** Resolves (true) when the writer is gone: follow drains the file and ends. */
   finished: () => boolean | Promise<boolean>;
+  /** Settles when the writer may have ended, so a follower drains at once instead of at its next poll. */
+  ended?: Promise<unknown>;
+  /** Longest wait between two looks at the file when following (a change wakes it sooner). */
   pollMs?: number;
   now?: () => number;
 }
@@ -158,6 +161,7 @@ export async function* readLog(o: ReadLogOptions): AsyncGenerator<string> {
   let partial = Buffer.alloc(0);
   let partialStart = offset;
   const fh = await fsp.open(o.path, 'r');
+  const wakeup = o.follow ? new Wakeup(o.path, o.ended) : undefined;
   try {
     const buf = Buffer.alloc(256 * 1024);
     for (;;) {
@@ -196,10 +200,66 @@ export async function* readLog(o: ReadLogOptions): AsyncGenerator<string> {
         }
         return;
       }
-      await waitOrAbort(pollMs, o.signal);
+      await wakeup!.wait(pollMs, o.signal);
     }
   } finally {
+    wakeup?.close();
     await fh.close();
+  }
+}
+
+/**
+ * What a follower at the end of a log waits for: the file changing (inotify, through fs.watch),
+ * the writer ending, an abort, or `pollMs`, whichever comes first. Without it a follower saw new
+ * lines and the end of the process only at its next poll, which was most of a short trial's
+ * latency. The poll stays as the fallback where watching is not possible (no inotify left).
+ */
+class Wakeup {
+  private watcher: FSWatcher | undefined;
+  /** Something happened while nobody was waiting: the next wait returns at once. */
+  private pending = false;
+  private wake: (() => void) | undefined;
+
+  constructor(path: string, ended: Promise<unknown> | undefined) {
+    try {
+      this.watcher = watch(path, { persistent: false }, () => this.fire());
+      this.watcher.on('error', () => this.close());
+    } catch {
+      this.watcher = undefined;
+    }
+    ended?.then(
+      () => this.fire(),
+      () => this.fire(),
+    );
+  }
+
+  private fire(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.pending || signal?.aborted) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.wake = undefined;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.wake = done;
+    });
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
   }
 }
 
@@ -222,16 +282,4 @@ function stampLines(data: Buffer, start: number, index: readonly TsEntry[], fall
   }
   if (!out.endsWith('\n')) out += '\n';
   return out;
-}
-
-function waitOrAbort(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

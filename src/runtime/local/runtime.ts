@@ -1072,6 +1072,8 @@ export class LocalPodRuntime implements PodRuntime {
     const n = opts.previous ? current - 1 : current;
     if (n < 0 || !attempts.includes(n)) throw new BadRequestError(`previous terminated container "${container}" in pod "${podName}" not found`);
     const paths = attemptPaths(dir, container, n);
+    const live = this.workers.get(uid)?.containers.get(container);
+    const ended = n === current && live?.attempt && live.record?.attempt === n ? live.attempt.exited : undefined;
     const finished = async (): Promise<boolean> => {
       if (n !== current) return true;
       const w = this.workers.get(uid);
@@ -1090,6 +1092,7 @@ export class LocalPodRuntime implements PodRuntime {
       ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       finished,
+      ...(ended ? { ended } : {}),
     });
   }
 

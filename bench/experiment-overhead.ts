@@ -5,10 +5,12 @@
  *      metric read from stdout) at parallelTrialCount PARALLEL, from apply to its Succeeded
  *      condition, vs spawning the same TRIALS `sh -c 'echo loss=<x>'` processes directly, PARALLEL
  *      at a time;
- *   2. while the experiment runs, about once a second: the real CLI (`node bin/drover.js get
- *      experiment NAME`, a new process each time, as a user types it) and the raw HTTP GET of the
- *      experiment, with `node -e ''`, `drover version --client` and `drover version` as baselines
- *      so that Node's start-up, the CLI's own loading and Drover's server part can be told apart;
+ *   2. while the experiment runs, about once a second, from a separate process (bench/probe.ts,
+ *      so that this process's busy event loop does not delay the timings): the real CLI (`node
+ *      bin/drover.js get experiment NAME`, a new process each time, as a user types it) and the
+ *      raw HTTP GET, with `node -e ''`, `drover version` and the smallest Node program that
+ *      fetches the experiment as baselines; idle, also `drover version --client`, so that Node's
+ *      start-up, the CLI's own loading and Drover's server part can be told apart;
  *   3. where a trial's time goes, from in-process store watches and wrappers around this
  *      process's store and runtime (no HTTP, no serialisation, no src change): trial created → Job
  *      → Pod → Running → stdout follower → Pod Succeeded → Job Complete → log drained → metrics
@@ -24,6 +26,7 @@
  *   BENCH_PROBE=0 node dist/bench/experiment-overhead.js   # no CLI/HTTP probes during the run
  */
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -34,14 +37,13 @@ import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import type { KubeObject } from '../src/api/types.js';
 import { median, withConcurrency } from './common.js';
+import type { ProbeKind } from './probe.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const TRIALS = Number(process.env.BENCH_TRIALS ?? (QUICK ? 200 : 2000));
 /** parallelTrialCount of the headline run; BENCH_PARALLEL=8,2 adds rows. */
 const PARALLEL = 8;
 const PARALLELS = (process.env.BENCH_PARALLEL ?? String(PARALLEL)).split(',').map(Number);
-/** How often the CLI and the HTTP GET are timed while an experiment runs. */
-const PROBE_EVERY_MS = 1000;
 /** BENCH_PROBE=0 runs without the probes (to see what they cost the experiment). */
 const PROBE = process.env.BENCH_PROBE !== '0';
 const GOAL_CLI_MS = 100;
@@ -164,9 +166,8 @@ interface RunResult {
   ms: number;
   exp: ExperimentObject;
   milestones: Map<string, Milestones>;
-  cliMs: number[];
-  httpMs: number[];
-  versionMs: number[];
+  /** Read while it ran, by bench/probe.ts. */
+  probes: Record<ProbeKind, number[]>;
   idle: { cli: number[]; http: number[] };
   /** CPU time of this process (the server) and of the whole machine during the run, ms. */
   serverCpuMs: number;
@@ -271,9 +272,6 @@ async function runExperiment(name: string, parallel: number, probe: boolean): Pr
       if (exp.metadata.name === name && (holds(exp, 'Succeeded') || holds(exp, 'Failed'))) done(exp);
     }),
   ];
-  const cliMs: number[] = [];
-  const httpMs: number[] = [];
-  const versionMs: number[] = [];
   let finished = false;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -281,30 +279,24 @@ async function runExperiment(name: string, parallel: number, probe: boolean): Pr
   const machine0 = machineBusyMs();
   t0 = performance.now();
   await apply(experiment(name, parallel, TRIALS));
-  // One probe a second: the CLI as a user runs it, then the raw GET (not at the same time);
-  // every third second also `drover version`, the same CLI start-up and one round trip.
+  // The reads a user makes while it runs, timed from a process of its own (bench/probe.ts).
+  const probes: Record<ProbeKind, number[]> = { cli: [], http: [], version: [], node: [], floor: [] };
   let probeError: unknown;
-  const prober = (async () => {
-    if (!probe) return;
-    for (let tick = 0; !finished; tick++) {
-      const start = performance.now();
-      const c = await timed(() => cli('get', 'experiment', name));
-      if (finished) break;
-      cliMs.push(c);
-      const h = await timed(async () => {
-        const r = await fetch(`${cp.url}${API}/${name}`);
-        if (!r.ok) throw new Error(`GET ${name}: ${r.status}`);
-        await r.arrayBuffer();
-      });
-      httpMs.push(h);
-      if (tick % 3 === 2 && !finished) {
-        const v = await timed(() => cli('version'));
-        if (!finished) versionMs.push(v);
-      }
-      const wait = PROBE_EVERY_MS - (performance.now() - start);
-      if (wait > 0 && !finished) await new Promise((r) => setTimeout(r, wait));
-    }
-  })().catch((err: unknown) => (probeError = err));
+  const prober = probe ? spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'probe.js'), cp.url, name], { stdio: ['pipe', 'pipe', 'pipe'], env: cliEnv }) : undefined;
+  const proberDone = prober
+    ? new Promise<void>((ok) => {
+        let err = '';
+        createInterface({ input: prober.stdout }).on('line', (line) => {
+          const { what, ms } = JSON.parse(line) as { what: ProbeKind; ms: number };
+          if (!finished) probes[what].push(ms);
+        });
+        prober.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        prober.once('close', (code) => {
+          if (code !== 0) probeError = new Error(`the prober exited ${code}: ${err}`);
+          ok();
+        });
+      })
+    : Promise.resolve();
   let deadline: NodeJS.Timeout | undefined;
   const watched = await Promise.race([
     ended,
@@ -322,7 +314,8 @@ async function runExperiment(name: string, parallel: number, probe: boolean): Pr
   const cpu = process.cpuUsage(cpu0);
   const machineCpuMs = machineBusyMs() - machine0;
   loop.disable();
-  await prober;
+  prober?.stdin.end();
+  await proberDone;
   if (probeError) throw probeError;
   for (const s of stops) s();
   store.appendObservationLog = append;
@@ -346,9 +339,7 @@ async function runExperiment(name: string, parallel: number, probe: boolean): Pr
     ms,
     exp,
     milestones,
-    cliMs,
-    httpMs,
-    versionMs,
+    probes,
     idle,
     serverCpuMs: (cpu.user + cpu.system) / 1000,
     tenths:
@@ -455,9 +446,11 @@ try {
     table(
       ['command', 'when', 'samples', 'median', 'max', ''],
       [
-        ['node bin/drover.js get experiment NAME (new process)', 'while it runs', String(run.cliMs.length), fmtMs(median(run.cliMs)), fmtMs(max(run.cliMs)), goal(run.cliMs)],
-        ['GET /apis/kubeflow.org/v1beta1/…/experiments/NAME', 'while it runs', String(run.httpMs.length), fmtMs(median(run.httpMs)), fmtMs(max(run.httpMs)), ''],
-        ['node bin/drover.js version', 'while it runs', String(run.versionMs.length), fmtMs(median(run.versionMs)), fmtMs(max(run.versionMs)), ''],
+        ['node bin/drover.js get experiment NAME (new process)', 'while it runs', String(run.probes.cli.length), fmtMs(median(run.probes.cli)), fmtMs(max(run.probes.cli)), goal(run.probes.cli)],
+        ['GET /apis/kubeflow.org/v1beta1/…/experiments/NAME', 'while it runs', String(run.probes.http.length), fmtMs(median(run.probes.http)), fmtMs(max(run.probes.http)), ''],
+        ['node bin/drover.js version', 'while it runs', String(run.probes.version.length), fmtMs(median(run.probes.version)), fmtMs(max(run.probes.version)), ''],
+        ['node -e "" (Node alone)', 'while it runs', String(run.probes.node.length), fmtMs(median(run.probes.node)), fmtMs(max(run.probes.node)), ''],
+        ['node -e "<http.get of it, print its name>" (the floor)', 'while it runs', String(run.probes.floor.length), fmtMs(median(run.probes.floor)), fmtMs(max(run.probes.floor)), goal(run.probes.floor)],
         ['node bin/drover.js get experiment NAME (new process)', `idle, ${TRIALS} trials done`, String(run.idle.cli.length), fmtMs(median(run.idle.cli)), fmtMs(max(run.idle.cli)), goal(run.idle.cli)],
         ['GET /apis/kubeflow.org/v1beta1/…/experiments/NAME', `idle, ${TRIALS} trials done`, String(run.idle.http.length), fmtMs(median(run.idle.http)), fmtMs(max(run.idle.http)), ''],
         ['node -e ""', 'idle, before', String(base.node.length), fmtMs(median(base.node)), fmtMs(max(base.node)), ''],
@@ -468,7 +461,9 @@ try {
     console.log(
       `idle, the CLI's ${fmtMs(median(run.idle.cli))} for get experiment is: Node's start ${fmtMs(median(base.node))}, loading the CLI ${fmtMs(median(base.client) - median(base.node))} (version --client − node -e), the request and printing ${fmtMs(median(run.idle.cli) - median(base.client))} (get experiment − version --client)`,
     );
-    console.log(`while it runs, get experiment − version (same start-up, one round trip each): ${fmtMs(median(run.cliMs) - median(run.versionMs))}; both wait for CPU on a machine the trials keep busy`);
+    console.log(
+      `while it runs (timed by a separate process): Node alone ${fmtMs(median(run.probes.node))}, the smallest Node program that fetches the experiment ${fmtMs(median(run.probes.floor))}, drover get experiment ${fmtMs(median(run.probes.cli))} (${fmtMs(median(run.probes.cli) - median(run.probes.floor))} over that floor); the server answers the GET in ${fmtMs(median(run.probes.http))}; the rest is waiting for CPU on a machine the trials keep busy`,
+    );
   }
   const body = JSON.stringify(run.exp);
   console.log(`the experiment object at the end: ${(body.length / 1024).toFixed(0)} kB of JSON (status lists every trial by name)`);

@@ -30,6 +30,8 @@ import {
   setCondition,
   summarize,
   trialsToAdd,
+  viewOf,
+  type TrialView,
 } from './experiment.js';
 import { objectiveSeries, objectiveValue, observationOf } from './metrics.js';
 import {
@@ -49,6 +51,8 @@ import {
 } from './types.js';
 
 const SOURCE = 'experiment-controller';
+/** Shortest time between two writes of an experiment's status that change only counts and lists. */
+const STATUS_WRITE_INTERVAL_MS = 250;
 const TRIAL_SOURCE = 'trial-controller';
 
 export interface ExperimentControllerOptions {
@@ -83,6 +87,18 @@ export class ExperimentController {
   private readonly algorithms = new Map<string, Algorithm>();
   /** Objective curves of succeeded trials (they never change), for median stopping. */
   private readonly curves = new Map<string, number[]>();
+  /**
+   * Views of the trials, by object: the informer replaces a trial's object when it changes, so a
+   * pass recomputes only the views of trials that changed since the last one.
+   */
+  private readonly views = new WeakMap<Trial, TrialView>();
+  private readonly view = (t: Trial): TrialView => {
+    let v = this.views.get(t);
+    if (!v) this.views.set(t, (v = viewOf(t)));
+    return v;
+  };
+  /** When each experiment's status was last written (clock ms), to space out count-only writes. */
+  private readonly statusWrittenAt = new Map<string, number>();
   /** The experiment whose status this controller is writing right now. */
   private writing: string | undefined;
 
@@ -102,6 +118,7 @@ export class ExperimentController {
       const k = key(e.object.metadata.namespace, e.object.metadata.name);
       if (e.type === 'DELETED') {
         this.algorithms.delete(e.object.metadata.uid!);
+        this.statusWrittenAt.delete(e.object.metadata.uid!);
         return;
       }
       if (this.writing === k) return;
@@ -152,7 +169,7 @@ export class ExperimentController {
     const exp = this.experiments.get(namespace, name);
     if (!exp) return;
     const now = iso(this.o.clock.now());
-    const views = inCreationOrder(this.trialsOf(exp));
+    const views = inCreationOrder(this.trialsOf(exp), this.view);
     const summary = summarize(exp, views);
     let conditions = exp.status?.conditions;
     const status: ExperimentStatus = { ...summary.status, startTime: exp.status?.startTime ?? now };
@@ -227,8 +244,18 @@ export class ExperimentController {
     status.conditions = conditions;
     const before = JSON.stringify({ ...exp.status, lastReconcileTime: undefined });
     const after = JSON.stringify({ ...status, lastReconcileTime: undefined });
-    if (before !== after) {
+    // Counts and trial lists change with every step of every trial, and the status lists every
+    // trial by name: written each time, it was most of a short trial's cost in a long
+    // experiment. They are written at most every STATUS_WRITE_INTERVAL_MS (they are derived from
+    // the trials, which are stored at once); a change of condition is written at once.
+    const sinceWrite = this.o.clock.now() - (this.statusWrittenAt.get(exp.metadata.uid!) ?? -Infinity);
+    const urgent = JSON.stringify(exp.status?.conditions) !== JSON.stringify(conditions) || exp.status?.completionTime !== status.completionTime;
+    if (before !== after && !urgent && sinceWrite < STATUS_WRITE_INTERVAL_MS) {
+      const wait = STATUS_WRITE_INTERVAL_MS - sinceWrite;
+      requeue = requeue === undefined ? wait : Math.min(requeue, wait);
+    } else if (before !== after) {
       status.lastReconcileTime = now;
+      this.statusWrittenAt.set(exp.metadata.uid!, this.o.clock.now());
       try {
         this.writing = k;
         await this.o.store.patch<StoredExperiment>({ apiVersion: KATIB_API_VERSION, kind: 'Experiment', namespace, name }, (cur) => {
@@ -276,7 +303,7 @@ export class ExperimentController {
     if (!source) return [];
     const names = exp.spec.parameters.map((p) => p.name);
     const out: TuningObservation[] = [];
-    for (const v of inCreationOrder(this.trialsOf(source))) {
+    for (const v of inCreationOrder(this.trialsOf(source), this.view)) {
       if (!isTrialFinished(v.phase) || v.phase === 'Killed') continue;
       const assignments = Object.fromEntries(v.trial.spec.parameterAssignments.map((p) => [p.name, p.value]));
       if (!names.every((n) => n in assignments) || !fits(exp, assignments)) continue;

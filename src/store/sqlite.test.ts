@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -185,5 +185,21 @@ test('observation log: re-reading a source adds nothing twice; values come in ti
     assert.deepEqual((await store.observationLog(uid)).map((e) => e.value), ['0.7', '0.9', '0.5', '0.4']);
     await store.delete(ref('ConfigMap', 'trial-a'));
     assert.deepEqual(await store.observationLog(uid), []);
+  });
+});
+
+test('commits leave the write-ahead log to a background checkpoint, which moves them into the database file', { timeout: 30_000 }, async () => {
+  await withStore(async (store, dir) => {
+    const db = join(dir, 'state.db');
+    const before = statSync(db).size;
+    // About 400 KB: far under SQLite's own 1,000-page trigger, so only the worker can move it.
+    for (let i = 0; i < 100; i++) await store.create({ ...cm(`big-${i}`), data: { k: 'x'.repeat(4000) } });
+    assert.ok(statSync(`${db}-wal`).size > 400_000, 'the commits are in the log');
+    for (let waited = 0; statSync(db).size <= before + 400_000; waited += 50) {
+      assert.ok(waited < 20_000, `the database file is still ${statSync(db).size} bytes after 20 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const last = await store.get<KubeObject & { data: Record<string, string> }>(ref('ConfigMap', 'big-99'));
+    assert.equal(last?.data['k']?.length, 4000);
   });
 });

@@ -18,10 +18,16 @@ import { DEFAULT_NAMESPACE } from '../api/types.js';
 import { matchesSelector } from '../api/selectors.js';
 import type { EventInput, KindSelector, ListOptions, ListResult, Store, WatchEvent, WatchEventType, WriteOp, ObservationLogEntry } from './types.js';
 import { MIGRATIONS } from './migrations.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+
+/** How often the background checkpoint runs (the log grows by what is written meanwhile). */
+const CHECKPOINT_INTERVAL_MS = 500;
 
 export interface SqliteStoreOptions {
   /** `normal` survives a crash of the process; `full` also survives power loss (an fsync per commit). */
   sync?: 'normal' | 'full';
+  /** Checkpoint the write-ahead log from a worker thread (default) instead of in commits. */
+  checkpointInBackground?: boolean;
   /** How many change-log rows to keep for watches that resume from an old resourceVersion. */
   changeLogSize?: number;
   now?: () => number;
@@ -84,6 +90,7 @@ export class SqliteStore implements Store {
   private readonly changeLogSize: number;
   private writesSincePrune = 0;
   private readonly statements = new Map<string, Database.Statement>();
+  private checkpointer: Checkpointer | undefined;
   /** Last resourceVersion handed out; this process is the only writer of the file. */
   private rv = 0;
 
@@ -93,6 +100,13 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
+    if (path !== ':memory:' && opts.checkpointInBackground !== false) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS, () => {
+        this.checkpointer = undefined;
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
     this.now = opts.now ?? Date.now;
     this.changeLogSize = opts.changeLogSize ?? 20000;
     this.migrate();
@@ -452,6 +466,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.watchers.clear();
+    await this.checkpointer?.stop();
+    this.checkpointer = undefined;
     this.db.close();
   }
 }

@@ -64,7 +64,6 @@ export class WorkQueue {
     this.timers.set(key, { at, cancel });
   }
 
-  /** Starts one reconcile per turn of the event loop, so that requests get in between them. */
   private pump(): void {
     for (const key of this.dirty) {
       if (this.active.size >= this.concurrency) return;
@@ -72,8 +71,6 @@ export class WorkQueue {
       this.dirty.delete(key);
       this.active.add(key);
       void this.work(key);
-      if (this.dirty.size > 0) this.schedulePump();
-      return;
     }
     if (this.dirty.size === 0 && this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
   }

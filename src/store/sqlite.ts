@@ -26,8 +26,6 @@ const CHECKPOINT_INTERVAL_MS = 500;
 export interface SqliteStoreOptions {
   /** `normal` survives a crash of the process; `full` also survives power loss (an fsync per commit). */
   sync?: 'normal' | 'full';
-  /** Checkpoint the write-ahead log from a worker thread (default) instead of in commits. */
-  checkpointInBackground?: boolean;
   /** How many change-log rows to keep for watches that resume from an old resourceVersion. */
   changeLogSize?: number;
   now?: () => number;
@@ -100,7 +98,7 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
-    if (path !== ':memory:' && opts.checkpointInBackground !== false) {
+    if (path !== ':memory:') {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS, () => {
         this.checkpointer = undefined;

@@ -2,7 +2,8 @@
  * Spawn overhead of the local runtime, one container at a time, median of N:
  *
  *   bare      spawn('true') until its exit event
- *   executor  cgroup create + launcher (sh → [unshare → mount overlay →] bwrap) + `true` until exit
+ *   executor  cgroup create + launcher (sh → [unshare → mount overlay →] bwrap, started by the
+ *             spawner's helper process) + `true` until exit
  *   pod       store.create(Pod) until the store says Succeeded (status writes, events included)
  *
  *   node dist/src/runtime/local/bench.js [N]
@@ -19,6 +20,7 @@ import { AttemptProcess, attemptPaths } from './executor.js';
 import { probeHost } from './host.js';
 import { bwrapArgs, launcher, type RootSpec } from './sandbox.js';
 import { LocalPodRuntime } from './runtime.js';
+import { Spawner } from './spawner.js';
 
 const N = Number(process.argv[2] ?? 50);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -38,6 +40,7 @@ async function executor(home: string, mode: 'overlay' | 'readonly'): Promise<num
   const parent = `drover-bench-${process.pid}`;
   const facts = await probeHost({ home, cgroupParent: parent, rootfs: mode });
   const podDir = join(home, 'pods', `bench-${mode}`);
+  const spawner = new Spawner();
   const out: number[] = [];
   for (let i = 0; i < N; i++) {
     const t = performance.now();
@@ -48,11 +51,12 @@ async function executor(home: string, mode: 'overlay' | 'readonly'): Promise<num
     const cg = facts.cgroups.create(`bench-${mode}`, 'main', { memoryBytes: 256 << 20, cpuMillis: 1000 });
     const args = bwrapArgs({ root, hostMounts: facts.hostMounts, masks: [home], hostname: 'bench', volumeMounts: [], devices: [], workingDir: '/', createWorkingDir: false, readOnlyPaths: [], statusFd: 3, argv: ['true'] });
     const l = launcher({ sh: facts.sh, bwrap: facts.bwrap, ...(facts.unshare ? { unshare: facts.unshare } : {}), ...(facts.mount ? { mount: facts.mount } : {}), cgroupProcFiles: cg.procFiles, root, bwrapArgs: args });
-    const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: { PATH: facts.path }, paths }, cg, facts.cgroups);
+    const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: { PATH: facts.path }, paths }, cg, facts.cgroups, spawner, () => undefined);
     const exit = await proc.exited;
     out.push(performance.now() - t);
     if (exit.status.exitCode !== 0) throw new Error(`bench container failed: ${JSON.stringify(exit)}`);
   }
+  await spawner.stop();
   await facts.cgroups.removePod(`bench-${mode}`);
   await facts.cgroups.removeParent();
   return out;

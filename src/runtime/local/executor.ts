@@ -1,7 +1,8 @@
 /**
  * One container attempt as a process that outlives the server.
  *
- * The launcher is spawned detached (its own session) with stdout and stderr opened straight on
+ * The launcher is spawned detached (its own session), by the spawner's helper process
+ * (spawner.ts), with stdout and stderr opened straight on
  * the attempt's log file and fd 3 on a status file where bwrap writes `{"child-pid": N, ...}` when
  * the sandbox starts and `{"exit-code": N}` when its command ends (128+signal when killed by a
  * signal: 137 for SIGKILL and for the OOM killer). The server keeps nothing open to the process,
@@ -10,12 +11,12 @@
  * A small record (`<attempt>.json`, written atomically) holds the monitor's pid and its start
  * time in clock ticks (so a reused pid is never mistaken for it) for a restarted server to adopt.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, promises as fsp, renameSync, writeFileSync } from 'node:fs';
+import { promises as fsp, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cgroups, ContainerCgroup } from './cgroups.js';
 import { readJson, writeAtomic } from './fsutil.js';
-import { isAlive, procInfo, signal } from './proc.js';
+import { isAlive, signal } from './proc.js';
+import type { Spawner } from './spawner.js';
 
 export interface AttemptPaths {
   dir: string;
@@ -82,7 +83,7 @@ export async function readBwrapStatus(path: string): Promise<BwrapStatus> {
 /** How an attempt's process ended, as observed. */
 export interface ExitObservation {
   status: BwrapStatus;
-  /** From the child's `exit` event, when this server spawned it. */
+  /** From the launcher's `exit` event, as the spawner reported it. */
   code?: number | null;
   signal?: NodeJS.Signals | null;
 }
@@ -100,7 +101,9 @@ export class AttemptProcess {
   private resolveExit!: (o: ExitObservation) => void;
   private settled = false;
   private detached = false;
-  private child: ChildProcess | undefined;
+  /** Its exit will be reported by the spawner that started it (else it is polled). */
+  private watched = false;
+  private spawner: Spawner | undefined;
 
   constructor(
     readonly pid: number,
@@ -116,47 +119,36 @@ export class AttemptProcess {
     return this.settled;
   }
 
-  /** Spawns the launcher. The returned attempt resolves `exited` from the child's exit event. */
-  static async launch(input: LaunchInput, cgroup: ContainerCgroup, cgroups: Cgroups): Promise<AttemptProcess> {
-    // Sync opens: two local files, cheaper than two thread-pool round trips on every start.
-    const log = openSync(input.paths.log, 'w');
-    let status: number;
-    try {
-      status = openSync(input.paths.status, 'w');
-    } catch (err) {
-      closeSync(log);
-      throw err;
-    }
-    let child: ChildProcess;
-    let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-    let spawnError: Promise<Error> | undefined;
-    let info: ReturnType<typeof procInfo>;
-    try {
-      child = spawn(input.file, input.args, {
-        detached: true,
-        stdio: ['ignore', log, log, status],
-        env: input.env,
-        cwd: '/',
-      });
-      // Before any await: a short command can exit (and be reaped) while we wait for anything.
-      info = child.pid !== undefined ? procInfo(child.pid) : undefined;
-      exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-      if (child.pid === undefined) spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-      else child.once('error', () => undefined);
-    } finally {
-      closeSync(log);
-      closeSync(status);
-    }
-    const pid = child.pid;
-    if (pid === undefined) throw await spawnError!;
-    const a = new AttemptProcess(pid, info?.startTime ?? '', input.paths, cgroup, cgroups);
-    // Referenced while watched (a script awaiting a container stays alive); detach() unrefs it.
-    a.child = child;
-    void exit.then(async ({ code, signal: sig }) => {
-      if (a.child !== child) return; // Detached: a later runtime adopts it.
-      a.settle({ status: await readBwrapStatus(input.paths.status), code, signal: sig });
-    });
-    return a;
+  /**
+   * Starts the launcher through `spawner`. The returned attempt resolves `exited` from the exit
+   * the spawner reports; if the spawner dies first, `onLost` hands the attempt over to be polled.
+   */
+  static async launch(input: LaunchInput, cgroup: ContainerCgroup, cgroups: Cgroups, spawner: Spawner, onLost: (a: AttemptProcess) => void): Promise<AttemptProcess> {
+    let attempt: AttemptProcess | undefined;
+    // An exit reported before the attempt object exists (it cannot: the spawner answers first).
+    let early: ExitObservation | undefined;
+    const started = await spawner.spawn(
+      { file: input.file, args: input.args, env: input.env, log: input.paths.log, status: input.paths.status },
+      {
+        onExit: (code, sig) => {
+          void readBwrapStatus(input.paths.status).then((status) => {
+            const o = { status, code, signal: sig };
+            if (attempt) attempt.settle(o);
+            else early = o;
+          });
+        },
+        onLost: () => {
+          if (!attempt) return;
+          attempt.watched = false;
+          onLost(attempt);
+        },
+      },
+    );
+    attempt = new AttemptProcess(started.pid, started.pidStart, input.paths, cgroup, cgroups);
+    attempt.watched = true;
+    attempt.spawner = spawner;
+    if (early) attempt.settle(early);
+    return attempt;
   }
 
   /** Watches a process this server did not spawn (a restart found it running). */
@@ -164,10 +156,10 @@ export class AttemptProcess {
     return new AttemptProcess(record.pid, record.pidStart, paths, cgroup, cgroups);
   }
 
-  /** Stops listening to the child (the runtime is stopping; a later one adopts it). */
+  /** Stops listening for the exit (the runtime is stopping; a later one adopts the process). */
   detach(): void {
-    this.child?.unref();
-    this.child = undefined;
+    if (this.watched) this.spawner?.unwatch(this.pid);
+    this.watched = false;
     this.detached = true;
   }
 
@@ -180,15 +172,15 @@ export class AttemptProcess {
 
   /** For adopted attempts: called on the runtime's poll tick. */
   async poll(): Promise<void> {
-    if (this.settled || this.child || this.detached) return;
+    if (this.settled || this.watched || this.detached) return;
     if (await this.alive()) return;
     this.settle({ status: await readBwrapStatus(this.paths.status) });
   }
 
   private settle(o: ExitObservation): void {
-    if (this.settled) return;
+    if (this.settled || this.detached) return;
     this.settled = true;
-    this.child = undefined;
+    this.watched = false;
     this.resolveExit(o);
   }
 
@@ -221,7 +213,7 @@ export class AttemptProcess {
     while (Date.now() < deadline) {
       const r = await Promise.race([this.exited.then(() => true), new Promise<false>((res) => setTimeout(() => res(false), 20))]);
       if (r) return true;
-      if (!this.child) await this.poll();
+      if (!this.watched) await this.poll();
       if (this.settled) return true;
     }
     return this.settled;

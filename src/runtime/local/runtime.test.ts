@@ -423,3 +423,26 @@ test('an image mapped to a local environment gets its env and PATH; the pod env 
     rmSync(tools, { recursive: true, force: true });
   }
 });
+
+test('containers are started by a spawner process; when it dies, running containers still end with their exit code and new ones start', async () => {
+  const h = await harness();
+  try {
+    const tag = `${process.pid}${Date.now() % 1000}`;
+    await h.pod('long', { containers: [sh(`sleep 1.${tag}; exit 3`)] });
+    await h.waitPhase('long', 'Running');
+    const helpers = processesMatching('spawner-process.js').filter((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(process.pid));
+    assert.equal(helpers.length, 1, 'one spawner helper, a child of this process');
+    const container = processesMatching(`sleep 1.${tag}`);
+    assert.ok(container.length > 0, 'the container runs');
+    process.kill(helpers[0]!, 'SIGKILL');
+    await waitUntil(() => processesMatching('spawner-process.js').every((pid) => pid !== helpers[0]), 5000, 'the helper gone');
+    assert.ok(processesMatching(`sleep 1.${tag}`).length > 0, 'the container outlived its spawner');
+    // Its end is now found by polling, as for a container adopted after a restart.
+    const failed = await h.waitPhase('long', 'Failed', 15000);
+    assert.equal(term(failed)?.exitCode, 3);
+    await h.pod('after', { containers: [sh('echo again')] });
+    assert.equal(await h.logs(await h.waitPhase('after', 'Succeeded')), 'again\n');
+  } finally {
+    await h.close();
+  }
+});

@@ -34,6 +34,7 @@ import { readJson, writeAtomic, exists } from './fsutil.js';
 import { isAlive } from './proc.js';
 import { checkHostRequirements, probeHost, type HostFacts } from './host.js';
 import { LogTailer, readLog } from './logs.js';
+import { Spawner } from './spawner.js';
 import { bwrapArgs, hostsFile, launcher, type RootSpec } from './sandbox.js';
 import { buildPodStatus } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
@@ -118,6 +119,8 @@ interface Ctx {
   opts: Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent'>> & { images: Record<string, ImageEnvironment> };
   podsDir: string;
   tailer: LogTailer;
+  spawner: Spawner;
+  /** Attempts whose end is found by polling: adopted after a restart, or their spawner died. */
   adopted: Set<AttemptProcess>;
   isStopped(): boolean;
   track<T>(p: Promise<T>): Promise<T>;
@@ -425,7 +428,7 @@ class PodWorker {
         root,
         bwrapArgs: args,
       });
-      const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env, paths }, cg, facts.cgroups);
+      const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env, paths }, cg, facts.cgroups, this.ctx.spawner, (a) => this.ctx.adopted.add(a));
       const startedAtMs = this.now();
       const record: AttemptRecord = { container: spec.name, attempt: n, pid: proc.pid, pidStart: proc.pidStart, startedAt: isoSeconds(startedAtMs), startedAtMs, oomBaseline };
       c.record = record;
@@ -894,6 +897,7 @@ export class LocalPodRuntime implements PodRuntime {
       opts: this.opts,
       podsDir: this.podsDir,
       tailer: new LogTailer(() => host.clock.now()),
+      spawner: new Spawner(),
       adopted: new Set(),
       isStopped: () => this.stopped,
       track: (p) => this.track(p),
@@ -947,6 +951,7 @@ export class LocalPodRuntime implements PodRuntime {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
     for (const w of this.workers.values()) w.detach();
+    await this.ctx?.spawner.stop();
     // Let in-flight writes finish so nothing touches the store after stop returns.
     while (this.background.size) await Promise.allSettled([...this.background]);
     await this.ctx?.tailer.close();

@@ -130,18 +130,30 @@ function podCgroups(parent: string): string[] {
   }
 }
 
-/** Child processes of this test process that are still alive (zombies are reaped by Node shortly). */
+/**
+ * Live processes this test process started: its children and, through the runtimes' spawner
+ * helpers (which start the containers), theirs. The helpers themselves are left out: each
+ * runtime's stop() waits for its own to exit, and another harness's may still be running.
+ */
 export function liveChildren(): number[] {
-  const out: number[] = [];
+  const parentOf = new Map<number, number>();
+  const helpers = new Set<number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === process.pid && f[0] !== 'Z') out.push(Number(name));
+      if (f[0] === 'Z') continue;
+      parentOf.set(Number(name), Number(f[1]));
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('spawner-process.js')) helpers.add(Number(name));
     } catch {
       // Gone.
     }
+  }
+  const out: number[] = [];
+  for (const [pid, ppid] of parentOf) {
+    const viaHelper = helpers.has(ppid) && parentOf.get(ppid) === process.pid;
+    if ((ppid === process.pid && !helpers.has(pid)) || viaHelper) out.push(pid);
   }
   return out;
 }

@@ -1,0 +1,39 @@
+/**
+ * The helper of spawner.ts, run with `fork`: starts each requested launcher detached, with its
+ * log and status files as stdio, answers with the pid (and its start time, read before anything
+ * can reap it), and reports each exit. It ends when the server disconnects or dies.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { procInfo } from './proc.js';
+import type { SpawnerMessage, SpawnRequest } from './spawner.js';
+
+const send = (m: SpawnerMessage) => {
+  if (process.connected) process.send!(m);
+};
+
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', (r: SpawnRequest & { id: number }) => {
+  const fds: number[] = [];
+  try {
+    fds.push(openSync(r.log, 'w'), openSync(r.status, 'w'));
+    const child = spawn(r.file, r.args, { detached: true, stdio: ['ignore', fds[0]!, fds[0]!, fds[1]!], env: r.env, cwd: '/' });
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.once('error', (err: NodeJS.ErrnoException) => send({ type: 'failed', id: r.id, message: err.message, ...(err.code ? { code: err.code } : {}) }));
+      return;
+    }
+    const pidStart = procInfo(pid)?.startTime ?? '';
+    child.once('error', () => undefined);
+    child.once('exit', (code, signal) => send({ type: 'exited', pid, code, signal }));
+    // The launcher must not keep the helper alive once the server is gone.
+    child.unref();
+    send({ type: 'started', id: r.id, pid, pidStart });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    send({ type: 'failed', id: r.id, message: e.message, ...(e.code ? { code: e.code } : {}) });
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+});

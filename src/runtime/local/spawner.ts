@@ -97,7 +97,8 @@ export class Spawner {
 
   private helper(): ChildProcess {
     if (this.child) return this.child;
-    const child = fork(new URL('./spawner-process.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    // No execArgv: the server's own flags (--inspect, --cpu-prof) are not the helper's.
+    const child = fork(new URL('./spawner-process.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json', execArgv: [] });
     this.child = child;
     child.on('message', (m: SpawnerMessage) => this.receive(m));
     child.once('exit', () => this.lost(child));

@@ -7,7 +7,7 @@
  * accurate to the poll interval; bytes written while the server was down get the time they were
  * first seen after it came back.
  */
-import { promises as fsp, watch, type FSWatcher } from 'node:fs';
+import { closeSync, openSync, promises as fsp, readFileSync, readSync, watch, type FSWatcher } from 'node:fs';
 
 export interface TsEntry {
   offset: number;
@@ -160,13 +160,16 @@ export async function* readLog(o: ReadLogOptions): AsyncGenerator<string> {
   let index: TsEntry[] = [];
   let partial = Buffer.alloc(0);
   let partialStart = offset;
-  const fh = await fsp.open(o.path, 'r');
+  // Synchronous reads: a local log is in the page cache and reads in microseconds, while every
+  // await on the thread pool costs a turn of the event loop, tens of milliseconds on a busy server
+  // (most of the time a short trial's metrics took to arrive).
+  const fd = openSync(o.path, 'r');
   const wakeup = o.follow ? new Wakeup(o.path, o.ended) : undefined;
   try {
     const buf = Buffer.alloc(256 * 1024);
     for (;;) {
       if (o.signal?.aborted) return;
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      const bytesRead = readSync(fd, buf, 0, buf.length, offset);
       if (bytesRead > 0) {
         const chunk = Buffer.from(buf.subarray(0, bytesRead));
         const chunkStart = offset;
@@ -182,7 +185,7 @@ export async function* readLog(o: ReadLogOptions): AsyncGenerator<string> {
           partial = data;
           continue;
         }
-        index = await loadIndex(o.path, index);
+        index = loadIndex(o.path, index);
         yield stampLines(data.subarray(0, lastNl + 1), partialStart, index, now());
         partial = Buffer.from(data.subarray(lastNl + 1));
         partialStart += lastNl + 1;
@@ -192,10 +195,10 @@ export async function* readLog(o: ReadLogOptions): AsyncGenerator<string> {
       const done = !o.follow || (await o.finished());
       if (done) {
         // One more read after learning the writer is gone, so nothing written just before is lost.
-        const { bytesRead: more } = await fh.read(buf, 0, buf.length, offset);
+        const more = readSync(fd, buf, 0, buf.length, offset);
         if (more > 0) continue;
         if (o.timestamps && partial.length) {
-          index = await loadIndex(o.path, index);
+          index = loadIndex(o.path, index);
           yield stampLines(partial, partialStart, index, now());
         }
         return;
@@ -204,7 +207,7 @@ export async function* readLog(o: ReadLogOptions): AsyncGenerator<string> {
     }
   } finally {
     wakeup?.close();
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -263,9 +266,9 @@ class Wakeup {
   }
 }
 
-async function loadIndex(path: string, prev: TsEntry[]): Promise<TsEntry[]> {
+function loadIndex(path: string, prev: TsEntry[]): TsEntry[] {
   try {
-    return parseTsIndex(await fsp.readFile(path + '.ts', 'utf8'));
+    return parseTsIndex(readFileSync(path + '.ts', 'utf8'));
   } catch {
     return prev;
   }

@@ -125,8 +125,10 @@ export class AttemptProcess {
    */
   static async launch(input: LaunchInput, cgroup: ContainerCgroup, cgroups: Cgroups, spawner: Spawner, onLost: (a: AttemptProcess) => void): Promise<AttemptProcess> {
     let attempt: AttemptProcess | undefined;
-    // An exit reported before the attempt object exists (it cannot: the spawner answers first).
+    // The exit, or the spawner's death, can come in the same read of its channel as the pid,
+    // before `spawn`'s promise has handed the pid back: kept for the attempt made below.
     let early: ExitObservation | undefined;
+    let lostEarly = false;
     const started = await spawner.spawn(
       { file: input.file, args: input.args, env: input.env, log: input.paths.log, status: input.paths.status },
       {
@@ -138,16 +140,19 @@ export class AttemptProcess {
           });
         },
         onLost: () => {
-          if (!attempt) return;
-          attempt.watched = false;
-          onLost(attempt);
+          if (!attempt) lostEarly = true;
+          else {
+            attempt.watched = false;
+            onLost(attempt);
+          }
         },
       },
     );
     attempt = new AttemptProcess(started.pid, started.pidStart, input.paths, cgroup, cgroups);
-    attempt.watched = true;
+    attempt.watched = !lostEarly;
     attempt.spawner = spawner;
     if (early) attempt.settle(early);
+    else if (lostEarly) onLost(attempt);
     return attempt;
   }
 

@@ -122,7 +122,9 @@ export class Spawner {
   }
 
   private lost(child: ChildProcess): void {
-    if (this.child === child) this.child = undefined;
+    // A helper already stopped or replaced (its `error` can follow its `exit`) owns nothing now.
+    if (this.child !== child) return;
+    this.child = undefined;
     for (const p of this.pending.values()) p.reject(new SpawnError('the process spawner exited before answering'));
     this.pending.clear();
     const watches = [...this.watches.values()];

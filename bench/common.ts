@@ -1,4 +1,4 @@
-/** What the benchmarks share: the bare-process baseline and a median. */
+/** What the benchmarks share: the bare-process baseline, a median, bounded concurrency and apply. */
 import { spawn } from 'node:child_process';
 
 export function median(xs: number[]): number {
@@ -24,4 +24,14 @@ export async function withConcurrency(n: number, total: number, task: () => Prom
       while (next++ < total) await task();
     }),
   );
+}
+
+/** Applies `text` through the server's apply endpoint (what `drover apply -f` does), as if read from `sourceDir`. */
+export async function applyManifests(serverUrl: string, sourceDir: string, text: string): Promise<void> {
+  const r = await fetch(`${serverUrl}/apis/drover.dev/v1/namespaces/default/apply`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ documents: [{ file: 'bench.yaml', text, sourceDir }] }),
+  });
+  if (!r.ok) throw new Error(await r.text());
 }

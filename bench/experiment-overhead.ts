@@ -36,7 +36,7 @@ import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import type { KubeObject } from '../src/api/types.js';
-import { median, withConcurrency } from './common.js';
+import { applyManifests, median, withConcurrency } from './common.js';
 import type { ProbeKind } from './probe.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -92,14 +92,7 @@ spec:
                 command: [sh, -c, "echo loss=\${trialParameters.x}"]
 `;
 
-async function apply(text: string): Promise<void> {
-  const r = await fetch(`${cp.url}/apis/drover.dev/v1/namespaces/default/apply`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ documents: [{ file: 'bench.yaml', text, sourceDir: home }] }),
-  });
-  if (!r.ok) throw new Error(await r.text());
-}
+const apply = (text: string) => applyManifests(cp.url, home, text);
 
 /** Spawns `argv` and waits for it; rejects on a non-zero exit. Returns its stdout. */
 function exec(argv: string[], env?: NodeJS.ProcessEnv): Promise<string> {

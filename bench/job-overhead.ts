@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { median, spawnTrue, withConcurrency } from './common.js';
+import { applyManifests, median, spawnTrue, withConcurrency } from './common.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, batch: { type: 'string', default: '200' } } });
 const RUNS = Number(values.runs);
@@ -55,13 +55,7 @@ async function waitComplete(names: Set<string>): Promise<void> {
   await reader.cancel();
 }
 
-async function apply(text: string): Promise<void> {
-  const r = await fetch(`${cp.url}/apis/drover.dev/v1/namespaces/default/apply`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ documents: [{ file: 'bench.yaml', text, sourceDir: home }] }),
-  });
-  if (!r.ok) throw new Error(await r.text());
-}
+const apply = (text: string) => applyManifests(cp.url, home, text);
 
 async function deleteJobs(names: string[]): Promise<void> {
   for (const n of names) await fetch(`${cp.url}/apis/batch/v1/namespaces/default/jobs/${n}`, { method: 'DELETE' });

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { median, spawnTrue, withConcurrency } from './common.js';
+import { applyManifests, median, spawnTrue, withConcurrency } from './common.js';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000' }, chain: { type: 'string', default: '30' } } });
 const TASKS = Number(values.tasks);
@@ -55,14 +55,7 @@ ${Array.from({ length: CHAIN }, (_, i) => `    - - { name: s${i}, template: noop
     container: { image: busybox, command: ["true"] }
 `;
 
-async function apply(text: string): Promise<void> {
-  const r = await fetch(`${cp.url}/apis/drover.dev/v1/namespaces/default/apply`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ documents: [{ file: 'bench.yaml', text, sourceDir: home }] }),
-  });
-  if (!r.ok) throw new Error(await r.text());
-}
+const apply = (text: string) => applyManifests(cp.url, home, text);
 
 interface WatchedPod {
   metadata: { name: string; labels?: Record<string, string> };

@@ -18,7 +18,7 @@ import { Workflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1
 import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate';
 import { ClusterWorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/ClusterWorkflowTemplate';
 import { CronWorkflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/CronWorkflow';
-import { ARGO_GROUP, argoSchemaView } from './argo.js';
+import { ARGO_GROUP, argoSchemaView } from '../kinds/workflows/validate.js';
 import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord, pathFromPointer, valueAt } from './fieldpath.js';
 
 /** The model classes whose `validate()` checks each kind, keyed by `apiVersion/kind`. */

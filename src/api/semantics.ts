@@ -4,8 +4,8 @@
  * time instead of when a pod starts. Values of the wrong type were already reported by the schema
  * check and are skipped here.
  */
-import { checkArgo } from './argo.js';
-import { checkKatib } from './katib.js';
+import { checkArgo } from '../kinds/workflows/validate.js';
+import { checkKatib } from '../kinds/experiments/validate.js';
 import { type FieldPath, type Finding, formatPath, isRecord } from './fieldpath.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -4,7 +4,7 @@
 import type { KubeObject, Pod } from '../api/types.js';
 import { podSummary } from './printers.js';
 import { UsageError } from './args.js';
-import { asExperiment, asTrial, experimentProgress, katibWaitEnd, trialProgress } from './experiments/status.js';
+import { asExperiment, asTrial, experimentProgress, katibWaitEnd, trialProgress } from '../kinds/experiments/cli/status.js';
 
 export type WaitFor =
   | { type: 'delete' }

@@ -10,9 +10,9 @@ import { parseQuantity } from '../api/quantity.js';
 import { Tabwriter, DESCRIBE_OPTIONS } from './tabwriter.js';
 import { age, humanDuration, rfc1123z } from './units.js';
 import { formatLabelSelector, nodeRoles, compareEvents, pvcAccessModes, pvcCapacity } from './printers.js';
-import { renderWorkflow } from './workflows/tree.js';
-import { asWorkflow } from './workflows/status.js';
-import { writeExperiment, writeTrial } from './experiments/describe.js';
+import { renderWorkflow } from '../kinds/workflows/cli/tree.js';
+import { asWorkflow } from '../kinds/workflows/cli/status.js';
+import { writeExperiment, writeTrial } from '../kinds/experiments/cli/describe.js';
 
 export interface DescribeInput {
   /** Events whose involvedObject is this object. */

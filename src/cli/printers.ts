@@ -9,10 +9,10 @@ import type { KindInfo } from '../api/kinds.js';
 import { formatTable, Tabwriter, TABLE_OPTIONS } from './tabwriter.js';
 import { age, humanDuration } from './units.js';
 import { qualifiedName, qualifiedNameOf } from './resources.js';
-import { asWorkflow, compareWorkflows, parameterString, podCounts, workflowStatus } from './workflows/status.js';
-import { renderWorkflow } from './workflows/tree.js';
-import { cronSchedules, cronSuspended, cronTimezone, lastCronRun, nextCronRun } from './workflows/cron.js';
-import { experimentPrinter, trialPrinter } from './experiments/columns.js';
+import { asWorkflow, compareWorkflows, parameterString, podCounts, workflowStatus } from '../kinds/workflows/cli/status.js';
+import { renderWorkflow } from '../kinds/workflows/cli/tree.js';
+import { cronSchedules, cronSuspended, cronTimezone, lastCronRun, nextCronRun } from '../kinds/workflows/cli/cron.js';
+import { experimentPrinter, trialPrinter } from '../kinds/experiments/cli/columns.js';
 
 export interface Column {
   header: string;

@@ -8,7 +8,7 @@ import type { KubeObject, Job } from '../api/types.js';
 import { ANNOTATIONS, DEFAULT_NAMESPACE, LABELS } from '../api/types.js';
 import { randomUUID } from 'node:crypto';
 import { isRecord } from '../api/fieldpath.js';
-import { DEFAULT_METRICS_FILE, JOB_FAILURE_CONDITION, JOB_SUCCESS_CONDITION } from '../experiments/types.js';
+import { DEFAULT_METRICS_FILE, JOB_FAILURE_CONDITION, JOB_SUCCESS_CONDITION } from '../kinds/experiments/types.js';
 
 export interface AdmissionContext {
   namespace: string;

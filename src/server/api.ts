@@ -17,7 +17,7 @@ import { parseResourcePath, type ResourcePath } from './routes.js';
 import { parseFieldSelector, matchesFields } from './fieldselector.js';
 import { admit, immutableJobChange, inheritDerived, prepareCreate } from './admission.js';
 import { renderMetrics, type ServerMetrics } from './metrics.js';
-import { isWorkflowAction, runWorkflowAction, type ActionBody } from '../workflows/actions.js';
+import { isWorkflowAction, runWorkflowAction, type ActionBody } from '../kinds/workflows/actions.js';
 import { formatBytes, formatMillis } from '../api/quantity.js';
 
 export interface ApiDeps {

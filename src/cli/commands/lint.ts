@@ -3,7 +3,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { colorEnabled, CliError, type Ctx } from '../context.js';
 import { expandFilenames } from '../manifests.js';
-import { ansi } from '../workflows/tree.js';
+import { ansi } from '../../kinds/workflows/cli/tree.js';
 
 export const command: Command = {
   name: 'lint',

@@ -73,7 +73,7 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
       }
       const wf = await workflowTarget(client, namespace, target);
       if (wf !== undefined) {
-        const { workflowLogs } = await import('../workflows/logs.js');
+        const { workflowLogs } = await import('../../kinds/workflows/cli/logs.js');
         return await workflowLogs(ctx, client, namespace, wf, {
           follow, timestamps: args.bool('timestamps'), container, tailLines: tail >= 0 ? tail : undefined, color: colorEnabled(ctx),
         });

@@ -7,9 +7,9 @@ import { UsageError, type FlagSpec, type ParsedArgs } from '../args.js';
 import { ApiError, type WorkflowAction, type WorkflowActionBody } from '../client.js';
 import { clientFor, namespaceOf, printApiError, type Command } from '../command.js';
 import type { Ctx } from '../context.js';
-import { asWorkflow } from '../workflows/status.js';
-import { parseSubmitFormat, reportWorkflows, type WorkflowRef } from '../workflows/output.js';
-import { collectParameters, PARAMETER_FLAGS } from '../workflows/params.js';
+import { asWorkflow } from '../../kinds/workflows/cli/status.js';
+import { parseSubmitFormat, reportWorkflows, type WorkflowRef } from '../../kinds/workflows/cli/output.js';
+import { collectParameters, PARAMETER_FLAGS } from '../../kinds/workflows/cli/params.js';
 
 const PAST: Record<WorkflowAction, string> = {
   retry: 'retried', resubmit: 'resubmitted', suspend: 'suspended', resume: 'resumed', stop: 'stopped', terminate: 'terminated',

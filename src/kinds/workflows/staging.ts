@@ -1,0 +1,140 @@
+/**
+ * Step files on the local machine. Each step gets a staging directory that its pod mounts at
+ * STAGING_MOUNT: the controller writes the script source and input artifacts there before the pod
+ * starts, the step's wrapper leaves stdout, output parameters and output artifacts there when it
+ * ends, and the controller moves output artifacts into the artifact repository.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { artifactKey, type ArtifactRepository } from '../../artifacts/index.js';
+import type { CollectedOutputs, StepIO } from './operator.js';
+import type { InputArtifactFile } from './steppod.js';
+import type { Artifact, Template, Workflow } from './types.js';
+
+const RESULT_LIMIT = 256 * 1024;
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The repository key an artifact record points at (local `key`, or `s3.key`). */
+export function keyOf(a: Artifact | Record<string, unknown>): string | undefined {
+  const r = a as { key?: unknown; s3?: { key?: unknown } };
+  if (typeof r.key === 'string') return r.key;
+  if (typeof r.s3?.key === 'string') return r.s3.key;
+  return undefined;
+}
+
+export class LocalStepIO implements StepIO {
+  constructor(
+    /** `$DROVER_HOME/workflows` */
+    private readonly root: string,
+    private readonly repo: ArtifactRepository,
+    /** `$DROVER_HOME/claims`, where the local runtime keeps each claim's directory. */
+    private readonly claimsRoot?: string,
+  ) {}
+
+  /** A claim made from a volumeClaimTemplate is scratch space: its directory goes with it. */
+  async releaseClaim(namespace: string, name: string): Promise<void> {
+    if (this.claimsRoot) await fsp.rm(join(this.claimsRoot, namespace, name), { recursive: true, force: true });
+  }
+
+  workflowDir(wf: Pick<Workflow, 'metadata'>): string {
+    return join(this.root, wf.metadata.namespace ?? 'default', `${wf.metadata.name}-${(wf.metadata.uid ?? '').slice(0, 8)}`);
+  }
+
+  stagingDir(wf: Workflow, nodeId: string): string {
+    return join(this.workflowDir(wf), nodeId);
+  }
+
+  async prepare(wf: Workflow, nodeId: string, template: Template): Promise<InputArtifactFile[]> {
+    const dir = this.stagingDir(wf, nodeId);
+    await fsp.mkdir(join(dir, 'in'), { recursive: true });
+    // Outputs from an earlier attempt of the same pod name must not be read as this one's.
+    await fsp.rm(join(dir, 'out'), { recursive: true, force: true });
+    if (template.script) await fsp.writeFile(join(dir, 'script'), template.script.source ?? '', { mode: 0o755 });
+    const files: InputArtifactFile[] = [];
+    for (const a of template.inputs?.artifacts ?? []) {
+      if (!a.path) continue;
+      const dest = join(dir, 'in', a.name);
+      const mode = a.mode;
+      if (a.raw) {
+        await fsp.writeFile(dest, a.raw.data ?? '');
+        files.push({ name: a.name, path: a.path, format: 'file', ...(mode !== undefined ? { mode } : {}) });
+        continue;
+      }
+      if (a.http?.url) {
+        const res = await fetch(a.http.url, { headers: Object.fromEntries((a.http.headers ?? []).map((h) => [h.name, h.value])) });
+        if (!res.ok) {
+          if (a.optional) continue;
+          throw new Error(`inputs.artifacts.${a.name}: GET ${a.http.url} returned ${res.status}`);
+        }
+        await fsp.writeFile(dest, Buffer.from(await res.arrayBuffer()));
+        files.push({ name: a.name, path: a.path, format: 'file', ...(mode !== undefined ? { mode } : {}) });
+        continue;
+      }
+      const key = keyOf(a);
+      if (!key) {
+        if (a.optional) continue;
+        throw new Error(`inputs.artifacts.${a.name}: no source (from, raw, http or a repository key)`);
+      }
+      const source = key;
+      if (!(await this.repo.exists(source))) {
+        if (a.optional) continue;
+        throw new Error(`inputs.artifacts.${a.name}: artifact ${key} not found in the repository`);
+      }
+      await this.repo.get(source, dest);
+      const archived = !key.endsWith('.tgz') ? 'file' : 'tgz';
+      if (a.subPath && archived === 'file') throw new Error(`inputs.artifacts.${a.name}: subPath needs an archived directory, and ${key} is a single file`);
+      files.push({ name: a.name, path: a.path, format: archived, ...(mode !== undefined ? { mode } : {}), ...(a.subPath ? { subPath: a.subPath } : {}) });
+    }
+    return files;
+  }
+
+  async collect(wf: Workflow, nodeId: string, template: Template): Promise<CollectedOutputs> {
+    const dir = join(this.stagingDir(wf, nodeId), 'out');
+    const parameters = new Map<string, string>();
+    for (const p of template.outputs?.parameters ?? []) {
+      if (!p.valueFrom?.path) continue;
+      try {
+        parameters.set(p.name, (await fsp.readFile(join(dir, 'parameters', p.name), 'utf8')).replace(/\n$/, ''));
+      } catch {
+        /* missing: the operator uses the default or reports it */
+      }
+    }
+    let result: string | undefined;
+    try {
+      const fh = await fsp.open(join(dir, 'stdout'), 'r');
+      try {
+        const { size } = await fh.stat();
+        const len = Math.min(size, RESULT_LIMIT);
+        const buf = Buffer.alloc(len);
+        await fh.read(buf, 0, len, size - len);
+        result = buf.toString('utf8').replace(/\n$/, '');
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      /* the wrapper did not run (pod failed to start) */
+    }
+    const artifacts = new Map<string, Record<string, unknown>>();
+    for (const a of template.outputs?.artifacts ?? []) {
+      const none = a.archive?.none !== undefined;
+      const file = join(dir, 'artifacts', none ? a.name : `${a.name}.tgz`);
+      if (!(await exists(file))) continue;
+      const key = artifactKey({ namespace: wf.metadata.namespace ?? 'default', workflow: wf.metadata.name!, node: nodeId, artifact: a.name, archive: none ? 'none' : 'tgz' });
+      const location = await this.repo.put(key, file);
+      artifacts.set(a.name, { name: a.name, ...(a.path ? { path: a.path } : {}), ...(none ? { archive: { none: {} } } : {}), ...location });
+    }
+    return { parameters, ...(result !== undefined ? { result } : {}), artifacts };
+  }
+
+  async removeWorkflow(wf: Pick<Workflow, 'metadata'>): Promise<void> {
+    await fsp.rm(this.workflowDir(wf), { recursive: true, force: true });
+  }
+}

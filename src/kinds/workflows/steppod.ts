@@ -1,0 +1,166 @@
+/**
+ * The Pod a workflow step runs in, built by pure functions. The step's container keeps its spec;
+ * its command is wrapped by a small POSIX shell script that does what Argo's executor does around
+ * the main process: unpack input artifacts, keep a copy of stdout (`outputs.result`), and after the
+ * process ends copy output parameters and artifacts into the step's staging directory, which the
+ * controller reads. The wrapper exits with the process's own exit code.
+ */
+import type { Container, Pod, Volume } from '../../api/types.js';
+import { ANNOTATIONS } from '../../api/types.js';
+import type { Artifact, Template, Workflow } from './types.js';
+import { WF_ANNOTATIONS, WF_LABELS } from './types.js';
+
+/** Where the staging directory appears inside the step's container. */
+export const STAGING_MOUNT = '/drover';
+const STAGING_VOLUME = 'drover-staging';
+
+export interface InputArtifactFile {
+  name: string;
+  path: string;
+  /** `tgz`: a tar+gzip archive holding one entry; `file`: the content itself. */
+  format: 'tgz' | 'file';
+  mode?: number;
+  /** A path inside the archived directory: only that part lands at `path`. */
+  subPath?: string;
+}
+
+export interface StepPodInput {
+  wf: Workflow;
+  template: Template;
+  podName: string;
+  nodeId: string;
+  nodeName: string;
+  /** The step's staging directory on the host. */
+  stagingDir: string;
+  inputArtifacts: InputArtifactFile[];
+  /** Workflow-level volumes plus the claims made from volumeClaimTemplates. */
+  volumes: Volume[];
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function dirOf(p: string): string {
+  const i = p.replace(/\/+$/, '').lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+function baseOf(p: string): string {
+  const t = p.replace(/\/+$/, '');
+  return t.slice(t.lastIndexOf('/') + 1);
+}
+
+function archiveNone(a: Artifact): boolean {
+  return a.archive?.none !== undefined;
+}
+
+/** The wrapper script; `"$@"` is the step's own command and arguments. */
+export function wrapperScript(template: Template, inputs: InputArtifactFile[]): string {
+  const D = STAGING_MOUNT;
+  const lines: string[] = [`D=${D}`];
+  for (const a of inputs) {
+    const q = shellQuote(a.path);
+    lines.push(`mkdir -p ${shellQuote(dirOf(a.path))} || exit 1`);
+    if (a.format === 'file') {
+      lines.push(`cp "$D/in/${a.name}" ${q} || exit 1`);
+    } else {
+      // The archive holds one entry named after the producer's path; it lands at our path.
+      const inner = a.subPath ? `/${shellQuote(a.subPath.replace(/^\/+/, ''))}` : '';
+      lines.push(`t=$(mktemp -d) && tar -xzf "$D/in/${a.name}" -C "$t" && e=$(ls -A "$t") && rm -rf ${q} && mv "$t/$e"${inner} ${q} && rm -rf "$t" || exit 1`);
+    }
+    if (a.mode !== undefined) lines.push(`chmod ${a.mode.toString(8)} ${q}`);
+  }
+  lines.push(`mkdir -p "$D/out/parameters" "$D/out/artifacts"`);
+  lines.push(`{ "$@"; echo $? > "$D/out/exit-code"; } | tee "$D/out/stdout"`);
+  lines.push(`rc=$(cat "$D/out/exit-code" 2>/dev/null || echo 1)`);
+  for (const p of template.outputs?.parameters ?? []) {
+    const path = p.valueFrom?.path;
+    if (path) lines.push(`[ -f ${shellQuote(path)} ] && cp ${shellQuote(path)} "$D/out/parameters/${p.name}"`);
+  }
+  for (const a of template.outputs?.artifacts ?? []) {
+    if (!a.path) continue;
+    const q = shellQuote(a.path);
+    if (archiveNone(a)) lines.push(`[ -e ${q} ] && cp -r ${q} "$D/out/artifacts/${a.name}"`);
+    else lines.push(`[ -e ${q} ] && tar -czf "$D/out/artifacts/${a.name}.tgz" -C ${shellQuote(dirOf(a.path))} ${shellQuote(baseOf(a.path))}`);
+  }
+  lines.push('exit "$rc"');
+  return lines.join('\n');
+}
+
+/** The step's container with its command wrapped; script templates run their source from the staging directory. */
+export function stepContainer(template: Template, inputs: InputArtifactFile[]): Container {
+  const src = (template.container ?? template.script)!;
+  const { source: _source, ...spec } = src as typeof src & { source?: string };
+  const c: Container = { ...(spec as Container), name: spec.name || 'main' };
+  let argv = [...(c.command ?? []), ...(c.args ?? [])];
+  if (template.script) argv = [...(c.command ?? ['sh']), `${STAGING_MOUNT}/script`, ...(c.args ?? [])];
+  return {
+    ...c,
+    command: ['/bin/sh', '-c', wrapperScript(template, inputs), 'drover-step', ...argv],
+    args: undefined,
+    volumeMounts: [...(c.volumeMounts ?? []), { name: STAGING_VOLUME, mountPath: STAGING_MOUNT }],
+  } as Container;
+}
+
+function intOrString(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; kind: string } {
+  const { wf, template } = input;
+  const wfSpec = wf.spec ?? {};
+  const used = new Set<string>();
+  const container = stepContainer(template, input.inputArtifacts);
+  for (const m of container.volumeMounts ?? []) used.add(m.name);
+  // Only the volumes the container mounts, as Argo does; an unused claim is not waited for.
+  const volumes = [...input.volumes, ...((template.volumes ?? []) as Volume[])].filter((v) => used.has(v.name));
+  volumes.push({ name: STAGING_VOLUME, hostPath: { path: input.stagingDir, type: 'Directory' } });
+  const deadline = intOrString(template.activeDeadlineSeconds);
+  const sourceDir = wf.metadata.annotations?.[ANNOTATIONS.sourceDir];
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: input.podName,
+      namespace: wf.metadata.namespace,
+      labels: { ...(template.metadata?.labels ?? {}), [WF_LABELS.workflow]: wf.metadata.name!, [WF_LABELS.completed]: 'false' },
+      annotations: {
+        ...(template.metadata?.annotations ?? {}),
+        [WF_ANNOTATIONS.nodeName]: input.nodeName,
+        [WF_ANNOTATIONS.nodeId]: input.nodeId,
+        ...(sourceDir ? { [ANNOTATIONS.sourceDir]: sourceDir } : {}),
+      },
+      ownerReferences: [{ apiVersion: wf.apiVersion, kind: wf.kind, name: wf.metadata.name!, uid: wf.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [container],
+      volumes,
+      ...(deadline !== undefined ? { activeDeadlineSeconds: deadline } : {}),
+      ...(template.nodeSelector ?? wfSpec.nodeSelector ? { nodeSelector: { ...(wfSpec.nodeSelector ?? {}), ...(template.nodeSelector ?? {}) } } : {}),
+      ...(template.tolerations ?? wfSpec.tolerations ? { tolerations: (template.tolerations ?? wfSpec.tolerations) as never } : {}),
+      ...(template.affinity ?? wfSpec.affinity ? { affinity: (template.affinity ?? wfSpec.affinity) as never } : {}),
+      ...(template.priorityClassName ? { priorityClassName: template.priorityClassName } : {}),
+    },
+  };
+}
+
+/** Argo durations: a number of seconds, or Go-style `1h30m`, `90s`, `500ms`. */
+export function parseDurationSeconds(v: string | number): number {
+  if (typeof v === 'number') return v;
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+  let total = 0;
+  let matched = 0;
+  for (const m of s.matchAll(re)) {
+    const n = Number(m[1]);
+    total += m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : m[2] === 's' ? n : n / 1000;
+    matched += m[0].length;
+  }
+  if (matched !== s.length || s.length === 0) throw new Error(`invalid duration ${JSON.stringify(v)}: expected seconds or a duration such as "30s", "5m", "1h30m"`);
+  return total;
+}

@@ -1,7 +1,10 @@
 /**
- * Resources: types, the kinds Drover serves, manifest loading and validation, typed errors.
+ * The ground floor: resource types, kind identities, typed errors, quantities, selectors, field
+ * paths, pod resource arithmetic, and the manifest loader that validates with the checks each kind
+ * registers. Imports nothing of the project but src/util.
  *
- *   const { manifests, warnings } = loadManifests(text, 'job.yaml'); // throws ValidationError
+ *   const loader = new ManifestLoader({ kinds, validation: (info) => ... });
+ *   const { manifests, warnings } = loader.load(text, 'job.yaml'); // throws ValidationError
  */
 export * from './errors.js';
 export * from './types.js';
@@ -9,4 +12,4 @@ export * from './kinds.js';
 export * from './selectors.js';
 export * from './quantity.js';
 export * from './pods.js';
-export { loadManifests, validateObject, inspectObject, type LoadedManifest, type LoadResult } from './manifests.js';
+export { ManifestLoader, checkKind, withoutNulls, type KindValidation, type ValidationCatalog, type LoadedManifest, type LoadResult } from './manifests.js';

@@ -1,6 +1,8 @@
 /**
- * The kinds Drover serves, with the names kubectl users type for them. One table drives the
- * HTTP paths, the CLI's kind lookup and the store's keys, so a kind is added in one place.
+ * What Drover knows of a kind's identity: its names, group, version and scope. The kinds
+ * themselves are declared by their families (src/kinds/<family>) and gathered into one
+ * `KindTable` by src/registry.ts, which drives the HTTP paths, the CLI's kind lookup and the
+ * store's keys.
  */
 
 export interface KindInfo {
@@ -18,50 +20,69 @@ export interface KindInfo {
   userCreatable: boolean;
 }
 
-function kind(apiVersion: string, kindName: string, plural: string, shortNames: string[], namespaced = true, userCreatable = true): KindInfo {
-  const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
-  return { apiVersion, group, version, kind: kindName, plural, singular: kindName.toLowerCase(), shortNames, namespaced, userCreatable };
+export interface KindOptions {
+  shortNames?: string[];
+  /** Cluster-scoped when false (Namespace, Node). Default true. */
+  namespaced?: boolean;
+  /** Default true; false for kinds only Drover makes (Nodes, Events, Trials). */
+  userCreatable?: boolean;
 }
 
-export const KINDS: readonly KindInfo[] = [
-  kind('v1', 'Namespace', 'namespaces', ['ns'], false),
-  kind('v1', 'ConfigMap', 'configmaps', ['cm']),
-  kind('v1', 'Secret', 'secrets', []),
-  kind('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', ['pvc']),
-  kind('v1', 'Pod', 'pods', ['po']),
-  kind('v1', 'Node', 'nodes', ['no'], false, false),
-  kind('v1', 'Event', 'events', ['ev'], true, false),
-  kind('batch/v1', 'Job', 'jobs', []),
-  kind('argoproj.io/v1alpha1', 'Workflow', 'workflows', ['wf']),
-  kind('argoproj.io/v1alpha1', 'WorkflowTemplate', 'workflowtemplates', ['wftmpl']),
-  kind('argoproj.io/v1alpha1', 'ClusterWorkflowTemplate', 'clusterworkflowtemplates', ['cwftmpl', 'cwft'], false),
-  kind('argoproj.io/v1alpha1', 'CronWorkflow', 'cronworkflows', ['cwf', 'cronwf']),
-  kind('kubeflow.org/v1beta1', 'Experiment', 'experiments', []),
-  // Trials are made by their Experiment's controller, as in Katib (users do not apply them).
-  kind('kubeflow.org/v1beta1', 'Trial', 'trials', [], true, false),
-];
+/** Declares a kind: `defineKind('batch/v1', 'Job', 'jobs')`. */
+export function defineKind(apiVersion: string, kindName: string, plural: string, opts: KindOptions = {}): KindInfo {
+  const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
+  return {
+    apiVersion,
+    group,
+    version,
+    kind: kindName,
+    plural,
+    singular: kindName.toLowerCase(),
+    shortNames: opts.shortNames ?? [],
+    namespaced: opts.namespaced ?? true,
+    userCreatable: opts.userCreatable ?? true,
+  };
+}
 
 /** Store key of a kind: `Job.batch`, `Pod` (core kinds have no group). */
 export function kindKey(k: Pick<KindInfo, 'kind' | 'group'>): string {
   return k.group ? `${k.kind}.${k.group}` : k.kind;
 }
 
-/** Finds a kind by what a user typed: `jobs`, `job`, `Job`, `po`, `jobs.batch`. */
-export function lookupKind(name: string): KindInfo | undefined {
-  const lower = name.toLowerCase();
-  const [base, group] = lower.includes('.') ? [lower.slice(0, lower.indexOf('.')), lower.slice(lower.indexOf('.') + 1)] : [lower, undefined];
-  return KINDS.find(
-    (k) =>
-      (group === undefined || k.group === group) &&
-      (k.plural === base || k.singular === base || k.shortNames.includes(base!)),
-  );
-}
+/** The kinds a server or CLI serves, and the lookups every layer needs over them. */
+export class KindTable {
+  readonly all: readonly KindInfo[];
 
-/** Finds a kind from a manifest's `apiVersion` and `kind`. */
-export function kindOf(apiVersion: string, kindName: string): KindInfo | undefined {
-  return KINDS.find((k) => k.apiVersion === apiVersion && k.kind === kindName);
-}
+  constructor(kinds: readonly KindInfo[]) {
+    const seen = new Set<string>();
+    for (const k of kinds) {
+      const key = `${k.apiVersion}/${k.kind}`;
+      if (seen.has(key)) throw new Error(`kind ${key} is declared twice`);
+      seen.add(key);
+    }
+    this.all = kinds;
+  }
 
-export function kindByPlural(group: string, plural: string): KindInfo | undefined {
-  return KINDS.find((k) => k.group === group && k.plural === plural);
+  /** Finds a kind by what a user typed: `jobs`, `job`, `Job`, `po`, `jobs.batch`. */
+  lookup(name: string): KindInfo | undefined {
+    const lower = name.toLowerCase();
+    const dot = lower.indexOf('.');
+    const base = dot >= 0 ? lower.slice(0, dot) : lower;
+    const group = dot >= 0 ? lower.slice(dot + 1) : undefined;
+    return this.all.find((k) => (group === undefined || k.group === group) && (k.plural === base || k.singular === base || k.shortNames.includes(base)));
+  }
+
+  /** Finds a kind from a manifest's `apiVersion` and `kind`. */
+  of(apiVersion: string, kindName: string): KindInfo | undefined {
+    return this.all.find((k) => k.apiVersion === apiVersion && k.kind === kindName);
+  }
+
+  /** Finds a kind by its `kind` alone (the first of that name). */
+  named(kindName: string): KindInfo | undefined {
+    return this.all.find((k) => k.kind === kindName);
+  }
+
+  byPlural(group: string, plural: string, version?: string): KindInfo | undefined {
+    return this.all.find((k) => k.group === group && k.plural === plural && (version === undefined || k.version === version));
+  }
 }

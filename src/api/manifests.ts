@@ -3,21 +3,55 @@
  * every problem with its file:line:column and field path.
  *
  * Each object goes through four checks, all working on plain data so objects that arrive over HTTP
- * without text get the same treatment (`validateObject`):
- *   1. kind: a kind Drover serves;
+ * without text get the same treatment (`validate`):
+ *   1. kind: a kind of the catalog the loader was made with;
  *   2. schema (./schema.ts): the upstream OpenAPI schema, plus strict unknown-field detection;
  *   3. support (./support.ts): fields Drover does not implement are rejected or warned about;
- *   4. semantics (./semantics.ts): the API server's own rules (names, references, Job rules).
- * Findings carry field paths; only this module knows the YAML source and turns paths into positions.
+ *   4. semantics (./semantics.ts and the kind's own checks): the API server's rules.
+ * The kinds bring their schemas, tables and checks (src/kinds/<family>/validate.ts); this module
+ * knows none by name. Findings carry field paths; only this module knows the YAML source and turns
+ * paths into positions.
  */
 import { type Document, type Node, LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import { type FieldIssue, type SourcePosition, ValidationError, formatPosition } from './errors.js';
 import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord } from './fieldpath.js';
-import { KINDS, kindOf } from './kinds.js';
-import { checkSchema } from './schema.js';
-import { checkSemantics } from './semantics.js';
-import { checkSupport } from './support.js';
+import type { KindInfo, KindTable } from './kinds.js';
+import { type SchemaModel, type SchemaView, checkSchema } from './schema.js';
+import { type Ctx, type NameRule, checkMetadata } from './semantics.js';
+import { type Shape, checkSupport } from './support.js';
 import type { KubeObject } from './types.js';
+
+/** How one kind is validated; every part is optional (a kind with none gets the metadata rules). */
+export interface KindValidation {
+  /** The upstream schema, as a kubernetes-models class. */
+  schema?: SchemaModel;
+  /** The manifest as the schema expects it, where the schema is stricter than the controller. */
+  schemaView?: (obj: Record<string, unknown>) => SchemaView;
+  /** What Drover implements (src/api/support.ts `objectShape`). */
+  support?: Shape;
+  name?: NameRule;
+  /** The kind's own checks beyond its metadata. */
+  semantics?: (obj: Record<string, unknown>) => Finding[];
+  /** Keep `data` values out of messages (Secrets). */
+  hideValues?: boolean;
+}
+
+/** The kinds a loader accepts and how each is validated. */
+export interface ValidationCatalog {
+  kinds: KindTable;
+  validation(info: KindInfo): KindValidation | undefined;
+}
+
+/** Every check of one kind's validation over `obj`, in order: schema, support, metadata, the kind's own. */
+export function checkKind(obj: Record<string, unknown>, info: KindInfo, v: KindValidation): Finding[] {
+  const schema = v.schema ? checkSchema(obj, v.schema, { ...(v.hideValues ? { hideValues: true } : {}), ...(v.schemaView ? { view: v.schemaView } : {}) }) : undefined;
+  const findings: Finding[] = [...(schema?.findings ?? [])];
+  if (v.support) findings.push(...checkSupport(obj, v.support, schema?.unknownFields ?? new Set<string>()));
+  const ctx: Ctx = { findings };
+  checkMetadata(ctx, obj, info.kind, info.namespaced, v.name);
+  if (v.semantics) findings.push(...v.semantics(obj));
+  return dedupe(findings);
+}
 
 export interface LoadedManifest {
   object: KubeObject;
@@ -39,12 +73,62 @@ export interface ObjectCheck {
   warnings: string[];
 }
 
-/**
- * Parses multi-document YAML or JSON text (`List` kinds are flattened), validates each object and
- * rejects fields Drover does not support. Throws ValidationError listing every issue across all
- * documents, each with file, line, column and field path; nothing is returned when anything is wrong.
- */
-export function loadManifests(text: string, file?: string): LoadResult {
+/** Loads and validates manifests of the kinds of one catalog. */
+export class ManifestLoader {
+  constructor(private readonly catalog: ValidationCatalog) {}
+
+  /**
+   * Parses multi-document YAML or JSON text (`List` kinds are flattened), validates each object and
+   * rejects fields Drover does not support. Throws ValidationError listing every issue across all
+   * documents, each with file, line, column and field path; nothing is returned when anything is wrong.
+   */
+  load(text: string, file?: string): LoadResult {
+    return loadManifests(text, file, (obj) => this.findings(obj));
+  }
+
+  /** The same checks as `load`, for an object that arrived without text (positions absent). */
+  validate(obj: KubeObject): FieldIssue[] {
+    return this.inspect(obj).issues;
+  }
+
+  /** Like `validate`, and also returns the warnings (for an API response's `Warning` headers). */
+  inspect(obj: unknown): ObjectCheck {
+    const out: ObjectCheck = { issues: [], warnings: [] };
+    for (const f of this.findings(withoutNulls(obj))) {
+      if (f.severity === 'error') out.issues.push({ path: formatPath(f.path), message: f.message });
+      else out.warnings.push(`warning: ${f.message}`);
+    }
+    return out;
+  }
+
+  private findings(obj: unknown): Finding[] {
+    if (!isRecord(obj)) return [{ severity: 'error', path: [], message: `expected a Kubernetes object, got ${describeValue(obj)}`, anchor: 'value' }];
+    const findings: Finding[] = [];
+    const apiVersion = obj['apiVersion'];
+    const kind = obj['kind'];
+    for (const [field, v] of [['apiVersion', apiVersion], ['kind', kind]] as const) {
+      if (v === undefined || v === null || v === '') findings.push({ severity: 'error', path: [field], message: `required field "${field}" is missing`, anchor: 'parent' });
+      else if (typeof v !== 'string') findings.push({ severity: 'error', path: [field], message: `expected string, got ${describeValue(v)}`, anchor: 'value' });
+    }
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || findings.length > 0) return findings;
+
+    const kinds = this.catalog.kinds.all;
+    const info = this.catalog.kinds.of(apiVersion, kind);
+    if (!info || !info.userCreatable) {
+      const sameName = kinds.find((k) => k.kind === kind && k.userCreatable);
+      const hint = sameName && !info ? ` (${kind} is ${sameName.apiVersion})` : '';
+      const creatable = kinds
+        .filter((k) => k.userCreatable)
+        .map((k) => `${k.kind} (${k.apiVersion})`)
+        .join(', ');
+      findings.push({ severity: 'error', path: ['kind'], message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${JSON.stringify(apiVersion)}${hint}; supported: ${creatable}`, anchor: 'value' });
+      return findings;
+    }
+    return checkKind(obj, info, this.catalog.validation(info) ?? {});
+  }
+}
+
+function loadManifests(text: string, file: string | undefined, checkObjectFindings: (obj: unknown) => Finding[]): LoadResult {
   const lineCounter = new LineCounter();
   // merge: kubectl's YAML reader accepts `<<` merge keys; uniqueKeys: a duplicate key is an error there too.
   const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true });
@@ -121,21 +205,6 @@ export function loadManifests(text: string, file?: string): LoadResult {
   return { manifests, warnings: [...new Set(warnings)] };
 }
 
-/** The same checks as `loadManifests`, for an object that arrived without text (positions absent). */
-export function validateObject(obj: KubeObject): FieldIssue[] {
-  return inspectObject(obj).issues;
-}
-
-/** Like `validateObject`, and also returns the warnings (for an API response's `Warning` headers). */
-export function inspectObject(obj: unknown): ObjectCheck {
-  const out: ObjectCheck = { issues: [], warnings: [] };
-  for (const f of checkObjectFindings(withoutNulls(obj))) {
-    if (f.severity === 'error') out.issues.push({ path: formatPath(f.path), message: f.message });
-    else out.warnings.push(`warning: ${f.message}`);
-  }
-  return out;
-}
-
 /**
  * Drops properties whose value is null, recursively. Kubernetes reads `field: null` (and YAML's
  * `field:` with nothing after it) as an unset field, so they must not fail the schema's type and
@@ -147,45 +216,6 @@ export function withoutNulls<T>(value: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
   return out as T;
-}
-
-/** Kinds users may create; Nodes and Events are Drover's own. */
-function creatableKinds(): string {
-  return KINDS.filter((k) => k.userCreatable || k.kind === 'Pod')
-    .map((k) => `${k.kind} (${k.apiVersion})`)
-    .join(', ');
-}
-
-function checkObjectFindings(obj: unknown): Finding[] {
-  if (!isRecord(obj)) return [{ severity: 'error', path: [], message: `expected a Kubernetes object, got ${describeValue(obj)}`, anchor: 'value' }];
-  const findings: Finding[] = [];
-  const apiVersion = obj['apiVersion'];
-  const kind = obj['kind'];
-  for (const [field, v] of [['apiVersion', apiVersion], ['kind', kind]] as const) {
-    if (v === undefined || v === null || v === '') findings.push({ severity: 'error', path: [field], message: `required field "${field}" is missing`, anchor: 'parent' });
-    else if (typeof v !== 'string') findings.push({ severity: 'error', path: [field], message: `expected string, got ${describeValue(v)}`, anchor: 'value' });
-  }
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || findings.length > 0) return findings;
-
-  const info = kindOf(apiVersion, kind);
-  if (!info || !(info.userCreatable || info.kind === 'Pod')) {
-    const sameName = KINDS.find((k) => k.kind === kind && k.userCreatable);
-    const hint = sameName && !info ? ` (${kind} is ${sameName.apiVersion})` : '';
-    findings.push({
-      severity: 'error',
-      path: ['kind'],
-      message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${JSON.stringify(apiVersion)}${hint}; supported: ${creatableKinds()}`,
-      anchor: 'value',
-    });
-    return findings;
-  }
-
-  const schema = checkSchema(obj, apiVersion, kind, { hideValues: kind === 'Secret' });
-  const skip = schema?.unknownFields ?? new Set<string>();
-  findings.push(...(schema?.findings ?? []));
-  findings.push(...checkSupport(obj, apiVersion, kind, skip));
-  findings.push(...checkSemantics(obj, kind, info.namespaced));
-  return dedupe(findings);
 }
 
 function dedupe(findings: Finding[]): Finding[] {

@@ -1,6 +1,6 @@
-/** Pure facts about Pods that several contexts need: what a pod asks for, whether it is done. */
+/** Pure facts about Pods that several contexts need: what a pod asks for, its QoS class, whether it is done. */
 import type { Pod } from './types.js';
-import { cpuMillis, parseQuantity } from './quantity.js';
+import { cpuMillis, parseQuantity, safeQuantity } from './quantity.js';
 
 export interface PodRequests {
   cpuMillis: number;
@@ -9,19 +9,58 @@ export interface PodRequests {
   extended: Record<string, number>;
 }
 
-/** Sum of the containers' requests; a resource with a limit but no request requests its limit, as in Kubernetes. */
+export interface PodResources {
+  requests: Record<string, number>;
+  limits: Record<string, number>;
+}
+
+/**
+ * A pod's effective requests and limits per resource, as Kubernetes counts them: the containers'
+ * amounts summed, an init container's taken when it is larger (they run one at a time, before the
+ * others), the pod's overhead added; a resource with a limit but no request requests its limit.
+ * `amount` turns one quantity into a number; by default cpu is in cores and a malformed quantity
+ * counts as 0 (what `describe` and `top` show of any object).
+ */
+export function podResources(pod: Pod, amount: (resource: string, q: unknown) => number = (_r, q) => safeQuantity(q)): PodResources {
+  const total = (which: 'requests' | 'limits'): Record<string, number> => {
+    const out: Record<string, number> = {};
+    const of = (c: { resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> } }) =>
+      which === 'requests' ? { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) } : (c.resources?.limits ?? {});
+    for (const c of pod.spec?.containers ?? []) for (const [r, q] of Object.entries(of(c))) out[r] = (out[r] ?? 0) + amount(r, q);
+    for (const c of pod.spec?.initContainers ?? []) for (const [r, q] of Object.entries(of(c))) out[r] = Math.max(out[r] ?? 0, amount(r, q));
+    for (const [r, q] of Object.entries(pod.spec?.overhead ?? {})) out[r] = (out[r] ?? 0) + amount(r, q);
+    return out;
+  };
+  return { requests: total('requests'), limits: total('limits') };
+}
+
+/** What the scheduler fits: the pod's requests, cpu in whole millicores rounded up per container as Kubernetes does. */
 export function podRequests(pod: Pod): PodRequests {
-  const total: PodRequests = { cpuMillis: 0, memoryBytes: 0, extended: {} };
-  for (const c of pod.spec?.containers ?? []) {
-    const limits = c.resources?.limits ?? {};
-    const requests = { ...limits, ...(c.resources?.requests ?? {}) };
-    for (const [name, q] of Object.entries(requests)) {
-      if (name === 'cpu') total.cpuMillis += cpuMillis(q);
-      else if (name === 'memory') total.memoryBytes += parseQuantity(q);
-      else if (name !== 'ephemeral-storage') total.extended[name] = (total.extended[name] ?? 0) + parseQuantity(q);
+  const { requests } = podResources(pod, (r, q) => (r === 'cpu' ? cpuMillis(q as string | number) : parseQuantity(q as string | number)));
+  const extended: Record<string, number> = {};
+  for (const [r, v] of Object.entries(requests)) if (r !== 'cpu' && r !== 'memory' && r !== 'ephemeral-storage') extended[r] = v;
+  return { cpuMillis: requests['cpu'] ?? 0, memoryBytes: requests['memory'] ?? 0, extended };
+}
+
+export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+/** The pod's QoS class as Kubernetes derives it from requests and limits. */
+export function qosClass(pod: Pod): QosClass {
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    for (const r of ['cpu', 'memory']) {
+      const l = lim[r];
+      const q = req[r] ?? l;
+      if (l === undefined || q === undefined || String(q) !== String(l)) guaranteed = false;
     }
   }
-  return total;
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 export function isPodTerminal(pod: Pod): boolean {

@@ -32,3 +32,28 @@ export function formatBytes(bytes: number): string {
 export function formatMillis(millis: number): string {
   return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
 }
+
+/** `parseQuantity` for values from any object, where a malformed one counts as 0 (display, not admission). */
+export function safeQuantity(v: unknown): number {
+  try {
+    return parseQuantity(typeof v === 'number' ? v : String(v));
+  } catch {
+    return 0;
+  }
+}
+
+/** A resource amount as kubectl shows it: cpu in millicores (`250m`, `2`), memory in binary units, else a count. */
+export function formatResource(name: string, value: number): string {
+  if (name === 'cpu') {
+    const m = Math.round(value * 1000);
+    return m % 1000 === 0 ? String(m / 1000) : `${m}m`;
+  }
+  if (name === 'memory' || name.startsWith('hugepages-') || name === 'ephemeral-storage') {
+    if (value === 0) return '0';
+    for (const [s, size] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+      if (value >= size && value % size === 0) return `${value / size}${s}`;
+    }
+    return String(Math.round(value));
+  }
+  return String(Math.round(value * 1000) / 1000);
+}

@@ -8,35 +8,27 @@
  * inspected but never read is a field the schema does not have. This stays exact as the schemas
  * change with new Kubernetes versions, without copying any schema text.
  */
-import { Job } from 'kubernetes-models/batch/v1/Job';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Namespace } from 'kubernetes-models/v1/Namespace';
-import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
-import { Pod } from 'kubernetes-models/v1/Pod';
-import { Secret } from 'kubernetes-models/v1/Secret';
-import { Workflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow';
-import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate';
-import { ClusterWorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/ClusterWorkflowTemplate';
-import { CronWorkflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/CronWorkflow';
-import { ARGO_GROUP, argoSchemaView } from '../kinds/workflows/validate.js';
 import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord, pathFromPointer, valueAt } from './fieldpath.js';
 
-/** The model classes whose `validate()` checks each kind, keyed by `apiVersion/kind`. */
-const MODELS: ReadonlyMap<string, { prototype: { validate(): void } }> = new Map<string, { prototype: { validate(): void } }>([
-  ['batch/v1/Job', Job],
-  ['v1/ConfigMap', ConfigMap],
-  ['v1/Namespace', Namespace],
-  ['v1/PersistentVolumeClaim', PersistentVolumeClaim],
-  ['v1/Pod', Pod],
-  ['v1/Secret', Secret],
-  ['argoproj.io/v1alpha1/Workflow', Workflow],
-  ['argoproj.io/v1alpha1/WorkflowTemplate', WorkflowTemplate],
-  ['argoproj.io/v1alpha1/ClusterWorkflowTemplate', ClusterWorkflowTemplate],
-  ['argoproj.io/v1alpha1/CronWorkflow', CronWorkflow],
-]);
+/** A class generated from an upstream schema whose `validate()` checks `this` (kubernetes-models). */
+export interface SchemaModel {
+  prototype: { validate(): void };
+}
 
-export function hasSchema(apiVersion: string, kind: string): boolean {
-  return MODELS.has(`${apiVersion}/${kind}`);
+/**
+ * A view of a manifest shaped as its published schema expects, for kinds whose schema is
+ * stricter than the controller that reads them (Argo), and the way back from the view's paths.
+ */
+export interface SchemaView {
+  view: Record<string, unknown>;
+  /** A path in the view as the same place in the original manifest. */
+  toOriginal(path: FieldPath): PathSegment[];
+}
+
+export interface SchemaOptions {
+  /** Keep `data`/`stringData` values out of messages (Secrets). */
+  hideValues?: boolean;
+  view?: (obj: Record<string, unknown>) => SchemaView;
 }
 
 /** The parts of an ajv error object we use (ajv's compiled validators fill these, but no messages). */
@@ -64,14 +56,9 @@ export interface SchemaCheck {
   unknownFields: Set<string>;
 }
 
-/**
- * Validates `obj` against the schema of its kind, or returns undefined when no schema is known for
- * the kind. `hideValues` keeps `data`/`stringData` values out of messages (Secrets).
- */
-export function checkSchema(obj: Record<string, unknown>, apiVersion: string, kind: string, opts: { hideValues?: boolean } = {}): SchemaCheck | undefined {
-  const model = MODELS.get(`${apiVersion}/${kind}`);
-  if (!model) return undefined;
-  const adapted = apiVersion.startsWith(`${ARGO_GROUP}/`) ? argoSchemaView(obj) : undefined;
+/** Validates `obj` against the schema `model` was generated from. */
+export function checkSchema(obj: Record<string, unknown>, model: SchemaModel, opts: SchemaOptions = {}): SchemaCheck {
+  const adapted = opts.view?.(obj);
   const data = adapted?.view ?? obj;
   const back = (path: FieldPath): PathSegment[] => (adapted ? adapted.toOriginal(path) : [...path]);
   const traces = new Map<string, NodeTrace>();

@@ -2,7 +2,7 @@
  * What `wait --for=...` means, as pure functions: parse the flag, and judge one object against it.
  */
 import type { KubeObject, Pod } from '../api/types.js';
-import { podSummary } from './printers.js';
+import { podSummary } from '../kinds/core/cli/columns.js';
 import { UsageError } from './args.js';
 import { asExperiment, asTrial, experimentProgress, katibWaitEnd, trialProgress } from '../kinds/experiments/cli/status.js';
 

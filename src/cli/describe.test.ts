@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject, Pod } from '../api/types.js';
-import { describe, formatResource, podResources, qosClass, smartLabel } from './describe.js';
+import { describe } from './describe.js';
+import { formatResource, podResources, qosClass } from '../api/index.js';
+import { smartLabel } from '../print/describe.js';
 
 const NOW = Date.parse('2024-01-01T01:00:00Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();

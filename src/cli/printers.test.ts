@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject, Pod, Job } from '../api/types.js';
-import {
-  asList, eventLastSeen, formatLabels, formatLabelSelector, formatRestarts, jobCompletions, jobDuration, jobStatus, nodeRoles, nodeStatus, objectName,
-  parseOutputFormat, podSummary, registerPrinter, renderTable, toJson, toYaml,
-} from './printers.js';
-import { lookupKind } from '../api/kinds.js';
+import { asList, objectName, parseOutputFormat, renderTable, toJson, toYaml } from './printers.js';
+import { formatLabels, formatLabelSelector, type KindPrinter } from '../print/columns.js';
+import { eventLastSeen } from '../print/events.js';
+import { formatRestarts, nodeRoles, nodeStatus, podSummary } from '../kinds/core/cli/columns.js';
+import { jobCompletions, jobDuration, jobStatus } from '../kinds/jobs/cli/columns.js';
+import { KINDS } from '../registry.js';
+
+const lookupKind = (name: string) => KINDS.lookup(name);
 
 const NOW = Date.parse('2024-01-01T01:00:00Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
@@ -183,8 +186,8 @@ test('unknown kinds print NAME AGE until someone registers columns for them', ()
   const thing = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'w', creationTimestamp: ago(4000) } };
   assert.equal(renderTable('Gadget', [thing], { now: NOW }), 'NAME   AGE\nw      4s\n');
   assert.equal(objectName(thing), 'gadget.example.com/w');
-  registerPrinter('Gadget', { columns: [{ header: 'NAME', cell: (o) => o.metadata.name ?? '' }, { header: 'STATUS', cell: () => 'Running' }] });
-  assert.equal(renderTable('Gadget', [thing], { now: NOW }), 'NAME   STATUS\nw      Running\n');
+  const printer: KindPrinter = { columns: [{ header: 'NAME', cell: (o) => o.metadata.name ?? '' }, { header: 'STATUS', cell: () => 'Running' }] };
+  assert.equal(renderTable('Gadget', [thing], { now: NOW, printer }), 'NAME   STATUS\nw      Running\n');
 });
 
 test('-o name, json and yaml', async () => {

@@ -4,7 +4,7 @@
  * and logs stay clean.
  */
 import type { Ctx } from './context.js';
-import { elapsed } from './units.js';
+import { elapsed } from '../print/units.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lookupKind } from '../api/kinds.js';
+import { KINDS } from '../registry.js';
+
+const lookupKind = (name: string) => KINDS.lookup(name);
 import { UsageError } from './args.js';
 import { CliError } from './context.js';
 import { collectionPath, objectPath, parseResourceArgs, qualifiedName, qualifiedNameOf, resolveKind, resourceName } from './resources.js';

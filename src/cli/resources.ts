@@ -1,8 +1,9 @@
 /**
  * From what a user types (`jobs,pods`, `job/train`, `po`) to kinds and API paths. Table-driven by
- * src/api/kinds.ts, so a kind added there works here without changes.
+ * src/registry.ts, so a kind added there works here without changes.
  */
-import { KINDS, kindOf, lookupKind, type KindInfo } from '../api/kinds.js';
+import type { KindInfo } from '../api/kinds.js';
+import { KINDS } from '../registry.js';
 import { UsageError } from './args.js';
 import { CliError } from './context.js';
 
@@ -33,7 +34,7 @@ export function resourceName(k: Pick<KindInfo, 'plural' | 'group'>): string {
 
 /** `qualifiedName` for a manifest's apiVersion/kind, also for kinds this CLI does not know. */
 export function qualifiedNameOf(apiVersion: string, kind: string): string {
-  const known = kindOf(apiVersion, kind);
+  const known = KINDS.of(apiVersion, kind);
   if (known) return qualifiedName(known);
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   return qualifiedName({ kind, group });
@@ -41,13 +42,13 @@ export function qualifiedNameOf(apiVersion: string, kind: string): string {
 
 /** Finds a kind by any of its names, or fails the way kubectl does for an unknown type. */
 export function resolveKind(name: string): KindInfo {
-  const k = lookupKind(name);
+  const k = KINDS.lookup(name);
   if (!k) throw new CliError(`the server doesn't have a resource type "${name}"`);
   return k;
 }
 
 export function kindByName(kind: string): KindInfo | undefined {
-  return KINDS.find((k) => k.kind === kind);
+  return KINDS.named(kind);
 }
 
 /** What `get all` means: the kinds a user runs, in kubectl's order. */

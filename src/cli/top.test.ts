@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from '../api/types.js';
 import { allocatedOn, humanBytes, humanCpu, nodeRows, podRows } from './top.js';
-import { formatTable } from './tabwriter.js';
+import { formatTable } from '../print/tabwriter.js';
 
 const node: Node = {
   metadata: { name: 'local' },

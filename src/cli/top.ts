@@ -3,7 +3,8 @@
  * allocated/capacity columns computed from the pods bound to each node.
  */
 import type { Node, Pod } from '../api/types.js';
-import { podResources, safeQuantity } from './describe.js';
+import { podResources } from '../api/pods.js';
+import { safeQuantity } from '../api/quantity.js';
 
 export interface Usage {
   cpu?: string;

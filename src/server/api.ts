@@ -5,23 +5,28 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, DroverError, NotFoundError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
-import { kindOf, type KindInfo } from '../api/kinds.js';
+import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, ObjectRef, Pod, Stored } from '../api/types.js';
 import { DEFAULT_NAMESPACE } from '../api/types.js';
-import { loadManifests, validateObject } from '../api/manifests.js';
+import type { ManifestLoader } from '../api/manifests.js';
 import type { Store, WriteOp } from '../store/index.js';
 import type { PodRuntime, PodUsage } from '../runtime/index.js';
 import type { Logger } from '../util/logger.js';
 import { parseResourcePath, type ResourcePath } from './routes.js';
 import { parseFieldSelector, matchesFields } from './fieldselector.js';
-import { admit, immutableJobChange, inheritDerived, prepareCreate } from './admission.js';
+import type { Admission } from './admission.js';
 import { renderMetrics, type ServerMetrics } from './metrics.js';
 import { isWorkflowAction, runWorkflowAction, type ActionBody } from '../kinds/workflows/actions.js';
 import { formatBytes, formatMillis } from '../api/quantity.js';
 
 export interface ApiDeps {
   store: Store;
+  /** The kinds served (src/registry.ts). */
+  kinds: KindTable;
+  /** Validation with every family's checks. */
+  loader: ManifestLoader;
+  admission: Admission;
   runtime: PodRuntime;
   logger: Logger;
   metrics: ServerMetrics;
@@ -84,7 +89,7 @@ function sameDesired(a: KubeObject, b: KubeObject): boolean {
 }
 
 export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { store, runtime, logger, metrics } = deps;
+  const { store, runtime, logger, metrics, kinds, loader, admission } = deps;
 
   async function apply(namespace: string, body: { documents?: ApplyDocument[]; mode?: 'apply' | 'create' }): Promise<{ kind: 'ApplyResult'; results: ApplyResultItem[]; warnings: string[] }> {
     if (!Array.isArray(body.documents) || body.documents.length === 0) throw new BadRequestError('apply needs "documents": [{file, text, sourceDir}]');
@@ -93,7 +98,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const objects: { obj: KubeObject; sourceDir?: string }[] = [];
     for (const doc of body.documents) {
       try {
-        const loaded = loadManifests(doc.text, doc.file);
+        const loaded = loader.load(doc.text, doc.file);
         warnings.push(...loaded.warnings);
         for (const m of loaded.manifests) objects.push({ obj: m.object, sourceDir: doc.sourceDir });
       } catch (err) {
@@ -107,24 +112,24 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const ops: WriteOp[] = [];
     const results: ApplyResultItem[] = [];
     for (const { obj, sourceDir } of objects) {
-      const admitted = admit(obj, { namespace, sourceDir });
-      const info = kindOf(admitted.apiVersion, admitted.kind)!;
+      const admitted = admission.admit(obj, { namespace, sourceDir });
+      const info = kinds.of(admitted.apiVersion, admitted.kind)!;
       const ref = { apiVersion: admitted.apiVersion, kind: admitted.kind, namespace: admitted.metadata.namespace ?? '', name: admitted.metadata.name ?? '' };
       const existing = admitted.metadata.name ? await store.get(ref) : undefined;
       const item = { apiVersion: admitted.apiVersion, kind: admitted.kind, namespace: info.namespaced ? admitted.metadata.namespace : undefined, name: admitted.metadata.name ?? '' };
       if (!existing) {
-        ops.push({ op: 'create', object: prepareCreate(admitted) });
+        ops.push({ op: 'create', object: admission.prepareCreate(admitted) });
         results.push({ ...item, action: 'created' });
         continue;
       }
       if (body.mode === 'create') throw new AlreadyExistsError(`${info.plural}${info.group ? '.' + info.group : ''}`, ref.name, info.namespaced ? ref.namespace : undefined);
-      const desired = inheritDerived(existing, admitted);
+      const desired = admission.inheritDerived(existing, admitted);
       if (sameDesired(existing, desired)) {
         results.push({ ...item, action: 'unchanged' });
         continue;
       }
-      const immutable = desired.kind === 'Job' ? immutableJobChange(existing, desired) : undefined;
-      if (immutable) throw new ValidationError([{ path: immutable, message: `field is immutable: delete job "${ref.name}" and apply again to change it` }]);
+      const immutable = admission.immutableChange(existing, desired);
+      if (immutable) throw new ValidationError([{ path: immutable, message: `field is immutable: delete ${info.singular} "${ref.name}" and apply again to change it` }]);
       ops.push({ op: 'replace', object: { ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata.resourceVersion } } });
       results.push({ ...item, action: 'configured' });
     }
@@ -242,10 +247,10 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       if (method === 'POST') {
         if (!path.kind.userCreatable && path.kind.kind !== 'Pod') throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
         const obj = await readJson<KubeObject>(req);
-        const issues = validateObject(obj);
+        const issues = loader.validate(obj);
         if (issues.length) throw new ValidationError(issues);
         if (obj.kind !== path.kind.kind) throw new BadRequestError(`the body's kind "${obj.kind}" does not match the path's "${path.kind.kind}"`);
-        return send(res, 201, await store.create(prepareCreate(admit(obj, { namespace: ns }))));
+        return send(res, 201, await store.create(admission.prepareCreate(admission.admit(obj, { namespace: ns }))));
       }
       throw new BadRequestError(`method ${method} is not allowed on a collection`);
     }
@@ -259,9 +264,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         const obj = await readJson<KubeObject>(req);
         if (obj.metadata?.name !== ref.name) throw new BadRequestError(`the body's name "${obj.metadata?.name}" does not match the path's "${ref.name}"`);
         if (path.subresource === 'status') return send(res, 200, await store.replaceStatus({ ...obj, metadata: { ...obj.metadata, namespace: ns || undefined } }));
-        const issues = validateObject(obj);
+        const issues = loader.validate(obj);
         if (issues.length) throw new ValidationError(issues);
-        return send(res, 200, await store.replace(admit(obj, { namespace: ns })));
+        return send(res, 200, await store.replace(admission.admit(obj, { namespace: ns })));
       }
       case 'DELETE': {
         const deleted = await store.delete(ref);
@@ -292,7 +297,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (p === '/version') return send(res, 200, { gitVersion: `v${deps.version}`, platform: `${process.platform}/${process.arch}`, runtime: runtime.name });
     if (p === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      return void res.end(await renderMetrics(store, metrics));
+      return void res.end(await renderMetrics(store, metrics, kinds));
     }
     let m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/apply$/.exec(p);
     if (m && req.method === 'POST') return send(res, 200, await apply(decodeURIComponent(m[1]!), await readJson(req)));
@@ -319,7 +324,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         }),
       });
     }
-    const path = parseResourcePath(p);
+    const path = parseResourcePath(p, kinds);
     if (!path) throw new NotFoundError('path', p);
     return handleResource(req, res, path, url.searchParams);
   }

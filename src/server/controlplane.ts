@@ -1,6 +1,7 @@
 /**
- * The control plane on one machine: store, node registration, scheduler, controllers, pod
- * runtime and the HTTP API, wired together and stopped in reverse order.
+ * The control plane on one machine: store, node registration, scheduler, the families'
+ * controllers (src/registry.ts), pod runtime and the HTTP API, wired together and stopped in
+ * reverse order.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
@@ -9,10 +10,9 @@ import type { AddressInfo } from 'node:net';
 import type { DroverConfig } from '../config/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { Scheduler } from '../scheduler/index.js';
-import { JobController } from '../kinds/jobs/index.js';
-import { CronWorkflowController, WorkflowController, LocalStepIO } from '../kinds/workflows/index.js';
-import { openArtifactRepository } from '../artifacts/index.js';
-import { ExperimentController } from '../kinds/experiments/index.js';
+import { KINDS, loadServerParts } from '../registry.js';
+import { ManifestLoader } from '../api/manifests.js';
+import type { Controller } from '../kinds/types.js';
 import type { PodRuntime } from '../runtime/index.js';
 import { LocalPodRuntime } from '../runtime/local/index.js';
 import { detectCapacity, gpuIdsFor, localNode } from '../node/index.js';
@@ -20,7 +20,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { jsonLogger, type Logger } from '../util/logger.js';
 import { HostRequirementError } from '../api/errors.js';
 import { createApiHandler } from './api.js';
-import { admit, prepareCreate } from './admission.js';
+import { Admission } from './admission.js';
 import { ServerMetrics } from './metrics.js';
 
 export const VERSION = '0.1.0';
@@ -85,7 +85,8 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   const runtime = opts.runtime ?? (await configuredRuntime(config, detected));
   await runtime.checkHost();
 
-  const store = await openSqliteStore(join(config.home, 'state.db'), { sync: config.storeSync });
+  const parts = await loadServerParts();
+  const store = await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync });
   const node = localNode(config, detected);
   // On a cluster the cluster's scheduler places pods on its own nodes; this machine is no node.
   const onNode = runtime.placement === 'node';
@@ -101,28 +102,24 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   }
 
   const scheduler = onNode ? new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) }) : undefined;
-  const jobs = new JobController({ store, clock, logger: logger.child({ component: 'job-controller' }), backoffBaseMs: config.jobs.backoffBaseMs, backoffMaxMs: config.jobs.backoffMaxMs });
-  const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
-  const workflows = new WorkflowController({ store, clock, logger: logger.child({ component: 'workflow-controller' }), io: new LocalStepIO(join(config.home, 'workflows'), artifacts, join(config.home, 'claims')) });
+  const admission = new Admission(KINDS, parts.admission);
+  let url = '';
+  const controllers: Controller[] = parts.families.flatMap((f) =>
+    f.controllers?.({
+      store,
+      runtime,
+      clock,
+      logger,
+      config,
+      admit: (obj) => admission.prepareCreate(admission.admit(obj, { namespace: obj.metadata.namespace ?? '' })),
+      apiUrl: () => url,
+    }) ?? [],
+  );
   await runtime.start({ store, nodeName: onNode ? node.metadata.name! : '', clock, logger: logger.child({ component: 'runtime' }) });
   await scheduler?.start();
-  await jobs.start();
-  const cronWorkflows = new CronWorkflowController({ store, clock, logger: logger.child({ component: 'cron-workflow-controller' }) });
-  await workflows.start();
-  await cronWorkflows.start();
-  let url = '';
-  const experiments = new ExperimentController({
-    store,
-    runtime,
-    clock,
-    logger: logger.child({ component: 'experiment-controller' }),
-    filesDir: join(config.home, 'trials'),
-    admit: (obj) => prepareCreate(admit(obj, { namespace: obj.metadata.namespace ?? '' })),
-    apiUrl: () => url,
-  });
 
   const metrics = new ServerMetrics();
-  const http: Server = createServer(createApiHandler({ store, runtime, logger, metrics, version: VERSION }));
+  const http: Server = createServer(createApiHandler({ store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, runtime, logger, metrics, version: VERSION }));
   http.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -131,7 +128,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   const port = (http.address() as AddressInfo).port;
   url = `http://${config.host}:${port}`;
   // Started once the URL is known: trials that push metrics are told where to.
-  await experiments.start();
+  for (const c of controllers) await c.start();
   // Renamed into place: a CLI polling for the file never reads it half written.
   const serverFile = join(config.home, 'server.json');
   writeFileSync(`${serverFile}.${process.pid}.tmp`, JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
@@ -151,12 +148,8 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
         http.close(() => r());
         http.closeAllConnections();
       });
-      experiments.stop();
-      cronWorkflows.stop();
-      workflows.stop();
-      jobs.stop();
+      for (const c of [...controllers].reverse()) c.stop();
       scheduler?.stop();
-      artifacts.close();
       await runtime.stop();
       await store.close();
       const f = readServerFile(config.home);

@@ -1,7 +1,7 @@
 /** Prometheus text exposition of the server's own counters and the store's contents. */
 import type { Store } from '../store/index.js';
 import type { Pod, Stored } from '../api/types.js';
-import { KINDS } from '../api/kinds.js';
+import type { KindTable } from '../api/kinds.js';
 
 export class ServerMetrics {
   private readonly requests = new Map<string, number>();
@@ -21,10 +21,10 @@ export class ServerMetrics {
   }
 }
 
-export async function renderMetrics(store: Store, metrics: ServerMetrics): Promise<string> {
+export async function renderMetrics(store: Store, metrics: ServerMetrics, kinds: KindTable): Promise<string> {
   const lines = metrics.lines();
   lines.push('# HELP drover_objects Objects in the store, by kind.', '# TYPE drover_objects gauge');
-  for (const k of KINDS) {
+  for (const k of kinds.all) {
     const n = (await store.list({ apiVersion: k.apiVersion, kind: k.kind })).items.length;
     lines.push(`drover_objects{kind="${k.kind}"} ${n}`);
   }

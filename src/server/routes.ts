@@ -4,7 +4,7 @@
  *   /apis/{group}/{version}/namespaces/{ns}/{plural}[/{name}[/{subresource}]]
  *   /api/v1/{plural}[/{name}]   (cluster-scoped kinds, or every namespace)
  */
-import { KINDS, type KindInfo } from '../api/kinds.js';
+import type { KindInfo, KindTable } from '../api/kinds.js';
 
 export interface ResourcePath {
   kind: KindInfo;
@@ -14,7 +14,7 @@ export interface ResourcePath {
   subresource?: string;
 }
 
-export function parseResourcePath(pathname: string): ResourcePath | undefined {
+export function parseResourcePath(pathname: string, kinds: KindTable): ResourcePath | undefined {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   let group: string;
   let version: string;
@@ -24,7 +24,7 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   } else if (parts[0] === 'apis' && parts.length >= 4) {
     [group, version, rest] = [parts[1]!, parts[2]!, parts.slice(3)];
   } else return undefined;
-  const find = (plural: string) => KINDS.find((k) => k.group === group && k.version === version && k.plural === plural);
+  const find = (plural: string) => kinds.byPlural(group, plural, version);
   // `namespaces/{ns}/{plural}/...` addresses a namespaced kind; `namespaces[/{name}]` the Namespace kind itself.
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const kind = find(rest[2]!);

@@ -9,10 +9,11 @@ import { openSqliteStore, type Store, type WatchEvent } from './index.js';
 import { parseSelector } from '../api/selectors.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
+import { KINDS } from '../registry.js';
 
 async function withStore(fn: (store: Store, dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'drover-store-'));
-  const store = await openSqliteStore(join(dir, 'state.db'));
+  const store = await openSqliteStore(join(dir, 'state.db'), { kinds: KINDS });
   try {
     await fn(store, dir);
   } finally {
@@ -150,7 +151,7 @@ test('kill -9 of a writer loses no acknowledged write', async () => {
       });
     });
     await new Promise((r) => child.once('exit', r));
-    const reopened = await openSqliteStore(join(dir, 'crash.db'));
+    const reopened = await openSqliteStore(join(dir, 'crash.db'), { kinds: KINDS });
     const stored = new Set((await reopened.list({ apiVersion: 'v1', kind: 'ConfigMap' })).items.map((o) => o.metadata.name));
     await reopened.close();
     const lost = acked.filter((n) => !stored.has(n));

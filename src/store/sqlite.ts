@@ -12,7 +12,7 @@ import { createHash, randomUUID, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AlreadyExistsError, ConflictError, NotFoundError, BadRequestError, DroverError } from '../api/errors.js';
-import { kindOf, kindKey } from '../api/kinds.js';
+import { kindKey, type KindTable } from '../api/kinds.js';
 import type { KubeObject, ObjectRef, Event } from '../api/types.js';
 import { DEFAULT_NAMESPACE } from '../api/types.js';
 import { matchesSelector } from '../api/selectors.js';
@@ -24,6 +24,8 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 const CHECKPOINT_INTERVAL_MS = 500;
 
 export interface SqliteStoreOptions {
+  /** The kinds the store keeps (src/registry.ts `KINDS`): their keys and scope. */
+  kinds: KindTable;
   /** `normal` survives a crash of the process; `full` also survives power loss (an fsync per commit). */
   sync?: 'normal' | 'full';
   /** How many change-log rows to keep for watches that resume from an old resourceVersion. */
@@ -54,24 +56,29 @@ interface Watcher {
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
-function storeKind(apiVersion: string, kind: string): string {
-  const info = kindOf(apiVersion, kind);
-  if (!info) throw new BadRequestError(`no kind "${kind}" is registered for version "${apiVersion}"`);
-  return kindKey(info);
-}
+/** What the store needs to know of kinds: their keys and scope, from the table it was opened with. */
+class KindKeys {
+  constructor(private readonly kinds: KindTable) {}
 
-/** How Kubernetes names a kind in errors: `jobs.batch`, `configmaps`. */
-function resourceName(apiVersion: string, kind: string): string {
-  const info = kindOf(apiVersion, kind);
-  return info ? info.plural + (info.group ? `.${info.group}` : '') : kind;
-}
+  key(apiVersion: string, kind: string): string {
+    const info = this.kinds.of(apiVersion, kind);
+    if (!info) throw new BadRequestError(`no kind "${kind}" is registered for version "${apiVersion}"`);
+    return kindKey(info);
+  }
 
-function isNamespaced(apiVersion: string, kind: string): boolean {
-  return kindOf(apiVersion, kind)?.namespaced ?? true;
-}
+  /** How Kubernetes names a kind in errors: `jobs.batch`, `configmaps`. */
+  resourceName(apiVersion: string, kind: string): string {
+    const info = this.kinds.of(apiVersion, kind);
+    return info ? info.plural + (info.group ? `.${info.group}` : '') : kind;
+  }
 
-function nsOf(obj: KubeObject): string {
-  return isNamespaced(obj.apiVersion, obj.kind) ? obj.metadata.namespace ?? DEFAULT_NAMESPACE : '';
+  namespaced(apiVersion: string, kind: string): boolean {
+    return this.kinds.of(apiVersion, kind)?.namespaced ?? true;
+  }
+
+  namespaceOf(obj: KubeObject): string {
+    return this.namespaced(obj.apiVersion, obj.kind) ? obj.metadata.namespace ?? DEFAULT_NAMESPACE : '';
+  }
 }
 
 /** Fields that are neither identity, metadata nor status: a change to them bumps `generation`. */
@@ -81,6 +88,7 @@ function specOf(obj: KubeObject): string {
 }
 
 export class SqliteStore implements Store {
+  private readonly keys: KindKeys;
   private readonly db: Database.Database;
   private readonly watchers = new Set<Watcher>();
   private pending: WatchEvent[] = [];
@@ -92,7 +100,8 @@ export class SqliteStore implements Store {
   /** Last resourceVersion handed out; this process is the only writer of the file. */
   private rv = 0;
 
-  constructor(path: string, opts: SqliteStoreOptions = {}) {
+  constructor(path: string, opts: SqliteStoreOptions) {
+    this.keys = new KindKeys(opts.kinds);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -165,7 +174,7 @@ export class SqliteStore implements Store {
   }
 
   private watcherWants(w: Watcher, obj: KubeObject): boolean {
-    if (w.kind && storeKind(obj.apiVersion, obj.kind) !== w.kind) return false;
+    if (w.kind && this.keys.key(obj.apiVersion, obj.kind) !== w.kind) return false;
     return this.matches(obj, w.opts);
   }
 
@@ -195,8 +204,8 @@ export class SqliteStore implements Store {
   }
 
   private getSync<T extends KubeObject>(ref: ObjectRef): T | undefined {
-    const kind = storeKind(ref.apiVersion, ref.kind);
-    const ns = isNamespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : '';
+    const kind = this.keys.key(ref.apiVersion, ref.kind);
+    const ns = this.keys.namespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : '';
     const row = this.sql('SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?').get(kind, ns, ref.name) as Row | undefined;
     return row ? (JSON.parse(row.body) as T) : undefined;
   }
@@ -218,9 +227,9 @@ export class SqliteStore implements Store {
   }
 
   private createSync<T extends KubeObject>(input: T, internalOwner?: string): T {
-    const kind = storeKind(input.apiVersion, input.kind);
+    const kind = this.keys.key(input.apiVersion, input.kind);
     const obj = structuredClone(input);
-    const ns = nsOf(obj);
+    const ns = this.keys.namespaceOf(obj);
     const meta = obj.metadata ?? (obj.metadata = {});
     if (ns) {
       meta.namespace = ns;
@@ -235,11 +244,11 @@ export class SqliteStore implements Store {
         if (attempt > 20) throw new ConflictError(`could not generate a unique name from "${meta.generateName}"`);
       }
     } else if (this.getSync(this.refFor(obj))) {
-      throw new AlreadyExistsError(resourceName(obj.apiVersion, obj.kind), meta.name, ns || undefined);
+      throw new AlreadyExistsError(this.keys.resourceName(obj.apiVersion, obj.kind), meta.name, ns || undefined);
     }
     // A controller racing a delete must not leave an orphan behind (Kubernetes' garbage collector would remove it).
     for (const o of meta.ownerReferences ?? []) {
-      if (o.controller && !this.sql('SELECT 1 FROM objects WHERE uid = ?').get(o.uid)) throw new NotFoundError(resourceName(o.apiVersion, o.kind), o.name, ns || undefined);
+      if (o.controller && !this.sql('SELECT 1 FROM objects WHERE uid = ?').get(o.uid)) throw new NotFoundError(this.keys.resourceName(o.apiVersion, o.kind), o.name, ns || undefined);
     }
     // The API server may have chosen the uid already (to derive a Job's selector from it).
     meta.uid ??= randomUUID();
@@ -257,7 +266,7 @@ export class SqliteStore implements Store {
 
   private mustGet<T extends KubeObject>(ref: ObjectRef): T {
     const cur = this.getSync<T>(ref);
-    if (!cur) throw new NotFoundError(resourceName(ref.apiVersion, ref.kind), ref.name, isNamespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : undefined);
+    if (!cur) throw new NotFoundError(this.keys.resourceName(ref.apiVersion, ref.kind), ref.name, this.keys.namespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : undefined);
     return cur;
   }
 
@@ -275,7 +284,7 @@ export class SqliteStore implements Store {
   }
 
   async list<T extends KubeObject = KubeObject>(sel: KindSelector, opts: ListOptions = {}): Promise<ListResult<T>> {
-    const kind = storeKind(sel.apiVersion, sel.kind);
+    const kind = this.keys.key(sel.apiVersion, sel.kind);
     return this.db.transaction(() => {
       let rows: Row[];
       if (opts.ownerUid) {
@@ -305,8 +314,8 @@ export class SqliteStore implements Store {
 
   private replaceSync<T extends KubeObject>(next: T): T {
     {
-      const kind = storeKind(next.apiVersion, next.kind);
-      const cur = this.mustGet<T>(this.refFor({ ...next, metadata: { ...next.metadata, namespace: nsOf(next) } }));
+      const kind = this.keys.key(next.apiVersion, next.kind);
+      const cur = this.mustGet<T>(this.refFor({ ...next, metadata: { ...next.metadata, namespace: this.keys.namespaceOf(next) } }));
       this.checkVersion(cur, next);
       const obj = structuredClone(next);
       obj.metadata = {
@@ -327,8 +336,8 @@ export class SqliteStore implements Store {
 
   async replaceStatus<T extends KubeObject>(next: T): Promise<T> {
     return this.tx(() => {
-      const kind = storeKind(next.apiVersion, next.kind);
-      const cur = this.mustGet<T>(this.refFor({ ...next, metadata: { ...next.metadata, namespace: nsOf(next) } }));
+      const kind = this.keys.key(next.apiVersion, next.kind);
+      const cur = this.mustGet<T>(this.refFor({ ...next, metadata: { ...next.metadata, namespace: this.keys.namespaceOf(next) } }));
       this.checkVersion(cur, next);
       const obj = structuredClone(cur) as KubeObject;
       obj.status = structuredClone(next.status);
@@ -339,7 +348,7 @@ export class SqliteStore implements Store {
 
   async patch<T extends KubeObject>(ref: ObjectRef, mutate: (obj: T) => void | boolean): Promise<T> {
     return this.tx(() => {
-      const kind = storeKind(ref.apiVersion, ref.kind);
+      const kind = this.keys.key(ref.apiVersion, ref.kind);
       const cur = this.mustGet<T>(ref);
       const before = JSON.stringify(cur);
       const { uid, name, namespace, creationTimestamp } = cur.metadata;
@@ -372,7 +381,7 @@ export class SqliteStore implements Store {
           }
         }
         if (!this.sql('SELECT 1 FROM objects WHERE uid = ?').get(uid)) return;
-        const kind = storeKind(obj.apiVersion, obj.kind);
+        const kind = this.keys.key(obj.apiVersion, obj.kind);
         this.sql('DELETE FROM objects WHERE uid = ?').run(uid);
         this.sql('DELETE FROM owners WHERE uid = ? OR owner_uid = ?').run(uid, uid);
         this.sql('DELETE FROM observation_logs WHERE owner_uid = ?').run(uid);
@@ -427,7 +436,7 @@ export class SqliteStore implements Store {
   }
 
   watch(sel: KindSelector | undefined, opts: ListOptions & { fromResourceVersion?: string }, handler: (e: WatchEvent) => void): () => void {
-    const kind = sel ? storeKind(sel.apiVersion, sel.kind) : undefined;
+    const kind = sel ? this.keys.key(sel.apiVersion, sel.kind) : undefined;
     const w: Watcher = { kind, opts, handler };
     if (opts.fromResourceVersion && opts.fromResourceVersion !== '0') {
       const from = Number(opts.fromResourceVersion);
@@ -471,6 +480,6 @@ export class SqliteStore implements Store {
 }
 
 /** Opens (creating if needed) the store at `path`. */
-export async function openSqliteStore(path: string, opts?: SqliteStoreOptions): Promise<Store> {
+export async function openSqliteStore(path: string, opts: SqliteStoreOptions): Promise<Store> {
   return new SqliteStore(path, opts);
 }

@@ -1,8 +1,8 @@
 import type { ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
 import type { Ctx } from '../context.js';
-import { KINDS } from '../../api/kinds.js';
-import { formatTable } from '../tabwriter.js';
+import { KINDS } from '../../registry.js';
+import { formatTable } from '../../print/tabwriter.js';
 
 export const command: Command = {
   name: 'api-resources',
@@ -15,7 +15,7 @@ export const command: Command = {
 };
 
 async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
-  const rows = [...KINDS]
+  const rows = [...KINDS.all]
     .sort((a, b) => a.plural.localeCompare(b.plural))
     .map((k) => [k.plural, k.shortNames.join(','), k.apiVersion, String(k.namespaced), k.kind]);
   if (!args.bool('no-headers')) rows.unshift(['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);

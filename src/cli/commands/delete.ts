@@ -3,10 +3,10 @@ import { ApiError, type Client } from '../client.js';
 import { clientFor, namespaceOf, printApiError, type Command } from '../command.js';
 import { CliError, type Ctx } from '../context.js';
 import type { KindInfo } from '../../api/kinds.js';
-import { kindOf, lookupKind } from '../../api/kinds.js';
+import { KINDS } from '../../registry.js';
 import { manifestRefs, readManifests } from '../manifests.js';
 import { parseResourceArgs, qualifiedName, resourceName } from '../resources.js';
-import { parseDuration } from '../units.js';
+import { parseDuration } from '../../print/units.js';
 import { FILE_FLAGS } from './apply.js';
 
 export const command: Command = {
@@ -51,7 +51,7 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
       if (args.positionals.length) throw new UsageError('resources cannot be given by name together with -f', 'delete');
       const refs = await manifestRefs(await readManifests(ctx, files, args.bool('recursive')));
       for (const r of refs) {
-        const kind = kindOf(r.apiVersion, r.kind) ?? lookupKind(r.kind);
+        const kind = KINDS.of(r.apiVersion, r.kind) ?? KINDS.lookup(r.kind);
         if (!kind) throw new CliError(`${r.file}: the server doesn't have a resource type "${r.kind}" (${r.apiVersion})`);
         targets.push({ kind, namespace: r.namespace ?? namespace, name: r.name });
       }

@@ -5,7 +5,7 @@ import { Client } from '../client.js';
 import type { Command } from '../command.js';
 import { CliError, droverHome, readServerInfo, type Ctx } from '../context.js';
 import { startProgress } from '../progress.js';
-import { parseDuration } from '../units.js';
+import { parseDuration } from '../../print/units.js';
 
 export const command: Command = {
   name: 'down',

@@ -8,7 +8,7 @@ import {
   asList, objectName, parseOutputFormat, printerFor, renderTable, tableHeader, tableRow, toJson, toYaml, type OutputFormat, type TableOptions,
 } from '../printers.js';
 import { parseResourceArgs, type ResourceRequest } from '../resources.js';
-import { formatTable, Tabwriter, TABLE_OPTIONS } from '../tabwriter.js';
+import { formatTable, Tabwriter, TABLE_OPTIONS } from '../../print/tabwriter.js';
 
 export const command: Command = {
   name: 'get',

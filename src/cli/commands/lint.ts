@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { colorEnabled, CliError, type Ctx } from '../context.js';
 import { expandFilenames } from '../manifests.js';
 import { ansi } from '../../kinds/workflows/cli/tree.js';
+import { manifestLoader } from '../../registry.js';
 
 export const command: Command = {
   name: 'lint',
@@ -37,7 +38,7 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
   const color = pretty && colorEnabled(ctx);
   const files = expandFilenames(args.positionals, ctx.cwd, true);
   // The validators are loaded only here: lint is the one command that validates on the client.
-  const { loadManifests } = await import('../../api/manifests.js');
+  const loader = await manifestLoader();
   const { ValidationError, formatIssue } = await import('../../api/errors.js');
   let errors = 0;
   let linted = 0;
@@ -51,7 +52,7 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
     if (!text.trim()) continue;
     linted++;
     try {
-      const loaded = loadManifests(text, f.file);
+      const loaded = loader.load(text, f.file);
       for (const w of loaded.warnings) ctx.stdout.write(`${w}\n`);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;

@@ -6,7 +6,7 @@ import type { KubeObject, Pod } from '../../api/types.js';
 import type { KindInfo } from '../../api/kinds.js';
 import { startProgress, type Progress } from '../progress.js';
 import { resolveKind } from '../resources.js';
-import { parseDuration } from '../units.js';
+import { parseDuration } from '../../print/units.js';
 
 export const command: Command = {
   name: 'logs',
@@ -73,7 +73,7 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
       }
       const wf = await workflowTarget(client, namespace, target);
       if (wf !== undefined) {
-        const { workflowLogs } = await import('../../kinds/workflows/cli/logs.js');
+        const { workflowLogs } = await import('../workflows/logs.js');
         return await workflowLogs(ctx, client, namespace, wf, {
           follow, timestamps: args.bool('timestamps'), container, tailLines: tail >= 0 ? tail : undefined, color: colorEnabled(ctx),
         });

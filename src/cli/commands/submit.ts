@@ -5,9 +5,9 @@ import { CliError, type Ctx } from '../context.js';
 import { readManifests } from '../manifests.js';
 import { resolveKind } from '../resources.js';
 import { ANNOTATIONS, type KubeObject } from '../../api/types.js';
-import { declaredParameters, overrideWorkflowObject, overrideWorkflowText, templateRefsIn, type SubmitOverrides } from '../../kinds/workflows/cli/overrides.js';
-import { collectParameters, PARAMETER_FLAGS } from '../../kinds/workflows/cli/params.js';
-import { parseSubmitFormat, reportWorkflows, type ReportOptions, type WorkflowRef } from '../../kinds/workflows/cli/output.js';
+import { declaredParameters, overrideWorkflowObject, overrideWorkflowText, templateRefsIn, type SubmitOverrides } from '../workflows/overrides.js';
+import { collectParameters, PARAMETER_FLAGS } from '../workflows/params.js';
+import { parseSubmitFormat, reportWorkflows, type ReportOptions, type WorkflowRef } from '../workflows/output.js';
 
 export const command: Command = {
   name: 'submit',

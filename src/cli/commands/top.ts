@@ -4,7 +4,7 @@ import { clientFor, namespaceOf, type Command } from '../command.js';
 import { CliError, type Ctx } from '../context.js';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { resolveKind } from '../resources.js';
-import { formatTable } from '../tabwriter.js';
+import { formatTable } from '../../print/tabwriter.js';
 import { nodeRows, podRows, type NodeMetrics, type PodMetrics } from '../top.js';
 
 export const command: Command = {

@@ -8,7 +8,7 @@ import { CliError, droverHome, readServerInfo, type Ctx } from '../context.js';
 import type { RunServerOptions } from '../../server/index.js';
 import { startProgress } from '../progress.js';
 import { parseQuantity } from '../../api/quantity.js';
-import { parseDuration } from '../units.js';
+import { parseDuration } from '../../print/units.js';
 
 export const command: Command = {
   name: 'up',

@@ -7,7 +7,7 @@ import type { KindInfo } from '../../api/kinds.js';
 import { judge, parseWaitFor, progressState, type Verdict, type WaitFor } from '../conditions.js';
 import { startProgress } from '../progress.js';
 import { parseResourceArgs, qualifiedName } from '../resources.js';
-import { parseDuration } from '../units.js';
+import { parseDuration } from '../../print/units.js';
 
 export const command: Command = {
   name: 'wait',

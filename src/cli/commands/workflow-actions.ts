@@ -8,8 +8,8 @@ import { ApiError, type WorkflowAction, type WorkflowActionBody } from '../clien
 import { clientFor, namespaceOf, printApiError, type Command } from '../command.js';
 import type { Ctx } from '../context.js';
 import { asWorkflow } from '../../kinds/workflows/cli/status.js';
-import { parseSubmitFormat, reportWorkflows, type WorkflowRef } from '../../kinds/workflows/cli/output.js';
-import { collectParameters, PARAMETER_FLAGS } from '../../kinds/workflows/cli/params.js';
+import { parseSubmitFormat, reportWorkflows, type WorkflowRef } from '../workflows/output.js';
+import { collectParameters, PARAMETER_FLAGS } from '../workflows/params.js';
 
 const PAST: Record<WorkflowAction, string> = {
   retry: 'retried', resubmit: 'resubmitted', suspend: 'suspended', resume: 'resumed', stop: 'stopped', terminate: 'terminated',

@@ -1,8 +1,22 @@
 /**
- * Katib Experiments: Experiment and Trial controllers, metrics collection and the Katib types.
+ * Katib Experiments (kubeflow.org/v1beta1): an Experiment asks its search algorithm (src/tuning)
+ * for assignments and runs one Trial per assignment, each a Job whose metrics are collected into
+ * the observation log. The controllers are the server's half (./server.ts).
  *
- *   const experiments = new ExperimentController({ store, runtime, clock, logger, filesDir, admit, apiUrl });
- *   await experiments.start();
+ *   import { experiments } from './kinds/experiments/index.js'; // listed in src/registry.ts
  */
-export { ExperimentController, type ExperimentControllerOptions } from './controller.js';
-export * from './types.js';
+import { defineKind } from '../../api/kinds.js';
+import type { KindFamily } from '../types.js';
+import { experimentPrinter, trialPrinter } from './cli/columns.js';
+import { experimentDescriber, trialDescriber } from './cli/describe.js';
+import { KATIB_API_VERSION } from './types.js';
+
+export const experiments: KindFamily = {
+  name: 'experiments',
+  kinds: [
+    { info: defineKind(KATIB_API_VERSION, 'Experiment', 'experiments'), printer: experimentPrinter, describer: experimentDescriber },
+    // Trials are made by their Experiment's controller, as in Katib (users do not apply them).
+    { info: defineKind(KATIB_API_VERSION, 'Trial', 'trials', { userCreatable: false }), printer: trialPrinter, describer: trialDescriber },
+  ],
+  server: async () => (await import('./server.js')).experimentsServer,
+};

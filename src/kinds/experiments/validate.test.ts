@@ -2,9 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type FieldIssue, ValidationError } from '../../api/errors.js';
 import { parsePath } from './validate.js';
-import { loadManifests } from '../../api/manifests.js';
 import { ANNOTATIONS, type KubeObject } from '../../api/types.js';
-import { admit } from '../../server/admission.js';
+import { Admission, type AdmissionContext } from '../../server/admission.js';
+import { KINDS, loadServerParts, manifestLoader } from '../../registry.js';
+
+const parts = await loadServerParts();
+const loader = await manifestLoader(parts);
+const loadManifests = (text: string, file?: string) => loader.load(text, file);
+const admission = new Admission(KINDS, parts.admission);
+const admit = (obj: KubeObject, ctx: AdmissionContext) => admission.admit(obj, ctx);
 
 // Line numbers in the comments on the right are the ones the tests below expect.
 const EXPERIMENT = `apiVersion: kubeflow.org/v1beta1

@@ -12,12 +12,11 @@
  */
 import { type FieldIssue } from '../../api/errors.js';
 import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord, valueAt } from '../../api/fieldpath.js';
-import { checkSchema } from '../../api/schema.js';
-import { checkSemantics } from '../../api/semantics.js';
-import { checkSupport } from '../../api/support.js';
+import { type KindValidation, checkKind } from '../../api/manifests.js';
+import { JOB_KIND } from '../jobs/index.js';
+import { JOB_VALIDATION } from '../jobs/validate.js';
 import { type ParameterSpec, validateEarlyStoppingSettings, validateSearchSpace, validateSettings } from '../../tuning/index.js';
 import { gjsonSyntaxError } from '../../util/gjson.js';
-// Directly, not through src/experiments/index.ts: that one loads the controllers, which load this.
 import { compileMetricsFilter, metricsFilterError } from './metrics.js';
 
 // ---- the structure -------------------------------------------------------------------------
@@ -486,12 +485,8 @@ function checkTrialTemplate(ctx: Ctx, tt: Record<string, unknown>, parameterName
     if (meta?.[k] !== undefined) report(ctx, [...specPath, 'metadata', k], `must be omitted: the controller creates each trial's Job, named after the trial, in the experiment's namespace`, 'key');
   }
   const job = substituted(original) as Record<string, unknown>;
-  const schema = checkSchema(job, 'batch/v1', 'Job');
-  const jobFindings: Finding[] = [
-    ...(schema?.findings ?? []),
-    ...checkSupport(job, 'batch/v1', 'Job', schema?.unknownFields ?? new Set()),
-    ...checkSemantics(job, 'Job', true).filter((x) => !(formatPath(x.path) === 'metadata.name' && x.anchor === 'parent')),
-  ];
+  // The controller names the Job, so a missing name is no mistake here.
+  const jobFindings = checkKind(job, JOB_KIND, JOB_VALIDATION).filter((x) => !(formatPath(x.path) === 'metadata.name' && x.anchor === 'parent'));
   for (const x of jobFindings) {
     // Messages quote the value checked; show the manifest's (with its placeholder) instead.
     const was = valueAt(original, x.path);
@@ -593,3 +588,7 @@ export function checkKatib(obj: Record<string, unknown>, kind: string): Finding[
   if (mc) checkMetricsCollector(ctx, mc);
   return ctx.findings;
 }
+
+export const VALIDATION: Readonly<Record<string, KindValidation>> = {
+  Experiment: { semantics: (obj) => checkKatib(obj, 'Experiment') },
+};

@@ -1,8 +1,19 @@
 /**
- * batch/v1 Job controller.
+ * batch/v1 Jobs: a Job runs Pods until enough succeed, with Kubernetes' back-off, deadlines,
+ * indexes and pod failure policy.
  *
- *   const jobs = new JobController({ store, clock, logger, backoffBaseMs: 10_000 });
- *   await jobs.start();
+ *   import { jobs } from './kinds/jobs/index.js'; // listed in src/registry.ts
+ *   const { controllers } = await jobs.server();
  */
-export { JobController, type JobControllerOptions } from './controller.js';
-export { backoffDelayMs, judgeFailedPod, formatIndexes, jobFinished } from './policy.js';
+import { defineKind } from '../../api/kinds.js';
+import type { KindFamily } from '../types.js';
+import { jobPrinter } from './cli/columns.js';
+import { jobDescriber } from './cli/describe.js';
+
+export const JOB_KIND = defineKind('batch/v1', 'Job', 'jobs');
+
+export const jobs: KindFamily = {
+  name: 'jobs',
+  kinds: [{ info: JOB_KIND, printer: jobPrinter, describer: jobDescriber }],
+  server: async () => (await import('./server.js')).jobsServer,
+};

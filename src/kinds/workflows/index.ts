@@ -1,14 +1,22 @@
 /**
  * Argo Workflows on Drover: Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow
- * manifests run unchanged, each step a Pod through the same scheduler and runtime as Jobs.
+ * manifests run unchanged, each step a Pod through the same scheduler and runtime as Jobs. The
+ * controllers and the engine are the server's half (./server.ts).
  *
- *   const io = new LocalStepIO(join(home, 'workflows'), openArtifactRepository(cfg, { home }));
- *   const workflows = new WorkflowController({ store, clock, logger, io });
- *   await workflows.start();
+ *   import { workflows } from './kinds/workflows/index.js'; // listed in src/registry.ts
  */
-export { WorkflowController, type WorkflowControllerOptions } from './controller.js';
-export { WorkflowOperation, type OperatorContext, type OperationResult, type StepIO, type TemplateSource } from './operator.js';
-export { LocalStepIO } from './staging.js';
-export { CronWorkflowController } from './cron.js';
-export { nodeId, podName } from './names.js';
-export * from './types.js';
+import { defineKind } from '../../api/kinds.js';
+import type { KindFamily } from '../types.js';
+import { cronWorkflowPrinter, workflowPrinter } from './cli/columns.js';
+import { workflowDescriber } from './cli/describe.js';
+
+export const workflows: KindFamily = {
+  name: 'workflows',
+  kinds: [
+    { info: defineKind('argoproj.io/v1alpha1', 'Workflow', 'workflows', { shortNames: ['wf'] }), printer: workflowPrinter, describer: workflowDescriber },
+    { info: defineKind('argoproj.io/v1alpha1', 'WorkflowTemplate', 'workflowtemplates', { shortNames: ['wftmpl'] }) },
+    { info: defineKind('argoproj.io/v1alpha1', 'ClusterWorkflowTemplate', 'clusterworkflowtemplates', { shortNames: ['cwftmpl', 'cwft'], namespaced: false }) },
+    { info: defineKind('argoproj.io/v1alpha1', 'CronWorkflow', 'cronworkflows', { shortNames: ['cwf', 'cronwf'] }), printer: cronWorkflowPrinter },
+  ],
+  server: async () => (await import('./server.js')).workflowsServer,
+};

@@ -6,15 +6,18 @@
  * view of the manifest with those shapes adjusted (and claim templates given the apiVersion and
  * kind the schema wants but Argo does not), and paths found in the view are mapped back.
  */
+import { CronWorkflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/CronWorkflow';
+import { ClusterWorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/ClusterWorkflowTemplate';
+import { Workflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow';
+import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate';
+import type { KindValidation } from '../../api/index.js';
 import { type FieldPath, type PathSegment, isRecord } from '../../api/fieldpath.js';
+import type { SchemaView } from '../../api/schema.js';
+import { type Shape, ignore, objectShape, ok, onlyValues, reject, rejectTrue, struct, warn } from '../../api/support.js';
+import { CONTAINER, VOLUME } from '../core/validate.js';
 
 export const ARGO_GROUP = 'argoproj.io';
 
-export interface SchemaView {
-  view: Record<string, unknown>;
-  /** A path in the view as the same place in the original manifest. */
-  toOriginal(path: FieldPath): PathSegment[];
-}
 
 function coerceScalar(v: unknown): unknown {
   return typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
@@ -218,3 +221,116 @@ export function checkArgo(obj: Record<string, unknown>, kind: string): Finding2[
   });
   return findings;
 }
+
+// ---- support: what Drover implements of Argo's fields ----------------------------------------------
+
+/** Argo templates: the container and volume rules above apply to steps as to pods. */
+const ARGO_TEMPLATE: Shape = {
+  name: ok,
+  inputs: ok,
+  outputs: ok,
+  container: struct(CONTAINER),
+  script: struct({ ...CONTAINER, source: ok }),
+  steps: ok,
+  dag: ok,
+  suspend: ok,
+  retryStrategy: struct({ limit: ok, retryPolicy: ok, backoff: ok, expression: ok, affinity: warn('there is one node') }),
+  activeDeadlineSeconds: ok,
+  timeout: ok,
+  parallelism: ok,
+  failFast: ok,
+  nodeSelector: ok,
+  tolerations: ok,
+  affinity: ok,
+  volumes: struct(VOLUME),
+  metadata: ok,
+  priorityClassName: ok,
+  securityContext: warn('processes run as the Drover user'),
+  serviceAccountName: warn('steps run without Kubernetes credentials'),
+  automountServiceAccountToken: ignore,
+  executor: warn('steps run without Kubernetes credentials'),
+  metrics: warn('Prometheus metrics of templates are not emitted'),
+  hostAliases: warn('steps use the host network'),
+  schedulerName: warn('there is one scheduler'),
+  memoize: ok,
+  synchronization: struct({ mutexes: ok, semaphores: ok, mutex: ok, semaphore: ok }),
+  daemon: rejectTrue(),
+  sidecars: reject(),
+  initContainers: reject(),
+  resource: reject(),
+  http: reject(),
+  data: reject(),
+  containerSet: reject(),
+  plugin: reject(),
+  podSpecPatch: reject(),
+  archiveLocation: reject(),
+};
+
+const ARGO_WORKFLOW_SPEC: Shape = {
+  entrypoint: ok,
+  arguments: ok,
+  templates: struct(ARGO_TEMPLATE),
+  templateDefaults: struct(ARGO_TEMPLATE),
+  onExit: ok,
+  hooks: ok,
+  activeDeadlineSeconds: ok,
+  parallelism: ok,
+  volumes: struct(VOLUME),
+  volumeClaimTemplates: ok,
+  nodeSelector: ok,
+  tolerations: ok,
+  affinity: ok,
+  podGC: struct({ strategy: ok, labelSelector: reject(), deleteDelayDuration: reject() }),
+  ttlStrategy: ok,
+  workflowTemplateRef: ok,
+  suspend: ok,
+  shutdown: ok,
+  priority: ignore,
+  podPriorityClassName: ignore,
+  podDisruptionBudget: ignore,
+  archiveLogs: ignore,
+  automountServiceAccountToken: ignore,
+  serviceAccountName: warn('steps run without Kubernetes credentials'),
+  executor: warn('steps run without Kubernetes credentials'),
+  securityContext: warn('processes run as the Drover user'),
+  imagePullSecrets: warn('images are not pulled'),
+  metrics: warn('Prometheus metrics of workflows are not emitted'),
+  schedulerName: warn('there is one scheduler'),
+  dnsConfig: warn('steps use the host network'),
+  dnsPolicy: warn('steps use the host network'),
+  hostAliases: warn('steps use the host network'),
+  podMetadata: ok,
+  workflowMetadata: ok,
+  volumeClaimGC: struct({ strategy: onlyValues(['OnWorkflowCompletion'], 'claims are removed when the workflow ends') }),
+  retryStrategy: reject('set retryStrategy on the templates'),
+  synchronization: struct({ mutexes: ok, semaphores: ok, mutex: ok, semaphore: ok }),
+  artifactRepositoryRef: reject('the artifact repository is set in Drover\'s config'),
+  artifactGC: reject(),
+  podSpecPatch: reject(),
+  hostNetwork: rejectTrue(),
+};
+
+const CRON_WORKFLOW_SPEC: Shape = {
+  schedules: ok,
+  timezone: ok,
+  concurrencyPolicy: ok,
+  startingDeadlineSeconds: ok,
+  successfulJobsHistoryLimit: ok,
+  failedJobsHistoryLimit: ok,
+  suspend: ok,
+  workflowMetadata: ok,
+  workflowSpec: struct(ARGO_WORKFLOW_SPEC),
+  when: reject(),
+  stopStrategy: reject(),
+};
+
+function argoValidation(schema: KindValidation['schema'], kind: string, spec: Shape): KindValidation {
+  return { schema, schemaView: argoSchemaView, support: objectShape(spec), semantics: (obj) => checkArgo(obj, kind) };
+}
+
+export const VALIDATION: Readonly<Record<string, KindValidation>> = {
+  Workflow: argoValidation(Workflow, 'Workflow', ARGO_WORKFLOW_SPEC),
+  WorkflowTemplate: argoValidation(WorkflowTemplate, 'WorkflowTemplate', ARGO_WORKFLOW_SPEC),
+  ClusterWorkflowTemplate: argoValidation(ClusterWorkflowTemplate, 'ClusterWorkflowTemplate', ARGO_WORKFLOW_SPEC),
+  CronWorkflow: argoValidation(CronWorkflow, 'CronWorkflow', CRON_WORKFLOW_SPEC),
+};

@@ -21,6 +21,7 @@ import { probeHost } from './host.js';
 import { bwrapArgs, launcher, type RootSpec } from './sandbox.js';
 import { LocalPodRuntime } from './runtime.js';
 import { Spawner } from './spawner.js';
+import { KINDS } from '../../registry.js';
 
 const N = Number(process.argv[2] ?? 50);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -63,7 +64,7 @@ async function executor(home: string, mode: 'overlay' | 'readonly'): Promise<num
 }
 
 async function pods(home: string): Promise<number[]> {
-  const store = await openSqliteStore(join(home, 'state.db'));
+  const store = await openSqliteStore(join(home, 'state.db'), { kinds: KINDS });
   const rt = new LocalPodRuntime({ home, gpuIds: [], cgroupParent: `drover-bench-pods-${process.pid}` });
   await rt.start({ store, nodeName: 'local', clock: systemClock, logger: silentLogger });
   const out: number[] = [];

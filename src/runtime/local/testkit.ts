@@ -13,6 +13,7 @@ import { systemClock } from '../../util/clock.js';
 import { silentLogger, jsonLogger, type Logger } from '../../util/logger.js';
 import { detectCgroups } from './cgroups.js';
 import { LocalPodRuntime, type LocalRuntimeOptions } from './runtime.js';
+import { KINDS } from '../../registry.js';
 
 export const NODE = 'local';
 let seq = 0;
@@ -41,7 +42,7 @@ export function logger(): Logger {
 /** `extra.home`: reuse a home (a server that crashed there); otherwise a fresh temp dir. */
 export async function harness(extra: Partial<LocalRuntimeOptions> = {}): Promise<Harness> {
   const home = extra.home ?? mkdtempSync(join(tmpdir(), 'drover-rt-'));
-  const store = await openSqliteStore(join(home, 'state.db'));
+  const store = await openSqliteStore(join(home, 'state.db'), { kinds: KINDS });
   const cgroupParent = extra.cgroupParent ?? testCgroupParent();
   const options: LocalRuntimeOptions = { home, gpuIds: [], cgroupParent, restartBackoffBaseMs: 100, pollIntervalMs: 50, ...extra };
   const host = { store, nodeName: NODE, clock: systemClock, logger: logger() };

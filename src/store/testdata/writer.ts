@@ -1,7 +1,8 @@
 // Test helper process: writes ConfigMaps forever, printing each name after its create() returned.
 import { openSqliteStore } from '../index.js';
+import { KINDS } from '../../registry.js';
 
-const store = await openSqliteStore(process.argv[2]!);
+const store = await openSqliteStore(process.argv[2]!, { kinds: KINDS });
 for (let i = 0; ; i++) {
   const name = `cm-${i}`;
   await store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { i: String(i) } });

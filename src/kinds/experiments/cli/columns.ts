@@ -3,9 +3,9 @@
  * ../printers.ts.
  */
 import type { KubeObject } from '../../../api/types.js';
-import type { Column, KindPrinter } from '../../../cli/printers.js';
+import type { Column, KindPrinter } from '../../../print/columns.js';
 import { experimentPhase, trialPhase } from '../types.js';
-import { age } from '../../../cli/units.js';
+import { age } from '../../../print/units.js';
 import {
   additionalMetricsText, asExperiment, asTrial, bestText, compareTrials, doneOfMax, experimentReason, formatAssignments, trialExperiment,
   trialObjectiveText, trialsRSF,

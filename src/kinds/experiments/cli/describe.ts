@@ -1,6 +1,6 @@
 /**
  * The bodies of `describe experiment` and `describe trial`: what comes between the header (name,
- * namespace, labels, annotations) and the Events that ../describe.ts writes around them. Lines are
+ * namespace, labels, annotations) and the Events, written around them by the describers at the end. Lines are
  * `Key:<TAB>value` at indentation levels, aligned by describe's tabwriter.
  */
 import type { KubeObject } from '../../../api/types.js';
@@ -8,7 +8,8 @@ import {
   experimentPhase, trialPhase,
   type AlgorithmSpec, type Condition, type Metric, type ObjectiveSpec, type ParameterAssignment, type ParameterSpecManifest,
 } from '../types.js';
-import { humanDuration } from '../../../cli/units.js';
+import { humanDuration } from '../../../print/units.js';
+import { controlledBy, events, PrefixWriter, simpleHeader, timeFormatter, type Describer } from '../../../print/describe.js';
 import {
   asExperiment, asTrial, bestTrial, experimentPhaseCondition, formatMetric, strategyFor, trialCounts, trialExperiment, trialObjective,
   trialPhaseCondition,
@@ -162,3 +163,26 @@ export function writeTrial(w: LevelWriter, obj: KubeObject, opts: BodyOptions): 
   w.write(1, `Objective:\t${v === undefined ? '<none>' : `${spec.objective.objectiveMetricName}=${formatMetric(v)}`}\n`);
   metricsTable(w, 2, metrics);
 }
+
+/** Katib kinds: the header, the body above, then events. */
+export const experimentDescriber: Describer = {
+  describe(obj, input) {
+    const w = new PrefixWriter();
+    simpleHeader(w, obj);
+    writeExperiment(w, obj, { now: input.now, ts: timeFormatter(input) });
+    events(w, input.events, input.now);
+    return w.toString();
+  },
+};
+
+export const trialDescriber: Describer = {
+  describe(obj, input) {
+    const w = new PrefixWriter();
+    simpleHeader(w, obj);
+    controlledBy(w, obj);
+    writeTrial(w, obj, { now: input.now, ts: timeFormatter(input) });
+    events(w, input.events, input.now);
+    return w.toString();
+  },
+};
+

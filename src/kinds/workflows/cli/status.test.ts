@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../api/types.js';
 import { printerFor, renderTable } from '../../../cli/printers.js';
 import { asWorkflow, execSpec, parameterString, workflowStatus } from './status.js';
-import { fit, LiveRegion } from './output.js';
+import { fit, LiveRegion } from '../../../cli/workflows/output.js';
 
 const NOW = Date.parse('2024-01-01T01:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();

@@ -3,7 +3,7 @@
  * whether it is done, the parameters it runs with, and `argo list`'s order.
  */
 import type { KubeObject } from '../../../api/types.js';
-import type { NodeStatus, Parameter, Workflow, WorkflowSpec } from '../index.js';
+import type { NodeStatus, Parameter, Workflow, WorkflowSpec } from '../types.js';
 
 /** A Workflow as the API serves it; the CLI only reads it. */
 export type WorkflowObject = Workflow;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { podName } from '../names.js';
-import type { NodeStatus } from '../index.js';
+import type { NodeStatus } from '../types.js';
 import { compareSiblings, displayOrder, indexFromDisplayName, nodeIcon, renderHeader, renderTree, renderWorkflow } from './tree.js';
 import type { WorkflowObject } from './status.js';
 

@@ -15,8 +15,8 @@
  * exit handler `<workflow>.onExit` is its own tree, printed after the main one.
  */
 import { podName } from '../names.js';
-import type { NodeStatus } from '../index.js';
-import { Tabwriter } from '../../../cli/tabwriter.js';
+import type { NodeStatus } from '../types.js';
+import { Tabwriter } from '../../../print/tabwriter.js';
 import { argoTimestamp, relativeDuration, relativeDurationShort } from './humanize.js';
 import { execSpec, workflowProgress, workflowStatus, type WorkflowObject } from './status.js';
 

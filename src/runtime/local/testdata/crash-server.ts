@@ -10,9 +10,10 @@ import { openSqliteStore } from '../../../store/index.js';
 import { systemClock } from '../../../util/clock.js';
 import { silentLogger } from '../../../util/logger.js';
 import { LocalPodRuntime } from '../index.js';
+import { KINDS } from '../../../registry.js';
 
 const [home, cgroupParent, podsJson] = process.argv.slice(2) as [string, string, string];
-const store = await openSqliteStore(join(home, 'state.db'));
+const store = await openSqliteStore(join(home, 'state.db'), { kinds: KINDS });
 const rt = new LocalPodRuntime({ home, gpuIds: [], cgroupParent, pollIntervalMs: 50 });
 await rt.start({ store, nodeName: 'local', clock: systemClock, logger: silentLogger });
 const pods = JSON.parse(podsJson) as KubeObject[];

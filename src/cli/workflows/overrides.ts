@@ -10,7 +10,7 @@
  * line inside a flow collection), so only lines after that point in the same document move, by one.
  */
 import { parseAllDocuments, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
-import { CliError } from '../../../cli/context.js';
+import { CliError } from '../context.js';
 
 export interface SubmitOverrides {
   /** In the order given; a later value for a name wins. */

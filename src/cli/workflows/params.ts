@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError, type FlagSpec, type ParsedArgs } from '../../../cli/args.js';
-import { CliError, type Ctx } from '../../../cli/context.js';
+import { UsageError, type FlagSpec, type ParsedArgs } from '../args.js';
+import { CliError, type Ctx } from '../context.js';
 
 export const PARAMETER_FLAGS: FlagSpec[] = [
   { name: 'parameter', short: 'p', type: 'strings', value: 'NAME=VALUE', description: 'Set a workflow parameter (spec.arguments.parameters). May be repeated.' },

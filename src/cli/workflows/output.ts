@@ -3,15 +3,15 @@
  * names, or the objects as JSON/YAML; with `--wait` only once they complete, with `--watch` a live
  * tree until they do.
  */
-import type { Client } from '../../../cli/client.js';
-import { colorEnabled, type Ctx, type Output } from '../../../cli/context.js';
-import { asList, toJson, toYaml } from '../../../cli/printers.js';
-import { resolveKind } from '../../../cli/resources.js';
+import type { Client } from '../client.js';
+import { colorEnabled, type Ctx, type Output } from '../context.js';
+import { asList, toJson, toYaml } from '../printers.js';
+import { resolveKind } from '../resources.js';
 import { followWorkflow } from './follow.js';
-import { goUtcTime } from './humanize.js';
-import { asWorkflow, type WorkflowObject } from './status.js';
-import type { KubeObject } from '../../../api/types.js';
-import { renderHeader, renderWorkflow } from './tree.js';
+import { goUtcTime } from '../../kinds/workflows/cli/humanize.js';
+import { asWorkflow, type WorkflowObject } from '../../kinds/workflows/cli/status.js';
+import type { KubeObject } from '../../api/types.js';
+import { renderHeader, renderWorkflow } from '../../kinds/workflows/cli/tree.js';
 
 export type SubmitFormat = 'table' | 'wide' | 'name' | 'json' | 'yaml';
 

@@ -2,11 +2,11 @@
  * Following a Workflow until it completes: the current object, then every change, through the
  * watch stream (re-opened when it drops, e.g. across a server restart).
  */
-import { ApiError, type Client } from '../../../cli/client.js';
-import { CliError } from '../../../cli/context.js';
-import { resolveKind } from '../../../cli/resources.js';
-import { asWorkflow, isWorkflowDone, type WorkflowObject } from './status.js';
-import type { KubeObject } from '../../../api/types.js';
+import { ApiError, type Client } from '../client.js';
+import { CliError } from '../context.js';
+import { resolveKind } from '../resources.js';
+import { asWorkflow, isWorkflowDone, type WorkflowObject } from '../../kinds/workflows/cli/status.js';
+import type { KubeObject } from '../../api/types.js';
 
 /**
  * Calls `onUpdate` with the workflow as it is now and after each change; resolves with the

@@ -1,8 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type FieldIssue, ValidationError } from './errors.js';
-import { inspectObject, loadManifests, validateObject } from './manifests.js';
-import type { KubeObject } from './types.js';
+import { type FieldIssue, ValidationError } from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+import { manifestLoader } from '../registry.js';
+
+// Every kind's validation, through the loader the server and `drover lint` use.
+const loader = await manifestLoader();
+const loadManifests = (text: string, file?: string) => loader.load(text, file);
+const validateObject = (obj: KubeObject) => loader.validate(obj);
+const inspectObject = (obj: unknown) => loader.inspect(obj);
 
 /** Loads text expected to be invalid and returns the issues of the ValidationError it throws. */
 function issuesOf(text: string, file = 'train.yaml'): FieldIssue[] {

@@ -4,13 +4,13 @@
  * order their steps started; with -f every pod is followed as it starts, lines interleaved as
  * they come, until the workflow completes.
  */
-import { ApiError, readLines, type Client } from '../../../cli/client.js';
-import type { Ctx } from '../../../cli/context.js';
-import { resolveKind } from '../../../cli/resources.js';
-import type { KubeObject, Pod } from '../../../api/types.js';
+import { ApiError, readLines, type Client } from '../client.js';
+import type { Ctx } from '../context.js';
+import { resolveKind } from '../resources.js';
+import type { KubeObject, Pod } from '../../api/types.js';
 import { followWorkflow } from './follow.js';
-import { ansi, displayOrder } from './tree.js';
-import { asWorkflow, isWorkflowDone, nodesOf, type WorkflowObject } from './status.js';
+import { ansi, displayOrder } from '../../kinds/workflows/cli/tree.js';
+import { asWorkflow, isWorkflowDone, nodesOf, type WorkflowObject } from '../../kinds/workflows/cli/status.js';
 
 const WORKFLOW_LABEL = 'workflows.argoproj.io/workflow';
 const NODE_NAME_ANNOTATION = 'workflows.argoproj.io/node-name';

@@ -1,0 +1,44 @@
+/** The server's half of the core kinds: validation and what the API server fills in. */
+import type { PersistentVolumeClaim, Secret } from '../../api/index.js';
+import type { FamilyServer } from '../types.js';
+import { VALIDATION } from './validate.js';
+
+export { CONTAINER, POD_SPEC, VOLUME, checkPodSpec } from './validate.js';
+
+export const coreServer: FamilyServer = {
+  validation: VALIDATION,
+  admission: {
+    Pod: { sourceDir: true },
+    Namespace: {
+      defaults(obj) {
+        obj.status = { phase: 'Active' };
+      },
+    },
+    Secret: {
+      /** `stringData` is write-only: merged into `data` as base64, as the API server does. */
+      defaults(obj) {
+        const secret = obj as Secret & typeof obj;
+        if (secret.stringData) {
+          const data = { ...(secret.data ?? {}) };
+          for (const [k, v] of Object.entries(secret.stringData)) data[k] = Buffer.from(v).toString('base64');
+          secret.data = data;
+          delete secret.stringData;
+        }
+        secret.type ??= 'Opaque';
+      },
+    },
+    PersistentVolumeClaim: {
+      /** Claims are bound at once: locally a claim is a directory. */
+      defaults(obj) {
+        const spec = (obj as PersistentVolumeClaim).spec;
+        obj.status = { phase: 'Bound', accessModes: spec?.accessModes, capacity: spec?.resources?.requests };
+      },
+      derive(obj) {
+        (obj.spec as Record<string, unknown>).volumeName ??= `pvc-${obj.metadata.uid}`;
+      },
+      inherit(existing, next) {
+        (next.spec as Record<string, unknown>).volumeName ??= (existing.spec as Record<string, unknown>).volumeName;
+      },
+    },
+  },
+};

@@ -1,0 +1,237 @@
+/**
+ * How the core kinds are validated: the support tables for pods and claims (what the local runtime
+ * implements, field by field; the one place to edit when a field becomes supported), and the API
+ * server's checks beyond the schema. Jobs, workflow steps and trials reuse the pod parts.
+ */
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Pod } from 'kubernetes-models/v1/Pod';
+import type { KindValidation } from '../../api/index.js';
+import { type FieldPath, type Finding, formatPath, isRecord } from '../../api/fieldpath.js';
+import { type Ctx, checkDnsLabel, checkLabels, error, missing } from '../../api/semantics.js';
+import {
+  type Shape, SUPPORTED, ignore, objectShape, ok, onlyValues, reject, rejectTrue, struct, warn, warnUnless,
+} from '../../api/support.js';
+
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** `fieldRef.fieldPath` values the local runtime can fill in. */
+const FIELD_REF_PATHS = /^(metadata\.(name|namespace|uid)|metadata\.(labels|annotations)\['[^']+'\]|spec\.nodeName|status\.podIP)$/;
+
+const ENV_VAR: Shape = {
+  name: ok,
+  value: ok,
+  valueFrom: struct({
+    configMapKeyRef: ok,
+    secretKeyRef: ok,
+    resourceFieldRef: ok,
+    fieldRef: struct({
+      apiVersion: ok,
+      fieldPath: {
+        decide: (v) =>
+          typeof v === 'string' && FIELD_REF_PATHS.test(v)
+            ? SUPPORTED
+            : { verdict: 'reject', value: v, reason: "supported: metadata.name, metadata.namespace, metadata.uid, metadata.labels['…'], metadata.annotations['…'], spec.nodeName, status.podIP" },
+      },
+    }),
+  }),
+};
+
+export const CONTAINER: Shape = {
+  name: ok,
+  image: ok,
+  command: ok,
+  args: ok,
+  workingDir: ok,
+  env: struct(ENV_VAR),
+  envFrom: ok,
+  resources: ok,
+  ports: ok,
+  volumeMounts: struct({
+    name: ok,
+    mountPath: ok,
+    readOnly: ok,
+    subPath: ok,
+    mountPropagation: reject(),
+    subPathExpr: reject(),
+  }),
+  imagePullPolicy: warn('images are not pulled'),
+  securityContext: warn('processes run as the Drover user'),
+  terminationMessagePath: warnUnless('/dev/termination-log', 'termination messages are not collected'),
+  terminationMessagePolicy: warnUnless('File', 'termination messages are not collected'),
+  livenessProbe: warn('probes are not run'),
+  readinessProbe: warn('probes are not run'),
+  startupProbe: warn('probes are not run'),
+  resizePolicy: warn('containers are not resized in place'),
+  stdin: rejectTrue(),
+  stdinOnce: rejectTrue(),
+  tty: rejectTrue(),
+  lifecycle: reject(),
+  volumeDevices: reject(),
+};
+
+export const VOLUME: Shape = {
+  name: ok,
+  persistentVolumeClaim: ok,
+  configMap: ok,
+  secret: ok,
+  emptyDir: ok,
+  hostPath: ok,
+  // Any other volume source (nfs, csi, projected, ...) is unlisted, so it is rejected by name.
+};
+
+export const POD_SPEC: Shape = {
+  containers: struct(CONTAINER),
+  restartPolicy: ok,
+  volumes: struct(VOLUME),
+  nodeSelector: ok,
+  priority: ok,
+  activeDeadlineSeconds: ok,
+  terminationGracePeriodSeconds: ok,
+  hostname: ok,
+  os: { decide: (v) => (isRecord(v) && v['name'] === 'linux' ? SUPPORTED : { verdict: 'reject', reason: 'only linux' }) },
+  priorityClassName: warn('priority classes are not resolved; set spec.priority instead'),
+  serviceAccountName: warn('there are no service accounts locally'),
+  serviceAccount: warn('there are no service accounts locally'),
+  tolerations: warn('the local node has no taints'),
+  affinity: warn('there is one local node'),
+  subdomain: warn('there is no cluster DNS'),
+  securityContext: warn('processes run as the Drover user'),
+  imagePullSecrets: warn('images are not pulled'),
+  hostNetwork: { decide: (v) => (v === true ? { verdict: 'warn', reason: 'local processes share the host network anyway' } : SUPPORTED) },
+  dnsPolicy: warnUnless('ClusterFirst', 'local processes use the host resolver'),
+  dnsConfig: warn('local processes use the host resolver'),
+  topologySpreadConstraints: warn('there is one local node'),
+  readinessGates: warn('pod readiness is not tracked'),
+  preemptionPolicy: warn('the local scheduler does not preempt'),
+  enableServiceLinks: ignore,
+  automountServiceAccountToken: ignore,
+  schedulerName: onlyValues(['default-scheduler'], 'only "default-scheduler"'),
+  hostPID: rejectTrue(),
+  hostIPC: rejectTrue(),
+  initContainers: reject(),
+  ephemeralContainers: reject(),
+  runtimeClassName: reject(),
+};
+
+const PVC_SPEC: Shape = {
+  accessModes: ok,
+  resources: struct({ requests: ok, limits: warn('local claims are directories without a size limit') }),
+  storageClassName: warn('local claims are directories'),
+  volumeName: warn('local claims are directories'),
+  volumeMode: onlyValues(['Filesystem'], 'local claims are directories'),
+  selector: reject(),
+  dataSource: reject(),
+  dataSourceRef: reject(),
+};
+
+
+/** The checks of a pod spec (a Pod's, or a template's at `path`): containers, volumes and mounts. */
+export function checkPodSpec(ctx: Ctx, spec: unknown, path: FieldPath): void {
+  if (spec === undefined || spec === null) {
+    missing(ctx, [...path.slice(0, -1), 'spec']);
+    return;
+  }
+  if (!isRecord(spec)) return;
+  const containers = spec['containers'];
+  if (containers === undefined || containers === null || (Array.isArray(containers) && containers.length === 0)) {
+    if (containers === undefined) return; // the schema already said it is required
+    error(ctx, [...path, 'containers'], 'at least one container is required');
+    return;
+  }
+  if (!Array.isArray(containers)) return;
+  const volumeNames = new Set<string>();
+  const volumes = spec['volumes'];
+  if (Array.isArray(volumes)) {
+    volumes.forEach((v, i) => {
+      const name = isRecord(v) ? v['name'] : undefined;
+      if (typeof name !== 'string') return;
+      if (volumeNames.has(name)) error(ctx, [...path, 'volumes', i, 'name'], `duplicate volume name ${JSON.stringify(name)}`);
+      else checkDnsLabel(ctx, [...path, 'volumes', i, 'name'], name);
+      volumeNames.add(name);
+    });
+  }
+  const containerNames = new Set<string>();
+  containers.forEach((c, i) => {
+    if (!isRecord(c)) return;
+    const cPath = [...path, 'containers', i];
+    const name = c['name'];
+    if (typeof name === 'string') {
+      if (containerNames.has(name)) error(ctx, [...cPath, 'name'], `duplicate container name ${JSON.stringify(name)}`);
+      else checkDnsLabel(ctx, [...cPath, 'name'], name);
+      containerNames.add(name);
+    }
+    // Kubernetes requires an image on every pod's container, so a manifest without one would not run there.
+    if (c['image'] === undefined || c['image'] === null || c['image'] === '') missing(ctx, [...cPath, 'image']);
+    const mounts = c['volumeMounts'];
+    if (Array.isArray(mounts)) {
+      mounts.forEach((m, j) => {
+        const vol = isRecord(m) ? m['name'] : undefined;
+        if (typeof vol === 'string' && !volumeNames.has(vol)) {
+          error(ctx, [...cPath, 'volumeMounts', j, 'name'], `no volume named ${JSON.stringify(vol)} in ${formatPath([...path, 'volumes'])}`);
+        }
+      });
+    }
+  });
+}
+
+function checkPvc(ctx: Ctx, obj: Record<string, unknown>): void {
+  const spec = obj['spec'];
+  if (!isRecord(spec)) {
+    if (spec === undefined || spec === null) missing(ctx, ['spec']);
+    return;
+  }
+  const modes = spec['accessModes'];
+  if (modes === undefined || modes === null || (Array.isArray(modes) && modes.length === 0)) {
+    error(ctx, ['spec', 'accessModes'], 'at least one access mode is required', 'parent');
+  }
+  const resources = spec['resources'];
+  const requests = isRecord(resources) ? resources['requests'] : undefined;
+  if (!isRecord(requests) || requests['storage'] === undefined) {
+    error(ctx, ['spec', 'resources', 'requests', 'storage'], 'required field "storage" is missing', 'parent');
+  }
+}
+
+/** ConfigMap and Secret keys become file names, so Kubernetes restricts them. */
+function checkDataKeys(ctx: Ctx, obj: Record<string, unknown>, fields: string[]): void {
+  const seen = new Map<string, string>();
+  for (const field of fields) {
+    const data = obj[field];
+    if (!isRecord(data)) continue;
+    for (const key of Object.keys(data)) {
+      if (key.length > 253 || !CONFIG_KEY.test(key) || key === '.' || key === '..') {
+        error(ctx, [field, key], `invalid key ${JSON.stringify(key)}: expected letters, digits, '-', '_' or '.'`, 'key');
+      }
+      const other = seen.get(key);
+      // For a Secret, stringData deliberately overrides data; for a ConfigMap a duplicate is an error.
+      if (other !== undefined && obj['kind'] === 'ConfigMap') error(ctx, [field, key], `key ${JSON.stringify(key)} is also in ${other}`, 'key');
+      seen.set(key, field);
+    }
+  }
+}
+
+
+function findings(check: (ctx: Ctx, obj: Record<string, unknown>) => void): (obj: Record<string, unknown>) => Finding[] {
+  return (obj) => {
+    const ctx: Ctx = { findings: [] };
+    check(ctx, obj);
+    return ctx.findings;
+  };
+}
+
+export const VALIDATION: Readonly<Record<string, KindValidation>> = {
+  Namespace: { schema: Namespace, name: { dnsLabel: true } },
+  ConfigMap: { schema: ConfigMap, semantics: findings((ctx, obj) => checkDataKeys(ctx, obj, ['data', 'binaryData'])) },
+  Secret: { schema: Secret, hideValues: true, semantics: findings((ctx, obj) => checkDataKeys(ctx, obj, ['data', 'stringData'])) },
+  PersistentVolumeClaim: { schema: PersistentVolumeClaim, support: objectShape(PVC_SPEC), semantics: findings(checkPvc) },
+  Pod: {
+    schema: Pod,
+    support: objectShape(POD_SPEC),
+    semantics: findings((ctx, obj) => {
+      if (obj['spec'] === undefined || obj['spec'] === null) missing(ctx, ['spec']);
+      else checkPodSpec(ctx, obj['spec'], ['spec']);
+    }),
+  },
+};

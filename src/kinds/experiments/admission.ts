@@ -1,0 +1,71 @@
+/** What Katib's mutating webhook does to an Experiment, done by Drover's API server. */
+import type { KubeObject } from '../../api/index.js';
+import { isRecord } from '../../api/fieldpath.js';
+import type { KindAdmission } from '../types.js';
+import { DEFAULT_METRICS_FILE, JOB_FAILURE_CONDITION, JOB_SUCCESS_CONDITION } from './types.js';
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return isRecord(v) ? v : undefined;
+}
+
+/**
+ * Katib's defaults for an Experiment (its mutating webhook), so `get -o yaml` shows what a cluster
+ * would. Departures: resumePolicy defaults to LongRunning (Katib ≥ 0.15 says Never); distribution
+ * defaults to uniform only on int and double parameters (lists take none here); a trial Job with
+ * one container gets it as primaryContainerName.
+ */
+function defaultExperiment(exp: KubeObject): void {
+  const spec = record(exp.spec);
+  if (!spec) return;
+  spec.parallelTrialCount ??= 3;
+  if (spec.resumePolicy === undefined || spec.resumePolicy === '') spec.resumePolicy = 'LongRunning';
+
+  const objective = record(spec.objective);
+  if (objective) {
+    const strategies = Array.isArray(objective.metricStrategies) ? (objective.metricStrategies as unknown[]) : [];
+    const has = new Set(strategies.map((s) => record(s)?.name));
+    // Every metric without a strategy follows the objective's direction, as Katib's defaulter does.
+    const value = objective.type === 'minimize' ? 'min' : objective.type === 'maximize' ? 'max' : 'latest';
+    const metrics = [objective.objectiveMetricName, ...(Array.isArray(objective.additionalMetricNames) ? objective.additionalMetricNames : [])];
+    for (const name of metrics) {
+      if (typeof name !== 'string' || name === '' || has.has(name)) continue;
+      strategies.push({ name, value });
+      has.add(name);
+    }
+    objective.metricStrategies = strategies;
+  }
+
+  const tt = record(spec.trialTemplate);
+  const trialSpec = record(tt?.trialSpec);
+  if (tt && trialSpec?.kind === 'Job') {
+    if (!tt.successCondition) tt.successCondition = JOB_SUCCESS_CONDITION;
+    if (!tt.failureCondition) tt.failureCondition = JOB_FAILURE_CONDITION;
+    const containers = record(record(record(trialSpec.spec)?.template)?.spec)?.containers;
+    const only = Array.isArray(containers) && containers.length === 1 ? record(containers[0])?.name : undefined;
+    if (!tt.primaryContainerName && typeof only === 'string') tt.primaryContainerName = only;
+  }
+
+  const mc = record(spec.metricsCollectorSpec) ?? {};
+  spec.metricsCollectorSpec = mc;
+  const collector = record(mc.collector) ?? { kind: 'StdOut' };
+  mc.collector = collector;
+  if (collector.kind === 'File') {
+    const source = record(mc.source) ?? {};
+    mc.source = source;
+    const fsp = record(source.fileSystemPath) ?? {};
+    source.fileSystemPath = fsp;
+    if (!fsp.kind) fsp.kind = 'File';
+    if (!fsp.path) fsp.path = DEFAULT_METRICS_FILE;
+    if (!fsp.format) fsp.format = 'TEXT';
+  }
+
+  if (Array.isArray(spec.parameters)) {
+    for (const p of spec.parameters) {
+      const param = record(p);
+      const fs = record(param?.feasibleSpace);
+      if (fs && (param?.parameterType === 'int' || param?.parameterType === 'double') && !fs.distribution) fs.distribution = 'uniform';
+    }
+  }
+}
+
+export const EXPERIMENT_ADMISSION: KindAdmission = { sourceDir: true, defaults: defaultExperiment };

@@ -1,0 +1,16 @@
+/** The server's half of the Katib family: validation, Katib's defaults and the experiment controllers. */
+import { join } from 'node:path';
+import type { FamilyServer } from '../types.js';
+import { EXPERIMENT_ADMISSION } from './admission.js';
+import { ExperimentController } from './controller.js';
+import { VALIDATION } from './validate.js';
+
+export { ExperimentController, type ExperimentControllerOptions } from './controller.js';
+
+export const experimentsServer: FamilyServer = {
+  validation: VALIDATION,
+  admission: { Experiment: EXPERIMENT_ADMISSION },
+  controllers: ({ store, runtime, clock, logger, config, admit, apiUrl }) => [
+    new ExperimentController({ store, runtime, clock, logger: logger.child({ component: 'experiment-controller' }), filesDir: join(config.home, 'trials'), admit, apiUrl }),
+  ],
+};

@@ -1,0 +1,75 @@
+/**
+ * What a family of kinds tells the rest of Drover about itself: one `KindFamily` per folder under
+ * src/kinds, listed once in src/registry.ts.
+ *
+ * A family has two halves. What every process may need (the kinds' names, scope, `get` columns and
+ * `describe`) is plain data, loaded by the CLI too. What only the server and `drover lint` need
+ * (schemas, the support table, defaults, controllers) comes from `server()`, imported on demand,
+ * so `drover get` never loads a schema package or a controller.
+ */
+import type { KindInfo, KindValidation, KubeObject } from '../api/index.js';
+import type { DroverConfig } from '../config/index.js';
+import type { KindPrinter } from '../print/columns.js';
+import type { Describer } from '../print/describe.js';
+import type { PodRuntime } from '../runtime/index.js';
+import type { Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+/** One kind as the CLI and the API know it. */
+export interface KindEntry {
+  info: KindInfo;
+  /** `get` columns; NAME AGE when absent. */
+  printer?: KindPrinter;
+  /** `describe`; the generic describer (every field) when absent. */
+  describer?: Describer;
+}
+
+export interface KindFamily {
+  /** The folder's name: `jobs`, `workflows`. */
+  readonly name: string;
+  readonly kinds: readonly KindEntry[];
+  /** The server's half, loaded only by the server and `drover lint`. */
+  server(): Promise<FamilyServer>;
+}
+
+export interface FamilyServer {
+  /** How each kind (by `kind`) is validated; a kind without an entry gets the metadata rules only. */
+  validation?: Readonly<Record<string, KindValidation>>;
+  /** What the API server does to each kind (by `kind`) between validation and storage. */
+  admission?: Readonly<Record<string, KindAdmission>>;
+  /** The controllers that make the family's kinds so, started with the server. */
+  controllers?(deps: ControllerDeps): Controller[];
+}
+
+/** A kind's part of admission; every hook mutates the object it is given. */
+export interface KindAdmission {
+  /** Containers without workingDir start in the manifest's directory (annotated on the object). */
+  sourceDir?: boolean;
+  /** The defaults a cluster fills in (API server or the upstream webhook), so `get -o yaml` shows the same. */
+  defaults?(obj: KubeObject): void;
+  /** What Kubernetes derives from a new object's uid (a Job's selector, a claim's volume name). */
+  derive?(obj: KubeObject): void;
+  /** On apply over an existing object, keeps what `derive` made, so an unchanged manifest stays unchanged. */
+  inherit?(existing: KubeObject, next: KubeObject): void;
+  /** The first field that may not change once created and did (`spec.template`), if any. */
+  immutableChange?(prev: KubeObject, next: KubeObject): string | undefined;
+}
+
+/** What a controller is given; everything it touches comes through here. */
+export interface ControllerDeps {
+  store: Store;
+  runtime: PodRuntime;
+  clock: Clock;
+  logger: Logger;
+  config: DroverConfig;
+  /** Admission as for an object a user created: for objects a controller makes (a trial's Job). */
+  admit(obj: KubeObject): KubeObject;
+  /** The API's URL, known once the server listens (pods that push metrics are told it). */
+  apiUrl(): string;
+}
+
+export interface Controller {
+  start(): Promise<void>;
+  stop(): void;
+}

@@ -1,0 +1,32 @@
+/** The server's half of the Argo family: validation, admission and the workflow controllers. */
+import { join } from 'node:path';
+import { openArtifactRepository } from '../../artifacts/index.js';
+import type { Controller, FamilyServer, KindAdmission } from '../types.js';
+import { CronWorkflowController } from './cron.js';
+import { WorkflowController } from './controller.js';
+import { LocalStepIO } from './staging.js';
+import { VALIDATION } from './validate.js';
+
+export { WorkflowController, type WorkflowControllerOptions } from './controller.js';
+export { WorkflowOperation, type OperatorContext, type OperationResult, type StepIO, type TemplateSource } from './operator.js';
+export { LocalStepIO } from './staging.js';
+export { CronWorkflowController } from './cron.js';
+export { nodeId, podName } from './names.js';
+export * from './types.js';
+
+/** Steps without workingDir start in the manifest's directory, as a Job's containers do. */
+const STEPS_IN_SOURCE_DIR: KindAdmission = { sourceDir: true };
+
+export const workflowsServer: FamilyServer = {
+  validation: VALIDATION,
+  admission: { Workflow: STEPS_IN_SOURCE_DIR, WorkflowTemplate: STEPS_IN_SOURCE_DIR, ClusterWorkflowTemplate: STEPS_IN_SOURCE_DIR, CronWorkflow: STEPS_IN_SOURCE_DIR },
+  controllers: ({ store, clock, logger, config }) => {
+    const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
+    const io = new LocalStepIO(join(config.home, 'workflows'), artifacts, join(config.home, 'claims'));
+    const workflows = new WorkflowController({ store, clock, logger: logger.child({ component: 'workflow-controller' }), io });
+    const cron = new CronWorkflowController({ store, clock, logger: logger.child({ component: 'cron-workflow-controller' }) });
+    // The repository (an S3 client's sockets) lives as long as the controller that uses it.
+    const repository: Controller = { start: async () => {}, stop: () => artifacts.close() };
+    return [workflows, cron, repository];
+  },
+};

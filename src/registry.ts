@@ -1,0 +1,72 @@
+/**
+ * The one list of kind families. The server, the API's paths, `drover get/describe/lint` and
+ * `api-resources` read it; a new family is a folder under src/kinds and one line here.
+ *
+ * Loading this module loads only the families' light halves (names, columns, describers); the
+ * server's halves come from `loadServerParts()`.
+ */
+import { KindTable, type KindInfo } from './api/kinds.js';
+import type { KindAdmission, KindFamily, FamilyServer } from './kinds/types.js';
+import type { KindValidation, ManifestLoader } from './api/manifests.js';
+import { DEFAULT_PRINTER, type KindPrinter } from './print/columns.js';
+import { genericDescriber, type Describer } from './print/describe.js';
+import { core } from './kinds/core/index.js';
+import { jobs } from './kinds/jobs/index.js';
+import { workflows } from './kinds/workflows/index.js';
+import { experiments } from './kinds/experiments/index.js';
+
+export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments];
+
+/** Every kind Drover serves, in the order `api-resources` lists them. */
+export const KINDS = new KindTable(FAMILIES.flatMap((f) => f.kinds.map((k) => k.info)));
+
+const printers = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.printer ? [[k.info.kind, k.printer] as const] : []))));
+const describers = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.describer ? [[k.info.kind, k.describer] as const] : []))));
+
+/** The `get` columns of a kind (by `kind`); NAME AGE for kinds without their own. */
+export function printerFor(kind: string): KindPrinter {
+  return printers.get(kind) ?? DEFAULT_PRINTER;
+}
+
+/** The `describe` of a kind (by `kind`); every field for kinds without their own. */
+export function describerFor(kind: string): Describer {
+  return describers.get(kind) ?? genericDescriber;
+}
+
+/** The families' server halves, gathered by kind. */
+export interface ServerParts {
+  families: readonly FamilyServer[];
+  validation(info: KindInfo): KindValidation | undefined;
+  admission(kind: string): KindAdmission | undefined;
+}
+
+/** Loads every family's server half (schemas, support tables, defaults, controllers). */
+export async function loadServerParts(): Promise<ServerParts> {
+  const families = await Promise.all(FAMILIES.map((f) => f.server()));
+  const validation = new Map<string, KindValidation>();
+  const admission = new Map<string, KindAdmission>();
+  FAMILIES.forEach((family, i) => {
+    const server = families[i]!;
+    for (const { info } of family.kinds) {
+      const v = server.validation?.[info.kind];
+      if (v) validation.set(`${info.apiVersion}/${info.kind}`, v);
+      const a = server.admission?.[info.kind];
+      if (a) admission.set(info.kind, a);
+    }
+  });
+  return {
+    families,
+    validation: (info) => validation.get(`${info.apiVersion}/${info.kind}`),
+    admission: (kind) => admission.get(kind),
+  };
+}
+
+/**
+ * A manifest loader that validates every kind with its family's checks. The loader's module is
+ * imported here, on demand, so that the CLI (which bundles this file) loads the YAML parser only
+ * when it validates.
+ */
+export async function manifestLoader(parts?: ServerParts): Promise<ManifestLoader> {
+  const [{ ManifestLoader: Loader }, { validation }] = await Promise.all([import('./api/manifests.js'), parts ?? loadServerParts()]);
+  return new Loader({ kinds: KINDS, validation });
+}

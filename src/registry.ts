@@ -6,7 +6,7 @@
  * server's halves come from `loadServerParts()`.
  */
 import { KindTable, type KindInfo } from './api/kinds.js';
-import type { KindAdmission, KindFamily, FamilyServer } from './kinds/types.js';
+import type { KindAdmission, KindFamily, FamilyServer, SubresourceHandler } from './kinds/types.js';
 import type { KindValidation, ManifestLoader } from './api/manifests.js';
 import { DEFAULT_PRINTER, type KindPrinter } from './print/columns.js';
 import { genericDescriber, type Describer } from './print/describe.js';
@@ -38,6 +38,7 @@ export interface ServerParts {
   families: readonly FamilyServer[];
   validation(info: KindInfo): KindValidation | undefined;
   admission(kind: string): KindAdmission | undefined;
+  subresource(kind: string, name: string): SubresourceHandler | undefined;
 }
 
 /** Loads every family's server half (schemas, support tables, defaults, controllers). */
@@ -45,6 +46,7 @@ export async function loadServerParts(): Promise<ServerParts> {
   const families = await Promise.all(FAMILIES.map((f) => f.server()));
   const validation = new Map<string, KindValidation>();
   const admission = new Map<string, KindAdmission>();
+  const subresources = new Map<string, SubresourceHandler>();
   FAMILIES.forEach((family, i) => {
     const server = families[i]!;
     for (const { info } of family.kinds) {
@@ -52,12 +54,14 @@ export async function loadServerParts(): Promise<ServerParts> {
       if (v) validation.set(`${info.apiVersion}/${info.kind}`, v);
       const a = server.admission?.[info.kind];
       if (a) admission.set(info.kind, a);
+      for (const [name, handler] of Object.entries(server.subresources?.[info.kind] ?? {})) subresources.set(`${info.kind}/${name}`, handler);
     }
   });
   return {
     families,
     validation: (info) => validation.get(`${info.apiVersion}/${info.kind}`),
     admission: (kind) => admission.get(kind),
+    subresource: (kind, name) => subresources.get(`${kind}/${name}`),
   };
 }
 

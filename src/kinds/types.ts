@@ -40,7 +40,23 @@ export interface FamilyServer {
   admission?: Readonly<Record<string, KindAdmission>>;
   /** The controllers that make the family's kinds so, started with the server. */
   controllers?(deps: ControllerDeps): Controller[];
+  /** Subresources the API serves for each kind (by `kind`, then the subresource's name). */
+  subresources?: Readonly<Record<string, Readonly<Record<string, SubresourceHandler>>>>;
 }
+
+/** One call to an object's subresource (`PUT …/workflows/NAME/retry`). */
+export interface SubresourceCall {
+  method: string;
+  namespace: string;
+  name: string;
+  store: Store;
+  /** The request's JSON body (read only when asked for). */
+  body(): Promise<unknown>;
+  now(): number;
+}
+
+/** Answers a subresource call with the JSON to send back (200), or throws a DroverError. */
+export type SubresourceHandler = (call: SubresourceCall) => Promise<unknown>;
 
 /** A kind's part of admission; every hook mutates the object it is given. */
 export interface KindAdmission {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, DroverError, NotFoundError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
-import type { KubeObject, ObjectRef, Pod, Stored } from '../api/types.js';
+import type { KubeObject, Pod, Stored } from '../api/types.js';
 import { DEFAULT_NAMESPACE } from '../api/types.js';
 import type { ManifestLoader } from '../api/manifests.js';
 import type { Store, WriteOp } from '../store/index.js';
@@ -17,7 +17,8 @@ import { parseResourcePath, type ResourcePath } from './routes.js';
 import { parseFieldSelector, matchesFields } from './fieldselector.js';
 import type { Admission } from './admission.js';
 import { renderMetrics, type ServerMetrics } from './metrics.js';
-import { isWorkflowAction, runWorkflowAction, type ActionBody } from '../kinds/workflows/actions.js';
+import type { SubresourceHandler } from '../kinds/types.js';
+import type { Clock } from '../util/clock.js';
 import { formatBytes, formatMillis } from '../api/quantity.js';
 
 export interface ApiDeps {
@@ -27,6 +28,9 @@ export interface ApiDeps {
   /** Validation with every family's checks. */
   loader: ManifestLoader;
   admission: Admission;
+  /** A kind's own subresources (a Workflow's `retry`), from its family. */
+  subresource(kind: string, name: string): SubresourceHandler | undefined;
+  clock: Clock;
   runtime: PodRuntime;
   logger: Logger;
   metrics: ServerMetrics;
@@ -89,7 +93,7 @@ function sameDesired(a: KubeObject, b: KubeObject): boolean {
 }
 
 export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { store, runtime, logger, metrics, kinds, loader, admission } = deps;
+  const { store, runtime, logger, metrics, kinds, loader, admission, clock } = deps;
 
   async function apply(namespace: string, body: { documents?: ApplyDocument[]; mode?: 'apply' | 'create' }): Promise<{ kind: 'ApplyResult'; results: ApplyResultItem[]; warnings: string[] }> {
     if (!Array.isArray(body.documents) || body.documents.length === 0) throw new BadRequestError('apply needs "documents": [{file, text, sourceDir}]');
@@ -211,41 +215,21 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
    * A trial's observation log: GET reads it; POST appends `{"metrics": [{"name", "value",
    * "timestamp"?}]}` (Katib's Push collector: the trial reports its own metrics).
    */
-  async function handleTrialMetrics(req: IncomingMessage, res: ServerResponse, ref: ObjectRef, method: string): Promise<void> {
-    const trial = await store.get(ref);
-    if (!trial) throw new NotFoundError('trials.kubeflow.org', ref.name, ref.namespace);
-    const uid = trial.metadata.uid!;
-    if (method === 'GET') return send(res, 200, { metrics: (await store.observationLog(uid)).map((e) => ({ name: e.name, value: e.value, timestamp: e.time })) });
-    if (method !== 'POST') throw new BadRequestError(`method ${method} is not allowed on trial metrics`);
-    const body = await readJson<{ metrics?: unknown }>(req);
-    if (!Array.isArray(body.metrics)) throw new BadRequestError('expected {"metrics": [{"name": "...", "value": ...}]}');
-    const now = new Date().toISOString();
-    const entries = body.metrics.map((m: unknown, i: number) => {
-      const { name, value, timestamp } = (m ?? {}) as { name?: unknown; value?: unknown; timestamp?: unknown };
-      if (typeof name !== 'string' || name === '') throw new BadRequestError(`metrics[${i}].name: expected a non-empty string`);
-      if (typeof value !== 'string' && typeof value !== 'number') throw new BadRequestError(`metrics[${i}].value: expected a number or a string, got ${JSON.stringify(value)}`);
-      if (timestamp !== undefined && (typeof timestamp !== 'string' || !Number.isFinite(Date.parse(timestamp)))) throw new BadRequestError(`metrics[${i}].timestamp: expected an RFC 3339 time, got ${JSON.stringify(timestamp)}`);
-      return { source: 'push', name, value: String(value), time: (timestamp as string | undefined) ?? now };
-    });
-    const added = await store.appendObservationLog(uid, entries);
-    return send(res, 200, { added });
-  }
-
   async function handleResource(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const ns = path.kind.namespaced ? path.namespace ?? DEFAULT_NAMESPACE : '';
     const ref = { apiVersion: path.kind.apiVersion, kind: path.kind.kind, namespace: ns, name: path.name ?? '' };
     const plural = `${path.kind.plural}${path.kind.group ? '.' + path.kind.group : ''}`;
     if (path.subresource === 'log' && path.kind.kind === 'Pod' && method === 'GET') return handleLogs(res, { ...path, namespace: ns }, q, req);
-    if (path.subresource && path.kind.kind === 'Workflow' && path.name && method === 'PUT' && isWorkflowAction(path.subresource)) {
-      return send(res, 200, await runWorkflowAction(store, ns, path.name, path.subresource, await readJson<ActionBody>(req)));
+    const subresource = path.subresource && path.name ? deps.subresource(path.kind.kind, path.subresource) : undefined;
+    if (subresource) {
+      return send(res, 200, await subresource({ method, namespace: ns, name: ref.name, store, body: () => readJson(req), now: () => clock.now() }));
     }
-    if (path.subresource === 'metrics' && path.kind.kind === 'Trial' && path.name) return handleTrialMetrics(req, res, ref, method);
     if (path.subresource && path.subresource !== 'status') throw new NotFoundError('subresource', path.subresource);
     if (!path.name) {
       if (method === 'GET') return handleList(res, path, q, req);
       if (method === 'POST') {
-        if (!path.kind.userCreatable && path.kind.kind !== 'Pod') throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
+        if (!path.kind.userCreatable) throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
         const obj = await readJson<KubeObject>(req);
         const issues = loader.validate(obj);
         if (issues.length) throw new ValidationError(issues);

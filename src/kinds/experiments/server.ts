@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FamilyServer } from '../types.js';
 import { EXPERIMENT_ADMISSION } from './admission.js';
 import { ExperimentController } from './controller.js';
+import { trialMetrics } from './pushed-metrics.js';
 import { VALIDATION } from './validate.js';
 
 export { ExperimentController, type ExperimentControllerOptions } from './controller.js';
@@ -10,6 +11,7 @@ export { ExperimentController, type ExperimentControllerOptions } from './contro
 export const experimentsServer: FamilyServer = {
   validation: VALIDATION,
   admission: { Experiment: EXPERIMENT_ADMISSION },
+  subresources: { Trial: { metrics: trialMetrics } },
   controllers: ({ store, runtime, clock, logger, config, admit, apiUrl }) => [
     new ExperimentController({ store, runtime, clock, logger: logger.child({ component: 'experiment-controller' }), filesDir: join(config.home, 'trials'), admit, apiUrl }),
   ],

@@ -1,7 +1,9 @@
 /** The server's half of the Argo family: validation, admission and the workflow controllers. */
 import { join } from 'node:path';
 import { openArtifactRepository } from '../../artifacts/index.js';
-import type { Controller, FamilyServer, KindAdmission } from '../types.js';
+import { BadRequestError } from '../../api/errors.js';
+import type { Controller, FamilyServer, KindAdmission, SubresourceHandler } from '../types.js';
+import { WORKFLOW_ACTIONS, runWorkflowAction, type ActionBody, type WorkflowAction } from './actions.js';
 import { CronWorkflowController } from './cron.js';
 import { WorkflowController } from './controller.js';
 import { LocalStepIO } from './staging.js';
@@ -17,9 +19,18 @@ export * from './types.js';
 /** Steps without workingDir start in the manifest's directory, as a Job's containers do. */
 const STEPS_IN_SOURCE_DIR: KindAdmission = { sourceDir: true };
 
+/** `PUT …/workflows/NAME/{retry,resubmit,suspend,resume,stop,terminate}`, as Argo's server answers them. */
+function action(name: WorkflowAction): SubresourceHandler {
+  return async ({ method, namespace, name: workflow, store, body }) => {
+    if (method !== 'PUT') throw new BadRequestError(`method ${method} is not allowed on workflows/${name}`);
+    return runWorkflowAction(store, namespace, workflow, name, ((await body()) ?? {}) as ActionBody);
+  };
+}
+
 export const workflowsServer: FamilyServer = {
   validation: VALIDATION,
   admission: { Workflow: STEPS_IN_SOURCE_DIR, WorkflowTemplate: STEPS_IN_SOURCE_DIR, ClusterWorkflowTemplate: STEPS_IN_SOURCE_DIR, CronWorkflow: STEPS_IN_SOURCE_DIR },
+  subresources: { Workflow: Object.fromEntries(WORKFLOW_ACTIONS.map((a) => [a, action(a)])) },
   controllers: ({ store, clock, logger, config }) => {
     const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
     const io = new LocalStepIO(join(config.home, 'workflows'), artifacts, join(config.home, 'claims'));

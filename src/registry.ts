@@ -6,7 +6,7 @@
  * server's halves come from `loadServerParts()`.
  */
 import { KindTable, type KindInfo } from './api/kinds.js';
-import type { KindAdmission, KindFamily, FamilyServer, SubresourceHandler } from './kinds/types.js';
+import type { KindAdmission, KindFamily, FamilyServer, KindWait, SubresourceHandler } from './kinds/types.js';
 import type { KindValidation, ManifestLoader } from './api/manifests.js';
 import { DEFAULT_PRINTER, type KindPrinter } from './print/columns.js';
 import { genericDescriber, type Describer } from './print/describe.js';
@@ -21,6 +21,7 @@ export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experimen
 export const KINDS = new KindTable(FAMILIES.flatMap((f) => f.kinds.map((k) => k.info)));
 
 const printers = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.printer ? [[k.info.kind, k.printer] as const] : []))));
+const waits = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.wait ? [[k.info.kind, k.wait] as const] : []))));
 const describers = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.describer ? [[k.info.kind, k.describer] as const] : []))));
 
 /** The `get` columns of a kind (by `kind`); NAME AGE for kinds without their own. */
@@ -31,6 +32,11 @@ export function printerFor(kind: string): KindPrinter {
 /** The `describe` of a kind (by `kind`); every field for kinds without their own. */
 export function describerFor(kind: string): Describer {
   return describers.get(kind) ?? genericDescriber;
+}
+
+/** What `wait` knows of a kind (by `kind`), if anything. */
+export function waitFor(kind: string): KindWait | undefined {
+  return waits.get(kind);
 }
 
 /** The families' server halves, gathered by kind. */

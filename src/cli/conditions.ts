@@ -1,10 +1,11 @@
 /**
  * What `wait --for=...` means, as pure functions: parse the flag, and judge one object against it.
+ * What a kind adds (its progress line, ends that rule a target out) comes from its family.
  */
-import type { KubeObject, Pod } from '../api/types.js';
-import { podSummary } from '../kinds/core/cli/columns.js';
+import type { KubeObject } from '../api/types.js';
+import type { WaitTarget } from '../kinds/types.js';
 import { UsageError } from './args.js';
-import { asExperiment, asTrial, experimentProgress, katibWaitEnd, trialProgress } from '../kinds/experiments/cli/status.js';
+import { waitFor } from '../registry.js';
 
 export type WaitFor =
   | { type: 'delete' }
@@ -73,7 +74,6 @@ export function findCondition(obj: KubeObject, type: string): Condition | undefi
   return Array.isArray(conds) ? conds.find((c) => (c.type ?? '').toLowerCase() === type.toLowerCase()) : undefined;
 }
 
-const DONE_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
 
 export type Verdict = { state: 'met' } | { state: 'pending' } | { state: 'failed'; message: string };
 
@@ -91,54 +91,25 @@ export function judge(obj: KubeObject | undefined, want: WaitFor): Verdict {
     if (want.value === undefined) return v !== undefined && v !== null ? { state: 'met' } : { state: 'pending' };
     const s = typeof v === 'object' && v !== null ? JSON.stringify(v) : v === undefined || v === null ? '' : String(v);
     if (s === want.value) return { state: 'met' };
-    // A Workflow's phase cannot change once it is Succeeded, Failed or Error: say so at once.
-    if (obj.kind === 'Workflow' && want.path.length === 2 && want.path[0] === 'status' && want.path[1] === 'phase' && DONE_PHASES.has(s)) {
-      const message = (obj['status'] as { message?: string } | undefined)?.message;
-      return { state: 'failed', message: `completed with phase ${s}${message ? `: ${message}` : ''}, so it will never be ${want.value}` };
-    }
-    return { state: 'pending' };
+    return unreachable(obj, { type: 'jsonpath', path: want.path, value: want.value });
   }
   const c = findCondition(obj, want.condition);
   if (c && (c.status ?? '').toLowerCase() === want.value.toLowerCase()) return { state: 'met' };
-  if (obj.kind === 'Experiment' || obj.kind === 'Trial') {
-    // An experiment that failed will never succeed (and so on): say so at once, as for Jobs.
-    const end = katibWaitEnd(obj, want.condition, want.value);
-    if (end) return end;
-  }
-  if (obj.kind === 'Job' && want.value.toLowerCase() === 'true') {
-    const wanted = want.condition.toLowerCase();
-    if (wanted === 'complete' || wanted === 'successcriteriamet') {
-      const failed = findCondition(obj, 'Failed');
-      if (failed?.status === 'True') return { state: 'failed', message: `failed: ${describeCondition(failed)}` };
-    } else if (wanted === 'failed' || wanted === 'failuretarget') {
-      const done = findCondition(obj, 'Complete');
-      if (done?.status === 'True') return { state: 'failed', message: 'completed successfully, so it will never fail' };
-    }
-  }
-  return { state: 'pending' };
+  return unreachable(obj, { type: 'condition', condition: want.condition, value: want.value });
 }
 
-function describeCondition(c: Condition): string {
-  const parts = [c.reason, c.message].filter((p): p is string => !!p);
-  return parts.length ? parts.join(': ') : 'Failed';
+/** A kind may know that what is waited for can no longer happen (a failed Job never completes): said at once. */
+function unreachable(obj: KubeObject, target: WaitTarget): Verdict {
+  const why = waitFor(obj.kind)?.unreachable?.(obj, target);
+  return why === undefined ? { state: 'pending' } : { state: 'failed', message: why };
 }
 
 /** The state shown in the progress line while waiting (`1 active, 0 succeeded`). */
 export function progressState(obj: KubeObject | undefined): string {
   if (!obj) return 'not found';
+  const own = waitFor(obj.kind)?.progress;
+  if (own) return own(obj);
   const status = (obj['status'] ?? {}) as Record<string, unknown>;
-  if (obj.kind === 'Job') {
-    const parts = [`${Number(status['active'] ?? 0)} active`, `${Number(status['succeeded'] ?? 0)} succeeded`];
-    if (Number(status['failed'] ?? 0) > 0) parts.push(`${Number(status['failed'])} failed`);
-    return parts.join(', ');
-  }
-  if (obj.kind === 'Pod') return podSummary(obj as Pod).status || 'Pending';
-  if (obj.kind === 'Workflow') {
-    const progress = typeof status['progress'] === 'string' && status['progress'] ? ` (${status['progress']})` : '';
-    return `${typeof status['phase'] === 'string' && status['phase'] ? status['phase'] : 'Pending'}${progress}`;
-  }
-  if (obj.kind === 'Experiment') return experimentProgress(asExperiment(obj));
-  if (obj.kind === 'Trial') return trialProgress(asTrial(obj));
   const phase = status['phase'];
   if (typeof phase === 'string') return phase;
   const conds = (status['conditions'] as Condition[] | undefined) ?? [];

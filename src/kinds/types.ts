@@ -23,6 +23,20 @@ export interface KindEntry {
   printer?: KindPrinter;
   /** `describe`; the generic describer (every field) when absent. */
   describer?: Describer;
+  /** What `wait` shows and knows of the kind. */
+  wait?: KindWait;
+}
+
+/** What `wait --for` asks of an object: a condition's status, or a field's value (`jsonpath=`). */
+export type WaitTarget =
+  | { type: 'condition'; condition: string; value: string }
+  | { type: 'jsonpath'; path: readonly (string | number)[]; value: string };
+
+export interface KindWait {
+  /** The state shown while waiting (`1 active, 0 succeeded`); the phase or true conditions when absent. */
+  progress?(obj: KubeObject): string;
+  /** Why `target` can never be met now (the object ended otherwise), said at once; undefined to keep waiting. */
+  unreachable?(obj: KubeObject, target: WaitTarget): string | undefined;
 }
 
 export interface KindFamily {

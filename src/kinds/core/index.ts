@@ -6,7 +6,7 @@
  */
 import { defineKind } from '../../api/kinds.js';
 import type { KindFamily } from '../types.js';
-import { configMapPrinter, eventPrinter, namespacePrinter, nodePrinter, podPrinter, pvcPrinter, secretPrinter } from './cli/columns.js';
+import { configMapPrinter, eventPrinter, namespacePrinter, nodePrinter, podPrinter, podWait, pvcPrinter, secretPrinter } from './cli/columns.js';
 import { configMapDescriber, namespaceDescriber, nodeDescriber, podDescriber, pvcDescriber, secretDescriber } from './cli/describe.js';
 
 export const core: KindFamily = {
@@ -16,7 +16,7 @@ export const core: KindFamily = {
     { info: defineKind('v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }), printer: configMapPrinter, describer: configMapDescriber },
     { info: defineKind('v1', 'Secret', 'secrets'), printer: secretPrinter, describer: secretDescriber },
     { info: defineKind('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', { shortNames: ['pvc'] }), printer: pvcPrinter, describer: pvcDescriber },
-    { info: defineKind('v1', 'Pod', 'pods', { shortNames: ['po'] }), printer: podPrinter, describer: podDescriber },
+    { info: defineKind('v1', 'Pod', 'pods', { shortNames: ['po'] }), printer: podPrinter, describer: podDescriber, wait: podWait },
     { info: defineKind('v1', 'Node', 'nodes', { shortNames: ['no'], namespaced: false, userCreatable: false }), printer: nodePrinter, describer: nodeDescriber },
     { info: defineKind('v1', 'Event', 'events', { shortNames: ['ev'], userCreatable: false }), printer: eventPrinter },
   ],

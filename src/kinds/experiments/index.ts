@@ -9,14 +9,15 @@ import { defineKind } from '../../api/kinds.js';
 import type { KindFamily } from '../types.js';
 import { experimentPrinter, trialPrinter } from './cli/columns.js';
 import { experimentDescriber, trialDescriber } from './cli/describe.js';
+import { experimentWait, trialWait } from './cli/status.js';
 import { KATIB_API_VERSION } from './types.js';
 
 export const experiments: KindFamily = {
   name: 'experiments',
   kinds: [
-    { info: defineKind(KATIB_API_VERSION, 'Experiment', 'experiments'), printer: experimentPrinter, describer: experimentDescriber },
+    { info: defineKind(KATIB_API_VERSION, 'Experiment', 'experiments'), printer: experimentPrinter, describer: experimentDescriber, wait: experimentWait },
     // Trials are made by their Experiment's controller, as in Katib (users do not apply them).
-    { info: defineKind(KATIB_API_VERSION, 'Trial', 'trials', { userCreatable: false }), printer: trialPrinter, describer: trialDescriber },
+    { info: defineKind(KATIB_API_VERSION, 'Trial', 'trials', { userCreatable: false }), printer: trialPrinter, describer: trialDescriber, wait: trialWait },
   ],
   server: async () => (await import('./server.js')).experimentsServer,
 };

@@ -9,11 +9,12 @@ import { defineKind } from '../../api/kinds.js';
 import type { KindFamily } from '../types.js';
 import { jobPrinter } from './cli/columns.js';
 import { jobDescriber } from './cli/describe.js';
+import { jobWait } from './cli/wait.js';
 
 export const JOB_KIND = defineKind('batch/v1', 'Job', 'jobs');
 
 export const jobs: KindFamily = {
   name: 'jobs',
-  kinds: [{ info: JOB_KIND, printer: jobPrinter, describer: jobDescriber }],
+  kinds: [{ info: JOB_KIND, printer: jobPrinter, describer: jobDescriber, wait: jobWait }],
   server: async () => (await import('./server.js')).jobsServer,
 };

@@ -3,6 +3,7 @@ import type { ContainerStatus } from 'kubernetes-types/core/v1.js';
 import type { KubeObject, Node, PersistentVolumeClaim, Pod } from '../../../api/types.js';
 import { ageColumn, nameColumn, orDefault as or, type KindPrinter } from '../../../print/columns.js';
 import { age } from '../../../print/units.js';
+import type { KindWait } from '../../types.js';
 import { compareEvents, eventLastSeen } from '../../../print/events.js';
 
 export interface PodSummary {
@@ -235,3 +236,6 @@ export const eventPrinter: KindPrinter = {
   compare: compareEvents,
 };
 
+
+/** `wait` on a Pod shows kubectl's STATUS column while waiting. */
+export const podWait: KindWait = { progress: (obj) => podSummary(obj as Pod).status || 'Pending' };

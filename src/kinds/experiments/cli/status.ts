@@ -9,8 +9,8 @@ import {
   type Condition, type Experiment, type ExperimentPhase, type Metric, type MetricStrategyValue, type ObjectiveSpec, type Observation,
   type ParameterAssignment, type Trial, type TrialPhase,
 } from '../types.js';
-// Imported by path, not through the context's index, so that the CLI does not load the controllers.
 import { metricNumber, objectiveStrategy, objectiveValue } from '../metrics.js';
+import type { KindWait } from '../../types.js';
 
 export function asExperiment(obj: KubeObject): Experiment {
   return obj as unknown as Experiment;
@@ -252,24 +252,31 @@ function experimentFinal(exp: Experiment, phase: ExperimentPhase): boolean {
  * for Succeeded). Undefined means keep waiting. Only `=True` waits on known condition types are
  * judged here.
  */
-export function katibWaitEnd(obj: KubeObject, condition: string, value: string): { state: 'failed'; message: string } | undefined {
-  if (value.toLowerCase() !== 'true') return undefined;
-  if (obj.kind === 'Experiment') {
+/** `wait` on an Experiment: its progress, and an end that rules out the condition waited for. */
+export const experimentWait: KindWait = {
+  progress: (obj) => experimentProgress(asExperiment(obj)),
+  unreachable(obj, target) {
+    if (target.type !== 'condition' || target.value.toLowerCase() !== 'true') return undefined;
     const exp = asExperiment(obj);
     const phase = experimentPhase(exp);
-    const wanted = known(EXPERIMENT_CONDITIONS, condition);
+    const wanted = known(EXPERIMENT_CONDITIONS, target.condition);
     if (!wanted || wanted === phase || !experimentFinal(exp, phase)) return undefined;
-    return { state: 'failed', message: endMessage(phase, experimentPhaseCondition(exp), wanted) };
-  }
-  if (obj.kind === 'Trial') {
+    return endMessage(phase, experimentPhaseCondition(exp), wanted);
+  },
+};
+
+/** `wait` on a Trial, as on an Experiment. */
+export const trialWait: KindWait = {
+  progress: (obj) => trialProgress(asTrial(obj)),
+  unreachable(obj, target) {
+    if (target.type !== 'condition' || target.value.toLowerCase() !== 'true') return undefined;
     const trial = asTrial(obj);
     const phase: TrialPhase = trialPhase(trial);
-    const wanted = known(TRIAL_CONDITIONS, condition);
+    const wanted = known(TRIAL_CONDITIONS, target.condition);
     if (!wanted || wanted === phase || !isTrialFinished(phase)) return undefined;
-    return { state: 'failed', message: endMessage(phase, trialPhaseCondition(trial), wanted) };
-  }
-  return undefined;
-}
+    return endMessage(phase, trialPhaseCondition(trial), wanted);
+  },
+};
 
 function endMessage(phase: string, cond: { reason?: string; message?: string } | undefined, wanted: string): string {
   const why = reasonAndMessage(cond);

@@ -3,6 +3,7 @@
  * (pkg/kubelet/kubelet_pods.go getPhase), conditions, QoS class.
  */
 import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/index.js';
+import type { ContainerRun } from './context.js';
 
 export type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
@@ -106,4 +107,26 @@ export function buildPodStatus(prev: PodStatus | undefined, i: StatusInput): Pod
     next.message = i.failed.message;
   }
   return next;
+}
+
+/** The kubelet's container statuses for a pod's runs, sorted by name. */
+export function containerStatuses(runs: Iterable<ContainerRun>): ContainerStatus[] {
+  return [...runs]
+    .map((c) => {
+      const running = c.state.running !== undefined;
+      const s: ContainerStatus = {
+        name: c.spec.name,
+        image: c.spec.image ?? '',
+        imageID: '',
+        ready: running,
+        started: running,
+        restartCount: c.restartCount,
+        state: c.state,
+        lastState: c.lastState ?? {},
+      };
+      const id = c.state.terminated?.containerID ?? (running ? c.containerID : undefined);
+      if (id) s.containerID = id;
+      return s;
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

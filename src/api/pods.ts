@@ -44,19 +44,22 @@ export function podRequests(pod: Pod): PodRequests {
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
-/** The pod's QoS class as Kubernetes derives it from requests and limits. */
+/**
+ * The pod's QoS class as Kubernetes derives it: only cpu and memory count; Guaranteed when every
+ * container (init containers too) limits both and requests what it limits (a missing request is
+ * its limit), BestEffort when none asks for either, else Burstable. Amounts compare by value
+ * (`1` = `1000m`).
+ */
 export function qosClass(pod: Pod): QosClass {
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
   let any = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    const limits = c.resources?.limits ?? {};
+    const requests = { ...limits, ...(c.resources?.requests ?? {}) };
     for (const r of ['cpu', 'memory']) {
-      const l = lim[r];
-      const q = req[r] ?? l;
-      if (l === undefined || q === undefined || String(q) !== String(l)) guaranteed = false;
+      if (requests[r] !== undefined || limits[r] !== undefined) any = true;
+      if (limits[r] === undefined || safeQuantity(requests[r]) !== safeQuantity(limits[r])) guaranteed = false;
     }
   }
   if (!any) return 'BestEffort';

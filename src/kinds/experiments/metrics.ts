@@ -6,6 +6,7 @@
  *
  * Times are RFC 3339 strings throughout, compared at nanosecond precision.
  */
+import { compileGoRegex, GoRegExp, type GoRegex } from '../../util/goregex.js';
 import { UNAVAILABLE, type Metric, type MetricStrategyValue, type ObjectiveSpec } from './types.js';
 
 /**
@@ -126,101 +127,26 @@ export function metricNumber(value: string): number | undefined {
 // ---------------------------------------------------------------------------------------------
 // Filters
 
-const POSIX_CLASSES: Record<string, string> = {
-  alnum: '0-9A-Za-z',
-  alpha: 'A-Za-z',
-  ascii: '\\x00-\\x7F',
-  blank: '\\t ',
-  cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9',
-  graph: '!-~',
-  lower: 'a-z',
-  print: ' -~',
-  punct: '!-\\/:-@\\[-`{-~',
-  space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z',
-  word: '0-9A-Za-z_',
-  xdigit: '0-9A-Fa-f',
-};
-
 /**
- * Translates a filter in Go's regexp syntax (what Katib compiles) to a JavaScript RegExp source
- * and flags, or explains why it cannot: named groups `(?P<n>…)` and POSIX classes `[[:digit:]]`
- * are rewritten, leading `(?i)`/`(?s)`/`(?m)` become flags; what Go refuses (lookaround,
- * backreferences) or JavaScript lacks (other inline flags) is an error.
+ * Filters Drover refused before it ran them on RE2, and still refuses so that the set of valid
+ * filters does not change: inline flags other than a leading (?i), (?s) or (?m), and negated
+ * POSIX classes. Go (and so Katib) accepts them; this can go when Drover accepts them too.
  */
-function translateFilter(filter: string): { source: string; flags: string } | string {
-  let source = filter;
-  let flags = '';
-  const lead = /^\(\?([a-zA-Z]+)\)/.exec(source);
-  if (lead) {
-    for (const f of lead[1]!) {
-      if (f === 'i' || f === 's' || f === 'm') flags += flags.includes(f) ? '' : f;
-      else return `the inline flag "${f}" in ${JSON.stringify(lead[0])} is not supported (i, s and m are)`;
-    }
-    source = source.slice(lead[0].length);
-  }
-  if (/\(\?[a-zA-Z-]+[):]/.test(source)) return 'inline flags are supported only as a leading (?i), (?s) or (?m)';
-  if (/\(\?<?[=!]/.test(source)) return 'lookahead and lookbehind are not supported by Go regular expressions (Katib would refuse the filter)';
-  if (/(^|[^\\])(\\\\)*\\[1-9](?![0-7])/.test(source)) return 'backreferences are not supported by Go regular expressions (Katib would refuse the filter)';
-  source = source.replace(/\(\?P</g, '(?<');
-  const posix = rewritePosixClasses(source);
-  if (posix === undefined) return 'negated or unknown POSIX classes such as [[:^digit:]] are not supported';
-  source = posix;
-  return { source, flags };
-}
-
-/**
- * Replaces `[:name:]` inside a bracket expression by the characters it stands for; undefined
- * for a negated or unknown class. Outside brackets `[:x:]` is an ordinary class and stays.
- */
-function rewritePosixClasses(source: string): string | undefined {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\') {
-      out += c + (source[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (!inClass) {
-      if (c === '[') {
-        inClass = true;
-        out += c;
-        // In Go a ] right after [ or [^ is a member; JavaScript needs it escaped.
-        if (source[i + 1] === '^') out += source[++i];
-        if (source[i + 1] === ']') {
-          out += '\\]';
-          i++;
-        }
-        continue;
-      }
-      out += c;
-      continue;
-    }
-    if (c === '[' && source[i + 1] === ':') {
-      const m = /^\[:(\^?)([a-z]+):\]/.exec(source.slice(i));
-      if (m) {
-        const cls = POSIX_CLASSES[m[2]!];
-        if (m[1] || cls === undefined) return undefined;
-        out += cls;
-        i += m[0].length - 1;
-        continue;
-      }
-    }
-    if (c === ']') inClass = false;
-    out += c;
-  }
-  return out;
+function refusedFilterSyntax(filter: string): string | undefined {
+  const lead = /^\(\?([a-zA-Z]+)\)/.exec(filter);
+  const flag = lead?.[1]!.match(/[^ism]/)?.[0];
+  if (lead && flag) return `the inline flag "${flag}" in ${JSON.stringify(lead[0])} is not supported (i, s and m are)`;
+  if (/\(\?[a-zA-Z-]+[):]/.test(lead ? filter.slice(lead[0].length) : filter)) return 'inline flags are supported only as a leading (?i), (?s) or (?m)';
+  if (/\[:\^[a-z]+:\]/.test(filter)) return 'negated POSIX classes such as [[:^digit:]] are not supported';
+  return undefined;
 }
 
 const TWO_GROUPS = /.*\(.*\).*\(.*\).*/;
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, GoRegExp>();
 
 /**
  * Why `filter` cannot be a metrics filter, or undefined when it can. As Katib's validation: it
- * must compile and have two parenthesised groups, the metric's name and its value.
+ * must compile (Go syntax) and have two parenthesised groups, the metric's name and its value.
  */
 export function metricsFilterError(filter: string): string | undefined {
   try {
@@ -231,25 +157,29 @@ export function metricsFilterError(filter: string): string | undefined {
   }
 }
 
-/** The global RegExp for a metrics filter; throws an Error that names the filter when it is invalid. */
-export function compileMetricsFilter(filter: string): RegExp {
+/**
+ * A metrics filter compiled once, matched by RE2 (`.go`); as a RegExp it counts the filter's
+ * groups. Throws an Error that names the filter when it is invalid.
+ */
+export function compileMetricsFilter(filter: string): GoRegExp {
   const hit = compiled.get(filter);
   if (hit) return hit;
   const bad = (why: string): never => {
     throw new Error(`metrics filter ${JSON.stringify(filter)}: ${why}`);
   };
-  const t = translateFilter(filter);
-  if (typeof t === 'string') return bad(t);
-  let re: RegExp;
+  const refused = refusedFilterSyntax(filter);
+  if (refused !== undefined) return bad(refused);
+  let re: GoRegex;
   try {
-    re = new RegExp(t.source, 'g' + t.flags);
+    re = compileGoRegex(filter);
   } catch (e) {
     return bad(`not a valid regular expression (${(e as Error).message})`);
   }
   if (!TWO_GROUPS.test(filter)) bad('two groups are required, the first for the metric name and the second for its value');
   if (compiled.size > 64) compiled.clear();
-  compiled.set(filter, re);
-  return re;
+  const view = new GoRegExp(re);
+  compiled.set(filter, view);
+  return view;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,11 +211,10 @@ export function parseTextLines(
       if (parseMetricTime(head) !== undefined) time = head;
     }
     for (const re of regexes) {
-      re.lastIndex = 0;
-      for (const m of line.matchAll(re)) {
-        const name = (m[1] ?? '').trim();
+      for (const m of re.go.findAll(line)) {
+        const name = (m.groups[1] ?? '').trim();
         if (!wanted.has(name)) continue;
-        out.push({ name, value: (m[2] ?? '').trim(), time });
+        out.push({ name, value: (m.groups[2] ?? '').trim(), time });
       }
     }
   }

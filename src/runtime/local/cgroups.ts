@@ -220,6 +220,7 @@ export class Cgroups {
 
   /** Kills every process of the container and waits (up to `timeoutMs`) until the cgroup is empty. */
   async killAll(cg: ContainerCgroup, timeoutMs = 5000): Promise<boolean> {
+    // Real time: this waits on the kernel emptying the cgroup, not on anything a clock steers.
     const deadline = Date.now() + timeoutMs;
     if (this.layout.version === 2) await writeIfExists(join(cg.memory, 'cgroup.kill'), '1').catch(() => undefined);
     for (;;) {

@@ -213,6 +213,8 @@ export class AttemptProcess {
 
   private async waitExit(ms: number): Promise<boolean> {
     if (this.settled) return true;
+    // Real time, not the runtime's clock: this waits on a real process, which a test's manual
+    // clock would never see exit in time.
     const deadline = Date.now() + ms;
     // Adopted attempts have no exit event: poll here too, faster than the runtime's tick.
     while (Date.now() < deadline) {

@@ -8,5 +8,5 @@
  *   await runtime.start({ store, nodeName: 'local', clock: systemClock, logger });
  */
 export { LocalPodRuntime } from './runtime.js';
-export type { LocalRuntimeOptions, ImageEnvironment } from './runtime.js';
+export type { LocalRuntimeOptions, ImageEnvironment } from './context.js';
 export { BWRAP_MISSING } from './host.js';

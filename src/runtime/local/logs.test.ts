@@ -19,7 +19,7 @@ function logFile(t: { after(fn: () => void): void }): string {
 test('a follower sees lines appended while it waits, without waiting for its poll', { timeout: 20_000 }, async (t) => {
   const path = logFile(t);
   const chunks: string[] = [];
-  for await (const chunk of readLog({ path, follow: true, timestamps: false, pollMs: NEVER_MS, finished: () => false })) {
+  for await (const chunk of readLog({ path, follow: true, timestamps: false, pollMs: NEVER_MS, finished: () => false, now: Date.now })) {
     chunks.push(chunk);
     if (chunks.length === 1) setTimeout(() => appendFileSync(path, 'second\n'), 50);
     else break;
@@ -34,7 +34,7 @@ test('a follower ends as soon as the writer has ended, without waiting for its p
   let end!: () => void;
   const endedPromise = new Promise<void>((r) => (end = r));
   let out = '';
-  for await (const chunk of readLog({ path, follow: true, timestamps: false, pollMs: NEVER_MS, finished: () => ended, ended: endedPromise })) {
+  for await (const chunk of readLog({ path, follow: true, timestamps: false, pollMs: NEVER_MS, finished: () => ended, ended: endedPromise, now: Date.now })) {
     out += chunk;
     // The file does not change again: only the writer's end can wake the follower now.
     setTimeout(() => {
@@ -50,6 +50,6 @@ test('an aborted follower stops at once', { timeout: 20_000 }, async (t) => {
   const abort = new AbortController();
   const chunks: string[] = [];
   setTimeout(() => abort.abort(), 50);
-  for await (const chunk of readLog({ path, follow: true, timestamps: false, pollMs: NEVER_MS, finished: () => false, signal: abort.signal })) chunks.push(chunk);
+  for await (const chunk of readLog({ path, follow: true, timestamps: false, pollMs: NEVER_MS, finished: () => false, signal: abort.signal, now: Date.now })) chunks.push(chunk);
   assert.deepEqual(chunks, ['first\n']);
 });

@@ -149,13 +149,14 @@ export interface ReadLogOptions {
   ended?: Promise<unknown>;
   /** Longest wait between two looks at the file when following (a change wakes it sooner). */
   pollMs?: number;
-  now?: () => number;
+  /** The runtime's clock: the time of bytes the index does not cover yet. */
+  now: () => number;
 }
 
 /** Reads a log as text chunks; with timestamps each chunk is whole lines, each prefixed with its time. */
 export async function* readLog(o: ReadLogOptions): AsyncGenerator<string> {
   const pollMs = o.pollMs ?? 100;
-  const now = o.now ?? Date.now;
+  const now = o.now;
   let offset = o.tailLines !== undefined ? await tailOffset(o.path, o.tailLines) : 0;
   let index: TsEntry[] = [];
   let partial = Buffer.alloc(0);

@@ -6,7 +6,8 @@ import { expandVars } from './expand.js';
 import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv, type EnvContext } from './env.js';
 import { bwrapArgs, hostsFile, launcher, type SandboxSpec } from './sandbox.js';
 import { classifyExit, parseBwrapStatus } from './executor.js';
-import { buildPodStatus, podPhase, qosClass } from './status.js';
+import { buildPodStatus, podPhase } from './status.js';
+import { qosClass } from '../../api/pods.js';
 import { parseTsIndex, rfc3339NanoFixed, timeAt } from './logs.js';
 import { planVolumes, VolumeError } from './volumes.js';
 import { topLevelMounts } from './host.js';
@@ -236,8 +237,8 @@ test('pod status keeps other conditions and transition times, sets IPs and QoS',
   const s3 = buildPodStatus(s2, { pod, containerStatuses: running, failed: { reason: 'DeadlineExceeded', message: 'm' }, now: 'T3' });
   assert.equal(s3.phase, 'Failed');
   assert.equal(s3.reason, 'DeadlineExceeded');
-  assert.equal(qosClass([{ name: 'a' }]), 'BestEffort');
-  assert.equal(qosClass([{ name: 'a', resources: { requests: { cpu: '1' } } }]), 'Burstable');
+  assert.equal(qosClass({ spec: { containers: [{ name: 'a' }] } }), 'BestEffort');
+  assert.equal(qosClass({ spec: { containers: [{ name: 'a', resources: { requests: { cpu: '1' } } }] } }), 'Burstable');
 });
 
 test('log timestamps: an index of (end offset, first seen) maps each byte to the time it was first seen', () => {

@@ -2,7 +2,9 @@
  * Pod status as the kubelet computes it, as pure functions: phase from container states
  * (pkg/kubelet/kubelet_pods.go getPhase), conditions, QoS class.
  */
-import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/index.js';
+import type { ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/index.js';
+import type { ContainerRun } from './context.js';
+import { qosClass } from '../../api/pods.js';
 
 export type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
@@ -33,22 +35,6 @@ export function podPhase(restartPolicy: string | undefined, statuses: readonly C
     return 'Running';
   }
   return 'Pending';
-}
-
-/** Kubernetes QoS class from the containers' requests and limits. */
-export function qosClass(containers: readonly Container[]): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const limits = c.resources?.limits ?? {};
-    const requests = { ...limits, ...(c.resources?.requests ?? {}) };
-    for (const r of ['cpu', 'memory']) {
-      if (requests[r] !== undefined || limits[r] !== undefined) any = true;
-      if (limits[r] === undefined || requests[r] !== limits[r]) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function condition(type: string, ok: boolean, now: string, prev: readonly PodCondition[], reason?: string, message?: string): PodCondition {
@@ -98,7 +84,7 @@ export function buildPodStatus(prev: PodStatus | undefined, i: StatusInput): Pod
     podIP: '127.0.0.1',
     podIPs: [{ ip: '127.0.0.1' }],
     containerStatuses: i.containerStatuses,
-    qosClass: qosClass(i.pod.spec?.containers ?? []),
+    qosClass: qosClass(i.pod),
   };
   if (i.startTime) next.startTime = i.startTime;
   if (i.failed) {
@@ -106,4 +92,26 @@ export function buildPodStatus(prev: PodStatus | undefined, i: StatusInput): Pod
     next.message = i.failed.message;
   }
   return next;
+}
+
+/** The kubelet's container statuses for a pod's runs, sorted by name. */
+export function containerStatuses(runs: Iterable<ContainerRun>): ContainerStatus[] {
+  return [...runs]
+    .map((c) => {
+      const running = c.state.running !== undefined;
+      const s: ContainerStatus = {
+        name: c.spec.name,
+        image: c.spec.image ?? '',
+        imageID: '',
+        ready: running,
+        started: running,
+        restartCount: c.restartCount,
+        state: c.state,
+        lastState: c.lastState ?? {},
+      };
+      const id = c.state.terminated?.containerID ?? (running ? c.containerID : undefined);
+      if (id) s.containerID = id;
+      return s;
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -12,7 +12,8 @@ import { openSqliteStore, type Store } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import { silentLogger, jsonLogger, type Logger } from '../../util/logger.js';
 import { detectCgroups } from './cgroups.js';
-import { LocalPodRuntime, type LocalRuntimeOptions } from './runtime.js';
+import type { LocalRuntimeOptions } from './context.js';
+import { LocalPodRuntime } from './runtime.js';
 import { KINDS } from '../../registry.js';
 
 export const NODE = 'local';

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fail } from './errors.js';
-import { goRegExp, expandGoTemplate } from './regex.js';
+import { compileGoRegex, GoRegexSyntaxError, quoteGoMeta, type GoRegex } from '../../../util/goregex.js';
 import { atoi, parseGoFloat, replaceN, splitN, trimCutset, trimSpace } from './builtins.js';
 import {
   compareStrings, deepEqual, ExprFunction, goFormat, goJSON, goQuote, hasKey, isInt, isMap, isNil, newMap, parseJSON,
@@ -21,6 +21,16 @@ function count(name: string, args: unknown[], min: number, max = min): void {
   if (args.length < min || args.length > max) {
     const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
     fail(`sprig.${name}() expects ${want} argument${want === '1' ? '' : 's'}, got ${args.length}`);
+  }
+}
+
+/** A Go pattern, compiled once; invalid syntax fails the expression with Go's message. */
+function goRegex(pattern: string): GoRegex {
+  try {
+    return compileGoRegex(pattern);
+  } catch (err) {
+    if (err instanceof GoRegexSyntaxError) fail(err.message);
+    throw err;
   }
 }
 
@@ -285,54 +295,24 @@ const IMPLS: Record<string, Impl> = {
     count('regexMatch', a, 2);
     const t = s('regexMatch', a[1]);
     try {
-      return goRegExp(s('regexMatch', a[0])).test(t);
+      return goRegex(s('regexMatch', a[0])).test(t);
     } catch {
       return false;
     }
   },
-  mustRegexMatch: (a) => (count('mustRegexMatch', a, 2), goRegExp(s('mustRegexMatch', a[0])).test(s('mustRegexMatch', a[1]))),
-  regexFind: (a) => {
-    count('regexFind', a, 2);
-    return goRegExp(s('regexFind', a[0])).exec(s('regexFind', a[1]))?.[0] ?? '';
-  },
+  mustRegexMatch: (a) => (count('mustRegexMatch', a, 2), goRegex(s('mustRegexMatch', a[0])).test(s('mustRegexMatch', a[1]))),
+  regexFind: (a) => (count('regexFind', a, 2), goRegex(s('regexFind', a[0])).find(s('regexFind', a[1]))?.groups[0] ?? ''),
   regexFindAll: (a) => {
     count('regexFindAll', a, 3);
-    const n = i('regexFindAll', a[2]);
-    const all = Array.from(s('regexFindAll', a[1]).matchAll(goRegExp(s('regexFindAll', a[0]), true)), (m) => m[0]);
-    return n < 0 ? all : all.slice(0, n);
+    return goRegex(s('regexFindAll', a[0])).findAll(s('regexFindAll', a[1]), i('regexFindAll', a[2])).map((m) => m.groups[0] ?? '');
   },
-  regexReplaceAll: (a) => {
-    count('regexReplaceAll', a, 3);
-    const re = goRegExp(s('regexReplaceAll', a[0]), true);
-    const repl = s('regexReplaceAll', a[2]);
-    return s('regexReplaceAll', a[1]).replace(re, (...m: unknown[]) => {
-      const groups = typeof m[m.length - 1] === 'object' ? (m[m.length - 1] as Record<string, string>) : undefined;
-      const exec = Object.assign(m.slice(0, groups ? -3 : -2) as string[], { groups }) as unknown as RegExpExecArray;
-      return expandGoTemplate(repl, exec);
-    });
-  },
+  regexReplaceAll: (a) => (count('regexReplaceAll', a, 3), goRegex(s('regexReplaceAll', a[0])).replaceAll(s('regexReplaceAll', a[1]), s('regexReplaceAll', a[2]))),
   regexReplaceAllLiteral: (a) => {
     count('regexReplaceAllLiteral', a, 3);
-    const repl = s('regexReplaceAllLiteral', a[2]);
-    return s('regexReplaceAllLiteral', a[1]).replace(goRegExp(s('regexReplaceAllLiteral', a[0]), true), () => repl);
+    return goRegex(s('regexReplaceAllLiteral', a[0])).replaceAll(s('regexReplaceAllLiteral', a[1]), s('regexReplaceAllLiteral', a[2]), true);
   },
-  regexSplit: (a) => {
-    count('regexSplit', a, 3);
-    const n = i('regexSplit', a[2]);
-    const t = s('regexSplit', a[1]);
-    if (n === 0) return [];
-    const parts: string[] = [];
-    let last = 0;
-    for (const m of t.matchAll(goRegExp(s('regexSplit', a[0]), true))) {
-      if (n > 0 && parts.length === n - 1) break;
-      if (m[0] === '' && (m.index === 0 || m.index === t.length)) continue;
-      parts.push(t.slice(last, m.index));
-      last = m.index + m[0].length;
-    }
-    parts.push(t.slice(last));
-    return parts;
-  },
-  regexQuoteMeta: (a) => (count('regexQuoteMeta', a, 1), s('regexQuoteMeta', a[0]).replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')),
+  regexSplit: (a) => (count('regexSplit', a, 3), goRegex(s('regexSplit', a[0])).split(s('regexSplit', a[1]), i('regexSplit', a[2]))),
+  regexQuoteMeta: (a) => (count('regexQuoteMeta', a, 1), quoteGoMeta(s('regexQuoteMeta', a[0]))),
 
   // Integer math on cast-coerced values.
   add: (a) => a.reduce<number>((acc, x) => acc + toInt64(x), 0),

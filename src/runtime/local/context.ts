@@ -1,0 +1,91 @@
+/**
+ * The local runtime's options, and what it hands each pod worker: the shared services (store
+ * host, host facts, log tailer, spawner) and the callbacks into the dispatcher.
+ */
+import type { ContainerState } from 'kubernetes-types/core/v1.js';
+import type { Container } from '../../api/index.js';
+import type { RuntimeHost } from '../types.js';
+import type { AttemptProcess, AttemptRecord } from './executor.js';
+import type { HostFacts } from './host.js';
+import type { LogTailer } from './logs.js';
+import type { Spawner } from './spawner.js';
+
+export interface ImageEnvironment {
+  env?: Record<string, string>;
+  /** Directories put in front of PATH (a venv's `bin`). */
+  pathPrepend?: string[];
+}
+
+export interface LocalRuntimeOptions {
+  /** $DROVER_HOME: pod state under `pods/<uid>/`, claims under `claims/<namespace>/<claim>/`. */
+  home: string;
+  /** Device indices handed out for `nvidia.com/gpu` (may be empty). */
+  gpuIds: string[];
+  /** Maps an image name to a local environment. Images are never pulled. */
+  images?: Record<string, ImageEnvironment>;
+  /**
+   * Cgroup under the root of each hierarchy that holds this server's pods. The default is one
+   * per home (`drover-<hash of home>`): at start the runtime kills pods under its parent that it
+   * does not know, so two servers on one machine must not share it.
+   */
+  cgroupParent?: string;
+  /** First restart back-off of a failed container (kubelet: 10 s, doubling, at most 300 s). */
+  restartBackoffBaseMs?: number;
+  restartBackoffMaxMs?: number;
+  /**
+   * The container's `/`: `overlay` (a private writable copy-on-write layer over the host's `/`,
+   * needs root), `readonly` (the host's directories read-only; writable /tmp, volumes), or `auto`
+   * (overlay when it can be mounted). Default `auto`.
+   */
+  rootfs?: 'auto' | 'overlay' | 'readonly';
+  /** How often adopted processes and log growth are checked (default 250 ms). */
+  pollIntervalMs?: number;
+}
+
+/** The options with their defaults applied. */
+export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent'>> & { images: Record<string, ImageEnvironment> };
+
+/** `.pod.json`: what of a pod must outlive a server restart (its GPU ids). */
+export interface PodRecord {
+  uid: string;
+  namespace: string;
+  name: string;
+  gpuIds: string[];
+}
+
+/** Everything a pod worker needs from the runtime. */
+export interface WorkerContext {
+  host: RuntimeHost;
+  facts: HostFacts;
+  opts: ResolvedOptions;
+  podsDir: string;
+  tailer: LogTailer;
+  spawner: Spawner;
+  /** Attempts whose end is found by polling: adopted after a restart, or their spawner died. */
+  adopted: Set<AttemptProcess>;
+  isStopped(): boolean;
+  track<T>(p: Promise<T>): Promise<T>;
+  allocGpus(uid: string, n: number, preferred?: string[]): string[] | undefined;
+  releaseGpus(uid: string): void;
+  /** Drops a worker; `finished`: its pod ended here (later events about it are stale). */
+  forget(uid: string, finished: boolean): void;
+}
+
+/** One container of a pod worker: its current attempt and restart state. */
+export interface ContainerRun {
+  spec: Container;
+  restartCount: number;
+  state: ContainerState;
+  lastState?: ContainerState;
+  containerID?: string;
+  attempt?: AttemptProcess;
+  record?: AttemptRecord;
+  starting: boolean;
+  backoffCancel?: () => void;
+  /** Doubling exponent of the restart back-off. */
+  backoffExp: number;
+  /** No more attempts will be made. */
+  finished: boolean;
+  /** Last waiting message an event was recorded for (so a retry does not repeat it). */
+  reported?: string;
+}

@@ -1,0 +1,570 @@
+/**
+ * One pod's worker: starts its containers (after its GPUs, volumes and /etc/hosts are ready),
+ * restarts them per restartPolicy with the kubelet's back-off, enforces activeDeadlineSeconds,
+ * stops them when the pod is deleted, adopts them after a server restart, and writes the pod's
+ * status. The dispatcher (runtime.ts) creates workers and hands them the pod's changes.
+ */
+import { mkdirSync, promises as fsp, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NotFoundError, GPU_RESOURCE, ANNOTATIONS, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
+import type { ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
+import { isoSeconds } from '../../util/clock.js';
+import { cleanupSandbox } from './cleanup.js';
+import type { ContainerRun, PodRecord, WorkerContext } from './context.js';
+import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv } from './env.js';
+import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStatus, readRecord, readTail, writeRecord, writeRecordSync, type AttemptRecord, type ExitObservation } from './executor.js';
+import { writeAtomic } from './fsutil.js';
+import { containerGpus, podGpuCount } from './gpus.js';
+import { containerEnv, envSources, launchAttempt } from './launch.js';
+import { hostsFile } from './sandbox.js';
+import { buildPodStatus, containerStatuses } from './status.js';
+import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
+
+const LOOPBACK = '127.0.0.1';
+const SOURCE = 'kubelet';
+const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+function podRef(pod: Pod): ObjectRef {
+  return { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' };
+}
+
+function formatDelay(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m0s`;
+  if (ms >= 60_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms / 1000}s`;
+}
+
+export class PodWorker {
+  pod: Pod;
+  readonly uid: string;
+  readonly dir: string;
+  readonly containers = new Map<string, ContainerRun>();
+  private volumes?: Map<string, PlannedVolume>;
+  private gpuIds?: string[];
+  private startTime?: string;
+  private startTimeMs?: number;
+  private failed?: { reason: string; message: string };
+  private deadlineCancel?: () => void;
+  private retryCancel?: () => void;
+  terminal = false;
+  deleted = false;
+  private killing = false;
+  private syncing?: Promise<void>;
+  private resync = false;
+  private dirty = false;
+  private flushing?: Promise<void>;
+  private prepareMessage?: string;
+
+  constructor(private readonly ctx: WorkerContext, pod: Pod) {
+    this.pod = pod;
+    this.uid = pod.metadata?.uid ?? '';
+    this.dir = join(ctx.podsDir, this.uid);
+    for (const c of pod.spec?.containers ?? []) {
+      this.containers.set(c.name, { spec: c, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, starting: false, backoffExp: 0, finished: false });
+    }
+  }
+
+  private get log() {
+    return this.ctx.host.logger;
+  }
+
+  private get name(): string {
+    return this.pod.metadata?.name ?? '';
+  }
+
+  private get ns(): string {
+    return this.pod.metadata?.namespace ?? 'default';
+  }
+
+  private now(): number {
+    return this.ctx.host.clock.now();
+  }
+
+  event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const involved = this.pod as unknown as KubeObject;
+    void this.ctx.track(this.ctx.host.store.recordEvent({ involved, type, reason, message, source: SOURCE }).catch(() => undefined));
+  }
+
+  // ---- sync ----------------------------------------------------------------------------
+
+  requestSync(): void {
+    if (this.ctx.isStopped() || this.deleted) return;
+    if (this.syncing) {
+      this.resync = true;
+      return;
+    }
+    this.syncing = this.ctx.track(
+      (async () => {
+        do {
+          this.resync = false;
+          try {
+            await this.sync();
+          } catch (err) {
+            this.log.error('pod sync failed', { pod: `${this.ns}/${this.name}`, error: (err as Error).message });
+          }
+        } while (this.resync && !this.ctx.isStopped() && !this.deleted);
+      })().finally(() => {
+        this.syncing = undefined;
+      }),
+    );
+  }
+
+  private async sync(): Promise<void> {
+    if (this.deleted || this.terminal || this.ctx.isStopped()) return;
+    if (!this.startTime) {
+      this.startTimeMs = this.now();
+      this.startTime = isoSeconds(this.startTimeMs);
+      this.markDirty();
+    }
+    this.armDeadline();
+    if (this.killing) return;
+    const toStart = [...this.containers.values()].filter((c) => !c.finished && !c.attempt && !c.starting && !c.backoffCancel);
+    if (toStart.length === 0) return;
+    if (!this.volumes) {
+      const problem = await this.prepare();
+      if (problem) {
+        for (const c of toStart) c.state = { waiting: { reason: 'ContainerCreating', message: problem.message } };
+        if (this.prepareMessage !== problem.message) {
+          this.prepareMessage = problem.message;
+          this.event('Warning', problem.reason, problem.message);
+        }
+        this.markDirty();
+        return;
+      }
+      this.prepareMessage = undefined;
+    }
+    if (this.deleted || this.ctx.isStopped()) return;
+    await Promise.all(toStart.map((c) => this.startContainer(c)));
+  }
+
+  /** Sets up what all containers share: GPUs, volumes, /etc/hosts. Returns why it cannot, or nothing. */
+  private async prepare(): Promise<{ reason: string; message: string } | undefined> {
+    const need = podGpuCount(this.pod);
+    if (!this.gpuIds) {
+      const ids = this.ctx.allocGpus(this.uid, need);
+      if (!ids) {
+        return { reason: 'FailedAllocation', message: `waiting for ${need} ${GPU_RESOURCE}: the configured GPU ids are all in use by other pods` };
+      }
+      this.gpuIds = ids;
+    }
+    const store = this.ctx.host.store;
+    const ns = this.ns;
+    const vols = this.pod.spec?.volumes ?? [];
+    const get = <T,>(kind: string, name: string) => store.get<T & KubeObject>({ apiVersion: 'v1', kind, namespace: ns, name }) as Promise<T | undefined>;
+    const claims = new Map<string, PersistentVolumeClaim | undefined>();
+    const cms = new Map<string, ConfigMap | undefined>();
+    const secrets = new Map<string, Secret | undefined>();
+    await Promise.all(
+      vols.map(async (v) => {
+        if (v.persistentVolumeClaim) claims.set(v.persistentVolumeClaim.claimName, await get<PersistentVolumeClaim>('PersistentVolumeClaim', v.persistentVolumeClaim.claimName));
+        if (v.configMap?.name) cms.set(v.configMap.name, await get<ConfigMap>('ConfigMap', v.configMap.name));
+        if (v.secret?.secretName) secrets.set(v.secret.secretName, await get<Secret>('Secret', v.secret.secretName));
+      }),
+    );
+    let plan: PlannedVolume[];
+    try {
+      plan = planVolumes(this.pod, { home: this.ctx.opts.home, podDir: this.dir, podUid: this.uid, ...(this.ctx.facts.shmDir ? { shmDir: this.ctx.facts.shmDir } : {}) }, {
+        claim: (n) => claims.get(n),
+        configMap: (n) => cms.get(n),
+        secret: (n) => secrets.get(n),
+      });
+      const hostname = this.pod.spec?.hostname ?? this.name;
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(join(this.dir, '.hosts'), hostsFile(this.ctx.facts.hostsText, hostname, (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases));
+      // Only GPU ids need to outlive a restart; everything else is found from the store and the files.
+      const record: PodRecord = { uid: this.uid, namespace: ns, name: this.name, gpuIds: this.gpuIds };
+      await Promise.all([plan.length ? materialize(plan) : undefined, this.gpuIds.length ? writeAtomic(join(this.dir, '.pod.json'), JSON.stringify(record)) : undefined]);
+    } catch (err) {
+      if (err instanceof VolumeError) {
+        this.ctx.releaseGpus(this.uid);
+        this.gpuIds = undefined;
+        return { reason: 'FailedMount', message: err.message };
+      }
+      throw err;
+    }
+    this.volumes = new Map(plan.map((v) => [v.name, v]));
+    return undefined;
+  }
+
+  private async startContainer(c: ContainerRun): Promise<void> {
+    c.starting = true;
+    const spec = c.spec;
+    try {
+      const { cms, secrets } = await envSources(this.ctx.host.store, this.ns, spec);
+      const { facts } = this.ctx;
+      const user = resolveUserEnv({
+        pod: this.pod,
+        container: spec,
+        nodeName: this.ctx.host.nodeName,
+        hostIP: LOOPBACK,
+        podIP: LOOPBACK,
+        nodeAllocatable: { cpuMillis: facts.cpuMillis, memoryBytes: facts.memoryBytes },
+        configMap: (n) => cms.get(n),
+        secret: (n) => secrets.get(n),
+      });
+      const argv = resolveArgv(spec, user);
+      const mounts = await containerMounts(spec, this.volumes ?? new Map());
+      if (this.deleted || this.killing || this.ctx.isStopped()) return;
+      const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
+      const image = spec.image ? this.ctx.opts.images[spec.image] : undefined;
+      const hostname = this.pod.spec?.hostname ?? this.name;
+      const n = c.restartCount;
+      const { proc, paths, oomBaseline } = await launchAttempt({
+        facts,
+        spawner: this.ctx.spawner,
+        home: this.ctx.opts.home,
+        pod: this.pod,
+        podUid: this.uid,
+        podDir: this.dir,
+        hostname,
+        container: spec,
+        image,
+        attempt: n,
+        argv,
+        env: containerEnv(facts, image, hostname, user, gpus),
+        mounts,
+        gpus,
+        onLost: (a) => this.ctx.adopted.add(a),
+      });
+      const startedAtMs = this.now();
+      const record: AttemptRecord = { container: spec.name, attempt: n, pid: proc.pid, pidStart: proc.pidStart, startedAt: isoSeconds(startedAtMs), startedAtMs, oomBaseline };
+      c.record = record;
+      c.attempt = proc;
+      c.containerID = `drover://${proc.pid}`;
+      c.state = { running: { startedAt: record.startedAt } };
+      c.reported = undefined;
+      this.ctx.tailer.track(paths.log);
+      // At once, not on the thread pool: until the record exists, a restart cannot tell this
+      // attempt ran, and a crash in that window must be as short as it can be.
+      try {
+        writeRecordSync(paths.record, record);
+      } catch (err) {
+        this.log.warn('could not write attempt record', { error: (err as Error).message });
+      }
+      this.watchExit(c, proc, record);
+      this.event('Normal', 'Started', `Started container ${spec.name}`);
+    } catch (err) {
+      if (err instanceof ContainerConfigError) {
+        c.state = { waiting: { reason: err.reason, message: err.message } };
+        if (c.reported !== err.message) {
+          c.reported = err.message;
+          this.event('Warning', 'Failed', `Error: ${err.message}`);
+        }
+      } else if (err instanceof VolumeError) {
+        c.state = { waiting: { reason: 'ContainerCreating', message: err.message } };
+        if (c.reported !== err.message) {
+          c.reported = err.message;
+          this.event('Warning', 'FailedMount', err.message);
+        }
+      } else if (err instanceof ContainerCannotRunError) {
+        const now = isoSeconds(this.now());
+        this.event('Warning', 'Failed', `Error: ${err.message}`);
+        await this.afterExit(c, { exitCode: 128, reason: err.reason, message: err.message, startedAt: now, finishedAt: now }, 0);
+      } else {
+        const message = (err as Error).message;
+        this.log.error('container start failed', { pod: `${this.ns}/${this.name}`, container: spec.name, error: message });
+        c.state = { waiting: { reason: 'CreateContainerError', message } };
+        if (c.reported !== message) {
+          c.reported = message;
+          this.event('Warning', 'Failed', `Error: ${message}`);
+        }
+        this.retryLater();
+      }
+    } finally {
+      c.starting = false;
+      this.markDirty();
+    }
+  }
+
+  private retryLater(): void {
+    if (this.retryCancel) return;
+    this.retryCancel = this.ctx.host.clock.setTimer(this.ctx.opts.restartBackoffBaseMs, () => {
+      this.retryCancel = undefined;
+      this.requestSync();
+    });
+  }
+
+  /** Waits for the attempt's end (event for spawned, poll for adopted) and records it. */
+  watchExit(c: ContainerRun, proc: AttemptProcess, record: AttemptRecord): void {
+    void proc.exited.then((obs) => {
+      if (this.ctx.isStopped() || this.deleted) return;
+      return this.ctx.track(this.onExit(c, proc, record, obs, false));
+    });
+  }
+
+  async onExit(c: ContainerRun, proc: AttemptProcess, record: AttemptRecord, obs: ExitObservation, whileDown: boolean): Promise<void> {
+    const { cgroups } = this.ctx.facts;
+    const paths = proc.paths;
+    const oomNow = cgroups.oomKills(proc.cgroup);
+    const tail = obs.status.exitCode === undefined || obs.status.exitCode === 1 || obs.status.childPid === undefined ? await readTail(paths.log, 1024) : '';
+    const cls = classifyExit(obs, oomNow - record.oomBaseline, tail);
+    let finishedAtMs = this.now();
+    if (whileDown && obs.status.exitCode !== undefined) {
+      // bwrap wrote the exit code as the command ended: the file's time is when it ended (a real
+      // wall-clock time, as is everything the kernel stamps).
+      try {
+        finishedAtMs = (await fsp.stat(paths.status)).mtimeMs;
+      } catch {
+        // Keep now.
+      }
+    }
+    const exit = { exitCode: cls.exitCode, reason: cls.reason, ...(cls.message ? { message: cls.message } : {}), finishedAt: isoSeconds(finishedAtMs) };
+    record.exit = exit;
+    this.ctx.adopted.delete(proc);
+    // Not awaited before the status: a crash in between re-reads bwrap's status file and gets the same answer.
+    void this.ctx.track(
+      Promise.all([writeRecord(paths.record, record).catch(() => undefined), this.ctx.tailer.untrack(paths.log), fsp.rm(paths.rootfs, { recursive: true, force: true }).catch(() => undefined)]),
+    );
+    if (c.attempt === proc) c.attempt = undefined;
+    if (cls.reason === 'OOMKilled') {
+      const lim = c.spec.resources?.limits?.['memory'];
+      this.event('Warning', 'OOMKilled', `Container ${c.spec.name} was killed by the kernel's OOM killer${lim ? ` (memory limit ${lim})` : ''}`);
+    }
+    const ranMs = finishedAtMs - record.startedAtMs;
+    await this.afterExit(c, { exitCode: cls.exitCode, reason: cls.reason, ...(cls.message ? { message: cls.message } : {}), startedAt: record.startedAt, finishedAt: exit.finishedAt, containerID: `drover://${record.pid}` }, ranMs);
+  }
+
+  /** Restart or finish a container that ended, per the pod's restartPolicy. */
+  private async afterExit(c: ContainerRun, term: ContainerStateTerminated, ranMs: number): Promise<void> {
+    if (this.deleted) return;
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    const restart = !this.killing && !this.terminal && (policy === 'Always' || (policy === 'OnFailure' && term.exitCode !== 0));
+    if (restart) {
+      // The kubelet forgets the back-off of a container that ran for a while (2x the maximum).
+      if (ranMs >= 2 * this.ctx.opts.restartBackoffMaxMs) c.backoffExp = 0;
+      const delay = Math.min(this.ctx.opts.restartBackoffBaseMs * 2 ** c.backoffExp, this.ctx.opts.restartBackoffMaxMs);
+      c.backoffExp++;
+      this.scheduleRestart(c, term, delay);
+    } else {
+      c.state = { terminated: term };
+      c.finished = true;
+    }
+    this.markDirty();
+    if ([...this.containers.values()].every((x) => x.finished)) await this.finish();
+  }
+
+  private scheduleRestart(c: ContainerRun, term: ContainerStateTerminated, delay: number): void {
+    const name = c.spec.name;
+    c.lastState = { terminated: term };
+    c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(delay)} restarting failed container=${name} pod=${this.name}_${this.ns}(${this.uid})` } };
+    this.event('Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${this.name}_${this.ns}(${this.uid})`);
+    c.backoffCancel?.();
+    c.backoffCancel = this.ctx.host.clock.setTimer(delay, () => {
+      c.backoffCancel = undefined;
+      if (this.deleted || this.terminal || this.killing) return;
+      c.restartCount++;
+      this.requestSync();
+    });
+  }
+
+  /** Every container is done: the pod is Succeeded or Failed. Frees what it held; keeps logs. */
+  private async finish(): Promise<void> {
+    if (this.terminal) return;
+    this.terminal = true;
+    this.deadlineCancel?.();
+    this.retryCancel?.();
+    this.ctx.releaseGpus(this.uid);
+    this.markDirty();
+    await this.flushing;
+    this.ctx.forget(this.uid, true);
+    void this.ctx.track(cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, false));
+  }
+
+  // ---- deadline, deletion ----------------------------------------------------------------
+
+  private armDeadline(): void {
+    const ads = this.pod.spec?.activeDeadlineSeconds;
+    if (this.deadlineCancel || ads === undefined || this.startTimeMs === undefined || this.terminal) return;
+    const remaining = this.startTimeMs + ads * 1000 - this.now();
+    this.deadlineCancel = this.ctx.host.clock.setTimer(Math.max(0, remaining), () => {
+      void this.ctx.track(this.deadlineExceeded());
+    });
+  }
+
+  private async deadlineExceeded(): Promise<void> {
+    if (this.terminal || this.deleted || this.killing || this.ctx.isStopped()) return;
+    this.killing = true;
+    this.failed = { reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE };
+    this.event('Warning', 'DeadlineExceeded', DEADLINE_MESSAGE);
+    const grace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    const kills: Promise<void>[] = [];
+    for (const c of this.containers.values()) {
+      c.backoffCancel?.();
+      c.backoffCancel = undefined;
+      if (c.attempt) {
+        this.event('Normal', 'Killing', `Stopping container ${c.spec.name}`);
+        kills.push(c.attempt.kill(grace));
+      } else {
+        c.finished = true;
+      }
+    }
+    this.markDirty();
+    await Promise.all(kills);
+    // Each kill ends in onExit → afterExit (no restart while killing) → finish.
+    if ([...this.containers.values()].every((x) => x.finished)) await this.finish();
+  }
+
+  /** The pod was deleted: stop every container (SIGTERM, SIGKILL after the grace period) and remove everything. */
+  async teardown(graceMs: number): Promise<void> {
+    if (this.deleted) return;
+    this.deleted = true;
+    this.deadlineCancel?.();
+    this.retryCancel?.();
+    const kills: Promise<void>[] = [];
+    for (const c of this.containers.values()) {
+      c.backoffCancel?.();
+      if (c.attempt && !c.attempt.done) {
+        this.event('Normal', 'Killing', `Stopping container ${c.spec.name}`);
+        kills.push(c.attempt.kill(graceMs));
+      }
+    }
+    await Promise.all(kills);
+    for (const c of this.containers.values()) if (c.attempt) this.ctx.adopted.delete(c.attempt);
+    for (const c of this.containers.values()) if (c.attempt) await this.ctx.tailer.untrack(c.attempt.paths.log);
+    this.ctx.releaseGpus(this.uid);
+    await this.flushing?.catch(() => undefined);
+    await cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, true);
+    this.ctx.forget(this.uid, false);
+  }
+
+  /** Stops listening (runtime stop): timers cancelled, processes left running. */
+  detach(): void {
+    this.deadlineCancel?.();
+    this.retryCancel?.();
+    for (const c of this.containers.values()) {
+      c.backoffCancel?.();
+      c.attempt?.detach();
+    }
+  }
+
+  // ---- status ----------------------------------------------------------------------------
+
+  markDirty(): void {
+    this.dirty = true;
+    if (this.flushing || this.deleted || this.ctx.isStopped()) return;
+    this.flushing = this.ctx.track(
+      (async () => {
+        while (this.dirty && !this.deleted && !this.ctx.isStopped()) {
+          this.dirty = false;
+          await this.writeStatus();
+        }
+      })().finally(() => {
+        this.flushing = undefined;
+      }),
+    );
+  }
+
+  private async writeStatus(): Promise<void> {
+    const statuses = containerStatuses(this.containers.values());
+    const gpuAnnotation = this.gpuIds?.length ? this.gpuIds.join(',') : undefined;
+    try {
+      const updated = await this.ctx.host.store.patch<Pod & KubeObject>(podRef(this.pod), (p) => {
+        if (p.metadata.uid !== this.uid) return false;
+        p.status = buildPodStatus(p.status, {
+          pod: p,
+          containerStatuses: statuses,
+          ...(this.startTime ? { startTime: this.startTime } : {}),
+          ...(this.failed ? { failed: this.failed } : {}),
+          now: isoSeconds(this.now()),
+        });
+        if (gpuAnnotation && p.metadata.annotations?.[ANNOTATIONS.gpuIds] !== gpuAnnotation) {
+          p.metadata.annotations = { ...(p.metadata.annotations ?? {}), [ANNOTATIONS.gpuIds]: gpuAnnotation };
+        }
+        return undefined;
+      });
+      if (updated.metadata.uid === this.uid) this.pod = updated;
+    } catch (err) {
+      if (err instanceof NotFoundError) return; // Deleted; the watch says so.
+      this.log.error('pod status write failed', { pod: `${this.ns}/${this.name}`, error: (err as Error).message });
+    }
+  }
+
+  // ---- adoption after a restart ----------------------------------------------------------
+
+  /** Rebuilds this worker from disk and the stored status; adopts running attempts. */
+  async adopt(record: PodRecord | undefined): Promise<void> {
+    const { facts } = this.ctx;
+    if (record?.gpuIds.length) {
+      this.gpuIds = this.ctx.allocGpus(this.uid, record.gpuIds.length, record.gpuIds) ?? record.gpuIds;
+    } else if (record) {
+      this.gpuIds = [];
+    }
+    const st = this.pod.status;
+    if (st?.startTime) {
+      this.startTime = st.startTime;
+      this.startTimeMs = Date.parse(st.startTime);
+    }
+    const exits: (() => Promise<void>)[] = [];
+    for (const c of this.containers.values()) {
+      const name = c.spec.name;
+      const cs = st?.containerStatuses?.find((s) => s.name === name);
+      c.restartCount = cs?.restartCount ?? 0;
+      if (cs?.lastState?.terminated) c.lastState = cs.lastState;
+      const attempts = await listAttempts(join(this.dir, name));
+      const latest = attempts[attempts.length - 1];
+      if (latest === undefined) {
+        if (cs?.state?.terminated) {
+          const term = cs.state.terminated;
+          exits.push(() => this.afterExit(c, term, 0));
+        } else if (cs?.state?.running) {
+          const now = isoSeconds(this.now());
+          const term: ContainerStateTerminated = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the runtime restarted', startedAt: cs.state.running.startedAt ?? now, finishedAt: now };
+          exits.push(() => this.afterExit(c, term, 0));
+        }
+        continue;
+      }
+      const paths = attemptPaths(this.dir, name, latest);
+      const rec = await readRecord(paths.record);
+      const cg = facts.cgroups.container(this.uid, name);
+      if (!rec) {
+        const status = await readBwrapStatus(paths.status);
+        if (status.exitCode !== undefined) {
+          // It ran to its end while the server was down, before its record was written: record
+          // that end. Running it again would run finished work twice.
+          // The log's mtime (wall clock, set by the kernel) is the best start time left.
+          const startedAtMs = (await fsp.stat(paths.log).catch(() => undefined))?.mtimeMs ?? this.now();
+          const found: AttemptRecord = { container: name, attempt: latest, pid: status.childPid ?? 0, pidStart: '', startedAt: isoSeconds(startedAtMs), startedAtMs, oomBaseline: facts.cgroups.oomKills(cg) };
+          c.restartCount = latest;
+          c.record = found;
+          const proc = AttemptProcess.adopt(found, paths, cg, facts.cgroups);
+          exits.push(() => this.onExit(c, proc, found, { status }, true));
+          continue;
+        }
+        // Spawned, but the server died before writing the record and it has not ended: kill it
+        // and run the attempt again (the window is the few microseconds between spawn and record).
+        await facts.cgroups.killAll(cg);
+        c.restartCount = latest;
+        continue;
+      }
+      c.restartCount = rec.attempt;
+      c.record = rec;
+      c.containerID = `drover://${rec.pid}`;
+      if (rec.attempt > 0 && !c.lastState) {
+        const prev = await readRecord(attemptPaths(this.dir, name, rec.attempt - 1).record);
+        if (prev?.exit) c.lastState = { terminated: { ...prev.exit, startedAt: prev.startedAt, containerID: `drover://${prev.pid}` } };
+      }
+      if (rec.exit) {
+        const term: ContainerStateTerminated = { ...rec.exit, startedAt: rec.startedAt, containerID: `drover://${rec.pid}` };
+        exits.push(() => this.afterExit(c, term, Date.parse(rec.exit!.finishedAt) - rec.startedAtMs));
+        continue;
+      }
+      const proc = AttemptProcess.adopt(rec, paths, cg, facts.cgroups);
+      if (await proc.alive()) {
+        c.attempt = proc;
+        c.state = { running: { startedAt: rec.startedAt } };
+        this.ctx.adopted.add(proc);
+        await this.ctx.tailer.resume(paths.log);
+        this.watchExit(c, proc, rec);
+        this.log.info('adopted running container', { pod: `${this.ns}/${this.name}`, container: name, pid: rec.pid });
+      } else {
+        await this.ctx.tailer.resume(paths.log);
+        const obs: ExitObservation = { status: await readBwrapStatus(paths.status) };
+        exits.push(() => this.onExit(c, proc, rec, obs, true));
+      }
+    }
+    for (const e of exits) await e();
+    this.armDeadline();
+    this.markDirty();
+  }
+}
+

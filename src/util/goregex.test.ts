@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileGoRegex, GoRegExp, GoRegexSyntaxError, quoteGoMeta } from './goregex.js';
+import { compileGoRegex, GoRegexSyntaxError, quoteGoMeta } from './goregex.js';
 
 const all = (pattern: string, s: string, n = -1) => compileGoRegex(pattern).findAll(s, n).map((m) => m.groups[0]);
 
@@ -98,15 +98,4 @@ test('quoteGoMeta escapes what Go escapes', () => {
   const meta = 'a.b+c*d?e(f)g|h[i]j{k}l^m$n\\o';
   assert.equal(compileGoRegex(`^${quoteGoMeta(meta)}$`).test(meta), true);
   assert.equal(quoteGoMeta('a-b/c'), 'a-b/c');
-});
-
-test('the RegExp face matches with RE2 and counts groups through source', () => {
-  const view = new GoRegExp(compileGoRegex('(?P<k>\\w+)=(\\d+)'));
-  assert.equal(new RegExp(`${view.source}|`).exec('')!.length - 1, 2);
-  assert.deepEqual([...'a=1 b=2'.matchAll(view)].map((m) => [m[0], m.index, m.groups?.['k']]), [
-    ['a=1', 0, 'a'],
-    ['b=2', 4, 'b'],
-  ]);
-  assert.equal(view.test('x=9'), true);
-  assert.deepEqual('a1b2c'.split(new GoRegExp(compileGoRegex('\\d'))), ['a', 'b', 'c']);
 });

@@ -207,33 +207,3 @@ export function compileGoRegex(pattern: string): GoRegex {
 export function quoteGoMeta(s: string): string {
   return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
-
-/**
- * A RegExp face for a compiled Go pattern, for code typed for RegExp: `exec` (so `test`,
- * `String.prototype.match`, `matchAll`, `replace`, `split`) matches with RE2. Its `source` is
- * not the pattern (JavaScript cannot compile every RE2 pattern) but one empty group per capture
- * group, so code that counts groups through `source` still counts right; `go` is the pattern.
- */
-export class GoRegExp extends RegExp {
-  readonly go: GoRegex;
-
-  constructor(from: GoRegex | GoRegExp, flags = 'g') {
-    const go = from instanceof GoRegExp ? from.go : from;
-    super('()'.repeat(go.groupCount), flags);
-    this.go = go;
-  }
-
-  override exec(input: string): RegExpExecArray | null {
-    const from = this.global || this.sticky ? this.lastIndex : 0;
-    const found = from <= input.length ? this.go.find(input, from) : undefined;
-    // Leftmost-first from `from`: a match exists at `from` exactly when the leftmost one is there.
-    if (!found || (this.sticky && found.index !== from)) {
-      if (this.global || this.sticky) this.lastIndex = 0;
-      return null;
-    }
-    if (this.global || this.sticky) this.lastIndex = found.end;
-    const named = Object.entries(this.go.groupNames);
-    const groups = named.length ? Object.fromEntries(named.map(([n, i]) => [n, found.groups[i]])) : undefined;
-    return Object.assign([...found.groups], { index: found.index, input, groups }) as RegExpExecArray;
-  }
-}

@@ -6,7 +6,7 @@
  *
  * Times are RFC 3339 strings throughout, compared at nanosecond precision.
  */
-import { compileGoRegex, GoRegExp, type GoRegex } from '../../util/goregex.js';
+import { compileGoRegex, type GoRegex } from '../../util/goregex.js';
 import { UNAVAILABLE, type Metric, type MetricStrategyValue, type ObjectiveSpec } from './types.js';
 
 /**
@@ -142,7 +142,7 @@ function refusedFilterSyntax(filter: string): string | undefined {
 }
 
 const TWO_GROUPS = /.*\(.*\).*\(.*\).*/;
-const compiled = new Map<string, GoRegExp>();
+const compiled = new Map<string, GoRegex>();
 
 /**
  * Why `filter` cannot be a metrics filter, or undefined when it can. As Katib's validation: it
@@ -157,11 +157,8 @@ export function metricsFilterError(filter: string): string | undefined {
   }
 }
 
-/**
- * A metrics filter compiled once, matched by RE2 (`.go`); as a RegExp it counts the filter's
- * groups. Throws an Error that names the filter when it is invalid.
- */
-export function compileMetricsFilter(filter: string): GoRegExp {
+/** A metrics filter compiled once (RE2). Throws an Error that names the filter when it is invalid. */
+export function compileMetricsFilter(filter: string): GoRegex {
   const hit = compiled.get(filter);
   if (hit) return hit;
   const bad = (why: string): never => {
@@ -177,9 +174,8 @@ export function compileMetricsFilter(filter: string): GoRegExp {
   }
   if (!TWO_GROUPS.test(filter)) bad('two groups are required, the first for the metric name and the second for its value');
   if (compiled.size > 64) compiled.clear();
-  const view = new GoRegExp(re);
-  compiled.set(filter, view);
-  return view;
+  compiled.set(filter, re);
+  return re;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +207,7 @@ export function parseTextLines(
       if (parseMetricTime(head) !== undefined) time = head;
     }
     for (const re of regexes) {
-      for (const m of re.go.findAll(line)) {
+      for (const m of re.findAll(line)) {
         const name = (m.groups[1] ?? '').trim();
         if (!wanted.has(name)) continue;
         out.push({ name, value: (m.groups[2] ?? '').trim(), time });

@@ -325,11 +325,6 @@ function substituted(value: unknown): unknown {
   return value;
 }
 
-/** Number of capture groups of a compiled RegExp. */
-function captureGroups(re: RegExp): number {
-  return (new RegExp(`${re.source}|`, re.flags).exec('')?.length ?? 1) - 1;
-}
-
 // ---- the rules between fields --------------------------------------------------------------
 
 /** Maps the src/tuning issues (string paths) to findings, pointing at a setting's own line when the message names it. */
@@ -541,7 +536,7 @@ function checkMetricsCollector(ctx: Ctx, mc: Record<string, unknown>): void {
       return;
     }
     // Katib only counts parentheses; `(a)(?:b)` passes that but captures one group.
-    const groups = captureGroups(compileMetricsFilter(src));
+    const groups = compileMetricsFilter(src).groupCount;
     if (groups < 2) report(ctx, at, `expected at least 2 capture groups (the metric name, then its value), found ${groups}`);
   });
 }

@@ -10,7 +10,7 @@
 import { Failure, fail, guard } from './errors.js';
 import { BUILTINS, BUILTIN_NAMES, sortOrder, sortValues } from './builtins.js';
 import { ARGO_GLOBALS } from './env.js';
-import { goRegExp } from './regex.js';
+import { compileGoRegex, GoRegexSyntaxError } from '../../../util/goregex.js';
 import { parse, nodeStart, isPredicateBuiltin, type Node } from './parser.js';
 import {
   compareStrings, deepEqual, ExprFunction, goFormat, hasKey, isCallable, isInt, isMap, isNil, newMap, typeName,
@@ -365,9 +365,9 @@ function binary(n: Extract<Node, { type: 'binary' }>, c: Ctx): unknown {
     case 'matches':
       if (typeof l !== 'string' || typeof r !== 'string') return mismatch('match (matches)');
       try {
-        return goRegExp(r).test(l);
+        return compileGoRegex(r).test(l);
       } catch (err) {
-        if (err instanceof Failure) return fail(err.problem, pos);
+        if (err instanceof GoRegexSyntaxError) return fail(err.message, pos);
         throw err;
       }
     case 'contains':

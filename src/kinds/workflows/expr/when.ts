@@ -20,7 +20,7 @@
  * Tokens left over after a complete expression (`(a) b`) are an error here; govaluate ignores them.
  */
 import { fail, guard } from './errors.js';
-import { goRegExp } from './regex.js';
+import { compileGoRegex, GoRegex } from '../../../util/goregex.js';
 import { deepEqual, goFloat } from './values.js';
 
 type Kind =
@@ -238,7 +238,7 @@ function checkSyntax(tokens: Tok[], source: string, converted: boolean): void {
 }
 
 /** govaluate compiles a quoted string right of `=~`/`!~` once, at parse time. */
-function promotePatterns(tokens: Tok[]): (Tok | { kind: 'PATTERN'; value: RegExp; pos: number })[] {
+function promotePatterns(tokens: Tok[]): (Tok | { kind: 'PATTERN'; value: GoRegex; pos: number })[] {
   return tokens.map((t, i) => {
     const prev = tokens[i - 1];
     if (t.kind === 'STRING' && prev?.kind === 'COMPARATOR' && (prev.value === '=~' || prev.value === '!~')) {
@@ -248,15 +248,15 @@ function promotePatterns(tokens: Tok[]): (Tok | { kind: 'PATTERN'; value: RegExp
   });
 }
 
-function compile(pattern: string, pos: number): RegExp {
+function compile(pattern: string, pos: number): GoRegex {
   try {
-    return goRegExp(pattern);
+    return compileGoRegex(pattern);
   } catch (err) {
     return fail((err as Error).message, pos);
   }
 }
 
-type Value = number | string | boolean | RegExp | null | Value[];
+type Value = number | string | boolean | GoRegex | null | Value[];
 
 type Expr =
   | { type: 'lit'; value: Value; pos: number }
@@ -264,7 +264,7 @@ type Expr =
   | { type: 'prefix'; op: string; operand: Expr; pos: number }
   | { type: 'binary'; op: string; left: Expr; right: Expr; pos: number };
 
-type PTok = Tok | { kind: 'PATTERN'; value: RegExp; pos: number };
+type PTok = Tok | { kind: 'PATTERN'; value: GoRegex; pos: number };
 
 /** Levels from loosest to tightest, as govaluate's stage planner orders them. */
 const LEVELS: { kinds: Kind[]; ops: Set<string> }[] = [
@@ -336,7 +336,7 @@ function describeValue(v: Value): string {
   if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
   if (typeof v === 'number') return `number ${goFloat(v)}`;
   if (Array.isArray(v)) return `list ${formatValue(v)}`;
-  if (v instanceof RegExp) return 'a regular expression';
+  if (v instanceof GoRegex) return 'a regular expression';
   return String(v);
 }
 
@@ -345,7 +345,7 @@ function formatValue(v: Value): string {
   if (v === null) return '<nil>';
   if (typeof v === 'number') return goFloat(v);
   if (Array.isArray(v)) return `[${v.map(formatValue).join(' ')}]`;
-  if (v instanceof RegExp) return v.source;
+  if (v instanceof GoRegex) return v.pattern;
   return String(v);
 }
 
@@ -421,8 +421,8 @@ function binary(e: Extract<Expr, { type: 'binary' }>): Value {
     case '=~':
     case '!~': {
       if (typeof left !== 'string') fail(`${describeValue(left)} cannot be matched with ${JSON.stringify(op)}: it is not a string`, pos);
-      let re: RegExp;
-      if (right instanceof RegExp) re = right;
+      let re: GoRegex;
+      if (right instanceof GoRegex) re = right;
       else if (typeof right === 'string') re = compile(right, pos);
       else return fail(`${describeValue(right)} is not a regular expression`, pos);
       const hit = re.test(left as string);

@@ -288,7 +288,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)$/.exec(p);
     if (m && req.method === 'GET') {
       const usages = await podUsages(m[1] ? decodeURIComponent(m[1]) : undefined);
-      const meta = { timestamp: new Date().toISOString(), window: '10s' };
+      const meta = { timestamp: new Date(clock.now()).toISOString(), window: '10s' };
       if (m[2] === 'pods') {
         return send(res, 200, {
           apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetricsList', metadata: {},

@@ -55,7 +55,8 @@ function overrideParameters(wf: StoredWorkflow, params: string[] | undefined): v
   wf.spec!.arguments!.parameters = list;
 }
 
-export async function runWorkflowAction(store: Store, namespace: string, name: string, action: WorkflowAction, body: ActionBody): Promise<KubeObject> {
+/** Applies `action` to the stored Workflow; `now` (ms) stamps what it finishes (a resumed suspend node). */
+export async function runWorkflowAction(store: Store, namespace: string, name: string, action: WorkflowAction, body: ActionBody, now: number): Promise<KubeObject> {
   const ref = { apiVersion: ARGO_API_VERSION, kind: 'Workflow', namespace, name };
   const wf = await store.get<StoredWorkflow>(ref);
   if (!wf) throw new NotFoundError('workflows.argoproj.io', name, namespace);
@@ -81,7 +82,7 @@ export async function runWorkflowAction(store: Store, namespace: string, name: s
           if (n.type !== 'Suspend' || isFulfilledPhase(n.phase)) continue;
           if (body.nodeFieldSelector && !matchesSelector(n, body.nodeFieldSelector)) continue;
           n.phase = 'Succeeded';
-          n.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+          n.finishedAt = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
           if (supplied.length) n.outputs = { ...(n.outputs ?? {}), parameters: supplied };
         }
       });

@@ -21,9 +21,9 @@ const STEPS_IN_SOURCE_DIR: KindAdmission = { sourceDir: true };
 
 /** `PUT …/workflows/NAME/{retry,resubmit,suspend,resume,stop,terminate}`, as Argo's server answers them. */
 function action(name: WorkflowAction): SubresourceHandler {
-  return async ({ method, namespace, name: workflow, store, body }) => {
+  return async ({ method, namespace, name: workflow, store, body, now }) => {
     if (method !== 'PUT') throw new BadRequestError(`method ${method} is not allowed on workflows/${name}`);
-    return runWorkflowAction(store, namespace, workflow, name, ((await body()) ?? {}) as ActionBody);
+    return runWorkflowAction(store, namespace, workflow, name, ((await body()) ?? {}) as ActionBody, now());
   };
 }
 

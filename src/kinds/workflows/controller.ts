@@ -200,7 +200,9 @@ export class WorkflowController {
     // The end is handled here: the write of the final status does not bring a pass of its own.
     if (done) return this.afterFinish({ ...wf, status: result.status }, now);
     for (const p of podsToCollect(wf, result.status, pods)) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace, name: p });
-    if (this.stagingErrors.has(k)) this.queue.add(k);
+    // A staging failure is told to the next pass; outputs still unread (never expected after the
+    // second pass) are read by it.
+    if (this.stagingErrors.has(k) || result.collect.length) this.queue.add(k);
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : undefined;
   }
 

@@ -2,7 +2,8 @@
  * One pass over one Workflow, as a pure, synchronous function: from the workflow (its stored
  * status), its pods, the outputs already read from finished steps and the clock, decide the new
  * status and what the controller should do — pods to start (their files staged first) or delete,
- * claims, cache entries, events, outputs still to read. It never writes or waits on anything.
+ * claims, cache entries, events, outputs still to read. It never writes or waits on anything; the
+ * one shared thing it touches is the in-memory lock table (sync.ts), whose acquire is idempotent.
  *
  * Every pass walks the template tree from the entrypoint, as Argo's operator does: a node already
  * fulfilled is returned as it is, anything else is (re)evaluated. Node ids and pod names come from

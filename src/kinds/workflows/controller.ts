@@ -1,17 +1,21 @@
 /**
- * The Workflow controller: runs a WorkflowOperation for each workflow whose status or pods
- * changed, then applies what it decided (claims, status, pods) to the store. Level-triggered: a
+ * The Workflow controller: for each workflow whose status or pods changed, reads the outputs of
+ * its finished steps, runs a pass (pass.ts, pure), then applies what the pass decided: claims,
+ * status, then each new step's files and pod, deletions, cache entries, events. Level-triggered: a
  * pass after a restart recomputes from the stored status and the pods that exist.
  */
 import type { ConfigMap, KubeObject, PersistentVolumeClaim, Pod, Stored } from '../../api/types.js';
-import { AlreadyExistsError, NotFoundError } from '../../api/errors.js';
+import { AlreadyExistsError, DroverError, NotFoundError } from '../../api/errors.js';
 import { Informer, type Store } from '../../store/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
-import { WorkflowOperation, type StepIO, type TemplateSource } from './operator.js';
-import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Workflow, type WorkflowTemplate } from './types.js';
-import { podName } from './names.js';
+import { runPass } from './pass.js';
+import type { PassInput, TemplateSource } from './operation.js';
+import type { CollectedOutputs, StepIO, StepPodPlan } from './io.js';
+import { afterFinish, podsToCollect } from './gc.js';
+import { buildStepPod } from './steppod.js';
+import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Template, type Workflow, type WorkflowTemplate } from './types.js';
 import { InMemoryLockTable, heldLocks } from './sync.js';
 
 export interface WorkflowControllerOptions {
@@ -23,6 +27,10 @@ export interface WorkflowControllerOptions {
 
 const SOURCE = 'workflow-controller';
 type StoredWorkflow = Stored<Workflow>;
+
+function isPodDone(pod: Pod | undefined): boolean {
+  return pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
+}
 
 function key(ns: string | undefined, name: string | undefined): string {
   return `${ns ?? ''}/${name ?? ''}`;
@@ -44,6 +52,14 @@ export class WorkflowController {
   private writing: string | undefined;
   /** Pod names per workflow, so a pass does not scan every pod in the store. */
   private readonly podsByWorkflow = new Map<string, Set<string>>();
+  /**
+   * Per workflow, the resolved template of each step whose pod runs, by node id: what to read when
+   * it ends, so its outputs are ready before the pass that needs them. Lost on restart; then the
+   * pass asks for them (`collect`) and runs again.
+   */
+  private readonly running = new Map<string, Map<string, { podName: string; template: Template }>>();
+  /** Per workflow, staging that failed since its last pass, by node id: the next pass errs the node. */
+  private readonly stagingErrors = new Map<string, Map<string, string>>();
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.workflows = new Informer(o.store, { apiVersion: ARGO_API_VERSION, kind: 'Workflow' });
@@ -59,6 +75,7 @@ export class WorkflowController {
       const k = key(e.object.metadata.namespace, e.object.metadata.name);
       if (e.type === 'DELETED') {
         this.podsByWorkflow.delete(k);
+        this.forget(k);
         this.locks.releaseAll(k);
         void this.o.io.removeWorkflow(e.object).catch((err: unknown) => this.o.logger.warn('removing staging files failed', { workflow: k, error: String(err) }));
         return;
@@ -120,15 +137,28 @@ export class WorkflowController {
     const now = this.o.clock.now();
     if (isWorkflowDone(wf)) return this.afterFinish(wf, now);
     const pods = this.podsOf(wf);
-    const op = new WorkflowOperation(wf, {
+    const stagingErrors = this.stagingErrors.get(k);
+    const stepErrors = new Map(stagingErrors);
+    const outputs = new Map<string, CollectedOutputs>();
+    await this.readEndedSteps(wf, k, pods, outputs, stepErrors);
+    const input: PassInput = {
       now,
       pods,
       templates: this.templateSource(),
       configMap: (ns, n) => this.configMaps.get(ns, n) as ConfigMap | undefined,
-      io: this.o.io,
       locks: this.locks,
-    });
-    const result = await op.run();
+      outputs,
+      stepErrors,
+    };
+    let result = runPass(wf, input);
+    if (result.collect.length) {
+      // Steps that ended while another controller ran them (a restart): read them, decide again.
+      for (const c of result.collect) {
+        this.remember(k, c.nodeId, c.podName, c.template);
+        await this.readOutputs(wf, c.nodeId, c.template, outputs, stepErrors);
+      }
+      result = runPass(wf, input);
+    }
     const ref = { apiVersion: ARGO_API_VERSION, kind: 'Workflow', namespace, name };
 
     for (const claim of result.createClaims) await this.createIgnoringExisting(claim as Stored<PersistentVolumeClaim>);
@@ -157,7 +187,9 @@ export class WorkflowController {
     }
     // Changed under us (a resume, a stop): the change brings us back here.
     if (!written) return;
-    for (const pod of result.createPods) await this.createIgnoringExisting(pod as Stored<Pod>);
+    // The pass has seen these errors; the nodes that had them now say so in status.
+    if (stagingErrors) this.stagingErrors.delete(k);
+    for (const plan of result.startPods) await this.startPod(wf, k, plan);
     for (const p of result.deletePods) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace, name: p });
     for (const c of result.deleteClaims) {
       await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: c });
@@ -167,47 +199,72 @@ export class WorkflowController {
     for (const e of result.events) await this.o.store.recordEvent({ involved: wf, type: e.type, reason: e.reason, message: e.message, source: SOURCE });
     // The end is handled here: the write of the final status does not bring a pass of its own.
     if (done) return this.afterFinish({ ...wf, status: result.status }, now);
-    await this.collectPods(wf, result.status, pods);
+    for (const p of podsToCollect(wf, result.status, pods)) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace, name: p });
+    // A staging failure is told to the next pass; outputs still unread (never expected after the
+    // second pass) are read by it.
+    if (this.stagingErrors.has(k) || result.collect.length) this.queue.add(k);
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : undefined;
   }
 
-  /** podGC: OnPodCompletion / OnPodSuccess remove a step's pod as soon as its node is done. */
-  private async collectPods(wf: StoredWorkflow, status: Workflow['status'], pods: Map<string, Pod>): Promise<void> {
-    const strategy = wf.spec?.podGC?.strategy;
-    if (strategy !== 'OnPodCompletion' && strategy !== 'OnPodSuccess') return;
-    for (const n of Object.values(status?.nodes ?? {})) {
-      if (n.type !== 'Pod' || !isFulfilledPhase(n.phase)) continue;
-      if (strategy === 'OnPodSuccess' && n.phase !== 'Succeeded') continue;
-      const p = podName(wf.metadata.name!, n.templateName ?? '', n.name);
-      if (pods.has(p)) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace: wf.metadata.namespace!, name: p });
+  /** The outputs of every step this controller started whose pod has ended since the last pass. */
+  private async readEndedSteps(wf: StoredWorkflow, k: string, pods: Map<string, Pod>, outputs: Map<string, CollectedOutputs>, errors: Map<string, string>): Promise<void> {
+    const running = this.running.get(k);
+    for (const [id, step] of running ?? []) {
+      const node = wf.status?.nodes?.[id];
+      // Done in the stored status (or gone, by a retry action): nothing more to read.
+      if (!node || isFulfilledPhase(node.phase)) running!.delete(id);
+      else if (isPodDone(pods.get(step.podName))) await this.readOutputs(wf, id, step.template, outputs, errors);
     }
+  }
+
+  /**
+   * A finished step's outputs (its artifacts moved into the repository), read before the pass that
+   * marks it done; reading twice is harmless. A refusal by the repository errs the step, as Argo does.
+   */
+  private async readOutputs(wf: StoredWorkflow, id: string, template: Template, outputs: Map<string, CollectedOutputs>, errors: Map<string, string>): Promise<void> {
+    try {
+      outputs.set(id, await this.o.io.collect(wf, id, template));
+    } catch (err) {
+      if (!(err instanceof DroverError)) throw err;
+      errors.set(id, err.message);
+    }
+  }
+
+  private remember(k: string, nodeId: string, podName: string, template: Template): void {
+    let m = this.running.get(k);
+    if (!m) this.running.set(k, (m = new Map()));
+    m.set(nodeId, { podName, template });
+  }
+
+  private forget(k: string): void {
+    this.running.delete(k);
+    this.stagingErrors.delete(k);
+  }
+
+  /** Stages a step's files, then creates its pod; a staging failure is handed to the next pass. */
+  private async startPod(wf: StoredWorkflow, k: string, plan: StepPodPlan): Promise<void> {
+    let inputArtifacts;
+    try {
+      inputArtifacts = await this.o.io.prepare(wf, plan.nodeId, { ...plan.template, inputs: plan.inputs });
+    } catch (err) {
+      let errors = this.stagingErrors.get(k);
+      if (!errors) this.stagingErrors.set(k, (errors = new Map()));
+      errors.set(plan.nodeId, (err as Error).message);
+      return;
+    }
+    const pod = buildStepPod({ wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: this.o.io.stagingDir(wf, plan.nodeId), inputArtifacts, volumes: plan.volumes });
+    this.remember(k, plan.nodeId, plan.podName, plan.template);
+    await this.createIgnoringExisting(pod as Stored<Pod>);
   }
 
   /** After the end: pod GC for the whole workflow and the TTL. */
   private async afterFinish(wf: StoredWorkflow, now: number): Promise<ReconcileResult | void> {
-    const phase = wf.status?.phase;
-    const succeeded = phase === 'Succeeded';
-    const strategy = wf.spec?.podGC?.strategy;
-    const pods = this.podsOf(wf);
-    const gcAll = strategy === 'OnWorkflowCompletion' || strategy === 'OnPodCompletion' || (succeeded && (strategy === 'OnWorkflowSuccess' || strategy === 'OnPodSuccess'));
-    if (gcAll) {
-      for (const [p, pod] of pods) {
-        if (strategy === 'OnPodSuccess' && pod.status?.phase !== 'Succeeded') continue;
-        await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace: wf.metadata.namespace!, name: p });
-      }
-    } else {
-      // Pods still running when the workflow ended (a failed sibling, a stop) are stopped.
-      for (const [p, pod] of pods) {
-        if (pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace: wf.metadata.namespace!, name: p });
-      }
-    }
-    const ttl = wf.spec?.ttlStrategy;
-    if (!ttl || !wf.status?.finishedAt) return;
-    const seconds = succeeded ? (ttl.secondsAfterSuccess ?? ttl.secondsAfterCompletion) : (ttl.secondsAfterFailure ?? ttl.secondsAfterCompletion);
-    if (seconds === undefined) return;
-    const at = Date.parse(wf.status.finishedAt) + seconds * 1000;
-    if (now < at) return { requeueAfterMs: at - now };
-    await this.deleteIgnoringMissing({ apiVersion: ARGO_API_VERSION, kind: 'Workflow', namespace: wf.metadata.namespace!, name: wf.metadata.name! });
+    const ns = wf.metadata.namespace!;
+    this.forget(key(ns, wf.metadata.name));
+    const decided = afterFinish(wf, this.podsOf(wf), now);
+    for (const p of decided.deletePods) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: p });
+    if (decided.deleteWorkflow) await this.deleteIgnoringMissing({ apiVersion: ARGO_API_VERSION, kind: 'Workflow', namespace: ns, name: wf.metadata.name! });
+    return decided.requeueAfterMs !== undefined ? { requeueAfterMs: decided.requeueAfterMs } : undefined;
   }
 
   /** memoize: one key of a cache ConfigMap, made on first use with Argo's cache label. */

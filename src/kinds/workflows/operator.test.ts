@@ -1,95 +1,11 @@
 /**
- * The workflow engine alone: a pass of WorkflowOperation over a stored status and a set of pods.
- * Pods here are data the test sets (what the runtime would report); the step files are kept in
- * memory. End-to-end behaviour with real pods is in test/workflows.e2e.test.ts.
+ * The workflow engine alone: passes (runPass) over a stored status and a set of pods, driven by
+ * testkit.ts's Sim. Pods here are data the test sets (what the runtime would report); the step
+ * files are kept in memory. End-to-end behaviour with real pods is in test/workflows*.e2e.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse } from 'yaml';
-import type { Pod } from '../../api/types.js';
-import { WorkflowOperation, type CollectedOutputs, type StepIO } from './operator.js';
-import type { NodeStatus, Workflow } from './types.js';
-
-interface StepRun {
-  exitCode?: number;
-  stdout?: string;
-  params?: Record<string, string>;
-}
-
-/** Runs passes until the workflow ends, finishing each pod as `behave` says. */
-class Sim {
-  readonly pods = new Map<string, Pod>();
-  readonly outputs = new Map<string, CollectedOutputs>();
-  readonly started: string[] = [];
-  now = Date.parse('2026-01-01T00:00:00Z');
-  maxRunning = 0;
-  readonly configMaps = new Map<string, Record<string, string>>();
-  wf: Workflow;
-
-  constructor(yaml: string) {
-    const doc = parse(yaml) as Workflow;
-    this.wf = { ...doc, metadata: { name: 'wf', namespace: 'default', uid: 'uid-1', ...(doc.metadata ?? {}) } };
-    this.wf.metadata.name = 'wf';
-  }
-
-  io: StepIO = {
-    stagingDir: (_wf, id) => `/staging/${id}`,
-    prepare: async () => [],
-    collect: async (_wf, id) => this.outputs.get(id) ?? { parameters: new Map(), artifacts: new Map() },
-  };
-
-  async pass(): Promise<void> {
-    const op = new WorkflowOperation(this.wf, { now: this.now, pods: this.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: (_ns, name) => (this.configMaps.has(name) ? { data: this.configMaps.get(name)! } as never : undefined), io: this.io });
-    const r = await op.run();
-    for (const w of r.cacheWrites) this.configMaps.set(w.configMap, { ...(this.configMaps.get(w.configMap) ?? {}), [w.key]: w.value });
-    this.wf = { ...this.wf, status: r.status };
-    for (const p of r.createPods) {
-      if (this.pods.has(p.metadata!.name!)) throw new Error(`pod ${p.metadata!.name} created twice`);
-      this.pods.set(p.metadata!.name!, { ...p, status: { phase: 'Pending' } });
-    }
-    for (const name of r.deletePods) this.pods.delete(name);
-  }
-
-  async run(behave: (nodeName: string, pod: Pod) => StepRun | undefined, opts: { tick?: number } = {}): Promise<Workflow['status']> {
-    for (let i = 0; i < 200; i++) {
-      await this.pass();
-      const phase = this.wf.status?.phase;
-      if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error') return this.wf.status;
-      const running = [...this.pods.values()].filter((p) => p.status?.phase === 'Pending' || p.status?.phase === 'Running');
-      this.maxRunning = Math.max(this.maxRunning, running.length);
-      for (const pod of running) {
-        const nodeName = pod.metadata!.annotations!['workflows.argoproj.io/node-name']!;
-        const outcome = behave(nodeName, pod);
-        if (!outcome) {
-          pod.status = { phase: 'Running' };
-          continue;
-        }
-        this.started.push(nodeName);
-        const id = pod.metadata!.annotations!['workflows.argoproj.io/node-id']!;
-        this.outputs.set(id, { parameters: new Map(Object.entries(outcome.params ?? {})), ...(outcome.stdout !== undefined ? { result: outcome.stdout } : {}), artifacts: new Map() });
-        const exitCode = outcome.exitCode ?? 0;
-        pod.status = {
-          phase: exitCode === 0 ? 'Succeeded' : 'Failed',
-          containerStatuses: [{ name: 'main', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } } }],
-        };
-      }
-      this.now += opts.tick ?? 1000;
-    }
-    throw new Error(`workflow did not finish: ${JSON.stringify(this.wf.status, null, 1)}`);
-  }
-
-  node(displayName: string): NodeStatus {
-    const n = Object.values(this.wf.status?.nodes ?? {}).find((x) => x.displayName === displayName);
-    if (!n) throw new Error(`no node ${displayName}: ${Object.values(this.wf.status?.nodes ?? {}).map((x) => x.displayName).join(', ')}`);
-    return n;
-  }
-
-  /** The command line a pod was given (after the wrapper's own arguments). */
-  static argv(pod: Pod): string[] {
-    const cmd = pod.spec!.containers[0]!.command!;
-    return cmd.slice(cmd.indexOf('drover-step') + 1);
-  }
-}
+import { Sim } from './testkit.js';
 
 const HELLO = `
 apiVersion: argoproj.io/v1alpha1
@@ -107,9 +23,9 @@ spec:
       command: [echo, "{{inputs.parameters.message}}"]
 `;
 
-test('hello world: the parameter reaches the command, the root node is the pod, outputs.result is its stdout', async () => {
+test('hello world: the parameter reaches the command, the root node is the pod, outputs.result is its stdout', () => {
   const sim = new Sim(HELLO);
-  const status = await sim.run((_n, pod) => ({ stdout: Sim.argv(pod).slice(1).join(' ') }));
+  const status = sim.run((_n, pod) => ({ stdout: Sim.argv(pod).slice(1).join(' ') }));
   assert.equal(status?.phase, 'Succeeded');
   const root = status!.nodes!['wf']!;
   assert.equal(root.type, 'Pod');
@@ -118,7 +34,7 @@ test('hello world: the parameter reaches the command, the root node is the pod, 
   assert.equal(status!.conditions?.find((c) => c.type === 'Completed')?.status, 'True');
 });
 
-test('steps: groups run in order, steps of a group in parallel, and a later step reads an earlier output', async () => {
+test('steps: groups run in order, steps of a group in parallel, and a later step reads an earlier output', () => {
   const sim = new Sim(`
 spec:
   entrypoint: main
@@ -132,7 +48,7 @@ spec:
     inputs: {parameters: [{name: m}]}
     container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
 `);
-  const status = await sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
+  const status = sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
   assert.equal(status?.phase, 'Succeeded');
   assert.equal(sim.node('a').outputs?.result, 'one-a');
   assert.equal(sim.node('[0]').type, 'StepGroup');
@@ -141,7 +57,7 @@ spec:
   assert.equal(sim.maxRunning, 2);
 });
 
-test('a DAG diamond runs B and C after A and D after both, with D reading both outputs', async () => {
+test('a DAG diamond runs B and C after A and D after both, with D reading both outputs', () => {
   const sim = new Sim(`
 spec:
   entrypoint: diamond
@@ -157,14 +73,14 @@ spec:
     inputs: {parameters: [{name: m}]}
     container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
 `);
-  const status = await sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
+  const status = sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
   assert.equal(status?.phase, 'Succeeded');
   assert.equal(sim.node('D').outputs?.result, 'ab+ac');
   assert.deepEqual(sim.started, ['wf.A', 'wf.B', 'wf.C', 'wf.D']);
   assert.equal(sim.node('wf').children?.length, 4);
 });
 
-test('withItems, withParam and withSequence expand steps, and loop outputs aggregate into JSON lists', async () => {
+test('withItems, withParam and withSequence expand steps, and loop outputs aggregate into JSON lists', () => {
   const sim = new Sim(`
 spec:
   entrypoint: main
@@ -180,14 +96,14 @@ spec:
     inputs: {parameters: [{name: m}]}
     container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
 `);
-  const status = await sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
+  const status = sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
   assert.equal(status?.phase, 'Succeeded');
   assert.equal(sim.node('items(0:os:debian,v:12)').outputs?.result, 'debian-12');
   assert.equal(sim.node('seq(2:n03)').outputs?.result, 'n03');
   assert.equal(sim.node('all').outputs?.result, '["px","py"]');
 });
 
-test('when false skips a step (phase Skipped); depends on .Failed runs a handler; an Omitted leaf under the failure still fails the DAG, as Argo judges', async () => {
+test('when false skips a step (phase Skipped); depends on .Failed runs a handler; an Omitted leaf under the failure still fails the DAG, as Argo judges', () => {
   const sim = new Sim(`
 spec:
   entrypoint: main
@@ -206,7 +122,7 @@ spec:
   - name: fail
     container: {image: alpine, command: [sh, -c, exit 3]}
 `);
-  const status = await sim.run((n, pod) => (n.endsWith('.bad') ? { exitCode: 3 } : { stdout: Sim.argv(pod)[1] }));
+  const status = sim.run((n, pod) => (n.endsWith('.bad') ? { exitCode: 3 } : { stdout: Sim.argv(pod)[1] }));
   assert.equal(sim.node('heads').phase, 'Skipped');
   assert.match(sim.node('heads').message ?? '', /when 'tails == heads' evaluated false/);
   assert.equal(sim.node('bad').phase, 'Failed');
@@ -216,7 +132,7 @@ spec:
   assert.equal(status?.phase, 'Failed');
 });
 
-test('retryStrategy retries a failing step with exponential back-off and stops at the limit', async () => {
+test('retryStrategy retries a failing step with exponential back-off and stops at the limit', () => {
   const sim = new Sim(`
 spec:
   entrypoint: flaky
@@ -225,7 +141,7 @@ spec:
     retryStrategy: {limit: "2", retryPolicy: Always, backoff: {duration: "2s", factor: "2"}}
     container: {image: alpine, command: [sh, -c, exit 1]}
 `);
-  const status = await sim.run(() => ({ exitCode: 1 }), { tick: 1000 });
+  const status = sim.run(() => ({ exitCode: 1 }), { tick: 1000 });
   assert.equal(status?.phase, 'Failed');
   const root = status!.nodes!['wf']!;
   assert.equal(root.type, 'Retry');
@@ -235,7 +151,7 @@ spec:
   assert.ok(gaps[0]! >= 2000 && gaps[1]! >= 4000, `back-off gaps ${gaps}`);
 });
 
-test('the workflow exit handler sees workflow.status and runs after a failure too', async () => {
+test('the workflow exit handler sees workflow.status and runs after a failure too', () => {
   const spec = (cmd: string) => `
 spec:
   entrypoint: main
@@ -248,13 +164,13 @@ spec:
 `;
   for (const [cmd, want] of [['exit 0', 'Succeeded'], ['exit 1', 'Failed']] as const) {
     const sim = new Sim(spec(cmd));
-    const status = await sim.run((n, pod) => (n === 'wf' ? { exitCode: cmd === 'exit 0' ? 0 : 1 } : { stdout: Sim.argv(pod)[1] }));
+    const status = sim.run((n, pod) => (n === 'wf' ? { exitCode: cmd === 'exit 0' ? 0 : 1 } : { stdout: Sim.argv(pod)[1] }));
     assert.equal(status?.phase, want);
     assert.equal(sim.node('wf.onExit').outputs?.result, `status=${want}`);
   }
 });
 
-test('workflow parallelism caps the pods running at once', async () => {
+test('workflow parallelism caps the pods running at once', () => {
   const sim = new Sim(`
 spec:
   entrypoint: main
@@ -267,13 +183,13 @@ spec:
     container: {image: alpine, command: ["true"]}
 `);
   let calls = 0;
-  const status = await sim.run(() => (++calls % 2 === 0 ? {} : undefined));
+  const status = sim.run(() => (++calls % 2 === 0 ? {} : undefined));
   assert.equal(status?.phase, 'Succeeded');
   assert.equal(sim.maxRunning, 2);
   assert.equal(sim.started.length, 5);
 });
 
-test('activeDeadlineSeconds fails the workflow and stops what runs', async () => {
+test('activeDeadlineSeconds fails the workflow and stops what runs', () => {
   const sim = new Sim(`
 spec:
   entrypoint: main
@@ -282,13 +198,13 @@ spec:
   - name: main
     container: {image: alpine, command: [sleep, "60"]}
 `);
-  const status = await sim.run(() => undefined);
+  const status = sim.run(() => undefined);
   assert.equal(status?.phase, 'Failed');
   assert.equal(status?.message, 'Step exceeded its deadline');
   assert.equal(sim.pods.size, 0);
 });
 
-test('continueOn failed lets the next group run and the workflow succeed', async () => {
+test('continueOn failed lets the next group run and the workflow succeed', () => {
   const sim = new Sim(`
 spec:
   entrypoint: main
@@ -300,21 +216,21 @@ spec:
   - name: t
     container: {image: alpine, command: ["true"]}
 `);
-  const status = await sim.run((n) => (n.endsWith('.bad') ? { exitCode: 1 } : {}));
+  const status = sim.run((n) => (n.endsWith('.bad') ? { exitCode: 1 } : {}));
   assert.equal(sim.node('bad').phase, 'Failed');
   assert.equal(sim.node('next').phase, 'Succeeded');
   assert.equal(status?.phase, 'Succeeded');
 });
 
-test('a pass after a restart finds the pods it made and never makes them twice', async () => {
+test('a pass after a restart finds the pods it made and never makes them twice', () => {
   const sim = new Sim(HELLO);
-  await sim.pass();
+  sim.pass();
   // Same status and pods, a second controller pass (as after a crash): no second pod.
-  await sim.pass();
+  sim.pass();
   assert.equal(sim.pods.size, 1);
 });
 
-test('failFast: once a task fails, tasks not yet started stay unstarted and the DAG fails', async () => {
+test('failFast: once a task fails, tasks not yet started stay unstarted and the DAG fails', () => {
   const sim = new Sim(`
 spec:
   entrypoint: main
@@ -329,13 +245,13 @@ spec:
     container: {image: alpine, command: ["true"]}
 `);
   let slowPasses = 0;
-  const status = await sim.run((n) => (n.endsWith('.bad') ? { exitCode: 1 } : n.endsWith('.slow') && slowPasses++ < 3 ? undefined : {}));
+  const status = sim.run((n) => (n.endsWith('.bad') ? { exitCode: 1 } : n.endsWith('.slow') && slowPasses++ < 3 ? undefined : {}));
   assert.equal(status?.phase, 'Failed');
   assert.equal(sim.node('slow').phase, 'Succeeded');
   assert.ok(!Object.values(status?.nodes ?? {}).some((n) => n.displayName === 'after-slow'), 'after-slow never started');
 });
 
-test('memoize: a second run with the same key takes the cached outputs without a pod; an expired entry runs again', async () => {
+test('memoize: a second run with the same key takes the cached outputs without a pod; an expired entry runs again', () => {
   const yaml = `
 spec:
   entrypoint: main
@@ -351,7 +267,7 @@ spec:
     container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
 `;
   const sim = new Sim(yaml);
-  const status = await sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
+  const status = sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
   assert.equal(status?.phase, 'Succeeded');
   assert.deepEqual(sim.started, ['wf[0].a', 'wf[2].c']);
   assert.equal(sim.node('b').outputs?.result, 'same');
@@ -362,7 +278,7 @@ spec:
   const again = new Sim(yaml);
   for (const [k, v] of sim.configMaps) again.configMaps.set(k, v);
   again.now = sim.now + 2 * 3600_000;
-  await again.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
+  again.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
   assert.deepEqual(again.started, ['wf[0].a', 'wf[2].c']);
   assert.equal(again.node('a').memoizationStatus?.hit, false);
 });

@@ -10,7 +10,9 @@ import { LocalStepIO } from './staging.js';
 import { VALIDATION } from './validate.js';
 
 export { WorkflowController, type WorkflowControllerOptions } from './controller.js';
-export { WorkflowOperation, type OperatorContext, type OperationResult, type StepIO, type TemplateSource } from './operator.js';
+export { runPass } from './pass.js';
+export type { PassInput, PassResult, TemplateSource } from './operation.js';
+export type { StepIO, CollectedOutputs, StepPodPlan, CollectRequest } from './io.js';
 export { LocalStepIO } from './staging.js';
 export { CronWorkflowController } from './cron.js';
 export { nodeId, podName } from './names.js';

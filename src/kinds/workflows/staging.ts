@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { artifactKey, type ArtifactRepository } from '../../artifacts/index.js';
-import type { CollectedOutputs, StepIO } from './operator.js';
+import type { CollectedOutputs, StepIO } from './io.js';
 import type { InputArtifactFile } from './steppod.js';
 import type { Artifact, Template, Workflow } from './types.js';
 

@@ -1,0 +1,46 @@
+/**
+ * What the workflow engine asks of the world around a pass, and what it hands back: step files in
+ * and out (StepIO, done by the controller), the pods it wants started, the outputs it needs read.
+ * A pass itself never waits on any of this; see pass.ts.
+ */
+import type { Volume } from '../../api/types.js';
+import type { InputArtifactFile } from './steppod.js';
+import type { Template, Workflow } from './types.js';
+
+/** What a finished step left in its staging directory. */
+export interface CollectedOutputs {
+  parameters: Map<string, string>;
+  /** stdout, last 256 kB, one trailing newline dropped. */
+  result?: string;
+  /** Output artifacts saved in the repository, by name; missing ones are absent. */
+  artifacts: Map<string, Record<string, unknown>>;
+}
+
+/** Files in and out of steps: the staging directories and the artifact repository. */
+export interface StepIO {
+  stagingDir(wf: Workflow, nodeId: string): string;
+  /** Writes the script and the input artifacts into the step's staging directory. */
+  prepare(wf: Workflow, nodeId: string, template: Template): Promise<InputArtifactFile[]>;
+  /** Reads a finished step's outputs and moves its output artifacts into the repository. */
+  collect(wf: Workflow, nodeId: string, template: Template): Promise<CollectedOutputs>;
+}
+
+/** A step whose pod a pass wants: the controller stages its files, then builds and creates the pod. */
+export interface StepPodPlan {
+  podName: string;
+  nodeId: string;
+  nodeName: string;
+  /** The template with every `{{…}}` tag resolved; `inputs` are the bound inputs, for staging. */
+  template: Template;
+  inputs: NonNullable<Template['inputs']>;
+  /** Workflow-level volumes plus the claims made from volumeClaimTemplates. */
+  volumes: Volume[];
+}
+
+/** A finished pod whose outputs the pass needs and was not given. */
+export interface CollectRequest {
+  nodeId: string;
+  podName: string;
+  /** The resolved template: which parameters and artifacts to read. */
+  template: Template;
+}

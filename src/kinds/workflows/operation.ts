@@ -1,0 +1,225 @@
+/**
+ * The state one pass over one Workflow shares between the files that make up the engine (pass.ts
+ * runs it; steps.ts, dag.ts, retry.ts, pod.ts… each evaluate one kind of node against it), and the
+ * node bookkeeping they all use. Nothing here does I/O: everything the pass needs from outside is
+ * in PassInput, everything it decides is in PassResult.
+ *
+ * Glossary: a *node* is one entry of `status.nodes`; a node is *fulfilled* once its phase is final;
+ * a *holder* is what names a template (a step, a task, onExit); a *template scope* is where its
+ * `template:` names resolve.
+ */
+import type { ConfigMap, PersistentVolumeClaim, Pod, Volume } from '../../api/types.js';
+import { DroverError } from '../../api/errors.js';
+import { isoSeconds } from '../../util/clock.js';
+import { nodeId, podName } from './names.js';
+import type { Scope } from './scope.js';
+import type { LockTable } from './sync.js';
+import type { CollectedOutputs, CollectRequest, StepPodPlan } from './io.js';
+import type { Arguments, NodePhase, NodeStatus, NodeType, Template, TemplateRef, Workflow, WorkflowSpec, WorkflowStatus } from './types.js';
+import { isFulfilledPhase } from './types.js';
+
+/** Where `template:` names resolve: the workflow's own templates or a (Cluster)WorkflowTemplate's. */
+export interface TemplateScope {
+  kind: 'local' | 'namespaced' | 'cluster';
+  name?: string;
+  templates: readonly Template[];
+}
+
+export interface TemplateSource {
+  workflowTemplate(namespace: string, name: string): { spec?: WorkflowSpec } | undefined;
+  clusterWorkflowTemplate(name: string): { spec?: WorkflowSpec } | undefined;
+}
+
+/** Everything a pass reads: the clock, the pods, and what was fetched for it before it ran. */
+export interface PassInput {
+  now: number;
+  /** This workflow's pods, by name. */
+  pods: ReadonlyMap<string, Pod>;
+  templates: TemplateSource;
+  configMap(namespace: string, name: string): ConfigMap | undefined;
+  /** Mutexes and semaphores shared between workflows; absent, `synchronization` is not enforced. */
+  locks?: LockTable;
+  /** Outputs of finished pods, read before the pass, by node id. A finished pod missing here is asked for in `collect`. */
+  outputs?: ReadonlyMap<string, CollectedOutputs>;
+  /**
+   * Step I/O that failed, by node id: staging the files of a pod an earlier pass asked for, or
+   * reading a finished pod's outputs into the repository. That node ends in Error with the message.
+   */
+  stepErrors?: ReadonlyMap<string, string>;
+}
+
+/** Everything a pass decided; the controller applies it (status first, then pods). */
+export interface PassResult {
+  status: WorkflowStatus;
+  /** Steps to start: staged and created by the controller after the status is written. */
+  startPods: StepPodPlan[];
+  deletePods: string[];
+  createClaims: PersistentVolumeClaim[];
+  deleteClaims: string[];
+  requeueAfterMs?: number;
+  events: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+  /** memoize: entries to store in cache ConfigMaps (Argo keeps its memoization cache there). */
+  cacheWrites: { namespace: string; configMap: string; key: string; value: string }[];
+  /** Finished pods whose outputs were not in PassInput.outputs: read them and run the pass again. */
+  collect: CollectRequest[];
+}
+
+export type Node = NodeStatus & { phase: NodePhase; type: NodeType };
+
+/** What names the template a node runs: a step, a task, an exit handler, the entrypoint. */
+export interface Holder {
+  template?: string;
+  templateRef?: TemplateRef;
+  inline?: Template;
+}
+
+export interface ExecOptions {
+  boundaryID: string;
+  displayName: string;
+  /** Set on a retry node's attempts: which one this is. */
+  retryAttempt?: number;
+  /** Exit handlers run after the workflow's deadline and after Stop. */
+  isExitHandler?: boolean;
+}
+
+/** Runs (or checks on) the template `holder` names as node `nodeName`; undefined when it may not start yet. */
+export type Execute = (op: Operation, nodeName: string, holder: Holder, tscope: TemplateScope, args: Arguments | undefined, outer: Scope, o: ExecOptions) => NodeStatus | undefined;
+
+export class WorkflowError extends Error {}
+
+/** A problem in the workflow itself (a bad expression, a missing template): it ends a node, not the controller. */
+export function isUserError(err: unknown): err is Error {
+  return err instanceof WorkflowError || err instanceof DroverError;
+}
+
+export function isFailurePhase(p: string | undefined): boolean {
+  return p === 'Failed' || p === 'Error';
+}
+
+export class Operation {
+  readonly wfName: string;
+  readonly status: WorkflowStatus;
+  readonly nodes: Record<string, NodeStatus>;
+  readonly result: PassResult;
+  spec: WorkflowSpec = {};
+  global: Scope = new Map();
+  requeueAt: number | undefined;
+  deadlineExceeded = false;
+  shutdown: 'Stop' | 'Terminate' | undefined;
+  suspended = false;
+  activePods = 0;
+  readonly volumes: Volume[] = [];
+  /** Wide loops make these hot: children per parent as sets, node ids per name. */
+  private readonly childSets = new Map<string, Set<string>>();
+  private readonly ids = new Map<string, string>();
+  /** Pods asked for in this pass; the pod list will not show them until the next. */
+  readonly creating = new Set<string>();
+
+  constructor(
+    readonly wf: Workflow,
+    readonly input: PassInput,
+    /** The recursion point: steps, tasks and retries call back into it (injected, so no file imports its caller). */
+    private readonly executeFn: Execute,
+  ) {
+    this.wfName = wf.metadata.name!;
+    this.status = structuredClone(wf.status ?? {});
+    this.nodes = this.status.nodes ?? {};
+    this.status.nodes = this.nodes;
+    this.result = { status: this.status, startPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [], cacheWrites: [], collect: [] };
+  }
+
+  get now(): number {
+    return this.input.now;
+  }
+
+  execute(nodeName: string, holder: Holder, tscope: TemplateScope, args: Arguments | undefined, outer: Scope, o: ExecOptions): NodeStatus | undefined {
+    return this.executeFn(this, nodeName, holder, tscope, args, outer, o);
+  }
+
+  iso(): string {
+    return isoSeconds(this.input.now);
+  }
+
+  /** Asks for another pass after `ms` (the earliest ask wins). */
+  requeueIn(ms: number): void {
+    const at = this.input.now + Math.max(0, ms);
+    if (this.requeueAt === undefined || at < this.requeueAt) this.requeueAt = at;
+  }
+
+  node(name: string): NodeStatus | undefined {
+    let id = this.ids.get(name);
+    if (id === undefined) this.ids.set(name, (id = nodeId(this.wfName, name)));
+    return this.nodes[id];
+  }
+
+  initNode(name: string, type: NodeType, o: ExecOptions, t: Template | undefined, tscope: TemplateScope, phase: NodePhase = 'Pending', message?: string): Node {
+    const id = nodeId(this.wfName, name);
+    const node: Node = {
+      id,
+      name,
+      displayName: o.displayName,
+      type,
+      phase,
+      boundaryID: o.boundaryID || undefined,
+      startedAt: this.iso(),
+      ...(t?.name ? { templateName: t.name } : {}),
+      templateScope: tscope.kind === 'local' ? 'local/' : `${tscope.kind}/${tscope.name}`,
+      ...(message ? { message } : {}),
+    };
+    if (!node.boundaryID) delete node.boundaryID;
+    if (isFulfilledPhase(phase)) node.finishedAt = this.iso();
+    this.nodes[id] = node;
+    return node;
+  }
+
+  mark(node: NodeStatus, phase: NodePhase, message?: string): void {
+    if (node.phase === phase && (message === undefined || node.message === message)) return;
+    node.phase = phase;
+    if (message !== undefined) node.message = message;
+    if (isFulfilledPhase(phase)) node.finishedAt ??= this.iso();
+  }
+
+  addChild(parent: NodeStatus, child: NodeStatus): void {
+    const children = (parent.children ??= []);
+    let known = this.childSets.get(parent.id);
+    if (!known) this.childSets.set(parent.id, (known = new Set(children)));
+    if (known.has(child.id)) return;
+    known.add(child.id);
+    children.push(child.id);
+  }
+
+  podNameOf(n: NodeStatus): string {
+    return podName(this.wfName, n.templateName ?? '', n.name);
+  }
+
+  /** The workflow's `parallelism` is used up: nothing new may start in this pass. */
+  atPodLimit(): boolean {
+    return this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism;
+  }
+
+  /** Workflow-wide limits on starting something new. */
+  canStart(o: ExecOptions): boolean {
+    if (this.shutdown === 'Terminate') return false;
+    if ((this.shutdown || this.deadlineExceeded) && !o.isExitHandler) return false;
+    if (this.suspended && !o.isExitHandler) return false;
+    return true;
+  }
+
+  /** Why a node that has not finished ends now: a stop, or the workflow's deadline. */
+  stopMessage(): string {
+    return this.shutdown ? `Stopped with strategy '${this.shutdown}'` : 'Step exceeded its deadline';
+  }
+
+  /** Fails a running node and everything still running under it, deleting their pods. */
+  killNode(node: NodeStatus, message: string): void {
+    for (const id of node.children ?? []) {
+      const c = this.nodes[id];
+      if (c && !isFulfilledPhase(c.phase)) this.killNode(c, message);
+    }
+    if (node.type === 'Pod') {
+      const name = this.podNameOf(node);
+      if (this.input.pods.has(name)) this.result.deletePods.push(name);
+    }
+    this.mark(node, 'Failed', message);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * parallelism, counted by the pass: the workflow's caps its running pods, a template's caps its
+ * running children.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sim } from './testkit.js';
+
+test('workflow parallelism 2: four parallel DAG tasks never run more than two at a time, and two do run together', () => {
+  const sim = new Sim(`
+spec:
+  entrypoint: main
+  parallelism: 2
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: t1, template: t}
+      - {name: t2, template: t}
+      - {name: t3, template: t}
+      - {name: t4, template: t}
+  - name: t
+    container: {image: alpine, command: [sleep, "0.5"]}
+`);
+  let calls = 0;
+  // Each pod runs for one tick before it ends.
+  const status = sim.run(() => (++calls % 2 === 0 ? {} : undefined));
+  assert.equal(status?.phase, 'Succeeded');
+  assert.equal(sim.maxRunning, 2);
+  assert.equal(sim.started.length, 4);
+});
+
+test('template parallelism 2: a loop of four steps never runs more than two at a time, and two do run together', () => {
+  const sim = new Sim(`
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    parallelism: 2
+    steps:
+    - - {name: each, template: t, withItems: [1, 2, 3, 4]}
+  - name: t
+    container: {image: alpine, command: [sleep, "0.5"]}
+`);
+  const seen = new Set<string>();
+  const status = sim.run((n) => (seen.has(n) ? {} : (seen.add(n), undefined)));
+  assert.equal(status?.phase, 'Succeeded');
+  assert.equal(sim.maxRunning, 2);
+  assert.equal(sim.started.length, 4);
+});

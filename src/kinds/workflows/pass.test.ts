@@ -1,0 +1,107 @@
+/**
+ * The pass as a pure function: what it asks the controller to do around it (stage and create
+ * pods, read outputs), how a step's end reaches it, and that running it again on the same state
+ * (a crash before its decisions were carried out) asks for the same things under the same names.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runPass } from './pass.js';
+import type { PassInput } from './operation.js';
+import { Sim, T0 } from './testkit.js';
+
+const TWO_STEPS = `
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: who, value: world}]}
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: say, arguments: {parameters: [{name: m, value: "hello {{workflow.parameters.who}}"}]}}
+    - - {name: b, template: say, arguments: {parameters: [{name: m, value: "{{steps.a.outputs.result}}!"}]}}
+  - name: say
+    inputs: {parameters: [{name: m}]}
+    container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
+`;
+
+function inputOf(sim: Sim, extra: Partial<PassInput> = {}): PassInput {
+  return { now: sim.now, pods: sim.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: () => undefined, ...extra };
+}
+
+test('a new step comes back as a plan (resolved template, bound inputs, pod name), to be staged and created after the status is written', () => {
+  const sim = new Sim(TWO_STEPS);
+  const r = runPass(sim.wf, inputOf(sim));
+  assert.equal(r.startPods.length, 1);
+  const plan = r.startPods[0]!;
+  assert.equal(plan.nodeName, 'wf[0].a');
+  assert.deepEqual(plan.template.container?.command, ['echo', 'hello world']);
+  assert.deepEqual(plan.inputs, { parameters: [{ name: 'm', value: 'hello world' }] });
+  assert.equal(r.status.nodes?.[plan.nodeId]?.phase, 'Pending', 'the node is in the status the controller writes first');
+  assert.deepEqual(r.collect, []);
+});
+
+test('a finished pod whose outputs were not handed in is asked for in collect, and its node stays unfinished until they are', () => {
+  const sim = new Sim(TWO_STEPS);
+  sim.pass();
+  sim.end('wf[0].a', { stdout: 'hello world' });
+  const without = runPass(sim.wf, inputOf(sim));
+  assert.deepEqual(without.collect.map((c) => c.nodeId), [sim.node('a').id]);
+  assert.deepEqual(without.collect[0]!.template.container?.command, ['echo', 'hello world'], 'the request carries the resolved template: what to read');
+  assert.notEqual(without.status.nodes?.[sim.node('a').id]?.phase, 'Succeeded');
+  assert.equal(without.startPods.length, 0, 'the next step waits for the outputs');
+  const withOutputs = runPass(sim.wf, inputOf(sim, { outputs: sim.outputs }));
+  assert.deepEqual(withOutputs.collect, []);
+  assert.equal(withOutputs.status.nodes?.[sim.node('a').id]?.phase, 'Succeeded');
+  assert.deepEqual(withOutputs.startPods[0]?.template.container?.command, ['echo', 'hello world!']);
+});
+
+test('after a restart (outputs read only on request) a workflow still runs to the end, each step once', () => {
+  const sim = new Sim(TWO_STEPS);
+  sim.readOnRequest = true;
+  const status = sim.run((_n, pod) => ({ stdout: Sim.argv(pod)[1] }));
+  assert.equal(status?.phase, 'Succeeded');
+  assert.equal(sim.node('b').outputs?.result, 'hello world!');
+  assert.deepEqual(sim.started, ['wf[0].a', 'wf[1].b']);
+});
+
+test('a staging failure handed to the next pass ends the step in Error with its message, without a pod', () => {
+  const sim = new Sim(TWO_STEPS);
+  const first = runPass(sim.wf, inputOf(sim));
+  const id = first.startPods[0]!.nodeId;
+  sim.wf = { ...sim.wf, status: first.status };
+  const r = runPass(sim.wf, inputOf(sim, { stepErrors: new Map([[id, 'inputs.artifacts.data: artifact x not found in the repository']]) }));
+  assert.equal(r.startPods.length, 0);
+  assert.equal(r.status.nodes?.[id]?.phase, 'Error');
+  assert.equal(r.status.nodes?.[id]?.message, 'inputs.artifacts.data: artifact x not found in the repository');
+  assert.equal(r.status.phase, 'Failed');
+});
+
+test('the same state passed twice (a crash after the status write, before the pods) asks for the same pod again, under the same name', () => {
+  const sim = new Sim(TWO_STEPS);
+  const first = runPass(sim.wf, inputOf(sim));
+  sim.wf = { ...sim.wf, status: first.status };
+  const again = runPass(sim.wf, inputOf(sim));
+  assert.deepEqual(again.startPods.map((p) => p.podName), first.startPods.map((p) => p.podName));
+  assert.deepEqual(again.status.nodes, first.status.nodes);
+});
+
+test('a pass decides from its inputs alone: the same workflow, pods and clock give the same result', () => {
+  const sim = new Sim(TWO_STEPS);
+  sim.pass();
+  sim.now = T0 + 5000;
+  sim.end('wf[0].a', { stdout: 'x' });
+  const a = runPass(sim.wf, inputOf(sim, { outputs: sim.outputs }));
+  const b = runPass(sim.wf, inputOf(sim, { outputs: sim.outputs }));
+  assert.deepEqual(a, b);
+});
+
+test('outputs the repository refused to take (a step I/O error) end the finished step in Error with the message', () => {
+  const sim = new Sim(TWO_STEPS);
+  sim.pass();
+  sim.end('wf[0].a', { stdout: 'hello world' });
+  const id = sim.node('a').id;
+  const r = runPass(sim.wf, inputOf(sim, { stepErrors: new Map([[id, 'artifact repository unreachable']]) }));
+  assert.deepEqual(r.collect, [], 'nothing more to read');
+  assert.equal(r.status.nodes?.[id]?.phase, 'Error');
+  assert.equal(r.status.nodes?.[id]?.message, 'artifact repository unreachable');
+  assert.equal(r.status.phase, 'Failed');
+});

@@ -1,0 +1,380 @@
+/**
+ * Argo Workflows end to end, data between steps: volumes and volumeClaimTemplates, artifacts (tgz,
+ * archive none, raw, optional, in DAGs), and reuse through WorkflowTemplate,
+ * ClusterWorkflowTemplate and templateDefaults.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { d, dir, pvc, create, getWf, summary, waitFor, waitDone, node, podsOf, claimLines, useWorkflowServer } from './workflow-harness.js';
+
+useWorkflowServer();
+
+// ---- volumes -----------------------------------------------------------------------------------
+
+test('volumeClaimTemplates: a claim <workflow>-<name> exists while the workflow runs, carries files between steps, and is deleted after', async () => {
+  await create(
+    'vct.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: vct }
+spec:
+  entrypoint: main
+  volumeClaimTemplates:
+    - metadata: { name: work }
+      spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }
+  templates:
+    - name: main
+      steps:
+        - - { name: write, template: write }
+        - - { name: read, template: read }
+    - name: write
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "from write" > /work/data.txt; sleep 0.8']
+        volumeMounts: [{ name: work, mountPath: /work }]
+    - name: read
+      container:
+        image: alpine
+        command: [sh, -c, 'cat /work/data.txt']
+        volumeMounts: [{ name: work, mountPath: /work }]
+`,
+  );
+  const claim = await waitFor('the claim vct-work', async () => {
+    const r = await d.cli(['get', 'pvc', 'vct-work', '-o', 'json']);
+    return r.code === 0 ? (JSON.parse(r.stdout) as { metadata: { labels?: Record<string, string> }; status?: { phase?: string } }) : undefined;
+  });
+  assert.equal(claim.metadata.labels?.['workflows.argoproj.io/workflow'], 'vct');
+  assert.equal((await getWf('vct'))?.status?.phase, 'Running', 'the claim exists while the workflow runs');
+  const wf = await waitDone('vct');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'read').outputs?.result, 'from write');
+  await waitFor('the claim vct-work to be deleted', async () => (await d.cli(['get', 'pvc', 'vct-work'])).code !== 0, 10_000);
+});
+
+test('spec.volumes with an existing claim, and per-template volumeMounts: only the template that mounts it sees it', async () => {
+  await create(
+    'existing.yaml',
+    pvc('existing-data') +
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: existing }
+spec:
+  entrypoint: main
+  volumes:
+    - name: data
+      persistentVolumeClaim: { claimName: existing-data }
+  templates:
+    - name: main
+      steps:
+        - - { name: write, template: write }
+        - - { name: mounted, template: look-mounted }
+          - { name: unmounted, template: look-unmounted }
+    - name: write
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "saved by {{workflow.name}}" > /data/out.txt']
+        volumeMounts: [{ name: data, mountPath: /data }]
+    - name: look-mounted
+      container:
+        image: alpine
+        command: [sh, -c, 'if [ -e /data/out.txt ]; then cat /data/out.txt; else echo unseen; fi']
+        volumeMounts: [{ name: data, mountPath: /data, readOnly: true }]
+    - name: look-unmounted
+      container:
+        image: alpine
+        command: [sh, -c, 'if [ -e /data/out.txt ]; then cat /data/out.txt; else echo unseen; fi']
+`,
+  );
+  const wf = await waitDone('existing');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'mounted').outputs?.result, 'saved by existing');
+  assert.equal(node(wf, 'unmounted').outputs?.result, 'unseen');
+  assert.deepEqual(claimLines('existing-data', 'out.txt'), ['saved by existing'], 'the file is on the claim on the host');
+  assert.equal((await d.cli(['get', 'pvc', 'existing-data'])).code, 0, 'an existing claim is kept after the workflow');
+});
+
+// ---- artifacts -----------------------------------------------------------------------------------
+
+test('artifacts: a directory (tgz by default) and a single file (archive none) pass to the next step; a raw input artifact is written', async () => {
+  await create(
+    'artifacts.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: artifacts }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: gen, template: gen }
+        - - name: use
+            template: use
+            arguments:
+              artifacts:
+                - { name: dir, from: "{{steps.gen.outputs.artifacts.out}}" }
+                - { name: file, from: "{{steps.gen.outputs.artifacts.single}}" }
+    - name: gen
+      container:
+        image: alpine
+        command: [sh, -c, 'mkdir -p /tmp/out/sub && echo alpha > /tmp/out/a.txt && echo beta > /tmp/out/sub/b.txt && echo solo > /tmp/single.txt']
+      outputs:
+        artifacts:
+          - { name: out, path: /tmp/out }
+          - { name: single, path: /tmp/single.txt, archive: { none: {} } }
+    - name: use
+      inputs:
+        artifacts:
+          - { name: dir, path: /tmp/in }
+          - { name: file, path: /tmp/file.txt }
+          - name: notes
+            path: /tmp/notes.txt
+            raw:
+              data: |
+                raw line 1
+                raw line 2
+      container:
+        image: alpine
+        command: [sh, -c, 'cat /tmp/in/a.txt /tmp/in/sub/b.txt /tmp/file.txt /tmp/notes.txt']
+`,
+  );
+  const wf = await waitDone('artifacts');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'use').outputs?.result, 'alpha\nbeta\nsolo\nraw line 1\nraw line 2');
+  const outs = node(wf, 'gen').outputs?.artifacts ?? [];
+  const out = outs.find((a) => a.name === 'out');
+  const single = outs.find((a) => a.name === 'single');
+  assert.ok(out && single, JSON.stringify(outs));
+  assert.match(JSON.stringify(out), /\.tgz"/, 'a directory is stored as tgz');
+  assert.doesNotMatch(JSON.stringify(single), /\.tgz"/, 'archive: none stores the file itself');
+});
+
+test('artifacts: a missing optional output does not fail the step; a missing required one does', async () => {
+  await create(
+    'artifacts-missing.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: art-optional }
+spec:
+  entrypoint: gen
+  templates:
+    - name: gen
+      container: { image: alpine, command: [sh, -c, 'echo nothing written'] }
+      outputs:
+        artifacts:
+          - { name: maybe, path: /tmp/maybe.txt, optional: true }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: art-required }
+spec:
+  entrypoint: gen
+  templates:
+    - name: gen
+      container: { image: alpine, command: [sh, -c, 'echo nothing written'] }
+      outputs:
+        artifacts:
+          - { name: needed, path: /tmp/needed.txt }
+`,
+  );
+  const optional = await waitDone('art-optional');
+  assert.equal(optional.status?.phase, 'Succeeded', summary(optional));
+  assert.equal(node(optional, 'art-optional').outputs?.artifacts, undefined);
+  const required = await waitDone('art-required');
+  assert.notEqual(required.status?.phase, 'Succeeded', summary(required));
+  const n = node(required, 'art-required');
+  assert.ok(n.phase === 'Failed' || n.phase === 'Error', n.phase);
+  assert.match(n.message ?? '', /needed|\/tmp\/needed\.txt/);
+});
+
+test('artifacts in a DAG: {{tasks.X.outputs.artifacts.Y}} passes a file to a dependent task', async () => {
+  await create(
+    'dag-artifacts.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: dag-artifacts }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: make, template: make }
+          - name: consume
+            depends: make
+            template: consume
+            arguments:
+              artifacts: [{ name: model, from: "{{tasks.make.outputs.artifacts.model}}" }]
+    - name: make
+      script:
+        image: python:3.12
+        command: [python3]
+        source: |
+          import json
+          json.dump({"weights": [1, 2, 3]}, open("/tmp/model.json", "w"))
+      outputs:
+        artifacts: [{ name: model, path: /tmp/model.json }]
+    - name: consume
+      inputs:
+        artifacts: [{ name: model, path: /work/model.json }]
+      script:
+        image: python:3.12
+        command: [python3]
+        source: |
+          import json
+          print(sum(json.load(open("/work/model.json"))["weights"]))
+`,
+  );
+  const wf = await waitDone('dag-artifacts');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'consume').outputs?.result, '6');
+  assert.equal(node(wf, 'consume').inputs?.artifacts?.[0]?.name, 'model');
+});
+
+// ---- reuse: WorkflowTemplate, ClusterWorkflowTemplate, templateDefaults ---------------------------
+
+test('reuse: templateRef into a WorkflowTemplate and (clusterScope) a ClusterWorkflowTemplate; workflowTemplateRef with an argument override', async () => {
+  await create(
+    'library.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: { name: lib }
+spec:
+  templates:
+    - name: greet
+      inputs: { parameters: [{ name: who }] }
+      container: { image: alpine, command: [echo, "hello {{inputs.parameters.who}}"] }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ClusterWorkflowTemplate
+metadata: { name: cluster-lib }
+spec:
+  templates:
+    - name: shout
+      inputs: { parameters: [{ name: word }] }
+      script:
+        image: python:3.12
+        command: [python3]
+        source: print("{{inputs.parameters.word}}".upper())
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: { name: whole }
+spec:
+  entrypoint: main
+  arguments:
+    parameters: [{ name: msg, value: from-template }]
+  templates:
+    - name: main
+      container: { image: alpine, command: [echo, "msg={{workflow.parameters.msg}}"] }
+`,
+  );
+  await create(
+    'uses-library.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: uses-lib }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: hi
+            templateRef: { name: lib, template: greet }
+            arguments: { parameters: [{ name: who, value: drover }] }
+          - name: loud
+            templateRef: { name: cluster-lib, template: shout, clusterScope: true }
+            arguments: { parameters: [{ name: word, value: quiet }] }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: from-whole }
+spec:
+  workflowTemplateRef: { name: whole }
+  arguments:
+    parameters: [{ name: msg, value: overridden }]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: from-whole-default }
+spec:
+  workflowTemplateRef: { name: whole }
+`,
+  );
+  const wf = await waitDone('uses-lib');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'hi').outputs?.result, 'hello drover');
+  assert.equal(node(wf, 'hi').templateName, 'greet');
+  assert.equal(node(wf, 'loud').outputs?.result, 'QUIET');
+  const whole = await waitDone('from-whole');
+  assert.equal(whole.status?.phase, 'Succeeded', summary(whole));
+  assert.equal(node(whole, 'from-whole').outputs?.result, 'msg=overridden');
+  const byDefault = await waitDone('from-whole-default');
+  assert.equal(node(byDefault, 'from-whole-default').outputs?.result, 'msg=from-template');
+});
+
+test('a templateRef to a missing WorkflowTemplate errors the step with the name it looked for', async () => {
+  await create(
+    'missing-ref.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: missing-ref }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: hi
+            templateRef: { name: no-such-lib, template: greet }
+`,
+  );
+  const wf = await waitDone('missing-ref');
+  assert.ok(wf.status?.phase === 'Error' || wf.status?.phase === 'Failed', summary(wf));
+  assert.match(JSON.stringify(wf.status), /no-such-lib/);
+  assert.equal((await podsOf('missing-ref')).length, 0);
+});
+
+test('templateDefaults: a default container’s env is merged by name with the template’s env (strategic merge, as Argo does)', async () => {
+  await create(
+    'defaults-env.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: defaults-env }
+spec:
+  entrypoint: greet
+  templateDefaults:
+    container:
+      name: main
+      env: [{ name: GREETING, value: hola }, { name: NAME, value: nadie }]
+  templates:
+    - name: greet
+      container:
+        image: alpine
+        command: [sh, -c, 'echo "$GREETING $NAME"']
+        env: [{ name: NAME, value: mundo }]
+`,
+  );
+  const wf = await waitDone('defaults-env');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'defaults-env').outputs?.result, 'hola mundo', 'GREETING from the defaults, NAME from the template');
+});
+
+test('templateDefaults: a default container without a name is accepted, as Argo accepts it', async () => {
+  await create(
+    'defaults-noname.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: defaults-noname }
+spec:
+  entrypoint: greet
+  templateDefaults:
+    container:
+      env: [{ name: GREETING, value: hola }]
+  templates:
+    - name: greet
+      container: { image: alpine, command: [sh, -c, 'echo "$GREETING"'] }
+`,
+  );
+  const wf = await waitDone('defaults-noname');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'defaults-noname').outputs?.result, 'hola');
+});

@@ -41,3 +41,20 @@ test('a kind without columns, describer or wait hooks of its own gets the generi
   assert.ok(waitFor('Job')?.unreachable);
   assert.equal(waitFor('ConfigMap'), undefined);
 });
+
+test('an object that needs what the runtime cannot give is refused by name: workflows and File collectors on a cluster', () => {
+  const onCluster = new Admission(KINDS, parts.admission, { name: 'kubernetes', gives: new Set() });
+  const workflow = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' }, spec: { entrypoint: 'main', templates: [] } } as KubeObject;
+  assert.throws(() => onCluster.admit(workflow, { namespace: 'ml' }), {
+    code: 'UNSUPPORTED',
+    message: /^Workflow "w" cannot run on the kubernetes runtime yet: workflow steps stage their inputs and outputs in directories of the server's machine/,
+  });
+  assert.doesNotThrow(() => onCluster.admit({ ...workflow, kind: 'WorkflowTemplate' }, { namespace: 'ml' }), 'a template runs nothing');
+  const experiment = (collector: string) =>
+    ({ apiVersion: 'kubeflow.org/v1beta1', kind: 'Experiment', metadata: { name: 'e' }, spec: { metricsCollectorSpec: { collector: { kind: collector } } } }) as KubeObject;
+  assert.doesNotThrow(() => onCluster.admit(experiment('StdOut'), { namespace: 'ml' }));
+  assert.throws(() => onCluster.admit(experiment('File'), { namespace: 'ml' }), /File metrics collector/);
+  const local = new Admission(KINDS, parts.admission);
+  assert.doesNotThrow(() => local.admit(workflow, { namespace: 'ml' }));
+  assert.doesNotThrow(() => local.admit(experiment('File'), { namespace: 'ml' }));
+});

@@ -72,8 +72,15 @@ export interface SubresourceCall {
 /** Answers a subresource call with the JSON to send back (200), or throws a DroverError. */
 export type SubresourceHandler = (call: SubresourceCall) => Promise<unknown>;
 
-/** A kind's part of admission; every hook mutates the object it is given. */
+/** What an object may need of the pod runtime beyond running its pods. */
+export type RuntimeNeed =
+  /** Its pods mount directories of the server's own machine (a workflow step's staging files). */
+  'hostPaths';
+
+/** A kind's part of admission; every hook but `needs` mutates the object it is given. */
 export interface KindAdmission {
+  /** What `obj` needs of the runtime, and why in words: refused by name on a runtime without it. */
+  needs?(obj: KubeObject): { need: RuntimeNeed; why: string } | undefined;
   /** Containers without workingDir start in the manifest's directory (annotated on the object). */
   sourceDir?: boolean;
   /** The defaults a cluster fills in (API server or the upstream webhook), so `get -o yaml` shows the same. */

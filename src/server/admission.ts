@@ -5,8 +5,8 @@
  * may not change).
  */
 import { randomUUID } from 'node:crypto';
-import { ANNOTATIONS, DEFAULT_NAMESPACE, type KindTable, type KubeObject } from '../api/index.js';
-import type { KindAdmission } from '../kinds/types.js';
+import { ANNOTATIONS, DEFAULT_NAMESPACE, UnsupportedError, type KindTable, type KubeObject } from '../api/index.js';
+import type { KindAdmission, RuntimeNeed } from '../kinds/types.js';
 
 export interface AdmissionContext {
   namespace: string;
@@ -19,6 +19,8 @@ export class Admission {
   constructor(
     private readonly kinds: KindTable,
     private readonly hooks: (kind: string) => KindAdmission | undefined,
+    /** What the pod runtime can give; an object needing anything else is refused. */
+    private readonly runtime: { name: string; gives: ReadonlySet<RuntimeNeed> } = { name: 'local', gives: new Set(['hostPaths']) },
   ) {}
 
   /** A copy of `input` as it will be stored: defaults filled in, server-owned fields dropped. */
@@ -35,6 +37,10 @@ export class Admission {
     else delete obj.metadata.namespace;
     if (hooks?.sourceDir && ctx.sourceDir && !obj.metadata.annotations?.[ANNOTATIONS.sourceDir]) {
       obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [ANNOTATIONS.sourceDir]: ctx.sourceDir };
+    }
+    const need = hooks?.needs?.(obj);
+    if (need && !this.runtime.gives.has(need.need)) {
+      throw new UnsupportedError(`${obj.kind} "${obj.metadata.name ?? obj.metadata.generateName ?? ''}" cannot run on the ${this.runtime.name} runtime yet: ${need.why}; use the local runtime (drover up without --runtime kubernetes)`);
     }
     hooks?.defaults?.(obj);
     return obj;

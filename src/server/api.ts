@@ -211,10 +211,6 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     send(res, 200, { apiVersion: path.kind.apiVersion, kind: listKind(path.kind), metadata: { resourceVersion: list.resourceVersion }, items });
   }
 
-  /**
-   * A trial's observation log: GET reads it; POST appends `{"metrics": [{"name", "value",
-   * "timestamp"?}]}` (Katib's Push collector: the trial reports its own metrics).
-   */
   async function handleResource(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const ns = path.kind.namespaced ? path.namespace ?? DEFAULT_NAMESPACE : '';

@@ -12,7 +12,7 @@ import { openSqliteStore, type Store } from '../store/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { KINDS, loadServerParts } from '../registry.js';
 import { ManifestLoader } from '../api/manifests.js';
-import type { Controller } from '../kinds/types.js';
+import type { Controller, RuntimeNeed } from '../kinds/types.js';
 import type { PodRuntime } from '../runtime/index.js';
 import { LocalPodRuntime } from '../runtime/local/index.js';
 import { detectCapacity, gpuIdsFor, localNode } from '../node/index.js';
@@ -102,7 +102,8 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   }
 
   const scheduler = onNode ? new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) }) : undefined;
-  const admission = new Admission(KINDS, parts.admission);
+  // Pods on this machine can mount its directories; pods on a cluster cannot.
+  const admission = new Admission(KINDS, parts.admission, { name: runtime.name, gives: new Set<RuntimeNeed>(onNode ? ['hostPaths'] : []) });
   let url = '';
   const controllers: Controller[] = parts.families.flatMap((f) =>
     f.controllers?.({

@@ -68,4 +68,12 @@ function defaultExperiment(exp: KubeObject): void {
   }
 }
 
-export const EXPERIMENT_ADMISSION: KindAdmission = { sourceDir: true, defaults: defaultExperiment };
+export const EXPERIMENT_ADMISSION: KindAdmission = {
+  sourceDir: true,
+  defaults: defaultExperiment,
+  /** The File collector reads each trial's metrics file from a directory of the server's machine. */
+  needs(exp) {
+    const kind = record(record(record(exp.spec)?.metricsCollectorSpec)?.collector)?.kind;
+    return kind === 'File' ? { need: 'hostPaths', why: "the File metrics collector reads each trial's file from a directory of the server's machine" } : undefined;
+  },
+};

@@ -18,7 +18,14 @@ export { CronWorkflowController } from './cron.js';
 export { nodeId, podName } from './names.js';
 export * from './types.js';
 
-/** Steps without workingDir start in the manifest's directory, as a Job's containers do. */
+/**
+ * Steps without workingDir start in the manifest's directory, as a Job's containers do; they
+ * stage inputs and outputs in directories of the server's machine.
+ */
+const RUNS_STEPS: KindAdmission = {
+  sourceDir: true,
+  needs: () => ({ need: 'hostPaths', why: "workflow steps stage their inputs and outputs in directories of the server's machine" }),
+};
 const STEPS_IN_SOURCE_DIR: KindAdmission = { sourceDir: true };
 
 /** `PUT …/workflows/NAME/{retry,resubmit,suspend,resume,stop,terminate}`, as Argo's server answers them. */
@@ -31,7 +38,7 @@ function action(name: WorkflowAction): SubresourceHandler {
 
 export const workflowsServer: FamilyServer = {
   validation: VALIDATION,
-  admission: { Workflow: STEPS_IN_SOURCE_DIR, WorkflowTemplate: STEPS_IN_SOURCE_DIR, ClusterWorkflowTemplate: STEPS_IN_SOURCE_DIR, CronWorkflow: STEPS_IN_SOURCE_DIR },
+  admission: { Workflow: RUNS_STEPS, CronWorkflow: RUNS_STEPS, WorkflowTemplate: STEPS_IN_SOURCE_DIR, ClusterWorkflowTemplate: STEPS_IN_SOURCE_DIR },
   subresources: { Workflow: Object.fromEntries(WORKFLOW_ACTIONS.map((a) => [a, action(a)])) },
   controllers: ({ store, clock, logger, config }) => {
     const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });

@@ -6,7 +6,7 @@
  * server's halves come from `loadServerParts()`.
  */
 import { KindTable, type KindInfo } from './api/kinds.js';
-import type { KindAdmission, KindFamily, FamilyServer, KindWait, SubresourceHandler } from './kinds/types.js';
+import type { KindAdmission, KindFamily, FamilyServer, KindWait, Subresource } from './kinds/types.js';
 import type { KindValidation, ManifestLoader } from './api/manifests.js';
 import { DEFAULT_PRINTER, type KindPrinter } from './print/columns.js';
 import { genericDescriber, type Describer } from './print/describe.js';
@@ -44,7 +44,9 @@ export interface ServerParts {
   families: readonly FamilyServer[];
   validation(info: KindInfo): KindValidation | undefined;
   admission(kind: string): KindAdmission | undefined;
-  subresource(kind: string, name: string): SubresourceHandler | undefined;
+  subresource(kind: string, name: string): Subresource | undefined;
+  /** The family's own subresources of a kind, by name. */
+  subresources(kind: string): ReadonlyMap<string, Subresource>;
 }
 
 /** Loads every family's server half (schemas, support tables, defaults, controllers). */
@@ -52,7 +54,7 @@ export async function loadServerParts(): Promise<ServerParts> {
   const families = await Promise.all(FAMILIES.map((f) => f.server()));
   const validation = new Map<string, KindValidation>();
   const admission = new Map<string, KindAdmission>();
-  const subresources = new Map<string, SubresourceHandler>();
+  const subresources = new Map<string, Map<string, Subresource>>();
   FAMILIES.forEach((family, i) => {
     const server = families[i]!;
     for (const { info } of family.kinds) {
@@ -60,14 +62,15 @@ export async function loadServerParts(): Promise<ServerParts> {
       if (v) validation.set(`${info.apiVersion}/${info.kind}`, v);
       const a = server.admission?.[info.kind];
       if (a) admission.set(info.kind, a);
-      for (const [name, handler] of Object.entries(server.subresources?.[info.kind] ?? {})) subresources.set(`${info.kind}/${name}`, handler);
+      subresources.set(info.kind, new Map(Object.entries(server.subresources?.[info.kind] ?? {})));
     }
   });
   return {
     families,
     validation: (info) => validation.get(`${info.apiVersion}/${info.kind}`),
     admission: (kind) => admission.get(kind),
-    subresource: (kind, name) => subresources.get(`${kind}/${name}`),
+    subresource: (kind, name) => subresources.get(kind)?.get(name),
+    subresources: (kind) => subresources.get(kind) ?? new Map(),
   };
 }
 

@@ -19,7 +19,7 @@ test('a kind is found by any name a user types, and by its group when the name i
 });
 
 test('defineKind fills in group, version, singular and the defaults', () => {
-  assert.deepEqual(JOB, { apiVersion: 'batch/v1', group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, userCreatable: true });
+  assert.deepEqual(JOB, { apiVersion: 'batch/v1', group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, userCreatable: true, categories: [], hasStatus: true });
   assert.equal(NODE.group, '');
   assert.equal(NODE.namespaced, false);
   assert.equal(kindKey(JOB), 'Job.batch');

@@ -18,6 +18,10 @@ export interface KindInfo {
   namespaced: boolean;
   /** Users may create it with `apply`; otherwise only Drover makes it (Nodes, Events). */
   userCreatable: boolean;
+  /** Groups a user may name instead of the kind (`kubectl get all`). */
+  categories: string[];
+  /** It has a `status` the system writes (served as the `status` subresource). */
+  hasStatus: boolean;
 }
 
 export interface KindOptions {
@@ -26,6 +30,9 @@ export interface KindOptions {
   namespaced?: boolean;
   /** Default true; false for kinds only Drover makes (Nodes, Events, Trials). */
   userCreatable?: boolean;
+  categories?: string[];
+  /** Default true; false for kinds without a status (ConfigMaps, Secrets, Events). */
+  hasStatus?: boolean;
 }
 
 /** Declares a kind: `defineKind('batch/v1', 'Job', 'jobs')`. */
@@ -41,6 +48,8 @@ export function defineKind(apiVersion: string, kindName: string, plural: string,
     shortNames: opts.shortNames ?? [],
     namespaced: opts.namespaced ?? true,
     userCreatable: opts.userCreatable ?? true,
+    categories: opts.categories ?? [],
+    hasStatus: opts.hasStatus ?? true,
   };
 }
 

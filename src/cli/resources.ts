@@ -51,8 +51,8 @@ export function kindByName(kind: string): KindInfo | undefined {
   return KINDS.named(kind);
 }
 
-/** What `get all` means: the kinds a user runs, in kubectl's order. */
-export const ALL_KINDS = ['pods', 'jobs'];
+/** What `get all` means: the kinds in the `all` category (the ones a user runs), in the registry's order. */
+export const ALL_KINDS = KINDS.all.filter((k) => k.categories.includes('all')).map((k) => k.plural);
 
 export interface ResourceRequest {
   kind: KindInfo;

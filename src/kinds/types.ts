@@ -55,7 +55,7 @@ export interface FamilyServer {
   /** The controllers that make the family's kinds so, started with the server. */
   controllers?(deps: ControllerDeps): Controller[];
   /** Subresources the API serves for each kind (by `kind`, then the subresource's name). */
-  subresources?: Readonly<Record<string, Readonly<Record<string, SubresourceHandler>>>>;
+  subresources?: Readonly<Record<string, Readonly<Record<string, Subresource>>>>;
 }
 
 /** One call to an object's subresource (`PUT …/workflows/NAME/retry`). */
@@ -71,6 +71,12 @@ export interface SubresourceCall {
 
 /** Answers a subresource call with the JSON to send back (200), or throws a DroverError. */
 export type SubresourceHandler = (call: SubresourceCall) => Promise<unknown>;
+
+export interface Subresource {
+  /** What API discovery lists for it: `update` for PUT, `get`, `create` for POST. */
+  verbs: readonly string[];
+  handle: SubresourceHandler;
+}
 
 /** What an object may need of the pod runtime beyond running its pods. */
 export type RuntimeNeed =

@@ -17,9 +17,11 @@ import { parseResourcePath, type ResourcePath } from './routes.js';
 import { parseFieldSelector, matchesFields } from './fieldselector.js';
 import type { Admission } from './admission.js';
 import { renderMetrics, type ServerMetrics } from './metrics.js';
-import type { SubresourceHandler } from '../kinds/types.js';
+import type { Subresource } from '../kinds/types.js';
 import type { Clock } from '../util/clock.js';
 import { formatBytes, formatMillis } from '../api/quantity.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 
 export interface ApiDeps {
   store: Store;
@@ -29,7 +31,8 @@ export interface ApiDeps {
   loader: ManifestLoader;
   admission: Admission;
   /** A kind's own subresources (a Workflow's `retry`), from its family. */
-  subresource(kind: string, name: string): SubresourceHandler | undefined;
+  subresource(kind: string, name: string): Subresource | undefined;
+  subresources(kind: string): ReadonlyMap<string, Subresource>;
   clock: Clock;
   runtime: PodRuntime;
   logger: Logger;
@@ -90,6 +93,26 @@ function sameDesired(a: KubeObject, b: KubeObject): boolean {
     return JSON.stringify({ ...rest, labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {}, owners: metadata.ownerReferences ?? [] });
   };
   return strip(a) === strip(b);
+}
+
+/** The Kubernetes release whose API Drover speaks (its schemas and the test cluster's version). */
+export const KUBERNETES_VERSION = { major: '1', minor: '35', gitVersion: 'v1.35.4' };
+
+/**
+ * `/version` as the API server answers it, so kubectl sees no version skew, with Drover's own
+ * version and runtime beside it (what `drover version` prints).
+ */
+function serverVersion(drover: string, runtime: string): Record<string, unknown> {
+  return {
+    ...KUBERNETES_VERSION,
+    gitCommit: '',
+    gitTreeState: 'clean',
+    buildDate: '',
+    goVersion: '',
+    compiler: 'drover',
+    platform: `${process.platform}/${process.arch}`,
+    drover: { gitVersion: `v${drover}`, runtime },
+  };
 }
 
 export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -187,9 +210,13 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       // A watch of an empty collection has nothing to send yet; the client should still see it open.
       res.flushHeaders();
+      const table = wantsTable(req.headers.accept);
+      const include = parseIncludeObject(q.get('includeObject'));
       const write = (type: string, object: KubeObject) => {
         if (fields.length && !matchesFields(fields, object)) return;
-        res.write(JSON.stringify({ type, object }) + '\n');
+        // Asked for tables, each event carries a one-row Table (kubectl get -w).
+        const sent = table ? toTable(path.kind.kind, [object], { now: clock.now(), include, ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}) }) : object;
+        res.write(JSON.stringify({ type, object: sent }) + '\n');
       };
       let from = q.get('resourceVersion') ?? undefined;
       if (!from || from === '0') {
@@ -208,6 +235,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     }
     const list = await store.list(sel, opts);
     const items = fields.length ? list.items.filter((o) => matchesFields(fields, o)) : list.items;
+    if (wantsTable(req.headers.accept)) return send(res, 200, toTable(path.kind.kind, items, { now: clock.now(), include: parseIncludeObject(q.get('includeObject')), resourceVersion: list.resourceVersion }));
     send(res, 200, { apiVersion: path.kind.apiVersion, kind: listKind(path.kind), metadata: { resourceVersion: list.resourceVersion }, items });
   }
 
@@ -219,7 +247,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (path.subresource === 'log' && path.kind.kind === 'Pod' && method === 'GET') return handleLogs(res, { ...path, namespace: ns }, q, req);
     const subresource = path.subresource && path.name ? deps.subresource(path.kind.kind, path.subresource) : undefined;
     if (subresource) {
-      return send(res, 200, await subresource({ method, namespace: ns, name: ref.name, store, body: () => readJson(req), now: () => clock.now() }));
+      return send(res, 200, await subresource.handle({ method, namespace: ns, name: ref.name, store, body: () => readJson(req), now: () => clock.now() }));
     }
     if (path.subresource && path.subresource !== 'status') throw new NotFoundError('subresource', path.subresource);
     if (!path.name) {
@@ -238,6 +266,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       case 'GET': {
         const obj = await store.get(ref);
         if (!obj) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
+        if (wantsTable(req.headers.accept)) return send(res, 200, toTable(path.kind.kind, [obj], { now: clock.now(), include: parseIncludeObject(q.get('includeObject')) }));
         return send(res, 200, obj);
       }
       case 'PUT': {
@@ -268,13 +297,28 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     return out;
   }
 
+  /** Discovery documents for `p`, or undefined when `p` is not a discovery path. */
+  function discovery(p: string, host: string): Record<string, unknown> | undefined {
+    if (p === '/api') return apiVersions(host);
+    if (p === '/apis') return apiGroupList(kinds);
+    const source = { kinds, subresources: deps.subresources };
+    if (p === '/api/v1') return apiResourceList(source, '', 'v1');
+    const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(p);
+    if (!m) return undefined;
+    return m[2] ? apiResourceList(source, m[1]!, m[2]) : apiGroup(kinds, m[1]!);
+  }
+
   const formatUsage = (u: PodUsage) => ({ cpu: formatMillis(Math.round(u.cpuMillicores)), memory: formatBytes(u.memoryBytes) });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://drover');
     const p = url.pathname.replace(/\/+$/, '') || '/';
     if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
-    if (p === '/version') return send(res, 200, { gitVersion: `v${deps.version}`, platform: `${process.platform}/${process.arch}`, runtime: runtime.name });
+    if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
+    if (req.method === 'GET') {
+      const found = discovery(p, req.headers.host ?? '');
+      if (found) return send(res, 200, found);
+    }
     if (p === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       return void res.end(await renderMetrics(store, metrics, kinds));

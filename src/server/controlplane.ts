@@ -22,6 +22,7 @@ import { HostRequirementError } from '../api/errors.js';
 import { createApiHandler } from './api.js';
 import { Admission } from './admission.js';
 import { ServerMetrics } from './metrics.js';
+import { writeKubeconfig } from './kubeconfig.js';
 
 export const VERSION = '0.1.0';
 
@@ -120,7 +121,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   await scheduler?.start();
 
   const metrics = new ServerMetrics();
-  const http: Server = createServer(createApiHandler({ store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, clock, runtime, logger, metrics, version: VERSION }));
+  const http: Server = createServer(createApiHandler({ store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, clock, runtime, logger, metrics, version: VERSION }));
   http.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -130,11 +131,13 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   url = `http://${config.host}:${port}`;
   // Started once the URL is known: trials that push metrics are told where to.
   for (const c of controllers) await c.start();
+  // A client cannot connect to the wildcard address the server may listen on.
+  const kubeconfig = writeKubeconfig(config.home, url.replace("//0.0.0.0:", "//127.0.0.1:"));
   // Renamed into place: a CLI polling for the file never reads it half written.
   const serverFile = join(config.home, 'server.json');
   writeFileSync(`${serverFile}.${process.pid}.tmp`, JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
   renameSync(`${serverFile}.${process.pid}.tmp`, serverFile);
-  logger.info('Drover is running', { url, home: config.home, runtime: runtime.name, ...(onNode ? { node: node.metadata.name } : {}) });
+  logger.info('Drover is running', { url, home: config.home, kubeconfig, runtime: runtime.name, ...(onNode ? { node: node.metadata.name } : {}) });
 
   let stopped = false;
   return {

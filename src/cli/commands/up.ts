@@ -218,7 +218,7 @@ async function announce(ctx: Ctx, home: string, stopped: () => boolean): Promise
   while (!stopped()) {
     const u = recordedBy(home, process.pid);
     if (u && (await answers(u))) {
-      ctx.stdout.write(`Drover is running at ${u} (press Ctrl-C to stop)\n`);
+      ctx.stdout.write(`Drover is running at ${u} (press Ctrl-C to stop)\n${kubectlHint(home)}`);
       return;
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -267,8 +267,13 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
   }
   child.unref();
   child.removeAllListeners();
-  ctx.stdout.write(`Drover is running at ${url} (logs: ${logPath})\n`);
+  ctx.stdout.write(`Drover is running at ${url} (logs: ${logPath})\n${kubectlHint(home)}`);
   return 0;
+}
+
+/** kubectl and the client libraries find the server through the kubeconfig it wrote. */
+function kubectlHint(home: string): string {
+  return `For kubectl and the Kubernetes client libraries: export KUBECONFIG=${join(home, 'kubeconfig')}\n`;
 }
 
 function tail(path: string, lines: number): string {

@@ -53,7 +53,9 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
   } else {
     ctx.stdout.write(`Client Version: ${client.gitVersion}\n`);
     if (server) {
-      const sv = server['gitVersion'] ?? server['version'] ?? JSON.stringify(server);
+      // Drover's own version; `gitVersion` is the Kubernetes release its API speaks.
+      const drover = server['drover'] as { gitVersion?: string } | undefined;
+      const sv = drover?.gitVersion ?? server['gitVersion'] ?? server['version'] ?? JSON.stringify(server);
       ctx.stdout.write(`Server Version: ${String(sv)}\n`);
     }
   }

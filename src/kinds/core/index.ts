@@ -13,12 +13,12 @@ export const core: KindFamily = {
   name: 'core',
   kinds: [
     { info: defineKind('v1', 'Namespace', 'namespaces', { shortNames: ['ns'], namespaced: false }), printer: namespacePrinter, describer: namespaceDescriber },
-    { info: defineKind('v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }), printer: configMapPrinter, describer: configMapDescriber },
-    { info: defineKind('v1', 'Secret', 'secrets'), printer: secretPrinter, describer: secretDescriber },
+    { info: defineKind('v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'], hasStatus: false }), printer: configMapPrinter, describer: configMapDescriber },
+    { info: defineKind('v1', 'Secret', 'secrets', { hasStatus: false }), printer: secretPrinter, describer: secretDescriber },
     { info: defineKind('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', { shortNames: ['pvc'] }), printer: pvcPrinter, describer: pvcDescriber },
-    { info: defineKind('v1', 'Pod', 'pods', { shortNames: ['po'] }), printer: podPrinter, describer: podDescriber, wait: podWait },
+    { info: defineKind('v1', 'Pod', 'pods', { shortNames: ['po'], categories: ['all'] }), printer: podPrinter, describer: podDescriber, wait: podWait },
     { info: defineKind('v1', 'Node', 'nodes', { shortNames: ['no'], namespaced: false, userCreatable: false }), printer: nodePrinter, describer: nodeDescriber },
-    { info: defineKind('v1', 'Event', 'events', { shortNames: ['ev'], userCreatable: false }), printer: eventPrinter },
+    { info: defineKind('v1', 'Event', 'events', { shortNames: ['ev'], userCreatable: false, hasStatus: false }), printer: eventPrinter },
   ],
   server: async () => (await import('./server.js')).coreServer,
 };

@@ -11,7 +11,7 @@ export { ExperimentController, type ExperimentControllerOptions } from './contro
 export const experimentsServer: FamilyServer = {
   validation: VALIDATION,
   admission: { Experiment: EXPERIMENT_ADMISSION },
-  subresources: { Trial: { metrics: trialMetrics } },
+  subresources: { Trial: { metrics: { verbs: ['get', 'create'], handle: trialMetrics } } },
   controllers: ({ store, runtime, clock, logger, config, admit, apiUrl }) => [
     new ExperimentController({ store, runtime, clock, logger: logger.child({ component: 'experiment-controller' }), filesDir: join(config.home, 'trials'), admit, apiUrl }),
   ],

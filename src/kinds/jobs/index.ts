@@ -11,7 +11,7 @@ import { jobPrinter } from './cli/columns.js';
 import { jobDescriber } from './cli/describe.js';
 import { jobWait } from './cli/wait.js';
 
-export const JOB_KIND = defineKind('batch/v1', 'Job', 'jobs');
+export const JOB_KIND = defineKind('batch/v1', 'Job', 'jobs', { categories: ['all'] });
 
 export const jobs: KindFamily = {
   name: 'jobs',

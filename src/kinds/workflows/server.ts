@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { openArtifactRepository } from '../../artifacts/index.js';
 import { BadRequestError } from '../../api/errors.js';
-import type { Controller, FamilyServer, KindAdmission, SubresourceHandler } from '../types.js';
+import type { Controller, FamilyServer, KindAdmission, Subresource } from '../types.js';
 import { WORKFLOW_ACTIONS, runWorkflowAction, type ActionBody, type WorkflowAction } from './actions.js';
 import { CronWorkflowController } from './cron.js';
 import { WorkflowController } from './controller.js';
@@ -29,10 +29,13 @@ const RUNS_STEPS: KindAdmission = {
 const STEPS_IN_SOURCE_DIR: KindAdmission = { sourceDir: true };
 
 /** `PUT …/workflows/NAME/{retry,resubmit,suspend,resume,stop,terminate}`, as Argo's server answers them. */
-function action(name: WorkflowAction): SubresourceHandler {
-  return async ({ method, namespace, name: workflow, store, body, now }) => {
-    if (method !== 'PUT') throw new BadRequestError(`method ${method} is not allowed on workflows/${name}`);
-    return runWorkflowAction(store, namespace, workflow, name, ((await body()) ?? {}) as ActionBody, now());
+function action(name: WorkflowAction): Subresource {
+  return {
+    verbs: ['update'],
+    handle: async ({ method, namespace, name: workflow, store, body, now }) => {
+      if (method !== 'PUT') throw new BadRequestError(`method ${method} is not allowed on workflows/${name}`);
+      return runWorkflowAction(store, namespace, workflow, name, ((await body()) ?? {}) as ActionBody, now());
+    },
   };
 }
 

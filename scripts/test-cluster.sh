@@ -11,6 +11,7 @@
 #   scripts/test-cluster.sh status   say what runs; exit 1 when the cluster is not up
 #   scripts/test-cluster.sh nodes N  add N more fake nodes (bench-0…, role=bench, 4 CPUs, 16Gi)
 #   scripts/test-cluster.sh restart-apiserver   kill -9 kube-apiserver and start it again
+#   scripts/test-cluster.sh kubectl-path        where the real kubectl the API tests drive is (built with the rest)
 #
 # State (certificates, kubeconfigs, etcd data, logs, pids) lives in $DROVER_TEST_CLUSTER_DIR
 # (default ~/.local/state/drover/test-cluster). The apiserver listens on 127.0.0.1:$DROVER_TEST_CLUSTER_PORT
@@ -28,7 +29,8 @@ STATE=${DROVER_TEST_CLUSTER_DIR:-$HOME/.local/state/drover/test-cluster}
 PORT=${DROVER_TEST_CLUSTER_PORT:-6443}
 ETCD_PORT=${DROVER_TEST_CLUSTER_ETCD_PORT:-2479}
 KWOK_PORT=${DROVER_TEST_CLUSTER_KWOK_PORT:-10247}
-COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler)
+# kubectl is no part of the control plane: it is the real client the API tests drive.
+COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
 log() { echo "test-cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -60,8 +62,14 @@ build_kubernetes() {
   grep -q 'k8s.io/api =>' "$mod/go.mod" || die "could not read the staging modules of k8s.io/kubernetes $K8S_VERSION"
   (cd "$mod" && GOFLAGS=-mod=mod go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >&2)
   local tmp; tmp=$(mktemp -d "$CACHE/build.XXXXXX")
+  # The version the binaries report (kubectl refuses to run without one), set as upstream's build does.
+  local minor=${K8S_VERSION#v1.} ldflags="-s" pkg
+  minor=${minor%%.*}
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
   for c in "${missing[@]}"; do
-    (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$tmp/$c" "k8s.io/kubernetes/cmd/$c" >&2) ||
+    (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$tmp/$c" "k8s.io/kubernetes/cmd/$c" >&2) ||
       { rm -rf "$tmp"; die "building $c failed"; }
     mv -f "$tmp/$c" "$BIN/$c"
     log "built $c ($((SECONDS - start))s so far)"
@@ -323,6 +331,7 @@ case ${1:-} in
   down) down ;;
   status) status ;;
   nodes) add_nodes "${2:?usage: $0 nodes COUNT}" ;;
+  kubectl-path) echo "$BIN/kubectl" ;;
   restart-apiserver) restart_apiserver ;;
-  *) die "usage: $0 build|up|down|status|nodes COUNT|restart-apiserver" ;;
+  *) die "usage: $0 build|up|down|status|nodes COUNT|restart-apiserver|kubectl-path" ;;
 esac

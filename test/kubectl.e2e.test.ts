@@ -1,0 +1,125 @@
+/**
+ * The real kubectl (built from the same k8s.io/kubernetes module as the test cluster, by
+ * scripts/test-cluster.sh) against a fresh Drover, with only the kubeconfig Drover wrote:
+ * discovery, the server's tables for `get`, the version it reports, and the metrics `top` reads.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Drover, REPO } from './drover.js';
+import { skipUnlessCluster } from './cluster.js';
+
+/** Where the build script keeps kubectl (building it when missing is .ci/run's job, not a test's). */
+const KUBECTL = execFileSync('bash', [join(REPO, 'scripts', 'test-cluster.sh'), 'kubectl-path'], { encoding: 'utf8' }).trim();
+const skip = skipUnlessCluster(existsSync(KUBECTL) ? undefined : `no kubectl at ${KUBECTL}; build it with: npm run test-cluster -- build`);
+
+let d: Drover;
+let kubeconfig: string;
+
+before(async () => {
+  if (skip) return;
+  d = await Drover.start({ cpus: '2', memory: '2Gi' });
+  kubeconfig = join(d.home, 'kubeconfig');
+});
+
+after(async () => {
+  await d?.stop();
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function kubectl(args: string[]): Promise<Run> {
+  // Only the kubeconfig Drover wrote: no $HOME/.kube/config, no cache shared with other runs.
+  const env = { PATH: process.env['PATH'] ?? '', KUBECONFIG: kubeconfig, HOME: d.home, KUBECACHEDIR: join(d.home, 'kube-cache') };
+  return new Promise((resolve) => {
+    execFile(KUBECTL, args, { env }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function ok(args: string[]): Promise<string> {
+  const r = await kubectl(args);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')} exited ${r.code}\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+const JOB = `apiVersion: batch/v1
+kind: Job
+metadata: { name: hello, labels: { team: ml } }
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox
+          command: [sh, -c, 'echo hello from kubectl']
+`;
+
+test('drover up writes a kubeconfig (mode 0600) that names the server, and kubectl sees Kubernetes 1.35 with no skew warning', { skip }, async () => {
+  assert.equal(statSync(kubeconfig).mode & 0o777, 0o600);
+  const r = await kubectl(['version', '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout) as { clientVersion: { minor: string }; serverVersion: { major: string; minor: string; gitVersion: string } };
+  assert.equal(v.serverVersion.major, '1');
+  assert.equal(v.serverVersion.minor, '35');
+  assert.equal(v.clientVersion.minor, '35');
+  assert.doesNotMatch(r.stderr, /skew|WARNING/i);
+  assert.equal((await d.cli(['kubeconfig'])).stdout.includes(d.url), true);
+});
+
+test('kubectl api-resources lists every kind Drover serves, with short names, scope and verbs from the registry', { skip }, async () => {
+  const out = await ok(['api-resources', '-o', 'wide', '--sort-by=name']);
+  const row = (name: string) => out.split('\n').find((l) => l.split(/\s+/)[0] === name)?.split(/\s+/);
+  assert.deepEqual(row('jobs')?.slice(0, 5), ['jobs', 'batch/v1', 'true', 'Job', 'create,delete,get,list,update,watch']);
+  assert.deepEqual(row('workflows')?.slice(0, 5), ['workflows', 'wf', 'argoproj.io/v1alpha1', 'true', 'Workflow']);
+  assert.deepEqual(row('experiments')?.slice(0, 4), ['experiments', 'kubeflow.org/v1beta1', 'true', 'Experiment']);
+  assert.deepEqual(row('trials')?.slice(0, 5), ['trials', 'kubeflow.org/v1beta1', 'true', 'Trial', 'delete,get,list,watch']);
+  assert.deepEqual(row('namespaces')?.slice(0, 4), ['namespaces', 'ns', 'v1', 'false']);
+  assert.match(out, /^pods\s+po\s+v1\s+true\s+Pod\s+create,delete,get,list,update,watch\s+all\s*$/m);
+  assert.deepEqual(row('nodes')?.slice(0, 3), ['nodes', 'no', 'v1']);
+  // The metrics group kubectl top reads.
+  assert.match(out, /^nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics/m);
+});
+
+test('kubectl get prints the columns drover get prints (server-side tables), -o wide adds the wide ones, and get all finds the Job and its pod', { skip }, async () => {
+  await d.ok(['apply', '-f', '-'], JOB);
+  await d.ok(['wait', '--for=condition=complete', 'job/hello', '--timeout=60s']);
+  const jobs = await ok(['get', 'jobs']);
+  assert.match(jobs, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\n/);
+  assert.match(jobs, /^hello\s+Complete\s+1\/1\s+\S+\s+\S+\n$/m);
+  const wide = await ok(['get', 'jobs', '-o', 'wide']);
+  assert.match(wide, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\n/);
+  assert.match(wide, /^hello\s+Complete\s+1\/1\s+\S+\s+\S+\s+main\s+busybox\s+batch\.kubernetes\.io\/controller-uid=/m);
+  assert.equal(await ok(['get', 'jobs', '-l', 'team=ml', '-o', 'name']), 'job.batch/hello\n');
+  const pods = await ok(['get', 'pods', '-l', 'job-name=hello']);
+  assert.match(pods, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+  assert.match(pods, /^hello-\S+\s+0\/1\s+Completed\s+0\s+\S+\n$/m);
+  const all = await ok(['get', 'all']);
+  assert.match(all, /^pod\/hello-\S+\s+0\/1\s+Completed/m);
+  assert.match(all, /^job\.batch\/hello\s+Complete\s+1\/1/m);
+  const one = JSON.parse(await ok(['get', 'job', 'hello', '-o', 'json'])) as { kind: string; spec: { backoffLimit: number } };
+  assert.equal(one.kind, 'Job');
+  assert.equal(one.spec.backoffLimit, 6);
+  const pod = (await ok(['get', 'pods', '-l', 'job-name=hello', '-o', 'name'])).trim();
+  assert.equal(await ok(['logs', pod]), 'hello from kubectl\n');
+  assert.match(await ok(['get', 'nodes']), /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n\S+\s+Ready\s/);
+});
+
+test('kubectl top node reads the metrics API; kubectl delete removes a Job and its pods', { skip }, async () => {
+  const top = await ok(['top', 'node']);
+  assert.match(top, /^NAME\s+CPU\(cores\)\s+CPU(\(%\))?\s+MEMORY\(bytes\)\s+MEMORY(\(%\))?/);
+  await d.ok(['apply', '-f', '-'], JOB.replace('name: hello', 'name: bye'));
+  assert.match(await ok(['delete', 'job', 'bye']), /^job\.batch "bye" deleted/);
+  const r = await kubectl(['get', 'job', 'bye']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /jobs\.batch "bye" not found/);
+});

@@ -239,6 +239,28 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     send(res, 200, { apiVersion: path.kind.apiVersion, kind: listKind(path.kind), metadata: { resourceVersion: list.resourceVersion }, items });
   }
 
+  /**
+   * A written object as the API server reads it: `apiVersion` and `kind` default to the path's
+   * (the Python client leaves them out of a body it builds), and may not contradict it.
+   */
+  async function readObject(req: IncomingMessage, kind: KindInfo): Promise<KubeObject> {
+    const body = await readJson<unknown>(req);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('the request body must be a JSON object');
+    const obj = body as KubeObject;
+    if (obj.apiVersion === undefined || obj.apiVersion === '') obj.apiVersion = kind.apiVersion;
+    if (obj.kind === undefined || obj.kind === '') obj.kind = kind.kind;
+    if (obj.apiVersion !== kind.apiVersion) throw new BadRequestError(`the body's apiVersion "${obj.apiVersion}" does not match the path's "${kind.apiVersion}"`);
+    if (obj.kind !== kind.kind) throw new BadRequestError(`the body's kind "${obj.kind}" does not match the path's "${kind.kind}"`);
+    return obj;
+  }
+
+  /** `dryRun=All`: validate and admit, store nothing. The API server takes no other value. */
+  function dryRun(q: URLSearchParams): boolean {
+    const v = q.getAll('dryRun');
+    if (v.some((x) => x !== 'All')) throw new BadRequestError(`unsupported dryRun value ${JSON.stringify(v.find((x) => x !== 'All'))}: only "All" is`);
+    return v.length > 0;
+  }
+
   async function handleResource(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const ns = path.kind.namespaced ? path.namespace ?? DEFAULT_NAMESPACE : '';
@@ -254,11 +276,16 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       if (method === 'GET') return handleList(res, path, q, req);
       if (method === 'POST') {
         if (!path.kind.userCreatable) throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
-        const obj = await readJson<KubeObject>(req);
+        const obj = await readObject(req, path.kind);
         const issues = loader.validate(obj);
         if (issues.length) throw new ValidationError(issues);
-        if (obj.kind !== path.kind.kind) throw new BadRequestError(`the body's kind "${obj.kind}" does not match the path's "${path.kind.kind}"`);
-        return send(res, 201, await store.create(admission.prepareCreate(admission.admit(obj, { namespace: ns }))));
+        const admitted = admission.prepareCreate(admission.admit(obj, { namespace: ns }));
+        if (dryRun(q)) {
+          const name = admitted.metadata.name;
+          if (name && (await store.get({ ...ref, namespace: admitted.metadata.namespace ?? '', name }))) throw new AlreadyExistsError(plural, name, path.kind.namespaced ? admitted.metadata.namespace : undefined);
+          return send(res, 201, admitted);
+        }
+        return send(res, 201, await store.create(admitted));
       }
       throw new BadRequestError(`method ${method} is not allowed on a collection`);
     }
@@ -270,14 +297,25 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         return send(res, 200, obj);
       }
       case 'PUT': {
-        const obj = await readJson<KubeObject>(req);
+        const obj = await readObject(req, path.kind);
         if (obj.metadata?.name !== ref.name) throw new BadRequestError(`the body's name "${obj.metadata?.name}" does not match the path's "${ref.name}"`);
         if (path.subresource === 'status') return send(res, 200, await store.replaceStatus({ ...obj, metadata: { ...obj.metadata, namespace: ns || undefined } }));
         const issues = loader.validate(obj);
         if (issues.length) throw new ValidationError(issues);
-        return send(res, 200, await store.replace(admission.admit(obj, { namespace: ns })));
+        const admitted = admission.admit(obj, { namespace: ns });
+        if (dryRun(q)) {
+          const existing = await store.get(ref);
+          if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
+          return send(res, 200, admission.inheritDerived(existing, { ...admitted, metadata: { ...existing.metadata, ...admitted.metadata, uid: existing.metadata.uid } }));
+        }
+        return send(res, 200, await store.replace(admitted));
       }
       case 'DELETE': {
+        if (dryRun(q)) {
+          const existing = await store.get(ref);
+          if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
+          return send(res, 200, existing);
+        }
         const deleted = await store.delete(ref);
         return send(res, 200, deleted[deleted.length - 1]);
       }

@@ -1,0 +1,50 @@
+/**
+ * The real Python clients (scripts/python-clients.sh installs them into a cached virtual
+ * environment) against a fresh Drover, with only the kubeconfig Drover wrote.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Drover, REPO } from './drover.js';
+import { skipUnlessCluster } from './cluster.js';
+
+const PYTHON = execFileSync('bash', [join(REPO, 'scripts', 'python-clients.sh'), 'path'], { encoding: 'utf8' }).trim();
+const skip = skipUnlessCluster(existsSync(PYTHON) ? undefined : `no Python clients at ${PYTHON}; install them with: bash scripts/python-clients.sh ensure`);
+
+let d: Drover;
+
+before(async () => {
+  if (!skip) d = await Drover.start({ cpus: '2', memory: '2Gi' });
+});
+
+after(async () => {
+  await d?.stop();
+});
+
+function python(script: string): Promise<Record<string, unknown>> {
+  const env = { PATH: process.env['PATH'] ?? '', HOME: d.home, KUBECONFIG: join(d.home, 'kubeconfig') };
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, [join(REPO, 'test', 'python', script)], { env, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${script} failed: ${err.message}\n${stderr}\n${stdout}\nserver:\n${d.logs.slice(-3000)}`));
+      else resolve(JSON.parse(stdout) as Record<string, unknown>);
+    });
+  });
+}
+
+test('the kubernetes Python client: discovery, a Job created without apiVersion/kind, dry runs that store nothing, list, logs, delete', { skip }, async () => {
+  const out = await python('kubernetes_client.py');
+  assert.equal(out['version'], '35');
+  assert.deepEqual(out['groups'], ['batch/v1', 'argoproj.io/v1alpha1', 'kubeflow.org/v1beta1', 'metrics.k8s.io/v1beta1']);
+  assert.ok((out['core_resources'] as string[]).includes('pods/log'));
+  assert.equal(out['dry_run_returned'], 'dry');
+  assert.equal(out['dry_run_stored'], 404, 'dry_run=All stores nothing');
+  assert.deepEqual(out['created'], { apiVersion: 'batch/v1', kind: 'Job', uid: true, backoffLimit: 6 });
+  assert.equal(out['succeeded'], 1);
+  assert.deepEqual(out['listed'], ['py']);
+  assert.equal(out['log'], 'hi from python\n');
+  assert.equal(out['after_dry_delete'], 200, 'a dry-run delete deletes nothing');
+  assert.equal(out['after_delete'], 404);
+  assert.equal(out['missing'], 404);
+});

@@ -6,7 +6,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drover, REPO } from './drover.js';
 import { skipUnlessCluster } from './cluster.js';
@@ -122,4 +122,54 @@ test('kubectl top node reads the metrics API; kubectl delete removes a Job and i
   const r = await kubectl(['get', 'job', 'bye']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /jobs\.batch "bye" not found/);
+});
+
+test('kubectl apply creates then configures, and label, annotate and patch (strategic, merge, JSON) change a Job; an immutable field is refused', { skip }, async () => {
+  // No OpenAPI is served yet, so kubectl cannot validate on its side.
+  const manifest = JOB.replace('name: hello', 'name: changing').replace('spec:\n  template:', 'spec:\n  suspend: true\n  template:');
+  const applyText = (text: string) => {
+    const file = join(d.home, 'changing.yaml');
+    writeFileSync(file, text);
+    return kubectl(['apply', '--validate=false', '-f', file]);
+  };
+  assert.equal((await applyText(manifest)).stdout, 'job.batch/changing created\n');
+  assert.equal(await ok(['label', 'job', 'changing', 'stage=dev']), 'job.batch/changing labeled\n');
+  assert.equal(await ok(['annotate', 'job', 'changing', 'owner=ana']), 'job.batch/changing annotated\n');
+  await ok(['patch', 'job', 'changing', '--type=merge', '-p', '{"metadata":{"labels":{"merged":"yes"}}}']);
+  await ok(['patch', 'job', 'changing', '--type=json', '-p', '[{"op":"add","path":"/metadata/labels/json","value":"yes"}]']);
+  await ok(['patch', 'job', 'changing', '-p', '{"spec":{"backoffLimit":3}}']);
+  const job = JSON.parse(await ok(['get', 'job', 'changing', '-o', 'json'])) as { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { backoffLimit: number; suspend: boolean } };
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(job.metadata.labels).filter(([k]) => ['team', 'stage', 'merged', 'json'].includes(k))),
+    { team: 'ml', stage: 'dev', merged: 'yes', json: 'yes' },
+  );
+  assert.equal(job.metadata.annotations['owner'], 'ana');
+  assert.equal(job.spec.backoffLimit, 3);
+  assert.equal((await applyText(manifest.replace('suspend: true', 'suspend: false'))).stdout, 'job.batch/changing configured\n');
+  assert.equal((await applyText(manifest.replace('suspend: true', 'suspend: false'))).stdout, 'job.batch/changing unchanged\n');
+  assert.equal(JSON.parse(await ok(['get', 'job', 'changing', '-o', 'json'])).spec.suspend, false);
+  const immutable = await applyText(manifest.replace('suspend: true', 'suspend: false').replace('hello from kubectl', 'changed'));
+  assert.notEqual(immutable.code, 0);
+  assert.match(immutable.stderr, /spec\.template.*field is immutable/);
+  await d.ok(['wait', '--for=condition=complete', 'job/changing', '--timeout=60s']);
+});
+
+test('kubectl label and patch --type=merge change a Workflow; a strategic merge patch is refused for it, as for any custom kind', { skip }, async () => {
+  await d.ok(['apply', '-f', '-'], `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: tagged }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container: { image: alpine, command: [echo, hi] }
+`);
+  assert.equal(await ok(['label', 'workflow', 'tagged', 'team=ml']), 'workflow.argoproj.io/tagged labeled\n');
+  await ok(['patch', 'wf', 'tagged', '--type=merge', '-p', '{"metadata":{"annotations":{"note":"x"}}}']);
+  const wf = JSON.parse(await ok(['get', 'wf', 'tagged', '-o', 'json'])) as { metadata: { labels: Record<string, string>; annotations: Record<string, string> } };
+  assert.equal(wf.metadata.labels['team'], 'ml');
+  assert.equal(wf.metadata.annotations['note'], 'x');
+  const smp = await kubectl(['patch', 'wf', 'tagged', '-p', '{"metadata":{"labels":{"x":"y"}}}']);
+  assert.notEqual(smp.code, 0);
+  assert.match(smp.stderr, /strategic merge patch is not supported for workflows\.argoproj\.io/);
 });

@@ -33,7 +33,7 @@ function python(script: string): Promise<Record<string, unknown>> {
   });
 }
 
-test('the kubernetes Python client: discovery, a Job created without apiVersion/kind, dry runs that store nothing, list, logs, delete', { skip }, async () => {
+test('the kubernetes Python client: discovery, a Job created without apiVersion/kind, dry runs that store nothing, list, logs, patches, a stale replace refused, delete', { skip }, async () => {
   const out = await python('kubernetes_client.py');
   assert.equal(out['version'], '35');
   assert.deepEqual(out['groups'], ['batch/v1', 'argoproj.io/v1alpha1', 'kubeflow.org/v1beta1', 'metrics.k8s.io/v1beta1']);
@@ -44,6 +44,8 @@ test('the kubernetes Python client: discovery, a Job created without apiVersion/
   assert.equal(out['succeeded'], 1);
   assert.deepEqual(out['listed'], ['py']);
   assert.equal(out['log'], 'hi from python\n');
+  assert.deepEqual(out['patched'], ['dict', 'list']);
+  assert.equal(out['stale_replace'], 409, 'a replace at a stale resourceVersion conflicts');
   assert.equal(out['after_dry_delete'], 200, 'a dry-run delete deletes nothing');
   assert.equal(out['after_delete'], 404);
   assert.equal(out['missing'], 404);

@@ -4,7 +4,7 @@
  * Errors answer as Kubernetes `Status` objects.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, DroverError, NotFoundError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
+import { BadRequestError, ConflictError, DroverError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
@@ -22,6 +22,7 @@ import type { Clock } from '../util/clock.js';
 import { formatBytes, formatMillis } from '../api/quantity.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
+import { PATCH_TYPES } from './patch.js';
 
 export interface ApiDeps {
   store: Store;
@@ -254,6 +255,28 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     return obj;
   }
 
+  /**
+   * Replaces `existing` with `next` as a PUT or a patch does: the name may not change, `next` is
+   * validated and admitted like a new object, what the server derived is kept, fields that are
+   * immutable may not change, and `resourceVersion` (when given) must still be current.
+   */
+  async function replaceWith(existing: KubeObject, next: KubeObject, resourceVersion: string | undefined, dry: boolean): Promise<KubeObject> {
+    const name = existing.metadata.name;
+    if (next.metadata?.name !== name) throw new BadRequestError(`the name may not change (from "${name}" to "${next.metadata?.name}")`);
+    if (next.apiVersion !== existing.apiVersion || next.kind !== existing.kind) throw new BadRequestError(`apiVersion and kind may not change (${existing.apiVersion} ${existing.kind})`);
+    const issues = loader.validate(next);
+    if (issues.length) throw new ValidationError(issues);
+    const admitted = admission.inheritDerived(existing, admission.admit(next, { namespace: existing.metadata.namespace ?? '' }));
+    const immutable = admission.immutableChange(existing, admitted);
+    if (immutable) throw new ValidationError([{ path: immutable, message: `field is immutable: delete ${existing.kind.toLowerCase()} "${name}" and create it again to change it` }]);
+    if (resourceVersion) admitted.metadata.resourceVersion = resourceVersion;
+    if (dry) {
+      if (resourceVersion && resourceVersion !== existing.metadata.resourceVersion) throw new ConflictError(`Operation cannot be fulfilled on ${existing.kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+      return { ...admitted, metadata: { ...admitted.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, resourceVersion: existing.metadata.resourceVersion }, ...(existing.status !== undefined ? { status: existing.status } : {}) };
+    }
+    return store.replace(admitted);
+  }
+
   /** `dryRun=All`: validate and admit, store nothing. The API server takes no other value. */
   function dryRun(q: URLSearchParams): boolean {
     const v = q.getAll('dryRun');
@@ -300,15 +323,37 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         const obj = await readObject(req, path.kind);
         if (obj.metadata?.name !== ref.name) throw new BadRequestError(`the body's name "${obj.metadata?.name}" does not match the path's "${ref.name}"`);
         if (path.subresource === 'status') return send(res, 200, await store.replaceStatus({ ...obj, metadata: { ...obj.metadata, namespace: ns || undefined } }));
-        const issues = loader.validate(obj);
-        if (issues.length) throw new ValidationError(issues);
-        const admitted = admission.admit(obj, { namespace: ns });
-        if (dryRun(q)) {
+        const existing = await store.get(ref);
+        if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
+        // The body's resourceVersion is a precondition: a stale one is a 409, as on a cluster.
+        return send(res, 200, await replaceWith(existing, obj, obj.metadata?.resourceVersion, dryRun(q)));
+      }
+      case 'PATCH': {
+        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+        if (type === 'application/apply-patch+yaml') throw new UnsupportedError('server-side apply is not supported yet: use kubectl apply without --server-side');
+        const patchWith = PATCH_TYPES[type];
+        if (!patchWith) throw new BadRequestError(`unsupported patch type "${type}": use application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`);
+        // As the API server: strategic merge knows the schemas of the built-in kinds only.
+        if (type === 'application/strategic-merge-patch+json' && path.kind.group !== '' && path.kind.group !== 'batch') {
+          throw new UnsupportedError(`strategic merge patch is not supported for ${plural}: use a merge patch (kubectl patch --type=merge) or a JSON patch`);
+        }
+        const patch = await readJson<unknown>(req);
+        const dry = dryRun(q);
+        // Read, patch, write at the version read; a write in between means patching again.
+        for (let attempt = 1; ; attempt++) {
           const existing = await store.get(ref);
           if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
-          return send(res, 200, admission.inheritDerived(existing, { ...admitted, metadata: { ...existing.metadata, ...admitted.metadata, uid: existing.metadata.uid } }));
+          const patched = patchWith(structuredClone(existing), patch) as KubeObject;
+          try {
+            if (path.subresource === 'status') {
+              const status = { ...existing, status: patched.status, metadata: { ...existing.metadata } };
+              return send(res, 200, dry ? status : await store.replaceStatus(status));
+            }
+            return send(res, 200, await replaceWith(existing, patched, existing.metadata.resourceVersion, dry));
+          } catch (err) {
+            if (!(err instanceof ConflictError) || attempt >= 5) throw err;
+          }
         }
-        return send(res, 200, await store.replace(admitted));
       }
       case 'DELETE': {
         if (dryRun(q)) {

@@ -61,6 +61,17 @@ out["listed"] = [x.metadata.name for x in batch.list_namespaced_job("default", l
 pods = core.list_namespaced_pod("default", label_selector="job-name=py").items
 out["log"] = core.read_namespaced_pod_log(pods[0].metadata.name, "default")
 
+# A dict is sent as a strategic merge patch, a list as a JSON patch.
+batch.patch_namespaced_job("py", "default", {"metadata": {"labels": {"patched": "dict"}}})
+batch.patch_namespaced_job("py", "default", [{"op": "add", "path": "/metadata/annotations", "value": {"via": "list"}}])
+p = batch.read_namespaced_job("py", "default")
+out["patched"] = [p.metadata.labels.get("patched"), (p.metadata.annotations or {}).get("via")]
+stale = p.metadata.resource_version
+batch.patch_namespaced_job("py", "default", {"metadata": {"labels": {"again": "1"}}})
+p.metadata.resource_version = stale
+p.metadata.labels["replaced"] = "yes"
+out["stale_replace"] = status_of(lambda: batch.replace_namespaced_job("py", "default", p))
+
 batch.delete_namespaced_job("py", "default", dry_run="All")
 out["after_dry_delete"] = status_of(lambda: batch.read_namespaced_job("py", "default"))
 batch.delete_namespaced_job("py", "default")

@@ -1,4 +1,5 @@
 /** What the API server does to a batch/v1 Job between validation and storage. */
+import { isDeepStrictEqual } from 'node:util';
 import { LABELS, type Job, type KubeObject } from '../../api/index.js';
 import type { KindAdmission } from '../types.js';
 
@@ -53,7 +54,8 @@ export const JOB_ADMISSION: KindAdmission = {
   immutableChange(prev, next) {
     const p = prev.spec as Job['spec'];
     const n = next.spec as Job['spec'];
-    if (JSON.stringify(p?.template) !== JSON.stringify(n?.template)) return 'spec.template';
+    // By value: a client that read the Job and sends it back may order its keys otherwise.
+    if (!isDeepStrictEqual(p?.template, n?.template)) return 'spec.template';
     if (p?.completions !== n?.completions) return 'spec.completions';
     if (p?.completionMode !== n?.completionMode) return 'spec.completionMode';
     return undefined;

@@ -124,7 +124,7 @@ test('kubectl top node reads the metrics API; kubectl delete removes a Job and i
   assert.match(r.stderr, /jobs\.batch "bye" not found/);
 });
 
-test('kubectl apply creates then configures, and label, annotate and patch (strategic, merge, JSON) change a Job; an immutable field is refused', { skip }, async () => {
+test('kubectl apply creates then configures, and label, annotate and patch (strategic, merge, JSON) change a Job; an immutable field is refused; kubectl wait sees it complete', { skip }, async () => {
   // No OpenAPI is served yet, so kubectl cannot validate on its side.
   const manifest = JOB.replace('name: hello', 'name: changing').replace('spec:\n  template:', 'spec:\n  suspend: true\n  template:');
   const applyText = (text: string) => {
@@ -151,7 +151,7 @@ test('kubectl apply creates then configures, and label, annotate and patch (stra
   const immutable = await applyText(manifest.replace('suspend: true', 'suspend: false').replace('hello from kubectl', 'changed'));
   assert.notEqual(immutable.code, 0);
   assert.match(immutable.stderr, /spec\.template.*field is immutable/);
-  await d.ok(['wait', '--for=condition=complete', 'job/changing', '--timeout=60s']);
+  assert.equal(await ok(['wait', '--for=condition=complete', 'job/changing', '--timeout=60s']), 'job.batch/changing condition met\n');
 });
 
 test('kubectl label and patch --type=merge change a Workflow; a strategic merge patch is refused for it, as for any custom kind', { skip }, async () => {

@@ -220,10 +220,17 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         res.write(JSON.stringify({ type, object: sent }) + '\n');
       };
       let from = q.get('resourceVersion') ?? undefined;
-      if (!from || from === '0') {
+      // A watch-list (sendInitialEvents, what kubectl wait and client-go's reflectors ask for) gets
+      // the current objects, then a bookmark saying they are all there.
+      const initialEvents = q.get('sendInitialEvents') === 'true';
+      if (initialEvents || !from || from === '0') {
         const list = await store.list(sel, opts);
         for (const o of list.items) write('ADDED', o);
         from = list.resourceVersion;
+        if (initialEvents) {
+          const end = { apiVersion: path.kind.apiVersion, kind: path.kind.kind, metadata: { resourceVersion: from, annotations: { 'k8s.io/initial-events-end': 'true' } } };
+          res.write(JSON.stringify({ type: 'BOOKMARK', object: end }) + '\n');
+        }
       }
       const stop = store.watch(sel, { ...opts, fromResourceVersion: from }, (e) => write(e.type, e.object));
       const timeout = Number(q.get('timeoutSeconds') ?? 0);

@@ -23,6 +23,7 @@ import { formatBytes, formatMillis } from '../api/quantity.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
+import { argoServer } from './argo-server.js';
 
 export interface ApiDeps {
   store: Store;
@@ -284,6 +285,20 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     return store.replace(admitted);
   }
 
+  /** Validates, admits and stores a new object (dry: checks everything, stores nothing). */
+  async function createObject(kind: KindInfo, namespace: string, obj: KubeObject, dry: boolean): Promise<KubeObject> {
+    const plural = `${kind.plural}${kind.group ? '.' + kind.group : ''}`;
+    if (!kind.userCreatable) throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
+    const issues = loader.validate(obj);
+    if (issues.length) throw new ValidationError(issues);
+    const admitted = admission.prepareCreate(admission.admit(obj, { namespace }));
+    if (!dry) return store.create(admitted);
+    const name = admitted.metadata.name;
+    const ns = admitted.metadata.namespace ?? '';
+    if (name && (await store.get({ apiVersion: kind.apiVersion, kind: kind.kind, namespace: ns, name }))) throw new AlreadyExistsError(plural, name, kind.namespaced ? ns : undefined);
+    return admitted;
+  }
+
   /** `dryRun=All`: validate and admit, store nothing. The API server takes no other value. */
   function dryRun(q: URLSearchParams): boolean {
     const v = q.getAll('dryRun');
@@ -305,17 +320,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (!path.name) {
       if (method === 'GET') return handleList(res, path, q, req);
       if (method === 'POST') {
-        if (!path.kind.userCreatable) throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
-        const obj = await readObject(req, path.kind);
-        const issues = loader.validate(obj);
-        if (issues.length) throw new ValidationError(issues);
-        const admitted = admission.prepareCreate(admission.admit(obj, { namespace: ns }));
-        if (dryRun(q)) {
-          const name = admitted.metadata.name;
-          if (name && (await store.get({ ...ref, namespace: admitted.metadata.namespace ?? '', name }))) throw new AlreadyExistsError(plural, name, path.kind.namespaced ? admitted.metadata.namespace : undefined);
-          return send(res, 201, admitted);
-        }
-        return send(res, 201, await store.create(admitted));
+        return send(res, 201, await createObject(path.kind, ns, await readObject(req, path.kind), dryRun(q)));
       }
       throw new BadRequestError(`method ${method} is not allowed on a collection`);
     }
@@ -438,6 +443,18 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         }),
       });
     }
+    const argo = await argoServer(
+      {
+        kinds,
+        create: (kind, namespace, obj, dry) => createObject(kind, namespace, { apiVersion: kind.apiVersion, kind: kind.kind, ...(obj as object) } as KubeObject, dry),
+        get: (kind, namespace, name) => store.get({ apiVersion: kind.apiVersion, kind: kind.kind, namespace, name }),
+        list: (kind, namespace, selector) => store.list({ apiVersion: kind.apiVersion, kind: kind.kind }, { namespace, ...(selector ? { labelSelector: parseSelector(selector) } : {}) }),
+        remove: async (kind, namespace, name) => void (await store.delete({ apiVersion: kind.apiVersion, kind: kind.kind, namespace, name })),
+        action: (namespace, name, action, body) => deps.subresource('Workflow', action)?.handle({ method: 'PUT', namespace, name, store, body: async () => body, now: () => clock.now() }),
+      },
+      { method: req.method ?? 'GET', path: p, query: url.searchParams, body: () => readJson(req) },
+    );
+    if (argo !== undefined) return send(res, 200, argo);
     const path = parseResourcePath(p, kinds);
     if (!path) throw new NotFoundError('path', p);
     return handleResource(req, res, path, url.searchParams);

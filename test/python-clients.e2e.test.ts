@@ -5,7 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drover, REPO } from './drover.js';
 import { skipUnlessCluster } from './cluster.js';
@@ -14,13 +14,18 @@ const PYTHON = execFileSync('bash', [join(REPO, 'scripts', 'python-clients.sh'),
 const skip = skipUnlessCluster(existsSync(PYTHON) ? undefined : `no Python clients at ${PYTHON}; install them with: bash scripts/python-clients.sh ensure`);
 
 let d: Drover;
+let workdir: string;
 
 before(async () => {
-  if (!skip) d = await Drover.start({ cpus: '2', memory: '2Gi' });
+  if (skip) return;
+  workdir = execFileSync('mktemp', ['-d', '/tmp/drover-workdir-XXXXXX'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(workdir, 'hello.sh'), 'echo from the server workdir\n');
+  d = await Drover.start({ cpus: '2', memory: '2Gi', env: { DROVER_WORKDIR: workdir } });
 });
 
 after(async () => {
   await d?.stop();
+  if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
 
 function python(script: string, ...args: string[]): Promise<Record<string, unknown>> {
@@ -59,4 +64,12 @@ test('Hera: a two-step workflow created through the Argo Server API runs to Succ
   assert.deepEqual(out['steps'], ['bye', 'hello']);
   assert.equal(out['listed'], true);
   assert.deepEqual(out['after_delete'], []);
+});
+
+test("a Job from the Python client runs its command in its namespace's drover.dev/source-dir, else in the server's workdir", { skip }, async () => {
+  const teamDir = join(workdir, 'team');
+  mkdirSync(teamDir);
+  writeFileSync(join(teamDir, 'hello.sh'), 'echo from the team directory\n');
+  const out = await python('workdir_client.py', teamDir);
+  assert.deepEqual(out, { team: 'from the team directory\n', default: 'from the server workdir\n' });
 });

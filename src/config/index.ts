@@ -45,6 +45,13 @@ export interface DroverConfig {
   /** Where workflow steps' output artifacts are kept (Argo's `artifactRepository`). */
   artifactRepository: ArtifactRepositoryConfig;
   runtime: RuntimeConfig;
+  /**
+   * Where containers without workingDir start when their object came from a client other than
+   * Drover's CLI (kubectl, the Python client, SDKs), which sends no manifest directory: a
+   * Namespace's `drover.dev/source-dir` annotation, else this. Default: the directory
+   * `drover up` was started in.
+   */
+  workdir: string;
 }
 
 /** Where pods run: this machine (bubblewrap + cgroups) or one namespace of a Kubernetes cluster. */
@@ -90,6 +97,7 @@ interface FileConfig {
   logLevel?: LogLevel;
   artifactRepository?: unknown;
   runtime?: { kind?: string; kubeconfig?: string; context?: string; namespace?: string; qps?: number };
+  workdir?: string;
 }
 
 function runtimeConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, fc: FileConfig, file: string): RuntimeConfig {
@@ -157,5 +165,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
     artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),
     runtime: runtimeConfig(flags, env, fc, file),
+    workdir: resolve(env.DROVER_WORKDIR || fc.workdir || process.cwd()),
   };
 }

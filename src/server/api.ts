@@ -8,7 +8,7 @@ import { BadRequestError, ConflictError, DroverError, NotFoundError, Unsupported
 import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
-import { DEFAULT_NAMESPACE } from '../api/types.js';
+import { ANNOTATIONS, DEFAULT_NAMESPACE } from '../api/types.js';
 import type { ManifestLoader } from '../api/manifests.js';
 import type { Store, WriteOp } from '../store/index.js';
 import type { PodRuntime, PodUsage } from '../runtime/index.js';
@@ -36,6 +36,8 @@ export interface ApiDeps {
   subresource(kind: string, name: string): Subresource | undefined;
   subresources(kind: string): ReadonlyMap<string, Subresource>;
   clock: Clock;
+  /** Where objects from clients that send no manifest directory start their containers (config `workdir`). */
+  workdir: string;
   runtime: PodRuntime;
   logger: Logger;
   metrics: ServerMetrics;
@@ -274,7 +276,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (next.apiVersion !== existing.apiVersion || next.kind !== existing.kind) throw new BadRequestError(`apiVersion and kind may not change (${existing.apiVersion} ${existing.kind})`);
     const issues = loader.validate(next);
     if (issues.length) throw new ValidationError(issues);
-    const admitted = admission.inheritDerived(existing, admission.admit(next, { namespace: existing.metadata.namespace ?? '' }));
+    // A client that sends the object back without Drover's annotations keeps where its code is.
+    const sourceDir = existing.metadata.annotations?.[ANNOTATIONS.sourceDir];
+    const admitted = admission.inheritDerived(existing, admission.admit(next, { namespace: existing.metadata.namespace ?? '', ...(sourceDir ? { sourceDir } : {}) }));
     const immutable = admission.immutableChange(existing, admitted);
     if (immutable) throw new ValidationError([{ path: immutable, message: `field is immutable: delete ${existing.kind.toLowerCase()} "${name}" and create it again to change it` }]);
     if (resourceVersion) admitted.metadata.resourceVersion = resourceVersion;
@@ -285,13 +289,22 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     return store.replace(admitted);
   }
 
+  /**
+   * Where a new object from a client that sends no manifest directory finds its code: the
+   * namespace's `drover.dev/source-dir` annotation, else the server's workdir.
+   */
+  async function sourceDirFor(namespace: string): Promise<string> {
+    const ns = namespace ? await store.get({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: namespace }) : undefined;
+    return ns?.metadata.annotations?.[ANNOTATIONS.sourceDir] || deps.workdir;
+  }
+
   /** Validates, admits and stores a new object (dry: checks everything, stores nothing). */
   async function createObject(kind: KindInfo, namespace: string, obj: KubeObject, dry: boolean): Promise<KubeObject> {
     const plural = `${kind.plural}${kind.group ? '.' + kind.group : ''}`;
     if (!kind.userCreatable) throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
     const issues = loader.validate(obj);
     if (issues.length) throw new ValidationError(issues);
-    const admitted = admission.prepareCreate(admission.admit(obj, { namespace }));
+    const admitted = admission.prepareCreate(admission.admit(obj, { namespace, sourceDir: await sourceDirFor(obj.metadata?.namespace || namespace) }));
     if (!dry) return store.create(admitted);
     const name = admitted.metadata.name;
     const ns = admitted.metadata.namespace ?? '';

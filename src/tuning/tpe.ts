@@ -281,7 +281,8 @@ function univariatePoint(space: Space, g: Groups, rng: Rng, opts: TpeOptions): F
     let best = 0.5;
     let bestScore = -Infinity;
     for (let c = 0; c < opts.nCandidates; c++) {
-      const x = sampleKernel(l, rng.pick(l.w, 1), rng);
+      const drawn = sampleKernel(l, rng.pick(l.w, 1), rng);
+      const x = d.step !== undefined || d.count === 1 ? space.encodeNumber(d, space.numericValue(d, drawn)) : drawn;
       const score = numericLogPdf(l, x) - numericLogPdf(b, x);
       if (score > bestScore) {
         bestScore = score;
@@ -346,7 +347,9 @@ function multivariateCandidates(space: Space, g: Groups, rng: Rng, opts: TpeOpti
     const i = rng.pick(l.w, 1);
     const p = new Float64Array(space.dims.length);
     for (const d of l.dims) p[d.j] = d.kind === 'numeric' ? sampleKernel(d.k, i, rng) : rng.pick(d.k.rows[i]!, 1);
-    scored.push({ p, score: jointLogPdf(l, p) - jointLogPdf(b, p) });
+    // Score the point that would run: ints and stepped numbers on their grid, as Optuna rounds before scoring.
+    const q = space.snap(p);
+    scored.push({ p: q, score: jointLogPdf(l, q) - jointLogPdf(b, q) });
   }
   return scored.sort((x, y) => y.score - x.score).map((s) => s.p);
 }

@@ -5,9 +5,11 @@
  * ranked by log l(x) − log g(x).
  *
  * - Numeric parameters: truncated Gaussian kernels on the [0, 1] coordinate (log scale for
- *   logUniform/logNormal), plus a prior kernel N(0.5, 1). Bandwidths: the larger gap to a
- *   neighbour (univariate) or 0.2·n^(−1/(d+4)) (multivariate), clipped to
- *   [1/min(100, n+2), 1] — Optuna's "magic clip".
+ *   logUniform/logNormal), plus a prior kernel N(0.5, 1). Bandwidths, per dimension in both
+ *   variants as in Optuna 5: the larger gap to a neighbouring observation (the range's ends
+ *   count, the prior does not; the outermost kernels use their inner gap), clipped to
+ *   [1/min(100, n+2), 1] — Optuna's "magic clip". A single width from n alone, 0.2·n^(−1/(d+4)),
+ *   kept the multivariate kernels wide where good points cluster (issue 18).
  * - Categorical/discrete: each observation is a categorical kernel, its choice plus
  *   prior_weight/(n+1) smoothing on every choice; the prior kernel is uniform.
  * - Weights: older trials fade when a group has more than 25 (Optuna's default_weights).
@@ -63,28 +65,44 @@ interface NumericKernels {
 /** Kernels further than this many (largest) bandwidths from x add under e^−45 of the density: skipped. */
 const WINDOW_SIGMAS = 10;
 
-function numericKernels(xs: readonly number[], weights: readonly number[], priorWeight: number, multivariateDims: number | undefined): NumericKernels {
+/**
+ * Bandwidths of kernels at `xs` (in [0, 1]), Optuna 5's rule for both TPE variants: each kernel
+ * is as wide as the larger gap to its neighbours, the range's ends counting as neighbours, so
+ * kernels narrow where good points cluster, per dimension. The outermost kernels look only
+ * inwards (Optuna's consider_endpoints=False: a point near an edge does not get a wide kernel
+ * from the empty strip beside it). Then the "magic clip" to [1/min(100, n+2), 1] keeps a kernel
+ * from collapsing onto a point. `order` is xs's ascending order.
+ */
+export function neighbourBandwidths(xs: ArrayLike<number>, order: readonly number[]): Float64Array {
+  const n = xs.length;
+  const sigma = new Float64Array(n);
+  const at = (p: number): number => (p < 0 ? 0 : p >= n ? 1 : xs[order[p]!]!);
+  for (let p = 0; p < n; p++) {
+    const here = at(p);
+    let width = Math.max(here - at(p - 1), at(p + 1) - here);
+    if (n >= 2 && p === 0) width = at(1) - here;
+    else if (n >= 2 && p === n - 1) width = here - at(n - 2);
+    sigma[order[p]!] = width;
+  }
+  // n observations and the prior make n+1 kernels: Optuna's clip uses 1/min(100, 1 + kernels).
+  const minSigma = 1 / Math.min(100, n + 2);
+  for (let i = 0; i < n; i++) sigma[i] = Math.min(1, Math.max(minSigma, sigma[i]!));
+  return sigma;
+}
+
+/**
+ * The kernels at `xs` and the prior N(0.5, 1) last. `windowed` also keeps them sorted by mean so
+ * that one-dimensional densities can skip far kernels (numericLogPdf).
+ */
+function numericKernels(xs: readonly number[], weights: readonly number[], priorWeight: number, windowed: boolean): NumericKernels {
   const n = xs.length;
   const k = n + 1;
   const mu = new Float64Array(k);
-  const sigma = new Float64Array(k);
   for (let i = 0; i < n; i++) mu[i] = xs[i]!;
   mu[n] = 0.5;
-  let order: number[] | undefined;
-  if (multivariateDims !== undefined) {
-    sigma.fill(0.2 * Math.max(n, 1) ** (-1 / (multivariateDims + 4)));
-  } else {
-    order = sortedOrder(mu);
-    for (let p = 0; p < k; p++) {
-      const here = mu[order[p]!]!;
-      const left = p > 0 ? here - mu[order[p - 1]!]! : here;
-      const right = p < k - 1 ? mu[order[p + 1]!]! - here : 1 - here;
-      // Like Optuna without endpoints: the outermost kernels look only inwards.
-      sigma[order[p]!] = Math.abs(k >= 2 && p === 0 ? right : k >= 2 && p === k - 1 ? left : Math.max(left, right));
-    }
-  }
-  const minSigma = 1 / Math.min(100, 1 + k);
-  for (let i = 0; i < k; i++) sigma[i] = Math.min(1, Math.max(minSigma, sigma[i]!));
+  const order = sortedOrder(mu.subarray(0, n));
+  const sigma = new Float64Array(k);
+  sigma.set(neighbourBandwidths(mu.subarray(0, n), order));
   sigma[n] = 1;
   const w = new Float64Array(k);
   let total = priorWeight;
@@ -102,11 +120,10 @@ function numericKernels(xs: readonly number[], weights: readonly number[], prior
     logC[i] = Math.log(w[i]!) - Math.log(sd) - LOG_SQRT_2PI - Math.log(Math.max(1e-300, z));
   }
   let sorted: NumericKernels['sorted'];
-  if (order) {
+  if (windowed) {
     sorted = { mu: new Float64Array(n), invSigma: new Float64Array(n), logC: new Float64Array(n), maxSigma: 0 };
     let p = 0;
     for (const i of order) {
-      if (i === n) continue;
       sorted.mu[p] = mu[i]!;
       sorted.invSigma[p] = invSigma[i]!;
       sorted.logC[p] = logC[i]!;
@@ -259,12 +276,13 @@ function univariatePoint(space: Space, g: Groups, rng: Rng, opts: TpeOptions): F
       p[j] = best;
       return;
     }
-    const l = numericKernels(goodX, g.goodWeights, opts.priorWeight, undefined);
-    const b = numericKernels(badX, g.badWeights, opts.priorWeight, undefined);
+    const l = numericKernels(goodX, g.goodWeights, opts.priorWeight, true);
+    const b = numericKernels(badX, g.badWeights, opts.priorWeight, true);
     let best = 0.5;
     let bestScore = -Infinity;
     for (let c = 0; c < opts.nCandidates; c++) {
-      const x = sampleKernel(l, rng.pick(l.w, 1), rng);
+      const drawn = sampleKernel(l, rng.pick(l.w, 1), rng);
+      const x = d.step !== undefined || d.count === 1 ? space.encodeNumber(d, space.numericValue(d, drawn)) : drawn;
       const score = numericLogPdf(l, x) - numericLogPdf(b, x);
       if (score > bestScore) {
         bestScore = score;
@@ -291,7 +309,7 @@ function jointKernels(space: Space, points: readonly Float64Array[], weights: re
       const k = categoricalKernels(xs, weights, opts.priorWeight, (d as CategoricalDim).choices.length);
       return { kind: 'categorical', j, k, logRows: k.rows.map((r) => r.map(Math.log)) };
     }
-    return { kind: 'numeric', j, k: numericKernels(xs, weights, opts.priorWeight, space.dims.length) };
+    return { kind: 'numeric', j, k: numericKernels(xs, weights, opts.priorWeight, false) };
   });
   const first = dims[0]!;
   const w = first.k.w;
@@ -329,7 +347,9 @@ function multivariateCandidates(space: Space, g: Groups, rng: Rng, opts: TpeOpti
     const i = rng.pick(l.w, 1);
     const p = new Float64Array(space.dims.length);
     for (const d of l.dims) p[d.j] = d.kind === 'numeric' ? sampleKernel(d.k, i, rng) : rng.pick(d.k.rows[i]!, 1);
-    scored.push({ p, score: jointLogPdf(l, p) - jointLogPdf(b, p) });
+    // Score the point that would run: ints and stepped numbers on their grid, as Optuna rounds before scoring.
+    const q = space.snap(p);
+    scored.push({ p: q, score: jointLogPdf(l, q) - jointLogPdf(b, q) });
   }
   return scored.sort((x, y) => y.score - x.score).map((s) => s.p);
 }

@@ -6,6 +6,7 @@
  * server's halves come from `loadServerParts()`.
  */
 import { KindTable, type KindInfo } from './api/kinds.js';
+import type { Pod } from './api/types.js';
 import type { KindAdmission, KindFamily, FamilyServer, KindWait, Subresource } from './kinds/types.js';
 import type { KindValidation, ManifestLoader } from './api/manifests.js';
 import { DEFAULT_PRINTER, type KindPrinter } from './print/columns.js';
@@ -47,6 +48,8 @@ export interface ServerParts {
   subresource(kind: string, name: string): Subresource | undefined;
   /** The family's own subresources of a kind, by name. */
   subresources(kind: string): ReadonlyMap<string, Subresource>;
+  /** A family's answer for a log of a container the pod does not have, if any. */
+  logContainer(pod: Pod, container: string): string | undefined;
 }
 
 /** Loads every family's server half (schemas, support tables, defaults, controllers). */
@@ -71,6 +74,13 @@ export async function loadServerParts(): Promise<ServerParts> {
     admission: (kind) => admission.get(kind),
     subresource: (kind, name) => subresources.get(kind)?.get(name),
     subresources: (kind) => subresources.get(kind) ?? new Map(),
+    logContainer: (pod, container) => {
+      for (const f of families) {
+        const alias = f.logContainer?.(pod, container);
+        if (alias) return alias;
+      }
+      return undefined;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The real Python clients (scripts/python-clients.sh installs them into a cached virtual
- * environment) against a fresh Drover, with only the kubeconfig Drover wrote.
+ * environment: the kubernetes client, Hera, Katib's SDK) against a fresh Drover, with only the
+ * kubeconfig Drover wrote.
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,8 @@ function python(script: string, ...args: string[]): Promise<Record<string, unkno
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [join(REPO, 'test', 'python', script), ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${script} failed: ${err.message}\n${stderr}\n${stdout}\nserver:\n${d.logs.slice(-3000)}`));
-      else resolve(JSON.parse(stdout) as Record<string, unknown>);
+      // The last line: some SDKs print on their own as they go.
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>);
     });
   });
 }
@@ -72,4 +74,16 @@ test("a Job from the Python client runs its command in its namespace's drover.de
   writeFileSync(join(teamDir, 'hello.sh'), 'echo from the team directory\n');
   const out = await python('workdir_client.py', teamDir);
   assert.deepEqual(out, { team: 'from the team directory\n', default: 'from the server workdir\n' });
+});
+
+test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get_optimal_hyperparameters, edit_experiment_budget, get_job_logs", { skip }, async () => {
+  const out = await python('katib_client.py');
+  assert.equal(out['succeeded'], true);
+  assert.equal(out['trials'], 3);
+  assert.deepEqual(out['best'], { x: '3' }, 'grid search over 1..5 finds the minimum of (x-3)^2');
+  assert.equal(out['best_loss'], '0');
+  assert.equal(out['trials_after_budget'], 5, 'a raised maxTrialCount resumes the experiment');
+  assert.deepEqual(out['best_after_budget'], { x: '3' });
+  assert.equal((out['log'] as string[]).length, 1);
+  assert.match((out['log'] as string[])[0]!, /^loss=\d+$/);
 });

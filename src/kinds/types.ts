@@ -7,7 +7,7 @@
  * (schemas, the support table, defaults, controllers) comes from `server()`, imported on demand,
  * so `drover get` never loads a schema package or a controller.
  */
-import type { KindInfo, KindValidation, KubeObject } from '../api/index.js';
+import type { KindInfo, KindValidation, KubeObject, Pod } from '../api/index.js';
 import type { DroverConfig } from '../config/index.js';
 import type { KindPrinter } from '../print/columns.js';
 import type { Describer } from '../print/describe.js';
@@ -54,6 +54,11 @@ export interface FamilyServer {
   admission?: Readonly<Record<string, KindAdmission>>;
   /** The controllers that make the family's kinds so, started with the server. */
   controllers?(deps: ControllerDeps): Controller[];
+  /**
+   * The container whose log answers a request for `container`, a name the pod does not have
+   * (a sidecar upstream injects and Drover does not need), or undefined.
+   */
+  logContainer?(pod: Pod, container: string): string | undefined;
   /** Subresources the API serves for each kind (by `kind`, then the subresource's name). */
   subresources?: Readonly<Record<string, Readonly<Record<string, Subresource>>>>;
 }

@@ -35,6 +35,7 @@ export interface ApiDeps {
   /** A kind's own subresources (a Workflow's `retry`), from its family. */
   subresource(kind: string, name: string): Subresource | undefined;
   subresources(kind: string): ReadonlyMap<string, Subresource>;
+  logContainer(pod: Pod, container: string): string | undefined;
   clock: Clock;
   /** Where objects from clients that send no manifest directory start their containers (config `workdir`). */
   workdir: string;
@@ -180,6 +181,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       if (containers.length > 1) throw new BadRequestError(`a container name must be specified for pod ${path.name}, choose one of: [${containers.map((c) => c.name).join(' ')}]`);
       container = containers[0]?.name;
     }
+    if (!containers.some((c) => c.name === container)) container = deps.logContainer(pod, container!) ?? container;
     if (!containers.some((c) => c.name === container)) throw new BadRequestError(`container ${container} is not valid for pod ${path.name}`);
     const abort = new AbortController();
     req.on('close', () => abort.abort());

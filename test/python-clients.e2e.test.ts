@@ -21,7 +21,8 @@ before(async () => {
   if (skip) return;
   workdir = execFileSync('mktemp', ['-d', '/tmp/drover-workdir-XXXXXX'], { encoding: 'utf8' }).trim();
   writeFileSync(join(workdir, 'hello.sh'), 'echo from the server workdir\n');
-  d = await Drover.start({ cpus: '2', memory: '2Gi', env: { DROVER_WORKDIR: workdir } });
+  // A short change log, so a watch from an old resourceVersion can be shown its 410.
+  d = await Drover.start({ cpus: '2', memory: '2Gi', env: { DROVER_WORKDIR: workdir, DROVER_CHANGE_LOG_SIZE: '20' } });
 });
 
 after(async () => {
@@ -86,4 +87,10 @@ test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get
   assert.deepEqual(out['best_after_budget'], { x: '3' });
   assert.equal((out['log'] as string[]).length, 1);
   assert.match((out['log'] as string[])[0]!, /^loss=\d+$/);
+});
+
+test('a watch with the Python client resumes from its last resourceVersion, and one older than the history kept gets 410 Gone', { skip }, async () => {
+  const out = await python('watch_client.py');
+  assert.deepEqual(out['resumed'], [['ADDED', 'second'], ['MODIFIED', 'first'], ['DELETED', 'second']]);
+  assert.equal(out['expired'], 410);
 });

@@ -22,6 +22,8 @@ export type StatusReason =
   | 'NotFound'
   | 'AlreadyExists'
   | 'Conflict'
+  /** 410 Gone: a watch's resourceVersion is older than the history kept. */
+  | 'Expired'
   | 'Forbidden'
   | 'MethodNotAllowed'
   | 'Timeout'

@@ -41,6 +41,8 @@ export interface DroverConfig {
   /** Kubelet restart back-off for restartPolicy OnFailure/Always. */
   restartBackoffBaseMs: number;
   storeSync: 'normal' | 'full';
+  /** How many changes a watch can resume from; an older resourceVersion gets 410 Gone. */
+  changeLogSize: number;
   logLevel: LogLevel;
   /** Where workflow steps' output artifacts are kept (Argo's `artifactRepository`). */
   artifactRepository: ArtifactRepositoryConfig;
@@ -94,6 +96,7 @@ interface FileConfig {
   jobs?: { backoffBaseSeconds?: number; backoffMaxSeconds?: number };
   restartBackoffBaseSeconds?: number;
   storeSync?: 'normal' | 'full';
+  changeLogSize?: number;
   logLevel?: LogLevel;
   artifactRepository?: unknown;
   runtime?: { kind?: string; kubeconfig?: string; context?: string; namespace?: string; qps?: number };
@@ -162,6 +165,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     },
     restartBackoffBaseMs: secs(num(env.DROVER_RESTART_BACKOFF_SECONDS, 'DROVER_RESTART_BACKOFF_SECONDS')) ?? secs(fc.restartBackoffBaseSeconds) ?? 10_000,
     storeSync: (env.DROVER_STORE_SYNC as 'normal' | 'full' | undefined) ?? fc.storeSync ?? 'normal',
+    changeLogSize: num(env.DROVER_CHANGE_LOG_SIZE, 'DROVER_CHANGE_LOG_SIZE') ?? fc.changeLogSize ?? 20_000,
     logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
     artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),
     runtime: runtimeConfig(flags, env, fc, file),

@@ -10,7 +10,7 @@ import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
 import { ANNOTATIONS, DEFAULT_NAMESPACE } from '../api/types.js';
 import type { ManifestLoader } from '../api/manifests.js';
-import type { Store, WriteOp } from '../store/index.js';
+import { ExpiredError, type Store, type WriteOp } from '../store/index.js';
 import type { PodRuntime, PodUsage } from '../runtime/index.js';
 import type { Logger } from '../util/logger.js';
 import { parseResourcePath, type ResourcePath } from './routes.js';
@@ -71,6 +71,11 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(code, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
   res.end(text);
+}
+
+/** A boolean query parameter as the API server reads it (Go's ParseBool: `true`, `True`, `1`, `t`…). */
+function queryBool(q: URLSearchParams, name: string): boolean {
+  return ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(q.get(name) ?? '');
 }
 
 function listKind(kind: KindInfo): string {
@@ -187,9 +192,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     req.on('close', () => abort.abort());
     const iter = runtime.logs(pod, {
       container,
-      follow: q.get('follow') === 'true',
-      previous: q.get('previous') === 'true',
-      timestamps: q.get('timestamps') === 'true',
+      follow: queryBool(q, 'follow'),
+      previous: queryBool(q, 'previous'),
+      timestamps: queryBool(q, 'timestamps'),
       tailLines: q.has('tailLines') ? Number(q.get('tailLines')) : undefined,
       signal: abort.signal,
     })[Symbol.asyncIterator]();
@@ -212,7 +217,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const fields = q.get('fieldSelector') ? parseFieldSelector(q.get('fieldSelector')!) : [];
     const sel = { apiVersion: path.kind.apiVersion, kind: path.kind.kind };
     const opts = { namespace: path.kind.namespaced ? path.namespace : undefined, labelSelector };
-    if (q.get('watch') === 'true' || q.get('watch') === '1') {
+    if (queryBool(q, 'watch')) {
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       // A watch of an empty collection has nothing to send yet; the client should still see it open.
       res.flushHeaders();
@@ -227,7 +232,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       let from = q.get('resourceVersion') ?? undefined;
       // A watch-list (sendInitialEvents, what kubectl wait and client-go's reflectors ask for) gets
       // the current objects, then a bookmark saying they are all there.
-      const initialEvents = q.get('sendInitialEvents') === 'true';
+      const initialEvents = queryBool(q, 'sendInitialEvents');
       if (initialEvents || !from || from === '0') {
         const list = await store.list(sel, opts);
         for (const o of list.items) write('ADDED', o);
@@ -237,7 +242,15 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
           res.write(JSON.stringify({ type: 'BOOKMARK', object: end }) + '\n');
         }
       }
-      const stop = store.watch(sel, { ...opts, fromResourceVersion: from }, (e) => write(e.type, e.object));
+      let stop: () => void;
+      try {
+        stop = store.watch(sel, { ...opts, fromResourceVersion: from }, (e) => write(e.type, e.object));
+      } catch (err) {
+        if (!(err instanceof ExpiredError)) throw err;
+        // As the API server: the stream says 410 Gone, and the client lists again.
+        res.end(JSON.stringify({ type: 'ERROR', object: toStatus(err) }) + '\n');
+        return;
+      }
       const timeout = Number(q.get('timeoutSeconds') ?? 0);
       const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
       req.on('close', () => {

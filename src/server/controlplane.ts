@@ -87,7 +87,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   await runtime.checkHost();
 
   const parts = await loadServerParts();
-  const store = await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync });
+  const store = await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize });
   const node = localNode(config, detected);
   // On a cluster the cluster's scheduler places pods on its own nodes; this machine is no node.
   const onNode = runtime.placement === 'node';

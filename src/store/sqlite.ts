@@ -36,7 +36,7 @@ export interface SqliteStoreOptions {
 /** A watch resumed from a resourceVersion older than the change log keeps (HTTP 410 Gone). */
 export class ExpiredError extends DroverError {
   readonly code = 'EXPIRED';
-  readonly reason = 'Conflict' as const;
+  readonly reason = 'Expired' as const;
   readonly httpStatus = 410;
   constructor(rv: string) {
     super(`too old resource version: ${rv}`);
@@ -157,7 +157,8 @@ export class SqliteStore implements Store {
     const events = this.pending;
     this.pending = [];
     for (const e of events) this.notify(e);
-    if (++this.writesSincePrune >= 1000) this.pruneChanges();
+    // Pruned in batches; a log shorter than a batch is pruned as often as it fills.
+    if (++this.writesSincePrune >= Math.min(1000, this.changeLogSize)) this.pruneChanges();
     return result;
   }
 

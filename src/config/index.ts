@@ -29,6 +29,11 @@ export interface ImageEnvironment {
 export interface DroverConfig {
   home: string;
   host: string;
+  /**
+   * Names clients may reach the server by besides loopback and this machine's name (a Service's
+   * DNS name in a cluster): a request whose Host header is none of them is refused.
+   */
+  serverNames: string[];
   port: number;
   node: {
     name: string;
@@ -90,6 +95,7 @@ export function droverHome(env: NodeJS.ProcessEnv = process.env): string {
 
 interface FileConfig {
   host?: string;
+  serverNames?: string[];
   port?: number;
   node?: { name?: string; labels?: Record<string, string>; capacity?: { cpu?: string | number; memory?: string; 'nvidia.com/gpu'?: number; gpus?: number } };
   images?: Record<string, ImageEnvironment>;
@@ -148,6 +154,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return {
     home,
     host: flags.host ?? env.DROVER_HOST ?? fc.host ?? '127.0.0.1',
+    serverNames: env.DROVER_SERVER_NAMES ? env.DROVER_SERVER_NAMES.split(',').map((s) => s.trim()).filter(Boolean) : (fc.serverNames ?? []),
     port: flags.port ?? num(env.DROVER_PORT, 'DROVER_PORT') ?? fc.port ?? DEFAULT_PORT,
     node: {
       name: flags.nodeName ?? env.DROVER_NODE_NAME ?? fc.node?.name ?? hostname(),

@@ -4,7 +4,7 @@
  * Errors answer as Kubernetes `Status` objects.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, ConflictError, DroverError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
+import { BadRequestError, ConflictError, DroverError, ForbiddenError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
@@ -24,6 +24,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discover
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
 import { argoServer } from './argo-server.js';
+import { refusal, type HostPolicy } from './origin.js';
 
 export interface ApiDeps {
   store: Store;
@@ -37,6 +38,8 @@ export interface ApiDeps {
   subresources(kind: string): ReadonlyMap<string, Subresource>;
   logContainer(pod: Pod, container: string): string | undefined;
   clock: Clock;
+  /** The names the server answers to (Host header) and so the requests a browser may not make. */
+  hostPolicy: HostPolicy;
   /** Where objects from clients that send no manifest directory start their containers (config `workdir`). */
   workdir: string;
   runtime: PodRuntime;
@@ -437,6 +440,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const url = new URL(req.url ?? '/', 'http://drover');
     const p = url.pathname.replace(/\/+$/, '') || '/';
     if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
+    const refused = refusal(deps.hostPolicy, req.headers);
+    if (refused) throw new ForbiddenError(refused);
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
     if (req.method === 'GET') {
       const found = discovery(p, req.headers.host ?? '');

@@ -4,8 +4,9 @@
  * reverse order.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { DroverConfig } from '../config/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
@@ -77,7 +78,9 @@ async function configuredRuntime(config: DroverConfig, detected: ReturnType<type
 export async function startControlPlane(config: DroverConfig, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger(config.logLevel);
-  mkdirSync(config.home, { recursive: true });
+  // Drover's state (the store, pods' files, secrets' volumes) is its user's alone.
+  mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  chmodSync(config.home, 0o700);
   const running = readServerFile(config.home);
   if (running && running.pid !== process.pid && pidAlive(running.pid)) {
     throw new HostRequirementError(`another Drover server (pid ${running.pid}, ${running.url}) is using ${config.home}; stop it with "drover down" or use another DROVER_HOME`);
@@ -121,7 +124,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   await scheduler?.start();
 
   const metrics = new ServerMetrics();
-  const http: Server = createServer(createApiHandler({ store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, runtime, logger, metrics, version: VERSION }));
+  const http: Server = createServer(createApiHandler({ store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION }));
   http.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, randomUUID, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AlreadyExistsError, ConflictError, NotFoundError, BadRequestError, DroverError } from '../api/errors.js';
 import { kindKey, type KindTable } from '../api/kinds.js';
@@ -102,7 +102,12 @@ export class SqliteStore implements Store {
 
   constructor(path: string, opts: SqliteStoreOptions) {
     this.keys = new KindKeys(opts.kinds);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      // The database and its WAL (which SQLite creates with the database's mode) are the owner's alone.
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);

@@ -1,0 +1,58 @@
+/**
+ * What a browser, or another local user, can do with a running Drover: requests with a foreign
+ * Host (DNS rebinding) and cross-origin writes are refused, and the state on disk is the
+ * owner's alone.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Drover } from './drover.js';
+
+let d: Drover;
+
+before(async () => {
+  d = await Drover.start({ cpus: '1', memory: '1Gi' });
+});
+
+after(async () => {
+  await d?.stop();
+});
+
+function send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ code: number; text: string }> {
+  const url = new URL(d.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const JOB = JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'from-a-page' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['true'] }] } } } });
+
+test('a foreign Host header (DNS rebinding) and a cross-origin POST, as a page would send them, are refused and store nothing', async () => {
+  const host = new URL(d.url).host;
+  const rebound = await send('GET', '/api/v1/namespaces/default/pods', { host: `evil.example:${new URL(d.url).port}` });
+  assert.equal(rebound.code, 403);
+  assert.match(JSON.parse(rebound.text).message, /Host header "evil\.example:\d+" is not a name this server answers to/);
+  const textPlain = await send('POST', '/apis/batch/v1/namespaces/default/jobs', { host, origin: 'http://evil.example', 'content-type': 'text/plain' }, JOB);
+  assert.equal(textPlain.code, 403);
+  assert.match(JSON.parse(textPlain.text).message, /another origin \(http:\/\/evil\.example\)/);
+  const json = await send('POST', '/apis/batch/v1/namespaces/default/jobs', { host, origin: 'https://evil.example', 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }, JOB);
+  assert.equal(json.code, 403);
+  assert.equal((await send('GET', '/apis/batch/v1/namespaces/default/jobs/from-a-page', { host })).code, 404, 'nothing was stored');
+  assert.equal((await send('GET', '/healthz', { host: 'evil.example' })).code, 200, 'health checks stay open to probes');
+  // A same-origin page (the dashboard to come) and clients without Origin are served.
+  assert.equal((await send('GET', '/api/v1/namespaces/default/pods', { host, origin: d.url })).code, 200);
+  assert.equal((await send('GET', '/api/v1/namespaces/default/pods', { host: `localhost:${new URL(d.url).port}` })).code, 200);
+});
+
+test("Drover's home is its user's alone (0700), and so are the store and the kubeconfig (0600)", () => {
+  assert.equal(statSync(d.home).mode & 0o777, 0o700);
+  for (const f of ['state.db', 'state.db-wal', 'kubeconfig']) assert.equal(statSync(join(d.home, f)).mode & 0o777, 0o600, f);
+});

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unfitReasons, unschedulableMessage } from './scheduler.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Scheduler, unfitReasons, unschedulableMessage } from './scheduler.js';
+import { openSqliteStore } from '../store/index.js';
+import { KINDS } from '../registry.js';
+import { systemClock } from '../util/clock.js';
+import { silentLogger } from '../util/logger.js';
 import { podRequests } from '../api/pods.js';
-import type { Node, Pod } from '../api/types.js';
+import type { Node, Pod, Stored } from '../api/types.js';
 
 const node: Node = { metadata: { name: 'n', labels: { role: 'train-cpu' } }, status: { allocatable: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '0' } } };
 const free = { node, cpuMillis: 2000, memoryBytes: 4 * 2 ** 30, extended: { 'nvidia.com/gpu': 0 } };
@@ -29,4 +36,44 @@ test('a nodeSelector that matches no node says so', () => {
   assert.equal(unschedulableMessage(1, [reasons]), "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
   const q = pod({ cpu: '1' }, { role: 'train-cpu' });
   assert.deepEqual(unfitReasons(q, podRequests(q), free), []);
+});
+
+test('every pod counts against the node\'s allocatable pods, whatever it requests: a full node says "Too many pods"', () => {
+  const p = pod({});
+  assert.deepEqual(unfitReasons(p, podRequests(p), { ...free, pods: 1 }), []);
+  assert.deepEqual(unfitReasons(p, podRequests(p), { ...free, pods: 0 }), ['Too many pods']);
+  assert.equal(unschedulableMessage(1, [['Too many pods']]), '0/1 nodes are available: 1 Too many pods.');
+});
+
+test('a node with room for two pods binds two of three, and the third waits with "Too many pods" until one ends', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-scheduler-'));
+  const store = await openSqliteStore(join(dir, 'state.db'), { kinds: KINDS });
+  const scheduler = new Scheduler({ store, clock: systemClock, logger: silentLogger });
+  try {
+    await store.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'small' }, status: { allocatable: { cpu: '16', memory: '32Gi', pods: '2' } } });
+    for (const name of ['a', 'b', 'c']) {
+      await store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+    }
+    await scheduler.start();
+    const pods = async () => (await store.list<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod' })).items;
+    const until = async (what: string, ok: (ps: Stored<Pod>[]) => boolean) => {
+      for (let i = 0; i < 200; i++) {
+        if (ok(await pods())) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.fail(`timed out waiting for ${what}`);
+    };
+    await until('two pods bound and one refused', (ps) => ps.filter((p) => p.spec?.nodeName).length === 2 && ps.some((p) => p.status?.conditions?.some((c) => c.reason === 'Unschedulable')));
+    const waiting = (await pods()).find((p) => !p.spec?.nodeName)!;
+    assert.equal(waiting.metadata?.name, 'c', 'first come, first bound');
+    assert.equal(waiting.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message, '0/1 nodes are available: 1 Too many pods.');
+    await store.patch<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'a' }, (p) => {
+      p.status = { ...(p.status ?? {}), phase: 'Succeeded' };
+    });
+    await until('the third bound once one ended', (ps) => ps.find((p) => p.metadata?.name === 'c')?.spec?.nodeName === 'small');
+  } finally {
+    scheduler.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

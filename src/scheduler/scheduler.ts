@@ -18,6 +18,8 @@ interface NodeFree {
   cpuMillis: number;
   memoryBytes: number;
   extended: Record<string, number>;
+  /** How many more pods the node takes (its allocatable `pods`); absent when it names no limit. */
+  pods?: number;
 }
 
 /** Why a pod does not fit one node, in kube-scheduler's words. */
@@ -26,6 +28,8 @@ export function unfitReasons(pod: Pod, req: PodRequests, free: NodeFree): string
   const labels = free.node.metadata?.labels ?? {};
   if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) return ["node(s) didn't match Pod's node affinity/selector"];
   const reasons: string[] = [];
+  // Every pod counts against the node's `pods`, whatever it requests (a flood of tiny pods too).
+  if (free.pods !== undefined && free.pods < 1) reasons.push('Too many pods');
   if (req.cpuMillis > free.cpuMillis) reasons.push('Insufficient cpu');
   if (req.memoryBytes > free.memoryBytes) reasons.push('Insufficient memory');
   for (const [name, n] of Object.entries(req.extended)) if (n > (free.extended[name] ?? 0)) reasons.push(`Insufficient ${name}`);
@@ -45,12 +49,19 @@ function freeOf(node: Node): NodeFree {
   const alloc = node.status?.allocatable ?? node.status?.capacity ?? {};
   const extended: Record<string, number> = {};
   for (const [k, v] of Object.entries(alloc)) if (!['cpu', 'memory', 'pods', 'ephemeral-storage'].includes(k)) extended[k] = parseQuantity(v);
-  return { node, cpuMillis: alloc.cpu ? cpuMillis(alloc.cpu) : 0, memoryBytes: alloc.memory ? parseQuantity(alloc.memory) : 0, extended };
+  return {
+    node,
+    cpuMillis: alloc.cpu ? cpuMillis(alloc.cpu) : 0,
+    memoryBytes: alloc.memory ? parseQuantity(alloc.memory) : 0,
+    extended,
+    ...(alloc['pods'] !== undefined ? { pods: parseQuantity(alloc['pods']) } : {}),
+  };
 }
 
 function subtract(free: NodeFree, req: PodRequests): void {
   free.cpuMillis -= req.cpuMillis;
   free.memoryBytes -= req.memoryBytes;
+  if (free.pods !== undefined) free.pods -= 1;
   for (const [k, n] of Object.entries(req.extended)) free.extended[k] = (free.extended[k] ?? 0) - n;
 }
 

@@ -26,9 +26,20 @@ export async function withConcurrency(n: number, total: number, task: () => Prom
   );
 }
 
+/** A control plane as the benches reach it: its URL and the admin's bearer token. */
+export interface Server {
+  url: string;
+  token: string | undefined;
+}
+
+/** `fetch` of a path of `server`, with its token, as any client would send it. */
+export function api(server: Server, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${server.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...(server.token ? { authorization: `Bearer ${server.token}` } : {}) } });
+}
+
 /** Applies `text` through the server's apply endpoint (what `drover apply -f` does), as if read from `sourceDir`. */
-export async function applyManifests(serverUrl: string, sourceDir: string, text: string): Promise<void> {
-  const r = await fetch(`${serverUrl}/apis/drover.dev/v1/namespaces/default/apply`, {
+export async function applyManifests(server: Server, sourceDir: string, text: string): Promise<void> {
+  const r = await api(server, '/apis/drover.dev/v1/namespaces/default/apply', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ documents: [{ file: 'bench.yaml', text, sourceDir }] }),

@@ -36,7 +36,7 @@ import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import type { KubeObject } from '../src/api/types.js';
-import { applyManifests, median, withConcurrency } from './common.js';
+import { applyManifests, median, withConcurrency, api } from './common.js';
 import type { ProbeKind } from './probe.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -57,7 +57,7 @@ const API = '/apis/kubeflow.org/v1beta1/namespaces/default/experiments';
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-exp-'));
 const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error' }), { logger: silentLogger });
 // The CLI finds the server through $DROVER_HOME/server.json, as after `drover up`.
-const cliEnv: NodeJS.ProcessEnv = { ...process.env, DROVER_HOME: home };
+const cliEnv: NodeJS.ProcessEnv = { ...process.env, DROVER_HOME: home, ...(cp.token ? { DROVER_TOKEN: cp.token } : {}) };
 delete cliEnv.DROVER_SERVER;
 delete cliEnv.DROVER_PORT;
 
@@ -92,7 +92,7 @@ spec:
                 command: [sh, -c, "echo loss=\${trialParameters.x}"]
 `;
 
-const apply = (text: string) => applyManifests(cp.url, home, text);
+const apply = (text: string) => applyManifests(cp, home, text);
 
 /** Spawns `argv` and waits for it; rejects on a non-zero exit. Returns its stdout. */
 function exec(argv: string[], env?: NodeJS.ProcessEnv): Promise<string> {
@@ -295,7 +295,7 @@ async function runExperiment(name: string, parallel: number, probe: boolean): Pr
     ended,
     new Promise<never>((_, fail) => {
       deadline = setTimeout(async () => {
-        const cur = (await (await fetch(`${cp.url}${API}/${name}`)).json()) as ExperimentObject;
+        const cur = (await (await api(cp, `${API}/${name}`)).json()) as ExperimentObject;
         fail(new Error(`experiment ${name} has not ended after ${DEADLINE_MS / 1000} s: ${JSON.stringify({ conditions: cur.status?.conditions, trials: cur.status?.trials, succeeded: cur.status?.trialsSucceeded })}`));
       }, DEADLINE_MS);
     }),
@@ -314,7 +314,7 @@ async function runExperiment(name: string, parallel: number, probe: boolean): Pr
   store.appendObservationLog = append;
   runtime.logs = logs;
   // Read it back over the API, as a client sees it.
-  const r = await fetch(`${cp.url}${API}/${name}`);
+  const r = await api(cp, `${API}/${name}`);
   const exp = (await r.json()) as ExperimentObject;
   const ok = holds(exp, 'Succeeded');
   if (!holds(watched, 'Succeeded') || ok?.reason !== 'ExperimentMaxTrialsReached' || exp.status?.trials !== TRIALS || exp.status?.trialsSucceeded !== TRIALS) {
@@ -325,7 +325,7 @@ async function runExperiment(name: string, parallel: number, probe: boolean): Pr
   if (probe) {
     for (let i = 0; i < 10; i++) {
       idle.cli.push(await timed(() => cli('get', 'experiment', name)));
-      idle.http.push(await timed(async () => (await fetch(`${cp.url}${API}/${name}`)).arrayBuffer()));
+      idle.http.push(await timed(async () => (await api(cp, `${API}/${name}`)).arrayBuffer()));
     }
   }
   return {
@@ -393,7 +393,7 @@ try {
     // Drover and bare processes is what Drover adds to one trial's latency.
     const overhead = ((run.ms - bareMs) / TRIALS) * parallel;
     rows.push([`${TRIALS} trials, parallelTrialCount ${parallel}`, fmtS(run.ms), fmtS(bareMs), `${(run.ms / bareMs).toFixed(1)}x`, fmtMs(overhead), `${(TRIALS / (run.ms / 1000)).toFixed(1)}/s`]);
-    const del = await fetch(`${cp.url}${API}/${name}`, { method: 'DELETE' });
+    const del = await api(cp, `${API}/${name}`, { method: 'DELETE' });
     if (!del.ok) throw new Error(`DELETE ${name}: ${del.status} ${await del.text()}`);
   }
 

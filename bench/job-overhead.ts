@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { applyManifests, median, spawnTrue, withConcurrency } from './common.js';
+import { applyManifests, median, spawnTrue, withConcurrency, api } from './common.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, batch: { type: 'string', default: '200' } } });
 const RUNS = Number(values.runs);
@@ -34,7 +34,7 @@ spec:
 
 /** Resolves when every named Job is Complete, watching the Job collection. */
 async function waitComplete(names: Set<string>): Promise<void> {
-  const res = await fetch(`${cp.url}/apis/batch/v1/namespaces/default/jobs?watch=true`);
+  const res = await api(cp, `/apis/batch/v1/namespaces/default/jobs?watch=true`);
   const reader = res.body!.getReader();
   const left = new Set(names);
   let buf = '';
@@ -55,10 +55,10 @@ async function waitComplete(names: Set<string>): Promise<void> {
   await reader.cancel();
 }
 
-const apply = (text: string) => applyManifests(cp.url, home, text);
+const apply = (text: string) => applyManifests(cp, home, text);
 
 async function deleteJobs(names: string[]): Promise<void> {
-  for (const n of names) await fetch(`${cp.url}/apis/batch/v1/namespaces/default/jobs/${n}`, { method: 'DELETE' });
+  for (const n of names) await api(cp, `/apis/batch/v1/namespaces/default/jobs/${n}`, { method: 'DELETE' });
 }
 
 try {

@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import { TokenBucket } from '../src/util/ratelimit.js';
+import { api } from './common.js';
 
 const { values } = parseArgs({ options: { pods: { type: 'string', default: '1000' }, qps: { type: 'string', default: '100' } } });
 const PODS = Number(values.pods);
@@ -129,7 +130,7 @@ async function throughDrover(PODS: number): Promise<Times> {
       JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `job-${i}` }, spec: { backoffLimit: 0, template: { metadata: { annotations: podAnnotations }, spec: podSpec() } } }),
     ).join('\n---\n');
     start = performance.now();
-    const r = await fetch(`${cp.url}/apis/drover.dev/v1/namespaces/default/apply`, {
+    const r = await api(cp, `/apis/drover.dev/v1/namespaces/default/apply`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ documents: [{ file: 'bench.yaml', text: jobs, sourceDir: home }] }),

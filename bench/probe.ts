@@ -22,7 +22,9 @@ const BIN = join(REPO, 'bin', 'drover.js');
 const [url, name] = process.argv.slice(2);
 if (!url || !name) throw new Error('usage: probe.js URL NAME');
 const path = `${url}/apis/kubeflow.org/v1beta1/namespaces/default/experiments/${name}`;
-const FLOOR = `require('node:http').get(${JSON.stringify(path)}, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => process.stdout.write(JSON.parse(b).metadata.name + '\\n')); });`;
+// The admin's token, as every client sends it (the CLI reads it from $DROVER_HOME itself).
+const headers: Record<string, string> = process.env['DROVER_TOKEN'] ? { authorization: `Bearer ${process.env['DROVER_TOKEN']}` } : {};
+const FLOOR = `require('node:http').get(${JSON.stringify(path)}, { headers: ${JSON.stringify(headers)} }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => process.stdout.write(JSON.parse(b).metadata.name + '\\n')); });`;
 
 function run(argv: string[]): Promise<void> {
   return new Promise((ok, fail) => {
@@ -48,7 +50,7 @@ for (let tick = 0; !stopped; tick++) {
   const start = performance.now();
   await sample('cli', () => run([process.execPath, BIN, 'get', 'experiment', name]));
   await sample('http', async () => {
-    const r = await fetch(path);
+    const r = await fetch(path, { headers });
     if (!r.ok) throw new Error(`GET ${name}: ${r.status}`);
     await r.arrayBuffer();
   });

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { applyManifests, median, spawnTrue, withConcurrency } from './common.js';
+import { applyManifests, median, spawnTrue, withConcurrency, api } from './common.js';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000' }, chain: { type: 'string', default: '30' } } });
 const TASKS = Number(values.tasks);
@@ -55,7 +55,7 @@ ${Array.from({ length: CHAIN }, (_, i) => `    - - { name: s${i}, template: noop
     container: { image: busybox, command: ["true"] }
 `;
 
-const apply = (text: string) => applyManifests(cp.url, home, text);
+const apply = (text: string) => applyManifests(cp, home, text);
 
 interface WatchedPod {
   metadata: { name: string; labels?: Record<string, string> };
@@ -69,8 +69,8 @@ interface WatchedPod {
 async function run(name: string, text: string): Promise<{ ms: number; podDone: number[] }> {
   const podDone = new Map<string, number>();
   const ac = new AbortController();
-  const pods = await fetch(`${cp.url}/api/v1/namespaces/default/pods?watch=true&labelSelector=workflows.argoproj.io/workflow%3D${name}`, { signal: ac.signal });
-  const wfs = await fetch(`${cp.url}/apis/argoproj.io/v1alpha1/namespaces/default/workflows?watch=true`, { signal: ac.signal });
+  const pods = await api(cp, `/api/v1/namespaces/default/pods?watch=true&labelSelector=workflows.argoproj.io/workflow%3D${name}`, { signal: ac.signal });
+  const wfs = await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows?watch=true`, { signal: ac.signal });
   const t0 = performance.now();
   let finished: (phase: string) => void;
   const ended = new Promise<string>((r) => (finished = r));

@@ -118,11 +118,22 @@ export class Drover {
     return JSON.parse(await this.ok([...args, '-o', 'json'])) as T;
   }
 
+  /** The admin's bearer token, read from the kubeconfig the server wrote, as any client finds it. */
+  get token(): string {
+    const config = JSON.parse(readFileSync(join(this.home, 'kubeconfig'), 'utf8')) as { users: { user: { token?: string } }[] };
+    return config.users[0]?.user.token ?? '';
+  }
+
+  /** `fetch` of a path of the server, with the admin's token. */
+  api(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${this.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.token}` } });
+  }
+
   private async deleteAll(listPath: string, nsPrefix: string): Promise<void> {
     try {
-      const list = (await (await fetch(this.url + listPath)).json()) as { items: { metadata: { name: string; namespace: string } }[] };
+      const list = (await (await this.api(listPath)).json()) as { items: { metadata: { name: string; namespace: string } }[] };
       const plural = listPath.split('/').pop();
-      for (const o of list.items) await fetch(`${this.url}${nsPrefix}/${o.metadata.namespace}/${plural}/${o.metadata.name}`, { method: 'DELETE' });
+      for (const o of list.items) await this.api(`${nsPrefix}/${o.metadata.namespace}/${plural}/${o.metadata.name}`, { method: 'DELETE' });
     } catch {
       // The server is already gone.
     }

@@ -75,7 +75,7 @@ test('kill -9 during an experiment: no trial twice, no value lost or doubled', a
   assert.deepEqual(runs, trials.map((t) => t.metadata.name).sort());
   for (const t of trials) {
     assert.ok(t.status?.conditions?.some((c) => c.type === 'Succeeded' && c.status === 'True'), `${t.metadata.name}: ${JSON.stringify(t.status)}`);
-    const log = (await (await fetch(`${d.url}/apis/kubeflow.org/v1beta1/namespaces/default/trials/${t.metadata.name}/metrics`)).json()) as { metrics: { name: string; value: string }[] };
+    const log = (await (await d.api(`/apis/kubeflow.org/v1beta1/namespaces/default/trials/${t.metadata.name}/metrics`)).json()) as { metrics: { name: string; value: string }[] };
     assert.equal(log.metrics.filter((m) => m.name === 'loss').length, STEPS, `${t.metadata.name}: ${JSON.stringify(log.metrics)}`);
     assert.equal(t.status?.observation?.metrics?.find((m) => m.name === 'loss')?.latest, t.spec.parameterAssignments[0]!.value);
   }

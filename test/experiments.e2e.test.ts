@@ -104,7 +104,7 @@ test('examples/experiment.yaml: TPE tunes the trainer through a Job template; 12
   const jobs = await d.json<{ items: unknown[] }>(['get', 'jobs', '-l', 'katib.kubeflow.org/experiment=tune-trainer']);
   assert.equal(jobs.items.length, 0);
   // The trial's log of values is kept: one accuracy per epoch plus the final line.
-  const log = (await (await fetch(`${d.url}/apis/kubeflow.org/v1beta1/namespaces/default/trials/${best.metadata.name}/metrics`)).json()) as { metrics: { name: string; value: string }[] };
+  const log = (await (await d.api(`/apis/kubeflow.org/v1beta1/namespaces/default/trials/${best.metadata.name}/metrics`)).json()) as { metrics: { name: string; value: string }[] };
   assert.equal(log.metrics.filter((m) => m.name === 'accuracy').length, 6);
   // The CLI: a row per experiment, trials best first, describe names the best trial.
   const table = await d.ok(['get', 'experiments']);
@@ -211,7 +211,7 @@ test('medianstop stops trials worse than the median at start_step; they end Earl
     const c = t.status!.conditions!.find((x) => x.type === 'EarlyStopped')!;
     assert.equal(c.reason, 'TrialEarlyStopped');
     // Stopped mid-run: fewer than its 8 epochs reported, at least start_step of them.
-    const log = (await (await fetch(`${d.url}/apis/kubeflow.org/v1beta1/namespaces/default/trials/${t.metadata.name}/metrics`)).json()) as { metrics: { name: string; value: string }[] };
+    const log = (await (await d.api(`/apis/kubeflow.org/v1beta1/namespaces/default/trials/${t.metadata.name}/metrics`)).json()) as { metrics: { name: string; value: string }[] };
     const n = log.metrics.filter((m) => m.name === 'accuracy').length;
     assert.ok(n >= 3 && n < 9, `${t.metadata.name} reported ${n} values`);
     // Its best value is below what the succeeded trials reached.

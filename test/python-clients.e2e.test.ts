@@ -60,7 +60,7 @@ test('the kubernetes Python client: discovery, a Job created without apiVersion/
 });
 
 test('Hera: a two-step workflow created through the Argo Server API runs to Succeeded, is listed and deleted', { skip }, async () => {
-  const out = await python('hera_client.py', d.url);
+  const out = await python('hera_client.py', d.url, d.token);
   assert.match(String(out['version']), /^v3\./);
   assert.equal(out['generated_name'], true);
   assert.equal(out['phase'], 'Succeeded');

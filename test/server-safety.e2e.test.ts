@@ -1,7 +1,7 @@
 /**
- * What a browser, or another local user, can do with a running Drover: requests with a foreign
- * Host (DNS rebinding) and cross-origin writes are refused, and the state on disk is the
- * owner's alone.
+ * What a browser, or another local user, can do with a running Drover: nothing without the
+ * token drover up wrote, requests with a foreign Host (DNS rebinding) and cross-origin writes
+ * are refused, and the state on disk is the owner's alone.
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,14 +45,34 @@ test('a foreign Host header (DNS rebinding) and a cross-origin POST, as a page w
   assert.match(JSON.parse(textPlain.text).message, /another origin \(http:\/\/evil\.example\)/);
   const json = await send('POST', '/apis/batch/v1/namespaces/default/jobs', { host, origin: 'https://evil.example', 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }, JOB);
   assert.equal(json.code, 403);
-  assert.equal((await send('GET', '/apis/batch/v1/namespaces/default/jobs/from-a-page', { host })).code, 404, 'nothing was stored');
+  assert.equal((await send('GET', '/apis/batch/v1/namespaces/default/jobs/from-a-page', { host, authorization: `Bearer ${d.token}` })).code, 404, 'nothing was stored');
   assert.equal((await send('GET', '/healthz', { host: 'evil.example' })).code, 200, 'health checks stay open to probes');
   // A same-origin page (the dashboard to come) and clients without Origin are served.
-  assert.equal((await send('GET', '/api/v1/namespaces/default/pods', { host, origin: d.url })).code, 200);
-  assert.equal((await send('GET', '/api/v1/namespaces/default/pods', { host: `localhost:${new URL(d.url).port}` })).code, 200);
+  const auth = `Bearer ${d.token}`;
+  assert.equal((await send('GET', '/api/v1/namespaces/default/pods', { host, origin: d.url, authorization: auth })).code, 200);
+  assert.equal((await send('GET', '/api/v1/namespaces/default/pods', { host: `localhost:${new URL(d.url).port}`, authorization: auth })).code, 200);
+});
+
+test('every request but health checks needs the bearer token drover up wrote into its kubeconfig (401 without it)', async () => {
+  const host = new URL(d.url).host;
+  for (const path of ['/api/v1/namespaces/default/pods', '/apis', '/version', '/metrics', '/api/v1/workflows/default']) {
+    const none = await send('GET', path, { host });
+    assert.equal(none.code, 401, path);
+    assert.match(JSON.parse(none.text).message, /no credentials: send the bearer token of the kubeconfig drover up wrote/);
+  }
+  const create = await send('POST', '/apis/batch/v1/namespaces/default/jobs', { host, 'content-type': 'application/json' }, JOB);
+  assert.equal(create.code, 401, 'nobody runs code without a login');
+  const wrong = await send('GET', '/apis', { host, authorization: 'Bearer not-the-token' });
+  assert.equal(wrong.code, 401);
+  assert.match(JSON.parse(wrong.text).message, /not one this server knows/);
+  assert.equal((await send('GET', '/apis', { host, authorization: `Bearer ${d.token}` })).code, 200);
+  // A trial's narrow credential is good for its own metrics path only.
+  assert.equal((await send('GET', '/apis/kubeflow.org/v1beta1/namespaces/default/trials/t/metrics?token=forged', { host })).code, 401);
+  // Drover's CLI finds the token in the home by itself.
+  assert.equal((await d.cli(['get', 'pods'])).code, 0);
 });
 
 test("Drover's home is its user's alone (0700), and so are the store and the kubeconfig (0600)", () => {
   assert.equal(statSync(d.home).mode & 0o777, 0o700);
-  for (const f of ['state.db', 'state.db-wal', 'kubeconfig']) assert.equal(statSync(join(d.home, f)).mode & 0o777, 0o600, f);
+  for (const f of ['state.db', 'state.db-wal', 'kubeconfig', 'auth.json']) assert.equal(statSync(join(d.home, f)).mode & 0o777, 0o600, f);
 });

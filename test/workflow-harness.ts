@@ -98,7 +98,7 @@ export async function create(file: string, yaml: string): Promise<string> {
 }
 
 export async function getWf(name: string): Promise<Wf | undefined> {
-  const res = await fetch(`${d.url}${WF_API}/namespaces/${NS}/workflows/${name}`);
+  const res = await d.api(`${WF_API}/namespaces/${NS}/workflows/${name}`);
   if (res.status === 404) return undefined;
   if (!res.ok) throw new Error(`GET workflow ${name}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Wf;
@@ -172,7 +172,7 @@ export async function podsOf(name: string): Promise<Pod[]> {
 
 /** `PUT …/workflows/NAME/ACTION` as `argo retry|resubmit|suspend|resume|stop|terminate` send it. */
 export async function action(name: string, act: string, body: Record<string, unknown> = {}): Promise<{ status: number; json: Wf & { message?: string } }> {
-  const res = await fetch(`${d.url}${WF_API}/namespaces/${NS}/workflows/${name}/${act}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await d.api(`${WF_API}/namespaces/${NS}/workflows/${name}/${act}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Wf & { message?: string } };
 }
 

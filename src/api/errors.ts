@@ -25,6 +25,7 @@ export type StatusReason =
   /** 410 Gone: a watch's resourceVersion is older than the history kept. */
   | 'Expired'
   | 'Forbidden'
+  | 'Unauthorized'
   | 'MethodNotAllowed'
   | 'Timeout'
   | 'ServiceUnavailable'
@@ -113,6 +114,17 @@ export class ConflictError extends DroverError {
   constructor(message: string) {
     super(message);
     this.name = 'ConflictError';
+  }
+}
+
+/** No credentials, or ones the server does not know (HTTP 401). */
+export class UnauthorizedError extends DroverError {
+  readonly code = 'UNAUTHORIZED';
+  readonly reason = 'Unauthorized' as const;
+  readonly httpStatus = 401;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnauthorizedError';
   }
 }
 

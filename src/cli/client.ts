@@ -124,7 +124,11 @@ export class Client {
   private readonly agent: http.Agent;
   private readonly base: URL;
 
-  constructor(readonly baseUrl: string) {
+  /** `token`: the bearer token sent with every request (the admin's, from the kubeconfig). */
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {
     this.base = new URL(baseUrl);
     if (this.base.protocol !== 'http:') {
       throw new CliError(`unsupported server URL ${baseUrl}: only http:// is supported`);
@@ -144,6 +148,7 @@ export class Client {
           agent: this.agent,
           headers: {
             accept: 'application/json',
+            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
             ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
           },
         },

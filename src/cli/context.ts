@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { kubeconfigToken } from '../identity/kubeconfig.js';
 
 export interface Output {
   write(text: string | Uint8Array): unknown;
@@ -99,4 +100,12 @@ export function serverUrl(env: Ctx['env'], flag?: string): string {
   if (info) return info.url ?? `http://127.0.0.1:${info.port}`;
   const port = Number(env['DROVER_PORT']);
   return `http://127.0.0.1:${Number.isInteger(port) && port > 0 ? port : DEFAULT_PORT}`;
+}
+
+/**
+ * The bearer token the CLI sends: `$DROVER_TOKEN`, else the one in the kubeconfig the server of
+ * `$DROVER_HOME` wrote. Nothing to do for the user who started the server.
+ */
+export function serverToken(env: Ctx['env']): string | undefined {
+  return env['DROVER_TOKEN'] || kubeconfigToken(droverHome(env));
 }

@@ -46,6 +46,11 @@ export interface DroverConfig {
   /** Kubelet restart back-off for restartPolicy OnFailure/Always. */
   restartBackoffBaseMs: number;
   storeSync: 'normal' | 'full';
+  /**
+   * `token`: every request but health checks carries a bearer token (drover up writes the
+   * admin's into its kubeconfig). `none`: anyone who reaches the port may do anything (warned).
+   */
+  auth: 'token' | 'none';
   /** How many changes a watch can resume from; an older resourceVersion gets 410 Gone. */
   changeLogSize: number;
   logLevel: LogLevel;
@@ -102,6 +107,7 @@ interface FileConfig {
   jobs?: { backoffBaseSeconds?: number; backoffMaxSeconds?: number };
   restartBackoffBaseSeconds?: number;
   storeSync?: 'normal' | 'full';
+  auth?: 'token' | 'none';
   changeLogSize?: number;
   logLevel?: LogLevel;
   artifactRepository?: unknown;
@@ -132,6 +138,12 @@ function num(v: string | undefined, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new BadRequestError(`${name} must be a number, got "${v}"`);
   return n;
+}
+
+function authMode(v: string | undefined, where: string): 'token' | 'none' {
+  if (v === undefined || v === '' || v === 'token') return 'token';
+  if (v === 'none') return 'none';
+  throw new BadRequestError(`auth "${v}" (${where}) is not known: use token or none`);
 }
 
 /** Parses `role=train-cpu,zone=a` label lists. */
@@ -172,6 +184,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     },
     restartBackoffBaseMs: secs(num(env.DROVER_RESTART_BACKOFF_SECONDS, 'DROVER_RESTART_BACKOFF_SECONDS')) ?? secs(fc.restartBackoffBaseSeconds) ?? 10_000,
     storeSync: (env.DROVER_STORE_SYNC as 'normal' | 'full' | undefined) ?? fc.storeSync ?? 'normal',
+    auth: authMode(env.DROVER_AUTH ?? fc.auth, env.DROVER_AUTH ? 'DROVER_AUTH' : file),
     changeLogSize: num(env.DROVER_CHANGE_LOG_SIZE, 'DROVER_CHANGE_LOG_SIZE') ?? fc.changeLogSize ?? 20_000,
     logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
     artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),

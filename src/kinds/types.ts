@@ -115,6 +115,8 @@ export interface ControllerDeps {
   admit(obj: KubeObject): KubeObject;
   /** The API's URL, known once the server listens (pods that push metrics are told it). */
   apiUrl(): string;
+  /** A credential good for requests to `path` only, for a pod to send (`?token=`). */
+  podToken(path: string): string;
 }
 
 export interface Controller {

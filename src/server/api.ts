@@ -4,7 +4,7 @@
  * Errors answer as Kubernetes `Status` objects.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, ConflictError, DroverError, ForbiddenError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
+import { BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
@@ -25,6 +25,7 @@ import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
 import { argoServer } from './argo-server.js';
 import { refusal, type HostPolicy } from './origin.js';
+import type { Credentials } from '../identity/index.js';
 
 export interface ApiDeps {
   store: Store;
@@ -38,6 +39,8 @@ export interface ApiDeps {
   subresources(kind: string): ReadonlyMap<string, Subresource>;
   logContainer(pod: Pod, container: string): string | undefined;
   clock: Clock;
+  /** Who may call; undefined when the server was configured without authentication. */
+  credentials: Credentials | undefined;
   /** The names the server answers to (Host header) and so the requests a browser may not make. */
   hostPolicy: HostPolicy;
   /** Where objects from clients that send no manifest directory start their containers (config `workdir`). */
@@ -423,6 +426,24 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     return out;
   }
 
+  /**
+   * Every request carries the admin's bearer token, or (a pod's narrow credential) a `token`
+   * query parameter made for exactly this path.
+   */
+  function authenticate(req: IncomingMessage, path: string, q: URLSearchParams): void {
+    const credentials = deps.credentials;
+    if (!credentials) return;
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (m && credentials.user(m[1]!)) return;
+    const podToken = q.get('token');
+    if (podToken && credentials.allowsPod(path, podToken)) return;
+    throw new UnauthorizedError(
+      m
+        ? 'the bearer token is not one this server knows: use the kubeconfig drover up wrote ($DROVER_HOME/kubeconfig; drover kubeconfig prints it)'
+        : 'no credentials: send the bearer token of the kubeconfig drover up wrote (export KUBECONFIG=$DROVER_HOME/kubeconfig; drover kubeconfig prints it)',
+    );
+  }
+
   /** Discovery documents for `p`, or undefined when `p` is not a discovery path. */
   function discovery(p: string, host: string): Record<string, unknown> | undefined {
     if (p === '/api') return apiVersions(host);
@@ -442,6 +463,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
+    authenticate(req, p, url.searchParams);
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
     if (req.method === 'GET') {
       const found = discovery(p, req.headers.host ?? '');

@@ -23,12 +23,15 @@ import { HostRequirementError } from '../api/errors.js';
 import { createApiHandler } from './api.js';
 import { Admission } from './admission.js';
 import { ServerMetrics } from './metrics.js';
-import { writeKubeconfig } from './kubeconfig.js';
+import { kubeconfigToken, writeKubeconfig } from '../identity/kubeconfig.js';
+import { loadCredentials } from '../identity/index.js';
 
 export const VERSION = '0.1.0';
 
 export interface ControlPlane {
   url: string;
+  /** The admin's bearer token (undefined when authentication is off). */
+  token: string | undefined;
   port: number;
   store: Store;
   runtime: PodRuntime;
@@ -85,6 +88,8 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   if (running && running.pid !== process.pid && pidAlive(running.pid)) {
     throw new HostRequirementError(`another Drover server (pid ${running.pid}, ${running.url}) is using ${config.home}; stop it with "drover down" or use another DROVER_HOME`);
   }
+  const credentials = config.auth === 'token' ? loadCredentials(config.home, kubeconfigToken(config.home)) : undefined;
+  if (!credentials) logger.warn('authentication is off (auth: none): anyone who reaches the port may run anything');
   const detected = detectCapacity();
   const runtime = opts.runtime ?? (await configuredRuntime(config, detected));
   await runtime.checkHost();
@@ -118,13 +123,14 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
       config,
       admit: (obj) => admission.prepareCreate(admission.admit(obj, { namespace: obj.metadata.namespace ?? '' })),
       apiUrl: () => url,
+      podToken: (path) => credentials?.podToken(path) ?? '',
     }) ?? [],
   );
   await runtime.start({ store, nodeName: onNode ? node.metadata.name! : '', clock, logger: logger.child({ component: 'runtime' }) });
   await scheduler?.start();
 
   const metrics = new ServerMetrics();
-  const http: Server = createServer(createApiHandler({ store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION }));
+  const http: Server = createServer(createApiHandler({ credentials, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION }));
   http.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -135,7 +141,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   // Started once the URL is known: trials that push metrics are told where to.
   for (const c of controllers) await c.start();
   // A client cannot connect to the wildcard address the server may listen on.
-  const kubeconfig = writeKubeconfig(config.home, url.replace("//0.0.0.0:", "//127.0.0.1:"));
+  const kubeconfig = writeKubeconfig(config.home, url.replace("//0.0.0.0:", "//127.0.0.1:"), credentials?.adminToken);
   // Renamed into place: a CLI polling for the file never reads it half written.
   const serverFile = join(config.home, 'server.json');
   writeFileSync(`${serverFile}.${process.pid}.tmp`, JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
@@ -145,6 +151,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   let stopped = false;
   return {
     url,
+    token: credentials?.adminToken,
     port,
     store,
     runtime,

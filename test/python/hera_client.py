@@ -1,6 +1,7 @@
 """Runs a two-step Argo workflow on a Drover server with Hera, through the Argo Server API.
 
-Argument: the server's URL. Prints one JSON object of what it saw; the end-to-end test
+Arguments: the server's URL and the bearer token from the kubeconfig Drover wrote (Hera takes
+it as it takes an Argo Server's). Prints one JSON object of what it saw; the end-to-end test
 (test/python-clients.e2e.test.ts) asserts on it.
 """
 import json
@@ -8,7 +9,7 @@ import sys
 
 from hera.workflows import Container, Steps, Workflow, WorkflowsService
 
-service = WorkflowsService(host=sys.argv[1], namespace="default")
+service = WorkflowsService(host=sys.argv[1], token=sys.argv[2], namespace="default")
 out = {"version": service.get_version().version}
 
 with Workflow(generate_name="hera-", entrypoint="main", namespace="default", workflows_service=service) as w:

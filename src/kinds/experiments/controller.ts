@@ -29,6 +29,8 @@ export interface ExperimentControllerOptions {
   admit(obj: KubeObject): KubeObject;
   /** The server's base URL, for trials that push their metrics. */
   apiUrl(): string;
+  /** A credential for one API path, for the trial's pod to push its metrics with. */
+  podToken(path: string): string;
 }
 
 export class ExperimentController {
@@ -42,7 +44,7 @@ export class ExperimentController {
   constructor(o: ExperimentControllerOptions) {
     this.informers = new KatibInformers(o.store);
     this.collector = new MetricsCollector({ store: o.store, runtime: o.runtime, logger: o.logger, filesDir: o.filesDir, onProgress: (k) => this.trialQueue.add(k) });
-    this.trialReconciler = new TrialReconciler({ store: o.store, clock: o.clock, informers: this.informers, collector: this.collector, admit: o.admit, apiUrl: o.apiUrl });
+    this.trialReconciler = new TrialReconciler({ store: o.store, clock: o.clock, informers: this.informers, collector: this.collector, admit: o.admit, apiUrl: o.apiUrl, podToken: o.podToken });
     this.experimentReconciler = new ExperimentReconciler({
       store: o.store,
       clock: o.clock,

@@ -19,7 +19,7 @@ export const experimentsServer: FamilyServer = {
    */
   logContainer: (pod, container) =>
     container === 'metrics-logger-and-collector' && pod.metadata?.labels?.[KATIB_LABELS.trial] ? pod.spec?.containers[0]?.name : undefined,
-  controllers: ({ store, runtime, clock, logger, config, admit, apiUrl }) => [
-    new ExperimentController({ store, runtime, clock, logger: logger.child({ component: 'experiment-controller' }), filesDir: join(config.home, 'trials'), admit, apiUrl }),
+  controllers: ({ store, runtime, clock, logger, config, admit, apiUrl, podToken }) => [
+    new ExperimentController({ store, runtime, clock, logger: logger.child({ component: 'experiment-controller' }), filesDir: join(config.home, 'trials'), admit, apiUrl, podToken }),
   ],
 };

@@ -36,6 +36,7 @@ export interface TrialReconcilerDeps {
   admit(obj: KubeObject): KubeObject;
   /** The server's base URL, for trials that push their metrics. */
   apiUrl(): string;
+  podToken(path: string): string;
 }
 
 export class TrialReconciler {
@@ -124,7 +125,9 @@ export class TrialReconciler {
         }
       }
       if (collectorKind(trial) === 'Push' && template.spec) {
-        const url = `${this.o.apiUrl()}/apis/${KATIB_API_VERSION}/namespaces/${trial.metadata.namespace}/trials/${trial.metadata.name}/metrics`;
+        const path = `/apis/${KATIB_API_VERSION}/namespaces/${trial.metadata.namespace}/trials/${trial.metadata.name}/metrics`;
+        // The pod may push to this path only: its credential is in the URL, so scripts need no change.
+        const url = `${this.o.apiUrl()}${path}?token=${encodeURIComponent(this.o.podToken(path))}`;
         for (const c of template.spec.containers) {
           c.env = [...(c.env ?? []), { name: 'KATIB_TRIAL_NAME', value: trial.metadata.name! }, { name: 'DROVER_METRICS_URL', value: url }];
         }

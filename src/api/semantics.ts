@@ -4,13 +4,12 @@
  * metadata rules every kind shares, and the helpers each kind's own checks (src/kinds) are written
  * with. Values of the wrong type were already reported by the schema check and are skipped here.
  */
-import { type FieldPath, type Finding, formatPath, isRecord } from './fieldpath.js';
+import { type FieldPath, type Finding, isRecord } from './fieldpath.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /** Where a kind's checks collect their findings. */
 export interface Ctx {

@@ -10,7 +10,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Pod } from 'kubernetes-models/v1/Pod';
 import type { KindValidation } from '../../api/index.js';
 import { type FieldPath, type Finding, formatPath, isRecord } from '../../api/fieldpath.js';
-import { type Ctx, checkDnsLabel, checkLabels, error, missing } from '../../api/semantics.js';
+import { type Ctx, checkDnsLabel, error, missing } from '../../api/semantics.js';
 import {
   type Shape, SUPPORTED, ignore, objectShape, ok, onlyValues, reject, rejectTrue, struct, warn, warnUnless,
 } from '../../api/support.js';

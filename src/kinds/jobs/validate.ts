@@ -3,7 +3,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import type { KindValidation } from '../../api/index.js';
 import { type FieldPath, type Finding, isRecord } from '../../api/fieldpath.js';
 import { type Ctx, checkLabels, error, missing } from '../../api/semantics.js';
-import { type Shape, objectShape, ok, onlyValues, reject, rejectTrue, struct, warn } from '../../api/support.js';
+import { type Shape, objectShape, ok, onlyValues, reject, rejectTrue, struct } from '../../api/support.js';
 import { POD_SPEC, checkPodSpec } from '../core/validate.js';
 
 const POD_FAILURE_POLICY: Shape = {

@@ -11,12 +11,10 @@ import { ClusterWorkflowTemplate } from '@kubernetes-models/argo-workflows/argop
 import { Workflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow';
 import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate';
 import type { KindValidation } from '../../api/index.js';
-import { type FieldPath, type PathSegment, isRecord } from '../../api/fieldpath.js';
+import { type Finding, type PathSegment, isRecord } from '../../api/fieldpath.js';
 import type { SchemaView } from '../../api/schema.js';
 import { type Shape, ignore, objectShape, ok, onlyValues, reject, rejectTrue, struct, warn } from '../../api/support.js';
 import { CONTAINER, VOLUME } from '../core/validate.js';
-
-export const ARGO_GROUP = 'argoproj.io';
 
 
 function coerceScalar(v: unknown): unknown {
@@ -76,13 +74,6 @@ export function argoSchemaView(obj: Record<string, unknown>): SchemaView {
 
 // ---- lint: what Argo's own validation refuses, with the field where it happens ----------------
 
-interface Finding2 {
-  severity: 'error' | 'warning';
-  path: PathSegment[];
-  message: string;
-  anchor: 'key' | 'value' | 'parent';
-}
-
 const TAG = /\{\{(.*?)\}\}/gs;
 const TEMPLATE_TYPES = ['container', 'script', 'steps', 'dag', 'suspend', 'resource', 'http', 'data', 'containerSet', 'plugin'] as const;
 
@@ -102,9 +93,9 @@ function strings(value: unknown, path: PathSegment[], out: { path: PathSegment[]
 }
 
 /** Checks a Workflow, WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow as Argo's validation does. */
-export function checkArgo(obj: Record<string, unknown>, kind: string): Finding2[] {
-  const findings: Finding2[] = [];
-  const err = (path: PathSegment[], message: string, anchor: Finding2['anchor'] = 'value') => findings.push({ severity: 'error', path, message, anchor });
+export function checkArgo(obj: Record<string, unknown>, kind: string): Finding[] {
+  const findings: Finding[] = [];
+  const err = (path: PathSegment[], message: string, anchor: Finding['anchor'] = 'value') => findings.push({ severity: 'error', path, message, anchor });
   const specPath: PathSegment[] = kind === 'CronWorkflow' ? ['spec', 'workflowSpec'] : ['spec'];
   const spec = kind === 'CronWorkflow' ? rec(rec(obj['spec'])?.['workflowSpec']) : rec(obj['spec']);
   if (!spec) return findings;

@@ -1,6 +1,6 @@
 /** `get` for the core kinds: Pods, ConfigMaps, Secrets, claims, Namespaces, Nodes and Events, as kubectl prints them. */
 import type { ContainerStatus } from 'kubernetes-types/core/v1.js';
-import type { KubeObject, Node, PersistentVolumeClaim, Pod } from '../../../api/types.js';
+import type { Node, PersistentVolumeClaim, Pod } from '../../../api/types.js';
 import { ageColumn, nameColumn, orDefault as or, type KindPrinter } from '../../../print/columns.js';
 import { age } from '../../../print/units.js';
 import type { KindWait } from '../../types.js';

@@ -1,6 +1,6 @@
 /** `describe` for the core kinds: Pods (and the pod templates other kinds embed), ConfigMaps, Secrets, Namespaces, claims and Nodes. */
 import type { ContainerState, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import type { Container, ContainerStatus, KubeObject, Node, PersistentVolumeClaim, Pod, Volume } from '../../../api/types.js';
+import type { Container, ContainerStatus, Node, PersistentVolumeClaim, Pod, Volume } from '../../../api/types.js';
 import { podResources, qosClass } from '../../../api/pods.js';
 import { formatResource, safeQuantity } from '../../../api/quantity.js';
 import { age } from '../../../print/units.js';

@@ -23,7 +23,7 @@ import { formatBytes, formatMillis } from '../api/quantity.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
-import { argoServer } from './argo-server.js';
+import { argoServer, type ArgoServerDeps } from './argo-server.js';
 import { refusal, type HostPolicy } from './origin.js';
 import type { Credentials } from '../identity/index.js';
 
@@ -457,6 +457,16 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
 
   const formatUsage = (u: PodUsage) => ({ cpu: formatMillis(Math.round(u.cpuMillicores)), memory: formatBytes(u.memoryBytes) });
 
+  /** The Argo Server routes, over the same store paths as the Kubernetes API. */
+  const argoDeps: ArgoServerDeps = {
+    kinds,
+    create: (kind, namespace, obj, dry) => createObject(kind, namespace, { apiVersion: kind.apiVersion, kind: kind.kind, ...(obj as object) } as KubeObject, dry),
+    get: (kind, namespace, name) => store.get({ apiVersion: kind.apiVersion, kind: kind.kind, namespace, name }),
+    list: (kind, namespace, selector) => store.list({ apiVersion: kind.apiVersion, kind: kind.kind }, { namespace, ...(selector ? { labelSelector: parseSelector(selector) } : {}) }),
+    remove: async (kind, namespace, name) => void (await store.delete({ apiVersion: kind.apiVersion, kind: kind.kind, namespace, name })),
+    action: (namespace, name, action, body) => deps.subresource('Workflow', action)?.handle({ method: 'PUT', namespace, name, store, body: async () => body, now: () => clock.now() }),
+  };
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://drover');
     const p = url.pathname.replace(/\/+$/, '') || '/';
@@ -498,17 +508,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         }),
       });
     }
-    const argo = await argoServer(
-      {
-        kinds,
-        create: (kind, namespace, obj, dry) => createObject(kind, namespace, { apiVersion: kind.apiVersion, kind: kind.kind, ...(obj as object) } as KubeObject, dry),
-        get: (kind, namespace, name) => store.get({ apiVersion: kind.apiVersion, kind: kind.kind, namespace, name }),
-        list: (kind, namespace, selector) => store.list({ apiVersion: kind.apiVersion, kind: kind.kind }, { namespace, ...(selector ? { labelSelector: parseSelector(selector) } : {}) }),
-        remove: async (kind, namespace, name) => void (await store.delete({ apiVersion: kind.apiVersion, kind: kind.kind, namespace, name })),
-        action: (namespace, name, action, body) => deps.subresource('Workflow', action)?.handle({ method: 'PUT', namespace, name, store, body: async () => body, now: () => clock.now() }),
-      },
-      { method: req.method ?? 'GET', path: p, query: url.searchParams, body: () => readJson(req) },
-    );
+    const argo = await argoServer(argoDeps, { method: req.method ?? 'GET', path: p, query: url.searchParams, body: () => readJson(req) });
     if (argo !== undefined) return send(res, 200, argo);
     const path = parseResourcePath(p, kinds);
     if (!path) throw new NotFoundError('path', p);

@@ -25,6 +25,7 @@ import { Admission } from './admission.js';
 import { ServerMetrics } from './metrics.js';
 import { kubeconfigToken, writeKubeconfig } from '../identity/kubeconfig.js';
 import { loadCredentials } from '../identity/index.js';
+import { lockHome, type HomeLock } from './home-lock.js';
 
 export const VERSION = '0.1.0';
 
@@ -84,10 +85,21 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   // Drover's state (the store, pods' files, secrets' volumes) is its user's alone.
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   chmodSync(config.home, 0o700);
+  const lock = lockHome(config.home);
   const running = readServerFile(config.home);
-  if (running && running.pid !== process.pid && pidAlive(running.pid)) {
-    throw new HostRequirementError(`another Drover server (pid ${running.pid}, ${running.url}) is using ${config.home}; stop it with "drover down" or use another DROVER_HOME`);
+  if (!lock) {
+    const who = running && pidAlive(running.pid) ? ` (pid ${running.pid}, ${running.url})` : '';
+    throw new HostRequirementError(`another Drover server${who} is using ${config.home}; stop it with "drover down" or use another DROVER_HOME`);
   }
+  try {
+    return await startLocked(config, opts, clock, logger, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, clock: Clock, logger: Logger, lock: HomeLock): Promise<ControlPlane> {
   const credentials = config.auth === 'token' ? loadCredentials(config.home, kubeconfigToken(config.home)) : undefined;
   if (!credentials) logger.warn('authentication is off (auth: none): anyone who reaches the port may run anything');
   const detected = detectCapacity();
@@ -166,6 +178,7 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
       scheduler?.stop();
       await runtime.stop();
       await store.close();
+      lock.release();
       const f = readServerFile(config.home);
       if (f?.pid === process.pid && existsSync(join(config.home, 'server.json'))) rmSync(join(config.home, 'server.json'), { force: true });
     },

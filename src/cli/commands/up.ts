@@ -9,6 +9,7 @@ import type { RunServerOptions } from '../../server/index.js';
 import { startProgress } from '../progress.js';
 import { parseQuantity } from '../../api/quantity.js';
 import { parseDuration } from '../../print/units.js';
+import { kubeconfigToken } from '../../identity/kubeconfig.js';
 
 export const command: Command = {
   name: 'up',
@@ -271,9 +272,15 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
   return 0;
 }
 
-/** kubectl and the client libraries find the server through the kubeconfig it wrote. */
+/**
+ * kubectl and the client libraries find the server through the kubeconfig it wrote. kubectl
+ * sends a bearer token over TLS only, which the server does not serve yet: with a token in the
+ * kubeconfig (authentication on), only the libraries can use it.
+ */
 function kubectlHint(home: string): string {
-  return `For kubectl and the Kubernetes client libraries: export KUBECONFIG=${join(home, 'kubeconfig')}\n`;
+  const path = join(home, 'kubeconfig');
+  if (!kubeconfigToken(home)) return `For kubectl and the Kubernetes client libraries: export KUBECONFIG=${path}\n`;
+  return `For the Kubernetes client libraries: export KUBECONFIG=${path} (kubectl sends its token over TLS only: start Drover with DROVER_AUTH=none to use kubectl)\n`;
 }
 
 function tail(path: string, lines: number): string {

@@ -116,9 +116,21 @@ test('kubectl get prints the columns drover get prints (server-side tables), -o 
   assert.match(await ok(['get', 'nodes']), /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n\S+\s+Ready\s/);
 });
 
-test('kubectl top node reads the metrics API; kubectl delete removes a Job and its pods', { skip }, async () => {
+test('kubectl top node and top pod NAME read the metrics API; kubectl delete removes a Job and its pods', { skip }, async () => {
   const top = await ok(['top', 'node']);
   assert.match(top, /^NAME\s+CPU\(cores\)\s+CPU(\(%\))?\s+MEMORY\(bytes\)\s+MEMORY(\(%\))?/);
+  await d.ok(['apply', '-f', '-'], JOB.replace('name: hello', 'name: sleeper').replace("'echo hello from kubectl'", "'sleep 30'"));
+  await d.ok(['wait', '--for=condition=Ready', 'pod', '-l', 'job-name=sleeper', '--timeout=60s']);
+  const pod = (await d.ok(['get', 'pods', '-l', 'job-name=sleeper', '-o', 'name'])).trim().replace('pod/', '');
+  // The runtime measures a pod once it runs; its first sample may come a moment later.
+  let topPod: Run | undefined;
+  for (let i = 0; i < 50 && topPod?.code !== 0; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 200));
+    topPod = await kubectl(['top', 'pod', pod]);
+  }
+  assert.equal(topPod!.code, 0, topPod!.stderr);
+  assert.match(topPod!.stdout, new RegExp(`^NAME\\s+CPU\\(cores\\)\\s+MEMORY\\(bytes\\)\\s*\\n${pod}\\s+\\d+m\\s+\\d+Mi`));
+  await ok(['delete', 'job', 'sleeper']);
   await d.ok(['apply', '-f', '-'], JOB.replace('name: hello', 'name: bye'));
   assert.match(await ok(['delete', 'job', 'bye']), /^job\.batch "bye" deleted/);
   const r = await kubectl(['get', 'job', 'bye']);

@@ -89,8 +89,9 @@ test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get
   assert.match((out['log'] as string[])[0]!, /^loss=\d+$/);
 });
 
-test('a watch with the Python client resumes from its last resourceVersion, and one older than the history kept gets 410 Gone', { skip }, async () => {
+test('a watch with the Python client resumes from its last resourceVersion, one older than the history kept gets 410 Gone, and lists page with limit and continue', { skip }, async () => {
   const out = await python('watch_client.py');
   assert.deepEqual(out['resumed'], [['ADDED', 'second'], ['MODIFIED', 'first'], ['DELETED', 'second']]);
   assert.equal(out['expired'], 410);
+  assert.deepEqual(out['pages'], [['first'], ['third']], 'limit=1 pages with continue tokens');
 });

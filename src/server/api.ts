@@ -23,6 +23,7 @@ import { formatBytes, formatMillis } from '../api/quantity.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
+import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
 import { refusal, type HostPolicy } from './origin.js';
 import type { Credentials } from '../identity/index.js';
@@ -266,9 +267,11 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       return;
     }
     const list = await store.list(sel, opts);
-    const items = fields.length ? list.items.filter((o) => matchesFields(fields, o)) : list.items;
-    if (wantsTable(req.headers.accept)) return send(res, 200, toTable(path.kind.kind, items, { now: clock.now(), include: parseIncludeObject(q.get('includeObject')), resourceVersion: list.resourceVersion }));
-    send(res, 200, { apiVersion: path.kind.apiVersion, kind: listKind(path.kind), metadata: { resourceVersion: list.resourceVersion }, items });
+    const matching = fields.length ? list.items.filter((o) => matchesFields(fields, o)) : list.items;
+    const { items, ...more } = page(matching, q.get('limit'), q.get('continue'));
+    const metadata = { resourceVersion: list.resourceVersion, ...more };
+    if (wantsTable(req.headers.accept)) return send(res, 200, { ...toTable(path.kind.kind, items, { now: clock.now(), include: parseIncludeObject(q.get('includeObject')) }), metadata });
+    send(res, 200, { apiVersion: path.kind.apiVersion, kind: listKind(path.kind), metadata, items });
   }
 
   /**
@@ -485,28 +488,31 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     }
     let m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/apply$/.exec(p);
     if (m && req.method === 'POST') return send(res, 200, await apply(decodeURIComponent(m[1]!), await readJson(req)));
-    m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)$/.exec(p);
+    m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(p);
     if (m && req.method === 'GET') {
-      const usages = await podUsages(m[1] ? decodeURIComponent(m[1]) : undefined);
+      const namespace = m[1] ? decodeURIComponent(m[1]) : undefined;
+      const name = m[3] ? decodeURIComponent(m[3]) : undefined;
+      const usages = await podUsages(namespace);
       const meta = { timestamp: new Date(clock.now()).toISOString(), window: '10s' };
-      if (m[2] === 'pods') {
-        return send(res, 200, {
-          apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetricsList', metadata: {},
-          items: usages.map(({ pod, usage }) => ({
-            metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, ...meta,
-            containers: [{ name: pod.spec?.containers[0]?.name ?? 'main', usage: formatUsage(usage) }],
-          })),
-        });
+      const items =
+        m[2] === 'pods'
+          ? usages.map(({ pod, usage }) => ({
+              apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics',
+              metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, ...meta,
+              containers: [{ name: pod.spec?.containers[0]?.name ?? 'main', usage: formatUsage(usage) }],
+            }))
+          : (await store.list({ apiVersion: 'v1', kind: 'Node' })).items.map((n) => {
+              const on = usages.filter((u) => u.pod.spec?.nodeName === n.metadata.name).map((u) => u.usage);
+              const total = { cpuMillicores: on.reduce((a, u) => a + u.cpuMillicores, 0), memoryBytes: on.reduce((a, u) => a + u.memoryBytes, 0) };
+              return { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: n.metadata.name }, ...meta, usage: formatUsage(total) };
+            });
+      // One object (`kubectl top pod NAME`): only a running pod has metrics, as with metrics-server.
+      if (name !== undefined) {
+        const one = items.find((i) => i.metadata.name === name);
+        if (!one) throw new NotFoundError(`${m[2]}.metrics.k8s.io`, name, namespace);
+        return send(res, 200, one);
       }
-      const nodes = (await store.list({ apiVersion: 'v1', kind: 'Node' })).items;
-      return send(res, 200, {
-        apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetricsList', metadata: {},
-        items: nodes.map((n) => {
-          const on = usages.filter((u) => u.pod.spec?.nodeName === n.metadata.name).map((u) => u.usage);
-          const total = { cpuMillicores: on.reduce((a, u) => a + u.cpuMillicores, 0), memoryBytes: on.reduce((a, u) => a + u.memoryBytes, 0) };
-          return { metadata: { name: n.metadata.name }, ...meta, usage: formatUsage(total) };
-        }),
-      });
+      return send(res, 200, { apiVersion: 'metrics.k8s.io/v1beta1', kind: m[2] === 'pods' ? 'PodMetricsList' : 'NodeMetricsList', metadata: {}, items });
     }
     const argo = await argoServer(argoDeps, { method: req.method ?? 'GET', path: p, query: url.searchParams, body: () => readJson(req) });
     if (argo !== undefined) return send(res, 200, argo);

@@ -37,4 +37,15 @@ try:
     out["expired"] = None
 except ApiException as e:
     out["expired"] = e.status
+# Pages of one, with the continue token the server hands out.
+core.create_namespaced_config_map("default", cm("third", "3"))
+pages = []
+token = None
+while True:
+    page = core.list_namespaced_config_map("default", limit=1, _continue=token)
+    pages.append([c.metadata.name for c in page.items])
+    token = page.metadata._continue
+    if not token:
+        break
+out["pages"] = pages
 print(json.dumps(out))

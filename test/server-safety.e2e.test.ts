@@ -6,9 +6,12 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Drover } from './drover.js';
+import { Drover, REPO } from './drover.js';
 
 let d: Drover;
 
@@ -75,4 +78,20 @@ test('every request but health checks needs the bearer token drover up wrote int
 test("Drover's home is its user's alone (0700), and so are the store and the kubeconfig (0600)", () => {
   assert.equal(statSync(d.home).mode & 0o777, 0o700);
   for (const f of ['state.db', 'state.db-wal', 'kubeconfig', 'auth.json']) assert.equal(statSync(join(d.home, f)).mode & 0o777, 0o600, f);
+});
+
+test('listening beyond loopback over plain HTTP is refused with a clear message unless explicitly accepted', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'drover-wide-'));
+  try {
+    const r = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(process.execPath, [join(REPO, 'bin', 'drover.js'), 'up', '--port', '0', '--home', home], { env: { ...process.env, DROVER_HOST: '0.0.0.0', DROVER_SERVER: '' }, timeout: 30_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+      });
+    });
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /listening on 0\.0\.0\.0 would let tokens and requests cross the network in clear, and Drover serves no TLS yet/);
+    assert.match(r.out, /DROVER_PLAIN_HTTP=1/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });

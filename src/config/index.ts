@@ -51,6 +51,11 @@ export interface DroverConfig {
    * admin's into its kubeconfig). `none`: anyone who reaches the port may do anything (warned).
    */
   auth: 'token' | 'none';
+  /**
+   * Listen beyond loopback over plain HTTP. Refused by default: tokens would cross the network in
+   * clear, and Drover serves no TLS yet (in a cluster, behind its Service, the Deployment says so).
+   */
+  plainHttp: boolean;
   /** How many changes a watch can resume from; an older resourceVersion gets 410 Gone. */
   changeLogSize: number;
   logLevel: LogLevel;
@@ -108,6 +113,7 @@ interface FileConfig {
   restartBackoffBaseSeconds?: number;
   storeSync?: 'normal' | 'full';
   auth?: 'token' | 'none';
+  plainHttp?: boolean;
   changeLogSize?: number;
   logLevel?: LogLevel;
   artifactRepository?: unknown;
@@ -185,6 +191,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     restartBackoffBaseMs: secs(num(env.DROVER_RESTART_BACKOFF_SECONDS, 'DROVER_RESTART_BACKOFF_SECONDS')) ?? secs(fc.restartBackoffBaseSeconds) ?? 10_000,
     storeSync: (env.DROVER_STORE_SYNC as 'normal' | 'full' | undefined) ?? fc.storeSync ?? 'normal',
     auth: authMode(env.DROVER_AUTH ?? fc.auth, env.DROVER_AUTH ? 'DROVER_AUTH' : file),
+    plainHttp: env.DROVER_PLAIN_HTTP ? env.DROVER_PLAIN_HTTP === '1' || env.DROVER_PLAIN_HTTP === 'true' : fc.plainHttp === true,
     changeLogSize: num(env.DROVER_CHANGE_LOG_SIZE, 'DROVER_CHANGE_LOG_SIZE') ?? fc.changeLogSize ?? 20_000,
     logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
     artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),

@@ -26,6 +26,7 @@ import { ServerMetrics } from './metrics.js';
 import { kubeconfigToken, writeKubeconfig } from '../identity/kubeconfig.js';
 import { loadCredentials } from '../identity/index.js';
 import { lockHome, type HomeLock } from './home-lock.js';
+import { isLoopback } from './origin.js';
 
 export const VERSION = '0.1.0';
 
@@ -85,6 +86,11 @@ export async function startControlPlane(config: DroverConfig, opts: ControlPlane
   // Drover's state (the store, pods' files, secrets' volumes) is its user's alone.
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   chmodSync(config.home, 0o700);
+  if (!isLoopback(config.host) && !config.plainHttp) {
+    throw new HostRequirementError(
+      `listening on ${config.host} would let tokens and requests cross the network in clear, and Drover serves no TLS yet: keep the default 127.0.0.1 (reach it through an SSH tunnel or a TLS proxy), or set DROVER_PLAIN_HTTP=1 to accept that`,
+    );
+  }
   const lock = lockHome(config.home);
   const running = readServerFile(config.home);
   if (!lock) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { refusal, servesHost } from './origin.js';
+import { isLoopback, refusal, servesHost } from './origin.js';
 
 const local = { listenHost: '127.0.0.1', names: ['workstation'] };
 const everywhere = { listenHost: '0.0.0.0', names: ['workstation', 'drover.ml.svc'] };
@@ -22,4 +22,9 @@ test('a request from a page of another origin or site is refused; a client witho
   assert.match(refusal(local, { host: '127.0.0.1:7450', 'sec-fetch-site': 'cross-site' })!, /another site/);
   assert.match(refusal(local, { host: 'evil.example:7450' })!, /Host header "evil\.example:7450"/);
   assert.match(refusal(local, {})!, /Host header ""/);
+});
+
+test('loopback addresses are this machine\'s alone; a wildcard or a network address is not', () => {
+  for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) assert.equal(isLoopback(h), true, h);
+  for (const h of ['0.0.0.0', '::', '10.0.0.5', 'workstation']) assert.equal(isLoopback(h), false, h);
 });

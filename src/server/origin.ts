@@ -24,6 +24,12 @@ function hostname(hostPort: string): string {
   return colon > 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
 }
 
+/** Whether an address to listen on is this machine's alone (nothing from the network reaches it). */
+export function isLoopback(listenHost: string): boolean {
+  const h = listenHost.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
 /** Whether the server answers to `host` (a Host header's value). */
 export function servesHost(policy: HostPolicy, host: string): boolean {
   const name = hostname(host);

@@ -125,6 +125,8 @@ async function writeIfExists(path: string, value: string): Promise<void> {
 
 export class Cgroups {
   private readonly enabledV2 = new Set<string>();
+  /** Pods whose cgroups could not be removed yet (a process slow to die under load); retried by `retryUnremoved`. */
+  private readonly unremoved = new Set<string>();
 
   /** `parent` is relative to each hierarchy's root (`drover`, `drover-test-123`). */
   constructor(readonly layout: CgroupLayout, readonly parent: string) {}
@@ -231,8 +233,28 @@ export class Cgroups {
     }
   }
 
-  /** Removes the pod's cgroups (containers first). Kills what is left, so nothing escapes accounting. */
+  /**
+   * Removes the pod's cgroups (containers first). Kills what is left, so nothing escapes accounting.
+   * On failure the pod is remembered and `retryUnremoved` tries again: a cgroup is never given up on.
+   */
   async removePod(podUid: string): Promise<void> {
+    this.unremoved.add(podUid);
+    await this.removePodDirs(podUid);
+    this.unremoved.delete(podUid);
+  }
+
+  /** Tries again to remove the cgroups of pods whose removal failed; returns how many are still left. */
+  async retryUnremoved(): Promise<number> {
+    for (const uid of [...this.unremoved]) {
+      await this.removePodDirs(uid).then(
+        () => this.unremoved.delete(uid),
+        () => undefined,
+      );
+    }
+    return this.unremoved.size;
+  }
+
+  private async removePodDirs(podUid: string): Promise<void> {
     for (const podDir of this.podDirs(podUid)) {
       let names: string[] = [];
       try {

@@ -188,7 +188,7 @@ export class LocalPodRuntime implements PodRuntime {
     const ctx = this.ctx;
     if (!ctx || this.stopped) return;
     this.cancelPoll = ctx.host.clock.setTimer(this.opts.pollIntervalMs, () => {
-      void Promise.all([ctx.tailer.poll(), ...[...ctx.adopted].map((a) => a.poll())])
+      void Promise.all([ctx.tailer.poll(), ctx.facts.cgroups.retryUnremoved(), ...[...ctx.adopted].map((a) => a.poll())])
         .catch((err: unknown) => ctx.host.logger.warn('runtime poll failed', { error: (err as Error).message }))
         // A stop (and a new start) during the look ends this chain of looks.
         .finally(() => this.ctx === ctx && this.schedulePoll());

@@ -226,6 +226,12 @@ export class PodWorker {
         gpus,
         onLost: (a) => this.ctx.adopted.add(a),
       });
+      if (this.deleted) {
+        // Deleted while this container was starting: teardown could not see it, so it goes here.
+        await proc.kill(0);
+        await facts.cgroups.removePod(this.uid).catch((err: unknown) => this.log.warn('could not remove pod cgroups', { uid: this.uid, error: (err as Error).message }));
+        return;
+      }
       const startedAtMs = this.now();
       const record: AttemptRecord = { container: spec.name, attempt: n, pid: proc.pid, pidStart: proc.pidStart, startedAt: isoSeconds(startedAtMs), startedAtMs, oomBaseline };
       c.record = record;

@@ -8,6 +8,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ADMIN, AUTHENTICATED_GROUP, type Identity } from './identity.js';
 
 export const AUTH_FILE = 'auth.json';
 
@@ -41,8 +42,8 @@ function writePrivate(path: string, text: string): void {
 export interface Credentials {
   /** The admin's token, to be written into the kubeconfig. */
   readonly adminToken: string;
-  /** The user a bearer token belongs to, or undefined. */
-  user(token: string): string | undefined;
+  /** Who a bearer token belongs to, or undefined. */
+  identity(token: string): Identity | undefined;
   /** A token good for `scope` only (`trials/ns/name/metrics`). */
   podToken(scope: string): string;
   /** Whether `token` was made by podToken for `scope`. */
@@ -77,9 +78,11 @@ export function loadCredentials(home: string, kubeconfigToken: string | undefine
   const podToken = (scope: string) => createHmac('sha256', secret).update(scope).digest('base64url');
   return {
     adminToken,
-    user(token) {
+    identity(token) {
       const h = sha256(token);
-      return tokens.find((t) => sameText(t.sha256, h))?.user;
+      const user = tokens.find((t) => sameText(t.sha256, h))?.user;
+      if (user === undefined) return undefined;
+      return user === 'admin' ? ADMIN : { name: user, groups: [AUTHENTICATED_GROUP] };
     },
     podToken,
     allowsPod: (scope, token) => sameText(podToken(scope), token),

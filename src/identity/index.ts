@@ -3,6 +3,7 @@
  * users, roles and namespaces as teams come next.
  *
  *   const credentials = loadCredentials(home, tokenInKubeconfig);
- *   credentials.user(bearerToken); // 'admin' or undefined
+ *   credentials.identity(bearerToken); // { name: 'admin', groups: ['system:masters', …] } or undefined
  */
+export { ADMIN, ANONYMOUS_ADMIN, POD_SCOPED, MASTERS_GROUP, AUTHENTICATED_GROUP, type Identity } from './identity.js';
 export { loadCredentials, AUTH_FILE, type Credentials } from './credentials.js';

@@ -26,7 +26,7 @@ import { PATCH_TYPES } from './patch.js';
 import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
 import { refusal, type HostPolicy } from './origin.js';
-import type { Credentials } from '../identity/index.js';
+import { ANONYMOUS_ADMIN, POD_SCOPED, type Credentials, type Identity } from '../identity/index.js';
 
 export interface ApiDeps {
   store: Store;
@@ -430,16 +430,17 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
   }
 
   /**
-   * Every request carries the admin's bearer token, or (a pod's narrow credential) a `token`
-   * query parameter made for exactly this path.
+   * Who is calling: the holder of a bearer token the server knows, or (a pod's narrow credential)
+   * of a `token` query parameter made for exactly this path.
    */
-  function authenticate(req: IncomingMessage, path: string, q: URLSearchParams): void {
+  function authenticate(req: IncomingMessage, path: string, q: URLSearchParams): Identity {
     const credentials = deps.credentials;
-    if (!credentials) return;
+    if (!credentials) return ANONYMOUS_ADMIN;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (m && credentials.user(m[1]!)) return;
+    const who = m ? credentials.identity(m[1]!) : undefined;
+    if (who) return who;
     const podToken = q.get('token');
-    if (podToken && credentials.allowsPod(path, podToken)) return;
+    if (podToken && credentials.allowsPod(path, podToken)) return POD_SCOPED;
     throw new UnauthorizedError(
       m
         ? 'the bearer token is not one this server knows: use the kubeconfig drover up wrote ($DROVER_HOME/kubeconfig; drover kubeconfig prints it)'
@@ -476,7 +477,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
-    authenticate(req, p, url.searchParams);
+    const who = authenticate(req, p, url.searchParams);
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
     if (req.method === 'GET') {
       const found = discovery(p, req.headers.host ?? '');

@@ -15,8 +15,10 @@ import { core } from './kinds/core/index.js';
 import { jobs } from './kinds/jobs/index.js';
 import { workflows } from './kinds/workflows/index.js';
 import { experiments } from './kinds/experiments/index.js';
+import { rbac } from './kinds/rbac/index.js';
+import { profiles } from './kinds/profiles/index.js';
 
-export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments];
+export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments, rbac, profiles];
 
 /** Every kind Drover serves, in the order `api-resources` lists them. */
 export const KINDS = new KindTable(FAMILIES.flatMap((f) => f.kinds.map((k) => k.info)));

@@ -7,3 +7,5 @@
  */
 export { ADMIN, ANONYMOUS_ADMIN, POD_SCOPED, MASTERS_GROUP, AUTHENTICATED_GROUP, type Identity } from './identity.js';
 export { loadCredentials, AUTH_FILE, type Credentials } from './credentials.js';
+export { Authorizer } from './authorizer.js';
+export { decide, forbiddenMessage, isResourceRequest, serviceAccountUser, type Decision, type PolicyRule, type RequestAttributes } from './rbac.js';

@@ -7,7 +7,7 @@
  * (schemas, the support table, defaults, controllers) comes from `server()`, imported on demand,
  * so `drover get` never loads a schema package or a controller.
  */
-import type { KindInfo, KindValidation, KubeObject, Pod } from '../api/index.js';
+import type { KindInfo, KindTable, KindValidation, KubeObject, Pod } from '../api/index.js';
 import type { DroverConfig } from '../config/index.js';
 import type { KindPrinter } from '../print/columns.js';
 import type { Describer } from '../print/describe.js';
@@ -107,6 +107,8 @@ export interface KindAdmission {
 /** What a controller is given; everything it touches comes through here. */
 export interface ControllerDeps {
   store: Store;
+  /** Every kind the server serves. */
+  kinds: KindTable;
   runtime: PodRuntime;
   clock: Clock;
   logger: Logger;

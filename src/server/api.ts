@@ -3,6 +3,7 @@
  * delimited JSON, as the Kubernetes API streams watches), pod logs, apply, health and metrics.
  * Errors answer as Kubernetes `Status` objects.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
@@ -26,7 +27,8 @@ import { PATCH_TYPES } from './patch.js';
 import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
 import { refusal, type HostPolicy } from './origin.js';
-import { ANONYMOUS_ADMIN, POD_SCOPED, type Credentials, type Identity } from '../identity/index.js';
+import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type Authorizer, type Credentials, type Identity, type RequestAttributes } from '../identity/index.js';
+import { requestAttributes } from './attributes.js';
 
 export interface ApiDeps {
   store: Store;
@@ -42,6 +44,8 @@ export interface ApiDeps {
   clock: Clock;
   /** Who may call; undefined when the server was configured without authentication. */
   credentials: Credentials | undefined;
+  /** What each caller may do (RBAC). */
+  authorizer: Authorizer;
   /** The names the server answers to (Host header) and so the requests a browser may not make. */
   hostPolicy: HostPolicy;
   /** Where objects from clients that send no manifest directory start their containers (config `workdir`). */
@@ -160,6 +164,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       const info = kinds.of(admitted.apiVersion, admitted.kind)!;
       const ref = { apiVersion: admitted.apiVersion, kind: admitted.kind, namespace: admitted.metadata.namespace ?? '', name: admitted.metadata.name ?? '' };
       const existing = admitted.metadata.name ? await store.get(ref) : undefined;
+      mayWrite(existing ? 'update' : 'create', info, admitted);
       const item = { apiVersion: admitted.apiVersion, kind: admitted.kind, namespace: info.namespaced ? admitted.metadata.namespace : undefined, name: admitted.metadata.name ?? '' };
       if (!existing) {
         ops.push({ op: 'create', object: admission.prepareCreate(admitted) });
@@ -305,6 +310,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const admitted = admission.inheritDerived(existing, admission.admit(next, { namespace: existing.metadata.namespace ?? '', ...(sourceDir ? { sourceDir } : {}) }));
     const immutable = admission.immutableChange(existing, admitted);
     if (immutable) throw new ValidationError([{ path: immutable, message: `field is immutable: delete ${existing.kind.toLowerCase()} "${name}" and create it again to change it` }]);
+    deps.authorizer.checkEscalation(caller(), admitted);
     if (resourceVersion) admitted.metadata.resourceVersion = resourceVersion;
     if (dry) {
       if (resourceVersion && resourceVersion !== existing.metadata.resourceVersion) throw new ConflictError(`Operation cannot be fulfilled on ${existing.kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
@@ -329,6 +335,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const issues = loader.validate(obj);
     if (issues.length) throw new ValidationError(issues);
     const admitted = admission.prepareCreate(admission.admit(obj, { namespace, sourceDir: await sourceDirFor(obj.metadata?.namespace || namespace) }));
+    mayWrite('create', kind, admitted);
     if (!dry) return store.create(admitted);
     const name = admitted.metadata.name;
     const ns = admitted.metadata.namespace ?? '';
@@ -429,6 +436,65 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     return out;
   }
 
+  /** The caller of the request being served (set by the handler for the request's whole course). */
+  const callers = new AsyncLocalStorage<Identity>();
+  const caller = (): Identity => callers.getStore() ?? ANONYMOUS_ADMIN;
+
+  /**
+   * Whether the caller may create or update `obj`: RBAC for the object's own namespace (a
+   * multi-document apply names several), no role or binding granting more than the caller holds,
+   * and a Profile owned by the caller itself (Kubeflow's self-registration) for anyone signed in.
+   */
+  function mayWrite(verb: 'create' | 'update', kind: KindInfo, obj: KubeObject): void {
+    const who = caller();
+    const a: RequestAttributes = { verb, apiGroup: kind.group, resource: kind.plural, ...(kind.namespaced ? { namespace: obj.metadata.namespace ?? '' } : {}), ...(obj.metadata.name ? { name: obj.metadata.name } : {}) };
+    if (!deps.authorizer.decide(who, a).allowed) {
+      const owner = (obj['spec'] as { owner?: { kind?: string; name?: string } } | undefined)?.owner;
+      const selfProfile = kind.kind === 'Profile' && verb === 'create' && owner?.name === who.name && who !== POD_SCOPED;
+      if (!selfProfile) throw new ForbiddenError(forbiddenMessage(who, a));
+    }
+    deps.authorizer.checkEscalation(who, obj);
+  }
+
+  /** Refuses a request the caller may not make; creates are checked again per object as they are written. */
+  function authorize(who: Identity, a: RequestAttributes): void {
+    if (who === POD_SCOPED) return;
+    // A Profile's create is decided on its body (its owner): see mayWrite.
+    if (isResourceRequest(a) && a.verb === 'create' && a.resource === 'profiles' && a.apiGroup === 'kubeflow.org') return;
+    deps.authorizer.check(who, a);
+  }
+
+  /** `kubectl auth can-i` (an access review of the caller) and `can-i --list` (its rules in a namespace). */
+  async function selfReview(p: string, who: Identity, body: unknown): Promise<unknown> {
+    const review = (typeof body === 'object' && body !== null ? body : {}) as { spec?: Record<string, Record<string, string> | string | undefined> };
+    const spec = review.spec ?? {};
+    if (p.endsWith('/selfsubjectaccessreviews')) {
+      const r = spec['resourceAttributes'] as Record<string, string> | undefined;
+      const n = spec['nonResourceAttributes'] as Record<string, string> | undefined;
+      if (!r && !n) throw new ValidationError([{ path: 'spec', message: 'exactly one of nonResourceAttributes and resourceAttributes must be specified' }]);
+      const a: RequestAttributes = r
+        ? { verb: r['verb'] ?? '', apiGroup: r['group'] ?? '', resource: r['resource'] ?? '', ...(r['subresource'] ? { subresource: r['subresource'] } : {}), ...(r['namespace'] ? { namespace: r['namespace'] } : {}), ...(r['name'] ? { name: r['name'] } : {}) }
+        : { verb: n!['verb'] ?? '', path: n!['path'] ?? '' };
+      const d = deps.authorizer.decide(who, a);
+      return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec, status: { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) } };
+    }
+    if (p.endsWith('/selfsubjectrulesreviews')) {
+      const namespace = typeof spec['namespace'] === 'string' ? spec['namespace'] : undefined;
+      const rules = who.groups.includes('system:masters')
+        ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }]
+        : deps.authorizer.rules(who, namespace);
+      return {
+        apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: {}, spec,
+        status: {
+          resourceRules: rules.filter((r) => r.resources?.length).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) })),
+          nonResourceRules: rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
+          incomplete: false,
+        },
+      };
+    }
+    throw new NotFoundError('path', p);
+  }
+
   /**
    * Who is calling: the holder of a bearer token the server knows, or (a pod's narrow credential)
    * of a `token` query parameter made for exactly this path.
@@ -478,7 +544,18 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
     const who = authenticate(req, p, url.searchParams);
+    const attributes = requestAttributes(req.method ?? 'GET', p, url.searchParams, kinds);
+    if (attributes !== 'per-object') authorize(who, attributes);
+    return callers.run(who, () => serve(req, res, url, p, who));
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse, url: URL, p: string, who: Identity): Promise<void> {
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
+    if (req.method === 'POST' && p.startsWith('/apis/authorization.k8s.io/v1/selfsubject')) return send(res, 201, await selfReview(p, who, await readJson(req)));
+    if (req.method === 'POST' && p === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
+      // `kubectl auth whoami`
+      return send(res, 201, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { creationTimestamp: new Date(clock.now()).toISOString() }, status: { userInfo: { username: who.name, groups: who.groups } } });
+    }
     if (req.method === 'GET') {
       const found = discovery(p, req.headers.host ?? '');
       if (found) return send(res, 200, found);

@@ -24,7 +24,8 @@ import { createApiHandler } from './api.js';
 import { Admission } from './admission.js';
 import { ServerMetrics } from './metrics.js';
 import { kubeconfigToken, writeKubeconfig } from '../identity/kubeconfig.js';
-import { loadCredentials } from '../identity/index.js';
+import { Authorizer, loadCredentials } from '../identity/index.js';
+import { QuotaAdmission } from '../kinds/core/quota-admission.js';
 import { lockHome, type HomeLock } from './home-lock.js';
 import { isLoopback } from './origin.js';
 
@@ -113,7 +114,10 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   await runtime.checkHost();
 
   const parts = await loadServerParts();
-  const store = await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize });
+  // Every create, by a user or a controller, is checked against its namespace's ResourceQuotas.
+  const store = new QuotaAdmission(await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize }), KINDS).guard();
+  const authorizer = new Authorizer(store, KINDS);
+  await authorizer.start();
   const node = localNode(config, detected);
   // On a cluster the cluster's scheduler places pods on its own nodes; this machine is no node.
   const onNode = runtime.placement === 'node';
@@ -135,6 +139,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   const controllers: Controller[] = parts.families.flatMap((f) =>
     f.controllers?.({
       store,
+      kinds: KINDS,
       runtime,
       clock,
       logger,
@@ -148,7 +153,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   await scheduler?.start();
 
   const metrics = new ServerMetrics();
-  const http: Server = createServer(createApiHandler({ credentials, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION }));
+  const http: Server = createServer(createApiHandler({ credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION }));
   http.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -181,6 +186,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
         http.closeAllConnections();
       });
       for (const c of [...controllers].reverse()) c.stop();
+      authorizer.stop();
       scheduler?.stop();
       await runtime.stop();
       await store.close();

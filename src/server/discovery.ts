@@ -53,32 +53,43 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-/** The named groups in the order their first kind is declared, then the metrics group. */
-function groups(kinds: KindTable): { name: string; version: string }[] {
-  const seen = new Map<string, string>();
-  for (const k of kinds.all) if (k.group && !seen.has(k.group)) seen.set(k.group, k.version);
-  seen.set(METRICS_GROUP, METRICS_VERSION);
-  return [...seen].map(([name, version]) => ({ name, version }));
+/**
+ * Kubernetes' version priority: GA before beta before alpha, higher numbers first (`v1` over
+ * `v1beta1`); a group served in several versions prefers the first.
+ */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string) => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return [0, 0, 0];
+    return [m[2] === 'alpha' ? 1 : m[2] === 'beta' ? 2 : 3, Number(m[1]), Number(m[3] ?? 0)];
+  };
+  const [x, y] = [parse(a), parse(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return y[i]! - x[i]!;
+  return a.localeCompare(b);
 }
 
-/** `/apis`: every named group, one version each. */
+/** The named groups in the order their first kind is declared (then the metrics group), each with its versions, preferred first. */
+function groups(kinds: KindTable): { name: string; versions: string[] }[] {
+  const seen = new Map<string, Set<string>>();
+  for (const k of kinds.all) if (k.group) seen.set(k.group, (seen.get(k.group) ?? new Set()).add(k.version));
+  seen.set(METRICS_GROUP, new Set([METRICS_VERSION]));
+  return [...seen].map(([name, versions]) => ({ name, versions: [...versions].sort(compareVersions) }));
+}
+
+function groupDoc(g: { name: string; versions: string[] }): { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } } {
+  const versions = g.versions.map((version) => ({ groupVersion: `${g.name}/${version}`, version }));
+  return { name: g.name, versions, preferredVersion: versions[0]! };
+}
+
+/** `/apis`: every named group with its versions. */
 export function apiGroupList(kinds: KindTable): Record<string, unknown> {
-  return {
-    kind: 'APIGroupList',
-    apiVersion: 'v1',
-    groups: groups(kinds).map(({ name, version }) => {
-      const gv = { groupVersion: `${name}/${version}`, version };
-      return { name, versions: [gv], preferredVersion: gv };
-    }),
-  };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups(kinds).map(groupDoc) };
 }
 
 /** `/apis/{group}`: one group. */
 export function apiGroup(kinds: KindTable, group: string): Record<string, unknown> | undefined {
   const g = groups(kinds).find((x) => x.name === group);
-  if (!g) return undefined;
-  const gv = { groupVersion: `${g.name}/${g.version}`, version: g.version };
-  return { kind: 'APIGroup', apiVersion: 'v1', name: g.name, versions: [gv], preferredVersion: gv };
+  return g ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(g) } : undefined;
 }
 
 /** `/api/v1` or `/apis/{group}/{version}`: the resources of one group version, or undefined when none. */

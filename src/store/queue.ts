@@ -18,6 +18,8 @@ export class WorkQueue {
   private readonly active = new Set<string>();
   private readonly timers = new Map<string, { at: number; cancel: () => void }>();
   private readonly idleWaiters: (() => void)[] = [];
+  /** Consecutive failed reconciles per key: the retry waits longer after each (500 ms doubling, at most 30 s). */
+  private readonly failures = new Map<string, number>();
   private stopped = false;
   private pumpQueued = false;
 
@@ -78,11 +80,15 @@ export class WorkQueue {
   private async work(key: string): Promise<void> {
     try {
       const result = await this.reconcile(key);
+      this.failures.delete(key);
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (err) {
-      // Level-triggered: a failed reconcile is simply tried again shortly.
-      this.logger.warn(`${this.name}: reconcile failed`, { key, error: err instanceof Error ? err.message : String(err) });
-      this.addAfter(key, 500);
+      // Level-triggered: a failed reconcile is simply tried again, later each time it fails again.
+      const n = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, n);
+      const delay = Math.min(500 * 2 ** (n - 1), 30_000);
+      this.logger.warn(`${this.name}: reconcile failed`, { key, attempt: n, retryInMs: delay, error: err instanceof Error ? err.message : String(err) });
+      this.addAfter(key, delay);
     } finally {
       this.active.delete(key);
       if (this.dirty.size > 0) this.schedulePump();

@@ -2,11 +2,13 @@
 import type { PersistentVolumeClaim, Secret } from '../../api/index.js';
 import type { FamilyServer } from '../types.js';
 import { VALIDATION } from './validate.js';
+import { QuotaStatusController } from './quota-controller.js';
 
 export { CONTAINER, POD_SPEC, VOLUME, checkPodSpec } from './validate.js';
 
 export const coreServer: FamilyServer = {
   validation: VALIDATION,
+  controllers: (deps) => [new QuotaStatusController({ store: deps.store, kinds: deps.kinds, clock: deps.clock, logger: deps.logger.child({ component: 'quota' }) })],
   admission: {
     Pod: { sourceDir: true },
     Namespace: {

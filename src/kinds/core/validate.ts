@@ -8,7 +8,9 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Pod } from 'kubernetes-models/v1/Pod';
+import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import type { KindValidation } from '../../api/index.js';
+import { parseQuantity } from '../../api/quantity.js';
 import { type FieldPath, type Finding, formatPath, isRecord } from '../../api/fieldpath.js';
 import { type Ctx, checkDnsLabel, error, missing } from '../../api/semantics.js';
 import {
@@ -194,6 +196,21 @@ function checkPvc(ctx: Ctx, obj: Record<string, unknown>): void {
   }
 }
 
+/** Every hard limit is a quantity Kubernetes would accept, and not negative. */
+function checkQuota(ctx: Ctx, obj: Record<string, unknown>): void {
+  const hard = (isRecord(obj['spec']) && isRecord(obj['spec']['hard']) ? obj['spec']['hard'] : {}) as Record<string, unknown>;
+  for (const [name, v] of Object.entries(hard)) {
+    let amount: number;
+    try {
+      amount = parseQuantity(typeof v === 'number' ? v : String(v));
+    } catch (err) {
+      error(ctx, ['spec', 'hard', name], (err as Error).message);
+      continue;
+    }
+    if (amount < 0) error(ctx, ['spec', 'hard', name], 'must be greater than or equal to 0');
+  }
+}
+
 /** ConfigMap and Secret keys become file names, so Kubernetes restricts them. */
 function checkDataKeys(ctx: Ctx, obj: Record<string, unknown>, fields: string[]): void {
   const seen = new Map<string, string>();
@@ -223,6 +240,7 @@ function findings(check: (ctx: Ctx, obj: Record<string, unknown>) => void): (obj
 
 export const VALIDATION: Readonly<Record<string, KindValidation>> = {
   Namespace: { schema: Namespace, name: { dnsLabel: true } },
+  ResourceQuota: { schema: ResourceQuota, support: objectShape({ hard: ok, scopes: reject('quota scopes'), scopeSelector: reject('quota scopes') }), semantics: findings(checkQuota) },
   ConfigMap: { schema: ConfigMap, semantics: findings((ctx, obj) => checkDataKeys(ctx, obj, ['data', 'binaryData'])) },
   Secret: { schema: Secret, hideValues: true, semantics: findings((ctx, obj) => checkDataKeys(ctx, obj, ['data', 'stringData'])) },
   PersistentVolumeClaim: { schema: PersistentVolumeClaim, support: objectShape(PVC_SPEC), semantics: findings(checkPvc) },

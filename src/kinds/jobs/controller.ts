@@ -10,12 +10,16 @@
 import type { Job, JobCondition, Pod, Stored } from '../../api/types.js';
 import { ANNOTATIONS, LABELS } from '../../api/types.js';
 import { isPodTerminal } from '../../api/pods.js';
+import { ForbiddenError } from '../../api/errors.js';
 import { Informer, type Store } from '../../store/index.js';
 import type { Clock } from '../../util/clock.js';
 import { isoSeconds } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import { backoffDelayMs, DEFAULT_BACKOFF_LIMIT, formatIndexes, jobFinished, judgeFailedPod } from './policy.js';
+
+/** How soon a Job whose pod a quota refused tries again (pods ending elsewhere free quota without waking it). */
+const QUOTA_RETRY_MS = 5000;
 
 export interface JobControllerOptions {
   store: Store;
@@ -164,7 +168,20 @@ export class JobController {
         wanted.length = 0;
       }
     }
-    for (const index of wanted) await this.createPod(job, index >= 0 ? index : undefined);
+    let created = 0;
+    for (const index of wanted) {
+      try {
+        await this.createPod(job, index >= 0 ? index : undefined);
+        created++;
+      } catch (err) {
+        if (!(err instanceof ForbiddenError)) throw err;
+        // Refused at admission (a ResourceQuota is full): said on the Job, tried again later, as the Job controller does.
+        await this.event(job, 'Warning', 'FailedCreate', `Error creating: ${err.message}`);
+        requeue = Math.min(requeue ?? QUOTA_RETRY_MS, QUOTA_RETRY_MS);
+        break;
+      }
+    }
+    wanted.length = created;
 
     const status = {
       active: active.length + wanted.length,

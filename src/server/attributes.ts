@@ -1,0 +1,59 @@
+/**
+ * What a request asks to do, in Kubernetes' authorization terms (verb, group, resource,
+ * subresource, namespace, name), from its method and path: the input of every RBAC decision.
+ */
+import type { KindTable } from '../api/kinds.js';
+import type { RequestAttributes } from '../identity/rbac.js';
+import { parseResourcePath } from './routes.js';
+
+/** The resource an Argo Server collection path names. */
+const ARGO: Readonly<Record<string, string>> = { workflows: 'workflows', 'workflow-templates': 'workflowtemplates', 'cron-workflows': 'cronworkflows' };
+
+function isTrue(v: string | null): boolean {
+  return ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v ?? '');
+}
+
+/**
+ * The attributes of a request, or `'per-object'` for a request that names several objects
+ * (Drover's multi-document apply), each checked as it is written.
+ */
+export function requestAttributes(method: string, p: string, q: URLSearchParams, kinds: KindTable): RequestAttributes | 'per-object' {
+  const nonResource = { verb: method.toLowerCase(), path: p };
+  if (/^\/apis\/drover\.dev\/v1\/namespaces\/[^/]+\/apply$/.test(p)) return 'per-object';
+  let m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(p);
+  if (m) return { verb: m[3] ? 'get' : 'list', apiGroup: 'metrics.k8s.io', resource: m[2]!, ...(m[1] ? { namespace: decodeURIComponent(m[1]) } : {}), ...(m[3] ? { name: decodeURIComponent(m[3]) } : {}) };
+  m = /^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)$/.exec(p);
+  if (m) return { verb: 'create', apiGroup: `${m[1]}.k8s.io`, resource: m[2]! };
+  // The Argo Server's paths: /api/v1/{workflows|workflow-templates|cron-workflows}/{ns}[/{name}[/{action}]].
+  m = /^\/api\/v1\/(workflows|workflow-templates|cron-workflows)\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(p);
+  if (m) {
+    const [, what, ns, name, action] = m;
+    const base = { apiGroup: 'argoproj.io', resource: ARGO[what!]!, namespace: decodeURIComponent(ns!) };
+    if (!name) return { ...base, verb: method === 'POST' ? 'create' : 'list' };
+    if (name === 'lint' && !action) return { ...base, verb: 'create' };
+    if (action) return { ...base, name: decodeURIComponent(name), subresource: action, verb: 'update' };
+    return { ...base, name: decodeURIComponent(name), verb: method === 'DELETE' ? 'delete' : 'get' };
+  }
+  if (/^\/api\/v1\/(info|version|userinfo)$/.test(p)) return { verb: 'get', path: '/version' };
+  const path = parseResourcePath(p, kinds);
+  if (!path) return nonResource;
+  const { kind } = path;
+  const base = {
+    apiGroup: kind.group,
+    resource: kind.plural,
+    ...(path.subresource ? { subresource: path.subresource } : {}),
+    ...(kind.namespaced ? (path.namespace !== undefined ? { namespace: path.namespace } : {}) : {}),
+    ...(path.name !== undefined ? { name: path.name } : {}),
+  };
+  // A namespace's own object is authorized within it, as Kubernetes does (`get namespace x` in x).
+  if (kind.kind === 'Namespace' && path.name !== undefined) Object.assign(base, { namespace: path.name });
+  const collection = path.name === undefined;
+  const verb =
+    method === 'GET' ? (isTrue(q.get('watch')) ? 'watch' : collection ? 'list' : 'get')
+    : method === 'POST' ? 'create'
+    : method === 'PUT' ? 'update'
+    : method === 'PATCH' ? 'patch'
+    : method === 'DELETE' ? (collection ? 'deletecollection' : 'delete')
+    : method.toLowerCase();
+  return { ...base, verb };
+}

@@ -1,0 +1,131 @@
+/**
+ * Namespaces as teams: a Kubeflow Profile makes its namespace, binds its owner as admin and sets
+ * its quota; the quota refuses what would exceed it at admission, for pods a user creates and for
+ * pods a Job's controller creates (the Job says why and goes on once quota frees). GPU capacity is
+ * configured (`--gpus 2`): no physical GPU here, admission and accounting are what is tested.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { Drover, sleep } from './drover.js';
+
+let d: Drover;
+
+before(async () => {
+  d = await Drover.start({ gpus: 2 });
+});
+
+after(async () => {
+  await d?.stop();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const gpuPod = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['sleep', '30'], resources: { limits: { 'nvidia.com/gpu': '1' } } }] },
+});
+
+test('a Profile makes its namespace with its owner as kubeflow-admin and its quota; deleting it removes them', async () => {
+  await d.ok(['apply', '-f', '-'], `
+apiVersion: kubeflow.org/v1
+kind: Profile
+metadata: { name: team-a }
+spec:
+  owner: { kind: User, name: ann@example.com }
+  resourceQuotaSpec:
+    hard: { requests.nvidia.com/gpu: "1", pods: "10" }
+`);
+  const profile = await until('the profile to be ready', async () => {
+    const p = await d.json<{ status?: { conditions?: { type: string; status: string }[] } }>(['get', 'profile', 'team-a']);
+    return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+  });
+  assert.ok(profile);
+  const ns = await d.json<{ metadata: { annotations: Record<string, string>; ownerReferences: { kind: string }[] } }>(['get', 'namespace', 'team-a']);
+  assert.equal(ns.metadata.annotations['owner'], 'ann@example.com');
+  assert.equal(ns.metadata.ownerReferences[0]!.kind, 'Profile');
+  const binding = await d.json<{ roleRef: { name: string }; subjects: { kind: string; name: string }[]; metadata: { annotations: Record<string, string> } }>(['get', 'rolebinding', 'namespaceAdmin', '-n', 'team-a']);
+  assert.equal(binding.roleRef.name, 'kubeflow-admin');
+  assert.deepEqual(binding.subjects.map((s) => `${s.kind}/${s.name}`), ['User/ann@example.com']);
+  assert.deepEqual(binding.metadata.annotations, { user: 'ann@example.com', role: 'admin' });
+  const quota = await d.json<{ spec: { hard: Record<string, string> } }>(['get', 'resourcequota', 'kf-resource-quota', '-n', 'team-a']);
+  assert.deepEqual(quota.spec.hard, { 'requests.nvidia.com/gpu': '1', pods: '10' });
+
+  // A profile for a namespace someone else has is not taken over.
+  await d.ok(['create', 'namespace', 'taken']);
+  await d.ok(['apply', '-f', '-'], 'apiVersion: kubeflow.org/v1\nkind: Profile\nmetadata: { name: taken }\nspec: { owner: { kind: User, name: eve } }\n');
+  const refused = await until('the profile to say why', async () => {
+    const p = await d.json<{ status?: { conditions?: { type: string; status: string; message: string }[] } }>(['get', 'profile', 'taken']);
+    return p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False');
+  });
+  assert.match(refused.message, /namespace "taken" already exists and does not belong to this profile/);
+  assert.equal((await d.cli(['get', 'rolebinding', 'namespaceAdmin', '-n', 'taken'])).code, 1);
+  await d.ok(['delete', 'profile', 'taken']);
+  assert.equal((await d.cli(['get', 'namespace', 'taken'])).code, 0, 'the namespace that was there before stays');
+});
+
+test('a ResourceQuota of 1 GPU: a second GPU pod is refused at admission with the quota message, and a Job waits for quota', async () => {
+  const created = await d.api('/api/v1/namespaces/team-a/pods', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(gpuPod('first')) });
+  assert.equal(created.status, 201);
+  const second = await d.api('/api/v1/namespaces/team-a/pods', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(gpuPod('second')) });
+  assert.equal(second.status, 403);
+  const status = (await second.json()) as { reason: string; message: string };
+  assert.equal(status.reason, 'Forbidden');
+  assert.equal(status.message, 'pods "second" is forbidden: exceeded quota: kf-resource-quota, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=1, limited: requests.nvidia.com/gpu=1');
+  assert.equal((await d.api('/api/v1/namespaces/team-a/pods/second')).status, 404, 'nothing stored');
+  // A CPU-only pod still fits.
+  const cpu = await d.api('/api/v1/namespaces/team-a/pods', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...gpuPod('cpu'), spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['true'] }] } }) });
+  assert.equal(cpu.status, 201);
+
+  // The status says what is used, for describe.
+  await until('the quota status', async () => {
+    const q = await d.json<{ status?: { used?: Record<string, string> } }>(['get', 'resourcequota', 'kf-resource-quota', '-n', 'team-a']);
+    return q.status?.used?.['requests.nvidia.com/gpu'] === '1' ? q : undefined;
+  });
+
+  // A Job's pod is refused the same way: the Job says so, and runs once the GPU is free.
+  await d.ok(['apply', '-n', 'team-a', '-f', '-'], `
+apiVersion: batch/v1
+kind: Job
+metadata: { name: gpu-later }
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{ name: c, image: x, command: ["true"], resources: { limits: { nvidia.com/gpu: "1" } } }]
+`);
+  const event = await until('the FailedCreate event', async () => {
+    const list = await d.json<{ items: { reason: string; message: string; involvedObject: { name: string } }[] }>(['get', 'events', '-n', 'team-a']);
+    return list.items.find((e) => e.involvedObject.name === 'gpu-later' && e.reason === 'FailedCreate');
+  });
+  assert.match(event.message, /^Error creating: pods "gpu-later-" is forbidden: exceeded quota: kf-resource-quota/);
+  await d.ok(['delete', 'pod', 'first', '-n', 'team-a']);
+  await d.ok(['wait', 'job/gpu-later', '-n', 'team-a', '--for=condition=Complete', '--timeout=30s']);
+});
+
+test('kubectl auth can-i and whoami through the review APIs: the admin may do anything', async () => {
+  const review = await d.api('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: 'team-a', verb: 'delete', group: 'batch', resource: 'jobs' } } }),
+  });
+  assert.equal(review.status, 201);
+  assert.equal(((await review.json()) as { status: { allowed: boolean } }).status.allowed, true);
+  const whoami = await d.api('/apis/authentication.k8s.io/v1/selfsubjectreviews', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }) });
+  assert.deepEqual(((await whoami.json()) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo, { username: 'admin', groups: ['system:masters', 'system:authenticated'] });
+});
+
+test('deleting a Profile deletes its namespace and everything in it', async () => {
+  await d.ok(['delete', 'profile', 'team-a']);
+  await until('the namespace to go', async () => ((await d.cli(['get', 'namespace', 'team-a'])).code === 1 ? true : undefined));
+  assert.equal((await d.api('/api/v1/namespaces/team-a/pods/cpu')).status, 404);
+});

@@ -176,7 +176,46 @@ export function checkPodSpec(ctx: Ctx, spec: unknown, path: FieldPath): void {
         }
       });
     }
+    if (isRecord(c['resources'])) checkResources(ctx, c['resources'], [...cPath, 'resources']);
   });
+}
+
+const STANDARD_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
+
+/**
+ * A container's requests and limits as the API server checks them: no negative amount, no
+ * request above its limit, extended resources (`nvidia.com/gpu`) in whole units with the request
+ * equal to the limit, and resource names that are standard or domain-qualified.
+ */
+function checkResources(ctx: Ctx, resources: Record<string, unknown>, path: FieldPath): void {
+  const amounts: Record<'requests' | 'limits', Record<string, number>> = { requests: {}, limits: {} };
+  for (const which of ['requests', 'limits'] as const) {
+    const list = resources[which];
+    if (!isRecord(list)) continue;
+    for (const [name, v] of Object.entries(list)) {
+      const at = [...path, which, name];
+      if (!STANDARD_RESOURCES.has(name) && !name.includes('/') && !name.startsWith('hugepages-')) {
+        error(ctx, at, `${JSON.stringify(name)} must be a standard resource type (cpu, memory, ephemeral-storage) or fully qualified (nvidia.com/gpu)`, 'key');
+        continue;
+      }
+      if (typeof v !== 'string' && typeof v !== 'number') continue;
+      let amount: number;
+      try {
+        amount = parseQuantity(v);
+      } catch {
+        continue; // the schema reports a malformed quantity
+      }
+      if (amount < 0) error(ctx, at, `must be greater than or equal to 0, got ${JSON.stringify(v)}`);
+      else if (name.includes('/') && !Number.isInteger(amount)) error(ctx, at, `must be an integer, got ${JSON.stringify(v)}`);
+      else amounts[which][name] = amount;
+    }
+  }
+  for (const [name, request] of Object.entries(amounts.requests)) {
+    const limit = amounts.limits[name];
+    if (limit === undefined) continue;
+    if (name.includes('/') && request !== limit) error(ctx, [...path, 'requests', name], `must be equal to ${name} limit of ${limit}`);
+    else if (request > limit) error(ctx, [...path, 'requests', name], `must be less than or equal to ${name} limit of ${String((resources['limits'] as Record<string, unknown>)[name])}`);
+  }
 }
 
 function checkPvc(ctx: Ctx, obj: Record<string, unknown>): void {

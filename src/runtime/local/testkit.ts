@@ -99,7 +99,9 @@ export async function harness(extra: Partial<LocalRuntimeOptions> = {}): Promise
       const pods = await store.list<Pod & KubeObject>({ apiVersion: 'v1', kind: 'Pod' });
       for (const p of pods.items) await store.delete({ apiVersion: 'v1', kind: 'Pod', namespace: p.metadata.namespace ?? 'default', name: p.metadata.name ?? '' });
       // Deletion kills asynchronously; wait until the pods' cgroups are gone.
-      await waitUntil(() => podCgroups(cgroupParent).length === 0, 15000, 'pod cgroups removed');
+      await waitUntil(() => podCgroups(cgroupParent).length === 0, 15000, 'pod cgroups removed').catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}: ${describeCgroups(cgroupParent)}`);
+      });
       await runtime.stop();
       await store.close();
       await assertNoLeaks(cgroupParent, home);
@@ -120,6 +122,29 @@ export async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutM
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.fail(`timed out waiting for ${what}`);
+}
+
+/** What is left under the parent: each cgroup and the processes in it (for a failure's message). */
+function describeCgroups(parent: string): string {
+  const layout = detectCgroups();
+  if (!layout) return '';
+  const walk = (dir: string): string[] => {
+    const out: string[] = [];
+    let procs = '';
+    try {
+      procs = readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim().replace(/\n/g, ',');
+    } catch {
+      // gone meanwhile
+    }
+    out.push(`${dir} [${procs}]`);
+    try {
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(...walk(join(dir, e.name)));
+    } catch {
+      // gone meanwhile
+    }
+    return out;
+  };
+  return walk(join(layout.memoryRoot, parent)).join('; ');
 }
 
 function podCgroups(parent: string): string[] {

@@ -11,6 +11,7 @@
  *   images:
  *     python:3.11-slim: { pathPrepend: [/opt/venvs/py311/bin] }
  *   jobs: { backoffBaseSeconds: 10 }
+ *   pods: { pidsLimit: 4096, tmpSize: 1Gi, logMaxSize: 10Mi, logMaxFiles: 5 }
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
@@ -19,6 +20,7 @@ import { parse } from 'yaml';
 import type { LogLevel } from '../util/logger.js';
 import { parseArtifactRepositoryConfig, type ArtifactRepositoryConfig } from '../artifacts/index.js';
 import { BadRequestError } from '../api/errors.js';
+import { parseQuantity } from '../api/quantity.js';
 
 export interface ImageEnvironment {
   env?: Record<string, string>;
@@ -45,6 +47,8 @@ export interface DroverConfig {
   jobs: { backoffBaseMs: number; backoffMaxMs: number };
   /** Kubelet restart back-off for restartPolicy OnFailure/Always. */
   restartBackoffBaseMs: number;
+  /** Bounds every pod gets on the local runtime (the kubelet's podPidsLimit, containerLogMaxSize/Files). */
+  pods: PodBounds;
   storeSync: 'normal' | 'full';
   /**
    * `token`: every request but health checks carries a bearer token (drover up writes the
@@ -69,6 +73,17 @@ export interface DroverConfig {
    * `drover up` was started in.
    */
   workdir: string;
+}
+
+export interface PodBounds {
+  /** Processes and threads of a pod, all containers together; 0 or less: unlimited. Default 4096. */
+  pidsLimit: number;
+  /** /tmp's size (bytes) for a container with neither a memory nor an ephemeral-storage limit. Default 1Gi. */
+  tmpBytes: number;
+  /** A container's log is rotated past this many bytes. Default 10Mi. */
+  logMaxBytes: number;
+  /** Files of a container's log kept, the current one included. Default 5. */
+  logMaxFiles: number;
 }
 
 /** Where pods run: this machine (bubblewrap + cgroups) or one namespace of a Kubernetes cluster. */
@@ -111,6 +126,7 @@ interface FileConfig {
   images?: Record<string, ImageEnvironment>;
   jobs?: { backoffBaseSeconds?: number; backoffMaxSeconds?: number };
   restartBackoffBaseSeconds?: number;
+  pods?: { pidsLimit?: number; tmpSize?: string | number; logMaxSize?: string | number; logMaxFiles?: number };
   storeSync?: 'normal' | 'full';
   auth?: 'token' | 'none';
   plainHttp?: boolean;
@@ -144,6 +160,27 @@ function num(v: string | undefined, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new BadRequestError(`${name} must be a number, got "${v}"`);
   return n;
+}
+
+function quantity(v: string | number | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  try {
+    return Math.ceil(parseQuantity(v));
+  } catch {
+    throw new BadRequestError(`${name} must be a quantity (10Mi, 1Gi, 500M), got "${v}"`);
+  }
+}
+
+function podBounds(env: NodeJS.ProcessEnv, fc: FileConfig, file: string): PodBounds {
+  const f = fc.pods ?? {};
+  const logMaxFiles = num(env.DROVER_CONTAINER_LOG_MAX_FILES, 'DROVER_CONTAINER_LOG_MAX_FILES') ?? f.logMaxFiles ?? 5;
+  if (logMaxFiles < 1) throw new BadRequestError(`the number of log files kept (DROVER_CONTAINER_LOG_MAX_FILES or pods.logMaxFiles in ${file}) must be at least 1, got ${logMaxFiles}`);
+  return {
+    pidsLimit: num(env.DROVER_POD_PIDS_LIMIT, 'DROVER_POD_PIDS_LIMIT') ?? f.pidsLimit ?? 4096,
+    tmpBytes: quantity(env.DROVER_CONTAINER_TMP_SIZE, 'DROVER_CONTAINER_TMP_SIZE') ?? quantity(f.tmpSize, `pods.tmpSize in ${file}`) ?? 2 ** 30,
+    logMaxBytes: quantity(env.DROVER_CONTAINER_LOG_MAX_SIZE, 'DROVER_CONTAINER_LOG_MAX_SIZE') ?? quantity(f.logMaxSize, `pods.logMaxSize in ${file}`) ?? 10 * 2 ** 20,
+    logMaxFiles,
+  };
 }
 
 function authMode(v: string | undefined, where: string): 'token' | 'none' {
@@ -189,6 +226,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       backoffMaxMs: secs(fc.jobs?.backoffMaxSeconds) ?? 360_000,
     },
     restartBackoffBaseMs: secs(num(env.DROVER_RESTART_BACKOFF_SECONDS, 'DROVER_RESTART_BACKOFF_SECONDS')) ?? secs(fc.restartBackoffBaseSeconds) ?? 10_000,
+    pods: podBounds(env, fc, file),
     storeSync: (env.DROVER_STORE_SYNC as 'normal' | 'full' | undefined) ?? fc.storeSync ?? 'normal',
     auth: authMode(env.DROVER_AUTH ?? fc.auth, env.DROVER_AUTH ? 'DROVER_AUTH' : file),
     plainHttp: env.DROVER_PLAIN_HTTP ? env.DROVER_PLAIN_HTTP === '1' || env.DROVER_PLAIN_HTTP === 'true' : fc.plainHttp === true,

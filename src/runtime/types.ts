@@ -23,6 +23,12 @@ export interface LogOptions {
   previous?: boolean;
   timestamps?: boolean;
   tailLines?: number;
+  /** Only lines newer than this many seconds (the API's sinceSeconds). */
+  sinceSeconds?: number;
+  /** Only lines at or after this time (RFC 3339; the API's sinceTime). */
+  sinceTime?: string;
+  /** At most this many bytes of output (the API's limitBytes). */
+  limitBytes?: number;
   /** Aborts a follow. */
   signal?: AbortSignal;
 }

@@ -208,6 +208,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       previous: queryBool(q, 'previous'),
       timestamps: queryBool(q, 'timestamps'),
       tailLines: q.has('tailLines') ? Number(q.get('tailLines')) : undefined,
+      sinceSeconds: q.has('sinceSeconds') ? Number(q.get('sinceSeconds')) : undefined,
+      sinceTime: q.get('sinceTime') ?? undefined,
+      limitBytes: q.has('limitBytes') ? Number(q.get('limitBytes')) : undefined,
       signal: abort.signal,
     })[Symbol.asyncIterator]();
     // Errors before the first chunk become a Status; after it the stream just ends.

@@ -74,7 +74,17 @@ export function readServerFile(home: string): ServerFile | undefined {
 async function configuredRuntime(config: DroverConfig, detected: ReturnType<typeof detectCapacity>): Promise<PodRuntime> {
   const rc = config.runtime;
   if (rc.kind === 'local') {
-    return new LocalPodRuntime({ home: config.home, gpuIds: gpuIdsFor(config, detected), images: config.images, restartBackoffBaseMs: config.restartBackoffBaseMs });
+    const b = config.pods;
+    return new LocalPodRuntime({
+      home: config.home,
+      gpuIds: gpuIdsFor(config, detected),
+      images: config.images,
+      restartBackoffBaseMs: config.restartBackoffBaseMs,
+      podPidsLimit: b.pidsLimit,
+      containerTmpBytes: b.tmpBytes,
+      containerLogMaxBytes: b.logMaxBytes,
+      containerLogMaxFiles: b.logMaxFiles,
+    });
   }
   const { KubernetesPodRuntime, loadKubeConfig, contextNamespace } = await import('../runtime/kubernetes/index.js');
   const kubeConfig = loadKubeConfig({ ...(rc.kubeconfig ? { file: rc.kubeconfig } : {}), ...(rc.context ? { context: rc.context } : {}) });

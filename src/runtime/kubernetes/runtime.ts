@@ -450,6 +450,8 @@ export class KubernetesPodRuntime implements PodRuntime {
         timestamps: opts.timestamps === true,
         previous: opts.previous === true,
         ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}),
+        ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
+        ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
       });
     } catch (err) {
       throw new BadRequestError(`logs of pod ${this.namespace}/${podName} (container ${container}): ${apiMessage(err)}`);

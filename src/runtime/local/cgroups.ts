@@ -1,7 +1,8 @@
 /**
- * Cgroups for containers: memory and CPU limits, OOM-kill counts, usage, and killing a whole
- * container. Works on cgroup v2 (unified, `memory.max`, `cpu.max`, `memory.events`) and on v1
- * (separate `memory`, `cpu`, `cpuacct` hierarchies, possibly co-mounted).
+ * Cgroups for containers: memory and CPU limits, the pod's pids limit, OOM-kill counts, usage, and
+ * killing a whole container. Works on cgroup v2 (unified, `memory.max`, `cpu.max`, `pids.max`,
+ * `memory.events`) and on v1 (separate `memory`, `cpu`, `cpuacct`, `pids` hierarchies, possibly
+ * co-mounted).
  *
  * Layout, under each hierarchy's root: `<parent>/pod<uid>/<container>`, like the kubelet's
  * `kubepods/pod<uid>/<container>`. Paths are derived from the pod uid and container name, so a
@@ -20,11 +21,22 @@ export interface CgroupLayout {
   cpuRoot: string;
   /** v1 only; undefined when cpuacct is co-mounted with cpu. */
   cpuacctRoot?: string;
+  /**
+   * Where the pids controller is: v2, the unified root when it offers `pids`; v1, the pids
+   * hierarchy when it is mounted (and not co-mounted with one above). Undefined: no pids limit.
+   */
+  pidsRoot?: string;
 }
 
 export interface ContainerLimits {
   memoryBytes?: number;
   cpuMillis?: number;
+}
+
+/** Limits of the pod as a whole, set on its own cgroup (`<parent>/pod<uid>`) above its containers'. */
+export interface PodLimits {
+  /** `pids.max` of the pod: every process and thread of all its containers together (kubelet's podPidsLimit). */
+  pidsMax?: number;
 }
 
 export interface ContainerCgroup {
@@ -70,7 +82,7 @@ export function detectCgroups(mountinfo = readFileSync('/proc/self/mountinfo', '
     if (m.fsType !== 'cgroup2') continue;
     try {
       const ctl = readFileSync(join(m.mountPoint, 'cgroup.controllers'), 'utf8').split(/\s+/);
-      if (ctl.includes('memory') && ctl.includes('cpu')) return { version: 2, memoryRoot: m.mountPoint, cpuRoot: m.mountPoint };
+      if (ctl.includes('memory') && ctl.includes('cpu')) return { version: 2, memoryRoot: m.mountPoint, cpuRoot: m.mountPoint, ...(ctl.includes('pids') ? { pidsRoot: m.mountPoint } : {}) };
     } catch {
       // Not readable: not usable.
     }
@@ -79,6 +91,7 @@ export function detectCgroups(mountinfo = readFileSync('/proc/self/mountinfo', '
   const memory = v1('memory');
   const cpu = v1('cpu');
   const cpuacct = v1('cpuacct');
+  const pids = v1('pids');
   if (!memory || !cpu) return undefined;
   const same = (a: string, b: string) => {
     try {
@@ -87,7 +100,8 @@ export function detectCgroups(mountinfo = readFileSync('/proc/self/mountinfo', '
       return a === b;
     }
   };
-  return { version: 1, memoryRoot: memory, cpuRoot: cpu, ...(cpuacct && !same(cpuacct, cpu) ? { cpuacctRoot: cpuacct } : {}) };
+  const pidsApart = pids && ![memory, cpu, ...(cpuacct ? [cpuacct] : [])].some((r) => same(r, pids));
+  return { version: 1, memoryRoot: memory, cpuRoot: cpu, ...(cpuacct && !same(cpuacct, cpu) ? { cpuacctRoot: cpuacct } : {}), ...(pidsApart ? { pidsRoot: pids } : {}) };
 }
 
 /** Reads a `key value` line (`oom_kill 3`) from a flat-keyed cgroup file. */
@@ -132,9 +146,7 @@ export class Cgroups {
   constructor(readonly layout: CgroupLayout, readonly parent: string) {}
 
   private roots(): string[] {
-    const l = this.layout;
-    if (l.version === 2) return [l.memoryRoot];
-    return [l.memoryRoot, l.cpuRoot, ...(l.cpuacctRoot ? [l.cpuacctRoot] : [])];
+    return cgroupRoots(this.layout);
   }
 
   podDirs(podUid: string): string[] {
@@ -146,16 +158,26 @@ export class Cgroups {
     return { dirs, procFiles: dirs.map((d) => join(d, 'cgroup.procs')), memory: dirs[0]!, cpu: dirs[this.layout.version === 2 ? 0 : 1]! };
   }
 
+  /** The pod's own directory in the pids hierarchy (its `pids.max` bounds all its containers), if there is one. */
+  podPidsDir(podUid: string): string | undefined {
+    const root = this.layout.pidsRoot;
+    return root === undefined ? undefined : join(root, this.parent, `pod${podUid}`);
+  }
+
   /**
    * Creates (or reuses) the container's cgroup and sets its limits. Synchronous on purpose: cgroupfs
    * calls are tens of microseconds, far less than a thread-pool round trip each, and this is on
    * the path of every container start. Limits are only written when set (a new cgroup has none;
-   * a reused one belongs to the same container spec).
+   * a reused one belongs to the same container spec). The pod's limits are written on every call:
+   * the same value each time, and the first container of a pod is not always the same one.
    */
-  create(podUid: string, name: string, limits: ContainerLimits): ContainerCgroup {
+  create(podUid: string, name: string, limits: ContainerLimits, pod: PodLimits = {}): ContainerCgroup {
     const cg = this.container(podUid, name);
     if (this.layout.version === 2) this.enableControllers(podUid);
     for (const d of cg.dirs) mkdirSync(d, { recursive: true });
+    const pidsDir = this.podPidsDir(podUid);
+    // Threads count too (the kernel counts tasks); a fork or clone beyond it fails with EAGAIN.
+    if (pidsDir && pod.pidsMax !== undefined && pod.pidsMax > 0) writeFileSync(join(pidsDir, 'pids.max'), String(Math.floor(pod.pidsMax)));
     const mem = limits.memoryBytes !== undefined ? String(Math.max(limits.memoryBytes, 4096)) : undefined;
     const quota = limits.cpuMillis !== undefined ? Math.max(1000, Math.ceil((limits.cpuMillis * CFS_PERIOD_US) / 1000)) : undefined;
     if (this.layout.version === 2) {
@@ -193,7 +215,9 @@ export class Cgroups {
       } catch {
         // Unreadable: try to enable anyway.
       }
-      const want = ['memory', 'cpu'].filter((c) => !ctl.split(/\s+/).includes(c));
+      // pids only where this level offers it (enabling a controller the parent does not pass down fails).
+      const optional = this.layout.pidsRoot !== undefined && offers(dir, 'pids') ? ['pids'] : [];
+      const want = ['memory', 'cpu', ...optional].filter((c) => !ctl.split(/\s+/).includes(c));
       if (want.length) writeFileSync(join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
       if (i < 2) this.enabledV2.add(dir);
     }
@@ -331,9 +355,24 @@ export class Cgroups {
   }
 }
 
+/** Every hierarchy root a container has a directory in (v2: the one unified root). */
+export function cgroupRoots(l: CgroupLayout): string[] {
+  if (l.version === 2) return [l.memoryRoot];
+  return [l.memoryRoot, l.cpuRoot, ...(l.cpuacctRoot ? [l.cpuacctRoot] : []), ...(l.pidsRoot ? [l.pidsRoot] : [])];
+}
+
+/** Whether a v2 cgroup's `cgroup.controllers` lists `controller`. */
+function offers(dir: string, controller: string): boolean {
+  try {
+    return readFileSync(join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/).includes(controller);
+  } catch {
+    return false;
+  }
+}
+
 /** Whether this process can create cgroups under `parent` in every hierarchy it needs. */
 export async function probeWritable(layout: CgroupLayout, parent: string): Promise<string | undefined> {
-  const roots = layout.version === 2 ? [layout.memoryRoot] : [layout.memoryRoot, layout.cpuRoot, ...(layout.cpuacctRoot ? [layout.cpuacctRoot] : [])];
+  const roots = cgroupRoots(layout);
   for (const r of roots) {
     const dir = join(r, parent);
     try {

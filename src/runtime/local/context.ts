@@ -40,7 +40,24 @@ export interface LocalRuntimeOptions {
   rootfs?: 'auto' | 'overlay' | 'readonly';
   /** How often adopted processes and log growth are checked (default 250 ms). */
   pollIntervalMs?: number;
+  /**
+   * Most processes and threads a pod may have, all its containers together (the kubelet's
+   * podPidsLimit): a fork beyond it fails with EAGAIN inside the pod, and the host's pid space is
+   * left alone. 0 or less: no limit. Default 4096.
+   */
+  podPidsLimit?: number;
+  /** /tmp's size in bytes for a container with neither a memory nor an ephemeral-storage limit (default 1 GiB). */
+  containerTmpBytes?: number;
+  /** A container's log is rotated when its current file exceeds this (kubelet's containerLogMaxSize, default 10 MiB). */
+  containerLogMaxBytes?: number;
+  /** How many files of a container's log are kept, the current one included (kubelet's containerLogMaxFiles, default 5). */
+  containerLogMaxFiles?: number;
 }
+
+export const DEFAULT_POD_PIDS_LIMIT = 4096;
+export const DEFAULT_CONTAINER_TMP_BYTES = 2 ** 30;
+export const DEFAULT_CONTAINER_LOG_MAX_BYTES = 10 * 2 ** 20;
+export const DEFAULT_CONTAINER_LOG_MAX_FILES = 5;
 
 /** The options with their defaults applied. */
 export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent'>> & { images: Record<string, ImageEnvironment> };

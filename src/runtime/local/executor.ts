@@ -274,13 +274,17 @@ export async function readTail(path: string, bytes = 2048): Promise<string> {
 }
 
 /**
- * The container's terminated state from what was observed, the kubelet way: exit code 0 is
- * `Completed`; 137 with the cgroup's OOM-kill count gone up is `OOMKilled`; a sandbox that never
+ * The container's terminated state from what was observed, the kubelet way: any OOM kill in the
+ * container's cgroup during the attempt is `OOMKilled`, 137, whatever the exit code (on cgroup v2
+ * the kernel kills the whole container then, memory.oom.group; on v1 the runtime does, see
+ * PodWorker.checkOom, but a shell whose child was the victim can exit 0 first); exit code 0 is
+ * `Completed`; a sandbox that never
  * ran its command (bwrap failed to set up or to exec) is `ContainerCannotRun`; no exit code at all
  * (the monitor vanished without writing one) is `ContainerStatusUnknown`, 137.
  */
 export function classifyExit(o: ExitObservation, oomDelta: number, logTail: string): { exitCode: number; reason: string; message?: string } {
   const lastLine = logTail.trimEnd().split('\n').pop() ?? '';
+  if (oomDelta > 0) return { exitCode: 137, reason: 'OOMKilled' };
   const code = o.status.exitCode ?? (typeof o.code === 'number' ? o.code : o.signal ? 128 + signalNumber(o.signal) : undefined);
   if (o.status.childPid === undefined) {
     if (o.status.exitCode === undefined && o.code === undefined && !o.signal) {
@@ -296,7 +300,6 @@ export function classifyExit(o: ExitObservation, oomDelta: number, logTail: stri
     return { exitCode: 128, reason: 'ContainerCannotRun', message: m ? `exec: "${m[1]}": executable file not found in $PATH` : lastLine };
   }
   if (code === 0) return { exitCode: 0, reason: 'Completed' };
-  if (code === 137 && oomDelta > 0) return { exitCode: 137, reason: 'OOMKilled' };
   return { exitCode: code, reason: 'Error' };
 }
 

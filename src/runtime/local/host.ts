@@ -48,6 +48,10 @@ export interface HostFacts {
   cpuMillis: number;
   memoryBytes: number;
   shmDir?: string;
+  /** bwrap takes `--size` for a tmpfs (0.7.0 and later): the container's /tmp can be bounded. */
+  tmpfsSize: boolean;
+  /** util-linux `fallocate`, which frees a rotated log's old bytes (`--punch-hole`). */
+  fallocate?: string;
 }
 
 export interface ProbeOptions {
@@ -95,6 +99,8 @@ export async function probeHost(o: ProbeOptions): Promise<HostFacts> {
   } catch {
     hostsText = '127.0.0.1\tlocalhost\n';
   }
+  const tmpfsSize = await bwrapHasSize(bwrap);
+  const fallocate = which('fallocate', path);
   const python3 = which('python3', path);
   const pythonLink = !which('python', path) && python3 && !exists('/usr/local/bin/python') ? python3 : undefined;
   let nvidiaDevices: string[] = [];
@@ -122,7 +128,21 @@ export async function probeHost(o: ProbeOptions): Promise<HostFacts> {
     cpuMillis: cpus().length * 1000,
     memoryBytes: totalmem(),
     ...(exists('/dev/shm') ? { shmDir: '/dev/shm' } : {}),
+    tmpfsSize,
+    ...(fallocate ? { fallocate } : {}),
   };
+}
+
+/** Whether this bwrap knows `--size` (its help lists it; older ones would refuse the argv). */
+async function bwrapHasSize(bwrap: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let out = '';
+    const c = spawn(bwrap, ['--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    c.on('error', () => resolve(false));
+    c.on('close', () => resolve(/^\s*--size\b/m.test(out)));
+  });
 }
 
 function exists(p: string): boolean {

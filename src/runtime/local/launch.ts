@@ -77,6 +77,19 @@ function workingDirOf(pod: Pod, c: Container): { dir: string; create: boolean; f
   return { dir: '/', create: false, fromHost: false };
 }
 
+/**
+ * The size of a container's private /tmp. It is a tmpfs, so what is written there is memory,
+ * charged to the writer's memory cgroup: bounded by the container's memory limit, and by its
+ * `ephemeral-storage` limit where that is smaller (on Kubernetes /tmp lies on the writable layer,
+ * which that limit bounds). A container with neither gets `defaultBytes` (kernel default: half the
+ * host's RAM, whatever the pod).
+ */
+export function tmpSizeBytes(c: Container, defaultBytes: number): number {
+  const limits = c.resources?.limits ?? {};
+  const bounds = ['memory', 'ephemeral-storage'].filter((k) => limits[k] !== undefined).map((k) => Math.ceil(parseQuantity(limits[k]!)));
+  return bounds.length ? Math.min(...bounds) : defaultBytes;
+}
+
 export interface AttemptLaunch {
   facts: HostFacts;
   spawner: Spawner;
@@ -93,6 +106,10 @@ export interface AttemptLaunch {
   env: Record<string, string>;
   mounts: MountSpec[];
   gpus: readonly string[];
+  /** The pod's pids limit (processes and threads of all its containers); 0 or less: none. */
+  podPidsLimit: number;
+  /** /tmp's size for a container without memory or ephemeral-storage limits. */
+  defaultTmpBytes: number;
   /** Called if the attempt's end must be found by polling (its spawner died). */
   onLost(a: AttemptProcess): void;
 }
@@ -113,7 +130,7 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
   const cg = facts.cgroups.create(o.podUid, spec.name, {
     ...(limits['memory'] !== undefined ? { memoryBytes: Math.ceil(parseQuantity(limits['memory'])) } : {}),
     ...(limits['cpu'] !== undefined ? { cpuMillis: cpuMillis(limits['cpu']) } : {}),
-  });
+  }, o.podPidsLimit > 0 ? { pidsMax: o.podPidsLimit } : {});
   const oomBaseline = facts.cgroups.oomKills(cg);
   const wd = workingDirOf(o.pod, spec);
   const args = bwrapArgs({
@@ -130,6 +147,7 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     ...(facts.pythonLink ? { pythonLink: facts.pythonLink } : {}),
     statusFd: 3,
     argv: o.argv,
+    ...(facts.tmpfsSize ? { tmpSizeBytes: tmpSizeBytes(spec, o.defaultTmpBytes) } : {}),
   });
   const l = launcher({
     sh: facts.sh,

@@ -61,8 +61,11 @@ export async function* readPodLogs(src: PodLogSource, pod: Pod, opts: LogOptions
     // Not tracked by this server (stopped, or another instance): ask the process itself.
     return !isAlive(rec.pid, rec.pidStart);
   };
+  const sinceMs = opts.sinceTime !== undefined ? Date.parse(opts.sinceTime) : opts.sinceSeconds !== undefined ? src.now() - opts.sinceSeconds * 1000 : undefined;
   yield* readLog({
     path: paths.log,
+    ...(sinceMs !== undefined && Number.isFinite(sinceMs) ? { sinceMs } : {}),
+    ...(opts.limitBytes !== undefined ? { limitBytes: opts.limitBytes } : {}),
     follow: opts.follow === true,
     timestamps: opts.timestamps === true,
     ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}),

@@ -8,7 +8,8 @@ import { bwrapArgs, hostsFile, launcher, type SandboxSpec } from './sandbox.js';
 import { classifyExit, parseBwrapStatus } from './executor.js';
 import { buildPodStatus, podPhase } from './status.js';
 import { qosClass } from '../../api/pods.js';
-import { parseTsIndex, rfc3339NanoFixed, timeAt } from './logs.js';
+import { nextStarts, parseTsIndex, rfc3339NanoFixed, sinceOffset, timeAt } from './logs.js';
+import { tmpSizeBytes } from './launch.js';
 import { planVolumes, VolumeError } from './volumes.js';
 import { topLevelMounts } from './host.js';
 import { Cgroups, detectCgroups } from './cgroups.js';
@@ -353,6 +354,86 @@ test('cgroup v2 and v1 files are written and read as the kernel expects (a fake 
     writeFileSync(join(mem, 'drover', 'podu2', 'memory.usage_in_bytes'), '5000');
     writeFileSync(join(mem, 'drover', 'podu2', 'memory.stat'), 'cache 10\ntotal_inactive_file 1000\n');
     assert.deepEqual(await v1.podUsage('u2'), { cpuNanos: 2e9, memoryBytes: 4000 });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("/tmp's size: the smaller of the memory and ephemeral-storage limits, else the configured default; bwrap gets it as --size", () => {
+  const c = (limits?: Record<string, string>): Container => ({ name: 'm', image: 'x', ...(limits ? { resources: { limits } } : {}) });
+  assert.equal(tmpSizeBytes(c({ memory: '64Mi' }), 1000), 64 * 2 ** 20);
+  assert.equal(tmpSizeBytes(c({ memory: '64Mi', 'ephemeral-storage': '1Gi' }), 1000), 64 * 2 ** 20);
+  assert.equal(tmpSizeBytes(c({ memory: '1Gi', 'ephemeral-storage': '10M' }), 1000), 10_000_000);
+  assert.equal(tmpSizeBytes(c({ cpu: '1' }), 1000), 1000);
+  assert.equal(tmpSizeBytes(c(), 1000), 1000);
+  assert.ok(bwrapArgs({ ...baseSpec, tmpSizeBytes: 65536 }).join(' ').includes('--ro-bind /sys /sys --size 65536 --tmpfs /tmp'));
+  assert.ok(!bwrapArgs(baseSpec).includes('--size'), 'without a size, the kernel default');
+});
+
+test('an OOM kill during the attempt is OOMKilled, 137, even when the shell around the victim exited 0 or 1', () => {
+  const st = (exitCode: number) => ({ status: { childPid: 5, exitCode } });
+  assert.deepEqual(classifyExit(st(0), 1, ''), { exitCode: 137, reason: 'OOMKilled' });
+  assert.deepEqual(classifyExit(st(1), 2, 'Killed\n'), { exitCode: 137, reason: 'OOMKilled' });
+  assert.deepEqual(classifyExit({ status: { childPid: 5 }, code: null, signal: 'SIGKILL' }, 1, ''), { exitCode: 137, reason: 'OOMKilled' }, 'the monitor itself was a victim');
+});
+
+test('log rotation: segments close past the max size at the next line start, only the last max files are kept', () => {
+  // A file of 10-byte lines: newlines at 9, 19, 29, ...
+  const nl = (from: number, to: number) => {
+    for (let i = Math.max(0, from); i < to; i++) if (i % 10 === 9) return i;
+    return undefined;
+  };
+  assert.deepEqual(nextStarts([0], 25, { maxBytes: 25, maxFiles: 3 }, nl), [0], 'not past the size yet');
+  assert.deepEqual(nextStarts([0], 26, { maxBytes: 25, maxFiles: 3 }, nl), [0], 'the line under way is waited for');
+  assert.deepEqual(nextStarts([0], 31, { maxBytes: 25, maxFiles: 3 }, nl), [0, 30], 'the next segment starts at the next line start');
+  assert.deepEqual(nextStarts([0], 30, { maxBytes: 20, maxFiles: 3 }, nl), [0, 20], 'a line start exactly at the size');
+  assert.deepEqual(nextStarts([0], 100, { maxBytes: 20, maxFiles: 3 }, nl), [40, 60, 80], 'a burst is cut into several segments; the oldest are dropped');
+  assert.deepEqual(nextStarts([0], 100, { maxBytes: 20, maxFiles: 1 }, nl), [80]);
+  assert.deepEqual(nextStarts([0], 100, { maxBytes: 20, maxFiles: 2, lineSlack: 1 }, () => undefined), [60, 80], 'no newline near: cut at the size');
+  assert.deepEqual(nextStarts([0], 82, { maxBytes: 20, maxFiles: 2, lineSlack: 5 }, () => undefined), [40, 60], 'the last, unfinished one waits');
+  assert.deepEqual(nextStarts([40, 60, 80], 130, { maxBytes: 20, maxFiles: 3 }, nl), [80, 100, 120], 'continues from the kept segments');
+});
+
+test('sinceSeconds: the offset where bytes first seen at or after the time begin, never below where the log starts', () => {
+  const idx = [
+    { offset: 100, ms: 1000 },
+    { offset: 250, ms: 2000 },
+    { offset: 400, ms: 3000 },
+  ];
+  assert.equal(sinceOffset(idx, 500, 0), 0);
+  assert.equal(sinceOffset(idx, 1500, 0), 100);
+  assert.equal(sinceOffset(idx, 2000, 0), 100);
+  assert.equal(sinceOffset(idx, 2500, 0), 250);
+  assert.equal(sinceOffset(idx, 9999, 0), 400, 'nothing newer: the end of what is indexed');
+  assert.equal(sinceOffset(idx, 1500, 180), 180, 'rotated away below the floor');
+});
+
+test("the pod's pids limit is written on the pod's cgroup, with the pids controller enabled down the v2 tree and joined on v1 (a fake hierarchy)", () => {
+  const root = mkdtempSync(join(tmpdir(), 'drover-fakecg-'));
+  try {
+    const v2 = new Cgroups({ version: 2, memoryRoot: root, cpuRoot: root, pidsRoot: root }, 'drover');
+    writeFileSync(join(root, 'cgroup.subtree_control'), '');
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids');
+    mkdirSync(join(root, 'drover'));
+    writeFileSync(join(root, 'drover', 'cgroup.controllers'), 'cpu memory pids');
+    mkdirSync(join(root, 'drover', 'podu1'));
+    writeFileSync(join(root, 'drover', 'podu1', 'cgroup.controllers'), 'cpu memory pids');
+    v2.create('u1', 'main', {}, { pidsMax: 4096 });
+    assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+memory +cpu +pids');
+    assert.equal(readFileSync(join(root, 'drover', 'cgroup.subtree_control'), 'utf8'), '+memory +cpu +pids');
+    assert.equal(readFileSync(join(root, 'drover', 'podu1', 'pids.max'), 'utf8'), '4096');
+
+    const noPids = mkdtempSync(join(root, 'nopids-'));
+    writeFileSync(join(noPids, 'cgroup.controllers'), 'cpu memory');
+    new Cgroups({ version: 2, memoryRoot: noPids, cpuRoot: noPids }, 'drover').create('u1', 'main', {}, { pidsMax: 4096 });
+    assert.equal(readFileSync(join(noPids, 'cgroup.subtree_control'), 'utf8'), '+memory +cpu', 'no pids where the root offers none');
+
+    const [mem, cpu, pids] = ['m', 'c', 'p'].map((d) => join(root, 'v1' + d));
+    const v1 = new Cgroups({ version: 1, memoryRoot: mem!, cpuRoot: cpu!, pidsRoot: pids! }, 'drover');
+    const cg = v1.create('u2', 'main', {}, { pidsMax: 100 });
+    assert.ok(cg.procFiles.includes(join(pids!, 'drover', 'podu2', 'main', 'cgroup.procs')), 'the launcher joins the pids hierarchy');
+    assert.equal(readFileSync(join(pids!, 'drover', 'podu2', 'pids.max'), 'utf8'), '100');
+    assert.deepEqual(v1.podDirs('u2'), [mem, cpu, pids].map((r) => join(r!, 'drover', 'podu2')), 'removal covers the pids hierarchy');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

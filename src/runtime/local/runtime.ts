@@ -28,7 +28,7 @@ import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import type { LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { cleanupSandbox } from './cleanup.js';
-import type { LocalRuntimeOptions, PodRecord, ResolvedOptions, WorkerContext } from './context.js';
+import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
 import { readJson } from './fsutil.js';
 import { GpuAllocator } from './gpus.js';
 import { checkHostRequirements, probeHost } from './host.js';
@@ -77,6 +77,10 @@ export class LocalPodRuntime implements PodRuntime {
       restartBackoffMaxMs: options.restartBackoffMaxMs ?? 300_000,
       rootfs: options.rootfs ?? 'auto',
       pollIntervalMs: options.pollIntervalMs ?? 250,
+      podPidsLimit: options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT,
+      containerTmpBytes: options.containerTmpBytes ?? DEFAULT_CONTAINER_TMP_BYTES,
+      containerLogMaxBytes: options.containerLogMaxBytes ?? DEFAULT_CONTAINER_LOG_MAX_BYTES,
+      containerLogMaxFiles: Math.max(1, options.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES),
     };
     this.gpus = new GpuAllocator(this.opts.gpuIds);
     this.cgroupParent = options.cgroupParent ?? `drover-${createHash('sha256').update(resolve(options.home)).digest('hex').slice(0, 12)}`;
@@ -112,7 +116,12 @@ export class LocalPodRuntime implements PodRuntime {
       facts,
       opts: this.opts,
       podsDir: this.podsDir,
-      tailer: new LogTailer(() => host.clock.now()),
+      tailer: new LogTailer(() => host.clock.now(), {
+        maxBytes: this.opts.containerLogMaxBytes,
+        maxFiles: this.opts.containerLogMaxFiles,
+        ...(facts.fallocate ? { fallocate: facts.fallocate } : {}),
+        warn: (message, fields) => host.logger.warn(message, fields),
+      }),
       spawner: new Spawner(),
       adopted: new Set(),
       isStopped: () => this.stopped,
@@ -188,6 +197,7 @@ export class LocalPodRuntime implements PodRuntime {
     const ctx = this.ctx;
     if (!ctx || this.stopped) return;
     this.cancelPoll = ctx.host.clock.setTimer(this.opts.pollIntervalMs, () => {
+      if (ctx.facts.cgroups.layout.version === 1) for (const w of this.workers.values()) w.checkOom();
       void Promise.all([ctx.tailer.poll(), ctx.facts.cgroups.retryUnremoved(), ...[...ctx.adopted].map((a) => a.poll())])
         .catch((err: unknown) => ctx.host.logger.warn('runtime poll failed', { error: (err as Error).message }))
         // A stop (and a new start) during the look ends this chain of looks.

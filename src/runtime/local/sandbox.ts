@@ -55,6 +55,8 @@ export interface SandboxSpec {
   pythonLink?: string;
   statusFd: number;
   argv: string[];
+  /** Size of the private /tmp tmpfs in bytes (bwrap's `--size`); unset: the kernel's default, half the host's RAM. */
+  tmpSizeBytes?: number;
 }
 
 function under(path: string, dir: string): boolean {
@@ -76,7 +78,9 @@ export function bwrapArgs(s: SandboxSpec): string[] {
       else a.push('--ro-bind', p, p);
     }
   }
-  a.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys', '--tmpfs', '/tmp');
+  a.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys');
+  if (s.tmpSizeBytes !== undefined) a.push('--size', String(Math.max(4096, Math.floor(s.tmpSizeBytes))));
+  a.push('--tmpfs', '/tmp');
   for (const m of s.hostMounts) {
     if (['/proc', '/sys', '/dev', '/tmp'].some((d) => under(m, d))) continue;
     a.push('--ro-bind', m, m);

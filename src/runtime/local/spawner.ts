@@ -93,6 +93,10 @@ export class Spawner {
     const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
     await exited;
     clearTimeout(timer);
+    // Requests the helper never answered would wait forever (`lost` ignores a helper already let go),
+    // and with them the runtime's stop.
+    for (const p of this.pending.values()) p.reject(new SpawnError('the runtime stopped before the process spawner answered'));
+    this.pending.clear();
   }
 
   private helper(): ChildProcess {

@@ -11,7 +11,7 @@ import type { KubeObject, Pod } from '../../api/index.js';
 import { openSqliteStore, type Store } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import { silentLogger, jsonLogger, type Logger } from '../../util/logger.js';
-import { detectCgroups } from './cgroups.js';
+import { cgroupRoots, detectCgroups } from './cgroups.js';
 import type { LocalRuntimeOptions } from './context.js';
 import { LocalPodRuntime } from './runtime.js';
 import { KINDS } from '../../registry.js';
@@ -132,7 +132,18 @@ function describeCgroups(parent: string): string {
     const out: string[] = [];
     let procs = '';
     try {
-      procs = readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim().replace(/\n/g, ',');
+      procs = readFileSync(join(dir, 'cgroup.procs'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((pid) => {
+          try {
+            return `${pid}:${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`;
+          } catch {
+            return pid;
+          }
+        })
+        .join(', ');
     } catch {
       // gone meanwhile
     }
@@ -147,14 +158,17 @@ function describeCgroups(parent: string): string {
   return walk(join(layout.memoryRoot, parent)).join('; ');
 }
 
+/** Pod cgroups left under `parent`, in any hierarchy. */
 function podCgroups(parent: string): string[] {
   const layout = detectCgroups();
   if (!layout) return [];
-  try {
-    return readdirSync(join(layout.memoryRoot, parent)).filter((n) => n.startsWith('pod'));
-  } catch {
-    return [];
-  }
+  return cgroupRoots(layout).flatMap((r) => {
+    try {
+      return readdirSync(join(r, parent)).filter((n) => n.startsWith('pod')).map((n) => join(r, parent, n));
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
@@ -211,7 +225,6 @@ export async function assertNoLeaks(cgroupParent: string, home: string): Promise
   assert.deepEqual(mounts, [], 'no mounts remain');
   const layout = detectCgroups();
   if (layout) {
-    const roots = layout.version === 2 ? [layout.memoryRoot] : [layout.memoryRoot, layout.cpuRoot, ...(layout.cpuacctRoot ? [layout.cpuacctRoot] : [])];
-    for (const r of roots) await fsp.rmdir(join(r, cgroupParent)).catch(() => undefined);
+    for (const r of cgroupRoots(layout)) await fsp.rmdir(join(r, cgroupParent)).catch(() => undefined);
   }
 }

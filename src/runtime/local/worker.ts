@@ -54,6 +54,8 @@ export class PodWorker {
   private dirty = false;
   private flushing?: Promise<void>;
   private prepareMessage?: string;
+  /** Attempts being killed because the OOM killer took one of their processes (checkOom). */
+  private readonly oomKilling = new WeakSet<AttemptProcess>();
 
   constructor(private readonly ctx: WorkerContext, pod: Pod) {
     this.pod = pod;
@@ -224,6 +226,8 @@ export class PodWorker {
         env: containerEnv(facts, image, hostname, user, gpus),
         mounts,
         gpus,
+        podPidsLimit: this.ctx.opts.podPidsLimit,
+        defaultTmpBytes: this.ctx.opts.containerTmpBytes,
         onLost: (a) => this.ctx.adopted.add(a),
       });
       if (this.deleted) {
@@ -374,6 +378,23 @@ export class PodWorker {
     await this.flushing;
     this.ctx.forget(this.uid, true);
     void this.ctx.track(cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, false));
+  }
+
+  /**
+   * cgroup v1 has no memory.oom.group: the OOM killer takes one process (the biggest) and the rest
+   * go on, a shell often exiting 0 after its child was killed. The kubelet on v2 kills the whole
+   * container, so here, on the runtime's poll, a container whose cgroup counted an OOM kill during
+   * this attempt is killed whole; it then ends OOMKilled (classifyExit).
+   */
+  checkOom(): void {
+    const { cgroups } = this.ctx.facts;
+    for (const c of this.containers.values()) {
+      const a = c.attempt;
+      if (!a || a.done || !c.record || this.oomKilling.has(a)) continue;
+      if (cgroups.oomKills(a.cgroup) <= c.record.oomBaseline) continue;
+      this.oomKilling.add(a);
+      void this.ctx.track(a.kill(0).catch((err: unknown) => this.log.warn('could not kill an OOM-killed container', { pod: `${this.ns}/${this.name}`, container: c.spec.name, error: (err as Error).message })));
+    }
   }
 
   // ---- deadline, deletion ----------------------------------------------------------------

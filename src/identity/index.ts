@@ -6,4 +6,4 @@
  *   credentials.identity(bearerToken); // { name: 'admin', groups: ['system:masters', …] } or undefined
  */
 export { ADMIN, ANONYMOUS_ADMIN, POD_SCOPED, MASTERS_GROUP, AUTHENTICATED_GROUP, type Identity } from './identity.js';
-export { loadCredentials, AUTH_FILE, type Credentials } from './credentials.js';
+export { loadCredentials, AUTH_FILE, ADMIN_USER, type Credentials, type NewToken, type TokenCheck, type TokenInfo } from './credentials.js';

@@ -25,6 +25,7 @@ import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
 import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
+import { tokenApi } from './tokens.js';
 import { refusal, type HostPolicy } from './origin.js';
 import { ANONYMOUS_ADMIN, POD_SCOPED, type Credentials, type Identity } from '../identity/index.js';
 
@@ -437,8 +438,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const credentials = deps.credentials;
     if (!credentials) return ANONYMOUS_ADMIN;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const who = m ? credentials.identity(m[1]!) : undefined;
-    if (who) return who;
+    const checked = m ? credentials.check(m[1]!, clock.now()) : undefined;
+    if (checked && 'identity' in checked) return checked.identity;
+    if (checked) throw new UnauthorizedError(`the bearer token expired at ${checked.expired}: ask an admin for a new one (drover token create USER)`);
     const podToken = q.get('token');
     if (podToken && credentials.allowsPod(path, podToken)) return POD_SCOPED;
     throw new UnauthorizedError(
@@ -479,6 +481,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (refused) throw new ForbiddenError(refused);
     const who = authenticate(req, p, url.searchParams);
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
+    const token = await tokenApi(deps.credentials, who, req.method ?? 'GET', p, () => readJson(req));
+    if (token) return send(res, token.code, token.body);
     if (req.method === 'GET') {
       const found = discovery(p, req.headers.host ?? '');
       if (found) return send(res, 200, found);

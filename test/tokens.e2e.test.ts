@@ -5,7 +5,7 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drover } from './drover.js';
 
@@ -58,4 +58,22 @@ test('an expired token gets 401 saying it expired', async () => {
   const r = await as(token, '/apis');
   assert.equal(r.code, 401);
   assert.match(r.body.message ?? '', /the bearer token expired at \d{4}-\d\d-\d\dT[\d:.]+Z/);
+});
+
+test('the audit log (0600) has a line per request of this file, with its user, groups, verb, resource and code', async () => {
+  const token = (await d.ok(['token', 'create', 'dave', '--group', 'auditors'])).trim();
+  assert.equal((await as(token, '/api/v1/namespaces/default/pods/nope')).code, 404);
+  assert.equal((await as('wrong', '/api/v1/namespaces/default/pods')).code, 401);
+  const file = join(d.home, 'audit.log');
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const entries = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const find = (p: (e: Record<string, unknown>) => boolean) => entries.find(p);
+  assert.deepEqual(find((e) => e['user'] === 'dave'), {
+    time: find((e) => e['user'] === 'dave')!['time'], user: 'dave', groups: ['system:authenticated', 'auditors'], verb: 'get', path: '/api/v1/namespaces/default/pods/nope',
+    apiGroup: '', resource: 'pods', namespace: 'default', name: 'nope', code: 404, sourceIP: '127.0.0.1', userAgent: 'node',
+  });
+  assert.ok(find((e) => e['user'] === 'system:anonymous' && e['code'] === 401 && e['verb'] === 'list'), 'a refused request is audited too');
+  assert.ok(find((e) => e['user'] === 'alice' && e['code'] === 403 && e['verb'] === 'create' && e['resource'] === 'tokens' && e['apiGroup'] === 'drover.dev'));
+  assert.ok(find((e) => e['user'] === 'admin' && (e['groups'] as string[]).includes('system:masters') && e['verb'] === 'list' && e['resource'] === 'tokens' && e['code'] === 200));
+  assert.ok(!entries.some((e) => String(e['path']).includes('token=')), 'no credential from a query');
 });

@@ -7,3 +7,4 @@
  */
 export { ADMIN, ANONYMOUS_ADMIN, POD_SCOPED, MASTERS_GROUP, AUTHENTICATED_GROUP, type Identity } from './identity.js';
 export { loadCredentials, AUTH_FILE, ADMIN_USER, type Credentials, type NewToken, type TokenCheck, type TokenInfo } from './credentials.js';
+export { AuditLog, type AuditEntry, type AuditLogOptions } from './audit.js';

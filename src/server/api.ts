@@ -27,7 +27,8 @@ import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
 import { tokenApi } from './tokens.js';
 import { refusal, type HostPolicy } from './origin.js';
-import { ANONYMOUS_ADMIN, POD_SCOPED, type Credentials, type Identity } from '../identity/index.js';
+import { ANONYMOUS_ADMIN, POD_SCOPED, type AuditLog, type Credentials, type Identity } from '../identity/index.js';
+import { auditEntry } from './audit.js';
 
 export interface ApiDeps {
   store: Store;
@@ -51,6 +52,8 @@ export interface ApiDeps {
   logger: Logger;
   metrics: ServerMetrics;
   version: string;
+  /** Where each request is recorded; undefined: not audited. */
+  audit?: AuditLog;
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -473,6 +476,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     action: (namespace, name, action, body) => deps.subresource('Workflow', action)?.handle({ method: 'PUT', namespace, name, store, body: async () => body, now: () => clock.now() }),
   };
 
+  /** Who made each request, for the audit log. */
+  const callers = new WeakMap<IncomingMessage, Identity>();
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://drover');
     const p = url.pathname.replace(/\/+$/, '') || '/';
@@ -480,6 +486,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
     const who = authenticate(req, p, url.searchParams);
+    callers.set(req, who);
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
     const token = await tokenApi(deps.credentials, who, req.method ?? 'GET', p, () => readJson(req));
     if (token) return send(res, token.code, token.body);
@@ -537,6 +544,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       })
       .finally(() => {
         metrics.observeRequest(req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+        if (deps.audit && !/^\/(healthz|livez|readyz)\/?(\?|$)/.test(req.url ?? '')) deps.audit.record(auditEntry(req, res.statusCode, callers.get(req), kinds, clock.now()));
       });
   };
 }

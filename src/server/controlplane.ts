@@ -25,7 +25,7 @@ import { createApiHandler } from './api.js';
 import { Admission } from './admission.js';
 import { ServerMetrics } from './metrics.js';
 import { kubeconfigToken, writeKubeconfig } from '../identity/kubeconfig.js';
-import { loadCredentials } from '../identity/index.js';
+import { AuditLog, loadCredentials } from '../identity/index.js';
 import { serverTls } from '../identity/tls.js';
 import { lockHome, type HomeLock } from './home-lock.js';
 import { isLoopback } from './origin.js';
@@ -169,7 +169,8 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   const metrics = new ServerMetrics();
   const tls = servesTls(config) ? serverTls(config.home, certificateNamesFor(config), { certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.caFile }) : undefined;
   if (tls?.issued) logger.info('issued a server certificate', { names: certificateNamesFor(config), ca: join(config.home, 'ca.crt') });
-  const handler = createApiHandler({ credentials, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION });
+  const audit = config.audit.file ? new AuditLog({ file: config.audit.file, maxBytes: config.audit.maxBytes, maxFiles: config.audit.maxFiles, logger: logger.child({ component: 'audit' }) }) : undefined;
+  const handler = createApiHandler({ audit, credentials, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION });
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
   http.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -205,6 +206,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
       scheduler?.stop();
       await runtime.stop();
       await store.close();
+      audit?.close();
       lock.release();
       const f = readServerFile(config.home);
       if (f?.pid === process.pid && existsSync(join(config.home, 'server.json'))) rmSync(join(config.home, 'server.json'), { force: true });

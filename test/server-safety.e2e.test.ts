@@ -76,9 +76,9 @@ test('every request but health checks needs the bearer token drover up wrote int
   assert.equal((await d.cli(['get', 'pods'])).code, 0);
 });
 
-test("Drover's home is its user's alone (0700), and so are the store and the kubeconfig (0600)", () => {
+test("Drover's home is its user's alone (0700), and so are the store, the kubeconfig, the tokens, the encryption key and the audit log (0600)", () => {
   assert.equal(statSync(d.home).mode & 0o777, 0o700);
-  for (const f of ['state.db', 'state.db-wal', 'kubeconfig', 'auth.json']) assert.equal(statSync(join(d.home, f)).mode & 0o777, 0o600, f);
+  for (const f of ['state.db', 'state.db-wal', 'kubeconfig', 'auth.json', 'secrets.key', 'audit.log']) assert.equal(statSync(join(d.home, f)).mode & 0o777, 0o600, f);
 });
 
 /** `drover up` on a fresh home with `env`; resolves with its exit code and output (it should fail). */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { servesTls, type DroverConfig } from '../config/index.js';
-import { openSqliteStore, type Store } from '../store/index.js';
+import { loadKeyFile, openSqliteStore, type Store } from '../store/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { KINDS, loadServerParts } from '../registry.js';
 import { ManifestLoader } from '../api/manifests.js';
@@ -31,6 +31,9 @@ import { lockHome, type HomeLock } from './home-lock.js';
 import { isLoopback } from './origin.js';
 
 export const VERSION = '0.1.0';
+
+/** The kinds whose objects are encrypted at rest. */
+const ENCRYPTED_KINDS = [{ apiVersion: 'v1', kind: 'Secret' }];
 
 export interface ControlPlane {
   url: string;
@@ -132,7 +135,9 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   await runtime.checkHost();
 
   const parts = await loadServerParts();
-  const store = await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize });
+  // Secrets are sealed in the store with a key kept beside it, not in it (as the API server's aesgcm provider).
+  const cipher = loadKeyFile(config.secretsKeyFile.path, !config.secretsKeyFile.configured);
+  const store = await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize, encryption: { cipher, kinds: ENCRYPTED_KINDS } });
   const node = localNode(config, detected);
   // On a cluster the cluster's scheduler places pods on its own nodes; this machine is no node.
   const onNode = runtime.placement === 'node';

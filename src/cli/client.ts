@@ -166,6 +166,8 @@ export class Client {
           agent,
           headers: {
             accept: 'application/json',
+            // Names the CLI in the server's audit log.
+            'user-agent': 'drover-cli',
             ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
             ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
           },

@@ -124,9 +124,31 @@ export class Drover {
     return config.users[0]?.user.token ?? '';
   }
 
-  /** `fetch` of a path of the server, with the admin's token. */
-  api(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.token}` } });
+  /** The CA the kubeconfig trusts for an HTTPS server (PEM), if any. */
+  get ca(): string | undefined {
+    const config = JSON.parse(readFileSync(join(this.home, 'kubeconfig'), 'utf8')) as { clusters: { cluster: { 'certificate-authority-data'?: string } }[] };
+    const data = config.clusters[0]?.cluster['certificate-authority-data'];
+    return data ? Buffer.from(data, 'base64').toString('utf8') : undefined;
+  }
+
+  /**
+   * `fetch` of a path of the server, with the admin's token. An HTTPS server's answer is read
+   * whole through node:https with the kubeconfig's CA (fetch cannot be given a CA).
+   */
+  async api(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.token}` };
+    if (!this.url.startsWith('https:')) return fetch(`${this.url}${path}`, { ...init, headers });
+    const { request } = await import('node:https');
+    return new Promise((resolvePromise, reject) => {
+      const req = request(`${this.url}${path}`, { method: init.method ?? 'GET', headers, ca: this.ca }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolvePromise(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: res.headers as Record<string, string> })));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(typeof init.body === 'string' ? init.body : undefined);
+    });
   }
 
   private async deleteAll(listPath: string, nsPrefix: string): Promise<void> {

@@ -20,9 +20,9 @@ let kubeconfig: string;
 
 before(async () => {
   if (skip) return;
-  // kubectl sends a bearer token over TLS only, which Drover does not serve yet: this server runs
-  // without authentication, as a kubectl user has to start it for now.
-  d = await Drover.start({ cpus: '2', memory: '2Gi', env: { DROVER_AUTH: 'none' } });
+  // kubectl sends a bearer token over TLS only: this server serves HTTPS on loopback (tls: on),
+  // with authentication on, and kubectl trusts its CA through the kubeconfig.
+  d = await Drover.start({ cpus: '2', memory: '2Gi', env: { DROVER_TLS: 'on' } });
   kubeconfig = join(d.home, 'kubeconfig');
 });
 
@@ -68,6 +68,7 @@ spec:
 
 test('drover up writes a kubeconfig (mode 0600) that names the server, and kubectl sees Kubernetes 1.35 with no skew warning', { skip }, async () => {
   assert.equal(statSync(kubeconfig).mode & 0o777, 0o600);
+  assert.match(d.url, /^https:\/\//, 'kubectl sends its token over TLS only');
   const r = await kubectl(['version', '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const v = JSON.parse(r.stdout) as { clientVersion: { minor: string }; serverVersion: { major: string; minor: string; gitVersion: string } };

@@ -6,6 +6,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,23 +76,27 @@ test('every request but health checks needs the bearer token drover up wrote int
   assert.equal((await d.cli(['get', 'pods'])).code, 0);
 });
 
-test("Drover's home is its user's alone (0700), and so are the store and the kubeconfig (0600)", () => {
+test("Drover's home is its user's alone (0700), and so are the store, the kubeconfig, the tokens, the encryption key and the audit log (0600)", () => {
   assert.equal(statSync(d.home).mode & 0o777, 0o700);
-  for (const f of ['state.db', 'state.db-wal', 'kubeconfig', 'auth.json']) assert.equal(statSync(join(d.home, f)).mode & 0o777, 0o600, f);
+  for (const f of ['state.db', 'state.db-wal', 'kubeconfig', 'auth.json', 'secrets.key', 'audit.log']) assert.equal(statSync(join(d.home, f)).mode & 0o777, 0o600, f);
 });
 
-test('listening beyond loopback over plain HTTP is refused with a clear message unless explicitly accepted', async () => {
+/** `drover up` on a fresh home with `env`; resolves with its exit code and output (it should fail). */
+function refusedUp(env: Record<string, string>): Promise<{ code: number; out: string }> {
   const home = mkdtempSync(join(tmpdir(), 'drover-wide-'));
-  try {
-    const r = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(process.execPath, [join(REPO, 'bin', 'drover.js'), 'up', '--port', '0', '--home', home], { env: { ...process.env, DROVER_HOST: '0.0.0.0', DROVER_SERVER: '' }, timeout: 30_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
-      });
+  return new Promise<{ code: number; out: string }>((resolve) => {
+    execFile(process.execPath, [join(REPO, 'bin', 'drover.js'), 'up', '--port', '0', '--home', home], { env: { ...process.env, DROVER_SERVER: '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
     });
-    assert.notEqual(r.code, 0);
-    assert.match(r.out, /listening on 0\.0\.0\.0 would let tokens and requests cross the network in clear, and Drover serves no TLS yet/);
-    assert.match(r.out, /DROVER_PLAIN_HTTP=1/);
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
+  }).finally(() => rmSync(home, { recursive: true, force: true }));
+}
+
+test('listening beyond loopback over plain HTTP, or without authentication, is refused with a clear message unless plain HTTP is explicitly accepted', async () => {
+  const plain = await refusedUp({ DROVER_HOST: '0.0.0.0', DROVER_TLS: 'off' });
+  assert.notEqual(plain.code, 0);
+  assert.match(plain.out, /listening on 0\.0\.0\.0 over plain HTTP would let tokens and requests cross the network in clear: serve TLS/);
+  assert.match(plain.out, /DROVER_PLAIN_HTTP=1/);
+  const open = await refusedUp({ DROVER_HOST: '0.0.0.0', DROVER_AUTH: 'none' });
+  assert.notEqual(open.code, 0);
+  assert.match(open.out, /listening on 0\.0\.0\.0 without authentication \(auth: none\) would let anyone who reaches the port run anything/);
 });

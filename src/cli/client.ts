@@ -104,6 +104,8 @@ function withQuery(path: string, query: Query | undefined): string {
 
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'EADDRNOTAVAIL', 'ETIMEDOUT']);
 
+const CERTIFICATE_ERRORS = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE']);
+
 /** Turns a non-2xx body into a Status even when the server (or a proxy) answered something else. */
 export function statusFromBody(code: number, body: string): StatusObject {
   try {
@@ -121,33 +123,51 @@ export function statusFromBody(code: number, body: string): StatusObject {
 }
 
 export class Client {
-  private readonly agent: http.Agent;
+  private agent: http.Agent | undefined;
   private readonly base: URL;
 
-  /** `token`: the bearer token sent with every request (the admin's, from the kubeconfig). */
+  /**
+   * `token`: the bearer token sent with every request (the admin's, from the kubeconfig). `ca`:
+   * the PEM of the CA an https:// server's certificate must chain to (the one Drover made, from
+   * the kubeconfig); without it, the system's CAs.
+   */
   constructor(
     readonly baseUrl: string,
     private readonly token?: string,
+    private readonly ca?: string,
   ) {
     this.base = new URL(baseUrl);
-    if (this.base.protocol !== 'http:') {
-      throw new CliError(`unsupported server URL ${baseUrl}: only http:// is supported`);
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
+      throw new CliError(`unsupported server URL ${baseUrl}: use http:// or https://`);
     }
-    this.agent = new http.Agent({ keepAlive: true });
+  }
+
+  /** node:https (and TLS) is loaded only for an https:// server: the CLI starts often. */
+  private async transport(): Promise<{ request: typeof http.request; agent: http.Agent }> {
+    if (this.base.protocol === 'https:') {
+      const https = await import('node:https');
+      this.agent ??= new https.Agent({ keepAlive: true, ...(this.ca ? { ca: this.ca } : {}) });
+      return { request: https.request, agent: this.agent };
+    }
+    this.agent ??= new http.Agent({ keepAlive: true });
+    return { request: http.request, agent: this.agent };
   }
 
   /** Sends a request and returns the raw response, unread. Connection failures become UnreachableError. */
-  open(method: string, path: string, opts: { query?: Query; body?: unknown; timeoutMs?: number } = {}): Promise<IncomingMessage> {
+  async open(method: string, path: string, opts: { query?: Query; body?: unknown; timeoutMs?: number } = {}): Promise<IncomingMessage> {
     const url = new URL(withQuery(path, opts.query), this.base);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const { request, agent } = await this.transport();
     return new Promise((resolve, reject) => {
-      const req = http.request(
+      const req = request(
         url,
         {
           method,
-          agent: this.agent,
+          agent,
           headers: {
             accept: 'application/json',
+            // Names the CLI in the server's audit log.
+            'user-agent': 'drover-cli',
             ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
             ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
           },
@@ -155,6 +175,10 @@ export class Client {
         resolve,
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code && CERTIFICATE_ERRORS.has(err.code)) {
+          reject(new CliError(`the certificate of the Drover server at ${this.baseUrl} is not trusted (${err.message}): the kubeconfig its home holds names the CA to trust (DROVER_HOME), or set DROVER_CA_FILE to the CA's PEM file`));
+          return;
+        }
         reject(err.code && CONNECT_ERRORS.has(err.code) ? new UnreachableError(this.baseUrl, err) : err);
       });
       if (opts.timeoutMs) {
@@ -275,7 +299,7 @@ export class Client {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 }
 

@@ -3,7 +3,7 @@
  */
 import { formatFlags, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { ApiError, Client } from './client.js';
-import { CliError, serverToken, serverUrl, type Ctx } from './context.js';
+import { CliError, serverCa, serverToken, serverUrl, type Ctx } from './context.js';
 import { DEFAULT_NAMESPACE, type KubeObject } from '../api/types.js';
 import type { KindInfo } from '../api/kinds.js';
 
@@ -33,7 +33,7 @@ export function namespaceOf(args: ParsedArgs): string {
 }
 
 export function clientFor(ctx: Ctx, args: ParsedArgs): Client {
-  return new Client(serverUrl(ctx.env, args.string('server')), serverToken(ctx.env));
+  return new Client(serverUrl(ctx.env, args.string('server')), serverToken(ctx.env), serverCa(ctx.env));
 }
 
 export function helpText(cmd: Command): string {

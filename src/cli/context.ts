@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { kubeconfigToken } from '../identity/kubeconfig.js';
+import { kubeconfigCa, kubeconfigToken } from '../identity/kubeconfig.js';
 
 export interface Output {
   write(text: string | Uint8Array): unknown;
@@ -108,4 +108,20 @@ export function serverUrl(env: Ctx['env'], flag?: string): string {
  */
 export function serverToken(env: Ctx['env']): string | undefined {
   return env['DROVER_TOKEN'] || kubeconfigToken(droverHome(env));
+}
+
+/**
+ * The CA an https:// server's certificate must chain to: the PEM file `$DROVER_CA_FILE`, else the
+ * one in the kubeconfig the server of `$DROVER_HOME` wrote; undefined: the system's CAs.
+ */
+export function serverCa(env: Ctx['env']): string | undefined {
+  const file = env['DROVER_CA_FILE'];
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(`cannot read DROVER_CA_FILE ${file}: ${(err as Error).message}`);
+    }
+  }
+  return kubeconfigCa(droverHome(env));
 }

@@ -34,6 +34,7 @@ const COMMANDS: Entry[] = [
   { group: 'Troubleshooting', name: 'wait', summary: 'Wait for a condition on one or many resources', load: () => import('./commands/wait.js') },
   { group: 'Troubleshooting', name: 'top', summary: 'Show CPU, memory and GPU use of nodes and pods', load: () => import('./commands/top.js') },
   { group: 'Other', name: 'api-resources', summary: 'List the resource kinds the server serves', load: () => import('./commands/api-resources.js') },
+  { group: 'Other', name: 'token', summary: 'Create, list and revoke bearer tokens for other users', load: () => import('./commands/token.js') },
   { group: 'Other', name: 'kubeconfig', summary: 'Print the kubeconfig for kubectl and the Kubernetes client libraries', load: () => import('./commands/kubeconfig.js') },
   { group: 'Other', name: 'version', summary: 'Print the client and server versions', load: () => import('./commands/version.js') },
 ];

@@ -57,9 +57,22 @@ export interface DroverConfig {
   auth: 'token' | 'none';
   /**
    * Listen beyond loopback over plain HTTP. Refused by default: tokens would cross the network in
-   * clear, and Drover serves no TLS yet (in a cluster, behind its Service, the Deployment says so).
+   * clear (in a cluster, behind its Service, the Deployment says so).
    */
   plainHttp: boolean;
+  /**
+   * Serve HTTPS: `on`, `off`, or `auto` (the default): on when listening beyond loopback. The
+   * certificate is Drover's own, signed by a CA it makes in the home, unless `tlsCertFile` and
+   * `tlsKeyFile` name the user's (and `tlsCaFile` the CA clients should trust for it).
+   */
+  tls: { mode: 'on' | 'off' | 'auto'; certFile?: string; keyFile?: string; caFile?: string };
+  /**
+   * The key that encrypts Secrets' data in the store (AES-256-GCM), kept apart from the database:
+   * default `$DROVER_HOME/secrets.key` (made at the first start, 0600). A configured path must exist.
+   */
+  secretsKeyFile: { path: string; configured: boolean };
+  /** The audit log: one JSON line per API request; `file: ''` turns it off. Rotated by size. */
+  audit: { file: string; maxBytes: number; maxFiles: number };
   /** How many changes a watch can resume from; an older resourceVersion gets 410 Gone. */
   changeLogSize: number;
   logLevel: LogLevel;
@@ -112,6 +125,7 @@ export interface ConfigFlags {
   capacity?: { cpu?: string; memory?: string; gpus?: number };
   logLevel?: LogLevel;
   runtime?: RuntimeConfig;
+  tls?: 'on' | 'off' | 'auto';
 }
 
 export function droverHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -130,6 +144,14 @@ interface FileConfig {
   storeSync?: 'normal' | 'full';
   auth?: 'token' | 'none';
   plainHttp?: boolean;
+  tls?: string | boolean;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tlsCaFile?: string;
+  secretsKeyFile?: string;
+  auditLog?: string;
+  auditLogMaxSizeMiB?: number;
+  auditLogMaxFiles?: number;
   changeLogSize?: number;
   logLevel?: LogLevel;
   artifactRepository?: unknown;
@@ -189,6 +211,14 @@ function authMode(v: string | undefined, where: string): 'token' | 'none' {
   throw new BadRequestError(`auth "${v}" (${where}) is not known: use token or none`);
 }
 
+function tlsMode(v: string | boolean | undefined, where: string): 'on' | 'off' | 'auto' {
+  // YAML 1.1 readers turn on/off into booleans; accept both spellings.
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === true || v === 'on' || v === 'true' || v === '1') return 'on';
+  if (v === false || v === 'off' || v === 'false' || v === '0') return 'off';
+  throw new BadRequestError(`tls "${String(v)}" (${where}) is not known: use on, off or auto`);
+}
+
 /** Parses `role=train-cpu,zone=a` label lists. */
 export function parseLabels(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -198,6 +228,20 @@ export function parseLabels(text: string | undefined): Record<string, string> {
     out[part.slice(0, eq)] = part.slice(eq + 1);
   }
   return out;
+}
+
+/**
+ * Whether the server serves HTTPS: `tls: on`, or `auto` when it listens beyond loopback, unless
+ * plain HTTP was asked for there (behind a TLS proxy or a cluster's Service).
+ */
+export function servesTls(config: Pick<DroverConfig, 'tls' | 'host' | 'plainHttp'>): boolean {
+  const h = config.host.toLowerCase();
+  const loopback = h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+  return config.tls.mode === 'on' || (config.tls.mode === 'auto' && !loopback && !config.plainHttp);
+}
+
+function optionalPath<K extends string>(key: K, v: string | undefined, base: string): Partial<Record<K, string>> {
+  return v ? ({ [key]: resolve(base, v) } as Record<K, string>) : {};
 }
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): DroverConfig {
@@ -230,6 +274,22 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     storeSync: (env.DROVER_STORE_SYNC as 'normal' | 'full' | undefined) ?? fc.storeSync ?? 'normal',
     auth: authMode(env.DROVER_AUTH ?? fc.auth, env.DROVER_AUTH ? 'DROVER_AUTH' : file),
     plainHttp: env.DROVER_PLAIN_HTTP ? env.DROVER_PLAIN_HTTP === '1' || env.DROVER_PLAIN_HTTP === 'true' : fc.plainHttp === true,
+    tls: {
+      mode: tlsMode(flags.tls ?? env.DROVER_TLS ?? fc.tls, flags.tls ? '--tls' : env.DROVER_TLS ? 'DROVER_TLS' : file),
+      ...optionalPath('certFile', env.DROVER_TLS_CERT_FILE || fc.tlsCertFile, home),
+      ...optionalPath('keyFile', env.DROVER_TLS_KEY_FILE || fc.tlsKeyFile, home),
+      ...optionalPath('caFile', env.DROVER_TLS_CA_FILE || fc.tlsCaFile, home),
+    },
+    secretsKeyFile: env.DROVER_SECRETS_KEY_FILE || fc.secretsKeyFile ? { path: resolve(home, (env.DROVER_SECRETS_KEY_FILE || fc.secretsKeyFile)!), configured: true } : { path: join(home, 'secrets.key'), configured: false },
+    audit: {
+      file: (() => {
+        const f = env.DROVER_AUDIT_LOG ?? fc.auditLog;
+        if (f === undefined) return join(home, 'audit.log');
+        return f === '' || f === 'off' ? '' : resolve(home, f);
+      })(),
+      maxBytes: Math.round((num(env.DROVER_AUDIT_LOG_MAX_SIZE_MIB, 'DROVER_AUDIT_LOG_MAX_SIZE_MIB') ?? fc.auditLogMaxSizeMiB ?? 10) * 1024 * 1024),
+      maxFiles: num(env.DROVER_AUDIT_LOG_MAX_FILES, 'DROVER_AUDIT_LOG_MAX_FILES') ?? fc.auditLogMaxFiles ?? 5,
+    },
     changeLogSize: num(env.DROVER_CHANGE_LOG_SIZE, 'DROVER_CHANGE_LOG_SIZE') ?? fc.changeLogSize ?? 20_000,
     logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
     artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),

@@ -6,6 +6,7 @@
  *   credentials.identity(bearerToken); // { name: 'admin', groups: ['system:masters', …] } or undefined
  */
 export { ADMIN, ANONYMOUS_ADMIN, POD_SCOPED, MASTERS_GROUP, AUTHENTICATED_GROUP, type Identity } from './identity.js';
-export { loadCredentials, AUTH_FILE, type Credentials } from './credentials.js';
+export { loadCredentials, AUTH_FILE, ADMIN_USER, type Credentials, type NewToken, type TokenCheck, type TokenInfo } from './credentials.js';
+export { AuditLog, type AuditEntry, type AuditLogOptions } from './audit.js';
 export { Authorizer } from './authorizer.js';
 export { decide, forbiddenMessage, isResourceRequest, serviceAccountUser, type Decision, type PolicyRule, type RequestAttributes } from './rbac.js';

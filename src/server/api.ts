@@ -26,9 +26,11 @@ import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
 import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
+import { tokenApi } from './tokens.js';
 import { refusal, type HostPolicy } from './origin.js';
-import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type Authorizer, type Credentials, type Identity, type RequestAttributes } from '../identity/index.js';
+import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type AuditLog, type Authorizer, type Credentials, type Identity, type RequestAttributes } from '../identity/index.js';
 import { requestAttributes } from './attributes.js';
+import { auditEntry } from './audit.js';
 
 export interface ApiDeps {
   store: Store;
@@ -54,6 +56,8 @@ export interface ApiDeps {
   logger: Logger;
   metrics: ServerMetrics;
   version: string;
+  /** Where each request is recorded; undefined: not audited. */
+  audit?: AuditLog;
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -506,8 +510,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const credentials = deps.credentials;
     if (!credentials) return ANONYMOUS_ADMIN;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const who = m ? credentials.identity(m[1]!) : undefined;
-    if (who) return who;
+    const checked = m ? credentials.check(m[1]!, clock.now()) : undefined;
+    if (checked && 'identity' in checked) return checked.identity;
+    if (checked) throw new UnauthorizedError(`the bearer token expired at ${checked.expired}: ask an admin for a new one (drover token create USER)`);
     const podToken = q.get('token');
     if (podToken && credentials.allowsPod(path, podToken)) return POD_SCOPED;
     throw new UnauthorizedError(
@@ -540,6 +545,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     action: (namespace, name, action, body) => deps.subresource('Workflow', action)?.handle({ method: 'PUT', namespace, name, store, body: async () => body, now: () => clock.now() }),
   };
 
+  /** Who made each request, for the audit log. */
+  const audited = new WeakMap<IncomingMessage, Identity>();
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://drover');
     const p = url.pathname.replace(/\/+$/, '') || '/';
@@ -547,6 +555,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
     const who = authenticate(req, p, url.searchParams);
+    // Kept for the audit entry written when the response ends.
+    audited.set(req, who);
     const attributes = requestAttributes(req.method ?? 'GET', p, url.searchParams, kinds);
     if (attributes !== 'per-object') authorize(who, attributes);
     return callers.run(who, () => serve(req, res, url, p, who));
@@ -554,6 +564,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
 
   async function serve(req: IncomingMessage, res: ServerResponse, url: URL, p: string, who: Identity): Promise<void> {
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
+    const token = await tokenApi(deps.credentials, who, req.method ?? 'GET', p, () => readJson(req));
+    if (token) return send(res, token.code, token.body);
     if (req.method === 'POST' && p.startsWith('/apis/authorization.k8s.io/v1/selfsubject')) return send(res, 201, await selfReview(p, who, await readJson(req)));
     if (req.method === 'POST' && p === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
       // `kubectl auth whoami`
@@ -613,6 +625,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       })
       .finally(() => {
         metrics.observeRequest(req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+        if (deps.audit && !/^\/(healthz|livez|readyz)\/?(\?|$)/.test(req.url ?? '')) deps.audit.record(auditEntry(req, res.statusCode, audited.get(req), kinds, clock.now()));
       });
   };
 }

@@ -4,12 +4,13 @@
  * reverse order.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { chmodSync, mkdirSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import type { DroverConfig } from '../config/index.js';
-import { openSqliteStore, type Store } from '../store/index.js';
+import { servesTls, type DroverConfig } from '../config/index.js';
+import { loadKeyFile, openSqliteStore, type Store } from '../store/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { KINDS, loadServerParts } from '../registry.js';
 import { ManifestLoader } from '../api/manifests.js';
@@ -24,12 +25,16 @@ import { createApiHandler } from './api.js';
 import { Admission } from './admission.js';
 import { ServerMetrics } from './metrics.js';
 import { kubeconfigToken, writeKubeconfig } from '../identity/kubeconfig.js';
-import { Authorizer, loadCredentials } from '../identity/index.js';
+import { AuditLog, Authorizer, loadCredentials } from '../identity/index.js';
+import { serverTls } from '../identity/tls.js';
 import { QuotaAdmission } from '../kinds/core/quota-admission.js';
 import { lockHome, type HomeLock } from './home-lock.js';
 import { isLoopback } from './origin.js';
 
 export const VERSION = '0.1.0';
+
+/** The kinds whose objects are encrypted at rest. */
+const ENCRYPTED_KINDS = [{ apiVersion: 'v1', kind: 'Secret' }];
 
 export interface ControlPlane {
   url: string;
@@ -91,16 +96,33 @@ async function configuredRuntime(config: DroverConfig, detected: ReturnType<type
   return new KubernetesPodRuntime({ kubeConfig, namespace: rc.namespace ?? contextNamespace(kubeConfig) ?? 'default', ...(rc.qps ? { qps: rc.qps, burst: 2 * rc.qps } : {}) });
 }
 
+/** The names a server certificate must cover: loopback, this machine, the configured names and host. */
+export function certificateNamesFor(config: DroverConfig): string[] {
+  const wildcard = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
+  return ['localhost', '127.0.0.1', '::1', hostname(), ...config.serverNames, ...(wildcard ? [] : [config.host])];
+}
+
+/** A URL a client can connect to: the wildcard address the server may listen on is no address to call. */
+function clientUrl(scheme: string, host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `${scheme}://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
 export async function startControlPlane(config: DroverConfig, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger(config.logLevel);
   // Drover's state (the store, pods' files, secrets' volumes) is its user's alone.
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   chmodSync(config.home, 0o700);
-  if (!isLoopback(config.host) && !config.plainHttp) {
-    throw new HostRequirementError(
-      `listening on ${config.host} would let tokens and requests cross the network in clear, and Drover serves no TLS yet: keep the default 127.0.0.1 (reach it through an SSH tunnel or a TLS proxy), or set DROVER_PLAIN_HTTP=1 to accept that`,
-    );
+  if (!isLoopback(config.host)) {
+    if (!servesTls(config) && !config.plainHttp) {
+      throw new HostRequirementError(
+        `listening on ${config.host} over plain HTTP would let tokens and requests cross the network in clear: serve TLS (tls: auto or on, DROVER_TLS; the default beyond loopback), keep the default host 127.0.0.1, or set DROVER_PLAIN_HTTP=1 to accept that (behind a TLS proxy)`,
+      );
+    }
+    if (config.auth === 'none') {
+      throw new HostRequirementError(`listening on ${config.host} without authentication (auth: none) would let anyone who reaches the port run anything: use auth: token (the default), or keep the host 127.0.0.1`);
+    }
   }
   const lock = lockHome(config.home);
   const running = readServerFile(config.home);
@@ -124,8 +146,10 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   await runtime.checkHost();
 
   const parts = await loadServerParts();
+  // Secrets are sealed in the store with a key kept beside it, not in it (as the API server's aesgcm provider).
+  const cipher = loadKeyFile(config.secretsKeyFile.path, !config.secretsKeyFile.configured);
   // Every create, by a user or a controller, is checked against its namespace's ResourceQuotas.
-  const store = new QuotaAdmission(await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize }), KINDS).guard();
+  const store = new QuotaAdmission(await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize, encryption: { cipher, kinds: ENCRYPTED_KINDS } }), KINDS).guard();
   const authorizer = new Authorizer(store, KINDS);
   await authorizer.start();
   const node = localNode(config, detected);
@@ -163,23 +187,26 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   await scheduler?.start();
 
   const metrics = new ServerMetrics();
-  const http: Server = createServer(createApiHandler({ credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION }));
+  const tls = servesTls(config) ? serverTls(config.home, certificateNamesFor(config), { certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.caFile }) : undefined;
+  if (tls?.issued) logger.info('issued a server certificate', { names: certificateNamesFor(config), ca: join(config.home, 'ca.crt') });
+  const audit = config.audit.file ? new AuditLog({ file: config.audit.file, maxBytes: config.audit.maxBytes, maxFiles: config.audit.maxFiles, logger: logger.child({ component: 'audit' }) }) : undefined;
+  const handler = createApiHandler({ audit, credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION });
+  const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
   http.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, config.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  url = `http://${config.host}:${port}`;
+  url = clientUrl(tls ? 'https' : 'http', config.host, port);
   // Started once the URL is known: trials that push metrics are told where to.
   for (const c of controllers) await c.start();
-  // A client cannot connect to the wildcard address the server may listen on.
-  const kubeconfig = writeKubeconfig(config.home, url.replace("//0.0.0.0:", "//127.0.0.1:"), credentials?.adminToken);
+  const kubeconfig = writeKubeconfig(config.home, url, credentials?.adminToken, tls?.ca);
   // Renamed into place: a CLI polling for the file never reads it half written.
   const serverFile = join(config.home, 'server.json');
   writeFileSync(`${serverFile}.${process.pid}.tmp`, JSON.stringify({ port, pid: process.pid, url } satisfies ServerFile));
   renameSync(`${serverFile}.${process.pid}.tmp`, serverFile);
-  logger.info('Drover is running', { url, home: config.home, kubeconfig, runtime: runtime.name, ...(onNode ? { node: node.metadata.name } : {}) });
+  logger.info('Drover is running', { url, listen: `${config.host}:${port}`, tls: Boolean(tls), home: config.home, kubeconfig, runtime: runtime.name, ...(onNode ? { node: node.metadata.name } : {}) });
 
   let stopped = false;
   return {
@@ -200,6 +227,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
       scheduler?.stop();
       await runtime.stop();
       await store.close();
+      audit?.close();
       lock.release();
       const f = readServerFile(config.home);
       if (f?.pid === process.pid && existsSync(join(config.home, 'server.json'))) rmSync(join(config.home, 'server.json'), { force: true });

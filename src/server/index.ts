@@ -19,10 +19,12 @@ export interface RunServerOptions {
   capacity?: { cpu?: string; memory?: string; gpus?: number };
   logLevel?: string;
   runtime?: RuntimeConfig;
+  host?: string;
+  tls?: 'on' | 'off' | 'auto';
 }
 
 export async function runServer(opts: RunServerOptions = {}): Promise<void> {
-  const flags: ConfigFlags = { home: opts.home, port: opts.port, nodeLabels: opts.nodeLabels, capacity: opts.capacity, logLevel: opts.logLevel as ConfigFlags['logLevel'], runtime: opts.runtime };
+  const flags: ConfigFlags = { home: opts.home, port: opts.port, nodeLabels: opts.nodeLabels, capacity: opts.capacity, logLevel: opts.logLevel as ConfigFlags['logLevel'], runtime: opts.runtime, host: opts.host, tls: opts.tls };
   const cp = await startControlPlane(loadConfig(flags));
   await new Promise<void>((resolve) => {
     const stop = () => {

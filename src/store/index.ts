@@ -9,3 +9,4 @@ export type { Store, ListOptions, ListResult, KindSelector, WatchEvent, WatchEve
 export { openSqliteStore, SqliteStore, ExpiredError } from './sqlite.js';
 export type { SqliteStoreOptions } from './sqlite.js';
 export { Informer, objectKey } from './informer.js';
+export { AtRestCipher, DecryptionError, KeyFileError, loadKeyFile, ENCRYPTED_PREFIX } from './encryption.js';

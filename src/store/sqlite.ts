@@ -19,6 +19,7 @@ import { matchesSelector } from '../api/selectors.js';
 import type { EventInput, KindSelector, ListOptions, ListResult, Store, WatchEvent, WatchEventType, WriteOp, ObservationLogEntry } from './types.js';
 import { MIGRATIONS } from './migrations.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { isSealed, type AtRestCipher } from './encryption.js';
 
 /** How often the background checkpoint runs (the log grows by what is written meanwhile). */
 const CHECKPOINT_INTERVAL_MS = 500;
@@ -31,6 +32,11 @@ export interface SqliteStoreOptions {
   /** How many change-log rows to keep for watches that resume from an old resourceVersion. */
   changeLogSize?: number;
   now?: () => number;
+  /**
+   * Encryption at rest: objects of these kinds are stored sealed with the cipher's key (objects
+   * and change log alike); rows written before are read as they are and sealed at open.
+   */
+  encryption?: { cipher: AtRestCipher; kinds: readonly KindSelector[] };
 }
 
 /** A watch resumed from a resourceVersion older than the change log keeps (HTTP 410 Gone). */
@@ -99,6 +105,9 @@ export class SqliteStore implements Store {
   private checkpointer: Checkpointer | undefined;
   /** Last resourceVersion handed out; this process is the only writer of the file. */
   private rv = 0;
+  private readonly cipher: AtRestCipher | undefined;
+  /** Kind keys whose objects are stored sealed. */
+  private readonly sealedKinds: ReadonlySet<string>;
 
   constructor(path: string, opts: SqliteStoreOptions) {
     this.keys = new KindKeys(opts.kinds);
@@ -121,13 +130,52 @@ export class SqliteStore implements Store {
     }
     this.now = opts.now ?? Date.now;
     this.changeLogSize = opts.changeLogSize ?? 20000;
+    this.cipher = opts.encryption?.cipher;
+    this.sealedKinds = new Set((opts.encryption?.kinds ?? []).map((k) => this.keys.key(k.apiVersion, k.kind)));
+    // Deleted rows are overwritten, not left in free pages: a Secret's old plain row included.
+    if (this.cipher) this.db.pragma('secure_delete = ON');
     this.migrate();
+    this.sealPlainRows();
     this.rv = this.currentRv();
     this.tx(() => {
       if (!this.getSync({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: DEFAULT_NAMESPACE })) {
         this.createSync({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
       }
     });
+  }
+
+  /** The JSON of a stored body: sealed ones opened with the store's key. */
+  private parse<T>(body: string): T {
+    if (isSealed(body)) {
+      if (!this.cipher) throw new BadRequestError('the store holds encrypted objects but was opened without an encryption key');
+      return JSON.parse(this.cipher.open(body)) as T;
+    }
+    return JSON.parse(body) as T;
+  }
+
+  /** How an object of `kind` is stored: sealed for the encrypted kinds. */
+  private stored(kind: string, json: string): string {
+    return this.cipher && this.sealedKinds.has(kind) ? this.cipher.seal(json) : json;
+  }
+
+  /**
+   * Seals rows of the encrypted kinds written before encryption was on, and checks that a sealed
+   * row opens with this key: a wrong or new key is an error at start, not at the first read.
+   */
+  private sealPlainRows(): void {
+    if (!this.cipher) return;
+    const probe = this.db.prepare("SELECT body FROM objects WHERE body LIKE 'k8s:enc:%' LIMIT 1").get() as Row | undefined;
+    if (probe) this.cipher.open(probe.body);
+    for (const kind of this.sealedKinds) {
+      this.db.transaction(() => {
+        for (const table of ['objects', 'changes'] as const) {
+          const key = table === 'objects' ? 'uid' : 'rv';
+          const rows = this.db.prepare(`SELECT ${key} AS k, body FROM ${table} WHERE kind = ? AND body NOT LIKE 'k8s:enc:%'`).all(kind) as { k: string | number; body: string }[];
+          const update = this.db.prepare(`UPDATE ${table} SET body = ? WHERE ${key} = ?`);
+          for (const r of rows) update.run(this.cipher!.seal(r.body), r.k);
+        }
+      })();
+    }
   }
 
   /** Prepared statements are compiled once: preparing costs more than running them. */
@@ -191,10 +239,10 @@ export class SqliteStore implements Store {
     return true;
   }
 
-  /** Gives `obj` the next resourceVersion and appends it to the change log; returns its JSON. */
+  /** Gives `obj` the next resourceVersion and appends it to the change log; returns its stored body. */
   private logChange(type: WatchEventType, kind: string, obj: KubeObject): string {
     obj.metadata.resourceVersion = String(++this.rv);
-    const body = JSON.stringify(obj);
+    const body = this.stored(kind, JSON.stringify(obj));
     this.sql('INSERT INTO changes (rv, type, kind, namespace, body) VALUES (?, ?, ?, ?, ?)').run(this.rv, type, kind, obj.metadata.namespace ?? '', body);
     return body;
   }
@@ -213,7 +261,7 @@ export class SqliteStore implements Store {
     const kind = this.keys.key(ref.apiVersion, ref.kind);
     const ns = this.keys.namespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : '';
     const row = this.sql('SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?').get(kind, ns, ref.name) as Row | undefined;
-    return row ? (JSON.parse(row.body) as T) : undefined;
+    return row ? this.parse<T>(row.body) : undefined;
   }
 
   /** Writes `obj` (already carrying its new rv) and records the change. */
@@ -301,7 +349,7 @@ export class SqliteStore implements Store {
       } else {
         rows = this.sql('SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name').all(kind) as Row[];
       }
-      const items = rows.map((r) => JSON.parse(r.body) as T).filter((o) => this.matches(o, opts));
+      const items = rows.map((r) => this.parse<T>(r.body)).filter((o) => this.matches(o, opts));
       return { items, resourceVersion: String(this.rv) };
     })();
   }
@@ -378,11 +426,11 @@ export class SqliteStore implements Store {
         const uid = obj.metadata.uid!;
         // Dependents first, so a watcher never sees an orphan whose owner is already gone.
         const children = this.sql('SELECT o.body FROM owners w JOIN objects o ON o.uid = w.uid WHERE w.owner_uid = ?').all(uid) as Row[];
-        for (const c of children) visit(JSON.parse(c.body) as KubeObject);
+        for (const c of children) visit(this.parse<KubeObject>(c.body));
         if (obj.kind === 'Namespace') {
           const inNs = this.sql('SELECT body FROM objects WHERE namespace = ?').all(obj.metadata.name) as Row[];
           for (const c of inNs) {
-            const child = JSON.parse(c.body) as KubeObject;
+            const child = this.parse<KubeObject>(c.body);
             if (this.getSync(this.refFor(child))) visit(child);
           }
         }
@@ -450,7 +498,7 @@ export class SqliteStore implements Store {
       if (!Number.isInteger(from) || (oldest.rv !== null && from < oldest.rv - 1)) throw new ExpiredError(opts.fromResourceVersion);
       const rows = this.sql('SELECT type, body FROM changes WHERE rv > ? ORDER BY rv').all(from) as { type: WatchEventType; body: string }[];
       for (const r of rows) {
-        const object = JSON.parse(r.body) as KubeObject;
+        const object = this.parse<KubeObject>(r.body);
         if (this.watcherWants(w, object)) handler({ type: r.type, object });
       }
     }

@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { Client } from '../client.js';
+import { kubeconfigCa } from '../../identity/kubeconfig.js';
 import type { Command } from '../command.js';
 import { CliError, droverHome, readServerInfo, type Ctx } from '../context.js';
 import { startProgress } from '../progress.js';
@@ -52,8 +53,8 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
     return 0;
   }
   const pid = info.pid;
-  const url = `http://127.0.0.1:${info.port}`;
-  const client = new Client(url);
+  const url = info.url ?? `http://127.0.0.1:${info.port}`;
+  const client = new Client(url, undefined, kubeconfigCa(home));
   const answering = await client.healthy(1000);
   client.close();
   if (!alive(pid) || (!answering && !looksLikeDrover(pid))) {

@@ -9,7 +9,7 @@ import type { RunServerOptions } from '../../server/index.js';
 import { startProgress } from '../progress.js';
 import { parseQuantity } from '../../api/quantity.js';
 import { parseDuration } from '../../print/units.js';
-import { kubeconfigToken } from '../../identity/kubeconfig.js';
+import { kubeconfigCa, kubeconfigToken } from '../../identity/kubeconfig.js';
 
 export const command: Command = {
   name: 'up',
@@ -40,6 +40,8 @@ deploy/kubernetes/rbac.yaml; no CRDs or cluster-wide rights.`,
     { name: 'cpus', type: 'string', value: 'N', description: 'CPUs the node offers to pods (e.g. 4 or 3500m).' },
     { name: 'memory', type: 'string', value: 'QUANTITY', description: 'Memory the node offers to pods (e.g. 8Gi).' },
     { name: 'gpus', type: 'string', value: 'N', description: 'GPUs (nvidia.com/gpu) the node offers to pods.' },
+    { name: 'host', type: 'string', value: 'ADDRESS', description: 'Address to listen on (default: $DROVER_HOST or config.yaml, else 127.0.0.1). Beyond loopback the server serves HTTPS with its own CA and needs authentication.' },
+    { name: 'tls', type: 'string', value: 'MODE', description: 'Serve HTTPS: on, off or auto (default: $DROVER_TLS or config.yaml, else auto: on beyond loopback). Clients trust the CA through the kubeconfig.' },
     { name: 'log-level', type: 'string', value: 'LEVEL', description: 'Server log level: debug, info, warn or error.' },
     { name: 'runtime', type: 'string', value: 'KIND', description: 'Where pods run: local (this machine, the default) or kubernetes (a cluster, see --kubeconfig).' },
     { name: 'kubeconfig', type: 'string', value: 'FILE', description: 'With --runtime kubernetes: the kubeconfig (default: $KUBECONFIG, ~/.kube/config, or the service account in a pod).' },
@@ -123,6 +125,16 @@ export function buildOptions(args: ParsedArgs, env: Ctx['env'], cwd: string): Ru
   } else if (runtime === 'local') {
     opts.runtime = { kind: 'local' };
   }
+  const host = args.string('host');
+  if (host !== undefined) {
+    if (!host.trim()) throw new UsageError('invalid --host "": use an address like 127.0.0.1 or 0.0.0.0', 'up');
+    opts.host = host;
+  }
+  const tls = args.string('tls');
+  if (tls !== undefined) {
+    if (tls !== 'on' && tls !== 'off' && tls !== 'auto') throw new UsageError(`invalid --tls "${tls}": use on, off or auto`, 'up');
+    opts.tls = tls;
+  }
   const level = args.string('log-level');
   if (level !== undefined) {
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`invalid --log-level "${level}": use debug, info, warn or error`, 'up');
@@ -149,6 +161,8 @@ export function foregroundArgs(opts: RunServerOptions): string[] {
   if (opts.capacity?.memory !== undefined) a.push('--memory', opts.capacity.memory);
   if (opts.capacity?.gpus !== undefined) a.push('--gpus', String(opts.capacity.gpus));
   if (opts.logLevel) a.push('--log-level', opts.logLevel);
+  if (opts.host) a.push('--host', opts.host);
+  if (opts.tls) a.push('--tls', opts.tls);
   if (opts.runtime) a.push('--runtime', opts.runtime.kind);
   if (opts.runtime?.kind === 'kubernetes') {
     if (opts.runtime.kubeconfig) a.push('--kubeconfig', opts.runtime.kubeconfig);
@@ -159,13 +173,14 @@ export function foregroundArgs(opts: RunServerOptions): string[] {
 }
 
 /** A URL the CLI can connect to for a listen address (a wildcard host means this machine). */
-function connectUrl(host: string, port: number): string {
+function connectUrl(scheme: string, host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `http://${h}:${port}`;
+  return `${scheme}://${h}:${port}`;
 }
 
-async function answers(url: string): Promise<boolean> {
-  const c = new Client(url);
+/** Whether a server answers at `url`; an https:// one with the CA of the kubeconfig in `home`. */
+async function answers(url: string, home: string): Promise<boolean> {
+  const c = new Client(url, undefined, kubeconfigCa(home));
   try {
     return await c.healthy(1000);
   } finally {
@@ -184,14 +199,14 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected arguments: ${args.positionals.join(' ')}`, 'up');
   const opts = buildOptions(args, ctx.env, ctx.cwd);
   // The server's own configuration (flags > DROVER_* > config.yaml) says where it will listen.
-  const { loadConfig } = await import('../../config/index.js');
-  const config = loadConfig({ home: opts.home, ...(opts.port !== undefined ? { port: opts.port } : {}) }, { ...ctx.env });
-  const url = config.port === 0 ? undefined : connectUrl(config.host, config.port);
+  const { loadConfig, servesTls } = await import('../../config/index.js');
+  const config = loadConfig({ home: opts.home, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}), ...(opts.tls ? { tls: opts.tls } : {}) }, { ...ctx.env });
+  const url = config.port === 0 ? undefined : connectUrl(servesTls(config) ? 'https' : 'http', config.host, config.port);
 
   // Idempotent: a server of this home, or any server at the address, is already "up".
   const recorded = recordedBy(opts.home!, undefined);
   for (const u of new Set([recorded, url])) {
-    if (u && (await answers(u))) {
+    if (u && (await answers(u, opts.home!))) {
       ctx.stdout.write(`Drover is already running at ${u}\n`);
       return 0;
     }
@@ -218,7 +233,7 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
 async function announce(ctx: Ctx, home: string, stopped: () => boolean): Promise<void> {
   while (!stopped()) {
     const u = recordedBy(home, process.pid);
-    if (u && (await answers(u))) {
+    if (u && (await answers(u, home))) {
       ctx.stdout.write(`Drover is running at ${u} (press Ctrl-C to stop)\n${kubectlHint(home)}`);
       return;
     }
@@ -256,7 +271,7 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
       url = recordedBy(home, child.pid);
       if (url) {
         progress.update(`starting Drover at ${url}`);
-        if (await answers(url)) break;
+        if (await answers(url, home)) break;
       }
       if (ctx.now() - started > timeoutMs) {
         throw new CliError(`the Drover server did not answer within ${Math.round(timeoutMs / 1000)}s (pid ${child.pid}); see ${logPath}`);
@@ -274,13 +289,13 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
 
 /**
  * kubectl and the client libraries find the server through the kubeconfig it wrote. kubectl
- * sends a bearer token over TLS only, which the server does not serve yet: with a token in the
- * kubeconfig (authentication on), only the libraries can use it.
+ * sends a bearer token over TLS only: with a token but no CA in the kubeconfig (authentication
+ * on, plain HTTP), only the libraries can use it.
  */
 function kubectlHint(home: string): string {
   const path = join(home, 'kubeconfig');
-  if (!kubeconfigToken(home)) return `For kubectl and the Kubernetes client libraries: export KUBECONFIG=${path}\n`;
-  return `For the Kubernetes client libraries: export KUBECONFIG=${path} (kubectl sends its token over TLS only: start Drover with DROVER_AUTH=none to use kubectl)\n`;
+  if (!kubeconfigToken(home) || kubeconfigCa(home)) return `For kubectl and the Kubernetes client libraries: export KUBECONFIG=${path}\n`;
+  return `For the Kubernetes client libraries: export KUBECONFIG=${path} (kubectl sends its token over TLS only: start Drover with --tls on, or DROVER_TLS=on, to use kubectl)\n`;
 }
 
 function tail(path: string, lines: number): string {

@@ -6,7 +6,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drover, REPO } from './drover.js';
 import { skipUnlessCluster } from './cluster.js';
@@ -187,4 +187,35 @@ spec:
   const smp = await kubectl(['patch', 'wf', 'tagged', '-p', '{"metadata":{"labels":{"x":"y"}}}']);
   assert.notEqual(smp.code, 0);
   assert.match(smp.stderr, /strategic merge patch is not supported for workflows\.argoproj\.io/);
+});
+
+test('kubectl as a team member: its token sees its own namespace and is refused another (RBAC), auth can-i and whoami answer', { skip }, async () => {
+  for (const [team, owner] of [['team-a', 'ann'], ['team-b', 'bob']]) {
+    await d.ok(['apply', '-f', '-'], `apiVersion: kubeflow.org/v1\nkind: Profile\nmetadata: { name: ${team} }\nspec: { owner: { kind: User, name: ${owner} } }\n`);
+  }
+  const token = (await d.ok(['token', 'create', 'ann'])).trim();
+  // ann's own kubeconfig: the server's CA, ann's token.
+  const admin = JSON.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token?: string } }[] };
+  admin.users[0]!.user.token = token;
+  const annConfig = join(d.home, 'ann.kubeconfig');
+  writeFileSync(annConfig, JSON.stringify(admin), { mode: 0o600 });
+  const as = (args: string[]) => kubectl(['--kubeconfig', annConfig, ...args]);
+  // The profile's RoleBinding may take a moment to be written.
+  for (let i = 0; i < 50 && (await as(['auth', 'can-i', 'create', 'jobs', '-n', 'team-a'])).stdout.trim() !== 'yes'; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await as(['auth', 'can-i', 'create', 'jobs', '-n', 'team-a'])).stdout.trim(), 'yes');
+  const no = await as(['auth', 'can-i', 'list', 'pods', '-n', 'team-b']);
+  assert.equal(no.stdout.trim(), 'no');
+  assert.match((await as(['auth', 'whoami'])).stdout, /ann/);
+  // (kubectl's typed `create job` sends protobuf, which Drover does not read; apply sends JSON.)
+  const file = join(d.home, 'ann-job.yaml');
+  writeFileSync(file, JOB.replace('name: hello', 'name: ann-job'));
+  await ok(['--kubeconfig', annConfig, 'apply', '--validate=false', '-n', 'team-a', '-f', file]);
+  const elsewhere = await as(['apply', '--validate=false', '-n', 'team-b', '-f', file]);
+  assert.match(elsewhere.stderr, /jobs.batch "ann-job" is forbidden: User "ann" cannot (get|create) resource "jobs" in API group "batch" in the namespace "team-b"/);
+  const listB = await as(['get', 'pods', '-n', 'team-b']);
+  assert.notEqual(listB.code, 0);
+  assert.match(listB.stderr, /pods is forbidden: User "ann" cannot list resource "pods" in API group "" in the namespace "team-b"/);
+  const allNs = await as(['get', 'jobs', '-A']);
+  assert.match(allNs.stderr, /cannot list resource "jobs" in API group "batch" at the cluster scope/);
+  assert.equal((await as(['get', 'pods', '-n', 'team-a'])).code, 0);
 });

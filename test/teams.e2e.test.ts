@@ -124,6 +124,46 @@ test('kubectl auth can-i and whoami through the review APIs: the admin may do an
   assert.deepEqual(((await whoami.json()) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo, { username: 'admin', groups: ['system:masters', 'system:authenticated'] });
 });
 
+test('without a token 401; a viewer reads and may not write; a contributor of team-a may not list, read logs of or watch team-b', async () => {
+  await d.ok(['apply', '-f', '-'], 'apiVersion: kubeflow.org/v1\nkind: Profile\nmetadata: { name: team-b }\nspec: { owner: { kind: User, name: bob } }\n');
+  await until('team-b', async () => ((await d.cli(['get', 'rolebinding', 'namespaceAdmin', '-n', 'team-b'])).code === 0 ? true : undefined));
+  const podB = await d.api('/api/v1/namespaces/team-b/pods', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...gpuPod('b-pod'), spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['echo', 'secret-b'] }] } }) });
+  assert.equal(podB.status, 201);
+  const editor = await d.cli(['token', 'create', 'ed', '-n', 'team-a']);
+  assert.equal(editor.code, 0, editor.stderr);
+  assert.match(editor.stderr, /ed is an editor of namespace team-a \(rolebinding user-ed-clusterrole-edit\)/);
+  const viewer = (await d.ok(['token', 'create', 'vic', '-n', 'team-a', '--role', 'view'])).trim();
+  const as = (token: string | undefined, path: string, init: RequestInit = {}) =>
+    fetch(`${d.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  const job = JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'by-token' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['true'] }] } } } });
+  const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: job };
+
+  for (const path of ['/api/v1/namespaces/team-a/pods', '/apis', '/version', '/metrics']) assert.equal((await as(undefined, path)).status, 401, path);
+  assert.equal((await as(undefined, '/healthz')).status, 200);
+
+  assert.equal((await as(viewer, '/apis/batch/v1/namespaces/team-a/jobs')).status, 200, 'a viewer reads');
+  const denied = await as(viewer, '/apis/batch/v1/namespaces/team-a/jobs', post);
+  assert.equal(denied.status, 403, 'a viewer may not write');
+  assert.match(((await denied.json()) as { message: string }).message, /User "vic" cannot create resource "jobs" in API group "batch" in the namespace "team-a"/);
+  assert.equal((await as(viewer, '/api/v1/namespaces/team-a/secrets')).status, 403, 'nor read secrets');
+
+  const ed = editor.stdout.trim();
+  assert.equal((await as(ed, '/apis/batch/v1/namespaces/team-a/jobs', post)).status, 201, 'an editor writes in its namespace');
+  for (const path of ['/api/v1/namespaces/team-b/pods', '/api/v1/namespaces/team-b/pods/b-pod/log', '/api/v1/namespaces/team-b/pods?watch=1', '/api/v1/pods', '/apis/batch/v1/namespaces/team-b/jobs']) {
+    assert.equal((await as(ed, path)).status, 403, path);
+  }
+  assert.equal((await as(ed, '/apis/batch/v1/namespaces/team-b/jobs', post)).status, 403);
+  // Nor may it give itself more: binding itself as admin of team-a, or cluster-admin.
+  const grant = (role: string) => JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'up' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'User', name: 'ed' }] });
+  assert.equal((await as(ed, '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings', { ...post, body: grant('kubeflow-admin') })).status, 403);
+  // The owner of team-a (an admin there) may add contributors, but not grant what it lacks.
+  const ann = (await d.ok(['token', 'create', 'ann@example.com'])).trim();
+  assert.equal((await as(ann, '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings', { ...post, body: grant('kubeflow-view') })).status, 201);
+  const escalate = await as(ann, '/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings', { ...post, body: grant('cluster-admin').replace('"up"', '"up2"') });
+  assert.equal(escalate.status, 403);
+  assert.match(((await escalate.json()) as { message: string }).message, /attempting to grant RBAC permissions not currently held/);
+});
+
 test('deleting a Profile deletes its namespace and everything in it', async () => {
   await d.ok(['delete', 'profile', 'team-a']);
   await until('the namespace to go', async () => ((await d.cli(['get', 'namespace', 'team-a'])).code === 1 ? true : undefined));

@@ -27,6 +27,8 @@ export type StatusReason =
   | 'Forbidden'
   | 'Unauthorized'
   | 'MethodNotAllowed'
+  /** 415: a body in an encoding the server does not read (protobuf); clients then send JSON. */
+  | 'UnsupportedMediaType'
   | 'Timeout'
   | 'ServiceUnavailable'
   | 'InternalError';
@@ -135,6 +137,17 @@ export class ForbiddenError extends DroverError {
   constructor(message: string) {
     super(message);
     this.name = 'ForbiddenError';
+  }
+}
+
+/** A request body in an encoding the server does not read (HTTP 415), such as protobuf. */
+export class UnsupportedMediaTypeError extends DroverError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly reason = 'UnsupportedMediaType' as const;
+  readonly httpStatus = 415;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedMediaTypeError';
   }
 }
 

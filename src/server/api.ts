@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
+import { UnsupportedMediaTypeError, BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
@@ -30,6 +30,7 @@ import { tokenApi } from './tokens.js';
 import { refusal, type HostPolicy } from './origin.js';
 import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type AuditLog, type Authorizer, type Credentials, type Identity, type RequestAttributes } from '../identity/index.js';
 import { requestAttributes } from './attributes.js';
+import { decodeReview } from './protobuf.js';
 import { auditEntry } from './audit.js';
 
 export interface ApiDeps {
@@ -62,7 +63,7 @@ export interface ApiDeps {
 
 const MAX_BODY = 32 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -70,10 +71,25 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY) throw new BadRequestError('request body too large');
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
+}
+
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/** A review request's body, JSON or (as kubectl sends them) protobuf. */
+async function readReview(req: IncomingMessage): Promise<unknown> {
+  if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() === PROTOBUF) return decodeReview(await readBytes(req));
+  return readJson(req);
 }
 
 async function readJson<T>(req: IncomingMessage): Promise<T> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  // Go clients send built-in kinds as protobuf first; a 415 makes them send JSON instead.
+  if (type === PROTOBUF) throw new UnsupportedMediaTypeError(`the body is ${type}: this server reads JSON (application/json)`);
   const text = await readBody(req);
   try {
     return JSON.parse(text) as T;
@@ -566,8 +582,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
     const token = await tokenApi(deps.credentials, who, req.method ?? 'GET', p, () => readJson(req));
     if (token) return send(res, token.code, token.body);
-    if (req.method === 'POST' && p.startsWith('/apis/authorization.k8s.io/v1/selfsubject')) return send(res, 201, await selfReview(p, who, await readJson(req)));
+    if (req.method === 'POST' && p.startsWith('/apis/authorization.k8s.io/v1/selfsubject')) return send(res, 201, await selfReview(p, who, await readReview(req)));
     if (req.method === 'POST' && p === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
+      await readReview(req);
       // `kubectl auth whoami`
       return send(res, 201, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { creationTimestamp: new Date(clock.now()).toISOString() }, status: { userInfo: { username: who.name, groups: who.groups } } });
     }

@@ -20,6 +20,12 @@ function isTrue(v: string | null): boolean {
 export function requestAttributes(method: string, p: string, q: URLSearchParams, kinds: KindTable): RequestAttributes | 'per-object' {
   const nonResource = { verb: method.toLowerCase(), path: p };
   if (/^\/apis\/drover\.dev\/v1\/namespaces\/[^/]+\/apply$/.test(p)) return 'per-object';
+  // Drover's user tokens (src/server/tokens.ts): cluster-scoped, and only system:masters may manage them whatever RBAC says.
+  const t = /^\/apis\/drover\.dev\/v1\/tokens(?:\/([^/]+))?$/.exec(p);
+  if (t) {
+    const verb = method === 'POST' ? 'create' : method === 'DELETE' ? 'delete' : t[1] ? 'get' : 'list';
+    return { verb, apiGroup: 'drover.dev', resource: 'tokens', ...(t[1] ? { name: decodeURIComponent(t[1]) } : {}) };
+  }
   let m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(p);
   if (m) return { verb: m[3] ? 'get' : 'list', apiGroup: 'metrics.k8s.io', resource: m[2]!, ...(m[1] ? { namespace: decodeURIComponent(m[1]) } : {}), ...(m[3] ? { name: decodeURIComponent(m[3]) } : {}) };
   m = /^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)$/.exec(p);

@@ -34,3 +34,33 @@ test('two servers started together on one home: exactly one runs, the other exit
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test("drover up -d on a port where another home's server listens refuses, instead of calling that server this home's", async () => {
+  const homeA = mkdtempSync(join(tmpdir(), 'drover-a-'));
+  const homeB = mkdtempSync(join(tmpdir(), 'drover-b-'));
+  const a = up(homeA);
+  try {
+    let url = '';
+    for (let i = 0; i < 200 && !url; i++) {
+      url = /Drover is running at (\S+)/.exec(a.output())?.[1] ?? '';
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(url, `server A started:\n${a.output()}`);
+    const port = new URL(url).port;
+    const b = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'up', '-d', '--port', port, '--home', homeB], { env: { ...process.env, DROVER_SERVER: '' } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    assert.notEqual(b.code, 0);
+    assert.match(b.out, new RegExp(`another Drover server \\(not the one of ${homeB}\\) is listening at http://127\\.0\\.0\\.1:${port}`));
+    assert.doesNotMatch(b.out, /already running/);
+  } finally {
+    a.child.kill('SIGTERM');
+    await a.exit;
+    rmSync(homeA, { recursive: true, force: true });
+    rmSync(homeB, { recursive: true, force: true });
+  }
+});

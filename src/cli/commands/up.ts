@@ -188,6 +188,16 @@ async function answers(url: string, home: string): Promise<boolean> {
   }
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, but another user's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The address of the server that `pid` recorded in `home`'s server.json, once it has. */
 function recordedBy(home: string, pid: number | undefined): string | undefined {
   const info = readServerInfo(home);
@@ -203,13 +213,16 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
   const config = loadConfig({ home: opts.home, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}), ...(opts.tls ? { tls: opts.tls } : {}) }, { ...ctx.env });
   const url = config.port === 0 ? undefined : connectUrl(servesTls(config) ? 'https' : 'http', config.host, config.port);
 
-  // Idempotent: a server of this home, or any server at the address, is already "up".
+  // Idempotent: this home's server (alive, and answering where it recorded) is already "up".
+  const info = readServerInfo(opts.home!);
   const recorded = recordedBy(opts.home!, undefined);
-  for (const u of new Set([recorded, url])) {
-    if (u && (await answers(u, opts.home!))) {
-      ctx.stdout.write(`Drover is already running at ${u}\n`);
-      return 0;
-    }
+  if (recorded && info?.pid !== undefined && pidAlive(info.pid) && (await answers(recorded, opts.home!))) {
+    ctx.stdout.write(`Drover is already running at ${recorded}\n`);
+    return 0;
+  }
+  // Something else answers at the address: another home's server. Talking to it would be wrong.
+  if (url && (await answers(url, opts.home!))) {
+    throw new CliError(`another Drover server (not the one of ${opts.home}) is listening at ${url}: stop it (drover down with its DROVER_HOME), or start this one on another port (--port)`);
   }
 
   if (args.bool('detach')) {

@@ -100,3 +100,10 @@ test('listening beyond loopback over plain HTTP, or without authentication, is r
   assert.notEqual(open.code, 0);
   assert.match(open.out, /listening on 0\.0\.0\.0 without authentication \(auth: none\) would let anyone who reaches the port run anything/);
 });
+
+test('the default namespace cannot be deleted (as the API server refuses it), and stays', async () => {
+  const r = await d.api('/api/v1/namespaces/default', { method: 'DELETE' });
+  assert.equal(r.status, 403);
+  assert.equal(((await r.json()) as { message: string }).message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+  assert.equal((await d.api('/api/v1/namespaces/default')).status, 200);
+});

@@ -63,6 +63,9 @@ export interface ApiDeps {
 
 const MAX_BODY = 32 * 1024 * 1024;
 
+/** Namespaces nobody deletes (Kubernetes keeps default, kube-system and kube-public). */
+const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
 async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -435,6 +438,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         }
       }
       case 'DELETE': {
+        // As the API server's NamespaceLifecycle admission: the system's namespaces stay.
+        if (path.kind.kind === 'Namespace' && PROTECTED_NAMESPACES.has(ref.name)) throw new ForbiddenError(`namespaces "${ref.name}" is forbidden: this namespace may not be deleted`);
         if (dryRun(q)) {
           const existing = await store.get(ref);
           if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);

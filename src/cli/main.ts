@@ -35,6 +35,8 @@ const COMMANDS: Entry[] = [
   { group: 'Troubleshooting', name: 'top', summary: 'Show CPU, memory and GPU use of nodes and pods', load: () => import('./commands/top.js') },
   { group: 'Other', name: 'api-resources', summary: 'List the resource kinds the server serves', load: () => import('./commands/api-resources.js') },
   { group: 'Other', name: 'token', summary: 'Create, list and revoke bearer tokens for other users', load: () => import('./commands/token.js') },
+  { group: 'Other', name: 'backup', summary: "Copy the running server's whole store into a file", load: () => import('./commands/backup.js') },
+  { group: 'Other', name: 'restore', summary: 'Put a backup in place of the store (the server stopped)', load: () => import('./commands/restore.js') },
   { group: 'Other', name: 'kubeconfig', summary: 'Print the kubeconfig for kubectl and the Kubernetes client libraries', load: () => import('./commands/kubeconfig.js') },
   { group: 'Other', name: 'version', summary: 'Print the client and server versions', load: () => import('./commands/version.js') },
 ];

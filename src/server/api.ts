@@ -4,6 +4,11 @@
  * Errors answer as Kubernetes `Status` objects.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UnsupportedMediaTypeError, BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
@@ -492,6 +497,21 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     deps.authorizer.check(who, a);
   }
 
+  /** `drover backup`: a consistent copy of the whole store, streamed; the admin's alone (it holds everything). */
+  async function sendBackup(res: ServerResponse, who: Identity): Promise<void> {
+    if (!who.groups.includes('system:masters')) throw new ForbiddenError(`User "${who.name}" cannot take a backup: only members of system:masters may`);
+    const dir = await mkdtemp(join(tmpdir(), 'drover-backup-'));
+    try {
+      const file = join(dir, 'state.db');
+      await store.backup(file);
+      const size = (await stat(file)).size;
+      res.writeHead(200, { 'content-type': 'application/vnd.sqlite3', 'content-length': String(size), 'content-disposition': 'attachment; filename="state.db"' });
+      await pipeline(createReadStream(file), res);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /** `kubectl auth can-i` (an access review of the caller) and `can-i --list` (its rules in a namespace). */
   async function selfReview(p: string, who: Identity, body: unknown): Promise<unknown> {
     const review = (typeof body === 'object' && body !== null ? body : {}) as { spec?: Record<string, Record<string, string> | string | undefined> };
@@ -585,6 +605,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
 
   async function serve(req: IncomingMessage, res: ServerResponse, url: URL, p: string, who: Identity): Promise<void> {
     if (p === '/version') return send(res, 200, serverVersion(deps.version, runtime.name));
+    if (p === '/apis/drover.dev/v1/backup' && req.method === 'GET') return sendBackup(res, who);
     const token = await tokenApi(deps.credentials, who, req.method ?? 'GET', p, () => readJson(req));
     if (token) return send(res, token.code, token.body);
     if (req.method === 'POST' && p.startsWith('/apis/authorization.k8s.io/v1/selfsubject')) return send(res, 201, await selfReview(p, who, await readReview(req)));

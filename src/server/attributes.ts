@@ -20,6 +20,7 @@ function isTrue(v: string | null): boolean {
 export function requestAttributes(method: string, p: string, q: URLSearchParams, kinds: KindTable): RequestAttributes | 'per-object' {
   const nonResource = { verb: method.toLowerCase(), path: p };
   if (/^\/apis\/drover\.dev\/v1\/namespaces\/[^/]+\/apply$/.test(p)) return 'per-object';
+  if (p === '/apis/drover.dev/v1/backup') return { verb: 'get', apiGroup: 'drover.dev', resource: 'backups' };
   // Drover's user tokens (src/server/tokens.ts): cluster-scoped, and only system:masters may manage them whatever RBAC says.
   const t = /^\/apis\/drover\.dev\/v1\/tokens(?:\/([^/]+))?$/.exec(p);
   if (t) {

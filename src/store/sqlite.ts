@@ -8,6 +8,7 @@
  * loss does not).
  */
 import Database from 'better-sqlite3';
+import { backupStore, checkStoreFile, markStoreMade } from './integrity.js';
 import { createHash, randomUUID, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -115,6 +116,8 @@ export class SqliteStore implements Store {
       mkdirSync(dirname(path), { recursive: true });
       // The database and its WAL (which SQLite creates with the database's mode) are the owner's alone.
       for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+      // A damaged or emptied store is refused here, saying how to recover, before anything trusts it.
+      checkStoreFile(path);
       if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     }
     this.db = new Database(path);
@@ -135,6 +138,7 @@ export class SqliteStore implements Store {
     // Deleted rows are overwritten, not left in free pages: a Secret's old plain row included.
     if (this.cipher) this.db.pragma('secure_delete = ON');
     this.migrate();
+    markStoreMade(path);
     this.sealPlainRows();
     this.rv = this.currentRv();
     this.tx(() => {
@@ -523,6 +527,11 @@ export class SqliteStore implements Store {
 
   async observationLog(ownerUid: string): Promise<Required<ObservationLogEntry>[]> {
     return this.sql('SELECT source, seq, name, value, time FROM observation_logs WHERE owner_uid = ? ORDER BY time_ms, rowid').all(ownerUid) as Required<ObservationLogEntry>[];
+  }
+
+  /** A consistent copy of the store at `dest`, taken while it serves (SQLite's online backup). */
+  async backup(dest: string): Promise<void> {
+    await backupStore(this.db, dest);
   }
 
   async close(): Promise<void> {

@@ -94,5 +94,7 @@ export interface Store {
   appendObservationLog(ownerUid: string, entries: readonly ObservationLogEntry[]): Promise<number>;
   /** The values reported for an object, in time order (ties in the order they were stored). */
   observationLog(ownerUid: string): Promise<Required<ObservationLogEntry>[]>;
+  /** A consistent copy of the whole store written to `dest`, while it serves. */
+  backup(dest: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ export { CONTAINER, POD_SPEC, VOLUME, checkPodSpec } from './validate.js';
 export const coreServer: FamilyServer = {
   validation: VALIDATION,
   admission: {
-    Pod: { sourceDir: true },
+    Pod: { sourceDir: true, podSpecs: (obj) => [{ path: 'spec', spec: obj.spec }] },
     Namespace: {
       defaults(obj) {
         obj.status = { phase: 'Active' };

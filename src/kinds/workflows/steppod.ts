@@ -144,6 +144,8 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
       ...(template.tolerations ?? wfSpec.tolerations ? { tolerations: (template.tolerations ?? wfSpec.tolerations) as never } : {}),
       ...(template.affinity ?? wfSpec.affinity ? { affinity: (template.affinity ?? wfSpec.affinity) as never } : {}),
       ...(template.priorityClassName ? { priorityClassName: template.priorityClassName } : {}),
+      // Argo: the template's pod securityContext, else the workflow's.
+      ...((template.securityContext ?? wfSpec.securityContext) ? { securityContext: (template.securityContext ?? wfSpec.securityContext) as never } : {}),
     },
   };
 }

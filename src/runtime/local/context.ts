@@ -3,7 +3,7 @@
  * host, host facts, log tailer, spawner) and the callbacks into the dispatcher.
  */
 import type { ContainerState } from 'kubernetes-types/core/v1.js';
-import type { Container } from '../../api/index.js';
+import type { Container, PodSecurityPolicy } from '../../api/index.js';
 import type { RuntimeHost } from '../types.js';
 import type { AttemptProcess, AttemptRecord } from './executor.js';
 import type { HostFacts } from './host.js';
@@ -40,10 +40,16 @@ export interface LocalRuntimeOptions {
   rootfs?: 'auto' | 'overlay' | 'readonly';
   /** How often adopted processes and log growth are checked (default 250 ms). */
   pollIntervalMs?: number;
+  /**
+   * Who containers run as and what they may ask for; checked again before every start, so a pod
+   * a controller made is held to it too. Default: uid/gid 65534, nothing privileged, no hostPath
+   * but Drover's own per-namespace directories.
+   */
+  podSecurity?: Partial<PodSecurityPolicy>;
 }
 
 /** The options with their defaults applied. */
-export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent'>> & { images: Record<string, ImageEnvironment> };
+export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent' | 'podSecurity'>> & { images: Record<string, ImageEnvironment>; podSecurity: PodSecurityPolicy };
 
 /** `.pod.json`: what of a pod must outlive a server restart (its GPU ids). */
 export interface PodRecord {

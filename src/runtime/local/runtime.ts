@@ -23,7 +23,7 @@
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { KubeObject, Pod } from '../../api/index.js';
+import { defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
 import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import type { LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
@@ -77,6 +77,7 @@ export class LocalPodRuntime implements PodRuntime {
       restartBackoffMaxMs: options.restartBackoffMaxMs ?? 300_000,
       rootfs: options.rootfs ?? 'auto',
       pollIntervalMs: options.pollIntervalMs ?? 250,
+      podSecurity: { ...defaultPodSecurityPolicy(), systemHostPathRoots: droverHostPathRoots(resolve(options.home)), ...(options.podSecurity ?? {}) },
     };
     this.gpus = new GpuAllocator(this.opts.gpuIds);
     this.cgroupParent = options.cgroupParent ?? `drover-${createHash('sha256').update(resolve(options.home)).digest('hex').slice(0, 12)}`;

@@ -159,6 +159,13 @@ async function chgrpTree(dir: string, gid: number): Promise<void> {
   }
 }
 
+/** lchown of everything under `dir` (made by Drover, not by a pod: no link is followed). */
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fsp.lchown(dir, uid, gid);
+  const st = await fsp.lstat(dir);
+  if (st.isDirectory()) for (const e of await fsp.readdir(dir)) await chownTree(join(dir, e), uid, gid);
+}
+
 /** Gives a volume to the pod's user (see the header). */
 async function own(v: PlannedVolume, o: VolumeOwner): Promise<void> {
   const group = o.fsGroup ?? o.gid;
@@ -170,7 +177,9 @@ async function own(v: PlannedVolume, o: VolumeOwner): Promise<void> {
     if (st.uid === 0 && o.uid !== 0) await fsp.chown(v.hostPath, o.uid, group);
     if (o.fsGroup !== undefined && st.gid !== o.fsGroup) await chgrpTree(v.hostPath, o.fsGroup);
   } else if (v.kind === 'hostPath' && v.droverOwned && v.create !== 'file') {
-    await fsp.chown(v.hostPath, o.uid, group);
+    // A step's staging files (its script, unpacked input artifacts) are the pod's to change, as
+    // Argo's input artifacts are.
+    await chownTree(v.hostPath, o.uid, group);
   } else if (v.kind === 'secret' || v.kind === 'configMap') {
     for (const f of v.files ?? []) {
       const p = join(v.hostPath, f.path);

@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Drover, EXAMPLES } from './drover.js';
@@ -34,6 +34,8 @@ interface Experiment {
 
 let d: Drover;
 const dir = mkdtempSync(join(tmpdir(), 'drover-exp-'));
+// Trials start in the manifest's directory as uid 65534: it must be readable (mkdtemp makes 0700).
+chmodSync(dir, 0o755);
 
 before(async () => {
   d = await Drover.start({ cpus: '4', memory: '8Gi' });

@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Drover, EXAMPLES, sleep } from './drover.js';
@@ -82,6 +82,7 @@ test('hyperparameters reach the script from a mounted ConfigMap file, ConfigMap 
 test('15 Jobs asking 1.2 CPUs each on a 2-CPU node run one at a time; waiting ones say Insufficient cpu', async () => {
   const template = readFileSync(ex('job-cpu.yaml'), 'utf8');
   const dir = mkdtempSync(join(tmpdir(), 'drover-many-'));
+  chmodSync(dir, 0o755); // pods start here as uid 65534
   const docs = Array.from({ length: 15 }, (_, i) => template.replace('name: cpu-job', `name: cpu-job-${i}`));
   writeFileSync(join(dir, 'jobs.yaml'), docs.join('\n---\n'));
   // The scripts live in examples/: keep that the working directory.

@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Drover, REPO, sleep } from './drover.js';
@@ -119,6 +119,7 @@ const file = (name: string, text: string) => {
 before(async () => {
   d = await Drover.start({ cpus: '2', memory: '4Gi' });
   dir = mkdtempSync(join(tmpdir(), 'drover-wf-cli-'));
+  chmodSync(dir, 0o755); // steps start here as uid 65534
 });
 after(async () => {
   await d?.stop();

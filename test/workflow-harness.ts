@@ -10,7 +10,7 @@
  */
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Drover, sleep } from './drover.js';
@@ -74,6 +74,8 @@ export function useWorkflowServer(): void {
   before(async () => {
     d = await Drover.start({ cpus: '2', memory: '8Gi' });
     dir = mkdtempSync(join(tmpdir(), 'drover-wf-e2e-'));
+    // Steps start in the manifest's directory as uid 65534: it must be readable (mkdtemp makes 0700).
+    chmodSync(dir, 0o755);
   });
   after(async () => {
     await d?.stop();

@@ -34,3 +34,19 @@ test("pods' bounds (pids, /tmp, log rotation) default to 4096, 1Gi, 10Mi x 5, fr
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('podSecurity: uid 65534 and nothing privileged by default; env over config.yaml; an allowed hostPath may not reach the home', () => {
+  const home = mkdtempSync(join(tmpdir(), 'drover-config-'));
+  try {
+    assert.deepEqual(loadConfig({ home }, {}).podSecurity, { runAsUser: 65534, runAsGroup: 65534, privilegedNamespaces: [], allowedHostPaths: [] });
+    writeFileSync(join(home, 'config.yaml'), 'podSecurity: {runAsUser: 1000, runAsGroup: 1000, privilegedNamespaces: [ops], allowedHostPaths: [/data/shared/]}\n');
+    assert.deepEqual(loadConfig({ home }, {}).podSecurity, { runAsUser: 1000, runAsGroup: 1000, privilegedNamespaces: ['ops'], allowedHostPaths: ['/data/shared'] });
+    assert.deepEqual(loadConfig({ home }, { DROVER_POD_UID: '4242', DROVER_PRIVILEGED_NAMESPACES: 'a, b', DROVER_ALLOWED_HOST_PATHS: '/x' }).podSecurity, { runAsUser: 4242, runAsGroup: 1000, privilegedNamespaces: ['a', 'b'], allowedHostPaths: ['/x'] });
+    assert.throws(() => loadConfig({ home }, { DROVER_ALLOWED_HOST_PATHS: '/' }), /would let pods reach Drover's home/);
+    assert.throws(() => loadConfig({ home }, { DROVER_ALLOWED_HOST_PATHS: join(home, 'claims') }), /would let pods reach Drover's home/);
+    assert.throws(() => loadConfig({ home }, { DROVER_ALLOWED_HOST_PATHS: 'data' }), /must be an absolute path/);
+    assert.throws(() => loadConfig({ home }, { DROVER_POD_UID: '-1' }), /must be a uid/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

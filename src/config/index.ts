@@ -12,6 +12,11 @@
  *     python:3.11-slim: { pathPrepend: [/opt/venvs/py311/bin] }
  *   jobs: { backoffBaseSeconds: 10 }
  *   pods: { pidsLimit: 4096, tmpSize: 1Gi, logMaxSize: 10Mi, logMaxFiles: 5 }
+ *   podSecurity:
+ *     runAsUser: 65534                # uid of containers that set no runAsUser (default 65534)
+ *     runAsGroup: 65534
+ *     privilegedNamespaces: [ops]     # may run as root, privileged, add capabilities ("*": all)
+ *     allowedHostPaths: [/data/shared] # hostPath volumes may mount these (and below)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
@@ -21,6 +26,7 @@ import type { LogLevel } from '../util/logger.js';
 import { parseArtifactRepositoryConfig, type ArtifactRepositoryConfig } from '../artifacts/index.js';
 import { BadRequestError } from '../api/errors.js';
 import { parseQuantity } from '../api/quantity.js';
+import { DEFAULT_POD_UID } from '../api/podsecurity.js';
 
 export interface ImageEnvironment {
   env?: Record<string, string>;
@@ -86,6 +92,15 @@ export interface DroverConfig {
    * `drover up` was started in.
    */
   workdir: string;
+  /** Who containers run as and what they may ask for (see src/api/podsecurity.ts). */
+  podSecurity: PodSecurityConfig;
+}
+
+export interface PodSecurityConfig {
+  runAsUser: number;
+  runAsGroup: number;
+  privilegedNamespaces: string[];
+  allowedHostPaths: string[];
 }
 
 export interface PodBounds {
@@ -157,6 +172,7 @@ interface FileConfig {
   artifactRepository?: unknown;
   runtime?: { kind?: string; kubeconfig?: string; context?: string; namespace?: string; qps?: number };
   workdir?: string;
+  podSecurity?: { runAsUser?: number; runAsGroup?: number; privilegedNamespaces?: string[]; allowedHostPaths?: string[] };
 }
 
 function runtimeConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, fc: FileConfig, file: string): RuntimeConfig {
@@ -175,6 +191,36 @@ function runtimeConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, fc: FileConfi
   if (namespace) out.namespace = namespace;
   if (qps !== undefined) out.qps = qps;
   return out;
+}
+
+function list(v: string | undefined): string[] | undefined {
+  return v === undefined || v === '' ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function podSecurityConfig(env: NodeJS.ProcessEnv, fc: FileConfig, file: string, home: string): PodSecurityConfig {
+  const f = fc.podSecurity ?? {};
+  const id = (v: number | undefined, name: string): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || v < 0 || v > 0xfffffffe) throw new BadRequestError(`${name} must be a uid/gid (a whole number from 0), got ${v}`);
+    return v;
+  };
+  const runAsUser = id(num(env.DROVER_POD_UID, 'DROVER_POD_UID') ?? f.runAsUser, `podSecurity.runAsUser (${file})`) ?? DEFAULT_POD_UID;
+  const runAsGroup = id(num(env.DROVER_POD_GID, 'DROVER_POD_GID') ?? f.runAsGroup, `podSecurity.runAsGroup (${file})`) ?? DEFAULT_POD_UID;
+  const allowedHostPaths = (list(env.DROVER_ALLOWED_HOST_PATHS) ?? f.allowedHostPaths ?? []).map((p) => {
+    if (!p.startsWith('/')) throw new BadRequestError(`podSecurity.allowedHostPaths: "${p}" must be an absolute path`);
+    const r = resolve(p);
+    // Drover's home holds the store, credentials and every namespace's data.
+    if (r === '/' || home === r || home.startsWith(r.endsWith('/') ? r : r + '/') || r.startsWith(home + '/')) {
+      throw new BadRequestError(`podSecurity.allowedHostPaths: "${p}" would let pods reach Drover's home (${home})`);
+    }
+    return r;
+  });
+  return {
+    runAsUser,
+    runAsGroup,
+    privilegedNamespaces: list(env.DROVER_PRIVILEGED_NAMESPACES) ?? f.privilegedNamespaces ?? [],
+    allowedHostPaths,
+  };
 }
 
 function num(v: string | undefined, name: string): number | undefined {
@@ -295,5 +341,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),
     runtime: runtimeConfig(flags, env, fc, file),
     workdir: resolve(env.DROVER_WORKDIR || fc.workdir || process.cwd()),
+    podSecurity: podSecurityConfig(env, fc, file, home),
   };
 }

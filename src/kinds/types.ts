@@ -88,12 +88,25 @@ export type RuntimeNeed =
   /** Its pods mount directories of the server's own machine (a workflow step's staging files). */
   'hostPaths';
 
+/** One pod spec inside an object, at `path`; `containers` when they do not sit at `path.containers`. */
+export interface PodSpecAt {
+  path: string;
+  spec: unknown;
+  containers?: { path: string; container: unknown }[];
+}
+
 /** A kind's part of admission; every hook but `needs` mutates the object it is given. */
 export interface KindAdmission {
   /** What `obj` needs of the runtime, and why in words: refused by name on a runtime without it. */
   needs?(obj: KubeObject): { need: RuntimeNeed; why: string } | undefined;
   /** Containers without workingDir start in the manifest's directory (annotated on the object). */
   sourceDir?: boolean;
+  /**
+   * The pod specs inside the object (a Pod's spec, a Job's template, each Argo template as the pod
+   * it becomes), each with its field path: admission holds them to the pod security policy, so a
+   * privileged template is refused at the object the user wrote, not later at its pods.
+   */
+  podSpecs?(obj: KubeObject): PodSpecAt[];
   /** The defaults a cluster fills in (API server or the upstream webhook), so `get -o yaml` shows the same. */
   defaults?(obj: KubeObject): void;
   /** What Kubernetes derives from a new object's uid (a Job's selector, a claim's volume name). */

@@ -5,7 +5,7 @@
  * may not change).
  */
 import { randomUUID } from 'node:crypto';
-import { ANNOTATIONS, DEFAULT_NAMESPACE, UnsupportedError, type KindTable, type KubeObject } from '../api/index.js';
+import { ANNOTATIONS, DEFAULT_NAMESPACE, ForbiddenError, UnsupportedError, ValidationError, defaultPodSecurityPolicy, podSecurityIssues, type KindTable, type KubeObject, type PodSecurityPolicy } from '../api/index.js';
 import type { KindAdmission, RuntimeNeed } from '../kinds/types.js';
 
 export interface AdmissionContext {
@@ -21,6 +21,8 @@ export class Admission {
     private readonly hooks: (kind: string) => KindAdmission | undefined,
     /** What the pod runtime can give; an object needing anything else is refused. */
     private readonly runtime: { name: string; gives: ReadonlySet<RuntimeNeed> } = { name: 'local', gives: new Set(['hostPaths']) },
+    /** Who pods run as and what they may ask for; every pod spec inside an object is held to it. */
+    private readonly podPolicy: PodSecurityPolicy = defaultPodSecurityPolicy(),
   ) {}
 
   /** A copy of `input` as it will be stored: defaults filled in, server-owned fields dropped. */
@@ -43,7 +45,26 @@ export class Admission {
       throw new UnsupportedError(`${obj.kind} "${obj.metadata.name ?? obj.metadata.generateName ?? ''}" cannot run on the ${this.runtime.name} runtime yet: ${need.why}; use the local runtime (drover up without --runtime kubernetes)`);
     }
     hooks?.defaults?.(obj);
+    this.checkPodSecurity(obj, hooks);
     return obj;
+  }
+
+  /**
+   * Refuses an object whose pods the policy forbids, as Kubernetes' PodSecurity admission does:
+   * 403 Forbidden naming the field (422 Invalid for a spec that contradicts itself).
+   */
+  private checkPodSecurity(obj: KubeObject, hooks: KindAdmission | undefined): void {
+    const specs = hooks?.podSpecs?.(obj) ?? [];
+    if (!specs.length) return;
+    const ns = obj.metadata.namespace || DEFAULT_NAMESPACE;
+    const seen = new Set<string>();
+    // A workflow's securityContext is every template's: say each problem once.
+    const issues = specs.flatMap((s) => podSecurityIssues(s.spec, ns, this.podPolicy, s.path, s.containers)).filter((i) => !seen.has(i.message) && seen.add(i.message));
+    if (!issues.length) return;
+    const invalid = issues.filter((i) => i.reason === 'Invalid');
+    if (invalid.length) throw new ValidationError(invalid.map((i) => ({ path: i.path, message: i.message })));
+    const what = `${obj.kind.toLowerCase()}s "${obj.metadata.name ?? obj.metadata.generateName ?? ''}"`;
+    throw new ForbiddenError(`${what} is forbidden: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   }
 
   /** Gives a new object its uid before it is stored, and what Kubernetes derives from it. */

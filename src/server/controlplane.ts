@@ -21,6 +21,7 @@ import { detectCapacity, gpuIdsFor, localNode } from '../node/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { jsonLogger, type Logger } from '../util/logger.js';
 import { HostRequirementError } from '../api/errors.js';
+import { droverHostPathRoots, type PodSecurityPolicy } from '../api/podsecurity.js';
 import { createApiHandler } from './api.js';
 import { Admission } from './admission.js';
 import { ServerMetrics } from './metrics.js';
@@ -75,6 +76,11 @@ export function readServerFile(home: string): ServerFile | undefined {
   }
 }
 
+/** The configured pod security, with Drover's own per-namespace directories pods may mount. */
+function podSecurityPolicy(config: DroverConfig): PodSecurityPolicy {
+  return { ...config.podSecurity, systemHostPathRoots: droverHostPathRoots(config.home) };
+}
+
 /** The runtime the configuration names; the Kubernetes client is loaded only when it is used. */
 async function configuredRuntime(config: DroverConfig, detected: ReturnType<typeof detectCapacity>): Promise<PodRuntime> {
   const rc = config.runtime;
@@ -85,6 +91,7 @@ async function configuredRuntime(config: DroverConfig, detected: ReturnType<type
       gpuIds: gpuIdsFor(config, detected),
       images: config.images,
       restartBackoffBaseMs: config.restartBackoffBaseMs,
+      podSecurity: podSecurityPolicy(config),
       podPidsLimit: b.pidsLimit,
       containerTmpBytes: b.tmpBytes,
       containerLogMaxBytes: b.logMaxBytes,
@@ -168,7 +175,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
 
   const scheduler = onNode ? new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) }) : undefined;
   // Pods on this machine can mount its directories; pods on a cluster cannot.
-  const admission = new Admission(KINDS, parts.admission, { name: runtime.name, gives: new Set<RuntimeNeed>(onNode ? ['hostPaths'] : []) });
+  const admission = new Admission(KINDS, parts.admission, { name: runtime.name, gives: new Set<RuntimeNeed>(onNode ? ['hostPaths'] : []) }, podSecurityPolicy(config));
   let url = '';
   const controllers: Controller[] = parts.families.flatMap((f) =>
     f.controllers?.({

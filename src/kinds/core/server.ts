@@ -10,7 +10,7 @@ export const coreServer: FamilyServer = {
   validation: VALIDATION,
   controllers: (deps) => [new QuotaStatusController({ store: deps.store, kinds: deps.kinds, clock: deps.clock, logger: deps.logger.child({ component: 'quota' }) })],
   admission: {
-    Pod: { sourceDir: true },
+    Pod: { sourceDir: true, podSpecs: (obj) => [{ path: 'spec', spec: obj.spec }] },
     Namespace: {
       defaults(obj) {
         obj.status = { phase: 'Active' };

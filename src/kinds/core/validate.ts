@@ -41,6 +41,42 @@ const ENV_VAR: Shape = {
   }),
 };
 
+/**
+ * A container's securityContext: who it runs as and what it may do (src/api/podsecurity.ts;
+ * what the admin allows is checked at admission, not here).
+ */
+export const CONTAINER_SECURITY: Shape = {
+  runAsUser: ok,
+  runAsGroup: ok,
+  runAsNonRoot: ok,
+  privileged: ok,
+  capabilities: ok,
+  allowPrivilegeEscalation: warn('containers always run with no_new_privs'),
+  seccompProfile: ok,
+  procMount: ok,
+  readOnlyRootFilesystem: warn("the container's root is the host's, copy-on-write or read-only as the runtime decides"),
+  seLinuxOptions: warn('SELinux labels are not applied'),
+  appArmorProfile: warn('AppArmor profiles are not applied'),
+  windowsOptions: ignore,
+};
+
+/** A pod's securityContext: defaults for its containers, and the groups its volumes get. */
+export const POD_SECURITY: Shape = {
+  runAsUser: ok,
+  runAsGroup: ok,
+  runAsNonRoot: ok,
+  fsGroup: ok,
+  fsGroupChangePolicy: ok,
+  supplementalGroups: ok,
+  supplementalGroupsPolicy: ok,
+  seccompProfile: ok,
+  sysctls: ok,
+  seLinuxOptions: warn('SELinux labels are not applied'),
+  appArmorProfile: warn('AppArmor profiles are not applied'),
+  seLinuxChangePolicy: ignore,
+  windowsOptions: ignore,
+};
+
 export const CONTAINER: Shape = {
   name: ok,
   image: ok,
@@ -60,7 +96,7 @@ export const CONTAINER: Shape = {
     subPathExpr: reject(),
   }),
   imagePullPolicy: warn('images are not pulled'),
-  securityContext: warn('processes run as the Drover user'),
+  securityContext: struct(CONTAINER_SECURITY),
   terminationMessagePath: warnUnless('/dev/termination-log', 'termination messages are not collected'),
   terminationMessagePolicy: warnUnless('File', 'termination messages are not collected'),
   livenessProbe: warn('probes are not run'),
@@ -100,7 +136,7 @@ export const POD_SPEC: Shape = {
   tolerations: warn('the local node has no taints'),
   affinity: warn('there is one local node'),
   subdomain: warn('there is no cluster DNS'),
-  securityContext: warn('processes run as the Drover user'),
+  securityContext: struct(POD_SECURITY),
   imagePullSecrets: warn('images are not pulled'),
   hostNetwork: { decide: (v) => (v === true ? { verdict: 'warn', reason: 'local processes share the host network anyway' } : SUPPORTED) },
   dnsPolicy: warnUnless('ClusterFirst', 'local processes use the host resolver'),

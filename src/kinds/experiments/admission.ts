@@ -71,6 +71,12 @@ function defaultExperiment(exp: KubeObject): void {
 export const EXPERIMENT_ADMISSION: KindAdmission = {
   sourceDir: true,
   defaults: defaultExperiment,
+  /** The trial template's pods (a Job's template), checked again when each trial's Job is made. */
+  podSpecs(exp) {
+    const job = record(record(record(exp.spec)?.trialTemplate)?.trialSpec);
+    const spec = record(record(record(job?.spec)?.template)?.spec);
+    return spec ? [{ path: 'spec.trialTemplate.trialSpec.spec.template.spec', spec }] : [];
+  },
   /** The File collector reads each trial's metrics file from a directory of the server's machine. */
   needs(exp) {
     const kind = record(record(record(exp.spec)?.metricsCollectorSpec)?.collector)?.kind;

@@ -10,6 +10,7 @@ const DERIVED_LABELS: readonly string[] = [LABELS.batchControllerUid, LABELS.bat
 
 export const JOB_ADMISSION: KindAdmission = {
   sourceDir: true,
+  podSpecs: (obj) => [{ path: 'spec.template.spec', spec: (obj as JobObject).spec?.template?.spec }],
 
   /** The API server's defaults, so `get -o json` shows what a cluster would. */
   defaults(obj) {

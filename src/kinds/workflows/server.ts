@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { openArtifactRepository } from '../../artifacts/index.js';
 import { BadRequestError } from '../../api/errors.js';
-import type { Controller, FamilyServer, KindAdmission, Subresource } from '../types.js';
+import type { Controller, FamilyServer, KindAdmission, PodSpecAt, Subresource } from '../types.js';
 import { WORKFLOW_ACTIONS, runWorkflowAction, type ActionBody, type WorkflowAction } from './actions.js';
 import { CronWorkflowController } from './cron.js';
 import { WorkflowController } from './controller.js';
@@ -25,8 +25,37 @@ export * from './types.js';
 const RUNS_STEPS: KindAdmission = {
   sourceDir: true,
   needs: () => ({ need: 'hostPaths', why: "workflow steps stage their inputs and outputs in directories of the server's machine" }),
+  podSpecs: (obj) => stepPodSpecs(obj.spec, 'spec'),
 };
-const STEPS_IN_SOURCE_DIR: KindAdmission = { sourceDir: true };
+const STEPS_IN_SOURCE_DIR: KindAdmission = { sourceDir: true, podSpecs: (obj) => stepPodSpecs(obj.spec, 'spec') };
+const CRON: KindAdmission = { ...RUNS_STEPS, podSpecs: (obj) => stepPodSpecs(record(obj.spec)?.['workflowSpec'], 'spec.workflowSpec') };
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Each container or script template as the pod it becomes (its securityContext, else the
+ * workflow's; its volumes), plus the workflow's own volumes: what pod security admission checks.
+ */
+function stepPodSpecs(specValue: unknown, at: string): PodSpecAt[] {
+  const spec = record(specValue);
+  if (!spec) return [];
+  const out: PodSpecAt[] = [{ path: at, spec: { volumes: spec['volumes'], securityContext: spec['securityContext'] }, containers: [] }];
+  const templates = Array.isArray(spec['templates']) ? (spec['templates'] as unknown[]) : [];
+  templates.forEach((t, i) => {
+    const tpl = record(t);
+    if (!tpl) return;
+    const path = `${at}.templates[${i}]`;
+    const which = tpl['container'] !== undefined ? 'container' : tpl['script'] !== undefined ? 'script' : undefined;
+    out.push({
+      path,
+      spec: { volumes: tpl['volumes'], securityContext: tpl['securityContext'] ?? spec['securityContext'] },
+      containers: which ? [{ path: `${path}.${which}`, container: tpl[which] }] : [],
+    });
+  });
+  return out;
+}
 
 /** `PUT …/workflows/NAME/{retry,resubmit,suspend,resume,stop,terminate}`, as Argo's server answers them. */
 function action(name: WorkflowAction): Subresource {
@@ -41,7 +70,7 @@ function action(name: WorkflowAction): Subresource {
 
 export const workflowsServer: FamilyServer = {
   validation: VALIDATION,
-  admission: { Workflow: RUNS_STEPS, CronWorkflow: RUNS_STEPS, WorkflowTemplate: STEPS_IN_SOURCE_DIR, ClusterWorkflowTemplate: STEPS_IN_SOURCE_DIR },
+  admission: { Workflow: RUNS_STEPS, CronWorkflow: CRON, WorkflowTemplate: STEPS_IN_SOURCE_DIR, ClusterWorkflowTemplate: STEPS_IN_SOURCE_DIR },
   subresources: { Workflow: Object.fromEntries(WORKFLOW_ACTIONS.map((a) => [a, action(a)])) },
   controllers: ({ store, clock, logger, config }) => {
     const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });

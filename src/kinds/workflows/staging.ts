@@ -4,8 +4,10 @@
  * starts, the step's wrapper leaves stdout, output parameters and output artifacts there when it
  * ends, and the controller moves output artifacts into the artifact repository.
  */
+import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
+import { promisify } from 'node:util';
 import { artifactKey, type ArtifactRepository } from '../../artifacts/index.js';
 import type { CollectedOutputs, StepIO } from './io.js';
 import type { InputArtifactFile } from './steppod.js';
@@ -93,7 +95,33 @@ export class LocalStepIO implements StepIO {
       if (a.subPath && archived === 'file') throw new Error(`inputs.artifacts.${a.name}: subPath needs an archived directory, and ${key} is a single file`);
       files.push({ name: a.name, path: a.path, format: archived, ...(mode !== undefined ? { mode } : {}), ...(a.subPath ? { subPath: a.subPath } : {}) });
     }
+    for (const f of files) f.staged = await this.unpack(dir, f);
     return files;
+  }
+
+  /**
+   * Unpacks an input artifact in the staging directory, as the step's wrapper did inside the pod:
+   * a tgz holds one entry named after the producer's path. Returns what lands at the artifact's
+   * path, relative to the staging directory (the pod mounts it there).
+   */
+  private async unpack(dir: string, f: InputArtifactFile): Promise<string> {
+    const file = join('in', f.name);
+    if (f.format === 'file') {
+      if (f.mode !== undefined) await fsp.chmod(join(dir, file), f.mode);
+      return file;
+    }
+    const into = join('in', `${f.name}.d`);
+    await fsp.rm(join(dir, into), { recursive: true, force: true });
+    await fsp.mkdir(join(dir, into));
+    await promisify(execFile)('tar', ['-xzf', join(dir, file), '-C', join(dir, into)]);
+    const entries = await fsp.readdir(join(dir, into));
+    if (entries.length !== 1) throw new Error(`inputs.artifacts.${f.name}: the archive holds ${entries.length} entries, expected one`);
+    const inner = f.subPath ? normalize(f.subPath.replace(/^\/+/, '')) : '';
+    if (inner.split('/').includes('..')) throw new Error(`inputs.artifacts.${f.name}: subPath ${f.subPath} leaves the artifact`);
+    const staged = join(into, entries[0]!, inner);
+    if (!(await exists(join(dir, staged)))) throw new Error(`inputs.artifacts.${f.name}: subPath ${f.subPath} is not in the artifact`);
+    if (f.mode !== undefined) await fsp.chmod(join(dir, staged), f.mode);
+    return staged;
   }
 
   async collect(wf: Workflow, nodeId: string, template: Template): Promise<CollectedOutputs> {

@@ -22,6 +22,12 @@ export interface InputArtifactFile {
   mode?: number;
   /** A path inside the archived directory: only that part lands at `path`. */
   subPath?: string;
+  /**
+   * What lands at `path`, relative to the staging directory, unpacked by the controller: the pod
+   * mounts it there (as Argo mounts input artifacts), so a path whose parent the step's
+   * unprivileged user may not write (`/work/model.json`) works. Absent: the wrapper places it.
+   */
+  staged?: string;
 }
 
 export interface StepPodInput {
@@ -60,6 +66,7 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[]): 
   const D = STAGING_MOUNT;
   const lines: string[] = [`D=${D}`];
   for (const a of inputs) {
+    if (a.staged) continue; // Mounted at its path.
     const q = shellQuote(a.path);
     lines.push(`mkdir -p ${shellQuote(dirOf(a.path))} || exit 1`);
     if (a.format === 'file') {
@@ -99,7 +106,11 @@ export function stepContainer(template: Template, inputs: InputArtifactFile[]): 
     ...c,
     command: ['/bin/sh', '-c', wrapperScript(template, inputs), 'drover-step', ...argv],
     args: undefined,
-    volumeMounts: [...(c.volumeMounts ?? []), { name: STAGING_VOLUME, mountPath: STAGING_MOUNT }],
+    volumeMounts: [
+      ...(c.volumeMounts ?? []),
+      { name: STAGING_VOLUME, mountPath: STAGING_MOUNT },
+      ...inputs.filter((a) => a.staged).map((a) => ({ name: STAGING_VOLUME, mountPath: a.path, subPath: a.staged })),
+    ],
   } as Container;
 }
 
@@ -144,6 +155,8 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
       ...(template.tolerations ?? wfSpec.tolerations ? { tolerations: (template.tolerations ?? wfSpec.tolerations) as never } : {}),
       ...(template.affinity ?? wfSpec.affinity ? { affinity: (template.affinity ?? wfSpec.affinity) as never } : {}),
       ...(template.priorityClassName ? { priorityClassName: template.priorityClassName } : {}),
+      // Argo: the template's pod securityContext, else the workflow's.
+      ...((template.securityContext ?? wfSpec.securityContext) ? { securityContext: (template.securityContext ?? wfSpec.securityContext) as never } : {}),
     },
   };
 }

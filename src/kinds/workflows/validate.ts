@@ -14,7 +14,7 @@ import type { KindValidation } from '../../api/index.js';
 import { type Finding, type PathSegment, isRecord } from '../../api/fieldpath.js';
 import type { SchemaView } from '../../api/schema.js';
 import { type Shape, ignore, objectShape, ok, onlyValues, reject, rejectTrue, struct, warn } from '../../api/support.js';
-import { CONTAINER, VOLUME } from '../core/validate.js';
+import { CONTAINER, POD_SECURITY, VOLUME } from '../core/validate.js';
 
 
 function coerceScalar(v: unknown): unknown {
@@ -236,7 +236,7 @@ const ARGO_TEMPLATE: Shape = {
   volumes: struct(VOLUME),
   metadata: ok,
   priorityClassName: ok,
-  securityContext: warn('processes run as the Drover user'),
+  securityContext: struct(POD_SECURITY),
   serviceAccountName: warn('steps run without Kubernetes credentials'),
   automountServiceAccountToken: ignore,
   executor: warn('steps run without Kubernetes credentials'),
@@ -283,7 +283,7 @@ const ARGO_WORKFLOW_SPEC: Shape = {
   automountServiceAccountToken: ignore,
   serviceAccountName: warn('steps run without Kubernetes credentials'),
   executor: warn('steps run without Kubernetes credentials'),
-  securityContext: warn('processes run as the Drover user'),
+  securityContext: struct(POD_SECURITY),
   imagePullSecrets: warn('images are not pulled'),
   metrics: warn('Prometheus metrics of workflows are not emitted'),
   schedulerName: warn('there is one scheduler'),

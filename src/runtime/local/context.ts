@@ -3,7 +3,7 @@
  * host, host facts, log tailer, spawner) and the callbacks into the dispatcher.
  */
 import type { ContainerState } from 'kubernetes-types/core/v1.js';
-import type { Container } from '../../api/index.js';
+import type { Container, PodSecurityPolicy } from '../../api/index.js';
 import type { RuntimeHost } from '../types.js';
 import type { AttemptProcess, AttemptRecord } from './executor.js';
 import type { HostFacts } from './host.js';
@@ -52,6 +52,12 @@ export interface LocalRuntimeOptions {
   containerLogMaxBytes?: number;
   /** How many files of a container's log are kept, the current one included (kubelet's containerLogMaxFiles, default 5). */
   containerLogMaxFiles?: number;
+  /**
+   * Who containers run as and what they may ask for; checked again before every start, so a pod
+   * a controller made is held to it too. Default: uid/gid 65534, nothing privileged, no hostPath
+   * but Drover's own per-namespace directories.
+   */
+  podSecurity?: Partial<PodSecurityPolicy>;
 }
 
 export const DEFAULT_POD_PIDS_LIMIT = 4096;
@@ -60,7 +66,7 @@ export const DEFAULT_CONTAINER_LOG_MAX_BYTES = 10 * 2 ** 20;
 export const DEFAULT_CONTAINER_LOG_MAX_FILES = 5;
 
 /** The options with their defaults applied. */
-export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent'>> & { images: Record<string, ImageEnvironment> };
+export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent' | 'podSecurity'>> & { images: Record<string, ImageEnvironment>; podSecurity: PodSecurityPolicy };
 
 /** `.pod.json`: what of a pod must outlive a server restart (its GPU ids). */
 export interface PodRecord {

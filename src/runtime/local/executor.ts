@@ -299,6 +299,11 @@ export function classifyExit(o: ExitObservation, oomDelta: number, logTail: stri
     const m = /^bwrap: execvp (.*): No such file or directory$/.exec(lastLine);
     return { exitCode: 128, reason: 'ContainerCannotRun', message: m ? `exec: "${m[1]}": executable file not found in $PATH` : lastLine };
   }
+  // Under a root server the command starts through setpriv and env(1) (as the pod's uid); env says why it could not exec.
+  const envFailed = /^(?:\/usr)?\/bin\/env: ['‘](.*)['’]: (No such file or directory|Permission denied)$/.exec(lastLine);
+  if ((code === 126 || code === 127) && envFailed) {
+    return { exitCode: 128, reason: 'ContainerCannotRun', message: envFailed[2] === 'No such file or directory' ? `exec: "${envFailed[1]}": executable file not found in $PATH` : `exec: "${envFailed[1]}": permission denied` };
+  }
   if (code === 0) return { exitCode: 0, reason: 'Completed' };
   return { exitCode: code, reason: 'Error' };
 }

@@ -9,6 +9,7 @@ import { delimiter, join } from 'node:path';
 import { HostRequirementError } from '../../api/index.js';
 import { Cgroups, detectCgroups, probeWritable, unescapeMount, type CgroupLayout } from './cgroups.js';
 import type { RootEntry } from './sandbox.js';
+import { seccompProgram } from './seccomp.js';
 
 export const BWRAP_MISSING =
   'bubblewrap (bwrap) is not installed: install it with `apt-get install bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap`';
@@ -52,6 +53,12 @@ export interface HostFacts {
   tmpfsSize: boolean;
   /** util-linux `fallocate`, which frees a rotated log's old bytes (`--punch-hole`). */
   fallocate?: string;
+  /** The server's effective uid: root switches containers to the pod's uid with setpriv, anyone else maps it in a user namespace. */
+  uid: number;
+  setpriv?: string;
+  env?: string;
+  /** Drover's seccomp program (seccomp.ts), written into the home; absent on an architecture without a table. */
+  seccompFile?: string;
 }
 
 export interface ProbeOptions {
@@ -85,6 +92,18 @@ export async function probeHost(o: ProbeOptions): Promise<HostFacts> {
   const sh = which('sh', path) ?? '/bin/sh';
   const unshare = which('unshare', path);
   const mount = which('mount', path);
+  const uid = process.geteuid?.() ?? 0;
+  const setpriv = which('setpriv', path);
+  if (uid === 0 && !setpriv) {
+    throw new HostRequirementError('setpriv (util-linux) is not installed: a root server needs it to run containers as unprivileged users; install util-linux');
+  }
+  const program = seccompProgram();
+  let seccompFile: string | undefined;
+  if (program) {
+    seccompFile = join(o.home, 'seccomp.bpf');
+    await fsp.mkdir(o.home, { recursive: true });
+    await fsp.writeFile(seccompFile, program, { mode: 0o600 });
+  }
   const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
   let rootMode: 'overlay' | 'readonly' = 'readonly';
   if (o.rootfs !== 'readonly' && unshare && mount && !/[,:\s]/.test(o.home)) {
@@ -130,6 +149,10 @@ export async function probeHost(o: ProbeOptions): Promise<HostFacts> {
     ...(exists('/dev/shm') ? { shmDir: '/dev/shm' } : {}),
     tmpfsSize,
     ...(fallocate ? { fallocate } : {}),
+    uid,
+    ...(setpriv ? { setpriv } : {}),
+    ...(which('env', path) ? { env: which('env', path)! } : {}),
+    ...(seccompFile ? { seccompFile } : {}),
   };
 }
 

@@ -2,15 +2,16 @@
  * What a container attempt is started with (its environment, working directory, sandbox and
  * cgroups) and the start itself. The pod worker decides when; this module does the how.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ANNOTATIONS, cpuMillis, parseQuantity, type ConfigMap, type Container, type Pod, type Secret } from '../../api/index.js';
 import type { Store } from '../../store/index.js';
 import type { ImageEnvironment } from './context.js';
 import { AttemptProcess, attemptPaths, type AttemptPaths } from './executor.js';
-import type { HostFacts } from './host.js';
-import { bwrapArgs, launcher, type MountSpec, type RootSpec } from './sandbox.js';
+import { which, type HostFacts } from './host.js';
+import { bwrapArgs, launcher, type MountSpec, type RootSpec, type SandboxUser } from './sandbox.js';
+import type { ContainerSecurity } from '../../api/index.js';
 import type { Spawner } from './spawner.js';
 
 /** The environment a PATH entry belongs to: a venv's root for its `bin`, else the entry itself. */
@@ -46,12 +47,36 @@ export async function envSources(store: Store, namespace: string, c: Container):
 }
 
 /** The container's environment: host basics, the image's environment, the user's, then GPU visibility. */
-export function containerEnv(facts: HostFacts, image: ImageEnvironment | undefined, hostname: string, user: ReadonlyMap<string, string>, gpus: readonly string[]): Record<string, string> {
-  const pathParts = [...(image?.pathPrepend ?? []), facts.path];
-  if (facts.pythonLink && facts.rootMode === 'overlay' && !facts.path.split(':').includes('/usr/local/bin')) pathParts.unshift('/usr/local/bin');
+/** What of the host's PATH a container's user can use, and the python3 to offer as `python` when there is no `python` on it. */
+export interface PathView {
+  path: string;
+  pythonLink?: string;
+}
+
+/**
+ * The host's PATH as the container's user sees it: under a root server, directories that user
+ * cannot search are left out (a root server's PATH often starts in /root, e.g. pyenv's shims,
+ * which an unprivileged container cannot enter), and `python` is offered as the first python3
+ * left when no `python` is.
+ */
+export function pathView(facts: Pick<HostFacts, 'uid' | 'path' | 'pythonLink'>, sec: ContainerSecurity): PathView {
+  if (facts.uid !== 0 || sec.uid === 0) return { path: facts.path, ...(facts.pythonLink ? { pythonLink: facts.pythonLink } : {}) };
+  const gids = [sec.gid, ...sec.groups];
+  const dirs = facts.path.split(':').filter((d) => d && traversable(d, sec.uid, gids));
+  const path = dirs.join(':');
+  if (which('python', path)) return { path };
+  const python3 = which('python3', path);
+  return { path, ...(python3 && !existsSync('/usr/local/bin/python') ? { pythonLink: python3 } : {}) };
+}
+
+export function containerEnv(facts: HostFacts, image: ImageEnvironment | undefined, hostname: string, user: ReadonlyMap<string, string>, gpus: readonly string[], uid = facts.uid, view: PathView = facts): Record<string, string> {
+  const pathParts = [...(image?.pathPrepend ?? []), view.path];
+  if (view.pythonLink && facts.rootMode === 'overlay' && !view.path.split(':').includes('/usr/local/bin')) pathParts.unshift('/usr/local/bin');
   const env: Record<string, string> = {
     PATH: pathParts.join(':'),
-    HOME: process.getuid?.() === 0 ? '/root' : homedir(),
+    // A server that is not root runs containers as its own user (mapped): its home is theirs to read.
+    // Under a root server root gets /root and anyone else the container's private, writable /tmp.
+    HOME: facts.uid !== 0 ? homedir() : uid === 0 ? '/root' : '/tmp',
     HOSTNAME: hostname,
     ...(image?.env ?? {}),
   };
@@ -63,8 +88,48 @@ export function containerEnv(facts: HostFacts, image: ImageEnvironment | undefin
   return env;
 }
 
+/**
+ * How the command becomes the pod's user. A root server switches with setpriv (a privileged root
+ * container is left as bwrap starts it: root with every capability); any other server can only
+ * map its own uid to the pod's in a user namespace.
+ */
+export function sandboxUser(facts: Pick<HostFacts, 'uid' | 'setpriv' | 'env'>, sec: ContainerSecurity): SandboxUser | undefined {
+  if (facts.uid !== 0) return { mode: 'userns', uid: sec.uid, gid: sec.gid };
+  if (sec.privileged && sec.uid === 0) return undefined;
+  return { mode: 'setpriv', setpriv: facts.setpriv ?? 'setpriv', env: facts.env ?? '/usr/bin/env', uid: sec.uid, gid: sec.gid, groups: sec.groups, capabilities: sec.privileged ? 'all' : sec.capabilities };
+}
+
+/** Whether `uid` (with `gids`) may search (and, for the last, list) every directory of `dir`, by mode bits. */
+function traversable(dir: string, uid: number, gids: readonly number[]): boolean {
+  if (uid === 0) return true;
+  const parts = dir.split('/').filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const p = '/' + parts.slice(0, i).join('/');
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return true; // Gone: bwrap says so.
+    }
+    const need = i === parts.length ? 0o5 : 0o1;
+    const bits = st.uid === uid ? (st.mode >> 6) & 7 : gids.includes(st.gid) ? (st.mode >> 3) & 7 : st.mode & 7;
+    if ((bits & need) !== need) return false;
+  }
+  return true;
+}
+
+/**
+ * Why the container could not read the manifest's directory it starts in (under a root server the
+ * container's uid is checked against the directory's modes), or undefined.
+ */
+export function unreadableWorkingDir(pod: Pod, c: Container, sec: ContainerSecurity): string | undefined {
+  const wd = workingDirOf(pod, c);
+  if (!wd.fromHost || traversable(wd.dir, sec.uid, [sec.gid, ...sec.groups])) return undefined;
+  return `the container runs as uid ${sec.uid}, which cannot read its working directory ${wd.dir} (the manifest's directory): make it readable (chmod o+rx on it and its parents), set workingDir, or set securityContext.runAsUser to a uid that can read it`;
+}
+
 /** workingDir, else the manifest's directory while it exists, else `/`. */
-function workingDirOf(pod: Pod, c: Container): { dir: string; create: boolean; fromHost: boolean } {
+export function workingDirOf(pod: Pod, c: Container): { dir: string; create: boolean; fromHost: boolean } {
   if (c.workingDir) return { dir: c.workingDir, create: true, fromHost: false };
   const src = pod.metadata?.annotations?.[ANNOTATIONS.sourceDir];
   if (src) {
@@ -110,6 +175,10 @@ export interface AttemptLaunch {
   podPidsLimit: number;
   /** /tmp's size for a container without memory or ephemeral-storage limits. */
   defaultTmpBytes: number;
+  /** Who the container runs as and with what (src/api/podsecurity.ts). */
+  security: ContainerSecurity;
+  /** PATH and `python` as the container's user sees them. */
+  view: PathView;
   /** Called if the attempt's end must be found by polling (its spawner died). */
   onLost(a: AttemptProcess): void;
 }
@@ -133,6 +202,8 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
   }, o.podPidsLimit > 0 ? { pidsMax: o.podPidsLimit } : {});
   const oomBaseline = facts.cgroups.oomKills(cg);
   const wd = workingDirOf(o.pod, spec);
+  const user = sandboxUser(facts, o.security);
+  const seccomp = o.security.seccomp === 'RuntimeDefault' && facts.seccompFile ? { file: facts.seccompFile, fd: 4 } : undefined;
   const args = bwrapArgs({
     root,
     hostMounts: facts.hostMounts,
@@ -144,8 +215,10 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     workingDir: wd.dir,
     createWorkingDir: wd.create,
     readOnlyPaths: [...(wd.fromHost ? [wd.dir] : []), ...(o.image?.pathPrepend ?? []).map(envRoot)].filter(underTmp),
-    ...(facts.pythonLink ? { pythonLink: facts.pythonLink } : {}),
+    ...(o.view.pythonLink ? { pythonLink: o.view.pythonLink } : {}),
     statusFd: 3,
+    ...(seccomp ? { seccompFd: seccomp.fd } : {}),
+    ...(user ? { user } : {}),
     argv: o.argv,
     ...(facts.tmpfsSize ? { tmpSizeBytes: tmpSizeBytes(spec, o.defaultTmpBytes) } : {}),
   });
@@ -157,6 +230,7 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     cgroupProcFiles: cg.procFiles,
     root,
     bwrapArgs: args,
+    ...(seccomp ? { seccomp } : {}),
   });
   const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: o.env, paths }, cg, facts.cgroups, o.spawner, o.onLost);
   return { proc, paths, oomBaseline };

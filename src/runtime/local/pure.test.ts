@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import type { Container, Pod } from '../../api/index.js';
 import { expandVars } from './expand.js';
 import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv, type EnvContext } from './env.js';
-import { bwrapArgs, hostsFile, launcher, type SandboxSpec } from './sandbox.js';
+import { bwrapArgs, hostsFile, launcher, setprivArgs, type SandboxSpec } from './sandbox.js';
+import { seccompProgram } from './seccomp.js';
+import { sandboxUser } from './launch.js';
 import { classifyExit, parseBwrapStatus } from './executor.js';
 import { buildPodStatus, podPhase } from './status.js';
 import { qosClass } from '../../api/pods.js';
@@ -134,7 +136,7 @@ const baseSpec: SandboxSpec = {
 test('bwrap argv: overlay root, own pid/ipc/uts namespaces, volumes parents-first, no --die-with-parent', () => {
   const a = bwrapArgs(baseSpec);
   const s = a.join(' ');
-  assert.ok(s.startsWith('--bind /h/pods/u/c/0.rootfs/merged / --proc /proc --dev /dev --ro-bind /sys /sys --tmpfs /tmp'));
+  assert.ok(s.startsWith('--bind /h/pods/u/c/0.rootfs/merged / --proc /proc --dev /dev --ro-bind /sys /sys --perms 1777 --tmpfs /tmp'));
   assert.ok(s.includes('--ro-bind /home /home --ro-bind /run /run'));
   assert.ok(!s.includes('binfmt_misc'), 'mounts under /proc are made by --proc');
   assert.ok(s.includes('--tmpfs /h'), "Drover's home is hidden");
@@ -185,6 +187,64 @@ test('launcher: sh joins the cgroups, mounts the overlay in a private mount name
   const ro = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupProcFiles: ['/cg/cgroup.procs'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'] });
   assert.equal(ro.file, '/bin/sh');
   assert.equal(ro.args[1], 'echo $$ > /cg/cgroup.procs && exec "$@"');
+});
+
+test("the pod's user: a root server starts the command through setpriv and env(1); any other maps its uid in a user namespace", () => {
+  const setpriv = bwrapArgs({ ...baseSpec, seccompFd: 4, user: { mode: 'setpriv', setpriv: '/usr/bin/setpriv', env: '/usr/bin/env', uid: 1234, gid: 2000, groups: [3000], capabilities: ['CHOWN', 'NET_BIND_SERVICE'] } }).join(' ');
+  assert.ok(setpriv.endsWith('--seccomp 4 --chdir /work --json-status-fd 3 -- /usr/bin/setpriv --reuid=1234 --regid=2000 --groups=3000 --inh-caps=-all --bounding-set=-all,+chown,+net_bind_service -- /usr/bin/env -- python train.py'), setpriv);
+  assert.ok(!setpriv.includes('--unshare-user'));
+  const noGroups = setprivArgs({ mode: 'setpriv', setpriv: 'setpriv', env: 'env', uid: 0, gid: 0, groups: [], capabilities: 'all' });
+  assert.deepEqual(noGroups, ['setpriv', '--reuid=0', '--regid=0', '--clear-groups', '--', 'env', '--'], 'privileged keeps every capability');
+  const userns = bwrapArgs({ ...baseSpec, user: { mode: 'userns', uid: 65534, gid: 65534 } }).join(' ');
+  assert.ok(userns.includes('--unshare-user --uid 65534 --gid 65534 --disable-userns --chdir /work'), userns);
+  assert.ok(userns.endsWith('-- python train.py'));
+  assert.deepEqual(sandboxUser({ uid: 1000 }, { uid: 0, gid: 0, groups: [], privileged: true, capabilities: ['ALL'], noNewPrivs: false, seccomp: 'Unconfined' }), { mode: 'userns', uid: 0, gid: 0 });
+  assert.equal(sandboxUser({ uid: 0 }, { uid: 0, gid: 0, groups: [], privileged: true, capabilities: ['ALL'], noNewPrivs: false, seccomp: 'Unconfined' }), undefined, 'privileged root: as bwrap starts it');
+});
+
+test('launcher: the seccomp program is opened on its fd for bwrap', () => {
+  const l = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupProcFiles: ['/cg/cgroup.procs'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'], seccomp: { file: '/h/seccomp.bpf', fd: 4 } });
+  assert.equal(l.args[1], 'echo $$ > /cg/cgroup.procs && exec "$@" 4< /h/seccomp.bpf');
+});
+
+test('the seccomp program: checks the architecture, denies mount, unshare and clone with namespace flags, ENOSYS for clone3, allows the rest', () => {
+  const prog = seccompProgram('x64')!;
+  assert.equal(prog.length % 8, 0);
+  // A tiny classic-BPF interpreter over seccomp_data, enough for this program.
+  const run = (nr: number, arg0 = 0, arch = 0xc000003e): number => {
+    const data = Buffer.alloc(64);
+    data.writeInt32LE(nr, 0);
+    data.writeUInt32LE(arch, 4);
+    data.writeUInt32LE(arg0 >>> 0, 16);
+    let acc = 0;
+    for (let pc = 0; pc < prog.length / 8; ) {
+      const code = prog.readUInt16LE(pc * 8), jt = prog.readUInt8(pc * 8 + 2), jf = prog.readUInt8(pc * 8 + 3), k = prog.readUInt32LE(pc * 8 + 4);
+      if (code === 0x20) acc = data.readUInt32LE(k);
+      else if (code === 0x06) return k;
+      else if (code === 0x15) pc += acc === k ? jt : jf;
+      else if (code === 0x35) pc += acc >= k ? jt : jf;
+      else if (code === 0x45) pc += (acc & k) !== 0 ? jt : jf;
+      else throw new Error(`unknown op ${code}`);
+      pc++;
+    }
+    throw new Error('fell off the program');
+  };
+  const ALLOW = 0x7fff0000, EPERM = 0x50001, ENOSYS = 0x50026;
+  assert.equal(run(0), ALLOW, 'read');
+  assert.equal(run(165), EPERM, 'mount');
+  assert.equal(run(166), EPERM, 'umount2');
+  assert.equal(run(155), EPERM, 'pivot_root');
+  assert.equal(run(246), EPERM, 'kexec_load');
+  assert.equal(run(250), EPERM, 'keyctl');
+  assert.equal(run(272, 0x10000000), EPERM, 'unshare(CLONE_NEWUSER)');
+  assert.equal(run(272, 0x00000200), ALLOW, 'unshare(CLONE_FS)');
+  assert.equal(run(56, 0x003d0f00), ALLOW, 'clone for a thread');
+  assert.equal(run(56, 0x20000000 | 17), EPERM, 'clone(CLONE_NEWPID)');
+  assert.equal(run(435), ENOSYS, 'clone3');
+  assert.equal(run(0x40000000 + 165), EPERM, 'x32 ABI');
+  assert.equal(run(0, 0, 0x40000003), EPERM, 'i386 compat');
+  assert.ok(seccompProgram('arm64'));
+  assert.equal(seccompProgram('s390x'), undefined);
 });
 
 test('/etc/hosts gets the pod hostname on loopback', () => {
@@ -366,7 +426,7 @@ test("/tmp's size: the smaller of the memory and ephemeral-storage limits, else 
   assert.equal(tmpSizeBytes(c({ memory: '1Gi', 'ephemeral-storage': '10M' }), 1000), 10_000_000);
   assert.equal(tmpSizeBytes(c({ cpu: '1' }), 1000), 1000);
   assert.equal(tmpSizeBytes(c(), 1000), 1000);
-  assert.ok(bwrapArgs({ ...baseSpec, tmpSizeBytes: 65536 }).join(' ').includes('--ro-bind /sys /sys --size 65536 --tmpfs /tmp'));
+  assert.ok(bwrapArgs({ ...baseSpec, tmpSizeBytes: 65536 }).join(' ').includes('--ro-bind /sys /sys --perms 1777 --size 65536 --tmpfs /tmp'));
   assert.ok(!bwrapArgs(baseSpec).includes('--size'), 'without a size, the kernel default');
 });
 

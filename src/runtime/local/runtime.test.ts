@@ -37,7 +37,7 @@ test('a pod runs to Succeeded with its output in the log, kubelet-style status a
     assert.equal(t?.exitCode, 0);
     assert.equal(t?.reason, 'Completed');
     assert.ok(t?.startedAt && t.finishedAt);
-    assert.equal(await h.logs(done), 'out\nerr\nhost=hello home=/root gpus=[]\ndone\n');
+    assert.equal(await h.logs(done), 'out\nerr\nhost=hello home=/tmp gpus=[]\ndone\n');
     assert.ok((await h.events('hello')).some((e) => e.type === 'Normal' && e.reason === 'Started' && e.message === 'Started container main'));
   } finally {
     await h.close();
@@ -105,7 +105,8 @@ test('CPU and memory limits become the cgroup quota and limit, and usage reports
 
 test("the container's root is a private copy: writes succeed inside and never reach the host", async () => {
   const h = await harness();
-  const marker = `/etc/drover-test-${process.pid}`;
+  // /var/tmp: a directory the pod's unprivileged user may write to; the write lands in the overlay.
+  const marker = `/var/tmp/drover-test-${process.pid}`;
   try {
     await h.pod('writer', { containers: [sh(`echo hi > ${marker} && cat ${marker} && touch /tmp/x && echo $$$$`)] });
     const p = await h.waitPhase('writer', 'Succeeded');
@@ -353,6 +354,8 @@ test('logs: follow until the container ends, tailLines, timestamps, previous and
 test('working dir: workingDir is created, else the source-dir annotation; python resolves to Python 3', async () => {
   const h = await harness();
   const src = mkdtempSync(join(tmpdir(), 'drover-src-'));
+  // The manifest's directory must be readable by the pod's user (mkdtemp makes it 0700).
+  chmodSync(src, 0o755);
   try {
     writeFileSync(join(src, 'hello.py'), 'import os, sys\nprint(os.getcwd() == os.environ["SRC"], sys.version_info.major)\n');
     await h.pod('py', { containers: [{ name: 'main', image: 'python:3.11', command: ['python', 'hello.py'], env: [{ name: 'SRC', value: src }] }] }, { annotations: { 'drover.dev/source-dir': src } });
@@ -412,6 +415,7 @@ test('python resolves to Python 3 on a host that only has python3, with and with
 
 test('an image mapped to a local environment gets its env and PATH; the pod env still wins', async () => {
   const tools = mkdtempSync(join(tmpdir(), 'drover-venv-'));
+  chmodSync(tools, 0o755);
   mkdirSync(join(tools, 'bin'));
   writeFileSync(join(tools, 'bin', 'mytool'), '#!/bin/sh\necho "mytool $GREETING $MODE"\n');
   chmodSync(join(tools, 'bin', 'mytool'), 0o755);

@@ -8,6 +8,14 @@
  * the server spawned) forks the sandbox's pid 1, which runs the command. In overlay mode the
  * launcher first `exec`s through `unshare -m`, so the overlay mount lives only in the container's
  * own mount namespace and disappears with it: nothing to unmount, even after a crash.
+ *
+ * Who the command runs as (`user`): with a root server bwrap sets the sandbox up as root and the
+ * command starts through `setpriv`, which switches to the pod's uid, gid and groups and cuts the
+ * capability bounding set (a real uid switch: files the container makes are the pod's, and host
+ * files are checked against that uid). A server that is not root has no uid to give: bwrap maps the
+ * server's own uid to the pod's inside a user namespace (`--unshare-user --uid`), and forbids
+ * further user namespaces. Either way the seccomp filter (`seccompFd`, seccomp.ts) is loaded by
+ * bwrap just before the command (or setpriv) starts, and bwrap sets no_new_privs.
  */
 import { shQuote } from './fsutil.js';
 
@@ -30,6 +38,24 @@ export interface MountSpec {
   dest: string;
   readOnly: boolean;
 }
+
+/** How the command gets the pod's identity; absent: it runs as the server's user with bwrap's defaults. */
+export type SandboxUser =
+  | {
+      mode: 'setpriv';
+      setpriv: string;
+      /**
+       * env(1), through which setpriv starts the command: setpriv looks the command up on PATH while
+       * it still holds its capabilities, and would find what the user cannot run.
+       */
+      env: string;
+      uid: number;
+      gid: number;
+      groups: number[];
+      /** Bounding set (names without CAP_), or `all` (privileged). */
+      capabilities: readonly string[] | 'all';
+    }
+  | { mode: 'userns'; uid: number; gid: number };
 
 export interface SandboxSpec {
   root: RootSpec;
@@ -54,9 +80,22 @@ export interface SandboxSpec {
   /** Absolute path of python3, made available as `python` (overlay: /usr/local/bin/python). */
   pythonLink?: string;
   statusFd: number;
+  /** fd bwrap reads the seccomp program from (the launcher opens it). */
+  seccompFd?: number;
+  user?: SandboxUser;
   argv: string[];
   /** Size of the private /tmp tmpfs in bytes (bwrap's `--size`); unset: the kernel's default, half the host's RAM. */
   tmpSizeBytes?: number;
+}
+
+/** setpriv's arguments that switch to `u` and leave only its capabilities. */
+export function setprivArgs(u: Extract<SandboxUser, { mode: 'setpriv' }>): string[] {
+  const a = [u.setpriv, `--reuid=${u.uid}`, `--regid=${u.gid}`, u.groups.length ? `--groups=${u.groups.join(',')}` : '--clear-groups'];
+  if (u.capabilities !== 'all') {
+    const keep = u.capabilities.map((c) => `+${c.toLowerCase().replace(/^cap_/, '')}`);
+    a.push('--inh-caps=-all', `--bounding-set=${['-all', ...keep].join(',')}`);
+  }
+  return [...a, '--', u.env, '--'];
 }
 
 function under(path: string, dir: string): boolean {
@@ -78,7 +117,10 @@ export function bwrapArgs(s: SandboxSpec): string[] {
       else a.push('--ro-bind', p, p);
     }
   }
-  a.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys');
+  // bwrap's /proc has /proc/sys, sysrq-trigger, irq and bus read-only; its /dev has only null,
+  // zero, full, random, urandom, tty, ptmx, pts and shm. /tmp is everyone's, sticky, as on a host,
+  // and as large as the container's limits allow.
+  a.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys', '--perms', '1777');
   if (s.tmpSizeBytes !== undefined) a.push('--size', String(Math.max(4096, Math.floor(s.tmpSizeBytes))));
   a.push('--tmpfs', '/tmp');
   for (const m of s.hostMounts) {
@@ -97,10 +139,13 @@ export function bwrapArgs(s: SandboxSpec): string[] {
   const mounts = [...s.volumeMounts].sort((x, y) => depth(x.dest) - depth(y.dest));
   for (const m of mounts) a.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.dest);
   a.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', s.hostname);
+  if (s.user?.mode === 'userns') a.push('--unshare-user', '--uid', String(s.user.uid), '--gid', String(s.user.gid), '--disable-userns');
+  if (s.seccompFd !== undefined) a.push('--seccomp', String(s.seccompFd));
   a.push('--chdir', s.workingDir, '--json-status-fd', String(s.statusFd), '--');
   let argv = s.argv;
   // Without an overlay there is nowhere to put a `python` link: run python3 directly.
   if (s.pythonLink && s.root.mode === 'readonly' && argv[0] === 'python') argv = [s.pythonLink, ...argv.slice(1)];
+  if (s.user?.mode === 'setpriv') argv = [...setprivArgs(s.user), ...argv];
   a.push(...argv);
   return a;
 }
@@ -114,6 +159,8 @@ export interface LauncherSpec {
   cgroupProcFiles: string[];
   root: RootSpec;
   bwrapArgs: string[];
+  /** The seccomp program, opened on `seccompFd` for bwrap. */
+  seccomp?: { file: string; fd: number };
 }
 
 /** The file and argv to spawn: a tiny sh script that joins the cgroups, mounts the overlay, and execs bwrap. */
@@ -123,7 +170,7 @@ export function launcher(l: LauncherSpec): { file: string; args: string[] } {
     const opts = `lowerdir=/,upperdir=${l.root.upper},workdir=${l.root.work}`;
     steps.push(`${shQuote(l.mount ?? 'mount')} -t overlay overlay -o ${shQuote(opts)} ${shQuote(l.root.merged)}`);
   }
-  steps.push('exec "$@"');
+  steps.push(l.seccomp ? `exec "$@" ${l.seccomp.fd}< ${shQuote(l.seccomp.file)}` : 'exec "$@"');
   const script = steps.join(' && ');
   const shArgs = ['-c', script, 'drover-launch', l.bwrap, ...l.bwrapArgs];
   if (l.root.mode === 'overlay') return { file: l.unshare ?? 'unshare', args: ['--mount', '--propagation', 'private', l.sh, ...shArgs] };

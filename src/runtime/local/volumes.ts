@@ -8,7 +8,17 @@
  *   in the container, as in Kubernetes; later changes to the ConfigMap are not propagated).
  * - emptyDir → a directory in the pod's directory; `medium: Memory` → a directory on the host's
  *   /dev/shm (tmpfs) so every container of the pod shares it.
- * - hostPath → the host path itself.
+ * - hostPath → the host path itself (admission and the runtime allow only what the admin lists,
+ *   and Drover's own per-namespace directories).
+ *
+ * Ownership, so a pod running as an unprivileged uid can use them (a root server only; a server
+ * that is not root runs containers as its own user): emptyDirs are 0777 as the kubelet makes them;
+ * a claim directory still owned by root (new, or from before pods ran unprivileged) is given to
+ * the pod's uid; Drover's own hostPath directories are the pod's; ConfigMap and Secret files are
+ * the pod's uid's (so a mode like 0600 still lets the pod read them), Secret files 0400 unless
+ * defaultMode/items say otherwise. With fsGroup, emptyDirs and claims are group-owned by it,
+ * group-writable and setgid (a claim's files too, when its root's group differs: the kubelet's
+ * OnRootMismatch), and ConfigMap and Secret files group-readable.
  */
 import { promises as fsp } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
@@ -44,6 +54,15 @@ export interface PlannedVolume {
   ephemeralOutside?: boolean;
   /** hostPath `type` to check when it is not created. */
   expect?: 'dir' | 'file' | 'exists';
+  /** A hostPath under Drover's home (a step's staging or a trial's metrics directory): the pod's own. */
+  droverOwned?: boolean;
+}
+
+/** Who a pod's volumes are for (its pod-level uid, gid and fsGroup). */
+export interface VolumeOwner {
+  uid: number;
+  gid: number;
+  fsGroup?: number;
 }
 
 export interface VolumePaths {
@@ -77,7 +96,8 @@ export function planVolumes(pod: Pod, paths: VolumePaths, src: VolumeSources): P
       const sName = v.secret.secretName ?? '';
       const s = src.secret(sName);
       if (!s && !v.secret.optional) throw new VolumeError(v.name, `secret "${sName}" not found`);
-      const files = projectFiles(v.name, s ? secretData(s) : {}, v.secret.items, v.secret.defaultMode, v.secret.optional === true, 'secret');
+      // Only the pod's uid reads its secrets unless the manifest says otherwise.
+      const files = projectFiles(v.name, s ? secretData(s) : {}, v.secret.items, v.secret.defaultMode ?? 0o400, v.secret.optional === true, 'secret');
       out.push({ name: v.name, kind: 'secret', hostPath: podVolDir, readOnly: true, files, create: 'dir' });
     } else if (v.emptyDir) {
       if (v.emptyDir.medium === 'Memory' && paths.shmDir) {
@@ -87,7 +107,7 @@ export function planVolumes(pod: Pod, paths: VolumePaths, src: VolumeSources): P
       }
     } else if (v.hostPath) {
       const type = v.hostPath.type ?? '';
-      const p: PlannedVolume = { name: v.name, kind: 'hostPath', hostPath: v.hostPath.path, readOnly: false };
+      const p: PlannedVolume = { name: v.name, kind: 'hostPath', hostPath: v.hostPath.path, readOnly: false, ...(v.hostPath.path.startsWith(paths.home + '/') ? { droverOwned: true } : {}) };
       if (type === 'DirectoryOrCreate') p.create = 'dir';
       else if (type === 'FileOrCreate') p.create = 'file';
       else if (type === 'Directory') p.expect = 'dir';
@@ -126,8 +146,54 @@ function projectFiles(
   return out;
 }
 
-/** Makes the volumes exist on the host (directories, files). Parallel; idempotent. */
-export async function materialize(volumes: PlannedVolume[]): Promise<void> {
+/** Gives every file and directory under `dir` to group `gid`, group-writable, directories setgid. */
+async function chgrpTree(dir: string, gid: number): Promise<void> {
+  const st = await fsp.lstat(dir);
+  if (st.isSymbolicLink()) return;
+  await fsp.chown(dir, st.uid, gid);
+  if (st.isDirectory()) {
+    await fsp.chmod(dir, (st.mode & 0o7777) | 0o2070);
+    for (const e of await fsp.readdir(dir)) await chgrpTree(join(dir, e), gid);
+  } else {
+    await fsp.chmod(dir, (st.mode & 0o7777) | 0o060);
+  }
+}
+
+/** lchown of everything under `dir` (made by Drover, not by a pod: no link is followed). */
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fsp.lchown(dir, uid, gid);
+  const st = await fsp.lstat(dir);
+  if (st.isDirectory()) for (const e of await fsp.readdir(dir)) await chownTree(join(dir, e), uid, gid);
+}
+
+/** Gives a volume to the pod's user (see the header). */
+async function own(v: PlannedVolume, o: VolumeOwner): Promise<void> {
+  const group = o.fsGroup ?? o.gid;
+  if (v.kind === 'emptyDir') {
+    if (o.fsGroup !== undefined) await fsp.chown(v.hostPath, 0, o.fsGroup);
+    await fsp.chmod(v.hostPath, o.fsGroup !== undefined ? 0o2777 : 0o777);
+  } else if (v.kind === 'persistentVolumeClaim') {
+    const st = await fsp.stat(v.hostPath);
+    if (st.uid === 0 && o.uid !== 0) await fsp.chown(v.hostPath, o.uid, group);
+    if (o.fsGroup !== undefined && st.gid !== o.fsGroup) await chgrpTree(v.hostPath, o.fsGroup);
+  } else if (v.kind === 'hostPath' && v.droverOwned && v.create !== 'file') {
+    // A step's staging files (its script, unpacked input artifacts) are the pod's to change, as
+    // Argo's input artifacts are.
+    await chownTree(v.hostPath, o.uid, group);
+  } else if (v.kind === 'secret' || v.kind === 'configMap') {
+    for (const f of v.files ?? []) {
+      const p = join(v.hostPath, f.path);
+      await fsp.chown(p, o.uid, group);
+      if (o.fsGroup !== undefined) await fsp.chmod(p, f.mode | 0o040);
+    }
+  }
+}
+
+/**
+ * Makes the volumes exist on the host (directories, files). Parallel; idempotent. With `owner`
+ * (a root server), gives them to the pod's user.
+ */
+export async function materialize(volumes: PlannedVolume[], owner?: VolumeOwner): Promise<void> {
   await Promise.all(
     volumes.map(async (v) => {
       if (v.create === 'dir') await fsp.mkdir(v.hostPath, { recursive: true, mode: 0o755 });
@@ -155,6 +221,7 @@ export async function materialize(volumes: PlannedVolume[]): Promise<void> {
           }),
         );
       }
+      if (owner) await own(v, owner);
     }),
   );
 }

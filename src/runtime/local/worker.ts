@@ -6,7 +6,7 @@
  */
 import { mkdirSync, promises as fsp, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotFoundError, GPU_RESOURCE, ANNOTATIONS, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
+import { NotFoundError, GPU_RESOURCE, ANNOTATIONS, containerSecurity, podSecurityIssues, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
 import type { ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
 import { isoSeconds } from '../../util/clock.js';
 import { cleanupSandbox } from './cleanup.js';
@@ -15,7 +15,7 @@ import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUser
 import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStatus, readRecord, readTail, writeRecord, writeRecordSync, type AttemptRecord, type ExitObservation } from './executor.js';
 import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
-import { containerEnv, envSources, launchAttempt } from './launch.js';
+import { containerEnv, envSources, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
 import { hostsFile } from './sandbox.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
@@ -151,6 +151,16 @@ export class PodWorker {
     }
     const store = this.ctx.host.store;
     const ns = this.ns;
+    const policy = this.ctx.opts.podSecurity;
+    // Admission checked the object this pod came from; a pod made before the policy changed, or by
+    // a controller from a template, is checked here again: the kubelet's last word.
+    const refused = podSecurityIssues(this.pod.spec, ns, policy, 'spec');
+    if (refused.length) {
+      this.ctx.releaseGpus(this.uid);
+      this.gpuIds = undefined;
+      return { reason: 'FailedCreatePodSandBox', message: `pod security: ${refused.map((i) => `${i.path}: ${i.message}`).join('; ')}` };
+    }
+    const podUser = containerSecurity(this.pod.spec, {}, policy);
     const vols = this.pod.spec?.volumes ?? [];
     const get = <T,>(kind: string, name: string) => store.get<T & KubeObject>({ apiVersion: 'v1', kind, namespace: ns, name }) as Promise<T | undefined>;
     const claims = new Map<string, PersistentVolumeClaim | undefined>();
@@ -175,7 +185,8 @@ export class PodWorker {
       writeFileSync(join(this.dir, '.hosts'), hostsFile(this.ctx.facts.hostsText, hostname, (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases));
       // Only GPU ids need to outlive a restart; everything else is found from the store and the files.
       const record: PodRecord = { uid: this.uid, namespace: ns, name: this.name, gpuIds: this.gpuIds };
-      await Promise.all([plan.length ? materialize(plan) : undefined, this.gpuIds.length ? writeAtomic(join(this.dir, '.pod.json'), JSON.stringify(record)) : undefined]);
+      const owner = this.ctx.facts.uid === 0 ? { uid: podUser.uid, gid: podUser.gid, ...(podUser.fsGroup !== undefined ? { fsGroup: podUser.fsGroup } : {}) } : undefined;
+      await Promise.all([plan.length ? materialize(plan, owner) : undefined, this.gpuIds.length ? writeAtomic(join(this.dir, '.pod.json'), JSON.stringify(record)) : undefined]);
     } catch (err) {
       if (err instanceof VolumeError) {
         this.ctx.releaseGpus(this.uid);
@@ -205,6 +216,10 @@ export class PodWorker {
         secret: (n) => secrets.get(n),
       });
       const argv = resolveArgv(spec, user);
+      const security = containerSecurity(this.pod.spec, spec, this.ctx.opts.podSecurity);
+      const unreadable = facts.uid === 0 ? unreadableWorkingDir(this.pod, spec, security) : undefined;
+      if (unreadable) throw new ContainerConfigError(unreadable);
+      const view = pathView(facts, security);
       const mounts = await containerMounts(spec, this.volumes ?? new Map());
       if (this.deleted || this.killing || this.ctx.isStopped()) return;
       const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
@@ -223,11 +238,13 @@ export class PodWorker {
         image,
         attempt: n,
         argv,
-        env: containerEnv(facts, image, hostname, user, gpus),
+        env: containerEnv(facts, image, hostname, user, gpus, security.uid, view),
         mounts,
         gpus,
         podPidsLimit: this.ctx.opts.podPidsLimit,
         defaultTmpBytes: this.ctx.opts.containerTmpBytes,
+        security,
+        view,
         onLost: (a) => this.ctx.adopted.add(a),
       });
       if (this.deleted) {
@@ -306,7 +323,7 @@ export class PodWorker {
     const { cgroups } = this.ctx.facts;
     const paths = proc.paths;
     const oomNow = cgroups.oomKills(proc.cgroup);
-    const tail = obs.status.exitCode === undefined || obs.status.exitCode === 1 || obs.status.childPid === undefined ? await readTail(paths.log, 1024) : '';
+    const tail = obs.status.exitCode === undefined || obs.status.exitCode === 1 || obs.status.exitCode === 126 || obs.status.exitCode === 127 || obs.status.childPid === undefined ? await readTail(paths.log, 1024) : '';
     const cls = classifyExit(obs, oomNow - record.oomBaseline, tail);
     let finishedAtMs = this.now();
     if (whileDown && obs.status.exitCode !== undefined) {

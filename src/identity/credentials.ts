@@ -9,6 +9,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN, AUTHENTICATED_GROUP, type Identity } from './identity.js';
+import { serviceAccountIdentity, serviceAccountToken, verifyServiceAccountToken, type BoundPod, type ServiceAccountClaims } from './serviceaccounts.js';
 
 export const AUTH_FILE = 'auth.json';
 
@@ -36,7 +37,7 @@ interface AuthFile {
 }
 
 /** What a bearer token says about its holder. */
-export type TokenCheck = { identity: Identity } | { expired: string } | undefined;
+export type TokenCheck = { identity: Identity; boundPod?: BoundPod } | { expired: string } | undefined;
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -85,6 +86,8 @@ export interface Credentials {
   listTokens(): TokenInfo[];
   /** Removes the token with this id, or every token of this user; returns what was removed. */
   revokeTokens(idOrUser: string): TokenInfo[];
+  /** A pod's ServiceAccount token, good while that pod exists (src/identity/serviceaccounts.ts). */
+  serviceAccountToken(claims: ServiceAccountClaims): string;
   /** A token good for `scope` only (`trials/ns/name/metrics`). */
   podToken(scope: string): string;
   /** Whether `token` was made by podToken for `scope`. */
@@ -136,6 +139,8 @@ export function loadCredentials(home: string, kubeconfigToken: string | undefine
   const secret = state.podSecret;
   const podToken = (scope: string) => createHmac('sha256', secret).update(scope).digest('base64url');
   const check = (token: string, now = Date.now()): TokenCheck => {
+    const sa = verifyServiceAccountToken(secret, token);
+    if (sa) return { identity: serviceAccountIdentity(sa.namespace, sa.serviceAccount), boundPod: { namespace: sa.namespace, name: sa.name, uid: sa.uid } };
     const h = sha256(token);
     const t = state.tokens.find((r) => sameText(r.sha256, h));
     if (!t) return undefined;
@@ -172,6 +177,7 @@ export function loadCredentials(home: string, kubeconfigToken: string | undefine
       }
       return gone.map(info);
     },
+    serviceAccountToken: (claims) => serviceAccountToken(secret, claims),
     podToken,
     allowsPod: (scope, token) => sameText(podToken(scope), token),
   };

@@ -1,1 +1,1 @@
-export type { PodRuntime, RuntimeHost, LogOptions, PodUsage } from './types.js';
+export type { ApiAccess, PodRuntime, RuntimeHost, LogOptions, PodUsage } from './types.js';

@@ -14,6 +14,16 @@ export interface RuntimeHost {
   nodeName: string;
   clock: Clock;
   logger: Logger;
+  /** How a pod reaches the API with its ServiceAccount, once the server listens (absent without authentication). */
+  apiAccess?: ApiAccess;
+}
+
+/** What a pod is given to call the API as its ServiceAccount, as a cluster's kubelet gives it. */
+export interface ApiAccess {
+  /** `KUBERNETES_SERVICE_HOST`/`PORT` and the CA (`ca.crt`) pods trust; undefined until the server listens. */
+  endpoint(): { host: string; port: number; caPem: string } | undefined;
+  /** The token of the pod's ServiceAccount, bound to the pod. */
+  token(pod: { namespace: string; name: string; uid: string; serviceAccount: string }): string;
 }
 
 export interface LogOptions {

@@ -547,12 +547,20 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
    * Who is calling: the holder of a bearer token the server knows, or (a pod's narrow credential)
    * of a `token` query parameter made for exactly this path.
    */
-  function authenticate(req: IncomingMessage, path: string, q: URLSearchParams): Identity {
+  async function authenticate(req: IncomingMessage, path: string, q: URLSearchParams): Promise<Identity> {
     const credentials = deps.credentials;
     if (!credentials) return ANONYMOUS_ADMIN;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const checked = m ? credentials.check(m[1]!, clock.now()) : undefined;
-    if (checked && 'identity' in checked) return checked.identity;
+    if (checked && 'identity' in checked) {
+      // A pod's ServiceAccount token is good while its pod is (a cluster's bound tokens).
+      const bound = checked.boundPod;
+      if (bound) {
+        const pod = await store.get({ apiVersion: 'v1', kind: 'Pod', namespace: bound.namespace, name: bound.name });
+        if (pod?.metadata.uid !== bound.uid) throw new UnauthorizedError(`the ServiceAccount token of pod ${bound.namespace}/${bound.name} is no longer good: the pod is gone`);
+      }
+      return checked.identity;
+    }
     if (checked) throw new UnauthorizedError(`the bearer token expired at ${checked.expired}: ask an admin for a new one (drover token create USER)`);
     const podToken = q.get('token');
     if (podToken && credentials.allowsPod(path, podToken)) return POD_SCOPED;
@@ -595,7 +603,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
-    const who = authenticate(req, p, url.searchParams);
+    const who = await authenticate(req, p, url.searchParams);
     // Kept for the audit entry written when the response ends.
     audited.set(req, who);
     const attributes = requestAttributes(req.method ?? 'GET', p, url.searchParams, kinds);

@@ -15,7 +15,7 @@ import { Scheduler } from '../scheduler/index.js';
 import { KINDS, loadServerParts } from '../registry.js';
 import { ManifestLoader } from '../api/manifests.js';
 import type { Controller, RuntimeNeed } from '../kinds/types.js';
-import type { PodRuntime } from '../runtime/index.js';
+import type { ApiAccess, PodRuntime } from '../runtime/index.js';
 import { LocalPodRuntime } from '../runtime/local/index.js';
 import { detectCapacity, gpuIdsFor, localNode } from '../node/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -104,6 +104,10 @@ async function configuredRuntime(config: DroverConfig, detected: ReturnType<type
 }
 
 /** The names a server certificate must cover: loopback, this machine, the configured names and host. */
+function isLoopbackOrAny(host: string): boolean {
+  return isLoopback(host) || host === '0.0.0.0' || host === '::';
+}
+
 export function certificateNamesFor(config: DroverConfig): string[] {
   const wildcard = config.host === '0.0.0.0' || config.host === '::' || config.host === '';
   return ['localhost', '127.0.0.1', '::1', hostname(), ...config.serverNames, ...(wildcard ? [] : [config.host])];
@@ -190,7 +194,12 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
       podToken: (path) => credentials?.podToken(path) ?? '',
     }) ?? [],
   );
-  await runtime.start({ store, nodeName: onNode ? node.metadata.name! : '', clock, logger: logger.child({ component: 'runtime' }) });
+  // Pods reach the API over TLS with their ServiceAccount's token (set once the server listens).
+  let podEndpoint: { host: string; port: number; caPem: string } | undefined;
+  const apiAccess: ApiAccess | undefined = credentials
+    ? { endpoint: () => podEndpoint, token: (p) => credentials.serviceAccountToken({ namespace: p.namespace, name: p.name, uid: p.uid, serviceAccount: p.serviceAccount }) }
+    : undefined;
+  await runtime.start({ store, nodeName: onNode ? node.metadata.name! : '', clock, logger: logger.child({ component: 'runtime' }), ...(apiAccess ? { apiAccess } : {}) });
   await scheduler?.start();
 
   const metrics = new ServerMetrics();
@@ -206,6 +215,22 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   });
   const port = (http.address() as AddressInfo).port;
   url = clientUrl(tls ? 'https' : 'http', config.host, port);
+  // In-cluster clients speak HTTPS only: a server on plain HTTP gives its pods an HTTPS listener
+  // of their own on loopback, with a certificate of Drover's CA.
+  let podHttps: Server | undefined;
+  if (apiAccess && onNode) {
+    if (tls?.ca && isLoopbackOrAny(config.host)) {
+      podEndpoint = { host: '127.0.0.1', port, caPem: tls.ca };
+    } else {
+      const own = serverTls(config.home, certificateNamesFor(config));
+      podHttps = createHttpsServer({ cert: own.cert, key: own.key }, handler);
+      await new Promise<void>((resolve, reject) => {
+        podHttps!.once('error', reject);
+        podHttps!.listen(0, '127.0.0.1', () => resolve());
+      });
+      podEndpoint = { host: '127.0.0.1', port: (podHttps.address() as AddressInfo).port, caPem: own.ca ?? '' };
+    }
+  }
   // Started once the URL is known: trials that push metrics are told where to.
   for (const c of controllers) await c.start();
   const kubeconfig = writeKubeconfig(config.home, url, credentials?.adminToken, tls?.ca);
@@ -225,10 +250,13 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
     async stop() {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((r) => {
-        http.close(() => r());
-        http.closeAllConnections();
-      });
+      for (const server of [http, podHttps]) {
+        if (!server) continue;
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+      }
       for (const c of [...controllers].reverse()) c.stop();
       authorizer.stop();
       scheduler?.stop();

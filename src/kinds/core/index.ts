@@ -18,6 +18,7 @@ export const core: KindFamily = {
     { info: defineKind('v1', 'Secret', 'secrets', { hasStatus: false }), printer: secretPrinter, describer: secretDescriber },
     { info: defineKind('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', { shortNames: ['pvc'] }), printer: pvcPrinter, describer: pvcDescriber },
     { info: defineKind('v1', 'Pod', 'pods', { shortNames: ['po'], categories: ['all'] }), printer: podPrinter, describer: podDescriber, wait: podWait },
+    { info: defineKind('v1', 'ServiceAccount', 'serviceaccounts', { shortNames: ['sa'], hasStatus: false }) },
     { info: defineKind('v1', 'ResourceQuota', 'resourcequotas', { shortNames: ['quota'] }), printer: quotaPrinter },
     { info: defineKind('v1', 'Node', 'nodes', { shortNames: ['no'], namespaced: false, userCreatable: false }), printer: nodePrinter, describer: nodeDescriber },
     { info: defineKind('v1', 'Event', 'events', { shortNames: ['ev'], userCreatable: false, hasStatus: false }), printer: eventPrinter },

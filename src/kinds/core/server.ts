@@ -3,14 +3,28 @@ import type { PersistentVolumeClaim, Secret } from '../../api/index.js';
 import type { FamilyServer } from '../types.js';
 import { VALIDATION } from './validate.js';
 import { QuotaStatusController } from './quota-controller.js';
+import { DefaultServiceAccountController } from './serviceaccount-controller.js';
 
 export { CONTAINER, POD_SPEC, VOLUME, checkPodSpec } from './validate.js';
 
 export const coreServer: FamilyServer = {
   validation: VALIDATION,
-  controllers: (deps) => [new QuotaStatusController({ store: deps.store, kinds: deps.kinds, clock: deps.clock, logger: deps.logger.child({ component: 'quota' }) })],
+  controllers: (deps) => [
+    new QuotaStatusController({ store: deps.store, kinds: deps.kinds, clock: deps.clock, logger: deps.logger.child({ component: 'quota' }) }),
+    new DefaultServiceAccountController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'serviceaccounts' }) }),
+  ],
   admission: {
-    Pod: { sourceDir: true, podSpecs: (obj) => [{ path: 'spec', spec: obj.spec }] },
+    Pod: {
+      sourceDir: true,
+      podSpecs: (obj) => [{ path: 'spec', spec: obj.spec }],
+      /** The ServiceAccount admission plugin: a pod without one runs as its namespace's `default`. */
+      defaults(obj) {
+        const spec = obj.spec as { serviceAccountName?: string; serviceAccount?: string } | undefined;
+        if (!spec) return;
+        spec.serviceAccountName ||= spec.serviceAccount || 'default';
+        spec.serviceAccount = spec.serviceAccountName;
+      },
+    },
     Namespace: {
       defaults(obj) {
         obj.status = { phase: 'Active' };

@@ -9,6 +9,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { KindValidation } from '../../api/index.js';
 import { parseQuantity } from '../../api/quantity.js';
 import { type FieldPath, type Finding, formatPath, isRecord } from '../../api/fieldpath.js';
@@ -131,8 +132,8 @@ export const POD_SPEC: Shape = {
   hostname: ok,
   os: { decide: (v) => (isRecord(v) && v['name'] === 'linux' ? SUPPORTED : { verdict: 'reject', reason: 'only linux' }) },
   priorityClassName: warn('priority classes are not resolved; set spec.priority instead'),
-  serviceAccountName: warn('there are no service accounts locally'),
-  serviceAccount: warn('there are no service accounts locally'),
+  serviceAccountName: ok,
+  serviceAccount: ok,
   tolerations: warn('the local node has no taints'),
   affinity: warn('there is one local node'),
   subdomain: warn('there is no cluster DNS'),
@@ -145,7 +146,7 @@ export const POD_SPEC: Shape = {
   readinessGates: warn('pod readiness is not tracked'),
   preemptionPolicy: warn('the local scheduler does not preempt'),
   enableServiceLinks: ignore,
-  automountServiceAccountToken: ignore,
+  automountServiceAccountToken: ok,
   schedulerName: onlyValues(['default-scheduler'], 'only "default-scheduler"'),
   hostPID: rejectTrue(),
   hostIPC: rejectTrue(),
@@ -315,6 +316,10 @@ function findings(check: (ctx: Ctx, obj: Record<string, unknown>) => void): (obj
 
 export const VALIDATION: Readonly<Record<string, KindValidation>> = {
   Namespace: { schema: Namespace, name: { dnsLabel: true } },
+  ServiceAccount: {
+    schema: ServiceAccount,
+    support: { apiVersion: ok, kind: ok, metadata: ok, automountServiceAccountToken: ok, secrets: warn('tokens are not kept in Secrets: pods get bound tokens'), imagePullSecrets: warn('images are not pulled') },
+  },
   ResourceQuota: { schema: ResourceQuota, support: objectShape({ hard: ok, scopes: reject('quota scopes'), scopeSelector: reject('quota scopes') }), semantics: findings(checkQuota) },
   ConfigMap: { schema: ConfigMap, semantics: findings((ctx, obj) => checkDataKeys(ctx, obj, ['data', 'binaryData'])) },
   Secret: { schema: Secret, hideValues: true, semantics: findings((ctx, obj) => checkDataKeys(ctx, obj, ['data', 'stringData'])) },

@@ -498,3 +498,10 @@ test("the pod's pids limit is written on the pod's cgroup, with the pids control
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the parents of what is bound in (a manifest directory under /tmp) are made traversable by the pod user', () => {
+  const args = bwrapArgs({ ...baseSpec, readOnlyPaths: ['/tmp/ci/repo/examples'], workingDir: '/tmp/ci/repo/examples' }).join(' ');
+  assert.ok(args.includes('--perms 0755 --dir /tmp/ci --perms 0755 --dir /tmp/ci/repo'), args);
+  assert.ok(args.indexOf('--tmpfs /tmp') < args.indexOf('--dir /tmp/ci'), 'made in the private /tmp');
+  assert.ok(args.indexOf('--dir /tmp/ci/repo ') < args.indexOf('--ro-bind /tmp/ci/repo/examples /tmp/ci/repo/examples'));
+});

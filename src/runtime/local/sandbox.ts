@@ -123,6 +123,19 @@ export function bwrapArgs(s: SandboxSpec): string[] {
   a.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys', '--perms', '1777');
   if (s.tmpSizeBytes !== undefined) a.push('--size', String(Math.max(4096, Math.floor(s.tmpSizeBytes))));
   a.push('--tmpfs', '/tmp');
+  // The parents of what is bound in (a manifest directory under the private /tmp, a mount at
+  // /var/run/secrets/…) are made traversable by the pod's user: bwrap would make them 0700, root's.
+  // An existing directory is left as it is.
+  const targets = [...s.readOnlyPaths, ...s.volumeMounts.map((m) => m.dest), ...(s.createWorkingDir ? [s.workingDir] : [])];
+  const parents = new Set<string>();
+  for (const p of targets) {
+    const parts = p.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      const parent = '/' + parts.slice(0, i).join('/');
+      if (!['/proc', '/sys', '/dev', '/tmp'].includes(parent) && !['/proc', '/sys', '/dev'].some((d) => under(parent, d))) parents.add(parent);
+    }
+  }
+  for (const d of [...parents].sort((x, y) => depth(x) - depth(y))) a.push('--perms', '0755', '--dir', d);
   for (const m of s.hostMounts) {
     if (['/proc', '/sys', '/dev', '/tmp'].some((d) => under(m, d))) continue;
     a.push('--ro-bind', m, m);

@@ -4,7 +4,7 @@
  * stops them when the pod is deleted, adopts them after a server restart, and writes the pod's
  * status. The dispatcher (runtime.ts) creates workers and hands them the pod's changes.
  */
-import { mkdirSync, promises as fsp, writeFileSync } from 'node:fs';
+import { mkdirSync, promises as fsp, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, GPU_RESOURCE, ANNOTATIONS, containerSecurity, podSecurityIssues, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
 import type { ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
@@ -32,6 +32,19 @@ function formatDelay(ms: number): string {
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m0s`;
   if (ms >= 60_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms / 1000}s`;
+}
+
+/** The implicit volume holding a pod's ServiceAccount token (a name no user volume can have), and where containers see it. */
+const SERVICE_ACCOUNT_VOLUME = '.kube-api-access';
+const SERVICE_ACCOUNT_PATH = serviceAccountPath();
+
+/** /var/run/secrets/kubernetes.io/serviceaccount, through /run where /var/run links there (bwrap makes no parents through a link). */
+function serviceAccountPath(): string {
+  try {
+    return join(realpathSync('/var/run'), 'secrets/kubernetes.io/serviceaccount');
+  } catch {
+    return '/var/run/secrets/kubernetes.io/serviceaccount';
+  }
 }
 
 export class PodWorker {
@@ -180,6 +193,8 @@ export class PodWorker {
         configMap: (n) => cms.get(n),
         secret: (n) => secrets.get(n),
       });
+      const apiAccess = await this.serviceAccountVolume();
+      if (apiAccess) plan.push(apiAccess);
       const hostname = this.pod.spec?.hostname ?? this.name;
       mkdirSync(this.dir, { recursive: true });
       writeFileSync(join(this.dir, '.hosts'), hostsFile(this.ctx.facts.hostsText, hostname, (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases));
@@ -197,6 +212,34 @@ export class PodWorker {
     }
     this.volumes = new Map(plan.map((v) => [v.name, v]));
     return undefined;
+  }
+
+  /**
+   * The API access a cluster's kubelet gives every pod whose ServiceAccount token is automounted:
+   * the token (bound to this pod), the CA and the namespace, at the standard path. Undefined when
+   * the server has no authentication, or the pod or its ServiceAccount opts out.
+   */
+  private async serviceAccountVolume(): Promise<PlannedVolume | undefined> {
+    const access = this.ctx.host.apiAccess;
+    const endpoint = access?.endpoint();
+    if (!access || !endpoint) return undefined;
+    const spec = this.pod.spec;
+    const name = spec?.serviceAccountName || spec?.serviceAccount || 'default';
+    const sa = await this.ctx.host.store.get<KubeObject & { automountServiceAccountToken?: boolean }>({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: this.ns, name });
+    if ((spec?.automountServiceAccountToken ?? sa?.automountServiceAccountToken ?? true) === false) return undefined;
+    const token = access.token({ namespace: this.ns, name: this.name, uid: this.uid, serviceAccount: name });
+    return {
+      name: SERVICE_ACCOUNT_VOLUME,
+      kind: 'secret',
+      hostPath: join(this.dir, '.volumes', SERVICE_ACCOUNT_VOLUME),
+      readOnly: true,
+      create: 'dir',
+      files: [
+        { path: 'token', data: Buffer.from(token), mode: 0o400 },
+        { path: 'ca.crt', data: Buffer.from(endpoint.caPem), mode: 0o444 },
+        { path: 'namespace', data: Buffer.from(this.ns), mode: 0o444 },
+      ],
+    };
   }
 
   private async startContainer(c: ContainerRun): Promise<void> {
@@ -221,6 +264,14 @@ export class PodWorker {
       if (unreadable) throw new ContainerConfigError(unreadable);
       const view = pathView(facts, security);
       const mounts = await containerMounts(spec, this.volumes ?? new Map());
+      const apiAccess = this.volumes?.get(SERVICE_ACCOUNT_VOLUME);
+      const endpoint = apiAccess ? this.ctx.host.apiAccess?.endpoint() : undefined;
+      // Only over a writable root can the mount point be made (a read-only root has no /run/secrets).
+      if (apiAccess && facts.rootMode === 'overlay' && !mounts.some((m) => m.dest === SERVICE_ACCOUNT_PATH || m.dest === '/var/run/secrets/kubernetes.io/serviceaccount')) mounts.push({ source: apiAccess.hostPath, dest: SERVICE_ACCOUNT_PATH, readOnly: true });
+      // As a cluster's kubelet: where the API is, for in-cluster clients (load_incluster_config).
+      if (endpoint) {
+        for (const [k, v] of Object.entries({ KUBERNETES_SERVICE_HOST: endpoint.host, KUBERNETES_SERVICE_PORT: String(endpoint.port), KUBERNETES_SERVICE_PORT_HTTPS: String(endpoint.port) })) if (!user.has(k)) user.set(k, v);
+      }
       if (this.deleted || this.killing || this.ctx.isStopped()) return;
       const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
       const image = spec.image ? this.ctx.opts.images[spec.image] : undefined;

@@ -164,6 +164,26 @@ test('without a token 401; a viewer reads and may not write; a contributor of te
   assert.match(((await escalate.json()) as { message: string }).message, /attempting to grant RBAC permissions not currently held/);
 });
 
+test("an editor's Job runs as a non-root uid and cannot read /etc/shadow, /root, Drover's store or another namespace's claim", async () => {
+  await d.ok(['apply', '-n', 'team-b', '-f', '-'], 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: b-data }\nspec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n');
+  const ed = (await d.ok(['token', 'create', 'eve', '-n', 'team-a'])).trim();
+  const script = [
+    'echo uid=$(id -u)',
+    'cat /etc/shadow >/dev/null 2>&1 && echo shadow=read || echo shadow=denied',
+    'ls /root >/dev/null 2>&1 && echo root=read || echo root=denied',
+    `test -r ${d.home}/state.db && echo store=read || echo store=denied`,
+    `ls ${d.home}/claims/team-b/b-data >/dev/null 2>&1 && echo claim=read || echo claim=denied`,
+  ].join('; ');
+  const body = JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'probe' }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['sh', '-c', script] }] } } } });
+  const created = await fetch(`${d.url}/apis/batch/v1/namespaces/team-a/jobs`, { method: 'POST', headers: { authorization: `Bearer ${ed}`, 'content-type': 'application/json' }, body });
+  assert.equal(created.status, 201);
+  await d.ok(['wait', 'job/probe', '-n', 'team-a', '--for=condition=Complete', '--timeout=60s']);
+  const out = await d.ok(['logs', 'job/probe', '-n', 'team-a']);
+  assert.match(out, /^uid=(\d+)$/m);
+  assert.notEqual(/^uid=(\d+)$/m.exec(out)![1], '0');
+  for (const what of ['shadow', 'root', 'store', 'claim']) assert.match(out, new RegExp(`^${what}=denied$`, 'm'), out);
+});
+
 test('deleting a Profile deletes its namespace and everything in it', async () => {
   await d.ok(['delete', 'profile', 'team-a']);
   await until('the namespace to go', async () => ((await d.cli(['get', 'namespace', 'team-a'])).code === 1 ? true : undefined));

@@ -82,12 +82,12 @@ test('drover up writes a kubeconfig (mode 0600) that names the server, and kubec
 test('kubectl api-resources lists every kind Drover serves, with short names, scope and verbs from the registry', { skip }, async () => {
   const out = await ok(['api-resources', '-o', 'wide', '--sort-by=name']);
   const row = (name: string) => out.split('\n').find((l) => l.split(/\s+/)[0] === name)?.split(/\s+/);
-  assert.deepEqual(row('jobs')?.slice(0, 5), ['jobs', 'batch/v1', 'true', 'Job', 'create,delete,get,list,update,watch']);
+  assert.deepEqual(row('jobs')?.slice(0, 5), ['jobs', 'batch/v1', 'true', 'Job', 'create,delete,get,list,patch,update,watch']);
   assert.deepEqual(row('workflows')?.slice(0, 5), ['workflows', 'wf', 'argoproj.io/v1alpha1', 'true', 'Workflow']);
   assert.deepEqual(row('experiments')?.slice(0, 4), ['experiments', 'kubeflow.org/v1beta1', 'true', 'Experiment']);
   assert.deepEqual(row('trials')?.slice(0, 5), ['trials', 'kubeflow.org/v1beta1', 'true', 'Trial', 'delete,get,list,watch']);
   assert.deepEqual(row('namespaces')?.slice(0, 4), ['namespaces', 'ns', 'v1', 'false']);
-  assert.match(out, /^pods\s+po\s+v1\s+true\s+Pod\s+create,delete,get,list,update,watch\s+all\s*$/m);
+  assert.match(out, /^pods\s+po\s+v1\s+true\s+Pod\s+create,delete,get,list,patch,update,watch\s+all\s*$/m);
   assert.deepEqual(row('nodes')?.slice(0, 3), ['nodes', 'no', 'v1']);
   // The metrics group kubectl top reads.
   assert.match(out, /^nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics/m);

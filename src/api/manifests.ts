@@ -86,6 +86,11 @@ export class ManifestLoader {
     return loadManifests(text, file, (obj) => this.findings(obj));
   }
 
+  /** The upstream schema `info` is validated with, if it has one (what OpenAPI documents are read from). */
+  schemaOf(info: KindInfo): SchemaModel | undefined {
+    return this.catalog.validation(info)?.schema;
+  }
+
   /** The same checks as `load`, for an object that arrived without text (positions absent). */
   validate(obj: KubeObject): FieldIssue[] {
     return this.inspect(obj).issues;

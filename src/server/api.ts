@@ -37,6 +37,7 @@ import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type 
 import { requestAttributes } from './attributes.js';
 import { decodeReview } from './protobuf.js';
 import { auditEntry } from './audit.js';
+import { OpenApi, openApiResponse } from './openapi.js';
 
 export interface ApiDeps {
   store: Store;
@@ -563,6 +564,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     );
   }
 
+  const openapi = new OpenApi({ kinds, subresources: deps.subresources, schemaOf: (info) => loader.schemaOf(info), version: KUBERNETES_VERSION.gitVersion });
+
   /** Discovery documents for `p`, or undefined when `p` is not a discovery path. */
   function discovery(p: string, host: string): Record<string, unknown> | undefined {
     if (p === '/api') return apiVersions(host);
@@ -615,6 +618,11 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       return send(res, 201, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { creationTimestamp: new Date(clock.now()).toISOString() }, status: { userInfo: { username: who.name, groups: who.groups } } });
     }
     if (req.method === 'GET') {
+      const doc = openApiResponse(openapi, p, url.searchParams, req.headers.accept);
+      if (doc) {
+        res.writeHead(doc.code, doc.headers);
+        return void res.end(doc.body);
+      }
       const found = discovery(p, req.headers.host ?? '');
       if (found) return send(res, 200, found);
     }

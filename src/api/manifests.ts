@@ -96,6 +96,11 @@ export class ManifestLoader {
     return this.inspect(obj).issues;
   }
 
+  /** The fields of `obj` that its kind's schema does not have, each a path from the object's root. */
+  unknownFields(obj: unknown): FieldPath[] {
+    return this.findings(withoutNulls(obj)).flatMap((f) => (f.unknownField ? [f.path] : []));
+  }
+
   /** Like `validate`, and also returns the warnings (for an API response's `Warning` headers). */
   inspect(obj: unknown): ObjectCheck {
     const out: ObjectCheck = { issues: [], warnings: [] };

@@ -38,6 +38,8 @@ import { requestAttributes } from './attributes.js';
 import { decodeReview } from './protobuf.js';
 import { auditEntry } from './audit.js';
 import { OpenApi, openApiResponse } from './openapi.js';
+import { dropUnknownFields, fieldValidation, warningHeader } from './fieldvalidation.js';
+import { ApplyConflictError, readApplyRequest, serverSideApply } from './apply.js';
 
 export interface ApiDeps {
   store: Store;
@@ -382,6 +384,31 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     return v.length > 0;
   }
 
+  /** `obj` without the unknown fields `fieldValidation` lets through, its warnings sent as headers. */
+  function checkedFields<T>(obj: T, q: URLSearchParams, res: ServerResponse): T {
+    const { object, warnings } = dropUnknownFields(obj, fieldValidation(q), (o) => loader.unknownFields(o));
+    if (warnings.length) res.setHeader('Warning', warnings.map(warningHeader));
+    return object;
+  }
+
+  /** Server-side apply (./apply.ts): creates the object, or merges the configuration into it. */
+  async function applyPatch(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams, ref: { apiVersion: string; kind: string; namespace: string; name: string }): Promise<void> {
+    if (path.subresource) throw new UnsupportedError(`server-side apply of the ${path.subresource} subresource is not supported: apply the object itself`);
+    const request = readApplyRequest(await readBody(req), q, { apiVersion: path.kind.apiVersion, kind: path.kind.kind, name: ref.name });
+    const applied = checkedFields(request.applied, q, res);
+    const dry = dryRun(q);
+    for (let attempt = 1; ; attempt++) {
+      const live = await store.get(ref);
+      const next = serverSideApply({ live: live as never, applied: applied as never, manager: request.manager, force: request.force, now: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), group: path.kind.group, hasStatus: path.kind.hasStatus }) as unknown as KubeObject;
+      try {
+        if (!live) return send(res, 201, await createObject(path.kind, ref.namespace, { ...next, metadata: { ...next.metadata, ...(path.kind.namespaced ? { namespace: ref.namespace } : {}) } }, dry));
+        return send(res, 200, await replaceWith(live, next, live.metadata.resourceVersion, dry));
+      } catch (err) {
+        if (!(err instanceof ConflictError) || err instanceof ApplyConflictError || attempt >= 5) throw err;
+      }
+    }
+  }
+
   async function handleResource(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const ns = path.kind.namespaced ? path.namespace ?? DEFAULT_NAMESPACE : '';
@@ -396,7 +423,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (!path.name) {
       if (method === 'GET') return handleList(res, path, q, req);
       if (method === 'POST') {
-        return send(res, 201, await createObject(path.kind, ns, await readObject(req, path.kind), dryRun(q)));
+        return send(res, 201, await createObject(path.kind, ns, checkedFields(await readObject(req, path.kind), q, res), dryRun(q)));
       }
       throw new BadRequestError(`method ${method} is not allowed on a collection`);
     }
@@ -408,7 +435,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         return send(res, 200, obj);
       }
       case 'PUT': {
-        const obj = await readObject(req, path.kind);
+        const obj = checkedFields(await readObject(req, path.kind), q, res);
         if (obj.metadata?.name !== ref.name) throw new BadRequestError(`the body's name "${obj.metadata?.name}" does not match the path's "${ref.name}"`);
         if (path.subresource === 'status') return send(res, 200, await store.replaceStatus({ ...obj, metadata: { ...obj.metadata, namespace: ns || undefined } }));
         const existing = await store.get(ref);
@@ -418,7 +445,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       }
       case 'PATCH': {
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        if (type === 'application/apply-patch+yaml') throw new UnsupportedError('server-side apply is not supported yet: use kubectl apply without --server-side');
+        if (type === 'application/apply-patch+yaml') return applyPatch(req, res, path, q, ref);
         const patchWith = PATCH_TYPES[type];
         if (!patchWith) throw new BadRequestError(`unsupported patch type "${type}": use application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`);
         // As the API server: strategic merge knows the schemas of the built-in kinds only.
@@ -431,7 +458,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         for (let attempt = 1; ; attempt++) {
           const existing = await store.get(ref);
           if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
-          const patched = patchWith(structuredClone(existing), patch) as KubeObject;
+          const patched = checkedFields(patchWith(structuredClone(existing), patch) as KubeObject, q, res);
           try {
             if (path.subresource === 'status') {
               const status = { ...existing, status: patched.status, metadata: { ...existing.metadata } };

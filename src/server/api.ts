@@ -204,6 +204,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       }
       if (body.mode === 'create') throw new AlreadyExistsError(`${info.plural}${info.group ? '.' + info.group : ''}`, ref.name, info.namespaced ? ref.namespace : undefined);
       const desired = admission.inheritDerived(existing, admitted);
+      if (existing.metadata.managedFields?.length) desired.metadata.managedFields = existing.metadata.managedFields;
       if (sameDesired(existing, desired)) {
         results.push({ ...item, action: 'unchanged' });
         continue;
@@ -333,7 +334,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
    * validated and admitted like a new object, what the server derived is kept, fields that are
    * immutable may not change, and `resourceVersion` (when given) must still be current.
    */
-  async function replaceWith(existing: KubeObject, next: KubeObject, resourceVersion: string | undefined, dry: boolean): Promise<KubeObject> {
+  async function replaceWith(existing: KubeObject, next: KubeObject, resourceVersion: string | undefined, dry: boolean, managedFields = existing.metadata.managedFields): Promise<KubeObject> {
     const name = existing.metadata.name;
     if (next.metadata?.name !== name) throw new BadRequestError(`the name may not change (from "${name}" to "${next.metadata?.name}")`);
     if (next.apiVersion !== existing.apiVersion || next.kind !== existing.kind) throw new BadRequestError(`apiVersion and kind may not change (${existing.apiVersion} ${existing.kind})`);
@@ -345,6 +346,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const immutable = admission.immutableChange(existing, admitted);
     if (immutable) throw new ValidationError([{ path: immutable, message: `field is immutable: delete ${existing.kind.toLowerCase()} "${name}" and create it again to change it` }]);
     deps.authorizer.checkEscalation(caller(), admitted);
+    // The server's record of who applied what (./apply.ts); writes other than apply keep it.
+    if (managedFields?.length) admitted.metadata.managedFields = managedFields;
     if (resourceVersion) admitted.metadata.resourceVersion = resourceVersion;
     if (dry) {
       if (resourceVersion && resourceVersion !== existing.metadata.resourceVersion) throw new ConflictError(`Operation cannot be fulfilled on ${existing.kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
@@ -363,13 +366,14 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
   }
 
   /** Validates, admits and stores a new object (dry: checks everything, stores nothing). */
-  async function createObject(kind: KindInfo, namespace: string, obj: KubeObject, dry: boolean): Promise<KubeObject> {
+  async function createObject(kind: KindInfo, namespace: string, obj: KubeObject, dry: boolean, managedFields?: KubeObject['metadata']['managedFields']): Promise<KubeObject> {
     const plural = `${kind.plural}${kind.group ? '.' + kind.group : ''}`;
     if (!kind.userCreatable) throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
     const issues = loader.validate(obj);
     if (issues.length) throw new ValidationError(issues);
     const admitted = admission.prepareCreate(admission.admit(obj, { namespace, sourceDir: await sourceDirFor(obj.metadata?.namespace || namespace) }));
     mayWrite('create', kind, admitted);
+    if (managedFields?.length) admitted.metadata.managedFields = managedFields;
     if (!dry) return store.create(admitted);
     const name = admitted.metadata.name;
     const ns = admitted.metadata.namespace ?? '';
@@ -401,8 +405,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       const live = await store.get(ref);
       const next = serverSideApply({ live: live as never, applied: applied as never, manager: request.manager, force: request.force, now: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), group: path.kind.group, hasStatus: path.kind.hasStatus }) as unknown as KubeObject;
       try {
-        if (!live) return send(res, 201, await createObject(path.kind, ref.namespace, { ...next, metadata: { ...next.metadata, ...(path.kind.namespaced ? { namespace: ref.namespace } : {}) } }, dry));
-        return send(res, 200, await replaceWith(live, next, live.metadata.resourceVersion, dry));
+        const managed = next.metadata.managedFields;
+        if (!live) return send(res, 201, await createObject(path.kind, ref.namespace, { ...next, metadata: { ...next.metadata, ...(path.kind.namespaced ? { namespace: ref.namespace } : {}) } }, dry, managed));
+        return send(res, 200, await replaceWith(live, next, live.metadata.resourceVersion, dry, managed));
       } catch (err) {
         if (!(err instanceof ConflictError) || err instanceof ApplyConflictError || attempt >= 5) throw err;
       }

@@ -1,7 +1,8 @@
 /**
  * The real kubectl (built from the same k8s.io/kubernetes module as the test cluster, by
  * scripts/test-cluster.sh) against a fresh Drover, with only the kubeconfig Drover wrote:
- * discovery, the server's tables for `get`, the version it reports, and the metrics `top` reads.
+ * discovery, the server's tables for `get`, the version it reports, the metrics `top` reads,
+ * OpenAPI (validation left to the server, `explain`) and server-side apply.
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,12 +83,12 @@ test('drover up writes a kubeconfig (mode 0600) that names the server, and kubec
 test('kubectl api-resources lists every kind Drover serves, with short names, scope and verbs from the registry', { skip }, async () => {
   const out = await ok(['api-resources', '-o', 'wide', '--sort-by=name']);
   const row = (name: string) => out.split('\n').find((l) => l.split(/\s+/)[0] === name)?.split(/\s+/);
-  assert.deepEqual(row('jobs')?.slice(0, 5), ['jobs', 'batch/v1', 'true', 'Job', 'create,delete,get,list,update,watch']);
+  assert.deepEqual(row('jobs')?.slice(0, 5), ['jobs', 'batch/v1', 'true', 'Job', 'create,delete,get,list,patch,update,watch']);
   assert.deepEqual(row('workflows')?.slice(0, 5), ['workflows', 'wf', 'argoproj.io/v1alpha1', 'true', 'Workflow']);
   assert.deepEqual(row('experiments')?.slice(0, 4), ['experiments', 'kubeflow.org/v1beta1', 'true', 'Experiment']);
   assert.deepEqual(row('trials')?.slice(0, 5), ['trials', 'kubeflow.org/v1beta1', 'true', 'Trial', 'delete,get,list,watch']);
   assert.deepEqual(row('namespaces')?.slice(0, 4), ['namespaces', 'ns', 'v1', 'false']);
-  assert.match(out, /^pods\s+po\s+v1\s+true\s+Pod\s+create,delete,get,list,update,watch\s+all\s*$/m);
+  assert.match(out, /^pods\s+po\s+v1\s+true\s+Pod\s+create,delete,get,list,patch,update,watch\s+all\s*$/m);
   assert.deepEqual(row('nodes')?.slice(0, 3), ['nodes', 'no', 'v1']);
   // The metrics group kubectl top reads.
   assert.match(out, /^nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics/m);
@@ -140,12 +141,11 @@ test('kubectl top node and top pod NAME read the metrics API; kubectl delete rem
 });
 
 test('kubectl apply creates then configures, and label, annotate and patch (strategic, merge, JSON) change a Job; an immutable field is refused; kubectl wait sees it complete', { skip }, async () => {
-  // No OpenAPI is served yet, so kubectl cannot validate on its side.
   const manifest = JOB.replace('name: hello', 'name: changing').replace('spec:\n  template:', 'spec:\n  suspend: true\n  template:');
   const applyText = (text: string) => {
     const file = join(d.home, 'changing.yaml');
     writeFileSync(file, text);
-    return kubectl(['apply', '--validate=false', '-f', file]);
+    return kubectl(['apply', '-f', file]);
   };
   assert.equal((await applyText(manifest)).stdout, 'job.batch/changing created\n');
   assert.equal(await ok(['label', 'job', 'changing', 'stage=dev']), 'job.batch/changing labeled\n');
@@ -209,8 +209,8 @@ test('kubectl as a team member: its token sees its own namespace and is refused 
   // (kubectl's typed `create job` sends protobuf, which Drover does not read; apply sends JSON.)
   const file = join(d.home, 'ann-job.yaml');
   writeFileSync(file, JOB.replace('name: hello', 'name: ann-job'));
-  await ok(['--kubeconfig', annConfig, 'apply', '--validate=false', '-n', 'team-a', '-f', file]);
-  const elsewhere = await as(['apply', '--validate=false', '-n', 'team-b', '-f', file]);
+  await ok(['--kubeconfig', annConfig, 'apply', '-n', 'team-a', '-f', file]);
+  const elsewhere = await as(['apply', '-n', 'team-b', '-f', file]);
   assert.match(elsewhere.stderr, /jobs.batch "ann-job" is forbidden: User "ann" cannot (get|create) resource "jobs" in API group "batch" in the namespace "team-b"/);
   const listB = await as(['get', 'pods', '-n', 'team-b']);
   assert.notEqual(listB.code, 0);
@@ -218,4 +218,61 @@ test('kubectl as a team member: its token sees its own namespace and is refused 
   const allNs = await as(['get', 'jobs', '-A']);
   assert.match(allNs.stderr, /cannot list resource "jobs" in API group "batch" at the cluster scope/);
   assert.equal((await as(['get', 'pods', '-n', 'team-a'])).code, 0);
+});
+
+test('kubectl apply validates on the server (OpenAPI says it may): an unknown field is refused by name, --validate=warn drops it with a warning, and kubectl explain reads the schema', { skip }, async () => {
+  const file = join(d.home, 'unknown.yaml');
+  writeFileSync(file, JOB.replace('name: hello', 'name: strict').replace('  template:', '  backofLimit: 2\n  template:'));
+  const strict = await kubectl(['apply', '-f', file]);
+  assert.notEqual(strict.code, 0);
+  assert.match(strict.stderr, /spec\.backofLimit.*unknown field "backofLimit"/);
+  assert.equal((await kubectl(['get', 'job', 'strict'])).code, 1, 'nothing was stored');
+  const warn = await kubectl(['apply', '--validate=warn', '-f', file]);
+  assert.equal(warn.code, 0, warn.stderr);
+  assert.match(warn.stderr, /Warning: unknown field "spec\.backofLimit"/);
+  assert.equal(warn.stdout, 'job.batch/strict created\n');
+  assert.equal(JSON.parse(await ok(['get', 'job', 'strict', '-o', 'json'])).spec.backofLimit, undefined);
+  const explain = await ok(['explain', 'job.spec.template.spec.containers']);
+  assert.match(explain, /^GROUP:\s+batch\nKIND:\s+Job\nVERSION:\s+v1\n/);
+  assert.match(explain, /^\s+image\s+<string>/m);
+  assert.match(explain, /^\s+name\s+<string> -required-/m);
+  assert.match(await ok(['explain', 'workflow.spec']), /^\s+entrypoint\s+<string>/m);
+  assert.match(await ok(['explain', 'experiments']), /Drover validates every\s+Experiment on the server/);
+});
+
+test('kubectl apply --server-side creates, changes and prunes what its manager applied; another manager conflicts (409 naming the field) until --force-conflicts', { skip }, async () => {
+  const file = join(d.home, 'ssa.yaml');
+  const ssa = (text: string, ...flags: string[]) => {
+    writeFileSync(file, text);
+    return kubectl(['apply', '--server-side', ...flags, '-f', file]);
+  };
+  const manifest = JOB.replace('name: hello', 'name: applied').replace('spec:\n  template:', 'spec:\n  suspend: true\n  backoffLimit: 2\n  template:');
+  const created = await ssa(manifest);
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(created.stdout, 'job.batch/applied serverside-applied\n');
+  const get = async () => JSON.parse(await ok(['get', 'job', 'applied', '-o', 'json', '--show-managed-fields'])) as { metadata: { labels?: Record<string, string>; managedFields: { manager: string; operation: string; fieldsV1: Record<string, unknown> }[] }; spec: { backoffLimit: number; suspend: boolean } };
+  let job = await get();
+  assert.deepEqual(job.metadata.managedFields.map((m) => [m.manager, m.operation]), [['kubectl', 'Apply']]);
+  assert.ok((job.metadata.managedFields[0]!.fieldsV1['f:spec'] as Record<string, unknown>)['f:backoffLimit']);
+  // Changed and without the label: the label it applied before goes.
+  const changed = await ssa(manifest.replace('backoffLimit: 2', 'backoffLimit: 3').replace(', labels: { team: ml }', ''));
+  assert.equal(changed.code, 0, changed.stderr);
+  job = await get();
+  assert.equal(job.spec.backoffLimit, 3);
+  assert.equal(job.metadata.labels?.['team'], undefined);
+  const other = manifest.replace('backoffLimit: 2', 'backoffLimit: 5').replace(', labels: { team: ml }', '');
+  const conflict = await ssa(other, '--field-manager=ops');
+  assert.notEqual(conflict.code, 0);
+  assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.spec\.backoffLimit/);
+  assert.equal((await get()).spec.backoffLimit, 3);
+  const forced = await ssa(other, '--field-manager=ops', '--force-conflicts');
+  assert.equal(forced.code, 0, forced.stderr);
+  job = await get();
+  assert.equal(job.spec.backoffLimit, 5);
+  assert.deepEqual(job.metadata.managedFields.map((m) => m.manager).sort(), ['kubectl', 'ops']);
+  assert.equal(((job.metadata.managedFields.find((m) => m.manager === 'kubectl')!.fieldsV1['f:spec'] as Record<string, unknown>)['f:backoffLimit']), undefined);
+  // A Workflow (a custom kind: lists atomic) is applied server-side too.
+  const wf = await ssa('apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: { name: ssa-wf }\nspec:\n  entrypoint: main\n  templates:\n    - name: main\n      container: { image: alpine, command: [echo, hi] }\n');
+  assert.equal(wf.code, 0, wf.stderr);
+  assert.equal(wf.stdout, 'workflow.argoproj.io/ssa-wf serverside-applied\n');
 });

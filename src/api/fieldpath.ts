@@ -16,6 +16,8 @@ export interface Finding {
   path: FieldPath;
   message: string;
   anchor: Anchor;
+  /** A field the kind's schema does not have (what the API's `fieldValidation=Warn|Ignore` drops). */
+  unknownField?: true;
 }
 
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;

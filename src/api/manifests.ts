@@ -86,9 +86,19 @@ export class ManifestLoader {
     return loadManifests(text, file, (obj) => this.findings(obj));
   }
 
+  /** The upstream schema `info` is validated with, if it has one (what OpenAPI documents are read from). */
+  schemaOf(info: KindInfo): SchemaModel | undefined {
+    return this.catalog.validation(info)?.schema;
+  }
+
   /** The same checks as `load`, for an object that arrived without text (positions absent). */
   validate(obj: KubeObject): FieldIssue[] {
     return this.inspect(obj).issues;
+  }
+
+  /** The fields of `obj` that its kind's schema does not have, each a path from the object's root. */
+  unknownFields(obj: unknown): FieldPath[] {
+    return this.findings(withoutNulls(obj)).flatMap((f) => (f.unknownField ? [f.path] : []));
   }
 
   /** Like `validate`, and also returns the warnings (for an API response's `Warning` headers). */

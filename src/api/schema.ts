@@ -77,7 +77,7 @@ export function checkSchema(obj: Record<string, unknown>, model: SchemaModel, op
   const unknown = new Set<string>();
   for (const viewPath of unknownFields(data, '', [], traces)) {
     const path = back(viewPath);
-    findings.push({ severity: 'error', path, message: `unknown field ${JSON.stringify(path[path.length - 1])}`, anchor: 'key' });
+    findings.push({ severity: 'error', path, message: `unknown field ${JSON.stringify(path[path.length - 1])}`, anchor: 'key', unknownField: true });
     unknown.add(formatPath(path));
   }
   return { findings, unknownFields: unknown };

@@ -37,6 +37,9 @@ import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type 
 import { requestAttributes } from './attributes.js';
 import { decodeReview } from './protobuf.js';
 import { auditEntry } from './audit.js';
+import { OpenApi, openApiResponse } from './openapi.js';
+import { dropUnknownFields, fieldValidation, warningHeader } from './fieldvalidation.js';
+import { ApplyConflictError, readApplyRequest, serverSideApply } from './apply.js';
 
 export interface ApiDeps {
   store: Store;
@@ -201,6 +204,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       }
       if (body.mode === 'create') throw new AlreadyExistsError(`${info.plural}${info.group ? '.' + info.group : ''}`, ref.name, info.namespaced ? ref.namespace : undefined);
       const desired = admission.inheritDerived(existing, admitted);
+      if (existing.metadata.managedFields?.length) desired.metadata.managedFields = existing.metadata.managedFields;
       if (sameDesired(existing, desired)) {
         results.push({ ...item, action: 'unchanged' });
         continue;
@@ -330,7 +334,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
    * validated and admitted like a new object, what the server derived is kept, fields that are
    * immutable may not change, and `resourceVersion` (when given) must still be current.
    */
-  async function replaceWith(existing: KubeObject, next: KubeObject, resourceVersion: string | undefined, dry: boolean): Promise<KubeObject> {
+  async function replaceWith(existing: KubeObject, next: KubeObject, resourceVersion: string | undefined, dry: boolean, managedFields = existing.metadata.managedFields): Promise<KubeObject> {
     const name = existing.metadata.name;
     if (next.metadata?.name !== name) throw new BadRequestError(`the name may not change (from "${name}" to "${next.metadata?.name}")`);
     if (next.apiVersion !== existing.apiVersion || next.kind !== existing.kind) throw new BadRequestError(`apiVersion and kind may not change (${existing.apiVersion} ${existing.kind})`);
@@ -342,6 +346,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const immutable = admission.immutableChange(existing, admitted);
     if (immutable) throw new ValidationError([{ path: immutable, message: `field is immutable: delete ${existing.kind.toLowerCase()} "${name}" and create it again to change it` }]);
     deps.authorizer.checkEscalation(caller(), admitted);
+    // The server's record of who applied what (./apply.ts); writes other than apply keep it.
+    if (managedFields?.length) admitted.metadata.managedFields = managedFields;
     if (resourceVersion) admitted.metadata.resourceVersion = resourceVersion;
     if (dry) {
       if (resourceVersion && resourceVersion !== existing.metadata.resourceVersion) throw new ConflictError(`Operation cannot be fulfilled on ${existing.kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
@@ -360,13 +366,14 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
   }
 
   /** Validates, admits and stores a new object (dry: checks everything, stores nothing). */
-  async function createObject(kind: KindInfo, namespace: string, obj: KubeObject, dry: boolean): Promise<KubeObject> {
+  async function createObject(kind: KindInfo, namespace: string, obj: KubeObject, dry: boolean, managedFields?: KubeObject['metadata']['managedFields']): Promise<KubeObject> {
     const plural = `${kind.plural}${kind.group ? '.' + kind.group : ''}`;
     if (!kind.userCreatable) throw new BadRequestError(`${plural} are managed by Drover and cannot be created`);
     const issues = loader.validate(obj);
     if (issues.length) throw new ValidationError(issues);
     const admitted = admission.prepareCreate(admission.admit(obj, { namespace, sourceDir: await sourceDirFor(obj.metadata?.namespace || namespace) }));
     mayWrite('create', kind, admitted);
+    if (managedFields?.length) admitted.metadata.managedFields = managedFields;
     if (!dry) return store.create(admitted);
     const name = admitted.metadata.name;
     const ns = admitted.metadata.namespace ?? '';
@@ -379,6 +386,32 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const v = q.getAll('dryRun');
     if (v.some((x) => x !== 'All')) throw new BadRequestError(`unsupported dryRun value ${JSON.stringify(v.find((x) => x !== 'All'))}: only "All" is`);
     return v.length > 0;
+  }
+
+  /** `obj` without the unknown fields `fieldValidation` lets through, its warnings sent as headers. */
+  function checkedFields<T>(obj: T, q: URLSearchParams, res: ServerResponse): T {
+    const { object, warnings } = dropUnknownFields(obj, fieldValidation(q), (o) => loader.unknownFields(o));
+    if (warnings.length) res.setHeader('Warning', warnings.map(warningHeader));
+    return object;
+  }
+
+  /** Server-side apply (./apply.ts): creates the object, or merges the configuration into it. */
+  async function applyPatch(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams, ref: { apiVersion: string; kind: string; namespace: string; name: string }): Promise<void> {
+    if (path.subresource) throw new UnsupportedError(`server-side apply of the ${path.subresource} subresource is not supported: apply the object itself`);
+    const request = readApplyRequest(await readBody(req), q, { apiVersion: path.kind.apiVersion, kind: path.kind.kind, name: ref.name });
+    const applied = checkedFields(request.applied, q, res);
+    const dry = dryRun(q);
+    for (let attempt = 1; ; attempt++) {
+      const live = await store.get(ref);
+      const next = serverSideApply({ live: live as never, applied: applied as never, manager: request.manager, force: request.force, now: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), group: path.kind.group, hasStatus: path.kind.hasStatus }) as unknown as KubeObject;
+      try {
+        const managed = next.metadata.managedFields;
+        if (!live) return send(res, 201, await createObject(path.kind, ref.namespace, { ...next, metadata: { ...next.metadata, ...(path.kind.namespaced ? { namespace: ref.namespace } : {}) } }, dry, managed));
+        return send(res, 200, await replaceWith(live, next, live.metadata.resourceVersion, dry, managed));
+      } catch (err) {
+        if (!(err instanceof ConflictError) || err instanceof ApplyConflictError || attempt >= 5) throw err;
+      }
+    }
   }
 
   async function handleResource(req: IncomingMessage, res: ServerResponse, path: ResourcePath, q: URLSearchParams): Promise<void> {
@@ -395,7 +428,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (!path.name) {
       if (method === 'GET') return handleList(res, path, q, req);
       if (method === 'POST') {
-        return send(res, 201, await createObject(path.kind, ns, await readObject(req, path.kind), dryRun(q)));
+        return send(res, 201, await createObject(path.kind, ns, checkedFields(await readObject(req, path.kind), q, res), dryRun(q)));
       }
       throw new BadRequestError(`method ${method} is not allowed on a collection`);
     }
@@ -407,7 +440,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         return send(res, 200, obj);
       }
       case 'PUT': {
-        const obj = await readObject(req, path.kind);
+        const obj = checkedFields(await readObject(req, path.kind), q, res);
         if (obj.metadata?.name !== ref.name) throw new BadRequestError(`the body's name "${obj.metadata?.name}" does not match the path's "${ref.name}"`);
         if (path.subresource === 'status') return send(res, 200, await store.replaceStatus({ ...obj, metadata: { ...obj.metadata, namespace: ns || undefined } }));
         const existing = await store.get(ref);
@@ -417,7 +450,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       }
       case 'PATCH': {
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        if (type === 'application/apply-patch+yaml') throw new UnsupportedError('server-side apply is not supported yet: use kubectl apply without --server-side');
+        if (type === 'application/apply-patch+yaml') return applyPatch(req, res, path, q, ref);
         const patchWith = PATCH_TYPES[type];
         if (!patchWith) throw new BadRequestError(`unsupported patch type "${type}": use application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`);
         // As the API server: strategic merge knows the schemas of the built-in kinds only.
@@ -430,7 +463,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         for (let attempt = 1; ; attempt++) {
           const existing = await store.get(ref);
           if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
-          const patched = patchWith(structuredClone(existing), patch) as KubeObject;
+          const patched = checkedFields(patchWith(structuredClone(existing), patch) as KubeObject, q, res);
           try {
             if (path.subresource === 'status') {
               const status = { ...existing, status: patched.status, metadata: { ...existing.metadata } };
@@ -571,6 +604,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     );
   }
 
+  const openapi = new OpenApi({ kinds, subresources: deps.subresources, schemaOf: (info) => loader.schemaOf(info), version: KUBERNETES_VERSION.gitVersion });
+
   /** Discovery documents for `p`, or undefined when `p` is not a discovery path. */
   function discovery(p: string, host: string): Record<string, unknown> | undefined {
     if (p === '/api') return apiVersions(host);
@@ -623,6 +658,11 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       return send(res, 201, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: { creationTimestamp: new Date(clock.now()).toISOString() }, status: { userInfo: { username: who.name, groups: who.groups } } });
     }
     if (req.method === 'GET') {
+      const doc = openApiResponse(openapi, p, url.searchParams, req.headers.accept);
+      if (doc) {
+        res.writeHead(doc.code, doc.headers);
+        return void res.end(doc.body);
+      }
       const found = discovery(p, req.headers.host ?? '');
       if (found) return send(res, 200, found);
     }

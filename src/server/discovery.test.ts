@@ -23,7 +23,7 @@ function resources(group: string, version: string): Map<string, Resource> {
 test('the core group lists its kinds with short names, scope, the verbs served, and their subresources', () => {
   assert.deepEqual(apiVersions('127.0.0.1:7450'), { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:7450' }] });
   const core = resources('', 'v1');
-  assert.deepEqual(core.get('pods'), { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'get', 'list', 'update', 'watch'], shortNames: ['po'], categories: ['all'] });
+  assert.deepEqual(core.get('pods'), { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['po'], categories: ['all'] });
   assert.deepEqual(core.get('pods/log')?.verbs, ['get']);
   assert.deepEqual(core.get('pods/status')?.verbs, ['get', 'update']);
   assert.equal(core.get('namespaces')?.namespaced, false);

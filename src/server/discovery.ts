@@ -31,9 +31,9 @@ const METRICS_RESOURCES: ApiResource[] = [
   { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
 ];
 
-/** What the server answers for a kind: users' kinds are created and updated; Drover's own only read and deleted. */
-function verbsOf(k: KindInfo): string[] {
-  return k.userCreatable ? ['create', 'delete', 'get', 'list', 'update', 'watch'] : ['delete', 'get', 'list', 'watch'];
+/** What the server answers for a kind: users' kinds are created, updated and patched; Drover's own only read and deleted. */
+export function verbsOf(k: KindInfo): string[] {
+  return k.userCreatable ? ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] : ['delete', 'get', 'list', 'watch'];
 }
 
 function resourcesOf(source: DiscoverySource, k: KindInfo): ApiResource[] {

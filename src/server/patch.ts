@@ -154,7 +154,7 @@ export function jsonPatch(target: unknown, ops: unknown): Json {
  * The merge keys of the lists in the core and batch kinds' schemas (`x-kubernetes-patch-merge-
  * key`): a list not named here is replaced whole, as upstream does for lists without one.
  */
-const MERGE_KEYS: Readonly<Record<string, string>> = {
+export const MERGE_KEYS: Readonly<Record<string, string>> = {
   containers: 'name',
   initContainers: 'name',
   ephemeralContainers: 'name',
@@ -173,7 +173,7 @@ const MERGE_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** Lists of scalars that merge as sets rather than being replaced. */
-const MERGED_SCALAR_LISTS = new Set(['finalizers']);
+export const MERGED_SCALAR_LISTS: ReadonlySet<string> = new Set(['finalizers']);
 
 const DELETE = Symbol('delete');
 

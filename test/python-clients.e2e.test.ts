@@ -6,7 +6,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drover, REPO } from './drover.js';
 import { skipUnlessCluster } from './cluster.js';
@@ -20,6 +20,8 @@ let workdir: string;
 before(async () => {
   if (skip) return;
   workdir = execFileSync('mktemp', ['-d', '/tmp/drover-workdir-XXXXXX'], { encoding: 'utf8' }).trim();
+  // Pods run as an unprivileged user: the directory they start in must be readable to it (mktemp makes it 0700).
+  chmodSync(workdir, 0o755);
   writeFileSync(join(workdir, 'hello.sh'), 'echo from the server workdir\n');
   // A short change log, so a watch from an old resourceVersion can be shown its 410.
   d = await Drover.start({ cpus: '2', memory: '2Gi', env: { DROVER_WORKDIR: workdir, DROVER_CHANGE_LOG_SIZE: '20' } });
@@ -44,7 +46,7 @@ function python(script: string, ...args: string[]): Promise<Record<string, unkno
 test('the kubernetes Python client: discovery, a Job created without apiVersion/kind, dry runs that store nothing, list, logs, patches, a stale replace refused, delete', { skip }, async () => {
   const out = await python('kubernetes_client.py');
   assert.equal(out['version'], '35');
-  assert.deepEqual(out['groups'], ['batch/v1', 'argoproj.io/v1alpha1', 'kubeflow.org/v1beta1', 'metrics.k8s.io/v1beta1']);
+  assert.deepEqual(out['groups'], ['batch/v1', 'argoproj.io/v1alpha1', 'kubeflow.org/v1', 'rbac.authorization.k8s.io/v1', 'metrics.k8s.io/v1beta1']);
   assert.ok((out['core_resources'] as string[]).includes('pods/log'));
   assert.equal(out['dry_run_returned'], 'dry');
   assert.equal(out['dry_run_stored'], 404, 'dry_run=All stores nothing');

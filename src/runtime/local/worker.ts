@@ -103,6 +103,7 @@ export class PodWorker {
             await this.sync();
           } catch (err) {
             this.log.error('pod sync failed', { pod: `${this.ns}/${this.name}`, error: (err as Error).message });
+            this.syncFailed((err as Error).message);
           }
         } while (this.resync && !this.ctx.isStopped() && !this.deleted);
       })().finally(() => {
@@ -303,6 +304,24 @@ export class PodWorker {
     }
   }
 
+  /**
+   * A sync that failed unexpectedly (preparing the pod's files on a full disk) says so on the
+   * pod and is tried again after the back-off: space may return, and the pod must go on then
+   * without a restart of the server.
+   */
+  private syncFailed(message: string): void {
+    if (this.deleted || this.terminal) return;
+    for (const c of this.containers.values()) {
+      if (!c.finished && !c.attempt && !c.backoffCancel && 'waiting' in c.state) c.state = { waiting: { reason: 'ContainerCreating', message } };
+    }
+    if (this.prepareMessage !== message) {
+      this.prepareMessage = message;
+      this.event('Warning', 'FailedCreatePodSandBox', message);
+    }
+    this.markDirty();
+    this.retryLater();
+  }
+
   private retryLater(): void {
     if (this.retryCancel) return;
     this.retryCancel = this.ctx.host.clock.setTimer(this.ctx.opts.restartBackoffBaseMs, () => {
@@ -325,6 +344,8 @@ export class PodWorker {
     const oomNow = cgroups.oomKills(proc.cgroup);
     const tail = obs.status.exitCode === undefined || obs.status.exitCode === 1 || obs.status.exitCode === 126 || obs.status.exitCode === 127 || obs.status.childPid === undefined ? await readTail(paths.log, 1024) : '';
     const cls = classifyExit(obs, oomNow - record.oomBaseline, tail);
+    // Asked before the container's writable layer is removed (below), which may free the space it filled.
+    const diskFull = cls.exitCode !== 0 && cls.reason !== 'OOMKilled' ? this.ctx.opts.diskPressure?.() : undefined;
     let finishedAtMs = this.now();
     if (whileDown && obs.status.exitCode !== undefined) {
       // bwrap wrote the exit code as the command ended: the file's time is when it ended (a real
@@ -347,6 +368,7 @@ export class PodWorker {
       const lim = c.spec.resources?.limits?.['memory'];
       this.event('Warning', 'OOMKilled', `Container ${c.spec.name} was killed by the kernel's OOM killer${lim ? ` (memory limit ${lim})` : ''}`);
     }
+    if (diskFull) this.event('Warning', 'DiskPressure', `Container ${c.spec.name} ended with exit code ${cls.exitCode} while the node's disk was full (${diskFull}): a write may have failed for lack of space`);
     const ranMs = finishedAtMs - record.startedAtMs;
     await this.afterExit(c, { exitCode: cls.exitCode, reason: cls.reason, ...(cls.message ? { message: cls.message } : {}), startedAt: record.startedAt, finishedAt: exit.finishedAt, containerID: `drover://${record.pid}` }, ranMs);
   }

@@ -91,8 +91,11 @@ export interface DroverConfig {
   retention: Retention;
   /** When the node is under disk pressure (kubelet's `nodefs.available` hard eviction signal), and how often it is checked. */
   diskPressure: { threshold: { percent: number } | { bytes: number }; checkIntervalMs: number };
-  /** The server's own log when `drover up -d` runs it in the background: rotated by size. */
-  serverLog: { maxBytes: number; maxFiles: number };
+  /**
+   * The server's own log: `file` (set by `drover up -d`, DROVER_SERVER_LOG_FILE) rotated by size;
+   * without it, JSON lines on stderr.
+   */
+  serverLog: { file?: string; maxBytes: number; maxFiles: number };
   logLevel: LogLevel;
   /** Where workflow steps' output artifacts are kept (Argo's `artifactRepository`). */
   artifactRepository: ArtifactRepositoryConfig;
@@ -425,6 +428,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       checkIntervalMs: parseConfigDuration(env.DROVER_DISK_CHECK_INTERVAL, 'DROVER_DISK_CHECK_INTERVAL') ?? parseConfigDuration(fc.diskPressure?.checkInterval, `diskPressure.checkInterval in ${file}`) ?? 10_000,
     },
     serverLog: {
+      ...(env.DROVER_SERVER_LOG_FILE ? { file: resolve(home, env.DROVER_SERVER_LOG_FILE) } : {}),
       maxBytes: quantity(env.DROVER_SERVER_LOG_MAX_SIZE, 'DROVER_SERVER_LOG_MAX_SIZE') ?? quantity(fc.serverLog?.maxSize, `serverLog.maxSize in ${file}`) ?? 10 * 2 ** 20,
       maxFiles: num(env.DROVER_SERVER_LOG_MAX_FILES, 'DROVER_SERVER_LOG_MAX_FILES') ?? fc.serverLog?.maxFiles ?? 3,
     },

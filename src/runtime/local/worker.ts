@@ -22,6 +22,8 @@ import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVol
 
 const LOOPBACK = '127.0.0.1';
 const SOURCE = 'kubelet';
+/** How soon a status write the store refused (a full disk) is tried again. */
+const STATUS_RETRY_MS = 1000;
 const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
 function podRef(pod: Pod): ObjectRef {
@@ -53,6 +55,8 @@ export class PodWorker {
   private resync = false;
   private dirty = false;
   private flushing?: Promise<void>;
+  /** Cancels the timer that writes the status again after a failed write. */
+  private statusRetry?: () => void;
   private prepareMessage?: string;
   /** Attempts being killed because the OOM killer took one of their processes (checkOom). */
   private readonly oomKilling = new WeakSet<AttemptProcess>();
@@ -360,15 +364,15 @@ export class PodWorker {
     record.exit = exit;
     this.ctx.adopted.delete(proc);
     // Not awaited before the status: a crash in between re-reads bwrap's status file and gets the same answer.
-    void this.ctx.track(
-      Promise.all([writeRecord(paths.record, record).catch(() => undefined), this.ctx.tailer.untrack(paths.log), fsp.rm(paths.rootfs, { recursive: true, force: true }).catch(() => undefined)]),
-    );
+    const cleanup = Promise.all([writeRecord(paths.record, record).catch(() => undefined), this.ctx.tailer.untrack(paths.log), fsp.rm(paths.rootfs, { recursive: true, force: true }).catch(() => undefined)]);
+    void this.ctx.track(cleanup);
     if (c.attempt === proc) c.attempt = undefined;
     if (cls.reason === 'OOMKilled') {
       const lim = c.spec.resources?.limits?.['memory'];
       this.event('Warning', 'OOMKilled', `Container ${c.spec.name} was killed by the kernel's OOM killer${lim ? ` (memory limit ${lim})` : ''}`);
     }
-    if (diskFull) this.event('Warning', 'DiskPressure', `Container ${c.spec.name} ended with exit code ${cls.exitCode} while the node's disk was full (${diskFull}): a write may have failed for lack of space`);
+    // After the writable layer is gone: on a disk the container filled, the event could not be stored before.
+    if (diskFull) void cleanup.then(() => this.event('Warning', 'DiskPressure', `Container ${c.spec.name} ended with exit code ${cls.exitCode} while the node's disk was full (${diskFull}): a write may have failed for lack of space`));
     const ranMs = finishedAtMs - record.startedAtMs;
     await this.afterExit(c, { exitCode: cls.exitCode, reason: cls.reason, ...(cls.message ? { message: cls.message } : {}), startedAt: record.startedAt, finishedAt: exit.finishedAt, containerID: `drover://${record.pid}` }, ranMs);
   }
@@ -412,6 +416,7 @@ export class PodWorker {
     this.terminal = true;
     this.deadlineCancel?.();
     this.retryCancel?.();
+    this.statusRetry?.();
     this.ctx.releaseGpus(this.uid);
     this.markDirty();
     await this.flushing;
@@ -476,6 +481,7 @@ export class PodWorker {
     this.deleted = true;
     this.deadlineCancel?.();
     this.retryCancel?.();
+    this.statusRetry?.();
     const kills: Promise<void>[] = [];
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
@@ -497,6 +503,7 @@ export class PodWorker {
   detach(): void {
     this.deadlineCancel?.();
     this.retryCancel?.();
+    this.statusRetry?.();
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
       c.attempt?.detach();
@@ -542,6 +549,12 @@ export class PodWorker {
     } catch (err) {
       if (err instanceof NotFoundError) return; // Deleted; the watch says so.
       this.log.error('pod status write failed', { pod: `${this.ns}/${this.name}`, error: (err as Error).message });
+      // A full disk refuses the write: the status (a container's end) is written again in a
+      // second, not lost until the next change that may never come.
+      this.statusRetry ??= this.ctx.host.clock.setTimer(STATUS_RETRY_MS, () => {
+        this.statusRetry = undefined;
+        this.markDirty();
+      });
     }
   }
 

@@ -69,7 +69,13 @@ test('the audit log (0600) has a line per request of this file, with its user, g
   assert.equal((await as('wrong', '/api/v1/namespaces/default/pods')).code, 401);
   const file = join(d.home, 'audit.log');
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  const entries = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  // A request's line is written as its response ends: the last one may land just after the client has its answer.
+  const read = () => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  let entries = read();
+  for (let i = 0; i < 40 && !entries.some((e) => e['user'] === 'system:anonymous' && e['code'] === 401); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    entries = read();
+  }
   const find = (p: (e: Record<string, unknown>) => boolean) => entries.find(p);
   assert.deepEqual(find((e) => e['user'] === 'dave'), {
     time: find((e) => e['user'] === 'dave')!['time'], user: 'dave', groups: ['system:authenticated', 'auditors'], verb: 'get', path: '/api/v1/namespaces/default/pods/nope',

@@ -47,6 +47,8 @@ export const ANNOTATIONS = {
   sourceDir: 'drover.dev/source-dir',
   /** GPU indices the local runtime gave a pod's containers. */
   gpuIds: 'drover.dev/gpu-ids',
+  /** On the local Node: the store's size on disk (JSON: path, fileBytes, walBytes, freeBytes, changeLogRows, changeLogBytes, measured). */
+  storeSize: 'drover.dev/store-size',
 } as const;
 
 export const LABELS = {

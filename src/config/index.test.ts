@@ -50,3 +50,29 @@ test('podSecurity: uid 65534 and nothing privileged by default; env over config.
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('retention, disk pressure and the server log default to Kubernetes-like bounds, from DROVER_* then config.yaml', () => {
+  const home = mkdtempSync(join(tmpdir(), 'drover-config-'));
+  try {
+    const d = loadConfig({ home }, {});
+    assert.deepEqual(d.retention, { changeLogMaxAgeMs: 600_000, changeLogMaxBytes: 64 * 2 ** 20, terminatedPodThreshold: 12_500, eventTtlMs: 3_600_000, intervalMs: 30_000 });
+    assert.deepEqual(d.diskPressure, { threshold: { bytes: 64 * 2 ** 20 }, checkIntervalMs: 10_000 });
+    assert.deepEqual(d.serverLog, { maxBytes: 10 * 2 ** 20, maxFiles: 3 });
+    writeFileSync(join(home, 'config.yaml'), 'terminatedPodGcThreshold: 100\neventTtl: 1h30m\nchangeLogMaxAge: 90s\nchangeLogMaxSize: 1Mi\ndiskPressure: {available: "10%", checkInterval: 2s}\nserverLog: {maxSize: 1Mi, maxFiles: 5}\n');
+    const f = loadConfig({ home }, {});
+    assert.equal(f.retention.terminatedPodThreshold, 100);
+    assert.equal(f.retention.eventTtlMs, 5_400_000);
+    assert.equal(f.retention.changeLogMaxAgeMs, 90_000);
+    assert.equal(f.retention.changeLogMaxBytes, 2 ** 20);
+    assert.deepEqual(f.diskPressure, { threshold: { percent: 10 }, checkIntervalMs: 2000 });
+    assert.deepEqual(f.serverLog, { maxBytes: 2 ** 20, maxFiles: 5 });
+    const e = loadConfig({ home }, { DROVER_DISK_PRESSURE_AVAILABLE: '1Gi', DROVER_EVENT_TTL: '600', DROVER_SERVER_LOG_FILE: 'server.log', DROVER_DISK_CHECK_INTERVAL: '250ms' });
+    assert.deepEqual(e.diskPressure, { threshold: { bytes: 2 ** 30 }, checkIntervalMs: 250 });
+    assert.equal(e.retention.eventTtlMs, 600_000);
+    assert.equal(e.serverLog.file, join(home, 'server.log'));
+    assert.throws(() => loadConfig({ home }, { DROVER_DISK_PRESSURE_AVAILABLE: '120%' }), /DROVER_DISK_PRESSURE_AVAILABLE must be a percentage from 0% to 100%/);
+    assert.throws(() => loadConfig({ home }, { DROVER_EVENT_TTL: 'soon' }), /DROVER_EVENT_TTL must be a duration/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

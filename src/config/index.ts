@@ -12,6 +12,12 @@
  *     python:3.11-slim: { pathPrepend: [/opt/venvs/py311/bin] }
  *   jobs: { backoffBaseSeconds: 10 }
  *   pods: { pidsLimit: 4096, tmpSize: 1Gi, logMaxSize: 10Mi, logMaxFiles: 5 }
+ *   diskPressure: { available: 64Mi, checkInterval: 10s }   # or available: "10%" as the kubelet
+ *   terminatedPodGcThreshold: 12500   # finished pods kept (kube-controller-manager's default)
+ *   eventTtl: 1h                      # kube-apiserver's --event-ttl
+ *   changeLogMaxAge: 10m              # watches from older resourceVersions get 410 Gone
+ *   changeLogMaxSize: 64Mi
+ *   serverLog: { maxSize: 10Mi, maxFiles: 3 }   # drover up -d's server.log
  *   podSecurity:
  *     runAsUser: 65534                # uid of containers that set no runAsUser (default 65534)
  *     runAsGroup: 65534
@@ -81,6 +87,15 @@ export interface DroverConfig {
   audit: { file: string; maxBytes: number; maxFiles: number };
   /** How many changes a watch can resume from; an older resourceVersion gets 410 Gone. */
   changeLogSize: number;
+  /** What the control plane keeps, and for how long (see Retention). */
+  retention: Retention;
+  /** When the node is under disk pressure (kubelet's `nodefs.available` hard eviction signal), and how often it is checked. */
+  diskPressure: { threshold: { percent: number } | { bytes: number }; checkIntervalMs: number };
+  /**
+   * The server's own log: `file` (set by `drover up -d`, DROVER_SERVER_LOG_FILE) rotated by size;
+   * without it, JSON lines on stderr.
+   */
+  serverLog: { file?: string; maxBytes: number; maxFiles: number };
   logLevel: LogLevel;
   /** Where workflow steps' output artifacts are kept (Argo's `artifactRepository`). */
   artifactRepository: ArtifactRepositoryConfig;
@@ -94,6 +109,20 @@ export interface DroverConfig {
   workdir: string;
   /** Who containers run as and what they may ask for (see src/api/podsecurity.ts). */
   podSecurity: PodSecurityConfig;
+}
+
+/** Bounds on what the store keeps (kube-controller-manager's and kube-apiserver's equivalents named). */
+export interface Retention {
+  /** Changes older than this (ms) leave the change log (0: no age bound). Default 10 min. */
+  changeLogMaxAgeMs: number;
+  /** The change log's bodies together stay under this (bytes; 0: no bound). Default 64Mi. */
+  changeLogMaxBytes: number;
+  /** Finished pods kept before the oldest collectable ones are deleted (`terminated-pod-gc-threshold`; 0: off). Default 12500. */
+  terminatedPodThreshold: number;
+  /** Events are deleted this long after they last happened (`--event-ttl`). Default 1 h. */
+  eventTtlMs: number;
+  /** How often garbage collection and store upkeep run. Default 30 s. */
+  intervalMs: number;
 }
 
 export interface PodSecurityConfig {
@@ -168,6 +197,13 @@ interface FileConfig {
   auditLogMaxSizeMiB?: number;
   auditLogMaxFiles?: number;
   changeLogSize?: number;
+  changeLogMaxAge?: string | number;
+  changeLogMaxSize?: string | number;
+  terminatedPodGcThreshold?: number;
+  eventTtl?: string | number;
+  gcInterval?: string | number;
+  diskPressure?: { available?: string | number; checkInterval?: string | number };
+  serverLog?: { maxSize?: string | number; maxFiles?: number };
   logLevel?: LogLevel;
   artifactRepository?: unknown;
   runtime?: { kind?: string; kubeconfig?: string; context?: string; namespace?: string; qps?: number };
@@ -237,6 +273,53 @@ function quantity(v: string | number | undefined, name: string): number | undefi
   } catch {
     throw new BadRequestError(`${name} must be a quantity (10Mi, 1Gi, 500M), got "${v}"`);
   }
+}
+
+/** `90s`, `10m`, `1h`, `1h30m`, or a number of seconds. */
+export function parseConfigDuration(v: string | number | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v === 'number' || /^\d+(\.\d+)?$/.test(v)) {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new BadRequestError(`${name} must be a duration (30s, 10m, 1h), got "${v}"`);
+    return n * 1000;
+  }
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+  let i = 0;
+  while (i < v.length) {
+    re.lastIndex = i;
+    const m = re.exec(v);
+    if (!m) throw new BadRequestError(`${name} must be a duration (30s, 10m, 1h), got "${v}"`);
+    total += Number(m[1]) * units[m[2]!]!;
+    i = re.lastIndex;
+  }
+  return total;
+}
+
+/** `10%` (of the file system) or a quantity of bytes (`64Mi`, `1Gi`). */
+export function parseDiskThreshold(v: string | number, name: string): { percent: number } | { bytes: number } {
+  const t = String(v).trim();
+  if (t.endsWith('%')) {
+    const p = Number(t.slice(0, -1));
+    if (!Number.isFinite(p) || p < 0 || p > 100) throw new BadRequestError(`${name} must be a percentage from 0% to 100% or a quantity (64Mi), got "${t}"`);
+    return { percent: p };
+  }
+  const bytes = quantity(t, `${name} (a percentage like 10% or a quantity like 64Mi)`);
+  if (bytes === undefined || bytes < 0) throw new BadRequestError(`${name} must be a percentage (10%) or a quantity (64Mi), got "${t}"`);
+  return { bytes };
+}
+
+function retention(env: NodeJS.ProcessEnv, fc: FileConfig, file: string): Retention {
+  const threshold = num(env.DROVER_TERMINATED_POD_GC_THRESHOLD, 'DROVER_TERMINATED_POD_GC_THRESHOLD') ?? fc.terminatedPodGcThreshold ?? 12_500;
+  if (!Number.isInteger(threshold) || threshold < 0) throw new BadRequestError(`the terminated-pod GC threshold (DROVER_TERMINATED_POD_GC_THRESHOLD or terminatedPodGcThreshold in ${file}) must be a whole number from 0, got ${threshold}`);
+  return {
+    changeLogMaxAgeMs: parseConfigDuration(env.DROVER_CHANGE_LOG_MAX_AGE, 'DROVER_CHANGE_LOG_MAX_AGE') ?? parseConfigDuration(fc.changeLogMaxAge, `changeLogMaxAge in ${file}`) ?? 10 * 60_000,
+    changeLogMaxBytes: quantity(env.DROVER_CHANGE_LOG_MAX_SIZE, 'DROVER_CHANGE_LOG_MAX_SIZE') ?? quantity(fc.changeLogMaxSize, `changeLogMaxSize in ${file}`) ?? 64 * 2 ** 20,
+    terminatedPodThreshold: threshold,
+    eventTtlMs: parseConfigDuration(env.DROVER_EVENT_TTL, 'DROVER_EVENT_TTL') ?? parseConfigDuration(fc.eventTtl, `eventTtl in ${file}`) ?? 3_600_000,
+    intervalMs: parseConfigDuration(env.DROVER_GC_INTERVAL, 'DROVER_GC_INTERVAL') ?? parseConfigDuration(fc.gcInterval, `gcInterval in ${file}`) ?? 30_000,
+  };
 }
 
 function podBounds(env: NodeJS.ProcessEnv, fc: FileConfig, file: string): PodBounds {
@@ -337,6 +420,18 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       maxFiles: num(env.DROVER_AUDIT_LOG_MAX_FILES, 'DROVER_AUDIT_LOG_MAX_FILES') ?? fc.auditLogMaxFiles ?? 5,
     },
     changeLogSize: num(env.DROVER_CHANGE_LOG_SIZE, 'DROVER_CHANGE_LOG_SIZE') ?? fc.changeLogSize ?? 20_000,
+    retention: retention(env, fc, file),
+    diskPressure: {
+      // kubelet's default is 10%, gigabytes on a large disk that Drover does not need: an
+      // absolute floor under which the store, logs and pods' files soon cannot be written.
+      threshold: parseDiskThreshold(env.DROVER_DISK_PRESSURE_AVAILABLE || (fc.diskPressure?.available ?? '64Mi'), env.DROVER_DISK_PRESSURE_AVAILABLE ? 'DROVER_DISK_PRESSURE_AVAILABLE' : `diskPressure.available in ${file}`),
+      checkIntervalMs: parseConfigDuration(env.DROVER_DISK_CHECK_INTERVAL, 'DROVER_DISK_CHECK_INTERVAL') ?? parseConfigDuration(fc.diskPressure?.checkInterval, `diskPressure.checkInterval in ${file}`) ?? 10_000,
+    },
+    serverLog: {
+      ...(env.DROVER_SERVER_LOG_FILE ? { file: resolve(home, env.DROVER_SERVER_LOG_FILE) } : {}),
+      maxBytes: quantity(env.DROVER_SERVER_LOG_MAX_SIZE, 'DROVER_SERVER_LOG_MAX_SIZE') ?? quantity(fc.serverLog?.maxSize, `serverLog.maxSize in ${file}`) ?? 10 * 2 ** 20,
+      maxFiles: num(env.DROVER_SERVER_LOG_MAX_FILES, 'DROVER_SERVER_LOG_MAX_FILES') ?? fc.serverLog?.maxFiles ?? 3,
+    },
     logLevel: flags.logLevel ?? (env.DROVER_LOG_LEVEL as LogLevel | undefined) ?? fc.logLevel ?? 'info',
     artifactRepository: parseArtifactRepositoryConfig(fc.artifactRepository, file),
     runtime: runtimeConfig(flags, env, fc, file),

@@ -82,3 +82,5 @@ export function localNode(config: DroverConfig, detected: DetectedCapacity): Sto
     },
   };
 }
+
+export { NodeMonitor, sampleDisk, underPressure, describeThreshold, binary, DISK_PRESSURE_TAINT, STORE_SIZE_ANNOTATION, type DiskThreshold, type DiskSample, type DiskState, type StoreSize } from './pressure.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Scheduler, unfitReasons, unschedulableMessage } from './scheduler.js';
+import { Scheduler, tolerates, unfitReasons, unschedulableMessage } from './scheduler.js';
 import { openSqliteStore } from '../store/index.js';
 import { KINDS } from '../registry.js';
 import { systemClock } from '../util/clock.js';
@@ -76,4 +76,19 @@ test('a node with room for two pods binds two of three, and the third waits with
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a node tainted with disk pressure refuses pods that do not tolerate it, in kube-scheduler\'s words; a toleration lets a pod through', () => {
+  const tainted = { ...free, node: { ...node, spec: { taints: [{ key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' }] } } };
+  const p = pod({ cpu: '100' });
+  const reasons = unfitReasons(p, podRequests(p), tainted);
+  assert.deepEqual(reasons, ['node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }'], 'the taint alone, before resources');
+  assert.equal(unschedulableMessage(1, [reasons]), '0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }.');
+  const tolerant: Pod = { ...pod({}), spec: { ...pod({}).spec!, tolerations: [{ key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' }] } };
+  assert.deepEqual(unfitReasons(tolerant, podRequests(tolerant), tainted), []);
+  const soft = { ...free, node: { ...node, spec: { taints: [{ key: 'x', effect: 'PreferNoSchedule' }] } } };
+  assert.deepEqual(unfitReasons(pod({}), podRequests(pod({})), soft), []);
+  assert.equal(tolerates({ operator: 'Exists' }, { key: 'any', effect: 'NoExecute' }), true);
+  assert.equal(tolerates({ key: 'k', value: 'v' }, { key: 'k', value: 'w', effect: 'NoSchedule' }), false);
+  assert.equal(tolerates({ key: 'k', value: 'v', effect: 'NoExecute' }, { key: 'k', value: 'v', effect: 'NoSchedule' }), false);
 });

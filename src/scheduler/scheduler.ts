@@ -22,8 +22,28 @@ interface NodeFree {
   pods?: number;
 }
 
+type Taint = NonNullable<NonNullable<Node['spec']>['taints']>[number];
+type Toleration = NonNullable<NonNullable<Pod['spec']>['tolerations']>[number];
+
+/** Kubernetes' ToleratesTaint: an empty key with Exists tolerates everything; an empty effect, every effect. */
+export function tolerates(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if ((t.operator ?? 'Equal') === 'Exists') return !t.key || t.key === taint.key;
+  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+}
+
+/** The first NoSchedule/NoExecute taint of the node the pod does not tolerate (PreferNoSchedule only prefers). */
+export function untoleratedTaint(pod: Pod, node: Node): Taint | undefined {
+  const tolerations = pod.spec?.tolerations ?? [];
+  return (node.spec?.taints ?? []).find((taint) => taint.effect !== 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint)));
+}
+
 /** Why a pod does not fit one node, in kube-scheduler's words. */
 export function unfitReasons(pod: Pod, req: PodRequests, free: NodeFree): string[] {
+  // kube-scheduler's TaintToleration filter runs before affinity and resources: a tainted node
+  // (DiskPressure) gives this reason alone.
+  const taint = untoleratedTaint(pod, free.node);
+  if (taint) return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`];
   const selector = pod.spec?.nodeSelector ?? {};
   const labels = free.node.metadata?.labels ?? {};
   if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) return ["node(s) didn't match Pod's node affinity/selector"];

@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { servesTls, type DroverConfig } from '../config/index.js';
-import { loadKeyFile, openSqliteStore, type Store } from '../store/index.js';
+import { loadKeyFile, SqliteStore, type Store } from '../store/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { KINDS, loadServerParts } from '../registry.js';
 import { ManifestLoader } from '../api/manifests.js';
 import type { Controller, RuntimeNeed } from '../kinds/types.js';
 import type { ApiAccess, PodRuntime } from '../runtime/index.js';
 import { LocalPodRuntime } from '../runtime/local/index.js';
-import { detectCapacity, gpuIdsFor, localNode } from '../node/index.js';
+import { detectCapacity, gpuIdsFor, localNode, NodeMonitor, binary } from '../node/index.js';
+import { GarbageCollector } from './gc.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { jsonLogger, type Logger } from '../util/logger.js';
 import { HostRequirementError } from '../api/errors.js';
@@ -82,11 +83,15 @@ function podSecurityPolicy(config: DroverConfig): PodSecurityPolicy {
 }
 
 /** The runtime the configuration names; the Kubernetes client is loaded only when it is used. */
-async function configuredRuntime(config: DroverConfig, detected: ReturnType<typeof detectCapacity>): Promise<PodRuntime> {
+async function configuredRuntime(config: DroverConfig, detected: ReturnType<typeof detectCapacity>, disk: () => NodeMonitor | undefined): Promise<PodRuntime> {
   const rc = config.runtime;
   if (rc.kind === 'local') {
     const b = config.pods;
     return new LocalPodRuntime({
+      diskPressure: () => {
+        const s = disk()?.sampleNow();
+        return s?.pressure ? `${binary(s.sample.availableBytes)} of ${binary(s.sample.totalBytes)} available on the file system holding ${config.home}` : undefined;
+      },
       home: config.home,
       gpuIds: gpuIdsFor(config, detected),
       images: config.images,
@@ -153,14 +158,18 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   const credentials = config.auth === 'token' ? loadCredentials(config.home, kubeconfigToken(config.home)) : undefined;
   if (!credentials) logger.warn('authentication is off (auth: none): anyone who reaches the port may run anything');
   const detected = detectCapacity();
-  const runtime = opts.runtime ?? (await configuredRuntime(config, detected));
+  let monitor: NodeMonitor | undefined;
+  const runtime = opts.runtime ?? (await configuredRuntime(config, detected, () => monitor));
   await runtime.checkHost();
 
   const parts = await loadServerParts();
   // Secrets are sealed in the store with a key kept beside it, not in it (as the API server's aesgcm provider).
   const cipher = loadKeyFile(config.secretsKeyFile.path, !config.secretsKeyFile.configured);
   // Every create, by a user or a controller, is checked against its namespace's ResourceQuotas.
-  const store = new QuotaAdmission(await openSqliteStore(join(config.home, 'state.db'), { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize, encryption: { cipher, kinds: ENCRYPTED_KINDS } }), KINDS).guard();
+  const storePath = join(config.home, 'state.db');
+  const r = config.retention;
+  const sqlite = new SqliteStore(storePath, { kinds: KINDS, sync: config.storeSync, changeLogSize: config.changeLogSize, changeLogMaxAgeMs: r.changeLogMaxAgeMs, changeLogMaxBytes: r.changeLogMaxBytes, encryption: { cipher, kinds: ENCRYPTED_KINDS }, warn: (msg, fields) => logger.warn(msg, { component: 'store', ...fields }) });
+  const store = new QuotaAdmission(sqlite, KINDS).guard();
   const authorizer = new Authorizer(store, KINDS);
   await authorizer.start();
   const node = localNode(config, detected);
@@ -177,6 +186,17 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
     } else await store.create(node);
   }
 
+  // Disk pressure is known before the scheduler's first pass: no pod starts on a full disk.
+  if (onNode) {
+    monitor = new NodeMonitor({
+      store, clock, logger: logger.child({ component: 'node' }), nodeName: node.metadata.name!, path: config.home,
+      threshold: config.diskPressure.threshold, intervalMs: config.diskPressure.checkIntervalMs,
+      storeSize: () => ({ path: storePath, ...sqlite.stats() }),
+    });
+    await monitor.start();
+  }
+  const gc = new GarbageCollector({ store, clock, logger: logger.child({ component: 'gc' }), retention: r, maintainStore: () => sqlite.maintain() });
+  gc.start();
   const scheduler = onNode ? new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) }) : undefined;
   // Pods on this machine can mount its directories; pods on a cluster cannot.
   const admission = new Admission(KINDS, parts.admission, { name: runtime.name, gives: new Set<RuntimeNeed>(onNode ? ['hostPaths'] : []) }, podSecurityPolicy(config));
@@ -258,6 +278,8 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
         });
       }
       for (const c of [...controllers].reverse()) c.stop();
+      gc.stop();
+      monitor?.stop();
       authorizer.stop();
       scheduler?.stop();
       await runtime.stop();

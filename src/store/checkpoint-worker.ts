@@ -1,18 +1,38 @@
 /**
  * Runs in a worker thread (see checkpointer.ts): moves committed pages from the store's
  * write-ahead log into the database file, on its own connection, so that the copying and the
- * fsyncs that go with it never hold up the server's event loop.
+ * fsyncs that go with it never hold up the server's event loop. It also gives free pages back
+ * (the store is in auto_vacuum INCREMENTAL mode), at most a slice per round so the write lock it
+ * takes is short.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { path, intervalMs } = workerData as { path: string; intervalMs: number };
+const { path, intervalMs, vacuumIntervalMs } = workerData as { path: string; intervalMs: number; vacuumIntervalMs: number };
 const db = new Database(path);
 db.pragma('busy_timeout = 5000');
 
+/** Pages moved per vacuum round (4 MiB at SQLite's default page size). */
+const VACUUM_SLICE = 1024;
+let lastVacuum = Date.now();
+
 const timer = setInterval(() => {
-  // PASSIVE: copies what it can without waiting for the writer; the next round takes the rest.
-  db.pragma('wal_checkpoint(PASSIVE)');
+  // A failed round (a full disk, a busy file) is tried again at the next one: the worker must
+  // not die of it, or commits would go back to checkpointing on the event loop.
+  try {
+    if (vacuumIntervalMs > 0 && Date.now() - lastVacuum >= vacuumIntervalMs) {
+      lastVacuum = Date.now();
+      if ((db.pragma('freelist_count', { simple: true }) as number) > 0) db.pragma(`incremental_vacuum(${VACUUM_SLICE})`);
+    }
+  } catch {
+    // Tried again next round.
+  }
+  try {
+    // PASSIVE: copies what it can without waiting for the writer; the next round takes the rest.
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Tried again next round.
+  }
 }, intervalMs);
 
 parentPort!.once('message', () => {

@@ -3,7 +3,8 @@
  * finds 1,000 pages in the log copies them into the database file and fsyncs both before it
  * returns, which stalled the server for tens of milliseconds every few hundred writes. Here a
  * worker thread does it every `intervalMs` on a connection of its own; if the worker fails, the
- * store's own connection checkpoints again, as SQLite does by default.
+ * store's own connection checkpoints again, as SQLite does by default. Every `vacuumIntervalMs`
+ * it also hands free pages back to the file system (incremental vacuum), a slice at a time.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -11,8 +12,8 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(path: string, intervalMs: number, onFailure: (err: Error) => void): Checkpointer {
-  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { path, intervalMs } });
+export function startCheckpointer(path: string, intervalMs: number, vacuumIntervalMs: number, onFailure: (err: Error) => void): Checkpointer {
+  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { path, intervalMs, vacuumIntervalMs } });
   // The server may exit without stopping the store (a signal): the worker must not keep it alive.
   worker.unref();
   let stopping = false;

@@ -6,7 +6,7 @@
  *   store.watch({ apiVersion: 'batch/v1', kind: 'Job' }, {}, (e) => ...);
  */
 export type { Store, ListOptions, ListResult, KindSelector, WatchEvent, WatchEventType, EventInput, WriteOp, ObservationLogEntry } from './types.js';
-export { openSqliteStore, SqliteStore, ExpiredError } from './sqlite.js';
-export type { SqliteStoreOptions } from './sqlite.js';
+export { openSqliteStore, SqliteStore, ExpiredError, StoreWriteError } from './sqlite.js';
+export type { SqliteStoreOptions, StoreStats } from './sqlite.js';
 export { Informer, objectKey } from './informer.js';
 export { AtRestCipher, DecryptionError, KeyFileError, loadKeyFile, ENCRYPTED_PREFIX } from './encryption.js';

@@ -44,4 +44,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX observation_logs_by_owner ON observation_logs (owner_uid, time_ms);
   `,
+  // 3: when each change was written and how big it is, so the change log is bounded by age and
+  // size as well as by count. Rows from before this migration count as written now.
+  `
+  ALTER TABLE changes ADD COLUMN time_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE changes ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+  UPDATE changes SET time_ms = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), bytes = length(body);
+  `,
 ];

@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import { backupStore, checkStoreFile, markStoreMade } from './integrity.js';
 import { createHash, randomUUID, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AlreadyExistsError, ConflictError, NotFoundError, BadRequestError, DroverError } from '../api/errors.js';
 import { kindKey, type KindTable } from '../api/kinds.js';
@@ -24,6 +24,8 @@ import { isSealed, type AtRestCipher } from './encryption.js';
 
 /** How often the background checkpoint runs (the log grows by what is written meanwhile). */
 const CHECKPOINT_INTERVAL_MS = 500;
+/** How often the worker hands free pages back (each time at most a slice, so a write never waits long). */
+const DEFAULT_VACUUM_INTERVAL_MS = 10_000;
 
 export interface SqliteStoreOptions {
   /** The kinds the store keeps (src/registry.ts `KINDS`): their keys and scope. */
@@ -32,6 +34,14 @@ export interface SqliteStoreOptions {
   sync?: 'normal' | 'full';
   /** How many change-log rows to keep for watches that resume from an old resourceVersion. */
   changeLogSize?: number;
+  /** Change-log rows older than this (ms) are dropped too (0: no age bound). */
+  changeLogMaxAgeMs?: number;
+  /** The change log's bodies together are kept under this many bytes (0: no size bound). */
+  changeLogMaxBytes?: number;
+  /** How often the background worker returns free pages to the file system (incremental vacuum); 0: never. */
+  vacuumIntervalMs?: number;
+  /** Told of what went wrong without failing a call (a VACUUM that could not run). */
+  warn?: (msg: string, fields?: Record<string, unknown>) => void;
   now?: () => number;
   /**
    * Encryption at rest: objects of these kinds are stored sealed with the cipher's key (objects
@@ -49,6 +59,42 @@ export class ExpiredError extends DroverError {
     super(`too old resource version: ${rv}`);
     this.name = 'ExpiredError';
   }
+}
+
+/**
+ * A write the store could not make because the disk or the file failed it (SQLITE_FULL, an I/O
+ * error): the server goes on, the write is not made, the caller may retry once space is back.
+ */
+export class StoreWriteError extends DroverError {
+  readonly code = 'STORE_WRITE_FAILED';
+  readonly reason = 'InternalError' as const;
+  readonly httpStatus = 500;
+  override readonly retryable = true;
+  constructor(
+    readonly sqliteCode: string,
+    detail: string,
+    path: string,
+  ) {
+    super(`the store could not save the change (${sqliteCode}: ${detail}); ${sqliteCode === 'SQLITE_FULL' ? `free space on the file system holding ${path}` : `check the disk holding ${path}`}`);
+    this.name = 'StoreWriteError';
+  }
+}
+
+/** SQLite's codes for a write the disk refused (full, I/O error, read-only file, out of memory for a temp file). */
+function diskErrorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string') return undefined;
+  return code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' ? code : undefined;
+}
+
+/** What the store takes on disk: the database file, its write-ahead log, and the free pages inside the file. */
+export interface StoreStats {
+  fileBytes: number;
+  walBytes: number;
+  /** Bytes of free pages in the file that an incremental vacuum gives back. */
+  freeBytes: number;
+  changeLogRows: number;
+  changeLogBytes: number;
 }
 
 interface Row {
@@ -101,7 +147,13 @@ export class SqliteStore implements Store {
   private pending: WatchEvent[] = [];
   private readonly now: () => number;
   private readonly changeLogSize: number;
+  private readonly changeLogMaxAgeMs: number;
+  private readonly changeLogMaxBytes: number;
   private writesSincePrune = 0;
+  /** Bytes of the change log's bodies (kept current in memory so the size bound costs no query per write). */
+  private changeLogBytes = 0;
+  private readonly path: string;
+  private readonly warn: (msg: string, fields?: Record<string, unknown>) => void;
   private readonly statements = new Map<string, Database.Statement>();
   private checkpointer: Checkpointer | undefined;
   /** Last resourceVersion handed out; this process is the only writer of the file. */
@@ -120,19 +172,24 @@ export class SqliteStore implements Store {
       checkStoreFile(path);
       if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     }
+    this.path = path;
+    this.warn = opts.warn ?? (() => {});
     this.db = new Database(path);
+    this.useIncrementalVacuum();
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     if (path !== ':memory:') {
       this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS, () => {
+      this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS, opts.vacuumIntervalMs ?? DEFAULT_VACUUM_INTERVAL_MS, () => {
         this.checkpointer = undefined;
         if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
       });
     }
     this.now = opts.now ?? Date.now;
     this.changeLogSize = opts.changeLogSize ?? 20000;
+    this.changeLogMaxAgeMs = opts.changeLogMaxAgeMs ?? 0;
+    this.changeLogMaxBytes = opts.changeLogMaxBytes ?? 0;
     this.cipher = opts.encryption?.cipher;
     this.sealedKinds = new Set((opts.encryption?.kinds ?? []).map((k) => this.keys.key(k.apiVersion, k.kind)));
     // Deleted rows are overwritten, not left in free pages: a Secret's old plain row included.
@@ -141,6 +198,7 @@ export class SqliteStore implements Store {
     markStoreMade(path);
     this.sealPlainRows();
     this.rv = this.currentRv();
+    this.changeLogBytes = (this.sql('SELECT COALESCE(SUM(bytes), 0) AS n FROM changes').get() as { n: number }).n;
     this.tx(() => {
       if (!this.getSync({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: DEFAULT_NAMESPACE })) {
         this.createSync({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEFAULT_NAMESPACE }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
@@ -182,6 +240,24 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * Deleted rows leave free pages that SQLite keeps in the file unless auto_vacuum is on; with
+   * INCREMENTAL the background worker hands them back a slice at a time. A file made before
+   * needs one VACUUM to switch (a copy of the whole file: it may take a while once, and needs as
+   * much free space again; without it the store works as before).
+   */
+  private useIncrementalVacuum(): void {
+    if (this.db.pragma('auto_vacuum', { simple: true }) === 2) return;
+    this.db.pragma('auto_vacuum = INCREMENTAL');
+    const hasTables = (this.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
+    if (!hasTables) return;
+    try {
+      this.db.exec('VACUUM');
+    } catch (err) {
+      this.warn('could not switch the store to incremental vacuum (it keeps working, but its file does not shrink)', { path: this.path, error: String(err) });
+    }
+  }
+
   /** Prepared statements are compiled once: preparing costs more than running them. */
   private sql(text: string): Database.Statement {
     let st = this.statements.get(text);
@@ -204,18 +280,29 @@ export class SqliteStore implements Store {
     if (this.db.inTransaction) return fn();
     let result: T;
     const rvBefore = this.rv;
+    const bytesBefore = this.changeLogBytes;
     try {
       result = this.db.transaction(fn).immediate();
     } catch (err) {
       this.pending = [];
       this.rv = rvBefore;
+      this.changeLogBytes = bytesBefore;
+      const code = diskErrorCode(err);
+      if (code) throw new StoreWriteError(code, (err as Error).message, this.path);
       throw err;
     }
     const events = this.pending;
     this.pending = [];
     for (const e of events) this.notify(e);
-    // Pruned in batches; a log shorter than a batch is pruned as often as it fills.
-    if (++this.writesSincePrune >= Math.min(1000, this.changeLogSize)) this.pruneChanges();
+    // Pruned in batches; a log shorter than a batch is pruned as often as it fills. A failed
+    // prune (a full disk) leaves the log longer for a while; the write itself has committed.
+    if (++this.writesSincePrune >= Math.min(1000, this.changeLogSize) || (this.changeLogMaxBytes > 0 && this.changeLogBytes > this.changeLogMaxBytes)) {
+      try {
+        this.pruneChanges();
+      } catch (err) {
+        this.warn('could not prune the change log', { error: String(err) });
+      }
+    }
     return result;
   }
 
@@ -247,13 +334,69 @@ export class SqliteStore implements Store {
   private logChange(type: WatchEventType, kind: string, obj: KubeObject): string {
     obj.metadata.resourceVersion = String(++this.rv);
     const body = this.stored(kind, JSON.stringify(obj));
-    this.sql('INSERT INTO changes (rv, type, kind, namespace, body) VALUES (?, ?, ?, ?, ?)').run(this.rv, type, kind, obj.metadata.namespace ?? '', body);
+    this.sql('INSERT INTO changes (rv, type, kind, namespace, body, time_ms, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)').run(this.rv, type, kind, obj.metadata.namespace ?? '', body, this.now(), body.length);
+    this.changeLogBytes += body.length;
     return body;
   }
 
+  /**
+   * Keeps the change log a suffix of history within its bounds: the last `changeLogSize` rows,
+   * none older than `changeLogMaxAgeMs`, bodies under `changeLogMaxBytes` together. The newest
+   * row always stays, so a watch from before it is known to be too old (410 Gone).
+   */
   private pruneChanges(): void {
     this.writesSincePrune = 0;
-    this.sql('DELETE FROM changes WHERE rv <= (SELECT MAX(rv) FROM changes) - ?').run(this.changeLogSize);
+    const newest = (this.sql('SELECT MAX(rv) AS rv FROM changes').get() as { rv: number | null }).rv;
+    if (newest === null) return;
+    // Everything at or below `cut` goes.
+    let cut = newest - this.changeLogSize;
+    if (this.changeLogMaxAgeMs > 0) {
+      // Rows are in time order as in rv order; walk from the oldest to the first young enough.
+      const young = this.sql('SELECT rv FROM changes WHERE time_ms >= ? ORDER BY rv LIMIT 1').get(this.now() - this.changeLogMaxAgeMs) as { rv: number } | undefined;
+      cut = Math.max(cut, (young?.rv ?? newest) - 1);
+    }
+    if (this.changeLogMaxBytes > 0 && this.changeLogBytes > this.changeLogMaxBytes) {
+      // Drop from the oldest until what is left fits (a tenth below the bound, so this runs seldom).
+      let excess = this.changeLogBytes - this.changeLogMaxBytes * 0.9;
+      for (const r of this.sql('SELECT rv, bytes FROM changes WHERE rv > ? ORDER BY rv').iterate(cut) as IterableIterator<{ rv: number; bytes: number }>) {
+        if (excess <= 0 || r.rv >= newest) break;
+        excess -= r.bytes;
+        cut = r.rv;
+      }
+    }
+    cut = Math.min(cut, newest - 1);
+    const gone = this.sql('SELECT COALESCE(SUM(bytes), 0) AS n FROM changes WHERE rv <= ?').get(cut) as { n: number };
+    this.db.transaction(() => this.sql('DELETE FROM changes WHERE rv <= ?').run(cut))();
+    this.changeLogBytes -= gone.n;
+  }
+
+  /**
+   * Periodic upkeep off the request path (the server calls it every few seconds): the change
+   * log's age bound holds even when nothing is written.
+   */
+  maintain(): void {
+    this.pruneChanges();
+  }
+
+  /** Returns up to `pages` free pages to the file system now (the worker does this by itself too). */
+  reclaim(pages = 1_000_000): void {
+    this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /** The store's size on disk, honestly: file, write-ahead log, free pages, and the change log. */
+  stats(): StoreStats {
+    const size = (f: string) => {
+      try {
+        return statSync(f).size;
+      } catch {
+        return 0;
+      }
+    };
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    const rows = (this.sql('SELECT COUNT(*) AS n FROM changes').get() as { n: number }).n;
+    return { fileBytes: size(this.path), walBytes: size(`${this.path}-wal`), freeBytes: free * pageSize, changeLogRows: rows, changeLogBytes: this.changeLogBytes };
   }
 
   private currentRv(): number {
@@ -499,7 +642,7 @@ export class SqliteStore implements Store {
     if (opts.fromResourceVersion && opts.fromResourceVersion !== '0') {
       const from = Number(opts.fromResourceVersion);
       const oldest = this.sql('SELECT MIN(rv) AS rv FROM changes').get() as { rv: number | null };
-      if (!Number.isInteger(from) || (oldest.rv !== null && from < oldest.rv - 1)) throw new ExpiredError(opts.fromResourceVersion);
+      if (!Number.isInteger(from) || (oldest.rv !== null ? from < oldest.rv - 1 : from < this.rv)) throw new ExpiredError(opts.fromResourceVersion);
       const rows = this.sql('SELECT type, body FROM changes WHERE rv > ? ORDER BY rv').all(from) as { type: WatchEventType; body: string }[];
       for (const r of rows) {
         const object = this.parse<KubeObject>(r.body);

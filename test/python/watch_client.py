@@ -28,8 +28,8 @@ for event in watch.Watch().stream(core.list_namespaced_config_map, "default", re
         break
 out = {"resumed": seen}
 
-# More changes than the server keeps (DROVER_CHANGE_LOG_SIZE): the old version is gone.
-for i in range(30):
+# More changes than the server keeps (DROVER_CHANGE_LOG_SIZE, pruned in batches: up to twice that may be kept): the old version is gone.
+for i in range(60):
     core.patch_namespaced_config_map("first", "default", {"data": {"v": str(i)}})
 try:
     for event in watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=rv, timeout_seconds=2):

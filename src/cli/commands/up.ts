@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { Client } from '../client.js';
@@ -258,14 +258,20 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
   const home = opts.home!;
   mkdirSync(home, { recursive: true });
   const logPath = join(home, 'server.log');
-  const fd = openSync(logPath, 'a');
+  // The server writes its own log (rotated by size, a failed write never fatal). Its stderr comes
+  // here until it is ready, so a start that fails says why even when the disk is too full for
+  // the log; after that nobody reads it.
   const child = spawn(ctx.self.execPath, [...process.execArgv, ctx.self.script, ...foregroundArgs(opts)], {
     detached: true,
-    stdio: ['ignore', fd, fd],
-    env: { ...ctx.env, DROVER_HOME: home },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...ctx.env, DROVER_HOME: home, DROVER_SERVER_LOG_FILE: logPath },
     cwd: ctx.cwd,
   });
-  closeSync(fd);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => {
+    if (stderr.length < 64 * 1024) stderr += d;
+  });
   let exited: number | string | undefined;
   child.on('exit', (code, signal) => {
     exited = code ?? signal ?? 'unknown';
@@ -279,7 +285,10 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
   try {
     for (;;) {
       if (exited !== undefined) {
-        throw new CliError(`the Drover server exited (${exited}) before it was ready; the end of ${logPath}:\n${tail(logPath, 20)}`);
+        // Let the last of its stderr arrive.
+        await new Promise((r) => setTimeout(r, 50));
+        const said = stderr.trimEnd().split('\n').slice(-20).map((l) => `  ${l}`).join('\n');
+        throw new CliError(`the Drover server exited (${exited}) before it was ready${said ? `:\n${said}` : `; the end of ${logPath}:\n${tail(logPath, 20)}`}`);
       }
       url = recordedBy(home, child.pid);
       if (url) {
@@ -294,6 +303,7 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
   } finally {
     progress.stop();
   }
+  child.stderr?.destroy();
   child.unref();
   child.removeAllListeners();
   ctx.stdout.write(`Drover is running at ${url} (logs: ${logPath})\n${kubectlHint(home)}`);

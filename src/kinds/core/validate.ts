@@ -134,7 +134,8 @@ export const POD_SPEC: Shape = {
   priorityClassName: warn('priority classes are not resolved; set spec.priority instead'),
   serviceAccountName: ok,
   serviceAccount: ok,
-  tolerations: warn('the local node has no taints'),
+  // Honoured by the scheduler: the local node is tainted node.kubernetes.io/disk-pressure under disk pressure.
+  tolerations: ok,
   affinity: warn('there is one local node'),
   subdomain: warn('there is no cluster DNS'),
   securityContext: struct(POD_SECURITY),

@@ -58,6 +58,11 @@ export interface LocalRuntimeOptions {
    * but Drover's own per-namespace directories.
    */
   podSecurity?: Partial<PodSecurityPolicy>;
+  /**
+   * Says (in words) whether the disk holding the home is under pressure right now, undefined
+   * when it is not: a container that failed then gets an event saying its disk was full.
+   */
+  diskPressure?: () => string | undefined;
 }
 
 export const DEFAULT_POD_PIDS_LIMIT = 4096;
@@ -66,7 +71,7 @@ export const DEFAULT_CONTAINER_LOG_MAX_BYTES = 10 * 2 ** 20;
 export const DEFAULT_CONTAINER_LOG_MAX_FILES = 5;
 
 /** The options with their defaults applied. */
-export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent' | 'podSecurity'>> & { images: Record<string, ImageEnvironment>; podSecurity: PodSecurityPolicy };
+export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent' | 'podSecurity' | 'diskPressure'>> & { images: Record<string, ImageEnvironment>; podSecurity: PodSecurityPolicy; diskPressure?: () => string | undefined };
 
 /** `.pod.json`: what of a pod must outlive a server restart (its GPU ids). */
 export interface PodRecord {

@@ -198,7 +198,7 @@ export class AttemptProcess {
     const spare = new Set([this.pid]);
     if (graceMs > 0) {
       await this.cgroups.signalAll(this.cgroup, 'SIGTERM', spare);
-      if (await this.waitExit(graceMs)) return;
+      if (await this.waitWorkloadGone(graceMs)) return;
     }
     const st = await readBwrapStatus(this.paths.status);
     // Killing the sandbox's pid 1 makes the kernel kill everything in its pid namespace.
@@ -209,6 +209,23 @@ export class AttemptProcess {
     signal(this.pid, 'SIGKILL');
     await this.cgroups.killAll(this.cgroup);
     await this.waitExit(2000);
+  }
+
+  /**
+   * Waits up to `ms` for the container to exit after SIGTERM, or for its workload to be gone: once
+   * nothing but the sandbox itself (the bwrap monitor and the namespace's init) is left, the grace
+   * period has nothing more to wait for. Returns true when the container exited.
+   */
+  private async waitWorkloadGone(ms: number): Promise<boolean> {
+    // Real time, as waitExit: a real process is waited on.
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (await this.waitExit(Math.min(100, deadline - Date.now()))) return true;
+      const init = (await readBwrapStatus(this.paths.status)).childPid;
+      const left = (await this.cgroups.procs(this.cgroup)).filter((p) => p !== this.pid && p !== init);
+      if (init !== undefined && left.length === 0) return false;
+    }
+    return this.settled;
   }
 
   private async waitExit(ms: number): Promise<boolean> {

@@ -82,6 +82,7 @@ export class LocalPodRuntime implements PodRuntime {
       containerLogMaxBytes: options.containerLogMaxBytes ?? DEFAULT_CONTAINER_LOG_MAX_BYTES,
       containerLogMaxFiles: Math.max(1, options.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES),
       podSecurity: { ...defaultPodSecurityPolicy(), systemHostPathRoots: droverHostPathRoots(resolve(options.home)), ...(options.podSecurity ?? {}) },
+      ...(options.diskPressure ? { diskPressure: options.diskPressure } : {}),
     };
     this.gpus = new GpuAllocator(this.opts.gpuIds);
     this.cgroupParent = options.cgroupParent ?? `drover-${createHash('sha256').update(resolve(options.home)).digest('hex').slice(0, 12)}`;

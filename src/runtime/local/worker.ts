@@ -22,6 +22,8 @@ import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVol
 
 const LOOPBACK = '127.0.0.1';
 const SOURCE = 'kubelet';
+/** How soon a status write the store refused (a full disk) is tried again. */
+const STATUS_RETRY_MS = 1000;
 const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
 function podRef(pod: Pod): ObjectRef {
@@ -66,6 +68,8 @@ export class PodWorker {
   private resync = false;
   private dirty = false;
   private flushing?: Promise<void>;
+  /** Cancels the timer that writes the status again after a failed write. */
+  private statusRetry?: () => void;
   private prepareMessage?: string;
   /** Attempts being killed because the OOM killer took one of their processes (checkOom). */
   private readonly oomKilling = new WeakSet<AttemptProcess>();
@@ -116,6 +120,7 @@ export class PodWorker {
             await this.sync();
           } catch (err) {
             this.log.error('pod sync failed', { pod: `${this.ns}/${this.name}`, error: (err as Error).message });
+            this.syncFailed((err as Error).message);
           }
         } while (this.resync && !this.ctx.isStopped() && !this.deleted);
       })().finally(() => {
@@ -354,6 +359,24 @@ export class PodWorker {
     }
   }
 
+  /**
+   * A sync that failed unexpectedly (preparing the pod's files on a full disk) says so on the
+   * pod and is tried again after the back-off: space may return, and the pod must go on then
+   * without a restart of the server.
+   */
+  private syncFailed(message: string): void {
+    if (this.deleted || this.terminal) return;
+    for (const c of this.containers.values()) {
+      if (!c.finished && !c.attempt && !c.backoffCancel && 'waiting' in c.state) c.state = { waiting: { reason: 'ContainerCreating', message } };
+    }
+    if (this.prepareMessage !== message) {
+      this.prepareMessage = message;
+      this.event('Warning', 'FailedCreatePodSandBox', message);
+    }
+    this.markDirty();
+    this.retryLater();
+  }
+
   private retryLater(): void {
     if (this.retryCancel) return;
     this.retryCancel = this.ctx.host.clock.setTimer(this.ctx.opts.restartBackoffBaseMs, () => {
@@ -376,6 +399,8 @@ export class PodWorker {
     const oomNow = cgroups.oomKills(proc.cgroup);
     const tail = obs.status.exitCode === undefined || obs.status.exitCode === 1 || obs.status.exitCode === 126 || obs.status.exitCode === 127 || obs.status.childPid === undefined ? await readTail(paths.log, 1024) : '';
     const cls = classifyExit(obs, oomNow - record.oomBaseline, tail);
+    // Asked before the container's writable layer is removed (below), which may free the space it filled.
+    const diskFull = cls.exitCode !== 0 && cls.reason !== 'OOMKilled' ? this.ctx.opts.diskPressure?.() : undefined;
     let finishedAtMs = this.now();
     if (whileDown && obs.status.exitCode !== undefined) {
       // bwrap wrote the exit code as the command ended: the file's time is when it ended (a real
@@ -390,14 +415,15 @@ export class PodWorker {
     record.exit = exit;
     this.ctx.adopted.delete(proc);
     // Not awaited before the status: a crash in between re-reads bwrap's status file and gets the same answer.
-    void this.ctx.track(
-      Promise.all([writeRecord(paths.record, record).catch(() => undefined), this.ctx.tailer.untrack(paths.log), fsp.rm(paths.rootfs, { recursive: true, force: true }).catch(() => undefined)]),
-    );
+    const cleanup = Promise.all([writeRecord(paths.record, record).catch(() => undefined), this.ctx.tailer.untrack(paths.log), fsp.rm(paths.rootfs, { recursive: true, force: true }).catch(() => undefined)]);
+    void this.ctx.track(cleanup);
     if (c.attempt === proc) c.attempt = undefined;
     if (cls.reason === 'OOMKilled') {
       const lim = c.spec.resources?.limits?.['memory'];
       this.event('Warning', 'OOMKilled', `Container ${c.spec.name} was killed by the kernel's OOM killer${lim ? ` (memory limit ${lim})` : ''}`);
     }
+    // After the writable layer is gone: on a disk the container filled, the event could not be stored before.
+    if (diskFull) void cleanup.then(() => this.event('Warning', 'DiskPressure', `Container ${c.spec.name} ended with exit code ${cls.exitCode} while the node's disk was full (${diskFull}): a write may have failed for lack of space`));
     const ranMs = finishedAtMs - record.startedAtMs;
     await this.afterExit(c, { exitCode: cls.exitCode, reason: cls.reason, ...(cls.message ? { message: cls.message } : {}), startedAt: record.startedAt, finishedAt: exit.finishedAt, containerID: `drover://${record.pid}` }, ranMs);
   }
@@ -441,6 +467,7 @@ export class PodWorker {
     this.terminal = true;
     this.deadlineCancel?.();
     this.retryCancel?.();
+    this.statusRetry?.();
     this.ctx.releaseGpus(this.uid);
     this.markDirty();
     await this.flushing;
@@ -505,6 +532,7 @@ export class PodWorker {
     this.deleted = true;
     this.deadlineCancel?.();
     this.retryCancel?.();
+    this.statusRetry?.();
     const kills: Promise<void>[] = [];
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
@@ -526,6 +554,7 @@ export class PodWorker {
   detach(): void {
     this.deadlineCancel?.();
     this.retryCancel?.();
+    this.statusRetry?.();
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
       c.attempt?.detach();
@@ -571,6 +600,12 @@ export class PodWorker {
     } catch (err) {
       if (err instanceof NotFoundError) return; // Deleted; the watch says so.
       this.log.error('pod status write failed', { pod: `${this.ns}/${this.name}`, error: (err as Error).message });
+      // A full disk refuses the write: the status (a container's end) is written again in a
+      // second, not lost until the next change that may never come.
+      this.statusRetry ??= this.ctx.host.clock.setTimer(STATUS_RETRY_MS, () => {
+        this.statusRetry = undefined;
+        this.markDirty();
+      });
     }
   }
 

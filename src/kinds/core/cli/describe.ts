@@ -1,6 +1,7 @@
 /** `describe` for the core kinds: Pods (and the pod templates other kinds embed), ConfigMaps, Secrets, Namespaces, claims and Nodes. */
 import type { ContainerState, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { Container, ContainerStatus, Node, PersistentVolumeClaim, Pod, Volume } from '../../../api/types.js';
+import { ANNOTATIONS } from '../../../api/types.js';
 import { podResources, qosClass } from '../../../api/pods.js';
 import { formatResource, safeQuantity } from '../../../api/quantity.js';
 import { age } from '../../../print/units.js';
@@ -308,6 +309,32 @@ export const pvcDescriber: Describer = {
   },
 };
 
+/** Bytes as `12.3Mi`: the store's size is no round quantity. */
+function mib(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const [unit, size] = n >= 2 ** 30 ? ['Gi', 2 ** 30] : n >= 2 ** 20 ? ['Mi', 2 ** 20] : ['Ki', 1024];
+  return `${Number((n / size).toFixed(1))}${unit}`;
+}
+
+/** Drover's store on the local node, as the server last measured it (ANNOTATIONS.storeSize). */
+function storeSize(w: PrefixWriter, json: string | undefined, ts: (t: string | undefined) => string): void {
+  if (!json) return;
+  let s: { path?: string; fileBytes?: number; walBytes?: number; freeBytes?: number; changeLogRows?: number; changeLogBytes?: number; measured?: string };
+  try {
+    s = JSON.parse(json) as typeof s;
+  } catch {
+    return;
+  }
+  const file = s.fileBytes ?? 0;
+  const wal = s.walBytes ?? 0;
+  w.write(0, 'Store:\n');
+  w.write(1, `Path:\t${s.path ?? ''}\n`);
+  w.write(1, `Size on disk:\t${mib(file + wal)} (database ${mib(file)}, write-ahead log ${mib(wal)})\n`);
+  w.write(1, `Free pages:\t${mib(s.freeBytes ?? 0)} (given back to the file system by incremental vacuum)\n`);
+  w.write(1, `Change log:\t${s.changeLogRows ?? 0} changes, ${mib(s.changeLogBytes ?? 0)}\n`);
+  w.write(1, `Measured:\t${ts(s.measured)}\n`);
+}
+
 export const nodeDescriber: Describer = {
   needsPods: 'node',
   describe(obj, input) {
@@ -351,6 +378,7 @@ export const nodeDescriber: Describer = {
       ];
       for (const [k, v] of rows) w.write(1, `${k}:\t${v ?? ''}\n`);
     }
+    storeSize(w, node.metadata?.annotations?.[ANNOTATIONS.storeSize], ts);
     const pods = (input.pods ?? []).filter((p) => p.spec?.nodeName === obj.metadata.name && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
     const alloc = node.status?.allocatable ?? {};
     const pct = (name: string, v: number) => {

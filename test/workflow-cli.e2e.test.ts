@@ -205,6 +205,21 @@ test('logs -f follows a running workflow, picking up the pods of later steps, un
   assert.match((await d.ok(['get', 'wf', name])), /^Status: {14}Succeeded$/m, 'logs -f returned once the workflow completed');
 });
 
+test('logs -f attached late prints the steps that already ended first, in order, then follows the rest', async () => {
+  // The first step ends at once; the later ones wait, so logs -f attaches in the middle.
+  const late = STEPS.replace('command: [echo, "{{inputs.parameters.text}}"]', 'command: [sh, -c, "test \'{{inputs.parameters.text}}\' = prepared || sleep 1.5; echo {{inputs.parameters.text}}"]');
+  const name = (await d.ok(['submit', file('late.yaml', late), '-o', 'name'])).trim().slice('workflow/'.length);
+  for (let i = 0; i < 100; i++) {
+    const pods = await d.json<{ items: { status: { phase: string } }[] }>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
+    if (pods.items.some((p) => p.status.phase === 'Succeeded')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const lines = (await d.ok(['logs', '-f', `workflow/${name}`])).trimEnd().split('\n').map((l) => l.replace(/^\S+: /, ''));
+  assert.deepEqual([...lines].sort(), ['bye Succeeded', 'prepared', 'trained a', 'trained b']);
+  assert.equal(lines[0], 'prepared', 'the step that had ended printed first');
+  assert.equal(lines[3], 'bye Succeeded', 'the exit handler printed last');
+});
+
 test('a failing workflow: --wait exits 1 and says why; wait on Succeeded stops at once; retry and resubmit', async () => {
   const r = await d.cli(['submit', file('fail.yaml', FAIL), '--wait']);
   assert.equal(r.code, 1);

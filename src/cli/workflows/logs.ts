@@ -1,8 +1,9 @@
 /**
  * `drover logs workflow/NAME`: the logs of every step pod of a workflow, each line prefixed with
  * `POD: ` as `argo logs` prints them. Without -f the pods are printed one after another in the
- * order their steps started; with -f every pod is followed as it starts, lines interleaved as
- * they come, until the workflow completes.
+ * order their steps started; with -f the steps that already ended print first in that order,
+ * then every pod is followed as it starts, lines interleaved as they come, until the workflow
+ * completes.
  */
 import { ApiError, readLines, type Client } from '../client.js';
 import type { Ctx } from '../context.js';
@@ -103,6 +104,15 @@ export async function workflowLogs(ctx: Ctx, client: Client, namespace: string, 
     p.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
     streams.set(podName, p);
   };
+  // Attached late: the steps that already ended print first, whole and in the tree's order, as
+  // without -f; only the running and later ones are followed (their lines interleave as they come).
+  const ended = (await client.list<Pod & KubeObject>(podKind, namespace, { labelSelector: selector })).items.filter((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+  for (const pod of orderPods(wf, ended)) {
+    const c = containerOf(pod, o.container);
+    if (!c || !hasStarted(pod, c)) continue;
+    streams.set(pod.metadata?.name ?? '', Promise.resolve());
+    await streamPod(ctx, client, namespace, pod, c, o, false);
+  }
   const w = client.watch<Pod & KubeObject>(podKind, namespace, { labelSelector: selector }, (e) => {
     if (e.type === 'ADDED' || e.type === 'MODIFIED') consider(e.object);
   });

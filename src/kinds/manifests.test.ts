@@ -419,3 +419,10 @@ test('requests and limits are checked as the API server does: not negative, a re
     'spec.template.spec.containers[0].resources.requests[nvidia.com/gpu]: must be equal to nvidia.com/gpu limit of 2',
   ]);
 });
+
+test('a ConfigMap over 1 MiB is refused, as Kubernetes refuses it', () => {
+  const big = 'x'.repeat(1024 * 1024 + 1);
+  const issues = issuesOf(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: "${big}"\n`);
+  assert.equal(issues.length, 1);
+  assert.match(issues[0]!.message, /^Too long: must have at most 1048576 bytes \(has 1048581\)/);
+});

@@ -304,6 +304,25 @@ function checkDataKeys(ctx: Ctx, obj: Record<string, unknown>, fields: string[])
       seen.set(key, field);
     }
   }
+  checkDataSize(ctx, obj, fields);
+}
+
+/** Kubernetes' limit on what one ConfigMap or Secret holds (its data, as stored). */
+const MAX_DATA_BYTES = 1024 * 1024;
+
+function checkDataSize(ctx: Ctx, obj: Record<string, unknown>, fields: string[]): void {
+  let total = 0;
+  for (const field of fields) {
+    const data = obj[field];
+    if (!isRecord(data)) continue;
+    for (const [key, v] of Object.entries(data)) {
+      if (typeof v !== 'string') continue;
+      // `data` of a Secret and `binaryData` are base64: what is kept is the decoded bytes.
+      const encoded = field === 'binaryData' || (obj['kind'] === 'Secret' && field === 'data');
+      total += key.length + (encoded ? Math.floor((v.length * 3) / 4) : Buffer.byteLength(v));
+    }
+  }
+  if (total > MAX_DATA_BYTES) error(ctx, [], `Too long: must have at most ${MAX_DATA_BYTES} bytes (has ${total}); keep large files on a claim`, 'key');
 }
 
 

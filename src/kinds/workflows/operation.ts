@@ -96,6 +96,10 @@ export function isFailurePhase(p: string | undefined): boolean {
   return p === 'Failed' || p === 'Error';
 }
 
+/** Argo's default limit on templates calling templates (its controller's stack depth). */
+export const MAX_RECURSION_DEPTH = 100;
+const RECURSION_MESSAGE = `Maximum recursion depth exceeded: templates may call each other at most ${MAX_RECURSION_DEPTH} deep`;
+
 export class Operation {
   readonly wfName: string;
   readonly status: WorkflowStatus;
@@ -112,6 +116,8 @@ export class Operation {
   /** Wide loops make these hot: children per parent as sets, node ids per name. */
   private readonly childSets = new Map<string, Set<string>>();
   private readonly ids = new Map<string, string>();
+  /** How deep the templates being executed now call each other. */
+  private depth = 0;
   /** Pods asked for in this pass; the pod list will not show them until the next. */
   readonly creating = new Set<string>();
 
@@ -133,7 +139,19 @@ export class Operation {
   }
 
   execute(nodeName: string, holder: Holder, tscope: TemplateScope, args: Arguments | undefined, outer: Scope, o: ExecOptions): NodeStatus | undefined {
-    return this.executeFn(this, nodeName, holder, tscope, args, outer, o);
+    // A template that calls itself without end (a `when` that never stops it) fails its node, as
+    // Argo's controller does, instead of growing the workflow until the machine gives out.
+    if (this.depth >= MAX_RECURSION_DEPTH) {
+      const n = this.node(nodeName) ?? this.initNode(nodeName, 'Pod', o, undefined, tscope, 'Error', RECURSION_MESSAGE);
+      this.mark(n, 'Error', RECURSION_MESSAGE);
+      return n;
+    }
+    this.depth++;
+    try {
+      return this.executeFn(this, nodeName, holder, tscope, args, outer, o);
+    } finally {
+      this.depth--;
+    }
   }
 
   iso(): string {

@@ -105,3 +105,22 @@ test('outputs the repository refused to take (a step I/O error) end the finished
   assert.equal(r.status.nodes?.[id]?.message, 'artifact repository unreachable');
   assert.equal(r.status.phase, 'Failed');
 });
+
+test('a template that calls itself without end fails with Maximum recursion depth exceeded instead of growing for ever', () => {
+  const sim = new Sim(`
+spec:
+  entrypoint: loop
+  templates:
+  - name: loop
+    steps:
+    - - {name: step, template: say}
+    - - {name: again, template: loop}
+  - name: say
+    container: {image: alpine, command: ["true"]}
+`);
+  const status = sim.run(() => ({}));
+  assert.equal(status?.phase, 'Failed');
+  const nodes = Object.values(status?.nodes ?? {});
+  assert.ok(nodes.some((n) => n.phase === 'Error' && /^Maximum recursion depth exceeded/.test(n.message ?? '')), 'the node past the limit says why');
+  assert.ok(nodes.length < 400, `bounded: ${nodes.length} nodes`);
+});

@@ -138,7 +138,7 @@ function describeCgroups(parent: string): string {
         .filter(Boolean)
         .map((pid) => {
           try {
-            return `${pid}:${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`;
+            return `${pid}:${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim().slice(-60)}`;
           } catch {
             return pid;
           }

@@ -107,3 +107,18 @@ test('the default namespace cannot be deleted (as the API server refuses it), an
   assert.equal(((await r.json()) as { message: string }).message, 'namespaces "default" is forbidden: this namespace may not be deleted');
   assert.equal((await d.api('/api/v1/namespaces/default')).status, 200);
 });
+
+test('DELETE with propagationPolicy Orphan keeps the dependents (without the owner reference); Background deletes them', async () => {
+  const post = async (obj: object) => (await (await d.api('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(obj) })).json()) as { metadata: { uid: string } };
+  for (const [owner, policy] of [['owner-a', 'Orphan'], ['owner-b', 'Background']] as const) {
+    const o = await post({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: owner } });
+    await post({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${owner}-child`, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid: o.metadata.uid }] } });
+    const r = await d.api(`/api/v1/namespaces/default/configmaps/${owner}`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: policy }) });
+    assert.equal(r.status, 200);
+  }
+  const kept = await d.api('/api/v1/namespaces/default/configmaps/owner-a-child');
+  assert.equal(kept.status, 200);
+  assert.equal(((await kept.json()) as { metadata: { ownerReferences?: unknown } }).metadata.ownerReferences, undefined);
+  assert.equal((await d.api('/api/v1/namespaces/default/configmaps/owner-b-child')).status, 404);
+  assert.equal((await d.api('/api/v1/namespaces/default/configmaps/x?propagationPolicy=Sometimes', { method: 'DELETE' })).status, 400);
+});

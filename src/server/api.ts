@@ -483,11 +483,35 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
           if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
           return send(res, 200, existing);
         }
+        // DeleteOptions come as query parameters or (kubectl, client-go) a body.
+        const options = req.headers['content-length'] && req.headers['content-length'] !== '0' ? await readJson<{ propagationPolicy?: string }>(req).catch(() => ({})) : {};
+        const policy = q.get('propagationPolicy') ?? (options as { propagationPolicy?: string }).propagationPolicy ?? 'Background';
+        if (!['Background', 'Foreground', 'Orphan'].includes(policy)) throw new BadRequestError(`unsupported propagationPolicy "${policy}": use Background, Foreground or Orphan`);
+        if (policy === 'Orphan') await orphanDependents(ref);
         const deleted = await store.delete(ref);
         return send(res, 200, deleted[deleted.length - 1]);
       }
       default:
         throw new BadRequestError(`method ${method} is not allowed`);
+    }
+  }
+
+  /**
+   * `propagationPolicy: Orphan`: the object's dependents lose their owner reference to it and
+   * stay when it goes (Background and Foreground both delete them, at once here).
+   */
+  async function orphanDependents(ref: { apiVersion: string; kind: string; namespace: string; name: string }): Promise<void> {
+    const owner = await store.get(ref);
+    const uid = owner?.metadata.uid;
+    if (!uid) return;
+    for (const k of kinds.all) {
+      const children = (await store.list({ apiVersion: k.apiVersion, kind: k.kind }, { ...(k.namespaced && ref.namespace ? { namespace: ref.namespace } : {}), ownerUid: uid })).items;
+      for (const c of children) {
+        await store.patch({ apiVersion: c.apiVersion, kind: c.kind, namespace: c.metadata.namespace ?? '', name: c.metadata.name ?? '' }, (o) => {
+          o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+          if (o.metadata.ownerReferences.length === 0) delete o.metadata.ownerReferences;
+        });
+      }
     }
   }
 

@@ -79,7 +79,7 @@ test("a Job from the Python client runs its command in its namespace's drover.de
   assert.deepEqual(out, { team: 'from the team directory\n', default: 'from the server workdir\n' });
 });
 
-test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get_optimal_hyperparameters, edit_experiment_budget, get_job_logs", { skip }, async () => {
+test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get_optimal_hyperparameters, edit_experiment_budget, get_job_logs, and tune() with a Python objective", { skip }, async () => {
   const out = await python('katib_client.py');
   assert.equal(out['succeeded'], true);
   assert.equal(out['trials'], 3);
@@ -89,6 +89,10 @@ test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get
   assert.deepEqual(out['best_after_budget'], { x: '3' });
   assert.equal((out['log'] as string[]).length, 1);
   assert.match((out['log'] as string[])[0]!, /^loss=\d+$/);
+  // tune(): the objective ran in each trial and its printed metric was collected.
+  assert.equal(out['tune_trials'], 4);
+  const x = out['tune_best_x'] as number;
+  assert.ok(Math.abs((out['tune_best_loss'] as number) - (x - 3) ** 2) < 1e-6, 'the best loss is the objective at the best x');
 });
 
 test('a watch with the Python client resumes from its last resourceVersion, one older than the history kept gets 410 Gone, and lists page with limit and continue', { skip }, async () => {

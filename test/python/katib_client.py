@@ -4,7 +4,7 @@ end-to-end test (test/python-clients.e2e.test.ts) asserts on it.
 """
 import json
 
-from kubeflow.katib import KatibClient, models
+from kubeflow.katib import KatibClient, models, search
 from kubernetes import client
 
 katib = KatibClient(namespace="default")
@@ -55,4 +55,28 @@ out["best_after_budget"] = {a.name: a.value for a in best.parameter_assignments}
 
 trial = katib.list_trials("sdk-tune")[0].metadata.name
 out["log"] = list(katib.get_job_logs("sdk-tune", trial))
+
+
+# tune(): a Python objective, shipped by the SDK inside the trial's command.
+def objective(parameters):
+    x = float(parameters["x"])
+    print(f"loss={(x - 3) ** 2}")
+
+
+katib.tune(
+    name="fn-tune",
+    objective=objective,
+    parameters={"x": search.double(min=0, max=6)},
+    objective_metric_name="loss",
+    objective_type="minimize",
+    algorithm_name="random",
+    max_trial_count=4,
+    parallel_trial_count=2,
+    base_image="python:3.11",
+)
+katib.wait_for_experiment_condition("fn-tune", timeout=120, polling_interval=1)
+tuned = katib.get_optimal_hyperparameters("fn-tune")
+out["tune_trials"] = len(katib.list_trials("fn-tune"))
+out["tune_best_x"] = float(tuned.parameter_assignments[0].value)
+out["tune_best_loss"] = float([m.min for m in tuned.observation.metrics if m.name == "loss"][0])
 print(json.dumps(out))

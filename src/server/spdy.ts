@@ -20,11 +20,6 @@ export interface SpdyStream {
   headers: Map<string, string>;
 }
 
-/** Zlib internals' synchronous step: one chunk in, with the given flush, the output back. */
-interface SyncZlib {
-  _processChunk(chunk: Buffer, flush: number): Buffer;
-}
-
 /** Header block (name/value pairs), uncompressed. */
 export function encodeHeaderBlock(headers: ReadonlyMap<string, string>): Buffer {
   const parts: Buffer[] = [u32(headers.size)];
@@ -76,17 +71,49 @@ export function dataFrame(streamId: number, flags: number, data: Buffer): Buffer
   return Buffer.concat([h, data]);
 }
 
-/** One side's header compression context. */
-export class HeaderCodec {
-  private readonly deflater = zlib.createDeflate({ dictionary: SPDY_DICTIONARY, level: zlib.constants.Z_BEST_COMPRESSION }) as unknown as SyncZlib;
-  private readonly inflater = zlib.createInflate({ dictionary: SPDY_DICTIONARY }) as unknown as SyncZlib;
+/** One zlib stream of a connection, flushed (Z_SYNC_FLUSH) after every block. */
+class ZStream {
+  private out: Buffer[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
 
-  compress(headers: ReadonlyMap<string, string>): Buffer {
-    return this.deflater._processChunk(encodeHeaderBlock(headers), zlib.constants.Z_SYNC_FLUSH);
+  constructor(private readonly z: zlib.Inflate | zlib.Deflate) {
+    z.on('data', (b: Buffer) => this.out.push(b));
   }
 
-  decompress(block: Buffer): Map<string, string> {
-    return decodeHeaderBlock(this.inflater._processChunk(block, zlib.constants.Z_SYNC_FLUSH));
+  run(input: Buffer): Promise<Buffer> {
+    const next = this.chain.then(
+      () =>
+        new Promise<Buffer>((resolve, reject) => {
+          const failed = (err: Error) => reject(err);
+          this.z.once('error', failed);
+          this.z.write(input);
+          this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+            // Output of the flush is pushed before its callback; a turn more is cheap insurance.
+            setImmediate(() => {
+              this.z.off('error', failed);
+              const r = Buffer.concat(this.out);
+              this.out = [];
+              resolve(r);
+            });
+          });
+        }),
+    );
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** One side's header compression context: SPDY/3's dictionary, one stream per direction. */
+export class HeaderCodec {
+  private readonly deflater = new ZStream(zlib.createDeflate({ dictionary: SPDY_DICTIONARY, level: zlib.constants.Z_BEST_COMPRESSION }));
+  private readonly inflater = new ZStream(zlib.createInflate({ dictionary: SPDY_DICTIONARY }));
+
+  compress(headers: ReadonlyMap<string, string>): Promise<Buffer> {
+    return this.deflater.run(encodeHeaderBlock(headers));
+  }
+
+  async decompress(block: Buffer): Promise<Map<string, string>> {
+    return decodeHeaderBlock(await this.inflater.run(block));
   }
 }
 
@@ -103,8 +130,10 @@ export interface SpdyHandlers {
 export class SpdyServerSession {
   private buf: Buffer = Buffer.alloc(0);
   readonly codec = new HeaderCodec();
+  /** Frames are handled one after the other (header blocks decompress asynchronously). */
+  private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly h: SpdyHandlers) {}
+  constructor(private readonly h: SpdyHandlers & { onError(err: Error): void }) {}
 
   /** Feeds bytes from the client. */
   push(chunk: Buffer): void {
@@ -115,26 +144,32 @@ export class SpdyServerSession {
       const head = this.buf.subarray(0, 8);
       const body = this.buf.subarray(8, 8 + len);
       this.buf = this.buf.subarray(8 + len);
-      this.frame(head, Buffer.from(body));
+      const copy = Buffer.from(body);
+      this.chain = this.chain.then(() => this.frame(head, copy)).catch((err: Error) => this.h.onError(err));
     }
   }
 
-  private frame(head: Buffer, body: Buffer): void {
+  /** Resolves when every frame pushed so far has been handled. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private async frame(head: Buffer, body: Buffer): Promise<void> {
     const flags = head[4]!;
     if ((head[0]! & 0x80) === 0) return this.h.onData(head.readUInt32BE(0) & 0x7fffffff, body, (flags & FLAG_FIN) !== 0);
     const type = head.readUInt16BE(2);
     switch (type) {
       case TYPE.synStream: {
         const id = body.readUInt32BE(0) & 0x7fffffff;
-        const headers = this.codec.decompress(body.subarray(10));
-        this.h.write(controlFrame(TYPE.synReply, 0, Buffer.concat([u32(id), this.codec.compress(new Map())])));
+        const headers = await this.codec.decompress(body.subarray(10));
+        this.h.write(controlFrame(TYPE.synReply, 0, Buffer.concat([u32(id), await this.codec.compress(new Map())])));
         this.h.onStream({ id, headers });
         if (flags & FLAG_FIN) this.h.onData(id, Buffer.alloc(0), true);
         return;
       }
       case TYPE.headers:
         // Headers after the start: their block must still go through the shared context.
-        this.codec.decompress(body.subarray(4));
+        await this.codec.decompress(body.subarray(4));
         return;
       case TYPE.rstStream:
         return this.h.onReset(body.readUInt32BE(0) & 0x7fffffff);

@@ -158,6 +158,10 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
     },
     onReset: (id) => conns.get(id)?.destroy(),
     onGoAway: () => ws.close(1000),
+    onError: (err) => {
+      deps.logger.warn('port-forward stream failed', { pod: pod.metadata?.name, error: err.message });
+      ws.close(1011);
+    },
   });
   const open = (rid: string, pair: { error?: number; port: number }, dataId: number) => {
     const fail = (message: string) => {
@@ -182,14 +186,7 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
       pairs.delete(rid);
     });
   };
-  ws.onMessage = (data) => {
-    try {
-      session.push(data);
-    } catch (err) {
-      deps.logger.warn('port-forward stream failed', { pod: pod.metadata?.name, error: (err as Error).message });
-      ws.close(1011);
-    }
-  };
+  ws.onMessage = (data) => session.push(data);
   ws.onClose = () => {
     for (const c of conns.values()) c.destroy();
   };

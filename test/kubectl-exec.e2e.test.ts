@@ -120,3 +120,13 @@ test('kubectl port-forward reaches a port of the pod', { skip }, async () => {
   }
   assert.doesNotMatch(err, /error/i, err);
 });
+
+test('kubectl exec -it gives the command a terminal', { skip }, async () => {
+  // `script` gives kubectl itself a terminal, as a user's shell would.
+  const line = [KUBECTL, 'exec', '-it', 'sleeper', '--', 'sh', '-c', 'test -t 0 && test -t 1 && echo on-a-tty; exit 4'].map((a) => `'${a}'`).join(' ');
+  const r = await new Promise<{ code: number; out: string }>((resolve) => {
+    execFile('script', ['-q', '-e', '-c', line, '/dev/null'], { env, timeout: 60_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }));
+  });
+  assert.match(r.out, /on-a-tty/);
+  assert.equal(r.code, 4, r.out);
+});

@@ -5,7 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Drover, REPO } from './drover.js';
@@ -76,7 +76,7 @@ test('kubectl exec -i passes stdin through and ends it', { skip }, async () => {
   assert.equal(wc.trim(), '200000');
 });
 
-test('kubectl exec into a finished or missing pod says why', { skip }, async () => {
+test('kubectl exec into a missing pod says it is not found', { skip }, async () => {
   const r = await kubectl(['exec', 'nosuchpod', '--', 'true']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /not found/);
@@ -129,4 +129,33 @@ test('kubectl exec -it gives the command a terminal', { skip }, async () => {
   });
   assert.match(r.out, /on-a-tty/);
   assert.equal(r.code, 4, r.out);
+});
+
+test('a viewer may not exec: connecting is `create` on pods/exec', { skip }, async () => {
+  const r = await d.cli(['token', 'create', 'vic', '-n', 'default', '--role', 'view']);
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(readFileSync(join(d.home, 'kubeconfig'), 'utf8')) as { users: { user: { token?: string } }[] };
+  config.users[0]!.user.token = r.stdout.trim();
+  const vic = join(d.home, 'vic.kubeconfig');
+  writeFileSync(vic, JSON.stringify(config), { mode: 0o600 });
+  const refused = await kubectl(['--kubeconfig', vic, 'exec', 'sleeper', '--', 'true']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /User "vic" cannot create resource "pods\/exec" in API group "" in the namespace "default"/);
+});
+
+test('port-forward to a port nothing listens on says so, and the forward goes on', { skip }, async () => {
+  const closed = await freePort();
+  const local = await freePort();
+  const pf = spawn(KUBECTL, ['port-forward', 'pod/sleeper', `${local}:${closed}`], { env });
+  let err = '';
+  pf.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  try {
+    await new Promise<void>((resolve) => pf.stdout.on('data', (b: Buffer) => b.toString().includes('Forwarding from') && resolve()));
+    await assert.rejects(fetch(`http://127.0.0.1:${local}/`));
+    for (let i = 0; i < 50 && !/error forwarding port/.test(err); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(err, new RegExp(`error forwarding port ${closed} to pod sleeper: connect ECONNREFUSED`));
+    assert.equal(pf.exitCode, null, 'kubectl keeps forwarding');
+  } finally {
+    pf.kill('SIGINT');
+  }
 });

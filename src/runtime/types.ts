@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Pod } from '../api/types.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
@@ -49,6 +50,26 @@ export interface PodUsage {
   memoryBytes: number;
 }
 
+/** What `kubectl exec` asks to run in a running container. */
+export interface ExecOptions {
+  container: string;
+  command: string[];
+  /** Give the command a terminal (`kubectl exec -t`). */
+  tty: boolean;
+}
+
+/** A command running inside a container's sandbox. */
+export interface ExecProcess {
+  stdin: Writable;
+  stdout: Readable;
+  /** Absent with a terminal: the terminal carries both. */
+  stderr?: Readable;
+  /** The exit code (128 + signal number when killed by a signal). */
+  exited: Promise<number>;
+  /** Ends the command (the client went away). */
+  kill(): void;
+}
+
 /**
  * One interface for every place pods run: the local machine (bubblewrap + cgroups) or a
  * Kubernetes cluster. Controllers never see it; the server wires it to the store.
@@ -74,4 +95,6 @@ export interface PodRuntime {
   /** Streams a container's log; ends when the container ends (follow) or at the end of the file. */
   logs(pod: Pod, opts: LogOptions): AsyncIterable<string>;
   usage(pod: Pod): Promise<PodUsage | undefined>;
+  /** Runs a command inside a running container (`kubectl exec`); throws a DroverError saying why not. */
+  exec(pod: Pod, opts: ExecOptions): Promise<ExecProcess>;
 }

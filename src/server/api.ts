@@ -9,7 +9,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { UnsupportedMediaTypeError, BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
@@ -35,6 +36,7 @@ import { tokenApi } from './tokens.js';
 import { refusal, type HostPolicy } from './origin.js';
 import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type AuditLog, type Authorizer, type Credentials, type Identity, type RequestAttributes } from '../identity/index.js';
 import { requestAttributes } from './attributes.js';
+import { isWebSocketRequest, serveExec, servePortForward } from './streams.js';
 import { decodeReview } from './protobuf.js';
 import { auditEntry } from './audit.js';
 import { OpenApi, openApiResponse } from './openapi.js';
@@ -167,7 +169,10 @@ function serverVersion(drover: string, runtime: string): Record<string, unknown>
   };
 }
 
-export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
+/** The API's request handler, and its handler of upgrades (kubectl exec and port-forward: ./streams.ts). */
+export type ApiHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void };
+
+export function createApiHandler(deps: ApiDeps): ApiHandler {
   const { store, runtime, logger, metrics, kinds, loader, admission, clock } = deps;
 
   async function apply(namespace: string, body: { documents?: ApplyDocument[]; mode?: 'apply' | 'create' }): Promise<{ kind: 'ApplyResult'; results: ApplyResultItem[]; warnings: string[] }> {
@@ -729,7 +734,46 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     return handleResource(req, res, path, url.searchParams);
   }
 
-  return (req, res) => {
+  /** A pod's exec or portforward: checked as any request, then handed to ./streams.ts. */
+  async function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://drover');
+    const p = url.pathname.replace(/\/+$/, '') || '/';
+    const refused = refusal(deps.hostPolicy, req.headers);
+    if (refused) throw new ForbiddenError(refused);
+    const who = await authenticate(req, p, url.searchParams);
+    audited.set(req, who);
+    const attributes = requestAttributes(req.method ?? 'GET', p, url.searchParams, kinds);
+    if (attributes !== 'per-object') authorize(who, attributes);
+    const path = parseResourcePath(p, kinds);
+    if (!path || path.kind.kind !== 'Pod' || !path.name || (path.subresource !== 'exec' && path.subresource !== 'portforward')) throw new NotFoundError('path', p);
+    if (!isWebSocketRequest(req)) throw new BadRequestError(`pods/${path.subresource} is served over WebSocket only (kubectl 1.30 or newer); SPDY is not`);
+    const namespace = path.namespace ?? DEFAULT_NAMESPACE;
+    const pod = await store.get<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod', namespace, name: path.name });
+    if (!pod) throw new NotFoundError('pods', path.name, namespace);
+    const streamDeps = { runtime, logger };
+    if (path.subresource === 'exec') await serveExec(req, socket, head, pod, url.searchParams, streamDeps);
+    else servePortForward(req, socket, head, pod, url.searchParams, streamDeps);
+  }
+
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let code = 101;
+    socket.on('error', () => {});
+    routeUpgrade(req, socket, head)
+      .catch((err: unknown) => {
+        if (!(err instanceof DroverError)) logger.error('upgrade failed', { url: req.url, error: err instanceof Error ? err.stack : String(err) });
+        const status = toStatus(err);
+        code = status.code;
+        if (socket.destroyed) return;
+        const body = JSON.stringify(status);
+        socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      })
+      .finally(() => {
+        metrics.observeRequest(req.method ?? 'GET', code, 0);
+        if (deps.audit) deps.audit.record(auditEntry(req, code, audited.get(req), kinds, clock.now()));
+      });
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     route(req, res)
       .catch((err: unknown) => {
@@ -743,5 +787,6 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         if (deps.audit && !/^\/(healthz|livez|readyz)\/?(\?|$)/.test(req.url ?? '')) deps.audit.record(auditEntry(req, res.statusCode, audited.get(req), kinds, clock.now()));
       });
   };
+  return Object.assign(handler, { upgrade });
 }
 

@@ -9,6 +9,9 @@ import { parseResourcePath } from './routes.js';
 /** The resource an Argo Server collection path names. */
 const ARGO: Readonly<Record<string, string>> = { workflows: 'workflows', 'workflow-templates': 'workflowtemplates', 'cron-workflows': 'cronworkflows' };
 
+/** A pod's subresources that connect to it: `create` whatever the method, as in Kubernetes. */
+const CONNECT_SUBRESOURCES = new Set(['exec', 'portforward', 'attach']);
+
 function isTrue(v: string | null): boolean {
   return ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v ?? '');
 }
@@ -55,6 +58,8 @@ export function requestAttributes(method: string, p: string, q: URLSearchParams,
   // A namespace's own object is authorized within it, as Kubernetes does (`get namespace x` in x).
   if (kind.kind === 'Namespace' && path.name !== undefined) Object.assign(base, { namespace: path.name });
   const collection = path.name === undefined;
+  // Kubernetes authorizes connecting to a pod (a GET with an upgrade, or a POST) as `create`.
+  if (kind.kind === 'Pod' && path.subresource && CONNECT_SUBRESOURCES.has(path.subresource)) return { ...base, verb: 'create' };
   const verb =
     method === 'GET' ? (isTrue(q.get('watch')) ? 'watch' : collection ? 'list' : 'get')
     : method === 'POST' ? 'create'

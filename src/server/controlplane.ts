@@ -228,6 +228,8 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   const audit = config.audit.file ? new AuditLog({ file: config.audit.file, maxBytes: config.audit.maxBytes, maxFiles: config.audit.maxFiles, logger: logger.child({ component: 'audit' }) }) : undefined;
   const handler = createApiHandler({ audit, credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION });
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
+  // kubectl exec and port-forward (WebSocket): ./streams.ts.
+  http.on('upgrade', handler.upgrade);
   http.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -244,6 +246,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
     } else {
       const own = serverTls(config.home, certificateNamesFor(config));
       podHttps = createHttpsServer({ cert: own.cert, key: own.key }, handler);
+      podHttps.on('upgrade', handler.upgrade);
       await new Promise<void>((resolve, reject) => {
         podHttps!.once('error', reject);
         podHttps!.listen(0, '127.0.0.1', () => resolve());

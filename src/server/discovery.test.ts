@@ -25,6 +25,9 @@ test('the core group lists its kinds with short names, scope, the verbs served, 
   const core = resources('', 'v1');
   assert.deepEqual(core.get('pods'), { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['po'], categories: ['all'] });
   assert.deepEqual(core.get('pods/log')?.verbs, ['get']);
+  // kubectl exec and port-forward find them here; Kubernetes names their options' kinds.
+  assert.deepEqual(core.get('pods/exec'), { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
+  assert.deepEqual(core.get('pods/portforward')?.verbs, ['create', 'get']);
   assert.deepEqual(core.get('pods/status')?.verbs, ['get', 'update']);
   assert.equal(core.get('namespaces')?.namespaced, false);
   assert.deepEqual(core.get('nodes')?.verbs, ['delete', 'get', 'list', 'watch'], 'Drover writes Nodes; users only read them');

@@ -43,7 +43,7 @@ function resourcesOf(source: DiscoverySource, k: KindInfo): ApiResource[] {
   const sub = (name: string, verbs: readonly string[]): ApiResource => ({ name: `${k.plural}/${name}`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: [...verbs] });
   const out = [main];
   if (k.hasStatus) out.push(sub('status', ['get', 'update']));
-  if (k.group === '' && k.kind === 'Pod') out.push(sub('log', ['get']));
+  if (k.group === '' && k.kind === 'Pod') out.push(sub('log', ['get']), { ...sub('exec', ['create', 'get']), kind: 'PodExecOptions' }, { ...sub('portforward', ['create', 'get']), kind: 'PodPortForwardOptions' });
   for (const [name, s] of source.subresources(k.kind)) out.push(sub(name, s.verbs));
   return out;
 }

@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import type { Pod, KubeObject, PodStatus } from '../../api/types.js';
-import { BadRequestError, HostRequirementError } from '../../api/errors.js';
+import { BadRequestError, HostRequirementError, UnsupportedError } from '../../api/errors.js';
 import type { WatchEvent } from '../../store/index.js';
 import { TokenBucket } from '../../util/ratelimit.js';
-import type { LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
+import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { REQUIRED_PERMISSIONS } from './permissions.js';
 import { clusterCopy, clusterPod, droverPodOf, isTerminal, MANAGED_SELECTOR, mirroredStatus, references } from './translate.js';
 
@@ -471,5 +471,10 @@ export class KubernetesPodRuntime implements PodRuntime {
   /** The cluster's metrics API is optional and not read (yet): `top` shows nothing on this runtime. */
   async usage(_pod: Pod): Promise<PodUsage | undefined> {
     return undefined;
+  }
+
+  /** Not yet: the cluster's pods/exec would have to be relayed. */
+  async exec(_pod: Pod, _opts: ExecOptions): Promise<ExecProcess> {
+    throw new UnsupportedError('exec is not supported yet on the Kubernetes runtime: run kubectl exec against the cluster itself');
   }
 }

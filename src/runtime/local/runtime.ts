@@ -23,11 +23,14 @@
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
+import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
 import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
-import type { LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
+import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { cleanupSandbox } from './cleanup.js';
+import { startExec } from './exec.js';
+import { readBwrapStatus } from './executor.js';
+import { sandboxUser } from './launch.js';
 import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
 import { readJson } from './fsutil.js';
 import { GpuAllocator } from './gpus.js';
@@ -268,6 +271,21 @@ export class LocalPodRuntime implements PodRuntime {
     const ctx = this.ctx;
     if (!ctx) return undefined;
     return this.usageSampler.sample(pod, ctx.facts.cgroups, ctx.host.clock.now());
+  }
+
+  /** Runs a command in a running container's sandbox (exec.ts). */
+  async exec(pod: Pod, opts: ExecOptions): Promise<ExecProcess> {
+    const ctx = this.ctx;
+    const name = pod.metadata?.name ?? '';
+    const w = this.workers.get(pod.metadata?.uid ?? '');
+    const c = w?.containers.get(opts.container);
+    if (!ctx || !w || !c) throw new BadRequestError(`unable to upgrade connection: container not found ("${opts.container}")`);
+    const attempt = c.attempt;
+    if (!attempt || attempt.done || !c.state.running) throw new BadRequestError(`unable to upgrade connection: container ${opts.container} in pod ${name} is not running`);
+    const { childPid } = await readBwrapStatus(attempt.paths.status);
+    if (!childPid) throw new BadRequestError(`unable to upgrade connection: container ${opts.container} in pod ${name} is still starting`);
+    const security = containerSecurity(w.pod.spec, c.spec, this.opts.podSecurity);
+    return startExec({ sh: ctx.facts.sh, pid: childPid, cgroupProcFiles: attempt.cgroup.procFiles, user: sandboxUser(ctx.facts, security), command: opts.command, tty: opts.tty });
   }
 
   /** Frees the pod's GPUs; pods waiting for one may go on. */

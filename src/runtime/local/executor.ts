@@ -197,8 +197,9 @@ export class AttemptProcess {
     if (this.settled) return;
     const spare = new Set([this.pid]);
     if (graceMs > 0) {
-      await this.cgroups.signalAll(this.cgroup, 'SIGTERM', spare);
-      if (await this.waitWorkloadGone(graceMs)) return;
+      const termed = new Set((await this.cgroups.procs(this.cgroup)).filter((p) => !spare.has(p)));
+      for (const p of termed) signal(p, 'SIGTERM');
+      if (await this.waitWorkloadGone(graceMs, termed)) return;
     }
     const st = await readBwrapStatus(this.paths.status);
     // Killing the sandbox's pid 1 makes the kernel kill everything in its pid namespace.
@@ -214,9 +215,10 @@ export class AttemptProcess {
   /**
    * Waits up to `ms` for the container to exit after SIGTERM, or for its workload to be gone: once
    * nothing but the sandbox itself (the bwrap monitor and the namespace's init) is left, the grace
-   * period has nothing more to wait for. Returns true when the container exited.
+   * period has nothing more to wait for. Processes that appear meanwhile are sent SIGTERM too.
+   * Returns true when the container exited.
    */
-  private async waitWorkloadGone(ms: number): Promise<boolean> {
+  private async waitWorkloadGone(ms: number, termed: Set<number>): Promise<boolean> {
     // Real time, as waitExit: a real process is waited on.
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
@@ -224,6 +226,13 @@ export class AttemptProcess {
       const init = (await readBwrapStatus(this.paths.status)).childPid;
       const left = (await this.cgroups.procs(this.cgroup)).filter((p) => p !== this.pid && p !== init);
       if (init !== undefined && left.length === 0) return false;
+      // A process that started after the SIGTERM (the container's command, when the pod was
+      // deleted while its sandbox was still starting) gets it too.
+      for (const p of left) {
+        if (termed.has(p)) continue;
+        termed.add(p);
+        signal(p, 'SIGTERM');
+      }
     }
     return this.settled;
   }

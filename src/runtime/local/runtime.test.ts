@@ -238,7 +238,16 @@ test('deleting a pod kills its whole process tree, SIGKILL after the grace perio
     const stubborn = await h.pod('stubborn', { terminationGracePeriodSeconds: 1, containers: [sh(`trap '' TERM; sleep 44${tag}.4 & wait`)] });
     await h.waitPhase('tree', 'Running');
     await h.waitPhase('stubborn', 'Running');
-    await waitUntil(() => ['41', '42', '43', '44'].every((n) => processesMatching(`sleep ${n}${tag}`).length >= 1), 5000, 'grandchildren started');
+    // The sleeps themselves (the shell's and bwrap's command lines name them too).
+    const sleeping = (n: string) =>
+      processesMatching(`sleep ${n}${tag}`).filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep');
+        } catch {
+          return false;
+        }
+      });
+    await waitUntil(() => ['41', '42', '43', '44'].every((n) => sleeping(n).length >= 1), 5000, 'grandchildren started');
     const t0 = Date.now();
     await h.store.delete({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'tree' });
     await h.store.delete({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'stubborn' });

@@ -276,3 +276,30 @@ test('kubectl apply --server-side creates, changes and prunes what its manager a
   assert.equal(wf.code, 0, wf.stderr);
   assert.equal(wf.stdout, 'workflow.argoproj.io/ssa-wf serverside-applied\n');
 });
+
+test('kubectl get -w streams a Job as it changes, logs -f follows a running pod to its end, describe shows the Job with its events', { skip }, async () => {
+  const file = join(d.home, 'ticker.yaml');
+  writeFileSync(file, JOB.replace('name: hello', 'name: ticker').replace(`'echo hello from kubectl'`, `'for i in 1 2 3; do echo tick $i; sleep 0.5; done'`));
+  // -w runs until stopped: started before the Job exists, stopped once it is done.
+  const watching = new Promise<Run>((resolve) => {
+    const env = { PATH: process.env['PATH'] ?? '', KUBECONFIG: kubeconfig, HOME: d.home, KUBECACHEDIR: join(d.home, 'kube-cache') };
+    execFile(KUBECTL, ['get', 'jobs', '-w', '--output-watch-events'], { env, timeout: 8000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  await ok(['apply', '-f', file]);
+  let pod = '';
+  for (let i = 0; i < 50 && !pod; i++) {
+    pod = (await ok(['get', 'pods', '-l', 'job-name=ticker', '-o', 'name'])).trim();
+    if (!pod) await new Promise((r) => setTimeout(r, 100));
+  }
+  await ok(['wait', '--for=condition=ready', pod, '--timeout=30s']).catch(() => undefined);
+  assert.equal(await ok(['logs', '-f', pod]), 'tick 1\ntick 2\ntick 3\n');
+  await ok(['wait', '--for=condition=complete', 'job/ticker', '--timeout=30s']);
+  const watched = (await watching).stdout;
+  assert.match(watched, /^ADDED\s+ticker\s+Running\s+0\/1/m);
+  assert.match(watched, /^MODIFIED\s+ticker\s+Complete\s+1\/1/m);
+  const described = await ok(['describe', 'job', 'ticker']);
+  assert.match(described, /^Name:\s+ticker$/m);
+  assert.match(described, /Pods Statuses:\s+0 Active .* 1 Succeeded \/ 0 Failed/);
+  assert.match(described, /SuccessfulCreate\s+.*Created pod: ticker-/);
+});

@@ -124,7 +124,8 @@ test('disk full: the server survives, reports DiskPressure, keeps a new pod Pend
     assert.equal((await drover(home, ['apply', '-f', '-'], filler)).code, 0);
     const failed = await until('the filling container failed with an event saying why', async () => {
       const r = await drover(home, ['describe', 'pods', '-l', 'job-name=fills-disk']);
-      return /DiskPressure\s.*Container c ended with exit code 1 while the node's disk was full/.test(r.stdout) ? r.stdout : undefined;
+      // The event and the pod's Failed status are two writes: wait for both.
+      return /DiskPressure\s.*Container c ended with exit code 1 while the node's disk was full/.test(r.stdout) && /Status:\s+Failed/.test(r.stdout) ? r.stdout : undefined;
     });
     assert.match(failed, /Status:\s+Failed/);
     // The detached server's own log: written to a file it rotates, and it says what happened.

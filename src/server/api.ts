@@ -2,6 +2,10 @@
  * The HTTP API: Kubernetes-shaped REST over the store, list + watch streaming (newline-
  * delimited JSON, as the Kubernetes API streams watches), pod logs, apply, health and metrics.
  * Errors answer as Kubernetes `Status` objects.
+ *
+ * Why one file of ~800 lines: the handlers are one closure over the request's dependencies and the
+ * caller's identity; what stands alone (request attributes, apply, OpenAPI, field validation,
+ * exec/port-forward streams, tokens, garbage collection) lives in its own module beside it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createReadStream } from 'node:fs';

@@ -6,6 +6,9 @@
  * are told after the commit, in commit order. A write that returned has been committed, so a
  * `kill -9` of the server loses nothing that was acknowledged (with `sync: 'full'` even a power
  * loss does not).
+ *
+ * Why one file of ~700 lines: every statement shares the transaction, the change log and the
+ * watcher fan-out of one connection; integrity checks, backup and restore live in integrity.ts.
  */
 import Database from 'better-sqlite3';
 import { backupStore, checkStoreFile, markStoreMade } from './integrity.js';

@@ -1,5 +1,6 @@
 /** What the benchmarks share: the bare-process baseline, a median, bounded concurrency and apply. */
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,6 +37,12 @@ export interface Server {
 export function api(server: Server, path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(`${server.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...(server.token ? { authorization: `Bearer ${server.token}` } : {}) } });
 }
+
+/**
+ * The directory the benches' inline manifests claim to come from (their containers' working
+ * directory). Not the server's home: that is 0700, and pods run as an unprivileged user.
+ */
+export const MANIFEST_DIR = tmpdir();
 
 /** Applies `text` through the server's apply endpoint (what `drover apply -f` does), as if read from `sourceDir`. */
 export async function applyManifests(server: Server, sourceDir: string, text: string): Promise<void> {

@@ -36,7 +36,7 @@ import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import type { KubeObject } from '../src/api/types.js';
-import { applyManifests, median, withConcurrency, api } from './common.js';
+import { MANIFEST_DIR, applyManifests, median, withConcurrency, api } from './common.js';
 import type { ProbeKind } from './probe.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -92,7 +92,7 @@ spec:
                 command: [sh, -c, "echo loss=\${trialParameters.x}"]
 `;
 
-const apply = (text: string) => applyManifests(cp, home, text);
+const apply = (text: string) => applyManifests(cp, MANIFEST_DIR, text);
 
 /** Spawns `argv` and waits for it; rejects on a non-zero exit. Returns its stdout. */
 function exec(argv: string[], env?: NodeJS.ProcessEnv): Promise<string> {

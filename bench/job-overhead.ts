@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { applyManifests, median, spawnTrue, withConcurrency, api } from './common.js';
+import { MANIFEST_DIR, applyManifests, median, spawnTrue, withConcurrency, api } from './common.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, batch: { type: 'string', default: '200' } } });
 const RUNS = Number(values.runs);
@@ -55,7 +55,7 @@ async function waitComplete(names: Set<string>): Promise<void> {
   await reader.cancel();
 }
 
-const apply = (text: string) => applyManifests(cp, home, text);
+const apply = (text: string) => applyManifests(cp, MANIFEST_DIR, text);
 
 async function deleteJobs(names: string[]): Promise<void> {
   for (const n of names) await api(cp, `/apis/batch/v1/namespaces/default/jobs/${n}`, { method: 'DELETE' });

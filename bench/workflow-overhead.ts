@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { applyManifests, median, spawnTrue, withConcurrency, api } from './common.js';
+import { MANIFEST_DIR, applyManifests, median, spawnTrue, withConcurrency, api } from './common.js';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000' }, chain: { type: 'string', default: '30' } } });
 const TASKS = Number(values.tasks);
@@ -55,7 +55,7 @@ ${Array.from({ length: CHAIN }, (_, i) => `    - - { name: s${i}, template: noop
     container: { image: busybox, command: ["true"] }
 `;
 
-const apply = (text: string) => applyManifests(cp, home, text);
+const apply = (text: string) => applyManifests(cp, MANIFEST_DIR, text);
 
 interface WatchedPod {
   metadata: { name: string; labels?: Record<string, string> };

@@ -79,7 +79,7 @@ test("a Job from the Python client runs its command in its namespace's drover.de
   assert.deepEqual(out, { team: 'from the team directory\n', default: 'from the server workdir\n' });
 });
 
-test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get_optimal_hyperparameters, edit_experiment_budget, get_job_logs, and tune() with a Python objective", { skip }, async () => {
+test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get_optimal_hyperparameters, edit_experiment_budget, get_suggestion, get_job_logs, and tune() with a Python objective", { skip }, async () => {
   const out = await python('katib_client.py');
   assert.equal(out['succeeded'], true);
   assert.equal(out['trials'], 3);
@@ -87,6 +87,12 @@ test("Katib's KatibClient: create_experiment, wait_for_experiment_condition, get
   assert.equal(out['best_loss'], '0');
   assert.equal(out['trials_after_budget'], 5, 'a raised maxTrialCount resumes the experiment');
   assert.deepEqual(out['best_after_budget'], { x: '3' });
+  const suggestion = out['suggestion'] as { algorithm: string; requests: number; count: number; names: string[]; trials: string[]; conditions: string[] };
+  assert.equal(suggestion.algorithm, 'grid');
+  assert.equal(suggestion.count, 5, 'get_suggestion: one assignment per trial');
+  assert.equal(suggestion.requests, 5);
+  assert.deepEqual(suggestion.names, suggestion.trials, 'each assignment is named after its trial');
+  assert.ok(suggestion.conditions.includes('Succeeded'), `the experiment is done, so is its suggestion: ${suggestion.conditions.join(',')}`);
   assert.equal((out['log'] as string[]).length, 1);
   assert.match((out['log'] as string[])[0]!, /^loss=\d+$/);
   // tune(): the objective ran in each trial and its printed metric was collected.

@@ -53,6 +53,17 @@ out["trials_after_budget"] = len(katib.list_trials("sdk-tune"))
 best = katib.get_optimal_hyperparameters("sdk-tune")
 out["best_after_budget"] = {a.name: a.value for a in best.parameter_assignments}
 
+# The Suggestion: what the algorithm was asked and answered, one assignment per trial.
+suggestion = katib.get_suggestion("sdk-tune")
+out["suggestion"] = {
+    "algorithm": suggestion.spec.algorithm.algorithm_name,
+    "requests": suggestion.spec.requests,
+    "count": suggestion.status.suggestion_count,
+    "names": sorted(s.name for s in suggestion.status.suggestions),
+    "trials": sorted(t.metadata.name for t in katib.list_trials("sdk-tune")),
+    "conditions": [c.type for c in suggestion.status.conditions if c.status == "True"],
+}
+
 trial = katib.list_trials("sdk-tune")[0].metadata.name
 out["log"] = list(katib.get_job_logs("sdk-tune", trial))
 

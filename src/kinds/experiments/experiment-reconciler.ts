@@ -15,7 +15,8 @@ import type { ReconcileResult } from '../../store/queue.js';
 import type { Clock } from '../../util/clock.js';
 import { createAlgorithm, type Algorithm, type Observation as TuningObservation } from '../../tuning/index.js';
 import { fnv32a } from '../../util/hash.js';
-import { completionOf, experimentConditions, historyOf, inCreationOrder, isRestartable, newTrial, summarize, trialsToAdd } from './experiment.js';
+import { completionOf, experimentConditions, historyOf, inCreationOrder, isRestartable, newTrial, summarize, trialsToAdd, type TrialView } from './experiment.js';
+import { suggestionChanged, suggestionFor, type Suggestion } from './suggestion.js';
 import { iso, type KatibInformers, type StoredExperiment, type StoredTrial } from './informers.js';
 import { objectiveValue } from './metrics.js';
 import { KATIB_ANNOTATIONS, KATIB_API_VERSION, experimentPhase, isTrialFinished, type Experiment, type ExperimentStatus, type TrialConditionType, type TrialReason } from './types.js';
@@ -150,6 +151,8 @@ export class ExperimentReconciler {
     } else if (before !== after) {
       status.lastReconcileTime = now;
       this.statusWrittenAt.set(exp.metadata.uid!, this.o.clock.now());
+      // First the record, so a client that sees the experiment done sees its Suggestion done.
+      await this.recordSuggestion({ ...exp, status }, views, now);
       try {
         this.writing = k;
         await this.o.store.patch<StoredExperiment>({ apiVersion: KATIB_API_VERSION, kind: 'Experiment', namespace, name }, (cur) => {
@@ -165,6 +168,31 @@ export class ExperimentReconciler {
     }
     for (const [type, reason, message] of events) await this.event(exp, type as 'Normal' | 'Warning', reason, message);
     return requeue !== undefined ? { requeueAfterMs: requeue } : undefined;
+  }
+
+  /** Katib's Suggestion record (./suggestion.ts), kept beside the status it is derived from. */
+  private async recordSuggestion(exp: StoredExperiment, views: readonly TrialView[], now: string): Promise<void> {
+    const ref = { apiVersion: KATIB_API_VERSION, kind: 'Suggestion', namespace: exp.metadata.namespace!, name: exp.metadata.name! };
+    const previous = await this.o.store.get<Suggestion>(ref);
+    // One left by an earlier experiment of the same name goes with it (owner references).
+    const own = previous?.metadata.ownerReferences?.some((r) => r.uid === exp.metadata.uid) ? previous : undefined;
+    if (previous && !own) return;
+    const next = suggestionFor(exp, views, own, now);
+    if (!suggestionChanged(own, next)) return;
+    try {
+      if (!own) await this.o.store.create(next);
+      else {
+        await this.o.store.patch<Suggestion>(ref, (cur) => {
+          if (cur.metadata.uid !== own.metadata.uid) return false;
+          cur.spec = next.spec;
+          cur.status = next.status;
+        });
+      }
+    } catch (err) {
+      // Made or deleted meanwhile: the next status write brings it up to date.
+      if (err instanceof AlreadyExistsError || err instanceof NotFoundError) return;
+      throw err;
+    }
   }
 
   private algorithmFor(exp: StoredExperiment): Algorithm {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { completionOf, historyOf, inCreationOrder, isRestartable, newTrial, summarize, trialsToAdd } from './experiment.js';
 import type { Experiment, Trial, TrialConditionType } from './types.js';
+import { suggestionChanged, suggestionFor } from './suggestion.js';
 
 const NOW = '2026-01-01T00:00:00Z';
 
@@ -86,4 +87,27 @@ test('a finished experiment restarts only for a higher maxTrialCount, after MaxT
   assert.equal(isRestartable(experiment({ maxTrialCount: 8, resumePolicy: 'Never' }, done), s(6)), false);
   const goal = { conditions: [{ type: 'Succeeded' as const, status: 'True' as const, reason: 'ExperimentGoalReached' }] };
   assert.equal(isRestartable(experiment({ maxTrialCount: 8 }, goal), s(6)), false);
+});
+
+test("the Suggestion lists one assignment per trial in creation order, is Running while the experiment runs and Succeeded after, keeping its first times", () => {
+  const exp = experiment({}, { conditions: [{ type: 'Running', status: 'True' }] });
+  const views = inCreationOrder([trial(exp, 1, 'Running'), trial(exp, 0, 'Succeeded', 0.5)]);
+  const running = suggestionFor(exp, views, undefined, NOW);
+  assert.deepEqual(running.status?.suggestions?.map((s) => s.parameterAssignments), [[{ name: 'lr', value: '0' }], [{ name: 'lr', value: '0.1' }]]);
+  assert.deepEqual(running.status?.suggestions?.map((s) => s.name), views.map((v) => v.trial.metadata.name));
+  assert.equal(running.spec.requests, 2);
+  assert.equal(running.spec.resumePolicy, 'Never');
+  assert.deepEqual(running.metadata.ownerReferences?.map((r) => [r.kind, r.uid]), [['Experiment', 'uid-1']]);
+  assert.deepEqual(running.status?.conditions?.filter((c) => c.status === 'True').map((c) => c.type), ['Created', 'DeploymentReady', 'Running']);
+  assert.equal(running.status?.completionTime, undefined);
+
+  const later = '2026-01-01T00:05:00Z';
+  const doneExp = experiment({}, { conditions: [{ type: 'Succeeded', status: 'True' }] });
+  const done = suggestionFor(doneExp, views, running, later);
+  assert.deepEqual(done.status?.conditions?.filter((c) => c.status === 'True').map((c) => c.type), ['Created', 'DeploymentReady', 'Succeeded']);
+  assert.equal(done.status?.startTime, NOW);
+  assert.equal(done.status?.completionTime, later);
+  assert.equal(done.status?.conditions?.find((c) => c.type === 'Created')?.lastTransitionTime, NOW);
+  assert.ok(suggestionChanged(running, done));
+  assert.ok(!suggestionChanged(done, suggestionFor(doneExp, views, done, '2026-01-01T00:09:00Z')), 'only the reconcile time moved');
 });

@@ -43,3 +43,21 @@ export const trialPrinter: KindPrinter = {
   ],
   compare: (a, b) => compareTrials(trial(a), trial(b)),
 };
+
+/** Katib's columns for a Suggestion: NAME TYPE STATUS REQUESTED ASSIGNED AGE. */
+export const suggestionPrinter: KindPrinter = {
+  columns: [
+    name,
+    { header: 'TYPE', cell: (o) => String((o as { spec?: { algorithm?: { algorithmName?: string } } }).spec?.algorithm?.algorithmName ?? '') },
+    {
+      header: 'STATUS',
+      cell: (o) => {
+        const conditions = (o as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
+        return [...conditions].reverse().find((c) => c.status === 'True')?.type ?? '';
+      },
+    },
+    { header: 'REQUESTED', cell: (o) => String((o as { spec?: { requests?: number } }).spec?.requests ?? 0) },
+    { header: 'ASSIGNED', cell: (o) => String((o as { status?: { suggestionCount?: number } }).status?.suggestionCount ?? 0) },
+    created,
+  ],
+};

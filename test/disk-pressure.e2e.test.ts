@@ -25,7 +25,7 @@ function drover(home: string, args: string[], input?: string): Promise<{ code: n
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000, lastSeen?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -37,7 +37,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  assert.fail(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}${lastSeen ? `\nlast seen:\n${lastSeen()}` : ''}`);
 }
 
 /** Writes zeros into `path` until `leaveBytes` are left on its file system (or until ENOSPC when 0). */
@@ -122,11 +122,13 @@ test('disk full: the server survives, reports DiskPressure, keeps a new pod Pend
     // A container that fills the disk itself and fails: an event says the disk was full.
     const filler = JOB.replace('after-space', 'fills-disk').replace('"echo ran"', '"dd if=/dev/zero of=/var/tmp/fill bs=1M count=200"');
     assert.equal((await drover(home, ['apply', '-f', '-'], filler)).code, 0);
+    let seen = '';
     const failed = await until('the filling container failed with an event saying why', async () => {
       const r = await drover(home, ['describe', 'pods', '-l', 'job-name=fills-disk']);
+      seen = `${r.stdout}${r.stderr}\n${(await drover(home, ['describe', 'node'])).stdout}`;
       // The event and the pod's Failed status are two writes: wait for both.
       return /DiskPressure\s.*Container c ended with exit code 1 while the node's disk was full/.test(r.stdout) && /Status:\s+Failed/.test(r.stdout) ? r.stdout : undefined;
-    });
+    }, 30_000, () => seen);
     assert.match(failed, /Status:\s+Failed/);
     // The detached server's own log: written to a file it rotates, and it says what happened.
     const log = readFileSync(join(home, 'server.log'), 'utf8');

@@ -108,6 +108,16 @@ export class PodWorker {
     void this.ctx.track(this.ctx.host.store.recordEvent({ involved, type, reason, message, source: SOURCE }).catch(() => undefined));
   }
 
+  /** An event about a full disk may itself meet the full disk: tried again each second, ten times. */
+  private eventDespiteFullDisk(type: 'Normal' | 'Warning', reason: string, message: string, tries = 10): void {
+    const involved = this.pod as unknown as KubeObject;
+    void this.ctx.track(
+      this.ctx.host.store.recordEvent({ involved, type, reason, message, source: SOURCE }).catch(() => {
+        if (tries > 1 && !this.deleted && !this.ctx.isStopped()) this.ctx.host.clock.setTimer(STATUS_RETRY_MS, () => this.eventDespiteFullDisk(type, reason, message, tries - 1));
+      }),
+    );
+  }
+
   // ---- sync ----------------------------------------------------------------------------
 
   requestSync(): void {
@@ -427,7 +437,9 @@ export class PodWorker {
       this.event('Warning', 'OOMKilled', `Container ${c.spec.name} was killed by the kernel's OOM killer${lim ? ` (memory limit ${lim})` : ''}`);
     }
     // After the writable layer is gone: on a disk the container filled, the event could not be stored before.
-    if (diskFull) void cleanup.then(() => this.event('Warning', 'DiskPressure', `Container ${c.spec.name} ended with exit code ${cls.exitCode} while the node's disk was full (${diskFull}): a write may have failed for lack of space`));
+    if (diskFull) void cleanup.then(() => this.eventDespiteFullDisk('Warning', 'DiskPressure', `Container ${c.spec.name} ended with exit code ${cls.exitCode} while the node's disk was full (${diskFull}): a write may have failed for lack of space`));
+    // On a full disk the status write below would fail too: free the writable layer first.
+    if (diskFull) await cleanup;
     const ranMs = finishedAtMs - record.startedAtMs;
     await this.afterExit(c, { exitCode: cls.exitCode, reason: cls.reason, ...(cls.message ? { message: cls.message } : {}), startedAt: record.startedAt, finishedAt: exit.finishedAt, containerID: `drover://${record.pid}` }, ranMs);
   }

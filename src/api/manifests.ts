@@ -185,7 +185,7 @@ function loadManifests(text: string, file: string | undefined, checkObjectFindin
       value = withoutNulls(doc.toJS());
     } catch (err) {
       // e.g. an alias bomb: yaml refuses to expand excessive aliases.
-      issues.push({ ...position(startOf(contents)), path: '', message: err instanceof Error ? err.message : String(err) });
+      issues.push({ ...position(startOf(contents)), path: '', message: yamlMessage(err instanceof Error ? err.message : String(err)) });
       continue;
     }
     if (!isRecord(value)) {
@@ -245,6 +245,9 @@ function isList(value: Record<string, unknown>): boolean {
 
 /** yaml's messages end with ` at line L, column C:` and a snippet; the position is reported separately. */
 function yamlMessage(message: string): string {
+  // The parser and the conversion recurse per level: a hostile document (ten thousand `[`)
+  // exhausts the stack. That is caught where it happens and said plainly.
+  if (message.includes('Maximum call stack size exceeded')) return 'nested too deeply to read: refused (a Kubernetes object nests a few dozen levels at most)';
   const first = message.split('\n')[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?\s*$/, '');
 }

@@ -426,3 +426,12 @@ test('a ConfigMap over 1 MiB is refused, as Kubernetes refuses it', () => {
   assert.equal(issues.length, 1);
   assert.match(issues[0]!.message, /^Too long: must have at most 1048576 bytes \(has 1048581\)/);
 });
+
+test('a document nested ten thousand levels deep is refused, saying so, with its position', () => {
+  const deep = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: deep }\ndata: { k: ${'['.repeat(10_000)}${']'.repeat(10_000)} }\n`;
+  const issue = only(issuesOf(deep));
+  assert.equal(issue.line, 4);
+  assert.match(issue.message, /nested too deeply to read/);
+  const fine = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\ndata: { k: "${'['.repeat(300)}" }\n`;
+  assert.equal(loadManifests(fine).manifests.length, 1, 'brackets inside a string are no nesting');
+});

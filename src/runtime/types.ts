@@ -97,4 +97,9 @@ export interface PodRuntime {
   usage(pod: Pod): Promise<PodUsage | undefined>;
   /** Runs a command inside a running container (`kubectl exec`); throws a DroverError saying why not. */
   exec(pod: Pod, opts: ExecOptions): Promise<ExecProcess>;
+  /**
+   * Where pods reach this machine's server (their side of the bridge), once started; absent or
+   * 127.0.0.1: pods share the host's network (or run elsewhere).
+   */
+  podAddress?(): string | undefined;
 }

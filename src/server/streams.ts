@@ -3,8 +3,9 @@
  * `v5.channel.k8s.io` or `v4.channel.k8s.io`: every message starts with its channel, 0 stdin,
  * 1 stdout, 2 stderr, 3 the final metav1.Status, 4 terminal size, and in v5 255 closes a
  * channel: `[255, 0]` is the end of stdin) and `portforward` (SPDY/3.1 tunnelled over the
- * WebSocket, `SPDY/3.1+portforward.k8s.io`: spdy.ts). Pods share the host's network, so
- * forwarding to a pod's port P is connecting to 127.0.0.1:P while the pod runs.
+ * WebSocket, `SPDY/3.1+portforward.k8s.io`: spdy.ts). Forwarding to a pod's port P is
+ * connecting to its address (`status.podIP`: its own network's, or 127.0.0.1 where pods share the
+ * host's) at P while the pod runs; a process listening on the pod's loopback only is not reached.
  *
  * The handshake is answered only once the request may go on (authenticated, authorized, the
  * container running): what fails before is an ordinary HTTP error with a Status body.
@@ -125,7 +126,7 @@ function containerOf(pod: Pod, asked: string | null): string {
 /**
  * `kubectl port-forward`: every connection kubectl accepts opens an error stream and a data
  * stream (headers `streamType`, `port`, `requestID`); the data stream is joined to a connection
- * to 127.0.0.1:port, and a failed connect is said on the error stream.
+ * to the pod's address at port, and a failed connect is said on the error stream.
  */
 export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, pod: Pod, q: URLSearchParams, deps: StreamDeps): void {
   const protocol = chooseProtocol(req, [PORT_FORWARD_PROTOCOL]);
@@ -170,7 +171,7 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
       pairs.delete(rid);
     };
     if (!Number.isInteger(pair.port) || pair.port <= 0 || pair.port > 65535 || (allowed.size && !allowed.has(pair.port))) return fail(`invalid port ${pair.port}`);
-    const conn = connect(pair.port, '127.0.0.1');
+    const conn = connect(pair.port, pod.status?.podIP || '127.0.0.1');
     conns.set(dataId, conn);
     let connected = false;
     conn.on('connect', () => (connected = true));

@@ -94,7 +94,7 @@ export class BridgeNetwork {
     const addrs = await this.ip(['-o', '-4', 'addr', 'show', 'dev', br]);
     const gw = `${this.gateway}/${this.cidr.prefix}`;
     if (!addrs.includes(` ${gw} `)) await this.ip(['addr', 'add', gw, 'dev', br]).catch((err: unknown) => {
-      if (!/exists/i.test((err as Error).message)) throw err;
+      if (!/exists|already assigned/i.test((err as Error).message)) throw err;
     });
     await this.ip(['link', 'set', br, 'up']);
     const claims = await this.readClaims();
@@ -102,7 +102,7 @@ export class BridgeNetwork {
     const own = [...claims].find(([, c]) => c.home === this.o.home && c.owner === 'server');
     this.serverAddress = own ? own[0] : await this.claim('server');
     if (!addrs.includes(` ${this.serverAddress}/32 `)) await this.ip(['addr', 'add', `${this.serverAddress}/32`, 'dev', br]).catch((err: unknown) => {
-      if (!/exists/i.test((err as Error).message)) throw err;
+      if (!/exists|already assigned/i.test((err as Error).message)) throw err;
     });
   }
 
@@ -187,7 +187,7 @@ export class BridgeNetwork {
   /** Adds or removes an address of the bridge (a Service's ClusterIP, /32). */
   async address(ip: string, present: boolean): Promise<void> {
     await this.ip(['addr', present ? 'add' : 'del', `${ip}/32`, 'dev', this.o.bridge]).catch((err: unknown) => {
-      if (!/exists|cannot assign|not found/i.test((err as Error).message)) throw err;
+      if (!/exists|already assigned|cannot assign|not found/i.test((err as Error).message)) throw err;
     });
   }
 

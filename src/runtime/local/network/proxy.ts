@@ -19,6 +19,8 @@ interface Listener {
 
 export class ServiceProxy {
   private readonly listeners = new Map<string, Listener>();
+  /** Ports that could not be served, each said once (tried again on every sync). */
+  private readonly failed = new Set<string>();
   private pods: () => Iterable<PodView> = () => [];
 
   constructor(private readonly o: { warn(message: string, fields?: Record<string, unknown>): void; address(ip: string, present: boolean): Promise<void> }) {}
@@ -54,7 +56,7 @@ export class ServiceProxy {
     for (const [key, { svc, port }] of want) {
       if (this.listeners.has(key)) continue;
       const ip = svc.clusterIP!;
-      const l: Listener = { server: createServer((c) => this.join(l, c)), key, ip, port, svc, next: 0, sockets: new Set() };
+      const l: Listener = { server: createServer({ allowHalfOpen: true }, (c) => this.join(l, c)), key, ip, port, svc, next: 0, sockets: new Set() };
       this.listeners.set(key, l);
       try {
         await this.o.address(ip, true);
@@ -62,9 +64,12 @@ export class ServiceProxy {
           l.server.once('error', reject);
           l.server.listen(port.port, ip, () => resolve());
         });
+        this.failed.delete(key);
         l.server.on('error', (err) => this.o.warn('service proxy error', { service: `${svc.namespace}/${svc.name}`, error: err.message }));
       } catch (err) {
         this.listeners.delete(key);
+        if (this.failed.has(key)) continue;
+        this.failed.add(key);
         this.o.warn('cannot serve a ClusterIP', { service: `${svc.namespace}/${svc.name}`, address: `${ip}:${port.port}`, error: (err as Error).message });
       }
     }
@@ -81,7 +86,8 @@ export class ServiceProxy {
       return;
     }
     const t = targets[l.next++ % targets.length]!;
-    const upstream = connect(t.port, t.ip);
+    // Half-open both ways: a client that ends its request still gets the answer.
+    const upstream = connect({ port: t.port, host: t.ip, allowHalfOpen: true });
     l.sockets.add(client);
     l.sockets.add(upstream);
     const end = () => {

@@ -180,6 +180,11 @@ export class PodWorker {
       this.gpuIds = undefined;
       return { reason: 'FailedCreatePodSandBox', message: `pod security: ${refused.map((i) => `${i.path}: ${i.message}`).join('; ')}` };
     }
+    // The namespace (two `ip` processes, ~20 ms) is made while the volumes are read and written.
+    // hostNetwork (privileged namespaces only: podSecurityIssues above) keeps the host's network.
+    const net = this.ctx.net;
+    const hostNetwork = (this.pod.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork === true;
+    const addrP: Promise<{ ip: string; netns?: string } | { error: string }> = hostNetwork ? Promise.resolve({ ip: LOOPBACK }) : net.setupPod(this.uid).catch((err: unknown) => ({ error: (err as Error).message }));
     const podUser = containerSecurity(this.pod.spec, {}, policy);
     const vols = this.pod.spec?.volumes ?? [];
     const get = <T,>(kind: string, name: string) => store.get<T & KubeObject>({ apiVersion: 'v1', kind, namespace: ns, name }) as Promise<T | undefined>;
@@ -203,10 +208,7 @@ export class PodWorker {
       const apiAccess = await this.serviceAccountVolume();
       if (apiAccess) plan.push(apiAccess);
       mkdirSync(this.dir, { recursive: true });
-      const net = this.ctx.net;
-      // hostNetwork (privileged namespaces only: podSecurityIssues above) keeps the host's network.
-      const hostNetwork = (this.pod.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork === true;
-      const addr = hostNetwork ? { ip: LOOPBACK } : await net.setupPod(this.uid).catch((err: unknown) => ({ error: (err as Error).message }));
+      const addr = await addrP;
       if ('error' in addr) {
         this.ctx.releaseGpus(this.uid);
         this.gpuIds = undefined;

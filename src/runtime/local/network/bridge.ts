@@ -61,6 +61,8 @@ export class BridgeNetwork {
   private readonly claimsDir: string;
   /** pod uid → address, for this home's pods. */
   private readonly mine = new Map<string, string>();
+  /** Setups under way, by pod uid. */
+  private readonly pending = new Map<string, Promise<PodAddress>>();
   serverAddress = '';
 
   constructor(private readonly o: BridgeOptions) {
@@ -152,6 +154,14 @@ export class BridgeNetwork {
    * preparation that failed later on).
    */
   async setup(uid: string): Promise<PodAddress> {
+    const running = this.pending.get(uid);
+    if (running) return running;
+    const p = this.doSetup(uid).finally(() => this.pending.delete(uid));
+    this.pending.set(uid, p);
+    return p;
+  }
+
+  private async doSetup(uid: string): Promise<PodAddress> {
     const ns = netnsName(uid);
     const path = join(NETNS_DIR, ns);
     let ip = this.mine.get(uid);
@@ -162,13 +172,16 @@ export class BridgeNetwork {
     }
     const veth = vethName(uid);
     try {
-      // Left by a setup that failed half way.
-      await this.ip(['netns', 'del', ns]).catch(() => undefined);
-      await this.ip(['link', 'del', veth]).catch(() => undefined);
+      // Left by a setup that failed half way (looked for first: each `ip` is a process, ~5 ms).
+      if (existsSync(path)) await this.ip(['netns', 'del', ns]).catch(() => undefined);
+      if (existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
       await this.ip(['-b', '-'], [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.o.bridge} up`, ''].join('\n'));
       await this.ip(['-n', ns, '-b', '-'], [`addr add ${ip}/${this.cidr.prefix} dev eth0`, 'link set lo up', 'link set eth0 up', `route add default via ${this.gateway}`, ''].join('\n'));
     } catch (err) {
-      await this.release(uid);
+      await this.ip(['netns', 'del', ns]).catch(() => undefined);
+      await this.ip(['link', 'del', veth]).catch(() => undefined);
+      await fsp.rm(join(this.claimsDir, ip), { force: true });
+      this.mine.delete(uid);
       throw err;
     }
     return { ip, netns: path };
@@ -176,6 +189,8 @@ export class BridgeNetwork {
 
   /** Removes the pod's namespace, veth pair and claim; nothing is left when it returns. */
   async release(uid: string): Promise<void> {
+    // A setup under way (a pod deleted while it started) finishes first, then everything goes.
+    await this.pending.get(uid)?.catch(() => undefined);
     const ip = this.mine.get(uid);
     await this.ip(['netns', 'del', netnsName(uid)]).catch(() => undefined);
     // Gone with the namespace, unless a process still holds it.

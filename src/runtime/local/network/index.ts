@@ -16,7 +16,7 @@ import type { Pod } from '../../../api/index.js';
 import type { Logger } from '../../../util/logger.js';
 import { which } from '../host.js';
 import { BridgeNetwork, hasNetAdmin, type PodAddress } from './bridge.js';
-import { nameTable, podHostsFile, podView, resolvConf, serviceView, type PodView, type ServiceView } from './names.js';
+import { nameTable, podHostsFile, podView, resolvConf, samePodView, serviceView, type PodView, type ServiceView } from './names.js';
 import { ServiceProxy } from './proxy.js';
 import { nameservers, Resolver } from './resolver.js';
 
@@ -154,8 +154,13 @@ export class PodNetworking {
 
   podChanged(pod: Pod, deleted: boolean): void {
     const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-    if (deleted) this.pods.delete(key);
-    else this.pods.set(key, podView(pod));
+    if (deleted) {
+      if (!this.pods.delete(key)) return;
+    } else {
+      const view = podView(pod);
+      if (samePodView(this.pods.get(key), view)) return;
+      this.pods.set(key, view);
+    }
     this.changed();
   }
 

@@ -108,7 +108,18 @@ export function targetPortOn(port: ServicePortView, pod: PodView): number | unde
 
 /** Every name the cluster domain answers, lower case, to its addresses. */
 export function nameTable(services: Iterable<ServiceView>, pods: Iterable<PodView>, domain: string): Map<string, string[]> {
-  const podList = [...pods];
+  // Pods by namespace and one label pair, so each Service looks only at pods carrying its
+  // selector's first label (1,000 pods × 100 Services would be 100,000 matches otherwise).
+  const byLabel = new Map<string, PodView[]>();
+  for (const p of pods) {
+    if (p.gone || !p.ip) continue;
+    for (const [k, v] of Object.entries(p.labels)) {
+      const key = `${p.namespace}\0${k}\0${v}`;
+      const list = byLabel.get(key);
+      if (list) list.push(p);
+      else byLabel.set(key, [p]);
+    }
+  }
   const table = new Map<string, string[]>();
   for (const svc of services) {
     const fqdn = `${svc.name}.${svc.namespace}.svc.${domain}`.toLowerCase();
@@ -117,11 +128,19 @@ export function nameTable(services: Iterable<ServiceView>, pods: Iterable<PodVie
       continue;
     }
     if (svc.clusterIP !== 'None') continue;
-    const eps = endpointsOf(svc, podList);
+    const first = Object.entries(svc.selector ?? {})[0];
+    const candidates = first ? (byLabel.get(`${svc.namespace}\0${first[0]}\0${first[1]}`) ?? []) : [];
+    const eps = endpointsOf(svc, candidates);
     table.set(fqdn, [...new Set(eps.map((e) => e.ip))]);
     for (const e of eps) if (e.hostname) table.set(`${e.hostname}.${fqdn}`.toLowerCase(), [e.ip]);
   }
   return table;
+}
+
+/** Whether two views of a pod give the same names and endpoints (a status write that changes neither costs nothing). */
+export function samePodView(a: PodView | undefined, b: PodView): boolean {
+  if (!a) return false;
+  return a.ip === b.ip && a.ready === b.ready && a.gone === b.gone && a.hostname === b.hostname && a.subdomain === b.subdomain && JSON.stringify(a.labels) === JSON.stringify(b.labels) && JSON.stringify(a.ports) === JSON.stringify(b.ports);
 }
 
 /** The answer for `name` (lower case, no final dot) under `domain`: addresses, [] for a name that does not exist. */

@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Pod } from '../api/types.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
@@ -102,4 +102,6 @@ export interface PodRuntime {
    * 127.0.0.1: pods share the host's network (or run elsewhere).
    */
   podAddress?(): string | undefined;
+  /** A connection to the pod's `port` as port-forward makes it (the pod's loopback included); rejects saying why not. */
+  dialPod?(pod: Pod, port: number): Promise<Duplex>;
 }

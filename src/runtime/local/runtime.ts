@@ -21,6 +21,7 @@
  * what belongs to pods that are gone.
  */
 import { promises as fsp } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
@@ -39,7 +40,7 @@ import { LogTailer } from './logs.js';
 import { readPodLogs } from './pod-logs.js';
 import { Spawner } from './spawner.js';
 import { PodUsageSampler } from './usage.js';
-import { DEFAULT_NETWORK, PodNetworking } from './network/index.js';
+import { DEFAULT_NETWORK, dialInNamespace, dialTcp, PodNetworking } from './network/index.js';
 import { PodWorker } from './worker.js';
 
 function isTerminalPhase(pod: Pod): boolean {
@@ -282,6 +283,21 @@ export class LocalPodRuntime implements PodRuntime {
     const nw = new PodWorker(ctx, pod);
     this.workers.set(uid, nw);
     nw.requestSync();
+  }
+
+  /**
+   * port-forward's connection: the pod's address first; a refusal there is tried again from
+   * inside its network, at its loopback (where the kubelet connects).
+   */
+  async dialPod(pod: Pod, port: number): Promise<Duplex> {
+    const ip = pod.status?.podIP || '127.0.0.1';
+    try {
+      return await dialTcp(ip, port);
+    } catch (err) {
+      const netns = this.ctx?.net.netnsOf(pod.metadata?.uid ?? '');
+      if (!netns || (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw err;
+      return dialInNamespace(this.ctx!.facts.nsenter ?? 'nsenter', netns, port);
+    }
   }
 
   podAddress(): string | undefined {

@@ -15,13 +15,14 @@ import { promisify } from 'node:util';
 import type { Pod } from '../../../api/index.js';
 import type { Logger } from '../../../util/logger.js';
 import { which } from '../host.js';
-import { BridgeNetwork, hasNetAdmin, type PodAddress } from './bridge.js';
+import { BridgeNetwork, hasNetAdmin, NETNS_DIR, netnsName, type PodAddress } from './bridge.js';
 import { nameTable, podHostsFile, podView, resolvConf, samePodView, serviceView, type PodView, type ServiceView } from './names.js';
 import { ServiceProxy } from './proxy.js';
 import { nameservers, Resolver } from './resolver.js';
 
 export { podHostsFile, resolvConf } from './names.js';
 export { parseCidr, CidrError } from './ipam.js';
+export { dialInNamespace, dialTcp } from './dial.js';
 
 const run = promisify(execFile);
 
@@ -134,6 +135,11 @@ export class PodNetworking {
 
   addressOf(uid: string): string | undefined {
     return this.bridge ? this.bridge.addressOf(uid) : '127.0.0.1';
+  }
+
+  /** The pod's network namespace, when it has one. */
+  netnsOf(uid: string): string | undefined {
+    return this.bridge?.addressOf(uid) ? `${NETNS_DIR}/${netnsName(uid)}` : undefined;
   }
 
   async releasePod(uid: string): Promise<void> {

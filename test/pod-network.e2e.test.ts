@@ -167,3 +167,22 @@ test('deleting the pods leaves no namespace, veth or address behind, and a stopp
   assert.ok(!left.includes(`${clusterIP}/32`), `the ClusterIP is off the bridge: ${left.join(' ')}`);
   assert.ok(!left.includes(server), `the server's address is off the bridge: ${left.join(' ')}`);
 });
+
+test("network mode host: pods share the host's network, podIP is 127.0.0.1, and a pod with ports is warned that replicas clash", async () => {
+  const h = await Drover.start({ cpus: '2', memory: '2Gi', env: { DROVER_NETWORK: 'host' } });
+  try {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'srv' }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'python', command: ['sh', '-c', 'cat /etc/hosts; sleep 0.3'], ports: [{ containerPort: 2222 }] }] } };
+    await h.ok(['apply', '-f', '-'], JSON.stringify(pod));
+    const done = await until('the pod to end', async () => {
+      const p = await h.json<PodJson>(['get', 'pod', 'srv']);
+      return p.status?.phase === 'Succeeded' ? p : undefined;
+    });
+    assert.equal(done.status?.podIP, '127.0.0.1');
+    assert.match(await h.ok(['logs', 'srv']), /127\.0\.0\.1\tsrv\n/);
+    const events = await h.ok(['get', 'events', '--field-selector', 'involvedObject.name=srv']);
+    assert.match(events, /HostNetwork.*another pod listening on the same port will clash/);
+    assert.equal(existsSync(`/run/netns/drover-${done.metadata.uid}`), false);
+  } finally {
+    await h.stop();
+  }
+});

@@ -94,6 +94,11 @@ test('two replicas both listen on 2222 and reach each other as <hostname>.<subdo
     assert.equal(p.status!.phase, 'Running');
     assert.ok(netnsOf(p.metadata.uid), 'the pod has its network namespace');
   }
+  const ep = await until('the Endpoints of ring', async () => {
+    const out = (await d.cli(['get', 'endpoints', '-n', NS, 'ring'])).stdout;
+    return ips.every((ip) => out.includes(ip!)) ? out : undefined;
+  });
+  assert.match(ep, /^NAME\s+ENDPOINTS\s+AGE\nring\s+10\.88\./);
 
   // A server killed and started again adopts the pods with their addresses; names still resolve.
   await d.kill9();

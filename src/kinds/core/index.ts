@@ -7,7 +7,7 @@
 import { defineKind } from '../../api/kinds.js';
 import type { KindFamily } from '../types.js';
 import { quotaPrinter } from './cli/quota.js';
-import { configMapPrinter, eventPrinter, namespacePrinter, nodePrinter, podPrinter, podWait, pvcPrinter, secretPrinter, servicePrinter } from './cli/columns.js';
+import { configMapPrinter, eventPrinter, namespacePrinter, nodePrinter, podPrinter, podWait, pvcPrinter, secretPrinter, servicePrinter, endpointsPrinter } from './cli/columns.js';
 import { configMapDescriber, namespaceDescriber, nodeDescriber, podDescriber, pvcDescriber, secretDescriber } from './cli/describe.js';
 
 export const core: KindFamily = {
@@ -19,6 +19,7 @@ export const core: KindFamily = {
     { info: defineKind('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', { shortNames: ['pvc'] }), printer: pvcPrinter, describer: pvcDescriber },
     { info: defineKind('v1', 'Pod', 'pods', { shortNames: ['po'], categories: ['all'] }), printer: podPrinter, describer: podDescriber, wait: podWait },
     { info: defineKind('v1', 'Service', 'services', { shortNames: ['svc'], categories: ['all'] }), printer: servicePrinter },
+    { info: defineKind('v1', 'Endpoints', 'endpoints', { shortNames: ['ep'], hasStatus: false, userCreatable: false }), printer: endpointsPrinter },
     { info: defineKind('v1', 'ServiceAccount', 'serviceaccounts', { shortNames: ['sa'], hasStatus: false }) },
     { info: defineKind('v1', 'ResourceQuota', 'resourcequotas', { shortNames: ['quota'] }), printer: quotaPrinter },
     { info: defineKind('v1', 'Node', 'nodes', { shortNames: ['no'], namespaced: false, userCreatable: false }), printer: nodePrinter, describer: nodeDescriber },

@@ -6,6 +6,7 @@ import { QuotaStatusController } from './quota-controller.js';
 import { DefaultServiceAccountController } from './serviceaccount-controller.js';
 import { SERVICE_ADMISSION, SERVICE_VALIDATION } from './service.js';
 import { ServiceAddressController } from './service-controller.js';
+import { EndpointsController } from './endpoints-controller.js';
 
 export { CONTAINER, POD_SPEC, VOLUME, checkPodSpec } from './validate.js';
 
@@ -14,6 +15,7 @@ export const coreServer: FamilyServer = {
   controllers: (deps) => [
     new QuotaStatusController({ store: deps.store, kinds: deps.kinds, clock: deps.clock, logger: deps.logger.child({ component: 'quota' }) }),
     new DefaultServiceAccountController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'serviceaccounts' }) }),
+    new EndpointsController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'endpoints' }) }),
     new ServiceAddressController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'services' }), serviceCIDR: deps.config.network.serviceCIDR }),
   ],
   admission: {

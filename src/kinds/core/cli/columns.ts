@@ -147,6 +147,23 @@ export const servicePrinter: KindPrinter = {
   ],
 };
 
+/** kubectl's ENDPOINTS column: `ip:port` pairs, three at most, then how many more. */
+export const endpointsPrinter: KindPrinter = {
+  columns: [
+    nameColumn,
+    {
+      header: 'ENDPOINTS',
+      cell: (o) => {
+        const subsets = (o['subsets'] as { addresses?: { ip: string }[]; ports?: { port: number }[] }[] | undefined) ?? [];
+        const all = subsets.flatMap((s) => (s.addresses ?? []).flatMap((a) => (s.ports?.length ? s.ports.map((p) => `${a.ip}:${p.port}`) : [a.ip])));
+        if (!all.length) return '<none>';
+        return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+      },
+    },
+    ageColumn,
+  ],
+};
+
 export const secretPrinter: KindPrinter = {
   columns: [
     nameColumn,

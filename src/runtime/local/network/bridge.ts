@@ -93,13 +93,25 @@ export class BridgeNetwork {
       // Another server made it meanwhile.
       if (!(await this.ip(['-o', 'link', 'show', 'dev', br]).catch(() => ''))) throw err;
     });
+    const claims = await this.readClaims();
+    // Claims of a home that is gone (a server whose home was removed with pods still running, a
+    // test's temporary home): nobody can adopt them, so they are freed here.
+    for (const [ip, c] of claims) {
+      if (!c.home || existsSync(c.home)) continue;
+      if (c.owner === 'server') await this.address(ip, false).catch(() => undefined);
+      else {
+        await this.ip(['netns', 'del', netnsName(c.owner)]).catch(() => undefined);
+        await this.ip(['link', 'del', vethName(c.owner)]).catch(() => undefined);
+      }
+      await fsp.rm(join(this.claimsDir, ip), { force: true });
+      claims.delete(ip);
+    }
     const addrs = await this.ip(['-o', '-4', 'addr', 'show', 'dev', br]);
     const gw = `${this.gateway}/${this.cidr.prefix}`;
     if (!addrs.includes(` ${gw} `)) await this.ip(['addr', 'add', gw, 'dev', br]).catch((err: unknown) => {
       if (!/exists|already assigned/i.test((err as Error).message)) throw err;
     });
     await this.ip(['link', 'set', br, 'up']);
-    const claims = await this.readClaims();
     for (const [ip, c] of claims) if (c.home === this.o.home && c.owner !== 'server') this.mine.set(c.owner, ip);
     const own = [...claims].find(([, c]) => c.home === this.o.home && c.owner === 'server');
     this.serverAddress = own ? own[0] : await this.claim('server');

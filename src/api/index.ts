@@ -14,3 +14,4 @@ export * from './quantity.js';
 export * from './pods.js';
 export { ManifestLoader, checkKind, withoutNulls, type KindValidation, type ValidationCatalog, type LoadedManifest, type LoadResult } from './manifests.js';
 export * from './podsecurity.js';
+export * from './services.js';

@@ -150,6 +150,8 @@ export function podSecurityIssues(podSpec: unknown, namespace: string, policy: P
   if (int(psc['runAsGroup']) === 0 && !privOk) forbid(`${pscPath}.runAsGroup`, `running as group root (gid 0) is not allowed ${how}`);
   if (rec(psc['seccompProfile'])?.['type'] === 'Unconfined' && !privOk) forbid(`${pscPath}.seccompProfile.type`, `an unconfined seccomp profile is not allowed ${how}`);
   if (rec(psc['seccompProfile'])?.['type'] === 'Localhost') forbid(`${pscPath}.seccompProfile.type`, 'Localhost seccomp profiles are not supported: use RuntimeDefault');
+  // A pod has a network of its own; the host's (its loopback services, every port) is an admin's to give.
+  if (spec['hostNetwork'] === true && !privOk) forbid(`${path}.hostNetwork`, `the host's network is not allowed ${how}`);
   if (Array.isArray(psc['sysctls']) && psc['sysctls'].length) forbid(`${pscPath}.sysctls`, 'sysctls are not supported: pods share the host kernel settings');
   const list = containers ?? (Array.isArray(spec['containers']) ? (spec['containers'] as unknown[]).map((c, i) => ({ path: `${path}.containers[${i}]`, container: c })) : []);
   for (const { path: cPath, container } of list) {

@@ -18,6 +18,13 @@
  *   changeLogMaxAge: 10m              # watches from older resourceVersions get 410 Gone
  *   changeLogMaxSize: 64Mi
  *   serverLog: { maxSize: 10Mi, maxFiles: 3 }   # drover up -d's server.log
+ *   network:                          # pods' own network namespaces (ARCHITECTURE.md "Pod networking")
+ *     mode: auto                      # auto | bridge | host (auto: bridge when the server has CAP_NET_ADMIN)
+ *     bridge: drover0
+ *     podCIDR: 10.88.0.0/16
+ *     serviceCIDR: 10.96.0.0/16       # ClusterIPs
+ *     clusterDomain: cluster.local
+ *     egress: true                    # NAT to the outside when iptables is there
  *   podSecurity:
  *     runAsUser: 65534                # uid of containers that set no runAsUser (default 65534)
  *     runAsGroup: 65534
@@ -109,6 +116,8 @@ export interface DroverConfig {
   workdir: string;
   /** Who containers run as and what they may ask for (see src/api/podsecurity.ts). */
   podSecurity: PodSecurityConfig;
+  /** Pods' networks on the local runtime: a namespace per pod on a bridge, or the host's. */
+  network: NetworkSettings;
 }
 
 /** Bounds on what the store keeps (kube-controller-manager's and kube-apiserver's equivalents named). */
@@ -176,7 +185,40 @@ export function droverHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.DROVER_HOME || join(homedir(), '.drover'));
 }
 
+export interface NetworkSettings {
+  mode: 'auto' | 'bridge' | 'host';
+  bridge: string;
+  podCIDR: string;
+  serviceCIDR: string;
+  clusterDomain: string;
+  egress: boolean;
+}
+
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+
+function networkSettings(env: NodeJS.ProcessEnv, fc: FileConfig, file: string): NetworkSettings {
+  const f = fc.network ?? {};
+  const mode = env.DROVER_NETWORK ?? f.mode ?? 'auto';
+  if (mode !== 'auto' && mode !== 'bridge' && mode !== 'host') throw new BadRequestError(`network mode "${mode}" (${env.DROVER_NETWORK ? 'DROVER_NETWORK' : `network.mode in ${file}`}) is not known: use auto, bridge or host`);
+  const cidr = (v: string | undefined, where: string, dflt: string) => {
+    const x = v ?? dflt;
+    if (!CIDR.test(x)) throw new BadRequestError(`${where} "${x}" is not a CIDR range like ${dflt}`);
+    return x;
+  };
+  const bridge = env.DROVER_BRIDGE ?? f.bridge ?? 'drover0';
+  if (!/^[a-zA-Z0-9_-]{1,15}$/.test(bridge)) throw new BadRequestError(`network.bridge "${bridge}" (${file}) must be an interface name: at most 15 letters, digits, '-' or '_'`);
+  return {
+    mode,
+    bridge,
+    podCIDR: cidr(env.DROVER_POD_CIDR ?? f.podCIDR, env.DROVER_POD_CIDR ? 'DROVER_POD_CIDR' : `network.podCIDR in ${file}`, '10.88.0.0/16'),
+    serviceCIDR: cidr(env.DROVER_SERVICE_CIDR ?? f.serviceCIDR, env.DROVER_SERVICE_CIDR ? 'DROVER_SERVICE_CIDR' : `network.serviceCIDR in ${file}`, '10.96.0.0/16'),
+    clusterDomain: f.clusterDomain ?? 'cluster.local',
+    egress: f.egress ?? true,
+  };
+}
+
 interface FileConfig {
+  network?: { mode?: string; bridge?: string; podCIDR?: string; serviceCIDR?: string; clusterDomain?: string; egress?: boolean };
   host?: string;
   serverNames?: string[];
   port?: number;
@@ -437,5 +479,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     runtime: runtimeConfig(flags, env, fc, file),
     workdir: resolve(env.DROVER_WORKDIR || fc.workdir || process.cwd()),
     podSecurity: podSecurityConfig(env, fc, file, home),
+    network: networkSettings(env, fc, file),
   };
 }

@@ -434,4 +434,23 @@ test('a document nested ten thousand levels deep is refused, saying so, with its
   assert.match(issue.message, /nested too deeply to read/);
   const fine = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\ndata: { k: "${'['.repeat(300)}" }\n`;
   assert.equal(loadManifests(fine).manifests.length, 1, 'brackets inside a string are no nesting');
+
+test('a Service is validated as the API server does, and what one machine cannot give is refused by name', () => {
+  const svc = (spec: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: train}\nspec:\n${spec}`;
+  assert.equal(loadManifests(svc('  clusterIP: None\n  selector: {job: train}\n')).manifests.length, 1);
+  assert.equal(loadManifests(svc('  selector: {job: train}\n  ports: [{port: 80, targetPort: http}]\n')).manifests.length, 1);
+  const nodePort = only(issuesOf(svc('  type: NodePort\n  selector: {job: train}\n  ports: [{port: 80}]\n')));
+  assert.equal(nodePort.path, 'spec.type');
+  assert.match(nodePort.message, /ClusterIP/);
+  assert.equal(nodePort.line, 5);
+  const noPorts = only(issuesOf(svc('  selector: {job: train}\n')));
+  assert.match(noPorts.message, /at least one port/);
+  const twoUnnamed = issuesOf(svc('  selector: {job: train}\n  ports: [{port: 80}, {port: 81}]\n'));
+  assert.ok(twoUnnamed.some((i) => /needs a name/.test(i.message)), JSON.stringify(twoUnnamed));
+  const badTarget = only(issuesOf(svc('  selector: {job: train}\n  ports: [{port: 80, targetPort: Not_A_Name}]\n')));
+  assert.equal(badTarget.path, 'spec.ports[0].targetPort');
+  const affinity = only(issuesOf(svc('  selector: {job: train}\n  sessionAffinity: ClientIP\n  ports: [{port: 80}]\n')));
+  assert.equal(affinity.path, 'spec.sessionAffinity');
+  const ip = only(issuesOf(svc('  clusterIP: 10.96.0.300\n  selector: {job: train}\n  ports: [{port: 80}]\n')));
+  assert.equal(ip.path, 'spec.clusterIP');
 });

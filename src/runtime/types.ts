@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Pod } from '../api/types.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
@@ -97,4 +97,11 @@ export interface PodRuntime {
   usage(pod: Pod): Promise<PodUsage | undefined>;
   /** Runs a command inside a running container (`kubectl exec`); throws a DroverError saying why not. */
   exec(pod: Pod, opts: ExecOptions): Promise<ExecProcess>;
+  /**
+   * Where pods reach this machine's server (their side of the bridge), once started; absent or
+   * 127.0.0.1: pods share the host's network (or run elsewhere).
+   */
+  podAddress?(): string | undefined;
+  /** A connection to the pod's `port` as port-forward makes it (the pod's loopback included); rejects saying why not. */
+  dialPod?(pod: Pod, port: number): Promise<Duplex>;
 }

@@ -98,6 +98,7 @@ async function configuredRuntime(config: DroverConfig, detected: ReturnType<type
       restartBackoffBaseMs: config.restartBackoffBaseMs,
       podSecurity: podSecurityPolicy(config),
       podPidsLimit: b.pidsLimit,
+      network: config.network,
       containerTmpBytes: b.tmpBytes,
       containerLogMaxBytes: b.logMaxBytes,
       containerLogMaxFiles: b.logMaxFiles,
@@ -201,6 +202,8 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   // Pods on this machine can mount its directories; pods on a cluster cannot.
   const admission = new Admission(KINDS, parts.admission, { name: runtime.name, gives: new Set<RuntimeNeed>(onNode ? ['hostPaths'] : []) }, podSecurityPolicy(config));
   let url = '';
+  /** The API's URL as pods reach it (their own network's side of the bridge, else the same as url). */
+  let podUrl = '';
   const controllers: Controller[] = parts.families.flatMap((f) =>
     f.controllers?.({
       store,
@@ -210,7 +213,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
       logger,
       config,
       admit: (obj) => admission.prepareCreate(admission.admit(obj, { namespace: obj.metadata.namespace ?? '' })),
-      apiUrl: () => url,
+      apiUrl: () => podUrl,
       podToken: (path) => credentials?.podToken(path) ?? '',
     }) ?? [],
   );
@@ -223,10 +226,14 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   await scheduler?.start();
 
   const metrics = new ServerMetrics();
-  const tls = servesTls(config) ? serverTls(config.home, certificateNamesFor(config), { certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.caFile }) : undefined;
-  if (tls?.issued) logger.info('issued a server certificate', { names: certificateNamesFor(config), ca: join(config.home, 'ca.crt') });
+  // Pods with a network of their own reach the server at its address on the bridge.
+  const podAddress = runtime.podAddress?.();
+  const podSide = podAddress && podAddress !== '127.0.0.1' ? podAddress : undefined;
+  const certNames = [...certificateNamesFor(config), ...(podSide ? [podSide] : [])];
+  const tls = servesTls(config) ? serverTls(config.home, certNames, { certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.caFile }) : undefined;
+  if (tls?.issued) logger.info('issued a server certificate', { names: certNames, ca: join(config.home, 'ca.crt') });
   const audit = config.audit.file ? new AuditLog({ file: config.audit.file, maxBytes: config.audit.maxBytes, maxFiles: config.audit.maxFiles, logger: logger.child({ component: 'audit' }) }) : undefined;
-  const handler = createApiHandler({ audit, credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames] }, runtime, logger, metrics, version: VERSION });
+  const handler = createApiHandler({ audit, credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames, ...(podSide ? [podSide] : [])] }, runtime, logger, metrics, version: VERSION });
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
   // kubectl exec and port-forward (WebSocket): ./streams.ts.
   http.on('upgrade', handler.upgrade);
@@ -237,21 +244,35 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   });
   const port = (http.address() as AddressInfo).port;
   url = clientUrl(tls ? 'https' : 'http', config.host, port);
+  podUrl = url;
+  const listenOn = async (server: Server, host: string): Promise<number> => {
+    server.on('upgrade', handler.upgrade);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  };
+  // A server on loopback is out of reach of pods in their own network: they get a listener of the
+  // same kind on the server's bridge address.
+  let podMain: Server | undefined;
+  if (podSide && onNode && config.host !== '0.0.0.0' && config.host !== '::') {
+    podMain = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
+    podUrl = clientUrl(tls ? 'https' : 'http', podSide, await listenOn(podMain, podSide));
+  } else if (podSide && onNode) {
+    podUrl = clientUrl(tls ? 'https' : 'http', podSide, port);
+  }
   // In-cluster clients speak HTTPS only: a server on plain HTTP gives its pods an HTTPS listener
-  // of their own on loopback, with a certificate of Drover's CA.
+  // of their own, with a certificate of Drover's CA.
   let podHttps: Server | undefined;
   if (apiAccess && onNode) {
-    if (tls?.ca && isLoopbackOrAny(config.host)) {
-      podEndpoint = { host: '127.0.0.1', port, caPem: tls.ca };
+    const podHost = podSide ?? '127.0.0.1';
+    if (tls?.ca && (podSide || isLoopbackOrAny(config.host))) {
+      podEndpoint = { host: podHost, port: Number(new URL(podUrl).port), caPem: tls.ca };
     } else {
-      const own = serverTls(config.home, certificateNamesFor(config));
+      const own = serverTls(config.home, certNames);
       podHttps = createHttpsServer({ cert: own.cert, key: own.key }, handler);
-      podHttps.on('upgrade', handler.upgrade);
-      await new Promise<void>((resolve, reject) => {
-        podHttps!.once('error', reject);
-        podHttps!.listen(0, '127.0.0.1', () => resolve());
-      });
-      podEndpoint = { host: '127.0.0.1', port: (podHttps.address() as AddressInfo).port, caPem: own.ca ?? '' };
+      podEndpoint = { host: podHost, port: await listenOn(podHttps, podHost), caPem: own.ca ?? '' };
     }
   }
   // Started once the URL is known: trials that push metrics are told where to.
@@ -273,7 +294,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const server of [http, podHttps]) {
+      for (const server of [http, podMain, podHttps]) {
         if (!server) continue;
         await new Promise<void>((r) => {
           server.close(() => r());

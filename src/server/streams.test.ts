@@ -122,7 +122,7 @@ test('exec joins the cgroups, then the sandbox, then becomes the pod user with n
   assert.equal(file, '/bin/sh');
   assert.deepEqual(args, [
     '-c', 'echo $$ > /sys/fs/cgroup/memory/x/cgroup.procs && exec "$@"', 'drover-exec',
-    '/usr/bin/nsenter', '-t', '42', '-m', '-u', '-i', '-p', '-r', '-w',
+    '/usr/bin/nsenter', '-t', '42', '-m', '-u', '-i', '-n', '-p', '-r', '-w',
     '/usr/bin/setpriv', '--no-new-privs', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--', '/usr/bin/env', '--',
     'sh', '-c', 'id -u',
   ]);

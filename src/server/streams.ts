@@ -3,13 +3,14 @@
  * `v5.channel.k8s.io` or `v4.channel.k8s.io`: every message starts with its channel, 0 stdin,
  * 1 stdout, 2 stderr, 3 the final metav1.Status, 4 terminal size, and in v5 255 closes a
  * channel: `[255, 0]` is the end of stdin) and `portforward` (SPDY/3.1 tunnelled over the
- * WebSocket, `SPDY/3.1+portforward.k8s.io`: spdy.ts). Pods share the host's network, so
- * forwarding to a pod's port P is connecting to 127.0.0.1:P while the pod runs.
+ * WebSocket, `SPDY/3.1+portforward.k8s.io`: spdy.ts). Forwarding to a pod's port P is
+ * the runtime's `dialPod` while the pod runs: locally its address (`status.podIP`), else its
+ * loopback from inside its network, as the kubelet connects.
  *
  * The handshake is answered only once the request may go on (authenticated, authorized, the
  * container running): what fails before is an ordinary HTTP error with a Status body.
  */
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { BadRequestError } from '../api/errors.js';
@@ -122,10 +123,23 @@ function containerOf(pod: Pod, asked: string | null): string {
   return c;
 }
 
+/** A TCP connection to ip:port, once connected (a runtime without its own dialPod). */
+function dialTcp(ip: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, ip);
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
 /**
  * `kubectl port-forward`: every connection kubectl accepts opens an error stream and a data
  * stream (headers `streamType`, `port`, `requestID`); the data stream is joined to a connection
- * to 127.0.0.1:port, and a failed connect is said on the error stream.
+ * to the port (the runtime's dialPod: the pod's address, or its loopback), and a failed connect
+ * is said on the error stream.
  */
 export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, pod: Pod, q: URLSearchParams, deps: StreamDeps): void {
   const protocol = chooseProtocol(req, [PORT_FORWARD_PROTOCOL]);
@@ -134,8 +148,12 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
   const allowed = new Set(q.getAll('ports').flatMap((p) => p.split(',')).map((p) => Number(p)));
   const ws = accept(req, socket, head, protocol);
   /** requestID → its streams and connection. */
-  const pairs = new Map<string, { error?: number; data?: number; conn?: Socket; port: number }>();
-  const conns = new Map<number, Socket>();
+  const pairs = new Map<string, { error?: number; data?: number; conn?: Duplex; port: number }>();
+  const conns = new Map<number, Duplex>();
+  /** What kubectl sent on a data stream before its connection was made, and whether it ended. */
+  const waiting = new Map<number, Buffer[]>();
+  const earlyFin = new Set<number>();
+  let closed = false;
   const session: SpdyServerSession = new SpdyServerSession({
     write: (b) => void ws.send(b),
     onStream: (s) => {
@@ -152,6 +170,12 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
     },
     onData: (id, data, fin) => {
       const conn = conns.get(id);
+      const early = waiting.get(id);
+      if (!conn && early) {
+        early.push(data);
+        if (fin) earlyFin.add(id);
+        return;
+      }
       if (!conn) return;
       if (data.length) conn.write(data);
       if (fin) conn.end();
@@ -170,24 +194,35 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
       pairs.delete(rid);
     };
     if (!Number.isInteger(pair.port) || pair.port <= 0 || pair.port > 65535 || (allowed.size && !allowed.has(pair.port))) return fail(`invalid port ${pair.port}`);
-    const conn = connect(pair.port, '127.0.0.1');
-    conns.set(dataId, conn);
-    let connected = false;
-    conn.on('connect', () => (connected = true));
-    conn.on('data', (b: Buffer) => session.data(dataId, b));
-    conn.on('error', (err) => {
-      if (!connected) fail(`error forwarding port ${pair.port} to pod ${pod.metadata?.name}: ${err.message}`);
-    });
-    conn.on('close', () => {
-      conns.delete(dataId);
-      if (!connected) return;
-      session.data(dataId, Buffer.alloc(0), true);
-      if (pair.error !== undefined) session.data(pair.error, Buffer.alloc(0), true);
-      pairs.delete(rid);
-    });
+    const dial = deps.runtime.dialPod ? deps.runtime.dialPod(pod, pair.port) : dialTcp(pod.status?.podIP || '127.0.0.1', pair.port);
+    const early: Buffer[] = [];
+    waiting.set(dataId, early);
+    dial.then(
+      (conn) => {
+        waiting.delete(dataId);
+        if (closed) return void conn.destroy();
+        conns.set(dataId, conn);
+        for (const b of early) if (b.length) conn.write(b);
+        if (earlyFin.delete(dataId)) conn.end();
+        conn.on('data', (b: Buffer) => session.data(dataId, b));
+        conn.on('error', () => undefined);
+        conn.on('close', () => {
+          conns.delete(dataId);
+          session.data(dataId, Buffer.alloc(0), true);
+          if (pair.error !== undefined) session.data(pair.error, Buffer.alloc(0), true);
+          pairs.delete(rid);
+        });
+      },
+      (err: Error) => {
+        waiting.delete(dataId);
+        earlyFin.delete(dataId);
+        fail(`error forwarding port ${pair.port} to pod ${pod.metadata?.name}: ${err.message}`);
+      },
+    );
   };
   ws.onMessage = (data) => session.push(data);
   ws.onClose = () => {
+    closed = true;
     for (const c of conns.values()) c.destroy();
   };
 }

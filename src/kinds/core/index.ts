@@ -1,5 +1,5 @@
 /**
- * The core kinds: Namespaces, ConfigMaps, Secrets, claims, Pods, ResourceQuotas, and the Nodes and Events Drover
+ * The core kinds: Namespaces, ConfigMaps, Secrets, claims, Pods, Services, ResourceQuotas, and the Nodes and Events Drover
  * itself writes. Other families build on them (a Job's template is a pod spec).
  *
  *   import { core } from './kinds/core/index.js'; // listed in src/registry.ts
@@ -7,7 +7,7 @@
 import { defineKind } from '../../api/kinds.js';
 import type { KindFamily } from '../types.js';
 import { quotaPrinter } from './cli/quota.js';
-import { configMapPrinter, eventPrinter, namespacePrinter, nodePrinter, podPrinter, podWait, pvcPrinter, secretPrinter } from './cli/columns.js';
+import { configMapPrinter, eventPrinter, namespacePrinter, nodePrinter, podPrinter, podWait, pvcPrinter, secretPrinter, servicePrinter, endpointsPrinter } from './cli/columns.js';
 import { configMapDescriber, namespaceDescriber, nodeDescriber, podDescriber, pvcDescriber, secretDescriber } from './cli/describe.js';
 
 export const core: KindFamily = {
@@ -18,6 +18,8 @@ export const core: KindFamily = {
     { info: defineKind('v1', 'Secret', 'secrets', { hasStatus: false }), printer: secretPrinter, describer: secretDescriber },
     { info: defineKind('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', { shortNames: ['pvc'] }), printer: pvcPrinter, describer: pvcDescriber },
     { info: defineKind('v1', 'Pod', 'pods', { shortNames: ['po'], categories: ['all'] }), printer: podPrinter, describer: podDescriber, wait: podWait },
+    { info: defineKind('v1', 'Service', 'services', { shortNames: ['svc'], categories: ['all'] }), printer: servicePrinter },
+    { info: defineKind('v1', 'Endpoints', 'endpoints', { shortNames: ['ep'], hasStatus: false, userCreatable: false }), printer: endpointsPrinter },
     { info: defineKind('v1', 'ServiceAccount', 'serviceaccounts', { shortNames: ['sa'], hasStatus: false }) },
     { info: defineKind('v1', 'ResourceQuota', 'resourcequotas', { shortNames: ['quota'] }), printer: quotaPrinter },
     { info: defineKind('v1', 'Node', 'nodes', { shortNames: ['no'], namespaced: false, userCreatable: false }), printer: nodePrinter, describer: nodeDescriber },

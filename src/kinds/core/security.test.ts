@@ -88,3 +88,9 @@ test('who a container runs as: the container wins over the pod, the policy fills
   assert.equal(containerSecurity({}, { securityContext: { runAsUser: 0 } }, p).gid, 0, 'root without a group keeps group root');
   assert.deepEqual(containerSecurity({}, { securityContext: { privileged: true } }, p).capabilities, ['ALL']);
 });
+
+test("the host's network is Forbidden outside the namespaces an admin lists: pods have networks of their own", () => {
+  assert.throws(() => admission().admit(pod({ hostNetwork: true }), { namespace: 'ml' }), { code: 'FORBIDDEN', message: /spec\.hostNetwork: the host's network is not allowed in namespace "ml"/ });
+  assert.doesNotThrow(() => admission({ privilegedNamespaces: ['ops'] }).admit(pod({ hostNetwork: true }), { namespace: 'ops' }));
+  assert.doesNotThrow(() => admission().admit(pod({ hostNetwork: false }), { namespace: 'ml' }));
+});

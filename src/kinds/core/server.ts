@@ -4,16 +4,22 @@ import type { FamilyServer } from '../types.js';
 import { VALIDATION } from './validate.js';
 import { QuotaStatusController } from './quota-controller.js';
 import { DefaultServiceAccountController } from './serviceaccount-controller.js';
+import { SERVICE_ADMISSION, SERVICE_VALIDATION } from './service.js';
+import { ServiceAddressController } from './service-controller.js';
+import { EndpointsController } from './endpoints-controller.js';
 
 export { CONTAINER, POD_SPEC, VOLUME, checkPodSpec } from './validate.js';
 
 export const coreServer: FamilyServer = {
-  validation: VALIDATION,
+  validation: { ...VALIDATION, Service: SERVICE_VALIDATION },
   controllers: (deps) => [
     new QuotaStatusController({ store: deps.store, kinds: deps.kinds, clock: deps.clock, logger: deps.logger.child({ component: 'quota' }) }),
     new DefaultServiceAccountController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'serviceaccounts' }) }),
+    new EndpointsController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'endpoints' }) }),
+    new ServiceAddressController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'services' }), serviceCIDR: deps.config.network.serviceCIDR }),
   ],
   admission: {
+    Service: SERVICE_ADMISSION,
     Pod: {
       sourceDir: true,
       podSpecs: (obj) => [{ path: 'spec', spec: obj.spec }],

@@ -137,12 +137,14 @@ export const POD_SPEC: Shape = {
   // Honoured by the scheduler: the local node is tainted node.kubernetes.io/disk-pressure under disk pressure.
   tolerations: ok,
   affinity: warn('there is one local node'),
-  subdomain: warn('there is no cluster DNS'),
+  // Names: <hostname>.<subdomain>.<ns>.svc.cluster.local, with a headless Service named <subdomain>.
+  subdomain: ok,
   securityContext: struct(POD_SECURITY),
   imagePullSecrets: warn('images are not pulled'),
-  hostNetwork: { decide: (v) => (v === true ? { verdict: 'warn', reason: 'local processes share the host network anyway' } : SUPPORTED) },
-  dnsPolicy: warnUnless('ClusterFirst', 'local processes use the host resolver'),
-  dnsConfig: warn('local processes use the host resolver'),
+  // Honoured in podSecurity.privilegedNamespaces only (src/api/podsecurity.ts).
+  hostNetwork: ok,
+  dnsPolicy: warnUnless('ClusterFirst', 'pods use the server\'s resolver (cluster names, then the host\'s resolvers)'),
+  dnsConfig: warn('pods use the server\'s resolver (cluster names, then the host\'s resolvers)'),
   topologySpreadConstraints: warn('there is one local node'),
   readinessGates: warn('pod readiness is not tracked'),
   preemptionPolicy: warn('the local scheduler does not preempt'),

@@ -8,6 +8,7 @@ import type { RuntimeHost } from '../types.js';
 import type { AttemptProcess, AttemptRecord } from './executor.js';
 import type { HostFacts } from './host.js';
 import type { LogTailer } from './logs.js';
+import type { NetworkConfig, PodNetworking } from './network/index.js';
 import type { Spawner } from './spawner.js';
 
 export interface ImageEnvironment {
@@ -63,6 +64,8 @@ export interface LocalRuntimeOptions {
    * when it is not: a container that failed then gets an event saying its disk was full.
    */
   diskPressure?: () => string | undefined;
+  /** Pods' networks (network/index.ts); default: a namespace per pod on `drover0` (10.88.0.0/16) when the server may make one. */
+  network?: Partial<NetworkConfig>;
 }
 
 export const DEFAULT_POD_PIDS_LIMIT = 4096;
@@ -71,7 +74,7 @@ export const DEFAULT_CONTAINER_LOG_MAX_BYTES = 10 * 2 ** 20;
 export const DEFAULT_CONTAINER_LOG_MAX_FILES = 5;
 
 /** The options with their defaults applied. */
-export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent' | 'podSecurity' | 'diskPressure'>> & { images: Record<string, ImageEnvironment>; podSecurity: PodSecurityPolicy; diskPressure?: () => string | undefined };
+export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent' | 'podSecurity' | 'diskPressure' | 'network'>> & { images: Record<string, ImageEnvironment>; podSecurity: PodSecurityPolicy; diskPressure?: () => string | undefined; network: NetworkConfig };
 
 /** `.pod.json`: what of a pod must outlive a server restart (its GPU ids). */
 export interface PodRecord {
@@ -89,6 +92,7 @@ export interface WorkerContext {
   podsDir: string;
   tailer: LogTailer;
   spawner: Spawner;
+  net: PodNetworking;
   /** Attempts whose end is found by polling: adopted after a restart, or their spawner died. */
   adopted: Set<AttemptProcess>;
   isStopped(): boolean;

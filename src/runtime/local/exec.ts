@@ -1,7 +1,7 @@
 /**
  * `kubectl exec` on the local runtime: a command joins a running container's sandbox. The
  * sandbox's first process (bwrap's `child-pid`, its pid 1) names the namespaces: the command
- * enters its mount, pid, uts and ipc namespaces and its root and working directory with
+ * enters its mount, pid, uts, ipc and network namespaces and its root and working directory with
  * `nsenter`, after a tiny `sh` has written its own pid into the container's cgroups (so it is
  * limited and accounted as the container, and killed with it), then becomes the container's
  * user with setpriv as the launcher does (sandbox.ts), with no_new_privs, and runs with the
@@ -44,7 +44,8 @@ export interface ExecSpec {
 export function execArgv(s: ExecSpec): { file: string; args: string[] } {
   let command = s.command;
   if (s.script) command = [s.script, '-q', '-e', '-f', '-c', s.command.map(shQuote).join(' '), '/dev/null'];
-  const ns = [s.nsenter, '-t', String(s.pid), '-m', '-u', '-i', '-p', '-r', '-w'];
+  // -n: the pod's own network (or the host's, the same as the server's, when it has none).
+  const ns = [s.nsenter, '-t', String(s.pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w'];
   let as: string[] = [];
   if (s.user?.mode === 'setpriv') {
     const [setpriv, ...rest] = setprivArgs(s.user);

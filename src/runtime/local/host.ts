@@ -57,6 +57,8 @@ export interface HostFacts {
   uid: number;
   setpriv?: string;
   env?: string;
+  /** util-linux `nsenter`: a container's launcher enters its pod's network namespace with it. */
+  nsenter?: string;
   /** Drover's seccomp program (seccomp.ts), written into the home; absent on an architecture without a table. */
   seccompFile?: string;
 }
@@ -152,6 +154,7 @@ export async function probeHost(o: ProbeOptions): Promise<HostFacts> {
     uid,
     ...(setpriv ? { setpriv } : {}),
     ...(which('env', path) ? { env: which('env', path)! } : {}),
+    ...(which('nsenter', path) ? { nsenter: which('nsenter', path)! } : {}),
     ...(seccompFile ? { seccompFile } : {}),
   };
 }

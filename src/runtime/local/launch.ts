@@ -179,6 +179,9 @@ export interface AttemptLaunch {
   security: ContainerSecurity;
   /** PATH and `python` as the container's user sees them. */
   view: PathView;
+  /** The pod's network namespace (absent: the host's network) and its resolv.conf. */
+  netns?: string;
+  resolvFile?: string;
   /** Called if the attempt's end must be found by polling (its spawner died). */
   onLost(a: AttemptProcess): void;
 }
@@ -209,6 +212,7 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     hostMounts: facts.hostMounts,
     masks: [o.home],
     hostsFile: join(o.podDir, '.hosts'),
+    ...(o.resolvFile ? { resolvFile: o.resolvFile } : {}),
     hostname: o.hostname,
     volumeMounts: o.mounts,
     devices: o.gpus.length ? facts.nvidiaDevices : [],
@@ -231,6 +235,7 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     root,
     bwrapArgs: args,
     ...(seccomp ? { seccomp } : {}),
+    ...(o.netns ? { netns: { nsenter: facts.nsenter ?? 'nsenter', path: o.netns } } : {}),
   });
   const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: o.env, paths }, cg, facts.cgroups, o.spawner, o.onLost);
   return { proc, paths, oomBaseline };

@@ -288,9 +288,12 @@ test('pod phase follows the kubelet for each restartPolicy', () => {
 test('pod status keeps other conditions and transition times, sets IPs and QoS', () => {
   const pod: Pod = { spec: { containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } } }], restartPolicy: 'Never' } };
   const running = [{ name: 'c', image: '', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: 't' } } }];
-  const s1 = buildPodStatus({ conditions: [{ type: 'PodScheduled', status: 'True' }] }, { pod, containerStatuses: running, startTime: 'T0', now: 'T1' });
+  const s1 = buildPodStatus({ conditions: [{ type: 'PodScheduled', status: 'True' }] }, { pod, containerStatuses: running, startTime: 'T0', now: 'T1', podIP: '10.88.0.3', hostIP: '10.88.0.2' });
   assert.equal(s1.phase, 'Running');
-  assert.equal(s1.podIP, '127.0.0.1');
+  assert.equal(s1.podIP, '10.88.0.3');
+  assert.deepEqual(s1.podIPs, [{ ip: '10.88.0.3' }]);
+  assert.equal(s1.hostIP, '10.88.0.2');
+  assert.equal(buildPodStatus(undefined, { pod, containerStatuses: running, now: 'T1' }).podIP, undefined, 'no address before the sandbox has one');
   assert.equal(s1.qosClass, 'Guaranteed');
   assert.deepEqual(s1.conditions?.map((c) => `${c.type}=${c.status}`), ['PodScheduled=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True']);
   const s2 = buildPodStatus(s1, { pod, containerStatuses: running, startTime: 'T0', now: 'T2' });

@@ -21,6 +21,7 @@
  * what belongs to pods that are gone.
  */
 import { promises as fsp } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
@@ -39,6 +40,7 @@ import { LogTailer } from './logs.js';
 import { readPodLogs } from './pod-logs.js';
 import { Spawner } from './spawner.js';
 import { PodUsageSampler } from './usage.js';
+import { DEFAULT_NETWORK, dialInNamespace, dialTcp, PodNetworking } from './network/index.js';
 import { PodWorker } from './worker.js';
 
 function isTerminalPhase(pod: Pod): boolean {
@@ -86,6 +88,7 @@ export class LocalPodRuntime implements PodRuntime {
       containerLogMaxFiles: Math.max(1, options.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES),
       podSecurity: { ...defaultPodSecurityPolicy(), systemHostPathRoots: droverHostPathRoots(resolve(options.home)), ...(options.podSecurity ?? {}) },
       ...(options.diskPressure ? { diskPressure: options.diskPressure } : {}),
+      network: { ...DEFAULT_NETWORK, ...(options.network ?? {}) },
     };
     this.gpus = new GpuAllocator(this.opts.gpuIds);
     this.cgroupParent = options.cgroupParent ?? `drover-${createHash('sha256').update(resolve(options.home)).digest('hex').slice(0, 12)}`;
@@ -113,7 +116,8 @@ export class LocalPodRuntime implements PodRuntime {
     if (!this.stopped) throw new Error('runtime already started');
     await fsp.mkdir(this.podsDir, { recursive: true });
     const facts = await probeHost({ home: this.opts.home, cgroupParent: this.cgroupParent, rootfs: this.opts.rootfs });
-    host.logger.info('local runtime started', { rootfs: facts.rootMode, cgroups: `v${facts.cgroups.layout.version}`, gpus: this.opts.gpuIds.length });
+    const net = await PodNetworking.open(this.opts.network, { home: this.opts.home, logger: host.logger.child({ component: 'network' }) });
+    host.logger.info('local runtime started', { rootfs: facts.rootMode, cgroups: `v${facts.cgroups.layout.version}`, gpus: this.opts.gpuIds.length, network: net.mode });
     this.stopped = false;
     this.ready = false;
     const ctx: WorkerContext = {
@@ -128,6 +132,7 @@ export class LocalPodRuntime implements PodRuntime {
         warn: (message, fields) => host.logger.warn(message, fields),
       }),
       spawner: new Spawner(),
+      net,
       adopted: new Set(),
       isStopped: () => this.stopped,
       track: (p) => this.track(p),
@@ -147,6 +152,17 @@ export class LocalPodRuntime implements PodRuntime {
     for (const kind of ['ConfigMap', 'Secret', 'PersistentVolumeClaim']) {
       this.unsubscribe.push(host.store.watch({ apiVersion: 'v1', kind }, {}, (e) => this.enqueue(e)));
     }
+    if (net.mode === 'bridge') {
+      // A store without the Service kind (a runtime test's) has pods' own names only.
+      try {
+        const services = await host.store.list<KubeObject>({ apiVersion: 'v1', kind: 'Service' });
+        for (const s of services.items) net.serviceChanged(s, false);
+        this.unsubscribe.push(host.store.watch({ apiVersion: 'v1', kind: 'Service' }, { fromResourceVersion: services.resourceVersion }, (e) => this.enqueue(e)));
+      } catch (err) {
+        host.logger.warn('Services are not watched', { error: (err as Error).message });
+      }
+      for (const p of list.items) net.podChanged(p, false);
+    }
 
     const mine = new Map<string, Pod>();
     for (const p of list.items) if (p.spec?.nodeName === host.nodeName && p.metadata.uid) mine.set(p.metadata.uid, p);
@@ -157,6 +173,11 @@ export class LocalPodRuntime implements PodRuntime {
       const pod = mine.get(uid);
       if (pod && !isTerminalPhase(pod)) continue;
       await cleanupSandbox(facts, host.logger, uid, join(this.podsDir, uid), !pod);
+    }
+    // Addresses and namespaces of pods that ended or went while the server was down.
+    for (const uid of net.podsWithAddress()) {
+      const pod = mine.get(uid);
+      if (!pod || isTerminalPhase(pod)) await net.releasePod(uid);
     }
     for (const pod of mine.values()) {
       if (isTerminalPhase(pod)) continue;
@@ -183,6 +204,8 @@ export class LocalPodRuntime implements PodRuntime {
     await this.ctx?.spawner.stop();
     // Let in-flight writes finish so nothing touches the store after stop returns.
     while (this.background.size) await Promise.allSettled([...this.background]);
+    // Pods still running keep their addresses (and the server's, their resolver) for the next start.
+    await this.ctx?.net.stop([...this.workers.values()].some((w) => !w.deleted && !w.terminal));
     await this.ctx?.tailer.close();
     this.workers.clear();
     this.finished.clear();
@@ -228,6 +251,11 @@ export class LocalPodRuntime implements PodRuntime {
   private handle(e: WatchEvent): void {
     const ctx = this.ctx!;
     const obj = e.object;
+    if (obj.kind === 'Service') {
+      ctx.net.serviceChanged(obj, e.type === 'DELETED');
+      return;
+    }
+    if (obj.kind === 'Pod') ctx.net.podChanged(obj as unknown as Pod, e.type === 'DELETED');
     if (obj.kind !== 'Pod') {
       // A ConfigMap, Secret or claim appeared or changed: pods waiting for one may go on.
       for (const w of this.workers.values()) if (w.pod.metadata?.namespace === obj.metadata.namespace) w.requestSync();
@@ -255,6 +283,31 @@ export class LocalPodRuntime implements PodRuntime {
     const nw = new PodWorker(ctx, pod);
     this.workers.set(uid, nw);
     nw.requestSync();
+  }
+
+  /**
+   * port-forward's connection: the pod's address first; a refusal there is tried again from
+   * inside its network, at its loopback (where the kubelet connects).
+   */
+  async dialPod(pod: Pod, port: number): Promise<Duplex> {
+    const ip = pod.status?.podIP || '127.0.0.1';
+    try {
+      return await dialTcp(ip, port);
+    } catch (err) {
+      const netns = this.ctx?.net.netnsOf(pod.metadata?.uid ?? '');
+      if (!netns || (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw err;
+      return dialInNamespace(this.ctx!.facts.nsenter ?? 'nsenter', netns, port);
+    }
+  }
+
+  podAddress(): string | undefined {
+    return this.ctx?.net.serverAddress;
+  }
+
+  /** The pod network's mode and the names its resolver answers (tests, diagnostics). */
+  get network(): { mode: 'bridge' | 'host'; names: ReadonlyMap<string, string[]> } | undefined {
+    const net = this.ctx?.net;
+    return net ? { mode: net.mode, names: net.names() } : undefined;
   }
 
   /** GPU ids in use, by pod uid (for `top node`). */

@@ -63,8 +63,10 @@ export interface SandboxSpec {
   hostMounts: string[];
   /** Host directories hidden behind an empty tmpfs (Drover's own state: other pods' secrets). */
   masks: string[];
-  /** Generated /etc/hosts (pod hostname → 127.0.0.1). */
+  /** Generated /etc/hosts (the pod's hostname → its address). */
   hostsFile?: string;
+  /** Generated /etc/resolv.conf (the server's resolver), when the pod has its own network. */
+  resolvFile?: string;
   hostname: string;
   volumeMounts: MountSpec[];
   /** Devices bound in (`/dev/nvidia*` for GPU pods). */
@@ -145,6 +147,7 @@ export function bwrapArgs(s: SandboxSpec): string[] {
   }
   for (const d of s.devices) a.push('--dev-bind', d, d);
   if (s.hostsFile) a.push('--ro-bind', s.hostsFile, '/etc/hosts');
+  if (s.resolvFile) a.push('--ro-bind', s.resolvFile, '/etc/resolv.conf');
   if (s.pythonLink && s.root.mode === 'overlay') a.push('--symlink', s.pythonLink, '/usr/local/bin/python');
   for (const p of s.readOnlyPaths) a.push('--ro-bind', p, p);
   if (s.createWorkingDir && s.workingDir !== '/' && !s.readOnlyPaths.includes(s.workingDir)) a.push('--dir', s.workingDir);
@@ -174,6 +177,8 @@ export interface LauncherSpec {
   bwrapArgs: string[];
   /** The seccomp program, opened on `seccompFd` for bwrap. */
   seccomp?: { file: string; fd: number };
+  /** The pod's network namespace (`/run/netns/…`), entered first with nsenter; absent: the host's network. */
+  netns?: { nsenter: string; path: string };
 }
 
 /** The file and argv to spawn: a tiny sh script that joins the cgroups, mounts the overlay, and execs bwrap. */
@@ -186,8 +191,10 @@ export function launcher(l: LauncherSpec): { file: string; args: string[] } {
   steps.push(l.seccomp ? `exec "$@" ${l.seccomp.fd}< ${shQuote(l.seccomp.file)}` : 'exec "$@"');
   const script = steps.join(' && ');
   const shArgs = ['-c', script, 'drover-launch', l.bwrap, ...l.bwrapArgs];
-  if (l.root.mode === 'overlay') return { file: l.unshare ?? 'unshare', args: ['--mount', '--propagation', 'private', l.sh, ...shArgs] };
-  return { file: l.sh, args: shArgs };
+  const inner = l.root.mode === 'overlay' ? { file: l.unshare ?? 'unshare', args: ['--mount', '--propagation', 'private', l.sh, ...shArgs] } : { file: l.sh, args: shArgs };
+  // The pod's network namespace is entered before anything else: everything after inherits it.
+  if (l.netns) return { file: l.netns.nsenter, args: [`--net=${l.netns.path}`, '--', inner.file, ...inner.args] };
+  return inner;
 }
 
 /** /etc/hosts for a pod: the host's, plus the pod's hostname on loopback (the kubelet adds the pod IP). */

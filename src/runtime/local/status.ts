@@ -70,6 +70,9 @@ export interface StatusInput {
   /** Pod-level outcome that overrides the computed phase (DeadlineExceeded). */
   failed?: { reason: string; message: string };
   now: string;
+  /** The pod's own address once its sandbox has one (127.0.0.1 on the host's network), and the node's as pods see it. */
+  podIP?: string;
+  hostIP?: string;
 }
 
 /** The full status to write, on top of what the store holds (fields other writers set are kept). */
@@ -79,10 +82,7 @@ export function buildPodStatus(prev: PodStatus | undefined, i: StatusInput): Pod
     ...(prev ?? {}),
     phase,
     conditions: podConditions(phase, i.containerStatuses, prev?.conditions ?? [], i.now),
-    hostIP: '127.0.0.1',
-    hostIPs: [{ ip: '127.0.0.1' }],
-    podIP: '127.0.0.1',
-    podIPs: [{ ip: '127.0.0.1' }],
+    ...(i.podIP ? { hostIP: i.hostIP ?? '127.0.0.1', hostIPs: [{ ip: i.hostIP ?? '127.0.0.1' }], podIP: i.podIP, podIPs: [{ ip: i.podIP }] } : {}),
     containerStatuses: i.containerStatuses,
     qosClass: qosClass(i.pod),
   };

@@ -4,7 +4,7 @@
  * no cgroup, no mount left behind) run when the harness closes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, promises as fsp } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject, Pod } from '../../api/index.js';
@@ -102,6 +102,9 @@ export async function harness(extra: Partial<LocalRuntimeOptions> = {}): Promise
       await waitUntil(() => podCgroups(cgroupParent).length === 0, 15000, 'pod cgroups removed').catch((err: unknown) => {
         throw new Error(`${(err as Error).message}: ${describeCgroups(cgroupParent)}`);
       });
+      // A pod that never started a container has no cgroups to wait for: its network namespace says when it is torn down.
+      const uids = pods.items.map((p) => p.metadata.uid ?? '');
+      await waitUntil(() => uids.every((u) => !existsSync(`/run/netns/drover-${u}`)), 15000, 'pod network namespaces removed');
       await runtime.stop();
       await store.close();
       await assertNoLeaks(cgroupParent, home);

@@ -20,7 +20,6 @@ import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStat
 import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
 import { containerEnv, envSources, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
-import { hostsFile } from './sandbox.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 
@@ -59,6 +58,9 @@ export class PodWorker {
   readonly dir: string;
   readonly containers = new Map<string, ContainerRun>();
   private volumes?: Map<string, PlannedVolume>;
+  /** The pod's address and network namespace, once its network is set up (127.0.0.1, none: the host's network). */
+  private podIP?: string;
+  private netns?: string;
   private gpuIds?: string[];
   private startTime?: string;
   private startTimeMs?: number;
@@ -192,6 +194,11 @@ export class PodWorker {
       this.gpuIds = undefined;
       return { reason: 'FailedCreatePodSandBox', message: `pod security: ${refused.map((i) => `${i.path}: ${i.message}`).join('; ')}` };
     }
+    // The namespace (two `ip` processes, ~20 ms) is made while the volumes are read and written.
+    // hostNetwork (privileged namespaces only: podSecurityIssues above) keeps the host's network.
+    const net = this.ctx.net;
+    const hostNetwork = (this.pod.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork === true;
+    const addrP: Promise<{ ip: string; netns?: string } | { error: string }> = hostNetwork ? Promise.resolve({ ip: LOOPBACK }) : net.setupPod(this.uid).catch((err: unknown) => ({ error: (err as Error).message }));
     const podUser = containerSecurity(this.pod.spec, {}, policy);
     const vols = this.pod.spec?.volumes ?? [];
     const get = <T,>(kind: string, name: string) => store.get<T & KubeObject>({ apiVersion: 'v1', kind, namespace: ns, name }) as Promise<T | undefined>;
@@ -214,9 +221,21 @@ export class PodWorker {
       });
       const apiAccess = await this.serviceAccountVolume();
       if (apiAccess) plan.push(apiAccess);
-      const hostname = this.pod.spec?.hostname ?? this.name;
       mkdirSync(this.dir, { recursive: true });
-      writeFileSync(join(this.dir, '.hosts'), hostsFile(this.ctx.facts.hostsText, hostname, (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases));
+      const addr = await addrP;
+      if ('error' in addr) {
+        this.ctx.releaseGpus(this.uid);
+        this.gpuIds = undefined;
+        return { reason: 'FailedCreatePodSandBox', message: `could not set up the pod's network: ${addr.error}` };
+      }
+      if (!this.podIP && net.mode === 'host' && (this.pod.spec?.containers ?? []).some((c) => c.ports?.length)) {
+        this.event('Warning', 'HostNetwork', `pods share the host's network here (${net.why}): another pod listening on the same port will clash with this one`);
+      }
+      this.podIP = addr.ip;
+      this.netns = addr.netns;
+      writeFileSync(join(this.dir, '.hosts'), net.hostsFile(this.ctx.facts.hostsText, this.pod, addr.ip, (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases));
+      const resolv = this.netns ? net.resolvConf(ns) : undefined;
+      if (resolv) writeFileSync(join(this.dir, '.resolv.conf'), resolv);
       // Only GPU ids need to outlive a restart; everything else is found from the store and the files.
       const record: PodRecord = { uid: this.uid, namespace: ns, name: this.name, gpuIds: this.gpuIds };
       const owner = this.ctx.facts.uid === 0 ? { uid: podUser.uid, gid: podUser.gid, ...(podUser.fsGroup !== undefined ? { fsGroup: podUser.fsGroup } : {}) } : undefined;
@@ -271,8 +290,8 @@ export class PodWorker {
         pod: this.pod,
         container: spec,
         nodeName: this.ctx.host.nodeName,
-        hostIP: LOOPBACK,
-        podIP: LOOPBACK,
+        hostIP: this.hostIP(),
+        podIP: this.podIP ?? LOOPBACK,
         nodeAllocatable: { cpuMillis: facts.cpuMillis, memoryBytes: facts.memoryBytes },
         configMap: (n) => cms.get(n),
         secret: (n) => secrets.get(n),
@@ -315,6 +334,8 @@ export class PodWorker {
         defaultTmpBytes: this.ctx.opts.containerTmpBytes,
         security,
         view,
+        ...(this.netns ? { netns: this.netns } : {}),
+        ...(this.netns && this.ctx.net.resolvConf(this.ns) ? { resolvFile: join(this.dir, '.resolv.conf') } : {}),
         onLost: (a) => this.ctx.adopted.add(a),
       });
       if (this.deleted) {
@@ -489,6 +510,7 @@ export class PodWorker {
     await this.flushing;
     this.ctx.forget(this.uid, true);
     void this.ctx.track(cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, false));
+    void this.ctx.track(this.releaseNetwork());
   }
 
   /**
@@ -563,7 +585,18 @@ export class PodWorker {
     this.ctx.releaseGpus(this.uid);
     await this.flushing?.catch(() => undefined);
     await cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, true);
+    await this.releaseNetwork();
     this.ctx.forget(this.uid, false);
+  }
+
+  /** Frees the pod's address, namespace and veth pair (its processes have ended). */
+  private async releaseNetwork(): Promise<void> {
+    await this.ctx.net.releasePod(this.uid).catch((err: unknown) => this.log.warn('could not remove the pod\'s network', { uid: this.uid, error: (err as Error).message }));
+  }
+
+  /** The node's address as the pod sees it: the bridge's gateway, or loopback on the host's network. */
+  private hostIP(): string {
+    return this.ctx.net.mode === 'bridge' ? this.ctx.net.serverAddress : LOOPBACK;
   }
 
   /** Stops listening (runtime stop): timers cancelled, processes left running. */
@@ -606,6 +639,7 @@ export class PodWorker {
           ...(this.startTime ? { startTime: this.startTime } : {}),
           ...(this.failed ? { failed: this.failed } : {}),
           now: isoSeconds(this.now()),
+          ...(this.podIP ? { podIP: this.podIP, hostIP: this.hostIP() } : {}),
         });
         if (gpuAnnotation && p.metadata.annotations?.[ANNOTATIONS.gpuIds] !== gpuAnnotation) {
           p.metadata.annotations = { ...(p.metadata.annotations ?? {}), [ANNOTATIONS.gpuIds]: gpuAnnotation };
@@ -635,6 +669,8 @@ export class PodWorker {
     } else if (record) {
       this.gpuIds = [];
     }
+    const ip = this.ctx.net.addressOf(this.uid);
+    if (ip) this.podIP = ip;
     const st = this.pod.status;
     if (st?.startTime) {
       this.startTime = st.startTime;

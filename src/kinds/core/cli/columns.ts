@@ -128,6 +128,42 @@ export const configMapPrinter: KindPrinter = {
   ],
 };
 
+/** kubectl's Service columns: `80/TCP`, `8080:30080/TCP` with a node port, `None` for headless. */
+export const servicePrinter: KindPrinter = {
+  columns: [
+    nameColumn,
+    { header: 'TYPE', cell: (o) => or((o['spec'] as { type?: string } | undefined)?.type, 'ClusterIP') },
+    { header: 'CLUSTER-IP', cell: (o) => or((o['spec'] as { clusterIP?: string } | undefined)?.clusterIP, '<pending>') },
+    { header: 'EXTERNAL-IP', cell: () => '<none>' },
+    {
+      header: 'PORT(S)',
+      cell: (o) => {
+        const ports = (o['spec'] as { ports?: { port: number; nodePort?: number; protocol?: string }[] } | undefined)?.ports ?? [];
+        return ports.length ? ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',') : '<none>';
+      },
+    },
+    ageColumn,
+    { header: 'SELECTOR', wide: true, cell: (o) => Object.entries((o['spec'] as { selector?: Record<string, string> } | undefined)?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>' },
+  ],
+};
+
+/** kubectl's ENDPOINTS column: `ip:port` pairs, three at most, then how many more. */
+export const endpointsPrinter: KindPrinter = {
+  columns: [
+    nameColumn,
+    {
+      header: 'ENDPOINTS',
+      cell: (o) => {
+        const subsets = (o['subsets'] as { addresses?: { ip: string }[]; ports?: { port: number }[] }[] | undefined) ?? [];
+        const all = subsets.flatMap((s) => (s.addresses ?? []).flatMap((a) => (s.ports?.length ? s.ports.map((p) => `${a.ip}:${p.port}`) : [a.ip])));
+        if (!all.length) return '<none>';
+        return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+      },
+    },
+    ageColumn,
+  ],
+};
+
 export const secretPrinter: KindPrinter = {
   columns: [
     nameColumn,

@@ -1,0 +1,241 @@
+/**
+ * Pods' network namespaces on one machine: a Linux bridge (`drover0`) holding the gateway (the
+ * range's first address), and per pod a network namespace (`/run/netns/drover-<uid>`, as
+ * `ip netns` makes them) with one end of a veth pair as `eth0`, its own address and a default
+ * route through the gateway; the other end is enslaved to the bridge. Each server also takes one
+ * address of the range for itself (on the bridge, /32): its DNS resolver and the API pods reach.
+ *
+ * Addresses are claimed machine-wide with files made exclusively (`O_EXCL`) under
+ * `/run/drover/net/<bridge>/<ip>`, holding the pod's uid and the server's home, so several
+ * servers can share the bridge, and a restarted server finds its pods' addresses again. /run is
+ * a tmpfs: claims, namespaces and links all go with a reboot, together.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { cidrContains, firstFree, gatewayOf, parseCidr, type Cidr } from './ipam.js';
+
+const run = promisify(execFile);
+
+export const NETNS_DIR = '/run/netns';
+export const CLAIMS_ROOT = '/run/drover/net';
+/** What a claim file holds. */
+interface Claim {
+  /** A pod's uid, or `server`. */
+  owner: string;
+  home: string;
+}
+
+export class NetworkSetupError extends Error {
+  readonly code = 'NetworkSetupFailed';
+}
+
+export function netnsName(uid: string): string {
+  return `drover-${uid}`;
+}
+
+/** The host end of a pod's veth pair: at most 15 characters (IFNAMSIZ). */
+export function vethName(uid: string): string {
+  return `dv${uid.replace(/-/g, '').slice(0, 13)}`;
+}
+
+export interface BridgeOptions {
+  ip: string;
+  bridge: string;
+  podCidr: string;
+  home: string;
+  claimsRoot?: string;
+}
+
+/** What a pod was given. */
+export interface PodAddress {
+  ip: string;
+  /** Its network namespace, for `nsenter --net=`. */
+  netns: string;
+}
+
+export class BridgeNetwork {
+  readonly cidr: Cidr;
+  readonly gateway: string;
+  private readonly claimsDir: string;
+  /** pod uid → address, for this home's pods. */
+  private readonly mine = new Map<string, string>();
+  /** Setups under way, by pod uid. */
+  private readonly pending = new Map<string, Promise<PodAddress>>();
+  serverAddress = '';
+
+  constructor(private readonly o: BridgeOptions) {
+    this.cidr = parseCidr(o.podCidr);
+    this.gateway = gatewayOf(this.cidr);
+    this.claimsDir = join(o.claimsRoot ?? CLAIMS_ROOT, o.bridge);
+  }
+
+  private async ip(args: string[], input?: string): Promise<string> {
+    try {
+      if (input === undefined) return (await run(this.o.ip, args)).stdout;
+      return await new Promise<string>((resolve, reject) => {
+        const child = execFile(this.o.ip, args, (err, stdout, stderr) => (err ? reject(Object.assign(err, { stderr })) : resolve(stdout)));
+        child.stdin?.end(input);
+      });
+    } catch (err) {
+      const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
+      throw new NetworkSetupError(`ip ${args.join(' ')}: ${stderr || (err as Error).message}`);
+    }
+  }
+
+  /** Makes the bridge (or checks the one there), claims this server's address and puts it on the bridge. */
+  async start(): Promise<void> {
+    await fsp.mkdir(this.claimsDir, { recursive: true });
+    const br = this.o.bridge;
+    const links = await this.ip(['-o', 'link', 'show', 'dev', br]).catch(() => '');
+    if (!links) await this.ip(['link', 'add', br, 'type', 'bridge']).catch(async (err: unknown) => {
+      // Another server made it meanwhile.
+      if (!(await this.ip(['-o', 'link', 'show', 'dev', br]).catch(() => ''))) throw err;
+    });
+    const claims = await this.readClaims();
+    // Claims of a home that is gone (a server whose home was removed with pods still running, a
+    // test's temporary home): nobody can adopt them, so they are freed here.
+    for (const [ip, c] of claims) {
+      if (!c.home || existsSync(c.home)) continue;
+      if (c.owner === 'server') await this.address(ip, false).catch(() => undefined);
+      else {
+        await this.ip(['netns', 'del', netnsName(c.owner)]).catch(() => undefined);
+        await this.ip(['link', 'del', vethName(c.owner)]).catch(() => undefined);
+      }
+      await fsp.rm(join(this.claimsDir, ip), { force: true });
+      claims.delete(ip);
+    }
+    const addrs = await this.ip(['-o', '-4', 'addr', 'show', 'dev', br]);
+    const gw = `${this.gateway}/${this.cidr.prefix}`;
+    if (!addrs.includes(` ${gw} `)) await this.ip(['addr', 'add', gw, 'dev', br]).catch((err: unknown) => {
+      if (!/exists|already assigned/i.test((err as Error).message)) throw err;
+    });
+    await this.ip(['link', 'set', br, 'up']);
+    for (const [ip, c] of claims) if (c.home === this.o.home && c.owner !== 'server') this.mine.set(c.owner, ip);
+    const own = [...claims].find(([, c]) => c.home === this.o.home && c.owner === 'server');
+    this.serverAddress = own ? own[0] : await this.claim('server');
+    if (!addrs.includes(` ${this.serverAddress}/32 `)) await this.ip(['addr', 'add', `${this.serverAddress}/32`, 'dev', br]).catch((err: unknown) => {
+      if (!/exists|already assigned/i.test((err as Error).message)) throw err;
+    });
+  }
+
+  private async readClaims(): Promise<Map<string, Claim>> {
+    const out = new Map<string, Claim>();
+    for (const name of await fsp.readdir(this.claimsDir).catch(() => [] as string[])) {
+      if (!cidrContains(this.cidr, name)) continue;
+      try {
+        out.set(name, JSON.parse(await fsp.readFile(join(this.claimsDir, name), 'utf8')) as Claim);
+      } catch {
+        // Half written by a claim under way: that address is taken anyway.
+        out.set(name, { owner: '', home: '' });
+      }
+    }
+    return out;
+  }
+
+  /** Takes the lowest free address for `owner`, machine-wide. */
+  private async claim(owner: string): Promise<string> {
+    const used = new Set((await fsp.readdir(this.claimsDir).catch(() => [] as string[])));
+    let from = 2;
+    for (;;) {
+      const ip = firstFree(this.cidr, used, from);
+      if (!ip) throw new NetworkSetupError(`no address left in ${this.o.podCidr} for another pod (network.podCIDR)`);
+      try {
+        await fsp.writeFile(join(this.claimsDir, ip), JSON.stringify({ owner, home: this.o.home } satisfies Claim), { flag: 'wx' });
+        return ip;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        used.add(ip); // Another server took it first.
+        from = 2;
+      }
+    }
+  }
+
+  /** The pods of this home that hold an address (found at start). */
+  podsWithAddress(): string[] {
+    return [...this.mine.keys()];
+  }
+
+  addressOf(uid: string): string | undefined {
+    return this.mine.get(uid);
+  }
+
+  /**
+   * The pod's namespace and address: made now, or found again (a restart, or a retry of a
+   * preparation that failed later on).
+   */
+  async setup(uid: string): Promise<PodAddress> {
+    const running = this.pending.get(uid);
+    if (running) return running;
+    const p = this.doSetup(uid).finally(() => this.pending.delete(uid));
+    this.pending.set(uid, p);
+    return p;
+  }
+
+  private async doSetup(uid: string): Promise<PodAddress> {
+    const ns = netnsName(uid);
+    const path = join(NETNS_DIR, ns);
+    let ip = this.mine.get(uid);
+    if (ip && existsSync(path)) return { ip, netns: path };
+    if (!ip) {
+      ip = await this.claim(uid);
+      this.mine.set(uid, ip);
+    }
+    const veth = vethName(uid);
+    try {
+      // Left by a setup that failed half way (looked for first: each `ip` is a process, ~5 ms).
+      if (existsSync(path)) await this.ip(['netns', 'del', ns]).catch(() => undefined);
+      if (existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
+      await this.ip(['-b', '-'], [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.o.bridge} up`, ''].join('\n'));
+      await this.ip(['-n', ns, '-b', '-'], [`addr add ${ip}/${this.cidr.prefix} dev eth0`, 'link set lo up', 'link set eth0 up', `route add default via ${this.gateway}`, ''].join('\n'));
+    } catch (err) {
+      await this.ip(['netns', 'del', ns]).catch(() => undefined);
+      await this.ip(['link', 'del', veth]).catch(() => undefined);
+      await fsp.rm(join(this.claimsDir, ip), { force: true });
+      this.mine.delete(uid);
+      throw err;
+    }
+    return { ip, netns: path };
+  }
+
+  /** Removes the pod's namespace, veth pair and claim; nothing is left when it returns. */
+  async release(uid: string): Promise<void> {
+    // A setup under way (a pod deleted while it started) finishes first, then everything goes.
+    await this.pending.get(uid)?.catch(() => undefined);
+    const ip = this.mine.get(uid);
+    await this.ip(['netns', 'del', netnsName(uid)]).catch(() => undefined);
+    // Gone with the namespace, unless a process still holds it.
+    await this.ip(['link', 'del', vethName(uid)]).catch(() => undefined);
+    if (ip) await fsp.rm(join(this.claimsDir, ip), { force: true });
+    this.mine.delete(uid);
+  }
+
+  /** Adds or removes an address of the bridge (a Service's ClusterIP, /32). */
+  async address(ip: string, present: boolean): Promise<void> {
+    await this.ip(['addr', present ? 'add' : 'del', `${ip}/32`, 'dev', this.o.bridge]).catch((err: unknown) => {
+      if (!/exists|already assigned|cannot assign|not found/i.test((err as Error).message)) throw err;
+    });
+  }
+
+  /**
+   * The server is going away for good (`drover down`): its address and ClusterIPs leave the
+   * bridge, and the bridge itself goes when no other server or pod holds an address on it.
+   */
+  async shutdown(extra: readonly string[]): Promise<void> {
+    for (const ip of extra) await this.address(ip, false);
+    if (this.serverAddress) {
+      await this.address(this.serverAddress, false);
+      await fsp.rm(join(this.claimsDir, this.serverAddress), { force: true });
+    }
+    const left = await fsp.readdir(this.claimsDir).catch(() => [] as string[]);
+    if (left.length === 0) await this.ip(['link', 'del', this.o.bridge]).catch(() => undefined);
+  }
+}
+
+/** Whether this process may make bridges and namespaces: CAP_NET_ADMIN (bit 12) in its effective set. */
+export async function hasNetAdmin(): Promise<boolean> {
+  const status = await fsp.readFile('/proc/self/status', 'utf8').catch(() => '');
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
+  return m ? (BigInt('0x' + m[1]) & (1n << 12n)) !== 0n : false;
+}

@@ -1,0 +1,83 @@
+/**
+ * Which names resolve to what, after Kubernetes' DNS rules (pure), from the Services' endpoints
+ * (src/api/services.ts): the table the pods' resolver answers from:
+ *   <svc>.<ns>.svc.<domain>                 the ClusterIP, or (headless) every endpoint's address
+ *   <hostname>.<svc>.<ns>.svc.<domain>      (headless) an endpoint whose pod sets `hostname` and
+ *                                           `subdomain: <svc>`
+ *   <a-b-c-d>.<ns>.pod.<domain>             any pod address (answered without a table)
+ * The short forms (`<svc>`, `<svc>.<ns>`, `<hostname>.<subdomain>`) come from the search list of
+ * the resolv.conf each pod gets (resolvConf), as on Kubernetes.
+ */
+import { endpointsOf, type PodView, type ServiceView } from '../../../api/index.js';
+
+export { endpointsOf, podView, serviceView, targetPortOn, type Endpoint, type PodView, type ServicePortView, type ServiceView } from '../../../api/index.js';
+
+/** Every name the cluster domain answers, lower case, to its addresses. */
+export function nameTable(services: Iterable<ServiceView>, pods: Iterable<PodView>, domain: string): Map<string, string[]> {
+  // Pods by namespace and one label pair, so each Service looks only at pods carrying its
+  // selector's first label (1,000 pods × 100 Services would be 100,000 matches otherwise).
+  const byLabel = new Map<string, PodView[]>();
+  for (const p of pods) {
+    if (p.gone || !p.ip) continue;
+    for (const [k, v] of Object.entries(p.labels)) {
+      const key = `${p.namespace}\0${k}\0${v}`;
+      const list = byLabel.get(key);
+      if (list) list.push(p);
+      else byLabel.set(key, [p]);
+    }
+  }
+  const table = new Map<string, string[]>();
+  for (const svc of services) {
+    const fqdn = `${svc.name}.${svc.namespace}.svc.${domain}`.toLowerCase();
+    if (svc.clusterIP && svc.clusterIP !== 'None') {
+      table.set(fqdn, [svc.clusterIP]);
+      continue;
+    }
+    if (svc.clusterIP !== 'None') continue;
+    const first = Object.entries(svc.selector ?? {})[0];
+    const candidates = first ? (byLabel.get(`${svc.namespace}\0${first[0]}\0${first[1]}`) ?? []) : [];
+    const eps = endpointsOf(svc, candidates);
+    table.set(fqdn, [...new Set(eps.map((e) => e.ip))]);
+    for (const e of eps) if (e.hostname) table.set(`${e.hostname}.${fqdn}`.toLowerCase(), [e.ip]);
+  }
+  return table;
+}
+
+/** Whether two views of a pod give the same names and endpoints (a status write that changes neither costs nothing). */
+export function samePodView(a: PodView | undefined, b: PodView): boolean {
+  if (!a) return false;
+  return a.ip === b.ip && a.ready === b.ready && a.gone === b.gone && a.hostname === b.hostname && a.subdomain === b.subdomain && JSON.stringify(a.labels) === JSON.stringify(b.labels) && JSON.stringify(a.ports) === JSON.stringify(b.ports);
+}
+
+/** The answer for `name` (lower case, no final dot) under `domain`: addresses, [] for a name that does not exist. */
+export function lookup(table: ReadonlyMap<string, string[]>, name: string, domain: string): string[] {
+  const found = table.get(name);
+  if (found) return found;
+  // <a-b-c-d>.<ns>.pod.<domain>, as CoreDNS's `pods insecure`.
+  const m = new RegExp(`^(\\d{1,3})-(\\d{1,3})-(\\d{1,3})-(\\d{1,3})\\.[a-z0-9-]+\\.pod\\.${domain.replace(/\./g, '\\.')}$`).exec(name);
+  if (m && m.slice(1, 5).every((x) => Number(x) <= 255)) return [m.slice(1, 5).join('.')];
+  return [];
+}
+
+/** Whether `name` lies in the cluster's domain (answered here, never forwarded). */
+export function inDomain(name: string, domain: string): boolean {
+  return name === domain || name.endsWith('.' + domain);
+}
+
+/** A pod's /etc/resolv.conf: the server's resolver, Kubernetes' search list and ndots. */
+export function resolvConf(namespace: string, nameserver: string, domain: string): string {
+  return `nameserver ${nameserver}\nsearch ${namespace}.svc.${domain} svc.${domain} ${domain}\noptions ndots:5\n`;
+}
+
+/**
+ * A pod's /etc/hosts, as the kubelet writes it: the host's lines, then the pod's address with its
+ * hostname (and `<hostname>.<subdomain>.<ns>.svc.<domain>` first when it has a subdomain), then
+ * its hostAliases.
+ */
+export function podHostsFile(hostHosts: string, pod: { ip: string; hostname: string; subdomain?: string; namespace: string; domain: string }, aliases: readonly { ip?: string; hostnames?: string[] }[] = []): string {
+  let out = hostHosts.endsWith('\n') || hostHosts === '' ? hostHosts : hostHosts + '\n';
+  const names = pod.subdomain ? [`${pod.hostname}.${pod.subdomain}.${pod.namespace}.svc.${pod.domain}`, pod.hostname] : [pod.hostname];
+  out += `# Added by Drover\n${pod.ip}\t${names.join('\t')}\n`;
+  for (const a of aliases) if (a.ip && a.hostnames?.length) out += `${a.ip}\t${a.hostnames.join('\t')}\n`;
+  return out;
+}

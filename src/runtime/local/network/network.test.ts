@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildAnswer, parseQuery, RCODE_NXDOMAIN, RCODE_OK, TYPE_A, TYPE_AAAA } from './dns.js';
+import { CidrError, firstFree, gatewayOf, intToIp, ipToInt, overlaps, parseCidr } from './ipam.js';
+import { endpointsOf, lookup, nameTable, podHostsFile, resolvConf, targetPortOn, type PodView, type ServiceView } from './names.js';
+import { Resolver, nameservers } from './resolver.js';
+import { vethName } from './bridge.js';
+
+test('a pod range hands out its lowest free host address, never the network, gateway or broadcast address', () => {
+  const c = parseCidr('10.88.0.0/16');
+  assert.equal(gatewayOf(c), '10.88.0.1');
+  assert.equal(firstFree(c, new Set()), '10.88.0.2');
+  assert.equal(firstFree(c, new Set(['10.88.0.2', '10.88.0.3'])), '10.88.0.4');
+  const small = parseCidr('10.0.0.0/30');
+  assert.equal(firstFree(small, new Set()), '10.0.0.2');
+  assert.equal(firstFree(small, new Set(['10.0.0.2'])), undefined, 'a /30 has one address after the gateway');
+  assert.equal(intToIp(ipToInt('192.168.1.255')), '192.168.1.255');
+  assert.ok(overlaps(parseCidr('10.88.0.0/16'), parseCidr('10.88.4.0/24')));
+  assert.ok(!overlaps(parseCidr('10.88.0.0/16'), parseCidr('10.96.0.0/16')));
+});
+
+test('a malformed range is refused with what was expected', () => {
+  assert.throws(() => parseCidr('10.88.0.1/16'), (e: unknown) => e instanceof CidrError && /host bits set: the network address is 10\.88\.0\.0\/16/.test(e.message));
+  assert.throws(() => parseCidr('10.88.0.0'), /not a CIDR range like 10\.88\.0\.0\/16/);
+  assert.throws(() => parseCidr('10.88.0.0/31'), /between \/8 and \/30/);
+  assert.throws(() => ipToInt('10.300.0.1'), /not an IPv4 address/);
+});
+
+test("a pod's host-side veth name fits the kernel's 15 characters", () => {
+  assert.equal(vethName('0aa7e70e-3141-4859-8ce1-0b61dd9c31dc'), 'dv0aa7e70e31414');
+  assert.ok(vethName('0aa7e70e-3141-4859-8ce1-0b61dd9c31dc').length <= 15);
+});
+
+function pod(name: string, o: Partial<PodView> = {}): PodView {
+  return { namespace: 'team', name, labels: { job: 'train' }, ready: true, gone: false, ports: [{ name: 'grpc', containerPort: 2222, protocol: 'TCP' }], ...o };
+}
+const headless: ServiceView = { namespace: 'team', name: 'train', clusterIP: 'None', selector: { job: 'train' }, ports: [], publishNotReadyAddresses: false };
+
+test("a headless Service's endpoints are its selector's ready pods with an address, in its namespace only", () => {
+  const pods = [
+    pod('w0', { ip: '10.88.0.3', hostname: 'w0', subdomain: 'train' }),
+    pod('w1', { ip: '10.88.0.4', hostname: 'w1', subdomain: 'other' }),
+    pod('w2', { ip: '10.88.0.5', ready: false }),
+    pod('w3', { ip: '10.88.0.6', gone: true }),
+    pod('w4'),
+    pod('x', { ip: '10.88.0.7', labels: { job: 'eval' } }),
+    pod('y', { ip: '10.88.0.8', namespace: 'elsewhere' }),
+  ];
+  assert.deepEqual(endpointsOf(headless, pods), [
+    { ip: '10.88.0.3', pod: 'w0', ready: true, hostname: 'w0' },
+    { ip: '10.88.0.4', pod: 'w1', ready: true },
+  ]);
+  const eager = endpointsOf({ ...headless, publishNotReadyAddresses: true }, pods).map((e) => e.pod);
+  assert.deepEqual(eager, ['w0', 'w1', 'w2'], 'publishNotReadyAddresses publishes pods before they are ready');
+  assert.deepEqual(endpointsOf({ ...headless, selector: {} }, pods), [], 'no selector: no endpoints');
+});
+
+test('the name table follows Kubernetes DNS: ClusterIP, headless addresses, <hostname>.<subdomain> records', () => {
+  const pods = [pod('train-worker-0', { ip: '10.88.0.3', hostname: 'train-worker-0', subdomain: 'train' }), pod('train-worker-1', { ip: '10.88.0.4', hostname: 'train-worker-1', subdomain: 'train' })];
+  const web: ServiceView = { namespace: 'team', name: 'web', clusterIP: '10.96.0.10', selector: { job: 'train' }, ports: [{ port: 80, protocol: 'TCP', targetPort: 'grpc' }], publishNotReadyAddresses: false };
+  const pending: ServiceView = { ...web, name: 'pending', clusterIP: undefined };
+  const t = nameTable([headless, web, pending], pods, 'cluster.local');
+  assert.deepEqual(t.get('train.team.svc.cluster.local'), ['10.88.0.3', '10.88.0.4']);
+  assert.deepEqual(t.get('train-worker-1.train.team.svc.cluster.local'), ['10.88.0.4']);
+  assert.deepEqual(t.get('web.team.svc.cluster.local'), ['10.96.0.10']);
+  assert.equal(t.has('pending.team.svc.cluster.local'), false, 'no address yet: no name');
+  assert.deepEqual(lookup(t, '10-88-0-3.team.pod.cluster.local', 'cluster.local'), ['10.88.0.3']);
+  assert.deepEqual(lookup(t, 'nothing.team.svc.cluster.local', 'cluster.local'), []);
+  assert.equal(targetPortOn(web.ports[0]!, pods[0]!), 2222, 'a named targetPort is the pod\'s port of that name');
+  assert.equal(targetPortOn({ port: 80, protocol: 'TCP', targetPort: 'nope' }, pods[0]!), undefined);
+  assert.equal(targetPortOn({ port: 80, protocol: 'TCP', targetPort: 8080 }, pods[0]!), 8080);
+});
+
+test("a pod's hosts file and resolv.conf are the kubelet's", () => {
+  assert.equal(
+    podHostsFile('127.0.0.1\tlocalhost', { ip: '10.88.0.3', hostname: 'w0', subdomain: 'train', namespace: 'team', domain: 'cluster.local' }, [{ ip: '10.1.2.3', hostnames: ['db'] }]),
+    '127.0.0.1\tlocalhost\n# Added by Drover\n10.88.0.3\tw0.train.team.svc.cluster.local\tw0\n10.1.2.3\tdb\n',
+  );
+  assert.equal(resolvConf('team', '10.88.0.2', 'cluster.local'), 'nameserver 10.88.0.2\nsearch team.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
+  assert.deepEqual(nameservers('# x\nnameserver 127.0.0.53\nnameserver ::1\nsearch lan\n'), ['127.0.0.53']);
+});
+
+/** A query as a stub resolver sends it. */
+function query(id: number, name: string, type: number): Buffer {
+  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(0x0100, 2);
+  header.writeUInt16BE(1, 4);
+  const tail = Buffer.alloc(5);
+  tail.writeUInt16BE(type, 1);
+  tail.writeUInt16BE(1, 3);
+  return Buffer.concat([header, ...labels, tail]);
+}
+
+test('the resolver answers cluster names with A records, NXDOMAIN for unknown ones, and leaves other names to the host', () => {
+  const r = new Resolver({ address: '127.0.0.1', domain: 'cluster.local', upstream: [], warn: () => undefined });
+  r.table = new Map([['w0.train.team.svc.cluster.local', ['10.88.0.3']]]);
+  const q = query(0x1234, 'W0.train.team.svc.cluster.local', TYPE_A);
+  const parsed = parseQuery(q)!;
+  assert.equal(parsed.name, 'w0.train.team.svc.cluster.local', 'names are compared in lower case');
+  const a = r.reply(q)!;
+  assert.equal(a.readUInt16BE(0), 0x1234);
+  assert.equal(a.readUInt16BE(2) & 0xf, RCODE_OK);
+  assert.equal(a.readUInt16BE(6), 1, 'one answer');
+  assert.deepEqual([...a.subarray(a.length - 4)], [10, 88, 0, 3]);
+  const aaaa = r.reply(query(1, 'w0.train.team.svc.cluster.local', TYPE_AAAA))!;
+  assert.equal(aaaa.readUInt16BE(2) & 0xf, RCODE_OK, 'the name exists, without IPv6');
+  assert.equal(aaaa.readUInt16BE(6), 0);
+  const nx = r.reply(query(2, 'w9.train.team.svc.cluster.local', TYPE_A))!;
+  assert.equal(nx.readUInt16BE(2) & 0xf, RCODE_NXDOMAIN);
+  assert.equal(r.reply(query(3, 'pypi.org', TYPE_A)), undefined, 'forwarded');
+  assert.equal(buildAnswer(q, parsed, RCODE_OK, ['1.2.3.4']).readUInt16BE(6), 1);
+  assert.equal(parseQuery(Buffer.from([1, 2, 3])), undefined);
+});

@@ -434,6 +434,7 @@ test('a document nested ten thousand levels deep is refused, saying so, with its
   assert.match(issue.message, /nested too deeply to read/);
   const fine = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\ndata: { k: "${'['.repeat(300)}" }\n`;
   assert.equal(loadManifests(fine).manifests.length, 1, 'brackets inside a string are no nesting');
+});
 
 test('a Service is validated as the API server does, and what one machine cannot give is refused by name', () => {
   const svc = (spec: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: train}\nspec:\n${spec}`;

@@ -7,7 +7,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Drover, REPO } from './drover.js';
 import { skipUnlessCluster } from './cluster.js';
@@ -302,4 +303,28 @@ test('kubectl get -w streams a Job as it changes, logs -f follows a running pod 
   assert.match(described, /^Name:\s+ticker$/m);
   assert.match(described, /Pods Statuses:\s+0 Active .* 1 Succeeded \/ 0 Failed/);
   assert.match(described, /SuccessfulCreate\s+.*Created pod: ticker-/);
+});
+
+test("a Job applied by kubectl runs `python3 train.py` from its namespace's drover.dev/source-dir (where code comes from for any client)", { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-kubectl-code-'));
+  chmodSync(dir, 0o755); // pods run as an unprivileged user
+  writeFileSync(join(dir, 'train.py'), 'import os\nprint("trained in", os.getcwd())\n');
+  const ns = join(d.home, 'code-ns.yaml');
+  writeFileSync(ns, `apiVersion: v1\nkind: Namespace\nmetadata: { name: code, annotations: { drover.dev/source-dir: "${dir}" } }\n`);
+  await ok(['apply', '-f', ns]);
+  const job = `apiVersion: batch/v1
+kind: Job
+metadata: { name: train, namespace: code }
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{ name: main, image: python, command: [python3, train.py] }]
+`;
+  const file = join(d.home, 'train-job.yaml');
+  writeFileSync(file, job);
+  await ok(['apply', '-f', file]);
+  await ok(['wait', '--for=condition=complete', '--timeout=60s', '-n', 'code', 'job/train']);
+  assert.equal((await ok(['logs', '-n', 'code', 'job/train'])).trim(), `trained in ${dir}`);
+  await ok(['delete', 'namespace', 'code']);
 });

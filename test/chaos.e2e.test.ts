@@ -99,6 +99,13 @@ function podCgroups(home: string): string[] {
   return out;
 }
 
+/** The store's bytes on disk: the database, its WAL and shared memory. */
+function storeBytes(home: string): number {
+  return ['state.db', 'state.db-wal', 'state.db-shm'].reduce((n, f) => n + (existsSync(join(home, f)) ? statSync(join(home, f)).size : 0), 0);
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
 const fanOut = (name: string, count: number, command: string) => `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: ${name} }
@@ -115,6 +122,7 @@ spec:
 test(`flood: a ${SCALE.fanOut}-task fan-out completes with the machine responsive; terminate stops new pods at once; down leaves no cgroup`, { timeout: FULL ? 3_600_000 : 300_000 }, async () => {
   const d = await Drover.start({ cpus: '2', memory: '4Gi' });
   try {
+    const sizeAtStart = storeBytes(d.home);
     await d.ok(['create', '-f', '-'], fanOut('flood', SCALE.fanOut, 'true'));
     const watched = await underWatch(d, () =>
       until('the fan-out to finish', async () => {
@@ -139,14 +147,24 @@ test(`flood: a ${SCALE.fanOut}-task fan-out completes with the machine responsiv
     await sleep(1500);
     const lateLater = (await podsAfter()).filter((p) => Date.parse(p.metadata.creationTimestamp) > terminatedAt + 1000);
     assert.deepEqual(lateLater, [], 'none either after the running ones ended');
+    const ended = await until('the terminated workflow to end', async () => {
+      const w = await d.json<Wf>(['get', 'workflow', 'stopped']);
+      return w.status?.phase === 'Failed' || w.status?.phase === 'Error' ? w : undefined;
+    }, 60_000);
+    assert.equal(ended.status?.phase, 'Failed', 'terminated: Failed, as Argo ends it');
 
+    // The store's growth: after the runs, then after they are deleted and space is reclaimed.
+    const sizeAfterRuns = storeBytes(d.home);
+    await d.ok(['delete', 'workflow', 'flood', 'stopped']);
+    await sleep(12_000); // one incremental-vacuum period (10 s) and the checkpoint
+    const sizeAfterDelete = storeBytes(d.home);
     const down = await d.cli(['down']);
     assert.equal(down.code, 0, down.stderr);
     await until('no pod cgroup left after down', async () => (podCgroups(d.home).length === 0 ? true : undefined), 20_000);
     rows.push({
       kind: 'flood',
       name: `${SCALE.fanOut}-task workflow fan-out`,
-      held: `Succeeded; max load ${watched.maxLoad.toFixed(1)}, CLI p99 ${Math.round(watched.p99Ms)} ms over ${watched.calls} calls; terminate: 0 pods after 1 s; 0 cgroups after down`,
+      held: `Succeeded; max load ${watched.maxLoad.toFixed(1)}, CLI p99 ${Math.round(watched.p99Ms)} ms over ${watched.calls} calls; terminate: 0 pods after 1 s; 0 cgroups after down; store ${mib(sizeAtStart)} → ${mib(sizeAfterRuns)} after the runs → ${mib(sizeAfterDelete)} after deleting them`,
       lost,
     });
     assert.equal(lost, 0);

@@ -189,7 +189,13 @@ export class WorkflowController {
     if (!written) return;
     // The pass has seen these errors; the nodes that had them now say so in status.
     if (stagingErrors) this.stagingErrors.delete(k);
-    for (const plan of result.startPods) await this.startPod(wf, k, plan);
+    for (const plan of result.startPods) {
+      // A wide pass makes hundreds of pods; a stop, terminate or deletion meanwhile ends that at once
+      // (the pass it brings decides what becomes of the nodes left without pods).
+      const current = this.workflows.get(namespace, name);
+      if (!current || current.metadata.uid !== wf.metadata.uid || (current.spec?.shutdown && !wf.spec?.shutdown)) break;
+      await this.startPod(wf, k, plan);
+    }
     for (const p of result.deletePods) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace, name: p });
     for (const c of result.deleteClaims) {
       await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: c });

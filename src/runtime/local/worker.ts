@@ -16,7 +16,7 @@ import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStat
 import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
 import { containerEnv, envSources, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
-import { hostsFile } from './sandbox.js';
+import { hostsFile, sharedNetworkAliases } from './sandbox.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 
@@ -202,7 +202,11 @@ export class PodWorker {
       if (apiAccess) plan.push(apiAccess);
       const hostname = this.pod.spec?.hostname ?? this.name;
       mkdirSync(this.dir, { recursive: true });
-      writeFileSync(join(this.dir, '.hosts'), hostsFile(this.ctx.facts.hostsText, hostname, (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases));
+      const aliases = [
+        ...((this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases ?? []),
+        ...sharedNetworkAliases(hostname, this.pod.spec?.subdomain, this.pod.metadata?.annotations?.[ANNOTATIONS.peerHostnames]),
+      ];
+      writeFileSync(join(this.dir, '.hosts'), hostsFile(this.ctx.facts.hostsText, hostname, aliases));
       // Only GPU ids need to outlive a restart; everything else is found from the store and the files.
       const record: PodRecord = { uid: this.uid, namespace: ns, name: this.name, gpuIds: this.gpuIds };
       const owner = this.ctx.facts.uid === 0 ? { uid: podUser.uid, gid: podUser.gid, ...(podUser.fsGroup !== undefined ? { fsGroup: podUser.fsGroup } : {}) } : undefined;

@@ -26,6 +26,7 @@ export const KINDS = new KindTable(FAMILIES.flatMap((f) => f.kinds.map((k) => k.
 
 const printers = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.printer ? [[k.info.kind, k.printer] as const] : []))));
 const waits = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.wait ? [[k.info.kind, k.wait] as const] : []))));
+const podLogs = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.logs ? [[k.info.kind, k.logs] as const] : []))));
 const describers = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.describer ? [[k.info.kind, k.describer] as const] : []))));
 
 /** The `get` columns of a kind (by `kind`); NAME AGE for kinds without their own. */
@@ -36,6 +37,11 @@ export function printerFor(kind: string): KindPrinter {
 /** The `describe` of a kind (by `kind`); every field for kinds without their own. */
 export function describerFor(kind: string): Describer {
   return describers.get(kind) ?? genericDescriber;
+}
+
+/** How `logs KIND/NAME` finds an object's pods (by `kind`), for kinds whose logs are all their pods'. */
+export function podLogsFor(kind: string): { selector(name: string): string } | undefined {
+  return podLogs.get(kind);
 }
 
 /** What `wait` knows of a kind (by `kind`), if anything. */

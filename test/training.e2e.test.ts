@@ -114,6 +114,12 @@ spec:
   assert.match(logs, /^127\.0\.0\.1\s.*\benv-check-worker-1\b/m);
   assert.match(logs, /0\/3 at env-check-master-0:23456/);
   assert.match(await d.ok(['logs', 'env-check-worker-1']), /^2\/3$/m);
+  // logs of the job: every replica, prefixed; --replica picks one.
+  const all = await d.ok(['logs', 'pytorchjob/env-check']);
+  assert.match(all, /^\[pod\/env-check-master-0\/pytorch\] 0\/3 at env-check-master-0:23456$/m);
+  assert.match(all, /^\[pod\/env-check-worker-0\/pytorch\] 1\/3$/m);
+  assert.match(all, /^\[pod\/env-check-worker-1\/pytorch\] 2\/3$/m);
+  assert.match(await d.ok(['logs', 'pytorchjob/env-check', '--replica', 'worker-1']), /^2\/3$/m);
 
   const table = await d.ok(['get', 'pytorchjobs']);
   assert.match(table, /^NAME\s+STATE\s+ACTIVE\s+SUCCEEDED\s+FAILED\s+AGE/m);

@@ -9,7 +9,10 @@ import { defineKind } from '../../api/kinds.js';
 import type { KindFamily } from '../types.js';
 import { trainingPrinter } from './cli/columns.js';
 import { trainingDescriber } from './cli/describe.js';
-import { PYTORCH, TENSORFLOW, TRAINING_API_VERSION } from './types.js';
+import { PYTORCH, TENSORFLOW, TRAINING_API_VERSION, TRAINING_LABELS } from './types.js';
+
+/** `logs pytorchjob/NAME`: every replica, prefixed. */
+const replicaLogs = { selector: (name: string) => `${TRAINING_LABELS.jobName}=${name}` };
 
 export const PYTORCHJOB_KIND = defineKind(TRAINING_API_VERSION, 'PyTorchJob', 'pytorchjobs', { categories: ['all', 'kubeflow'] });
 export const TFJOB_KIND = defineKind(TRAINING_API_VERSION, 'TFJob', 'tfjobs', { categories: ['all', 'kubeflow'] });
@@ -17,8 +20,8 @@ export const TFJOB_KIND = defineKind(TRAINING_API_VERSION, 'TFJob', 'tfjobs', { 
 export const training: KindFamily = {
   name: 'training',
   kinds: [
-    { info: PYTORCHJOB_KIND, printer: trainingPrinter(PYTORCH.specsField), describer: trainingDescriber(PYTORCH.specsField) },
-    { info: TFJOB_KIND, printer: trainingPrinter(TENSORFLOW.specsField), describer: trainingDescriber(TENSORFLOW.specsField) },
+    { info: PYTORCHJOB_KIND, printer: trainingPrinter(PYTORCH.specsField), describer: trainingDescriber(PYTORCH.specsField), logs: replicaLogs },
+    { info: TFJOB_KIND, printer: trainingPrinter(TENSORFLOW.specsField), describer: trainingDescriber(TENSORFLOW.specsField), logs: replicaLogs },
   ],
   server: async () => (await import('./server.js')).trainingServer,
 };

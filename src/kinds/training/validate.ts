@@ -187,7 +187,8 @@ function checkTemplate(ctx: Ctx, template: unknown, path: FieldPath): void {
     if (x.path[0] !== 'spec') continue;
     // The controller sets these on every replica (hostname = pod name, subdomain = job name).
     if (x.severity === 'warning' && (x.path[1] === 'subdomain' || x.path[1] === 'hostname')) continue;
-    ctx.findings.push({ ...x, path: [...path, ...x.path] });
+    const full = [...path, ...x.path];
+    ctx.findings.push({ ...x, path: full, message: x.message.split(formatPath(x.path)).join(formatPath(full)) });
   }
 }
 

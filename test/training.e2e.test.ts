@@ -27,7 +27,7 @@ before(async () => {
   d = await Drover.start({ cpus: '2', memory: '8Gi' });
 });
 after(async () => {
-  for (const kind of ['pytorchjobs', 'tfjobs']) {
+  for (const kind of ['pytorchjobs', 'tfjobs', 'jaxjobs', 'xgboostjobs']) {
     const list = (await (await d.api(`/apis/kubeflow.org/v1/${kind}`)).json()) as { items?: { metadata: { name: string; namespace: string } }[] };
     for (const o of list.items ?? []) await d.api(`/apis/kubeflow.org/v1/namespaces/${o.metadata.namespace}/${kind}/${o.metadata.name}`, { method: 'DELETE' });
   }
@@ -245,6 +245,36 @@ spec:
     environment: 'cloud',
   });
   assert.match(await d.ok(['get', 'tfjobs']), /^tf\s+Succeeded\s+/m);
+});
+
+test('a JAXJob and an XGBoostJob get their frameworks\' environment and succeed when their workers / master do', async () => {
+  const file = manifest(`
+apiVersion: kubeflow.org/v1
+kind: JAXJob
+metadata: {name: jx}
+spec:
+  jaxReplicaSpecs:
+    Worker:
+      replicas: 2
+      template: {spec: {containers: [{name: jax, image: x, command: [sh, -c, 'echo "$PROCESS_ID/$NUM_PROCESSES via $COORDINATOR_ADDRESS:$COORDINATOR_PORT"'], resources: {requests: {cpu: 100m}}}]}}
+---
+apiVersion: kubeflow.org/v1
+kind: XGBoostJob
+metadata: {name: xgb}
+spec:
+  xgbReplicaSpecs:
+    Master:
+      template: {spec: {containers: [{name: xgboost, image: x, command: [sh, -c, 'echo "$RANK/$WORLD_SIZE workers=$WORKER_ADDRS"'], resources: {requests: {cpu: 100m}}}]}}
+    Worker:
+      template: {spec: {containers: [{name: xgboost, image: x, command: [sh, -c, 'echo "$RANK"'], resources: {requests: {cpu: 100m}}}]}}
+`);
+  await d.ok(['apply', '-f', file]);
+  const jx = await until('jx to end', () => getJob('jaxjob', 'jx'), (j) => !!condition(j, 'Succeeded') || !!condition(j, 'Failed'));
+  assert.equal(condition(jx, 'Succeeded')?.reason, 'JAXJobSucceeded');
+  assert.match(await d.ok(['logs', 'jaxjob/jx']), /^\[pod\/jx-worker-1\/jax\] 1\/2 via jx-worker-0:6666$/m);
+  const xgb = await until('xgb to end', () => getJob('xgboostjob', 'xgb'), (j) => !!condition(j, 'Succeeded') || !!condition(j, 'Failed'));
+  assert.equal(condition(xgb, 'Succeeded')?.reason, 'XGBoostJobSucceeded');
+  assert.match(await d.ok(['logs', 'xgb-master-0']), /^0\/2 workers=xgb-worker-0$/m);
 });
 
 const torchPython = execFileSync('bash', [join(REPO, 'scripts/torch-env.sh'), 'path'], { encoding: 'utf8' }).trim();

@@ -1,7 +1,7 @@
 /** What the training operator's defaulting webhook fills in, so `get -o yaml` shows what a cluster would. */
 import type { KubeObject } from '../../api/types.js';
 import type { KindAdmission } from '../types.js';
-import { type Framework, type ReplicaSpec, type TrainingJob, PYTORCH, TENSORFLOW, defaultContainer } from './types.js';
+import { type Framework, type ReplicaSpec, type TrainingJob, FRAMEWORKS, defaultContainer } from './types.js';
 
 function specsOf(fw: Framework, obj: KubeObject): Record<string, ReplicaSpec> {
   return ((obj as TrainingJob).spec?.[fw.specsField] ?? {}) as Record<string, ReplicaSpec>;
@@ -39,7 +39,7 @@ export function applyDefaults(fw: Framework, obj: KubeObject): void {
       }
     }
     if (!elastic || elastic.nProcPerNode === undefined) spec.nprocPerNode ??= 'auto';
-  } else {
+  } else if (fw.kind === 'TFJob') {
     spec.successPolicy ??= '';
   }
 }
@@ -52,7 +52,4 @@ function admission(fw: Framework): KindAdmission {
   };
 }
 
-export const TRAINING_ADMISSION: Readonly<Record<string, KindAdmission>> = {
-  PyTorchJob: admission(PYTORCH),
-  TFJob: admission(TENSORFLOW),
-};
+export const TRAINING_ADMISSION: Readonly<Record<string, KindAdmission>> = Object.fromEntries(FRAMEWORKS.map((fw) => [fw.kind, admission(fw)]));

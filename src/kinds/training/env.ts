@@ -5,10 +5,12 @@
  * forms torchrun reads), WORLD_SIZE (replicas × nprocPerNode when that is a number), RANK (master 0,
  * worker i+1), PET_NPROC_PER_NODE and PET_NODE_RANK; PET_NNODES (a range under elasticPolicy,
  * with the rendezvous variables). TensorFlow: TF_CONFIG in the `tensorflow` container of a job of
- * more than one replica, each address `<job>-<type>-<i>.<namespace>.svc:<port>`.
+ * more than one replica, each address `<job>-<type>-<i>.<namespace>.svc:<port>`. XGBoost:
+ * MASTER_ADDR/PORT, WORLD_SIZE, RANK, WORKER_ADDRS/PORT. JAX: COORDINATOR_ADDRESS/PORT (worker 0),
+ * NUM_PROCESSES, PROCESS_ID.
  */
 import type { EnvVar } from '../../api/types.js';
-import { type Framework, type ReplicaSpec, type TrainingJob, PYTORCH, TENSORFLOW, defaultContainer, replicaSpecs } from './types.js';
+import { type Framework, type ReplicaSpec, type TrainingJob, JAX, PYTORCH, TENSORFLOW, XGBOOST, defaultContainer, replicaSpecs } from './types.js';
 
 /** `<job>-<type lowercased>-<index>`: the pod's name, its hostname and its Service's name. */
 export function replicaName(job: string, type: string, index: number): string {
@@ -86,12 +88,48 @@ function tfConfig(job: TrainingJob, type: string, index: number): string | undef
   return JSON.stringify({ cluster: tfCluster(job), task: { type: type.toLowerCase(), index }, environment: 'cloud' });
 }
 
+/** XGBoost (and LightGBM): the master's address and port, RANK (workers after the master), and the workers' addresses. */
+function xgboostEnv(job: TrainingJob, type: string, index: number): EnvVar[] {
+  const name = job.metadata.name!;
+  const specs = new Map(replicaSpecs(XGBOOST, job));
+  const total = totalReplicas(XGBOOST, job);
+  const rank = type === 'Worker' ? index + (specs.get('Master')?.replicas ?? 1) : index;
+  const env: EnvVar[] = [
+    { name: 'MASTER_PORT', value: String(replicaPort(XGBOOST, specs.get('Master')) ?? XGBOOST.port) },
+    { name: 'MASTER_ADDR', value: replicaName(name, 'Master', 0) },
+    { name: 'WORLD_SIZE', value: String(total) },
+    { name: 'RANK', value: String(rank) },
+    { name: 'PYTHONUNBUFFERED', value: '0' },
+  ];
+  if (total > 1) {
+    env.push(
+      { name: 'WORKER_PORT', value: String(replicaPort(XGBOOST, specs.get('Worker')) ?? XGBOOST.port) },
+      { name: 'WORKER_ADDRS', value: Array.from({ length: total - 1 }, (_, i) => replicaName(name, 'Worker', i)).join(',') },
+    );
+  }
+  return env;
+}
+
+/** JAX: worker 0 coordinates; every process learns its id and the count. */
+function jaxEnv(job: TrainingJob, index: number): EnvVar[] {
+  const worker = new Map(replicaSpecs(JAX, job)).get('Worker');
+  return [
+    { name: 'PYTHONUNBUFFERED', value: '1' },
+    { name: 'COORDINATOR_PORT', value: String(replicaPort(JAX, worker) ?? JAX.port) },
+    { name: 'COORDINATOR_ADDRESS', value: replicaName(job.metadata.name!, 'Worker', 0) },
+    { name: 'NUM_PROCESSES', value: String(totalReplicas(JAX, job)) },
+    { name: 'PROCESS_ID', value: String(index) },
+  ];
+}
+
 /**
  * The variables to add to each container of replica `type`/`index` (by container name; `*` for
  * every container), after the container's own, as upstream appends them.
  */
 export function replicaEnv(fw: Framework, job: TrainingJob, type: string, index: number): Map<string, EnvVar[]> {
   if (fw.kind === 'PyTorchJob') return new Map([['*', pytorchEnv(job, type, index)]]);
+  if (fw.kind === 'XGBoostJob') return new Map([['*', xgboostEnv(job, type, index)]]);
+  if (fw.kind === 'JAXJob') return new Map([['*', jaxEnv(job, index)]]);
   const config = tfConfig(job, type, index);
   return new Map(config === undefined ? [] : [[fw.container, [{ name: 'TF_CONFIG', value: config }]]]);
 }

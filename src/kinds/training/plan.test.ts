@@ -4,7 +4,7 @@ import type { Pod, Stored } from '../../api/types.js';
 import { applyDefaults } from './admission.js';
 import { replicaEnv, tfCluster } from './env.js';
 import { planJob, setCondition, type Plan } from './plan.js';
-import { type Framework, type TrainingJob, PYTORCH, TENSORFLOW } from './types.js';
+import { type Framework, type TrainingJob, JAX, PYTORCH, TENSORFLOW, XGBOOST } from './types.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -185,4 +185,18 @@ test('setCondition keeps the transition time while the status holds and turns Ru
   assert.equal(setCondition(a, { type: 'Running', status: 'True', reason: 'R', message: 'm' }, T0 + 5000), a);
   const b = setCondition(a, { type: 'Succeeded', status: 'True', reason: 'S', message: 'done' }, T0 + 9000);
   assert.deepEqual(b.map((c) => [c.type, c.status]), [['Running', 'False'], ['Succeeded', 'True']]);
+});
+
+test('XGBoost: master address and port, RANK after the master, WORKER_ADDRS; JAX: worker 0 coordinates, PROCESS_ID', () => {
+  const x = job(XGBOOST, { Master: replica(1, undefined, 'xgboost'), Worker: replica(2, undefined, 'xgboost') });
+  const xenv = Object.fromEntries(replicaEnv(XGBOOST, x, 'Worker', 1).get('*')!.map((e) => [e.name, e.value]));
+  assert.deepEqual(xenv, { MASTER_PORT: '9999', MASTER_ADDR: 'j-master-0', WORLD_SIZE: '3', RANK: '2', PYTHONUNBUFFERED: '0', WORKER_PORT: '9999', WORKER_ADDRS: 'j-worker-0,j-worker-1' });
+  const jx = job(JAX, { worker: replica(2, undefined, 'jax') });
+  const jenv = Object.fromEntries(replicaEnv(JAX, jx, 'Worker', 1).get('*')!.map((e) => [e.name, e.value]));
+  assert.deepEqual(jenv, { PYTHONUNBUFFERED: '1', COORDINATOR_PORT: '6666', COORDINATOR_ADDRESS: 'j-worker-0', NUM_PROCESSES: '2', PROCESS_ID: '1' });
+  // JAX's master role is index 0; success is every worker.
+  const first = step(JAX, jx, [], T0);
+  assert.equal(first.plan.create[0]!.metadata.labels?.['training.kubeflow.org/job-role'], 'master');
+  const half = step(JAX, first.job, withPhase(first.plan.create, (n) => (n === 'j-worker-0' ? { phase: 'Succeeded', exitCode: 0 } : { phase: 'Running' })), T0 + 1000);
+  assert.equal(half.job.status?.conditions?.some((c) => c.type === 'Succeeded'), false);
 });

@@ -60,7 +60,8 @@ export function finishedCondition(job: TrainingJob): JobCondition | undefined {
 
 /** Whether the replica is the job's master (`training.kubeflow.org/job-role: master`). */
 export function isMasterRole(fw: Framework, types: readonly string[], type: string, index: number): boolean {
-  if (fw.kind === 'PyTorchJob') return type === 'Master';
+  if (fw.kind === 'PyTorchJob' || fw.kind === 'XGBoostJob') return type === 'Master';
+  if (fw.kind === 'JAXJob') return index === 0;
   if (types.includes('Chief') || types.includes('Master')) return type === 'Chief' || type === 'Master';
   return type === 'Worker' && index === 0;
 }
@@ -258,13 +259,11 @@ export function planJob(input: PlanInput): Plan {
 
   // ExitCode: a pod killed by a signal is re-created; one that failed on its own ends the job.
   let permanent: { type: string; code: number } | undefined;
-  let retried = 0;
   for (const r of replicas) {
     if (r.spec.restartPolicy !== 'ExitCode' || r.pod?.status?.phase !== 'Failed') continue;
     const code = exitCodeOf(fw, r.pod) ?? 1;
     if (retryableExitCode(code)) {
       plan.deletePods.push(r.pod.metadata.name!);
-      retried++;
     } else permanent ??= { type: r.type, code };
   }
 
@@ -303,7 +302,7 @@ export function planJob(input: PlanInput): Plan {
 
   // Success and running, per framework.
   const types = specs.map(([t]) => t);
-  const chief = fw.kind === 'PyTorchJob' ? (types.includes('Master') ? 'Master' : undefined) : types.find((t) => t === 'Chief' || t === 'Master');
+  const chief = fw.kind === 'TFJob' ? types.find((t) => t === 'Chief' || t === 'Master') : types.includes('Master') ? 'Master' : undefined;
   const want = (t: string): number => specs.find(([x]) => x === t)?.[1].replicas ?? 1;
   const c = (t: string) => counts.get(t) ?? { active: 0, succeeded: 0, failed: 0 };
   let succeeded = false;
@@ -326,18 +325,18 @@ export function planJob(input: PlanInput): Plan {
   }
 
   // Failed replicas: Never fails the job; the restart policies that re-create it say Restarting.
+  // (as upstream, only while the type still lacks replicas: failed > 0 and fewer succeeded + running than asked).
+  let restarting = false;
   for (const [type, spec] of specs) {
-    const failed = c(type).failed;
-    if (failed === 0) continue;
-    if (spec.restartPolicy === 'ExitCode' && retried > 0) {
-      const message = `${kind} ${name} is restarting because ${failed} ${type} replica(s) failed.`;
-      cond('Restarting', 'True', 'Restarting', message);
-      plan.events.push({ type: 'Warning', reason: `${kind}Restarting`, message });
-    } else if (spec.restartPolicy !== 'ExitCode') {
-      return fail(input, plan, status, prev, `${kind} ${name} is failed because ${failed} ${type} replica(s) failed.`);
-    }
+    const { failed, succeeded: ok, active } = c(type);
+    if (failed === 0 || want(type) <= ok + active) continue;
+    if (spec.restartPolicy === 'Never') return fail(input, plan, status, prev, `${kind} ${name} is failed because ${failed} ${type} replica(s) failed.`);
+    const message = `${kind} ${name} is restarting because ${failed} ${type} replica(s) failed.`;
+    cond('Restarting', 'True', 'Restarting', message);
+    plan.events.push({ type: 'Warning', reason: `${kind}Restarting`, message });
+    restarting = true;
   }
-  if (running && retried === 0) cond('Running', 'True', 'Running', `${kind} ${ns}/${name} is running.`);
+  if (running && !restarting) cond('Running', 'True', 'Running', `${kind} ${ns}/${name} is running.`);
 
   if (runPolicy.activeDeadlineSeconds !== undefined) plan.requeueAfterMs = Math.max(0, started + runPolicy.activeDeadlineSeconds * 1000 - now);
   return finishStatus(plan, prev, status);

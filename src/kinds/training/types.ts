@@ -94,7 +94,7 @@ export type TrainingJob = KubeObject & { spec: TrainingJobSpec; status?: Trainin
 
 /** What differs between the training operator's job kinds. */
 export interface Framework {
-  kind: 'PyTorchJob' | 'TFJob';
+  kind: 'PyTorchJob' | 'TFJob' | 'XGBoostJob' | 'JAXJob';
   plural: string;
   /** The spec field holding the replica specs (`pytorchReplicaSpecs`). */
   specsField: string;
@@ -135,7 +135,33 @@ export const TENSORFLOW: Framework = {
   operatorName: 'tfjob-controller',
 };
 
-export const FRAMEWORKS: readonly Framework[] = [PYTORCH, TENSORFLOW];
+export const XGBOOST: Framework = {
+  kind: 'XGBoostJob',
+  plural: 'xgboostjobs',
+  specsField: 'xgbReplicaSpecs',
+  replicaTypes: ['Master', 'Worker'],
+  container: 'xgboost',
+  portName: 'xgboostjob-port',
+  port: 9999,
+  restartPolicy: 'Never',
+  cleanPodPolicy: 'None',
+  operatorName: 'xgboostjob-controller',
+};
+
+export const JAX: Framework = {
+  kind: 'JAXJob',
+  plural: 'jaxjobs',
+  specsField: 'jaxReplicaSpecs',
+  replicaTypes: ['Worker'],
+  container: 'jax',
+  portName: 'jaxjob-port',
+  port: 6666,
+  restartPolicy: 'Never',
+  cleanPodPolicy: 'None',
+  operatorName: 'jaxjob-controller',
+};
+
+export const FRAMEWORKS: readonly Framework[] = [PYTORCH, TENSORFLOW, XGBOOST, JAX];
 
 export function frameworkOf(kind: string): Framework | undefined {
   return FRAMEWORKS.find((f) => f.kind === kind);

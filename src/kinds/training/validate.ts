@@ -11,7 +11,7 @@ import { type KindValidation, checkKind } from '../../api/manifests.js';
 import { checkLabels } from '../../api/semantics.js';
 import { ok } from '../../api/support.js';
 import { VALIDATION as CORE_VALIDATION } from '../core/validate.js';
-import { type Framework, PYTORCH, TENSORFLOW } from './types.js';
+import { type Framework, FRAMEWORKS } from './types.js';
 
 type Spec =
   | { t: 'string' | 'integer' | 'boolean' | 'any' | 'intOrString' }
@@ -83,7 +83,7 @@ function specOf(fw: Framework): Spec {
   if (fw.kind === 'PyTorchJob') {
     common['elasticPolicy'] = f(ELASTIC);
     common['nprocPerNode'] = f(STRING);
-  } else {
+  } else if (fw.kind === 'TFJob') {
     common['successPolicy'] = f({ t: 'enum', values: ['', 'AllWorkers'] });
     common['enableDynamicWorker'] = rejected('workers are a fixed set');
   }
@@ -215,7 +215,7 @@ function checkJob(fw: Framework, obj: Record<string, unknown>): Finding[] {
     const path = ['spec', fw.specsField, type];
     const canonical = fw.replicaTypes.find((t) => t.toLowerCase() === type.toLowerCase());
     if (!canonical) {
-      report(ctx, path, `${fw.kind === 'PyTorchJob' ? 'PyTorchReplicaType' : 'TFReplicaType'} is ${JSON.stringify(type)} but must be one of ${fw.replicaTypes.join(', ')}`, 'key');
+      report(ctx, path, `${fw.kind === 'TFJob' ? 'TF' : fw.kind.replace(/Job$/, '')}ReplicaType is ${JSON.stringify(type)} but must be one of ${fw.replicaTypes.join(', ')}`, 'key');
       continue;
     }
     if (!isRecord(replica)) continue;
@@ -233,10 +233,13 @@ function checkJob(fw: Framework, obj: Record<string, unknown>): Finding[] {
     if (isRecord(podSpec) && podSpec['restartPolicy'] !== undefined) {
       report(ctx, [...path, 'template', 'spec', 'restartPolicy'], `set ${formatPath([...path, 'restartPolicy'])} instead: the controller sets each pod's restartPolicy from the replica's`, 'key', 'warning');
     }
-    if (canonical === 'Master' && fw.kind === 'PyTorchJob' && typeof replica['replicas'] === 'number' && replica['replicas'] !== 1) {
-      report(ctx, [...path, 'replicas'], 'PyTorchJobSpec is not valid: There must be only 1 master replica');
+    if (canonical === 'Master' && fw.kind !== 'TFJob' && typeof replica['replicas'] === 'number' && replica['replicas'] !== 1) {
+      report(ctx, [...path, 'replicas'], `${fw.kind}Spec is not valid: There must be only 1 master replica`);
     }
     if (canonical === 'Chief' || canonical === 'Master') chiefs++;
+  }
+  if (fw.kind === 'XGBoostJob' && !Object.keys(specs).some((t) => t.toLowerCase() === 'master')) {
+    report(ctx, ['spec', fw.specsField], 'XGBoostJobSpec is not valid: Master ReplicaSpec must be present', 'key');
   }
   if (fw.kind === 'TFJob' && chiefs > 1) report(ctx, ['spec', fw.specsField], 'TFJobSpec is not valid: more than 1 chief/master found', 'key');
   if (fw.kind === 'PyTorchJob') {
@@ -256,7 +259,4 @@ function validation(fw: Framework): KindValidation {
   return { support: { apiVersion: ok, kind: ok, metadata: ok, status: ok, spec: ok }, name: { maxLength: 63 }, semantics: (obj) => checkJob(fw, obj) };
 }
 
-export const TRAINING_VALIDATION: Readonly<Record<string, KindValidation>> = {
-  PyTorchJob: validation(PYTORCH),
-  TFJob: validation(TENSORFLOW),
-};
+export const TRAINING_VALIDATION: Readonly<Record<string, KindValidation>> = Object.fromEntries(FRAMEWORKS.map((fw) => [fw.kind, validation(fw)]));

@@ -27,9 +27,10 @@ before(async () => {
   d = await Drover.start({ cpus: '2', memory: '8Gi' });
 });
 after(async () => {
-  for (const kind of ['pytorchjobs', 'tfjobs', 'jaxjobs', 'xgboostjobs']) {
-    const list = (await (await d.api(`/apis/kubeflow.org/v1/${kind}`)).json()) as { items?: { metadata: { name: string; namespace: string } }[] };
-    for (const o of list.items ?? []) await d.api(`/apis/kubeflow.org/v1/namespaces/${o.metadata.namespace}/${kind}/${o.metadata.name}`, { method: 'DELETE' });
+  for (const path of ['kubeflow.org/v1/pytorchjobs', 'kubeflow.org/v1/tfjobs', 'kubeflow.org/v1/jaxjobs', 'kubeflow.org/v1/xgboostjobs', 'trainer.kubeflow.org/v1alpha1/trainjobs']) {
+    const [group, version, kind] = path.split('/');
+    const list = (await (await d.api(`/apis/${path}`)).json()) as { items?: { metadata: { name: string; namespace: string } }[] };
+    for (const o of list.items ?? []) await d.api(`/apis/${group}/${version}/namespaces/${o.metadata.namespace}/${kind}/${o.metadata.name}`, { method: 'DELETE' });
   }
   await d?.stop();
 });
@@ -301,4 +302,32 @@ test('a 1 master + 2 worker PyTorchJob runs real DDP: all ranks join, gradients 
   assert.ok(summary.params_equal && summary.grads_allreduced);
   assert.ok(summary.last_loss < summary.first_loss * 0.1, `loss ${summary.first_loss} → ${summary.last_loss}`);
   assert.ok(existsSync(join(d.home, 'claims', 'default', 'ddp-model', 'ddp-model.pt')));
+});
+
+test('the same DDP as a TrainJob on a torch TrainingRuntime with numNodes 3: torchrun on each node reads PET_*, the ranks agree, the model lands on the claim', { skip: torchSkip }, async () => {
+  assert.ok(haveTorch, `DROVER_REQUIRE_TORCH is set but ${torchPython} does not exist: run scripts/torch-env.sh ensure`);
+  const dir = join(EXAMPLES, 'pytorch-ddp');
+  const text = readFileSync(join(dir, 'trainjob.yaml'), 'utf8')
+    .replace('command: [python3, -m, torch.distributed.run, ddp.py]', `command: [${torchPython}, -m, torch.distributed.run, ddp.py]`)
+    .replace('                    - name: node\n', `                    - name: node\n                      workingDir: ${dir}\n`);
+  await d.ok(['apply', '-f', manifest(text)]);
+  const job = await until('ddp-tj to end', () => getJob('trainjob', 'ddp-tj'), (j) => !!condition(j, 'Complete') || !!condition(j, 'Failed'), 300_000);
+  const logs = await d.ok(['logs', 'trainjob/ddp-tj']);
+  assert.ok(condition(job, 'Complete'), `${JSON.stringify(job.status)}\n${logs}`);
+  assert.equal(condition(job, 'Complete')!.reason, 'AllJobsCompleted');
+  const pods = await d.json<{ items: Pod[] }>(['get', 'pods', '-l', 'jobset.sigs.k8s.io/jobset-name=ddp-tj']);
+  assert.deepEqual(pods.items.map((p) => p.metadata.name).sort(), ['ddp-tj-node-0-0', 'ddp-tj-node-0-1', 'ddp-tj-node-0-2']);
+  const node1 = pods.items.find((p) => p.metadata.name === 'ddp-tj-node-0-1')!;
+  assert.equal(node1.spec?.hostname, 'ddp-tj-node-0-1');
+  assert.equal(node1.spec?.subdomain, 'ddp-tj');
+  assert.equal(env(node1)['PET_MASTER_ADDR'], 'ddp-tj-node-0-0.ddp-tj');
+  assert.equal(env(node1)['PET_MASTER_PORT'], '29400');
+  assert.equal(env(node1)['PET_NNODES'], '3');
+  assert.equal(env(node1)['PET_NPROC_PER_NODE'], '1');
+  assert.match(logs, /rank 0\/3 joined via ddp-tj-node-0-0\.ddp-tj:29400/);
+  for (const rank of [0, 1, 2]) assert.match(logs, new RegExp(`rank ${rank} loss first=\\S+ last=\\S+ grads_allreduced=True params_equal=True`));
+  const summary = JSON.parse(readFileSync(join(d.home, 'claims', 'default', 'ddp-tj-model', 'ddp-summary.json'), 'utf8')) as { world_size: number; params_equal: boolean; last_loss: number; first_loss: number };
+  assert.equal(summary.world_size, 3);
+  assert.ok(summary.params_equal && summary.last_loss < summary.first_loss * 0.1);
+  assert.match(await d.ok(['get', 'trainjobs']), /^ddp-tj\s+Complete\s+3\s+/m);
 });

@@ -1,6 +1,7 @@
 /** What the training operator's defaulting webhook fills in, so `get -o yaml` shows what a cluster would. */
 import type { KubeObject } from '../../api/types.js';
 import type { KindAdmission } from '../types.js';
+import type { TrainJob } from './trainjob.js';
 import { type Framework, type ReplicaSpec, type TrainingJob, FRAMEWORKS, defaultContainer } from './types.js';
 
 function specsOf(fw: Framework, obj: KubeObject): Record<string, ReplicaSpec> {
@@ -52,4 +53,33 @@ function admission(fw: Framework): KindAdmission {
   };
 }
 
-export const TRAINING_ADMISSION: Readonly<Record<string, KindAdmission>> = Object.fromEntries(FRAMEWORKS.map((fw) => [fw.kind, admission(fw)]));
+/** The trainer's webhook defaults for a TrainJob (runtimeRef's group and kind, suspend, managedBy). */
+const TRAINJOB_ADMISSION: KindAdmission = {
+  sourceDir: true,
+  defaults(obj) {
+    const spec = (obj as TrainJob).spec;
+    if (!spec) return;
+    if (spec.runtimeRef) {
+      spec.runtimeRef.apiGroup ??= 'trainer.kubeflow.org';
+      spec.runtimeRef.kind ??= 'ClusterTrainingRuntime';
+    }
+    spec.suspend ??= false;
+    spec.managedBy ??= 'trainer.kubeflow.org/trainjob-controller';
+  },
+};
+
+/** A runtime's pod template, held to the pod security policy where it is written. */
+const RUNTIME_ADMISSION: KindAdmission = {
+  podSpecs: (obj) =>
+    ((obj as { spec?: { template?: { spec?: { replicatedJobs?: { template?: { spec?: { template?: { spec?: unknown } } } }[] } } } }).spec?.template?.spec?.replicatedJobs ?? []).map((j, i) => ({
+      path: `spec.template.spec.replicatedJobs[${i}].template.spec.template.spec`,
+      spec: j.template?.spec?.template?.spec,
+    })),
+};
+
+export const TRAINING_ADMISSION: Readonly<Record<string, KindAdmission>> = {
+  ...Object.fromEntries(FRAMEWORKS.map((fw) => [fw.kind, admission(fw)])),
+  TrainJob: TRAINJOB_ADMISSION,
+  TrainingRuntime: RUNTIME_ADMISSION,
+  ClusterTrainingRuntime: RUNTIME_ADMISSION,
+};

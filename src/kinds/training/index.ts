@@ -1,5 +1,6 @@
 /**
- * Kubeflow Training Operator v1 jobs (kubeflow.org/v1 PyTorchJob, TFJob, XGBoostJob, JAXJob): replicas as pods with the
+ * Kubeflow Training Operator v1 jobs (kubeflow.org/v1 PyTorchJob, TFJob, XGBoostJob, JAXJob) and
+ * Kubeflow Trainer v2's TrainJob with its (Cluster)TrainingRuntimes (trainer.kubeflow.org/v1alpha1): replicas as pods with the
  * environment each framework expects, placed as one gang, with the operator's status and policies.
  * The controller is the server's half (./server.ts).
  *
@@ -7,7 +8,9 @@
  */
 import { defineKind } from '../../api/kinds.js';
 import type { KindFamily } from '../types.js';
-import { trainingPrinter } from './cli/columns.js';
+import { ageColumn, nameColumn } from '../../print/columns.js';
+import { trainingPrinter, trainingState } from './cli/columns.js';
+import { JOBSET_LABELS, TRAINER_API_VERSION } from './trainjob.js';
 import { trainingDescriber } from './cli/describe.js';
 import { FRAMEWORKS, TRAINING_API_VERSION, TRAINING_LABELS } from './types.js';
 
@@ -17,11 +20,21 @@ const replicaLogs = { selector: (name: string) => `${TRAINING_LABELS.jobName}=${
 
 export const training: KindFamily = {
   name: 'training',
-  kinds: FRAMEWORKS.map((fw) => ({
+  kinds: [
+    ...FRAMEWORKS.map((fw) => ({
     info: defineKind(TRAINING_API_VERSION, fw.kind, fw.plural),
     printer: trainingPrinter(fw.specsField),
     describer: trainingDescriber(fw.specsField),
     logs: replicaLogs,
   })),
+    // Kubeflow Trainer v2.
+    {
+      info: defineKind(TRAINER_API_VERSION, 'TrainJob', 'trainjobs'),
+      printer: { columns: [nameColumn, { header: 'STATE', cell: trainingState }, { header: 'NODES', cell: (o) => String((o as { spec?: { trainer?: { numNodes?: number } } }).spec?.trainer?.numNodes ?? '') }, ageColumn] },
+      logs: { selector: (name: string) => `${JOBSET_LABELS.jobSetName}=${name}` },
+    },
+    { info: defineKind(TRAINER_API_VERSION, 'TrainingRuntime', 'trainingruntimes', { hasStatus: false }) },
+    { info: defineKind(TRAINER_API_VERSION, 'ClusterTrainingRuntime', 'clustertrainingruntimes', { namespaced: false, hasStatus: false }) },
+  ],
   server: async () => (await import('./server.js')).trainingServer,
 };

@@ -254,6 +254,112 @@ function checkJob(fw: Framework, obj: Record<string, unknown>): Finding[] {
   return ctx.findings;
 }
 
+// ---- Trainer v2 (trainer.kubeflow.org/v1alpha1) ------------------------------------------
+
+const ENV_LIST: Spec = { t: 'array', items: { t: 'any' } };
+
+const TRAINJOB_SPEC: Spec = obj({
+  runtimeRef: f(obj({
+    name: f(STRING, { required: true }),
+    apiGroup: f({ t: 'enum', values: ['trainer.kubeflow.org'] }),
+    kind: f({ t: 'enum', values: ['ClusterTrainingRuntime', 'TrainingRuntime'] }),
+  }), { required: true }),
+  trainer: f(obj({
+    image: f(STRING),
+    command: f({ t: 'array', items: STRING }),
+    args: f({ t: 'array', items: STRING }),
+    env: f(ENV_LIST),
+    numNodes: f(INTEGER, { min: 1 }),
+    numProcPerNode: f({ t: 'intOrString' }),
+    resourcesPerNode: f({ t: 'any' }),
+  })),
+  suspend: f(BOOLEAN),
+  managedBy: f({ t: 'enum', values: ['trainer.kubeflow.org/trainjob-controller'] }),
+  labels: f({ t: 'map', values: STRING }, { warn: 'labels of the JobSet Drover does not make' }),
+  annotations: f({ t: 'map', values: STRING }, { warn: 'annotations of the JobSet Drover does not make' }),
+  initializer: rejected('dataset and model initializers are not run; put the data on a claim'),
+  podSpecOverrides: rejected('runtime overrides are not implemented; use a TrainingRuntime of your own'),
+  podTemplateOverrides: rejected('runtime overrides are not implemented; use a TrainingRuntime of your own'),
+  runtimePatches: rejected('runtime patches are not implemented; use a TrainingRuntime of your own'),
+  templateOverrides: rejected('template overrides are not implemented; use a TrainingRuntime of your own'),
+  activeDeadlineSeconds: rejected('not implemented for TrainJobs'),
+});
+
+const RUNTIME_SPEC: Spec = obj({
+  mlPolicy: f(obj({
+    numNodes: f(INTEGER, { min: 1 }),
+    torch: f(obj({ numProcPerNode: f({ t: 'intOrString' }), elasticPolicy: rejected('elastic TrainJobs are not implemented') })),
+    mpi: rejected('MPI runtimes are not implemented (supported: torch, or no policy)'),
+    jax: rejected('JAX runtimes are not implemented (supported: torch, or no policy)'),
+    xgboost: rejected('XGBoost runtimes are not implemented (supported: torch, or no policy)'),
+    flux: rejected('Flux runtimes are not implemented (supported: torch, or no policy)'),
+  })),
+  podGroupPolicy: f({ t: 'any' }, { warn: "the job's pods are gang-scheduled by Drover's own scheduler" }),
+  template: f(obj({
+    metadata: f({ t: 'any' }),
+    spec: f(obj({
+      replicatedJobs: f({ t: 'array', items: obj({
+        name: f(STRING, { required: true }),
+        replicas: f(INTEGER, { min: 1 }),
+        dependsOn: f({ t: 'any' }, { warn: 'only the node job runs' }),
+        groupName: f(STRING),
+        template: f(obj({
+          metadata: f({ t: 'any' }),
+          spec: f(obj({
+            template: f({ t: 'any' }, { required: true }),
+            backoffLimit: f(INTEGER, { min: 0 }),
+            parallelism: f(INTEGER),
+            completions: f(INTEGER),
+            completionMode: f(STRING),
+          }), { required: true }),
+        }), { required: true }),
+      }) }, { required: true }),
+      network: f({ t: 'any' }),
+      successPolicy: f({ t: 'any' }, { warn: 'the TrainJob completes when every node has' }),
+      failurePolicy: f({ t: 'any' }, { warn: 'the TrainJob fails when a node does' }),
+      startupPolicy: f({ t: 'any' }, { warn: 'nodes start together' }),
+    }), { required: true }),
+  }), { required: true }),
+});
+
+function checkTrainJob(obj: Record<string, unknown>): Finding[] {
+  const ctx: Ctx = { findings: [] };
+  const name = isRecord(obj['metadata']) ? obj['metadata']['name'] : undefined;
+  if (typeof name === 'string' && !DNS_1035.test(name)) report(ctx, ['metadata', 'name'], `metadata.name must match RFC 1035 DNS label format, got ${JSON.stringify(name)}`);
+  if (obj['spec'] === undefined) report(ctx, ['spec'], 'required field "spec" is missing', 'parent');
+  else walk(ctx, obj['spec'], TRAINJOB_SPEC, ['spec']);
+  return ctx.findings;
+}
+
+function checkRuntime(obj: Record<string, unknown>): Finding[] {
+  const ctx: Ctx = { findings: [] };
+  const spec = obj['spec'];
+  if (spec === undefined) {
+    report(ctx, ['spec'], 'required field "spec" is missing', 'parent');
+    return ctx.findings;
+  }
+  walk(ctx, spec, RUNTIME_SPEC, ['spec']);
+  const jobs = isRecord(spec) && isRecord(spec['template']) && isRecord(spec['template']['spec']) ? spec['template']['spec']['replicatedJobs'] : undefined;
+  if (!Array.isArray(jobs)) return ctx.findings;
+  if (!jobs.some((j) => isRecord(j) && j['name'] === 'node')) report(ctx, ['spec', 'template', 'spec', 'replicatedJobs'], 'a replicated job named "node" (the trainer) is required', 'key');
+  jobs.forEach((j, i) => {
+    if (!isRecord(j)) return;
+    const path = ['spec', 'template', 'spec', 'replicatedJobs', i];
+    if (j['name'] !== 'node') report(ctx, [...path, 'name'], `replicated job ${JSON.stringify(j['name'])} is not supported by Drover yet (only "node", the trainer, runs)`);
+    const tmpl = isRecord(j['template']) && isRecord(j['template']['spec']) ? j['template']['spec']['template'] : undefined;
+    if (tmpl !== undefined) checkTemplate(ctx, tmpl, [...path, 'template', 'spec', 'template']);
+  });
+  return ctx.findings;
+}
+
+const FREE_TOP = { apiVersion: ok, kind: ok, metadata: ok, status: ok, spec: ok };
+
+export const TRAINER_VALIDATION: Readonly<Record<string, KindValidation>> = {
+  TrainJob: { support: FREE_TOP, name: { maxLength: 63 }, semantics: checkTrainJob },
+  TrainingRuntime: { support: FREE_TOP, semantics: checkRuntime },
+  ClusterTrainingRuntime: { support: FREE_TOP, semantics: checkRuntime },
+};
+
 function validation(fw: Framework): KindValidation {
   // Names become label values and Service names: 63 characters.
   return { support: { apiVersion: ok, kind: ok, metadata: ok, status: ok, spec: ok }, name: { maxLength: 63 }, semantics: (obj) => checkJob(fw, obj) };

@@ -278,6 +278,34 @@ spec:
   assert.match(await d.ok(['logs', 'xgb-master-0']), /^0\/2 workers=xgb-worker-0$/m);
 });
 
+test('kill -9 of the server mid-training: every replica is adopted, none is made again, and the job succeeds', async () => {
+  const file = manifest(`
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: {name: crash}
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      template: {spec: {containers: [{name: pytorch, image: x, command: [sh, -c, 'echo start; sleep 4; echo end'], resources: {requests: {cpu: 100m}}}]}}
+    Worker:
+      replicas: 2
+      template: {spec: {containers: [{name: pytorch, image: x, command: [sh, -c, 'echo start; sleep 4; echo end'], resources: {requests: {cpu: 100m}}}]}}
+`);
+  await d.ok(['apply', '-f', file]);
+  await until('crash to run', () => getJob('pytorchjob', 'crash'), (j) => !!condition(j, 'Running') && (j.status?.replicaStatuses?.['Worker']?.active ?? 0) === 2);
+  const uids = Object.fromEntries((await podsOf('crash')).map((p) => [p.metadata.name, (p.metadata as { uid?: string }).uid]));
+  await d.kill9();
+  await d.up();
+  const job = await until('crash to succeed', () => getJob('pytorchjob', 'crash'), (j) => !!condition(j, 'Succeeded') || !!condition(j, 'Failed'));
+  assert.ok(condition(job, 'Succeeded'), JSON.stringify(job.status));
+  const pods = await podsOf('crash');
+  assert.deepEqual(Object.fromEntries(pods.map((p) => [p.metadata.name, (p.metadata as { uid?: string }).uid])), uids, 'the same pods, adopted');
+  for (const p of pods) {
+    assert.equal(p.status?.containerStatuses?.[0]?.restartCount ?? 0, 0);
+    assert.equal(await d.ok(['logs', p.metadata.name]), 'start\nend\n');
+  }
+});
+
 const torchPython = execFileSync('bash', [join(REPO, 'scripts/torch-env.sh'), 'path'], { encoding: 'utf8' }).trim();
 const haveTorch = existsSync(torchPython);
 const torchSkip = !haveTorch && !process.env['DROVER_REQUIRE_TORCH'] ? `torch is not installed (run scripts/torch-env.sh ensure, or set DROVER_REQUIRE_TORCH=1 to make this a failure)` : false;

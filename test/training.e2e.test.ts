@@ -27,7 +27,7 @@ before(async () => {
   d = await Drover.start({ cpus: '2', memory: '8Gi' });
 });
 after(async () => {
-  for (const path of ['kubeflow.org/v1/pytorchjobs', 'kubeflow.org/v1/tfjobs', 'kubeflow.org/v1/jaxjobs', 'kubeflow.org/v1/xgboostjobs', 'trainer.kubeflow.org/v1alpha1/trainjobs']) {
+  for (const path of ['kubeflow.org/v1beta1/experiments', 'kubeflow.org/v1/pytorchjobs', 'kubeflow.org/v1/tfjobs', 'kubeflow.org/v1/jaxjobs', 'kubeflow.org/v1/xgboostjobs', 'trainer.kubeflow.org/v1alpha1/trainjobs']) {
     const [group, version, kind] = path.split('/');
     const list = (await (await d.api(`/apis/${path}`)).json()) as { items?: { metadata: { name: string; namespace: string } }[] };
     for (const o of list.items ?? []) await d.api(`/apis/${group}/${version}/namespaces/${o.metadata.namespace}/${kind}/${o.metadata.name}`, { method: 'DELETE' });
@@ -304,6 +304,60 @@ spec:
     assert.equal(p.status?.containerStatuses?.[0]?.restartCount ?? 0, 0);
     assert.equal(await d.ok(['logs', p.metadata.name]), 'start\nend\n');
   }
+});
+
+test('a Katib Experiment whose trials are PyTorchJobs finds its best trial from the masters\' metrics', async () => {
+  // The master reports accuracy = 1 - (x - 0.3)²; the worker prints a misleading value that must not count.
+  const file = manifest(`
+apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata: {name: tune-ddp}
+spec:
+  objective: {type: maximize, objectiveMetricName: accuracy}
+  algorithm: {algorithmName: grid}
+  parallelTrialCount: 2
+  maxTrialCount: 3
+  parameters:
+  - name: x
+    parameterType: discrete
+    feasibleSpace: {list: ["0.1", "0.3", "0.9"]}
+  trialTemplate:
+    trialParameters:
+    - {name: x, reference: x}
+    trialSpec:
+      apiVersion: kubeflow.org/v1
+      kind: PyTorchJob
+      spec:
+        pytorchReplicaSpecs:
+          Master:
+            restartPolicy: Never
+            template:
+              spec:
+                containers:
+                - name: pytorch
+                  image: x
+                  command: [python3, -c, 'x = \${trialParameters.x}; print(f"accuracy={1 - (x - 0.3) ** 2:.4f}")']
+                  resources: {requests: {cpu: 100m}}
+          Worker:
+            restartPolicy: Never
+            template:
+              spec:
+                containers:
+                - name: pytorch
+                  image: x
+                  command: [sh, -c, 'echo accuracy=5']
+                  resources: {requests: {cpu: 100m}}
+`);
+  await d.ok(['apply', '-f', file]);
+  const stored = await d.json<{ spec: { trialTemplate: { successCondition: string; primaryPodLabels: Record<string, string>; primaryContainerName: string } } }>(['get', 'experiment', 'tune-ddp']);
+  assert.equal(stored.spec.trialTemplate.successCondition, 'status.conditions.#(type=="Succeeded")#|#(status=="True")#');
+  assert.deepEqual(stored.spec.trialTemplate.primaryPodLabels, { 'training.kubeflow.org/job-role': 'master' });
+  const r = await d.cli(['wait', 'experiment/tune-ddp', '--for=condition=Succeeded', '--timeout=120s']);
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}\n${d.logs.slice(-3000)}`);
+  const exp = await d.json<{ status: { trialsSucceeded?: number; currentOptimalTrial: { parameterAssignments: { name: string; value: string }[]; observation: { metrics: { name: string; max: string; latest: string }[] } } } }>(['get', 'experiment', 'tune-ddp']);
+  assert.equal(exp.status.trialsSucceeded, 3);
+  assert.deepEqual(exp.status.currentOptimalTrial.parameterAssignments, [{ name: 'x', value: '0.3' }]);
+  assert.equal(exp.status.currentOptimalTrial.observation.metrics.find((m) => m.name === 'accuracy')?.latest, '1.0000');
 });
 
 const torchPython = execFileSync('bash', [join(REPO, 'scripts/torch-env.sh'), 'path'], { encoding: 'utf8' }).trim();

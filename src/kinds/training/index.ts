@@ -18,11 +18,14 @@ import { FRAMEWORKS, TRAINING_API_VERSION, TRAINING_LABELS } from './types.js';
 const replicaLogs = { selector: (name: string) => `${TRAINING_LABELS.jobName}=${name}` };
 
 
+/** The PyTorchJob kind, for families that run one (Katib trials). */
+export const PYTORCHJOB_KIND = defineKind(TRAINING_API_VERSION, 'PyTorchJob', 'pytorchjobs');
+
 export const training: KindFamily = {
   name: 'training',
   kinds: [
     ...FRAMEWORKS.map((fw) => ({
-    info: defineKind(TRAINING_API_VERSION, fw.kind, fw.plural),
+    info: fw.kind === 'PyTorchJob' ? PYTORCHJOB_KIND : defineKind(TRAINING_API_VERSION, fw.kind, fw.plural),
     printer: trainingPrinter(fw.specsField),
     describer: trainingDescriber(fw.specsField),
     logs: replicaLogs,

@@ -111,6 +111,9 @@ test('a gang is placed whole or not at all: 3 × 1 CPU fit 4 CPUs; a second gang
   // Once min members run, a re-created member goes alone.
   const again = placeGang([gangPod('a1', 'a', 3, '1')], 2, 2, [left], 1);
   assert.ok('placed' in again && again.placed.length === 1);
+  // Two of three placed before (one may have ended since): the third, made again, completes the gang.
+  const third = placeGang([gangPod('a2', 'a', 3, '1')], 2, 3, [left], 1);
+  assert.ok('placed' in third && third.placed.length === 1);
 });
 
 test('two gangs of 3 × 1 CPU on a 4-CPU node (injected capacity): one runs whole, the other waits whole until the first ends', async () => {

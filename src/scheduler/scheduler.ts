@@ -105,8 +105,8 @@ export function gangOf(pod: Pod): { key: string; name: string; min: number } | u
 }
 
 /**
- * Places a gang's pending members all together or none (pure): once `bound` already run and reach
- * `min`, the rest go one by one as room allows; otherwise every pending member is tried on a copy
+ * Places a gang's pending members all together or none (pure): once `bound` members have been
+ * placed (running or ended) and reach `min`, the rest go one by one as room allows; otherwise every pending member is tried on a copy
  * of the free room, and if any does not fit, none is placed and all wait with the reason. So two
  * half-placed jobs can never hold the room each other needs.
  */
@@ -214,7 +214,8 @@ export class Scheduler {
         if (gangsDone.has(gang.key)) continue;
         gangsDone.add(gang.key);
         const members = pending.filter((p) => gangOf(p)?.key === gang.key);
-        const bound = podsList.filter((p) => p.spec?.nodeName && !isPodTerminal(p) && gangOf(p)?.key === gang.key).length;
+        // Members placed before count, ended ones too: a replica made again after its peers finished goes alone.
+        const bound = podsList.filter((p) => p.spec?.nodeName && gangOf(p)?.key === gang.key).length;
         const decision = placeGang(members, bound, gang.min, [...free.values()], nodes.length);
         if ('wait' in decision) {
           for (const m of members) await this.markUnschedulable(m, decision.wait);

@@ -102,6 +102,8 @@ test('running, then the master succeeds: Succeeded with completionTime; Running 
   assert.equal(cond.find((c) => c.type === 'Running')?.status, 'False');
   assert.equal(done.job.status?.completionTime, '2026-01-01T00:00:05Z');
   assert.deepEqual(done.plan.deletePods, []);
+  // As upstream, the workers still running at success count as succeeded.
+  assert.deepEqual([done.job.status?.replicaStatuses?.['Worker']?.active, done.job.status?.replicaStatuses?.['Worker']?.succeeded], [0, 2]);
 });
 
 test('cleanPodPolicy Running deletes the still-running replicas and their Services at the end; All deletes every one', () => {

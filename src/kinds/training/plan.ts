@@ -366,8 +366,13 @@ function afterFinish(input: PlanInput, plan: Plan, status: TrainingJobStatus, do
     const gone = new Set(doomed.map((p) => p.metadata.name!));
     plan.deleteServices.push(...input.services.filter((s) => gone.has(s) || policy === 'All'));
   }
-  // What the deleted pods were doing no longer counts as active.
-  if (status.replicaStatuses) for (const r of Object.values(status.replicaStatuses)) if (policy !== 'None') r.active = 0;
+  // As upstream: a succeeded job's replicas still active count as succeeded; deleted pods are not active.
+  for (const r of Object.values(status.replicaStatuses ?? {})) {
+    if (done.type === 'Succeeded') {
+      r.succeeded = (r.succeeded ?? 0) + (r.active ?? 0);
+      r.active = 0;
+    } else if (policy !== 'None') r.active = 0;
+  }
   const ttl = job.spec.runPolicy?.ttlSecondsAfterFinished;
   if (ttl !== undefined) {
     const at = Date.parse(status.completionTime ?? done.lastTransitionTime ?? isoSeconds(now)) + ttl * 1000;

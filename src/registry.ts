@@ -17,14 +17,16 @@ import { workflows } from './kinds/workflows/index.js';
 import { experiments } from './kinds/experiments/index.js';
 import { rbac } from './kinds/rbac/index.js';
 import { profiles } from './kinds/profiles/index.js';
+import { training } from './kinds/training/index.js';
 
-export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments, rbac, profiles];
+export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments, rbac, profiles, training];
 
 /** Every kind Drover serves, in the order `api-resources` lists them. */
 export const KINDS = new KindTable(FAMILIES.flatMap((f) => f.kinds.map((k) => k.info)));
 
 const printers = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.printer ? [[k.info.kind, k.printer] as const] : []))));
 const waits = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.wait ? [[k.info.kind, k.wait] as const] : []))));
+const podLogs = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.logs ? [[k.info.kind, k.logs] as const] : []))));
 const describers = new Map(FAMILIES.flatMap((f) => f.kinds.flatMap((k) => (k.describer ? [[k.info.kind, k.describer] as const] : []))));
 
 /** The `get` columns of a kind (by `kind`); NAME AGE for kinds without their own. */
@@ -35,6 +37,11 @@ export function printerFor(kind: string): KindPrinter {
 /** The `describe` of a kind (by `kind`); every field for kinds without their own. */
 export function describerFor(kind: string): Describer {
   return describers.get(kind) ?? genericDescriber;
+}
+
+/** How `logs KIND/NAME` finds an object's pods (by `kind`), for kinds whose logs are all their pods'. */
+export function podLogsFor(kind: string): { selector(name: string): string } | undefined {
+  return podLogs.get(kind);
 }
 
 /** What `wait` knows of a kind (by `kind`), if anything. */

@@ -46,7 +46,7 @@ function python(script: string, ...args: string[]): Promise<Record<string, unkno
 test('the kubernetes Python client: discovery, a Job created without apiVersion/kind, dry runs that store nothing, list, logs, patches, a stale replace refused, delete', { skip }, async () => {
   const out = await python('kubernetes_client.py');
   assert.equal(out['version'], '35');
-  assert.deepEqual(out['groups'], ['batch/v1', 'argoproj.io/v1alpha1', 'kubeflow.org/v1', 'rbac.authorization.k8s.io/v1', 'metrics.k8s.io/v1beta1']);
+  assert.deepEqual(out['groups'], ['batch/v1', 'argoproj.io/v1alpha1', 'kubeflow.org/v1', 'rbac.authorization.k8s.io/v1', 'trainer.kubeflow.org/v1alpha1', 'metrics.k8s.io/v1beta1']);
   assert.ok((out['core_resources'] as string[]).includes('pods/log'));
   assert.equal(out['dry_run_returned'], 'dry');
   assert.equal(out['dry_run_stored'], 404, 'dry_run=All stores nothing');

@@ -49,6 +49,15 @@ export const ANNOTATIONS = {
   gpuIds: 'drover.dev/gpu-ids',
   /** On the local Node: the store's size on disk (JSON: path, fileBytes, walBytes, freeBytes, changeLogRows, changeLogBytes, measured). */
   storeSize: 'drover.dev/store-size',
+  /**
+   * Comma-separated names a pod reaches its peers by (a training job's replicas): where pods share
+   * the host's network the local runtime maps them to loopback in the pod's /etc/hosts.
+   */
+  peerHostnames: 'drover.dev/peer-hostnames',
+  /** A gang: pods of one group are placed together or not at all (the name Volcano reads too). */
+  podGroup: 'scheduling.k8s.io/group-name',
+  /** How many of the group's pods must be placed at once (a training job's minAvailable). */
+  podGroupMinMember: 'drover.dev/pod-group-min-member',
 } as const;
 
 export const LABELS = {

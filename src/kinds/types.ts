@@ -25,6 +25,8 @@ export interface KindEntry {
   describer?: Describer;
   /** What `wait` shows and knows of the kind. */
   wait?: KindWait;
+  /** `logs KIND/NAME`: every pod of the object (each line prefixed), found by this label selector. */
+  logs?: { selector(name: string): string };
 }
 
 /** What `wait --for` asks of an object: a condition's status, or a field's value (`jsonpath=`). */

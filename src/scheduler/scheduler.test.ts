@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Scheduler, tolerates, unfitReasons, unschedulableMessage } from './scheduler.js';
+import { Scheduler, placeGang, tolerates, unfitReasons, unschedulableMessage } from './scheduler.js';
 import { openSqliteStore } from '../store/index.js';
 import { KINDS } from '../registry.js';
 import { systemClock } from '../util/clock.js';
@@ -91,4 +91,58 @@ test('a node tainted with disk pressure refuses pods that do not tolerate it, in
   assert.equal(tolerates({ operator: 'Exists' }, { key: 'any', effect: 'NoExecute' }), true);
   assert.equal(tolerates({ key: 'k', value: 'v' }, { key: 'k', value: 'w', effect: 'NoSchedule' }), false);
   assert.equal(tolerates({ key: 'k', value: 'v', effect: 'NoExecute' }, { key: 'k', value: 'v', effect: 'NoSchedule' }), false);
+});
+
+const gangPod = (name: string, group: string, min: number, cpu: string): Stored<Pod> => ({
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name, namespace: 'default', annotations: { 'scheduling.k8s.io/group-name': group, 'drover.dev/pod-group-min-member': String(min) } },
+  spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu } } }] },
+});
+
+test('a gang is placed whole or not at all: 3 × 1 CPU fit 4 CPUs; a second gang of 3 waits whole, saying why', () => {
+  const four = { node, cpuMillis: 4000, memoryBytes: 4 * 2 ** 30, extended: {} };
+  const a = ['a0', 'a1', 'a2'].map((n) => gangPod(n, 'a', 3, '1'));
+  const placedA = placeGang(a, 0, 3, [four], 1);
+  assert.ok('placed' in placedA && placedA.placed.length === 3);
+  const left = { ...four, cpuMillis: 1000 };
+  const b = placeGang(['b0', 'b1', 'b2'].map((n) => gangPod(n, 'b', 3, '1')), 0, 3, [left], 1);
+  assert.deepEqual(b, { wait: '0/1 nodes are available: 1 Insufficient cpu. pod group "b": its 3 pods are placed together or not at all, and 1 of 3 fit now' });
+  assert.deepEqual(placeGang([gangPod('c0', 'c', 3, '1')], 0, 3, [four], 1), { wait: 'pod group "c" has 1 of its 3 pods; waiting for the rest to be created' });
+  // Once min members run, a re-created member goes alone.
+  const again = placeGang([gangPod('a1', 'a', 3, '1')], 2, 2, [left], 1);
+  assert.ok('placed' in again && again.placed.length === 1);
+  // Two of three placed before (one may have ended since): the third, made again, completes the gang.
+  const third = placeGang([gangPod('a2', 'a', 3, '1')], 2, 3, [left], 1);
+  assert.ok('placed' in third && third.placed.length === 1);
+});
+
+test('two gangs of 3 × 1 CPU on a 4-CPU node (injected capacity): one runs whole, the other waits whole until the first ends', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-scheduler-'));
+  const store = await openSqliteStore(join(dir, 'state.db'), { kinds: KINDS });
+  const scheduler = new Scheduler({ store, clock: systemClock, logger: silentLogger });
+  try {
+    await store.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'four' }, status: { allocatable: { cpu: '4', memory: '32Gi' } } });
+    for (const g of ['a', 'b']) for (let i = 0; i < 3; i++) await store.create(gangPod(`${g}${i}`, g, 3, '1'));
+    await scheduler.start();
+    const pods = async () => (await store.list<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod' })).items;
+    const bound = (ps: Stored<Pod>[], g: string) => ps.filter((p) => p.metadata.name!.startsWith(g) && p.spec?.nodeName).length;
+    let ps: Stored<Pod>[] = [];
+    for (let i = 0; i < 200; i++) {
+      ps = await pods();
+      if (bound(ps, 'a') === 3 && ps.filter((p) => p.metadata.name!.startsWith('b')).every((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(bound(ps, 'a'), 3);
+    assert.equal(bound(ps, 'b'), 0, 'no half-placed gang');
+    for (const name of ['a0', 'a1', 'a2']) await store.patch<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name }, (p) => { p.status = { phase: 'Succeeded' }; });
+    for (let i = 0; i < 200 && bound(ps, 'b') < 3; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      ps = await pods();
+    }
+    assert.equal(bound(ps, 'b'), 3);
+  } finally {
+    scheduler.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

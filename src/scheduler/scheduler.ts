@@ -3,7 +3,7 @@
  * within a priority. A pod that fits nowhere stays Pending with a `PodScheduled=False`
  * condition whose message reads as kube-scheduler's, and does not block smaller pods behind it.
  */
-import type { Node, Pod, PodCondition, Stored } from '../api/types.js';
+import { ANNOTATIONS, type Node, type Pod, type PodCondition, type Stored } from '../api/types.js';
 import { podRequests, isPodTerminal, type PodRequests } from '../api/pods.js';
 import { cpuMillis, parseQuantity } from '../api/quantity.js';
 import { Informer, type Store } from '../store/index.js';
@@ -13,7 +13,7 @@ import type { Logger } from '../util/logger.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 
-interface NodeFree {
+export interface NodeFree {
   node: Node;
   cpuMillis: number;
   memoryBytes: number;
@@ -83,6 +83,54 @@ function subtract(free: NodeFree, req: PodRequests): void {
   free.memoryBytes -= req.memoryBytes;
   if (free.pods !== undefined) free.pods -= 1;
   for (const [k, n] of Object.entries(req.extended)) free.extended[k] = (free.extended[k] ?? 0) - n;
+}
+
+/** The first node the pod fits, or each node's reasons why not. */
+function choose(pod: Pod, req: PodRequests, frees: Iterable<NodeFree>): { node: NodeFree } | { reasons: string[][] } {
+  const reasons: string[][] = [];
+  for (const f of frees) {
+    const r = unfitReasons(pod, req, f);
+    if (r.length === 0) return { node: f };
+    reasons.push(r);
+  }
+  return { reasons };
+}
+
+/** A pod's gang (ANNOTATIONS.podGroup in its namespace) and how many of it must be placed at once. */
+export function gangOf(pod: Pod): { key: string; name: string; min: number } | undefined {
+  const name = pod.metadata?.annotations?.[ANNOTATIONS.podGroup];
+  if (!name) return undefined;
+  const min = Number(pod.metadata?.annotations?.[ANNOTATIONS.podGroupMinMember] ?? '1');
+  return { key: `${pod.metadata?.namespace ?? ''}/${name}`, name, min: Number.isInteger(min) && min > 0 ? min : 1 };
+}
+
+/**
+ * Places a gang's pending members all together or none (pure): once `bound` members have been
+ * placed (running or ended) and reach `min`, the rest go one by one as room allows; otherwise every pending member is tried on a copy
+ * of the free room, and if any does not fit, none is placed and all wait with the reason. So two
+ * half-placed jobs can never hold the room each other needs.
+ */
+export function placeGang<P extends Pod>(members: P[], bound: number, min: number, frees: readonly NodeFree[], nodeCount: number): { placed: [P, NodeFree][] } | { wait: string } {
+  const group = members[0]?.metadata?.annotations?.[ANNOTATIONS.podGroup] ?? '';
+  const trial = frees.map((f) => ({ ...f, extended: { ...f.extended } }));
+  const placed: [P, NodeFree][] = [];
+  const together = bound < min;
+  if (together && members.length + bound < min) {
+    return { wait: `pod group "${group}" has ${members.length + bound} of its ${min} pods; waiting for the rest to be created` };
+  }
+  for (const m of members) {
+    const req = podRequests(m);
+    const chosen = choose(m, req, trial);
+    if ('node' in chosen) {
+      subtract(chosen.node, req);
+      placed.push([m, frees[trial.indexOf(chosen.node)]!]);
+    } else if (together) {
+      return {
+        wait: `${unschedulableMessage(nodeCount, chosen.reasons)} pod group "${group}": its ${min} pods are placed together or not at all, and ${placed.length + bound} of ${min} fit now`,
+      };
+    }
+  }
+  return { placed };
 }
 
 export class Scheduler {
@@ -158,23 +206,33 @@ export class Scheduler {
       if (pa !== pb) return pb - pa;
       return (this.arrival.get(a.metadata.uid!) ?? 0) - (this.arrival.get(b.metadata.uid!) ?? 0);
     });
+    const gangsDone = new Set<string>();
     for (const pod of pending) {
-      const req = podRequests(pod);
-      const reasons: string[][] = [];
-      let chosen: NodeFree | undefined;
-      for (const f of free.values()) {
-        const r = unfitReasons(pod, req, f);
-        if (r.length === 0) {
-          chosen = f;
-          break;
+      const gang = gangOf(pod);
+      if (gang) {
+        // A gang goes at its first member's turn, all of it at once.
+        if (gangsDone.has(gang.key)) continue;
+        gangsDone.add(gang.key);
+        const members = pending.filter((p) => gangOf(p)?.key === gang.key);
+        // Members placed before count, ended ones too: a replica made again after its peers finished goes alone.
+        const bound = podsList.filter((p) => p.spec?.nodeName && gangOf(p)?.key === gang.key).length;
+        const decision = placeGang(members, bound, gang.min, [...free.values()], nodes.length);
+        if ('wait' in decision) {
+          for (const m of members) await this.markUnschedulable(m, decision.wait);
+          continue;
         }
-        reasons.push(r);
+        for (const [m, f] of decision.placed) {
+          subtract(free.get(f.node.metadata!.name!)!, podRequests(m));
+          await this.bind(m, f.node.metadata!.name!);
+        }
+        continue;
       }
-      if (chosen) {
-        subtract(chosen, req);
-        await this.bind(pod, chosen.node.metadata!.name!);
+      const chosen = choose(pod, podRequests(pod), free.values());
+      if ('node' in chosen) {
+        subtract(chosen.node, podRequests(pod));
+        await this.bind(pod, chosen.node.node.metadata!.name!);
       } else {
-        await this.markUnschedulable(pod, unschedulableMessage(nodes.length, reasons));
+        await this.markUnschedulable(pod, unschedulableMessage(nodes.length, chosen.reasons));
       }
     }
   }

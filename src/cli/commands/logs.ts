@@ -6,6 +6,7 @@ import type { KubeObject, Pod } from '../../api/types.js';
 import type { KindInfo } from '../../api/kinds.js';
 import { startProgress, type Progress } from '../progress.js';
 import { resolveKind } from '../resources.js';
+import { podLogsFor } from '../../registry.js';
 import { parseDuration } from '../../print/units.js';
 
 export const command: Command = {
@@ -18,11 +19,15 @@ is still pending is waited for rather than reported as an error.
 
 For workflow/NAME (or a NAME that is a workflow and not a pod), every step's pod is printed, each
 line prefixed with "POD: " as "argo logs" does, in the order the steps started; with -f the steps
-are followed as they start, until the workflow completes.`,
+are followed as they start, until the workflow completes.
+
+For a training job (pytorchjob/NAME, tfjob/NAME) every replica's log is printed, each line
+prefixed with its pod; --replica worker-1 picks one.`,
   examples: `
   drover logs job/train
   drover logs -f job/train
   drover logs -f workflow/pipeline-x7k2p
+  drover logs pytorchjob/ddp --replica worker-1
   drover logs train-x7k2p -c sidecar --previous
   drover logs -l job-name=train --prefix --tail=20`,
   flags: [
@@ -32,6 +37,7 @@ are followed as they start, until the workflow completes.`,
     { name: 'timestamps', type: 'boolean', description: 'Start each line with its RFC 3339 timestamp.' },
     { name: 'tail', type: 'string', default: '-1', value: 'N', description: 'Lines of recent log to show; -1 shows all.' },
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', description: 'Print the logs of every pod matching this label selector.' },
+    { name: 'replica', type: 'string', value: 'TYPE-INDEX', description: 'With a training job (pytorchjob/NAME, tfjob/NAME), only this replica: worker-1, master-0.' },
     { name: 'all-pods', type: 'boolean', description: 'With job/NAME, print the logs of all of the job\'s pods (implies --prefix).' },
     { name: 'prefix', type: 'boolean', description: 'Start each line with [pod/NAME/CONTAINER].' },
     { name: 'pod-running-timeout', type: 'string', default: '20s', value: 'DURATION', description: 'How long to wait for a job to create a pod (without -f).' },
@@ -78,7 +84,15 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
           follow, timestamps: args.bool('timestamps'), container, tailLines: tail >= 0 ? tail : undefined, color: colorEnabled(ctx),
         });
       }
-      pods = await resolvePods(ctx, client, namespace, target, args.bool('all-pods'), follow ? Infinity : podTimeout);
+      const replica = args.string('replica');
+      const owned = await ownedPods(ctx, client, namespace, target, replica, follow ? Infinity : podTimeout);
+      if (owned) {
+        pods = owned;
+        prefix ||= replica === undefined;
+      } else {
+        if (replica !== undefined) throw new UsageError('--replica is for training jobs (pytorchjob/NAME, tfjob/NAME)', 'logs');
+        pods = await resolvePods(ctx, client, namespace, target, args.bool('all-pods'), follow ? Infinity : podTimeout);
+      }
       if (args.bool('all-pods')) prefix = true;
     }
     pods.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
@@ -118,6 +132,34 @@ async function workflowTarget(client: Client, namespace: string, target: string)
       if (again instanceof ApiError && again.code === 404) throw err;
       throw again;
     }
+  }
+}
+
+/**
+ * The pods of a kind whose logs are all its pods' (a training job's replicas), waited for as a
+ * Job's are; `replica` (`worker-1`) keeps the one named `<job>-<replica>`. Undefined for other kinds.
+ */
+async function ownedPods(ctx: Ctx, client: Client, namespace: string, target: string, replica: string | undefined, waitMs: number): Promise<Pod[] | undefined> {
+  const slash = target.indexOf('/');
+  if (slash === -1) return undefined;
+  const kind = resolveKind(target.slice(0, slash));
+  const logs = podLogsFor(kind.kind);
+  if (!logs) return undefined;
+  const name = target.slice(slash + 1);
+  await client.get(kind, namespace, name); // NotFound when the job does not exist
+  const started = Date.now();
+  let progress: Progress | undefined;
+  try {
+    for (;;) {
+      let pods = (await client.list<Pod & KubeObject>(resolveKind('pods'), namespace, { labelSelector: logs.selector(name) })).items;
+      if (replica !== undefined) pods = pods.filter((p) => p.metadata?.name === `${name}-${replica}`);
+      if (pods.length) return pods;
+      if (Date.now() - started >= waitMs) throw new CliError(`timed out waiting for ${kind.singular}/${name} to create ${replica === undefined ? 'a pod' : `replica ${replica}`}`);
+      progress ??= startProgress(ctx, `waiting for ${kind.singular}/${name} to create ${replica === undefined ? 'its pods' : `replica ${replica}`}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    progress?.stop();
   }
 }
 

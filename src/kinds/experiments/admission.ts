@@ -2,7 +2,7 @@
 import type { KubeObject } from '../../api/index.js';
 import { isRecord } from '../../api/fieldpath.js';
 import type { KindAdmission } from '../types.js';
-import { DEFAULT_METRICS_FILE, JOB_FAILURE_CONDITION, JOB_SUCCESS_CONDITION } from './types.js';
+import { DEFAULT_METRICS_FILE, JOB_FAILURE_CONDITION, JOB_SUCCESS_CONDITION, KUBEFLOW_JOB_PRIMARY_POD_LABELS, KUBEFLOW_JOB_SUCCESS_CONDITION } from './types.js';
 
 function record(v: unknown): Record<string, unknown> | undefined {
   return isRecord(v) ? v : undefined;
@@ -37,6 +37,12 @@ function defaultExperiment(exp: KubeObject): void {
 
   const tt = record(spec.trialTemplate);
   const trialSpec = record(tt?.trialSpec);
+  if (tt && trialSpec?.kind === 'PyTorchJob' && trialSpec.apiVersion === 'kubeflow.org/v1') {
+    if (!tt.successCondition) tt.successCondition = KUBEFLOW_JOB_SUCCESS_CONDITION;
+    if (!tt.failureCondition) tt.failureCondition = JOB_FAILURE_CONDITION;
+    if (!tt.primaryPodLabels) tt.primaryPodLabels = { ...KUBEFLOW_JOB_PRIMARY_POD_LABELS };
+    if (!tt.primaryContainerName) tt.primaryContainerName = 'pytorch';
+  }
   if (tt && trialSpec?.kind === 'Job') {
     if (!tt.successCondition) tt.successCondition = JOB_SUCCESS_CONDITION;
     if (!tt.failureCondition) tt.failureCondition = JOB_FAILURE_CONDITION;
@@ -74,6 +80,13 @@ export const EXPERIMENT_ADMISSION: KindAdmission = {
   /** The trial template's pods (a Job's template), checked again when each trial's Job is made. */
   podSpecs(exp) {
     const job = record(record(record(exp.spec)?.trialTemplate)?.trialSpec);
+    const replicas = record(record(job?.spec)?.pytorchReplicaSpecs);
+    if (job?.kind === 'PyTorchJob' && replicas) {
+      return Object.entries(replicas).flatMap(([type, r]) => {
+        const spec = record(record(record(r)?.template)?.spec);
+        return spec ? [{ path: `spec.trialTemplate.trialSpec.spec.pytorchReplicaSpecs.${type}.template.spec`, spec }] : [];
+      });
+    }
     const spec = record(record(record(job?.spec)?.template)?.spec);
     return spec ? [{ path: 'spec.trialTemplate.trialSpec.spec.template.spec', spec }] : [];
   },

@@ -56,7 +56,7 @@ export class ExperimentController {
   }
 
   async start(): Promise<void> {
-    const { experiments, trials, jobs, pods } = this.informers;
+    const { experiments, trials, jobs, pytorchJobs, pods } = this.informers;
     experiments.onChange((e) => {
       const k = key(e.object.metadata.namespace, e.object.metadata.name);
       if (e.type === 'DELETED') {
@@ -78,6 +78,7 @@ export class ExperimentController {
       if (trial) this.trialQueue.add(key(obj.metadata.namespace, trial));
     };
     jobs.onChange((e) => toTrial(e.object));
+    pytorchJobs.onChange((e) => toTrial(e.object));
     pods.onChange((e) => toTrial(e.object));
     await this.informers.start();
   }

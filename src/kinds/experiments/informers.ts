@@ -19,6 +19,8 @@ export class KatibInformers {
   readonly experiments: Informer<StoredExperiment>;
   readonly trials: Informer<StoredTrial>;
   readonly jobs: Informer<Stored<Job>>;
+  /** Trials whose run is a Kubeflow PyTorchJob. */
+  readonly pytorchJobs: Informer<Stored<KubeObject>>;
   readonly pods: Informer<Stored<Pod>>;
   readonly configMaps: Informer<KubeObject & { data?: Record<string, string> }>;
   /**
@@ -36,6 +38,7 @@ export class KatibInformers {
     this.experiments = new Informer(store, { apiVersion: KATIB_API_VERSION, kind: 'Experiment' });
     this.trials = new Informer(store, { apiVersion: KATIB_API_VERSION, kind: 'Trial' });
     this.jobs = new Informer(store, { apiVersion: 'batch/v1', kind: 'Job' });
+    this.pytorchJobs = new Informer(store, { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob' });
     this.pods = new Informer(store, { apiVersion: 'v1', kind: 'Pod' });
     this.configMaps = new Informer(store, { apiVersion: 'v1', kind: 'ConfigMap' });
   }
@@ -45,12 +48,13 @@ export class KatibInformers {
     await this.configMaps.start();
     await this.pods.start();
     await this.jobs.start();
+    await this.pytorchJobs.start();
     await this.trials.start();
     await this.experiments.start();
   }
 
   stop(): void {
-    for (const i of [this.experiments, this.trials, this.jobs, this.pods, this.configMaps]) i.stop();
+    for (const i of [this.experiments, this.trials, this.jobs, this.pytorchJobs, this.pods, this.configMaps]) i.stop();
   }
 
   trialsOf(exp: StoredExperiment): StoredTrial[] {

@@ -27,6 +27,12 @@ import {
 
 export const TRIAL_SOURCE = 'trial-controller';
 
+/** The kind of a trial's run object: a batch/v1 Job, or a Kubeflow PyTorchJob. */
+function runKindOf(trial: StoredTrial): { apiVersion: string; kind: string } {
+  const run = trial.spec.runSpec as { apiVersion?: string; kind?: string } | undefined;
+  return run?.kind === 'PyTorchJob' ? { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob' } : { apiVersion: 'batch/v1', kind: 'Job' };
+}
+
 export interface TrialReconcilerDeps {
   store: Store;
   clock: Clock;
@@ -64,12 +70,13 @@ export class TrialReconciler {
     const trial = this.informers.trials.get(namespace, name);
     if (!trial) return;
     const phase = trialPhase(trial);
-    const job = this.informers.jobs.get(namespace, name);
+    const runKind = runKindOf(trial);
+    const job = (runKind.kind === 'PyTorchJob' ? this.informers.pytorchJobs : this.informers.jobs).get(namespace, name) as (KubeObject & Job) | undefined;
     const owned = job && job.metadata.ownerReferences?.some((r) => r.uid === trial.metadata.uid) ? job : undefined;
     if (isTrialFinished(phase)) {
       // Killed and early-stopped trials stop their run; finished ones drop it unless retained.
       const keep = trial.spec.retainRun && phase !== 'Killed' && phase !== 'EarlyStopped';
-      if (owned && !keep) await this.deleteIgnoringMissing({ apiVersion: 'batch/v1', kind: 'Job', namespace, name });
+      if (owned && !keep) await this.deleteIgnoringMissing({ ...runKind, namespace, name });
       this.collector.forget(trial.metadata.uid!);
       return;
     }
@@ -77,7 +84,12 @@ export class TrialReconciler {
       if (!job) await this.createRun(trial);
       return;
     }
-    const pods = this.informers.pods.list().filter((p) => p.metadata.namespace === namespace && p.metadata.ownerReferences?.some((r) => r.uid === owned.metadata.uid));
+    // Metrics come from the primary pods (a training job's master), as Katib injects its collector there.
+    const primary = Object.entries(trial.spec.primaryPodLabels ?? {});
+    const pods = this.informers.pods
+      .list()
+      .filter((p) => p.metadata.namespace === namespace && p.metadata.ownerReferences?.some((r) => r.uid === owned.metadata.uid))
+      .filter((p) => runKind.kind === 'Job' || primary.every(([k, v]) => p.metadata.labels?.[k] === v));
     const now = iso(this.o.clock.now());
     const drained = this.collector.sync(trial, pods);
     const running = pods.some((p) => p.status?.phase === 'Running') || (owned.status?.active ?? 0) > 0;
@@ -114,7 +126,12 @@ export class TrialReconciler {
     if (sourceDir) run.metadata.annotations = { ...(run.metadata.annotations ?? {}), 'drover.dev/source-dir': sourceDir };
     const owner: OwnerReference = { apiVersion: KATIB_API_VERSION, kind: 'Trial', name: trial.metadata.name!, uid: trial.metadata.uid!, controller: true, blockOwnerDeletion: true };
     run.metadata.ownerReferences = [owner];
-    const template = run.spec?.template;
+    // A PyTorchJob's pods carry its replica templates' labels: the trial's go on every one; metrics come from the master.
+    const replicas = (run.spec as { pytorchReplicaSpecs?: Record<string, { template?: NonNullable<Job['spec']>['template'] }> } | undefined)?.pytorchReplicaSpecs;
+    if (replicas) {
+      for (const r of Object.values(replicas)) if (r.template) r.template.metadata = { ...(r.template.metadata ?? {}), labels: { ...(r.template.metadata?.labels ?? {}), ...labels } };
+    }
+    const template = replicas ? replicas['Master']?.template : run.spec?.template;
     if (template) {
       template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), ...labels, ...(trial.spec.primaryPodLabels ?? {}) } };
       if (collectorKind(trial) === 'File' && template.spec) {

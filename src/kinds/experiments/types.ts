@@ -25,6 +25,10 @@ export const KATIB_ANNOTATIONS = {
 /** Katib's trial conditions for a batch/v1 Job: GJSON paths over the Job, true once it completed or failed. */
 export const JOB_SUCCESS_CONDITION = 'status.conditions.#(type=="Complete")#|#(status=="True")#';
 export const JOB_FAILURE_CONDITION = 'status.conditions.#(type=="Failed")#|#(status=="True")#';
+/** Katib's defaults for Kubeflow training jobs (PyTorchJob): the operator's Succeeded condition; Failed as a Job's. */
+export const KUBEFLOW_JOB_SUCCESS_CONDITION = 'status.conditions.#(type=="Succeeded")#|#(status=="True")#';
+/** Katib's default primary pod of a Kubeflow training job: its master replica. */
+export const KUBEFLOW_JOB_PRIMARY_POD_LABELS: Readonly<Record<string, string>> = { 'training.kubeflow.org/job-role': 'master' };
 /** Where Katib's File collector reads metrics when no path is given. */
 export const DEFAULT_METRICS_FILE = '/var/log/katib/metrics.log';
 

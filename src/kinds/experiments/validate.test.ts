@@ -245,11 +245,11 @@ test('nasConfig and unsupported metrics collectors are rejected by name', () => 
   ]);
 });
 
-test('a trial kind other than batch/v1 Job is rejected, saying what is supported', () => {
-  assert.deepEqual(only(variant('apiVersion: batch/v1\n      kind: Job', 'apiVersion: kubeflow.org/v1\n      kind: PyTorchJob')), [
+test('a trial kind other than batch/v1 Job or PyTorchJob is rejected, saying what is supported', () => {
+  assert.deepEqual(only(variant('apiVersion: batch/v1\n      kind: Job', 'apiVersion: kubeflow.org/v1\n      kind: TFJob')), [
     67,
     'spec.trialTemplate.trialSpec.kind',
-    'trials of kind kubeflow.org/v1 PyTorchJob are not supported by Drover yet (supported now: batch/v1 Job)',
+    'trials of kind kubeflow.org/v1 TFJob are not supported by Drover yet (supported now: batch/v1 Job, kubeflow.org/v1 PyTorchJob)',
   ]);
 });
 

@@ -15,6 +15,8 @@ import { type FieldPath, type Finding, type PathSegment, describeValue, formatPa
 import { type KindValidation, checkKind } from '../../api/manifests.js';
 import { JOB_KIND } from '../jobs/index.js';
 import { JOB_VALIDATION } from '../jobs/validate.js';
+import { PYTORCHJOB_KIND } from '../training/index.js';
+import { TRAINING_VALIDATION } from '../training/validate.js';
 import { type ParameterSpec, validateEarlyStoppingSettings, validateSearchSpace, validateSettings } from '../../tuning/index.js';
 import { gjsonSyntaxError } from '../../util/gjson.js';
 import { compileMetricsFilter, metricsFilterError } from './metrics.js';
@@ -451,8 +453,9 @@ function checkTrialTemplate(ctx: Ctx, tt: Record<string, unknown>, parameterName
     for (const k of ['apiVersion', 'kind'] as const) if (trialSpec[k] === undefined) report(ctx, [...specPath, k], `required field "${k}" is missing (the trial template must say what it is; supported now: batch/v1 Job)`, 'parent');
     return;
   }
-  if (apiVersion !== 'batch/v1' || kind !== 'Job') {
-    report(ctx, [...specPath, 'kind'], `trials of kind ${String(apiVersion)} ${String(kind)} are not supported by Drover yet (supported now: batch/v1 Job)`);
+  const pytorch = apiVersion === PYTORCHJOB_KIND.apiVersion && kind === PYTORCHJOB_KIND.kind;
+  if ((apiVersion !== 'batch/v1' || kind !== 'Job') && !pytorch) {
+    report(ctx, [...specPath, 'kind'], `trials of kind ${String(apiVersion)} ${String(kind)} are not supported by Drover yet (supported now: batch/v1 Job, kubeflow.org/v1 PyTorchJob)`);
     return;
   }
 
@@ -481,7 +484,7 @@ function checkTrialTemplate(ctx: Ctx, tt: Record<string, unknown>, parameterName
   }
   const job = substituted(original) as Record<string, unknown>;
   // The controller names the Job, so a missing name is no mistake here.
-  const jobFindings = checkKind(job, JOB_KIND, JOB_VALIDATION).filter((x) => !(formatPath(x.path) === 'metadata.name' && x.anchor === 'parent'));
+  const jobFindings = (pytorch ? checkKind(job, PYTORCHJOB_KIND, TRAINING_VALIDATION['PyTorchJob']!) : checkKind(job, JOB_KIND, JOB_VALIDATION)).filter((x) => !(formatPath(x.path) === 'metadata.name' && x.anchor === 'parent'));
   for (const x of jobFindings) {
     // Messages quote the value checked; show the manifest's (with its placeholder) instead.
     const was = valueAt(original, x.path);
@@ -494,8 +497,9 @@ function checkTrialTemplate(ctx: Ctx, tt: Record<string, unknown>, parameterName
     if (x.severity === 'error') ctx.reported.add(formatPath([...specPath, ...x.path]));
   }
 
-  // The primary container: the one whose metrics count.
-  const podSpec = rec(rec(rec(original['spec'])?.['template'])?.['spec']);
+  // The primary container: the one whose metrics count (a PyTorchJob's: in its Master).
+  const template = pytorch ? rec(rec(rec(rec(original['spec'])?.['pytorchReplicaSpecs'])?.['Master'])?.['template']) : rec(rec(original['spec'])?.['template']);
+  const podSpec = rec(template?.['spec']);
   const containers = arr(podSpec?.['containers']).map((c) => str(rec(c)?.['name'])).filter((n): n is string => n !== undefined);
   if (primary !== undefined && primary !== '') {
     if (containers.length > 0 && !containers.includes(primary)) {

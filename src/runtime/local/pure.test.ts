@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Container, Pod } from '../../api/index.js';
 import { expandVars } from './expand.js';
 import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv, type EnvContext } from './env.js';
-import { bwrapArgs, hostsFile, launcher, setprivArgs, type SandboxSpec } from './sandbox.js';
+import { bwrapArgs, launcher, setprivArgs, type SandboxSpec } from './sandbox.js';
 import { seccompProgram } from './seccomp.js';
 import { sandboxUser } from './launch.js';
 import { classifyExit, parseBwrapStatus } from './executor.js';
@@ -245,10 +245,6 @@ test('the seccomp program: checks the architecture, denies mount, unshare and cl
   assert.equal(run(0, 0, 0x40000003), EPERM, 'i386 compat');
   assert.ok(seccompProgram('arm64'));
   assert.equal(seccompProgram('s390x'), undefined);
-});
-
-test('/etc/hosts gets the pod hostname on loopback', () => {
-  assert.equal(hostsFile('127.0.0.1 localhost', 'p1', [{ ip: '10.0.0.1', hostnames: ['a', 'b'] }]), '127.0.0.1 localhost\n# Added by Drover\n127.0.0.1\tp1\n10.0.0.1\ta\tb\n');
 });
 
 test("bwrap's json status is parsed, including a torn last line", () => {

@@ -197,10 +197,13 @@ export function launcher(l: LauncherSpec): { file: string; args: string[] } {
   return inner;
 }
 
-/** /etc/hosts for a pod: the host's, plus the pod's hostname on loopback (the kubelet adds the pod IP). */
-export function hostsFile(hostHosts: string, hostname: string, aliases: { ip?: string; hostnames?: string[] }[] = []): string {
-  let out = hostHosts.endsWith('\n') || hostHosts === '' ? hostHosts : hostHosts + '\n';
-  out += `# Added by Drover\n127.0.0.1\t${hostname}\n`;
-  for (const a of aliases) if (a.ip && a.hostnames?.length) out += `${a.ip}\t${a.hostnames.join('\t')}\n`;
-  return out;
+/**
+ * The pod's own `<hostname>.<subdomain>` and the peer names it was given (ANNOTATIONS.peerHostnames),
+ * all on loopback: local pods share the host's network, so every pod is this machine. Kept apart
+ * so per-pod networking can replace it with each peer's own address.
+ */
+export function sharedNetworkAliases(hostname: string, subdomain: string | undefined, peers: string | undefined): { ip: string; hostnames: string[] }[] {
+  const names = [...(subdomain ? [`${hostname}.${subdomain}`] : []), ...(peers ?? '').split(',').map((n) => n.trim()).filter((n) => n && n !== hostname)];
+  return names.length ? [{ ip: '127.0.0.1', hostnames: [...new Set(names)] }] : [];
 }
+

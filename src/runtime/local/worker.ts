@@ -20,6 +20,7 @@ import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStat
 import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
 import { containerEnv, envSources, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
+import { sharedNetworkAliases } from './sandbox.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 
@@ -233,7 +234,11 @@ export class PodWorker {
       }
       this.podIP = addr.ip;
       this.netns = addr.netns;
-      writeFileSync(join(this.dir, '.hosts'), net.hostsFile(this.ctx.facts.hostsText, this.pod, addr.ip, (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases));
+      const hostAliases = (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases ?? [];
+      // Without a network namespace there is no cluster DNS for the pod: its peers (a training
+      // job's replicas, named in an annotation by their controller) are on loopback like itself.
+      const peers = this.netns ? [] : sharedNetworkAliases(this.pod.spec?.hostname ?? this.name, this.pod.spec?.subdomain, this.pod.metadata?.annotations?.[ANNOTATIONS.peerHostnames]);
+      writeFileSync(join(this.dir, '.hosts'), net.hostsFile(this.ctx.facts.hostsText, this.pod, addr.ip, [...hostAliases, ...peers]));
       const resolv = this.netns ? net.resolvConf(ns) : undefined;
       if (resolv) writeFileSync(join(this.dir, '.resolv.conf'), resolv);
       // Only GPU ids need to outlive a restart; everything else is found from the store and the files.

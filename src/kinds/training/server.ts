@@ -1,0 +1,17 @@
+/** The server's half of the training family: validation, the operator's defaults and the controller. */
+import type { FamilyServer } from '../types.js';
+import { TRAINING_ADMISSION } from './admission.js';
+import { TrainingController } from './controller.js';
+import { TrainJobController } from './trainjob-controller.js';
+import { TRAINER_VALIDATION, TRAINING_VALIDATION } from './validate.js';
+
+export { TrainingController } from './controller.js';
+
+export const trainingServer: FamilyServer = {
+  validation: { ...TRAINING_VALIDATION, ...TRAINER_VALIDATION },
+  admission: TRAINING_ADMISSION,
+  controllers: ({ store, kinds, clock, logger }) => [
+    new TrainingController({ store, kinds, clock, logger: logger.child({ component: 'training-controller' }) }),
+    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }) }),
+  ],
+};

@@ -1,0 +1,368 @@
+/**
+ * How kubeflow.org/v1 training jobs are validated: the CRD's structure field by field (unknown
+ * fields and wrong types are errors; fields Drover does not implement are refused by name), the
+ * training operator's webhook rules (replica types, a container named `pytorch`/`tensorflow` with
+ * an image, one master, DNS-1035 names), and each replica's pod template checked as any Pod is
+ * (core's schema and support table), with paths into the job so errors carry file:line.
+ */
+import { defineKind } from '../../api/kinds.js';
+import { type FieldPath, type Finding, describeValue, formatPath, isRecord } from '../../api/fieldpath.js';
+import { type KindValidation, checkKind } from '../../api/manifests.js';
+import { checkLabels } from '../../api/semantics.js';
+import { ok } from '../../api/support.js';
+import { VALIDATION as CORE_VALIDATION } from '../core/validate.js';
+import { type Framework, FRAMEWORKS } from './types.js';
+
+type Spec =
+  | { t: 'string' | 'integer' | 'boolean' | 'any' | 'intOrString' }
+  | { t: 'enum'; values: readonly string[] }
+  | { t: 'object'; fields: Readonly<Record<string, Field>> }
+  | { t: 'array'; items: Spec }
+  | { t: 'map'; values: Spec };
+
+interface Field {
+  spec: Spec;
+  required?: boolean;
+  /** Upstream has the field; Drover does not implement it: refused by name with this reason. */
+  rejected?: string;
+  /** Accepted and ignored with this warning (ignoring it cannot change how the job ends). */
+  warn?: string;
+  min?: number;
+}
+
+const STRING: Spec = { t: 'string' };
+const INTEGER: Spec = { t: 'integer' };
+const BOOLEAN: Spec = { t: 'boolean' };
+const f = (spec: Spec, extra: Omit<Field, 'spec'> = {}): Field => ({ spec, ...extra });
+const obj = (fields: Record<string, Field>): Spec => ({ t: 'object', fields });
+const rejected = (reason: string): Field => ({ spec: { t: 'any' }, rejected: reason });
+
+const REPLICA: Spec = obj({
+  replicas: f(INTEGER, { min: 0 }),
+  restartPolicy: f({ t: 'enum', values: ['Always', 'OnFailure', 'Never', 'ExitCode'] }),
+  template: f({ t: 'any' }, { required: true }),
+});
+
+const RUN_POLICY: Spec = obj({
+  cleanPodPolicy: f({ t: 'enum', values: ['All', 'Running', 'None'] }),
+  ttlSecondsAfterFinished: f(INTEGER, { min: 0 }),
+  activeDeadlineSeconds: f(INTEGER, { min: 1 }),
+  backoffLimit: f(INTEGER, { min: 0 }),
+  suspend: f(BOOLEAN),
+  managedBy: f({ t: 'enum', values: ['kubeflow.org/training-operator'] }),
+  schedulingPolicy: f(
+    obj({
+      minAvailable: f(INTEGER, { min: 1 }),
+      queue: f(STRING, { warn: 'there are no scheduler queues; the job is gang-scheduled on its own' }),
+      minResources: f({ t: 'map', values: { t: 'intOrString' } }, { warn: 'gang placement asks for the replicas\' own requests' }),
+      priorityClass: f(STRING, { warn: 'priority classes are not resolved' }),
+      scheduleTimeoutSeconds: f(INTEGER, { warn: 'a job waits for room as long as it takes' }),
+    }),
+  ),
+});
+
+const ELASTIC: Spec = obj({
+  minReplicas: f(INTEGER, { min: 1 }),
+  maxReplicas: f(INTEGER, { min: 1 }),
+  rdzvBackend: f({ t: 'enum', values: ['c10d', 'etcd', 'etcd-v2'] }),
+  rdzvPort: f(INTEGER),
+  rdzvHost: f(STRING),
+  rdzvId: f(STRING),
+  rdzvConf: f({ t: 'array', items: obj({ key: f(STRING), value: f(STRING) }) }),
+  standalone: f(BOOLEAN),
+  nProcPerNode: f(INTEGER, { min: 1 }),
+  maxRestarts: f(INTEGER, { min: 0 }),
+  metrics: rejected('no HorizontalPodAutoscaler scales the workers'),
+});
+
+function specOf(fw: Framework): Spec {
+  const common: Record<string, Field> = {
+    runPolicy: f(RUN_POLICY),
+    [fw.specsField]: f({ t: 'map', values: REPLICA }, { required: true }),
+  };
+  if (fw.kind === 'PyTorchJob') {
+    common['elasticPolicy'] = f(ELASTIC);
+    common['nprocPerNode'] = f(STRING);
+  } else if (fw.kind === 'TFJob') {
+    common['successPolicy'] = f({ t: 'enum', values: ['', 'AllWorkers'] });
+    common['enableDynamicWorker'] = rejected('workers are a fixed set');
+  }
+  return obj(common);
+}
+
+interface Ctx {
+  findings: Finding[];
+}
+
+function report(ctx: Ctx, path: FieldPath, message: string, anchor: Finding['anchor'] = 'value', severity: Finding['severity'] = 'error'): void {
+  ctx.findings.push({ severity, path, message, anchor });
+}
+
+function typeOk(v: unknown, spec: Spec): boolean {
+  switch (spec.t) {
+    case 'any':
+      return true;
+    case 'string':
+    case 'enum':
+      return typeof v === 'string';
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2 ** 31 - 1;
+    case 'intOrString':
+      return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'array':
+      return Array.isArray(v);
+    case 'object':
+    case 'map':
+      return isRecord(v);
+  }
+}
+
+const EXPECTED: Record<Spec['t'], string> = { any: 'any', string: 'string', enum: 'string', integer: 'integer', intOrString: 'integer or string', boolean: 'boolean', array: 'array', object: 'object', map: 'object' };
+
+function walk(ctx: Ctx, value: unknown, spec: Spec, path: FieldPath, field?: Field): void {
+  if (value === null) return;
+  if (!typeOk(value, spec)) {
+    report(ctx, path, `expected ${EXPECTED[spec.t]}, got ${describeValue(value)}`);
+    return;
+  }
+  if (field?.min !== undefined && typeof value === 'number' && value < field.min) report(ctx, path, `must be ${field.min === 0 ? 'zero or more' : `at least ${field.min}`}, got ${value}`);
+  switch (spec.t) {
+    case 'enum':
+      if (!spec.values.includes(value as string)) report(ctx, path, `expected one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}`);
+      return;
+    case 'array':
+      (value as unknown[]).forEach((item, i) => walk(ctx, item, spec.items, [...path, i]));
+      return;
+    case 'map':
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(ctx, v, spec.values, [...path, k]);
+      return;
+    case 'object': {
+      const given = value as Record<string, unknown>;
+      for (const [k, v] of Object.entries(given)) {
+        const child = spec.fields[k];
+        const p = [...path, k];
+        if (!child) report(ctx, p, `unknown field ${JSON.stringify(k)}`, 'key');
+        else if (child.rejected !== undefined) {
+          if (v !== null && v !== false && !(isRecord(v) && Object.keys(v).length === 0)) report(ctx, p, `field ${formatPath(p)} is not supported by Drover yet (${child.rejected})`, 'key');
+        } else {
+          if (child.warn !== undefined && v !== null) report(ctx, p, `field ${formatPath(p)} is ignored: ${child.warn}`, 'key', 'warning');
+          walk(ctx, v, child.spec, p, child);
+        }
+      }
+      for (const [k, child] of Object.entries(spec.fields)) {
+        if (child.required && given[k] === undefined) report(ctx, [...path, k], `required field ${JSON.stringify(k)} is missing`, 'parent');
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+const POD_KIND = defineKind('v1', 'Pod', 'pods');
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A replica's template, checked as the Pod it becomes; findings re-rooted at the template. */
+function checkTemplate(ctx: Ctx, template: unknown, path: FieldPath): void {
+  if (!isRecord(template)) {
+    if (template !== undefined) report(ctx, path, `expected object, got ${describeValue(template)}`);
+    return;
+  }
+  for (const k of Object.keys(template)) if (k !== 'metadata' && k !== 'spec') report(ctx, [...path, k], `unknown field ${JSON.stringify(k)}`, 'key');
+  const meta = template['metadata'];
+  if (isRecord(meta)) {
+    for (const k of Object.keys(meta)) {
+      if (!['labels', 'annotations', 'name', 'namespace', 'creationTimestamp'].includes(k)) report(ctx, [...path, 'metadata', k], `unknown field ${JSON.stringify(k)}`, 'key');
+    }
+    checkLabels(ctx, meta['labels'], [...path, 'metadata', 'labels']);
+  }
+  if (template['spec'] === undefined) {
+    report(ctx, [...path, 'spec'], 'required field "spec" is missing', 'parent');
+    return;
+  }
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'replica' }, spec: template['spec'] };
+  for (const x of checkKind(pod, POD_KIND, CORE_VALIDATION['Pod']!)) {
+    if (x.path[0] !== 'spec') continue;
+    // The controller sets these on every replica (hostname = pod name, subdomain = job name).
+    if (x.severity === 'warning' && (x.path[1] === 'subdomain' || x.path[1] === 'hostname')) continue;
+    const full = [...path, ...x.path];
+    ctx.findings.push({ ...x, path: full, message: x.message.split(formatPath(x.path)).join(formatPath(full)) });
+  }
+}
+
+/** The training operator's webhook rules, beyond the structure. */
+function checkJob(fw: Framework, obj: Record<string, unknown>): Finding[] {
+  const ctx: Ctx = { findings: [] };
+  const spec = obj['spec'];
+  const name = isRecord(obj['metadata']) ? obj['metadata']['name'] : undefined;
+  // Upstream: DNS-1035 labels, as the names become Service names (`<job>-worker-0`).
+  if (typeof name === 'string' && !DNS_1035.test(name)) {
+    report(ctx, ['metadata', 'name'], `${fw.kind} name is invalid: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character, got ${JSON.stringify(name)}`);
+  }
+  if (spec === undefined) {
+    report(ctx, ['spec'], 'required field "spec" is missing', 'parent');
+    return ctx.findings;
+  }
+  walk(ctx, spec, specOf(fw), ['spec']);
+  if (!isRecord(spec)) return ctx.findings;
+  const specs = spec[fw.specsField];
+  if (!isRecord(specs)) return ctx.findings;
+  if (Object.keys(specs).length === 0) report(ctx, ['spec', fw.specsField], `at least one replica type is required (${fw.replicaTypes.join(', ')})`);
+  let chiefs = 0;
+  for (const [type, replica] of Object.entries(specs)) {
+    const path = ['spec', fw.specsField, type];
+    const canonical = fw.replicaTypes.find((t) => t.toLowerCase() === type.toLowerCase());
+    if (!canonical) {
+      report(ctx, path, `${fw.kind === 'TFJob' ? 'TF' : fw.kind.replace(/Job$/, '')}ReplicaType is ${JSON.stringify(type)} but must be one of ${fw.replicaTypes.join(', ')}`, 'key');
+      continue;
+    }
+    if (!isRecord(replica)) continue;
+    checkTemplate(ctx, replica['template'], [...path, 'template']);
+    const podSpec = isRecord(replica['template']) ? replica['template']['spec'] : undefined;
+    const containers = isRecord(podSpec) && Array.isArray(podSpec['containers']) ? podSpec['containers'] : [];
+    if (containers.length > 0) {
+      containers.forEach((c, i) => {
+        if (isRecord(c) && (c['image'] === undefined || c['image'] === '')) report(ctx, [...path, 'template', 'spec', 'containers', i], `${fw.kind}Spec is not valid: Image is undefined in the container of ${type}`, 'key');
+      });
+      if (!containers.some((c) => isRecord(c) && c['name'] === fw.container)) {
+        report(ctx, [...path, 'template', 'spec', 'containers'], `${fw.kind}Spec is not valid: There is no container named ${fw.container} in ${type}`, 'key');
+      }
+    }
+    if (isRecord(podSpec) && podSpec['restartPolicy'] !== undefined) {
+      report(ctx, [...path, 'template', 'spec', 'restartPolicy'], `set ${formatPath([...path, 'restartPolicy'])} instead: the controller sets each pod's restartPolicy from the replica's`, 'key', 'warning');
+    }
+    if (canonical === 'Master' && fw.kind !== 'TFJob' && typeof replica['replicas'] === 'number' && replica['replicas'] !== 1) {
+      report(ctx, [...path, 'replicas'], `${fw.kind}Spec is not valid: There must be only 1 master replica`);
+    }
+    if (canonical === 'Chief' || canonical === 'Master') chiefs++;
+  }
+  if (fw.kind === 'XGBoostJob' && !Object.keys(specs).some((t) => t.toLowerCase() === 'master')) {
+    report(ctx, ['spec', fw.specsField], 'XGBoostJobSpec is not valid: Master ReplicaSpec must be present', 'key');
+  }
+  if (fw.kind === 'TFJob' && chiefs > 1) report(ctx, ['spec', fw.specsField], 'TFJobSpec is not valid: more than 1 chief/master found', 'key');
+  if (fw.kind === 'PyTorchJob') {
+    const elastic = spec['elasticPolicy'];
+    if (isRecord(elastic) && elastic['nProcPerNode'] !== undefined && spec['nprocPerNode'] !== undefined) {
+      report(ctx, ['spec', 'elasticPolicy', 'nProcPerNode'], '.spec.elasticPolicy.nProcPerNode is deprecated, use .spec.nprocPerNode instead', 'key');
+    }
+    const nproc = spec['nprocPerNode'];
+    if (typeof nproc === 'string' && !/^(auto|cpu|gpu|[1-9]\d*)$/.test(nproc)) report(ctx, ['spec', 'nprocPerNode'], `expected "auto", "cpu", "gpu" or a positive number, got ${JSON.stringify(nproc)}`);
+    if (isRecord(elastic) && !Object.keys(specs).some((t) => t.toLowerCase() === 'worker')) report(ctx, ['spec', 'elasticPolicy'], 'elasticPolicy needs Worker replicas', 'key');
+  }
+  return ctx.findings;
+}
+
+// ---- Trainer v2 (trainer.kubeflow.org/v1alpha1) ------------------------------------------
+
+const ENV_LIST: Spec = { t: 'array', items: { t: 'any' } };
+
+const TRAINJOB_SPEC: Spec = obj({
+  runtimeRef: f(obj({
+    name: f(STRING, { required: true }),
+    apiGroup: f({ t: 'enum', values: ['trainer.kubeflow.org'] }),
+    kind: f({ t: 'enum', values: ['ClusterTrainingRuntime', 'TrainingRuntime'] }),
+  }), { required: true }),
+  trainer: f(obj({
+    image: f(STRING),
+    command: f({ t: 'array', items: STRING }),
+    args: f({ t: 'array', items: STRING }),
+    env: f(ENV_LIST),
+    numNodes: f(INTEGER, { min: 1 }),
+    numProcPerNode: f({ t: 'intOrString' }),
+    resourcesPerNode: f({ t: 'any' }),
+  })),
+  suspend: f(BOOLEAN),
+  managedBy: f({ t: 'enum', values: ['trainer.kubeflow.org/trainjob-controller'] }),
+  labels: f({ t: 'map', values: STRING }, { warn: 'labels of the JobSet Drover does not make' }),
+  annotations: f({ t: 'map', values: STRING }, { warn: 'annotations of the JobSet Drover does not make' }),
+  initializer: rejected('dataset and model initializers are not run; put the data on a claim'),
+  podSpecOverrides: rejected('runtime overrides are not implemented; use a TrainingRuntime of your own'),
+  podTemplateOverrides: rejected('runtime overrides are not implemented; use a TrainingRuntime of your own'),
+  runtimePatches: rejected('runtime patches are not implemented; use a TrainingRuntime of your own'),
+  templateOverrides: rejected('template overrides are not implemented; use a TrainingRuntime of your own'),
+  activeDeadlineSeconds: rejected('not implemented for TrainJobs'),
+});
+
+const RUNTIME_SPEC: Spec = obj({
+  mlPolicy: f(obj({
+    numNodes: f(INTEGER, { min: 1 }),
+    torch: f(obj({ numProcPerNode: f({ t: 'intOrString' }), elasticPolicy: rejected('elastic TrainJobs are not implemented') })),
+    mpi: rejected('MPI runtimes are not implemented (supported: torch, or no policy)'),
+    jax: rejected('JAX runtimes are not implemented (supported: torch, or no policy)'),
+    xgboost: rejected('XGBoost runtimes are not implemented (supported: torch, or no policy)'),
+    flux: rejected('Flux runtimes are not implemented (supported: torch, or no policy)'),
+  })),
+  podGroupPolicy: f({ t: 'any' }, { warn: "the job's pods are gang-scheduled by Drover's own scheduler" }),
+  template: f(obj({
+    metadata: f({ t: 'any' }),
+    spec: f(obj({
+      replicatedJobs: f({ t: 'array', items: obj({
+        name: f(STRING, { required: true }),
+        replicas: f(INTEGER, { min: 1 }),
+        dependsOn: f({ t: 'any' }, { warn: 'only the node job runs' }),
+        groupName: f(STRING),
+        template: f(obj({
+          metadata: f({ t: 'any' }),
+          spec: f(obj({
+            template: f({ t: 'any' }, { required: true }),
+            backoffLimit: f(INTEGER, { min: 0 }),
+            parallelism: f(INTEGER),
+            completions: f(INTEGER),
+            completionMode: f(STRING),
+          }), { required: true }),
+        }), { required: true }),
+      }) }, { required: true }),
+      network: f({ t: 'any' }),
+      successPolicy: f({ t: 'any' }, { warn: 'the TrainJob completes when every node has' }),
+      failurePolicy: f({ t: 'any' }, { warn: 'the TrainJob fails when a node does' }),
+      startupPolicy: f({ t: 'any' }, { warn: 'nodes start together' }),
+    }), { required: true }),
+  }), { required: true }),
+});
+
+function checkTrainJob(obj: Record<string, unknown>): Finding[] {
+  const ctx: Ctx = { findings: [] };
+  const name = isRecord(obj['metadata']) ? obj['metadata']['name'] : undefined;
+  if (typeof name === 'string' && !DNS_1035.test(name)) report(ctx, ['metadata', 'name'], `metadata.name must match RFC 1035 DNS label format, got ${JSON.stringify(name)}`);
+  if (obj['spec'] === undefined) report(ctx, ['spec'], 'required field "spec" is missing', 'parent');
+  else walk(ctx, obj['spec'], TRAINJOB_SPEC, ['spec']);
+  return ctx.findings;
+}
+
+function checkRuntime(obj: Record<string, unknown>): Finding[] {
+  const ctx: Ctx = { findings: [] };
+  const spec = obj['spec'];
+  if (spec === undefined) {
+    report(ctx, ['spec'], 'required field "spec" is missing', 'parent');
+    return ctx.findings;
+  }
+  walk(ctx, spec, RUNTIME_SPEC, ['spec']);
+  const jobs = isRecord(spec) && isRecord(spec['template']) && isRecord(spec['template']['spec']) ? spec['template']['spec']['replicatedJobs'] : undefined;
+  if (!Array.isArray(jobs)) return ctx.findings;
+  if (!jobs.some((j) => isRecord(j) && j['name'] === 'node')) report(ctx, ['spec', 'template', 'spec', 'replicatedJobs'], 'a replicated job named "node" (the trainer) is required', 'key');
+  jobs.forEach((j, i) => {
+    if (!isRecord(j)) return;
+    const path = ['spec', 'template', 'spec', 'replicatedJobs', i];
+    if (j['name'] !== 'node') report(ctx, [...path, 'name'], `replicated job ${JSON.stringify(j['name'])} is not supported by Drover yet (only "node", the trainer, runs)`);
+    const tmpl = isRecord(j['template']) && isRecord(j['template']['spec']) ? j['template']['spec']['template'] : undefined;
+    if (tmpl !== undefined) checkTemplate(ctx, tmpl, [...path, 'template', 'spec', 'template']);
+  });
+  return ctx.findings;
+}
+
+const FREE_TOP = { apiVersion: ok, kind: ok, metadata: ok, status: ok, spec: ok };
+
+export const TRAINER_VALIDATION: Readonly<Record<string, KindValidation>> = {
+  TrainJob: { support: FREE_TOP, name: { maxLength: 63 }, semantics: checkTrainJob },
+  TrainingRuntime: { support: FREE_TOP, semantics: checkRuntime },
+  ClusterTrainingRuntime: { support: FREE_TOP, semantics: checkRuntime },
+};
+
+function validation(fw: Framework): KindValidation {
+  // Names become label values and Service names: 63 characters.
+  return { support: { apiVersion: ok, kind: ok, metadata: ok, status: ok, spec: ok }, name: { maxLength: 63 }, semantics: (obj) => checkJob(fw, obj) };
+}
+
+export const TRAINING_VALIDATION: Readonly<Record<string, KindValidation>> = Object.fromEntries(FRAMEWORKS.map((fw) => [fw.kind, validation(fw)]));

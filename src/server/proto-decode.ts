@@ -104,7 +104,8 @@ function zero(type: string, depth: number): unknown {
     case 'bytes':
       return null;
     default:
-      return NUMERIC.has(type) ? 0 : message(type, Buffer.alloc(0), depth + 1);
+      if (NUMERIC.has(type)) return 0;
+      return PROTO_MESSAGES[type] ? message(type, Buffer.alloc(0), depth + 1) : special(type, Buffer.alloc(0), type);
   }
 }
 

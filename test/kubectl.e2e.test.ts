@@ -207,7 +207,9 @@ test('kubectl as a team member: its token sees its own namespace and is refused 
   const no = await as(['auth', 'can-i', 'list', 'pods', '-n', 'team-b']);
   assert.equal(no.stdout.trim(), 'no');
   assert.match((await as(['auth', 'whoami'])).stdout, /ann/);
-  // (kubectl's typed `create job` sends protobuf, which Drover does not read; apply sends JSON.)
+  // A typed create (sent as protobuf) is authorized as any write.
+  assert.equal((await as(['create', 'configmap', 'ann-cfg', '-n', 'team-a', '--from-literal=a=b'])).stdout, 'configmap/ann-cfg created\n');
+  assert.match((await as(['create', 'configmap', 'ann-cfg', '-n', 'team-b', '--from-literal=a=b'])).stderr, /forbidden: User "ann" cannot create resource "configmaps" in API group "" in the namespace "team-b"/);
   const file = join(d.home, 'ann-job.yaml');
   writeFileSync(file, JOB.replace('name: hello', 'name: ann-job'));
   await ok(['--kubeconfig', annConfig, 'apply', '-n', 'team-a', '-f', file]);

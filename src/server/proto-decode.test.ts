@@ -105,6 +105,15 @@ test('a kind without a table here is 415 (the client may send JSON); a compresse
   assert.throws(() => decodeObject(envelope('v1', 'ConfigMap', Buffer.alloc(0), [[4, 'application/json']])), UnsupportedMediaTypeError);
 });
 
+test('a body of many empty list elements (each filled in with Go\'s zero fields) is refused past 100,000 objects, not decoded into gigabytes', () => {
+  const container = encode([[2, []]]);
+  const spec = Buffer.concat(Array.from({ length: 200_000 }, () => container));
+  const pod = encode([[2, spec]]);
+  assert.throws(() => decodeObject(envelope('v1', 'Pod', pod)), (e: unknown) => e instanceof BadRequestError && /more than 100000 objects/.test(e.message));
+  const few = encode([[2, Buffer.concat(Array.from({ length: 100 }, () => container))]]);
+  assert.equal(decoded<{ spec: { containers: unknown[] } }>(envelope('v1', 'Pod', few)).spec.containers.length, 100);
+});
+
 test('malformed bodies are 400 naming where they broke, never a crash: every truncation and byte flip of a real body', () => {
   assert.throws(() => decodeObject(Buffer.from('{"kind":"ConfigMap"}')), (e: unknown) => e instanceof BadRequestError && /k8s envelope/.test(e.message));
   assert.throws(() => decodeObject(envelope('v1', 'ConfigMap', encode([[1, [[1, 7]]]]))), (e: unknown) => e instanceof BadRequestError && /meta\.v1\.ObjectMeta.*field name \(string\) has wire type 0/.test(e.message));

@@ -14,6 +14,15 @@ import { unwrap } from './protobuf.js';
 /** Deeper than any built-in kind nests: a body that goes further is not one of them. */
 const MAX_DEPTH = 64;
 
+/**
+ * Objects one body may decode into. Absent value-type fields are filled in as Go does, so two
+ * bytes of an empty list element can become an object of several fields: this bounds that.
+ */
+const MAX_OBJECTS = 100_000;
+
+/** Objects left for the body being decoded (decoding is synchronous: one body at a time). */
+let objectsLeft = 0;
+
 const NUMERIC = new Set(['int32', 'int64', 'uint32', 'uint64', 'bool', 'double', 'float']);
 const SCALAR = new Set([...NUMERIC, 'string', 'bytes']);
 
@@ -205,6 +214,7 @@ function mapEntry(spec: ProtoField, buf: Buffer, where: string, depth: number): 
  */
 function message(type: string, buf: Buffer, depth: number): Record<string, unknown> {
   if (depth > MAX_DEPTH) throw new BadRequestError(`protobuf body nested deeper than ${MAX_DEPTH} messages`);
+  if (--objectsLeft < 0) throw new BadRequestError(`protobuf body holds more than ${MAX_OBJECTS} objects`);
   const schema = PROTO_MESSAGES[type];
   if (!schema) throw new UnsupportedMediaTypeError(`a protobuf ${type} is not read here: send JSON`);
   const r = new Reader(buf, type);
@@ -274,5 +284,6 @@ export function decodeObject(body: Buffer): Record<string, unknown> & { apiVersi
   if (contentType && contentType !== 'application/vnd.kubernetes.protobuf') throw new UnsupportedMediaTypeError(`a protobuf envelope holding ${contentType} is not read here: send JSON`);
   const type = PROTO_KINDS[`${apiVersion}/${kind}`];
   if (!type) throw new UnsupportedMediaTypeError(`a protobuf body of kind ${kind || '(none)'} ${apiVersion} is not read here: send it as JSON (application/json)`);
+  objectsLeft = MAX_OBJECTS;
   return { apiVersion, kind, ...message(type, raw, 0) };
 }

@@ -42,6 +42,7 @@ import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type 
 import { requestAttributes } from './attributes.js';
 import { isWebSocketRequest, serveExec, servePortForward } from './streams.js';
 import { decodeReview } from './protobuf.js';
+import { decodeObject } from './proto-decode.js';
 import { auditEntry } from './audit.js';
 import { OpenApi, openApiResponse } from './openapi.js';
 import { dropUnknownFields, fieldValidation, warningHeader } from './fieldvalidation.js';
@@ -97,16 +98,20 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
+function isProtobuf(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim() === PROTOBUF;
+}
+
 /** A review request's body, JSON or (as kubectl sends them) protobuf. */
 async function readReview(req: IncomingMessage): Promise<unknown> {
-  if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() === PROTOBUF) return decodeReview(await readBytes(req));
+  if (isProtobuf(req)) return decodeReview(await readBytes(req));
   return readJson(req);
 }
 
 async function readJson<T>(req: IncomingMessage): Promise<T> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-  // Go clients send built-in kinds as protobuf first; a 415 makes them send JSON instead.
-  if (type === PROTOBUF) throw new UnsupportedMediaTypeError(`the body is ${type}: this server reads JSON (application/json)`);
+  // Objects and reviews are read from protobuf by readObject and readReview; nothing else is.
+  if (type === PROTOBUF) throw new UnsupportedMediaTypeError(`the body is ${type}: this server reads JSON (application/json) here`);
   const text = await readBody(req);
   try {
     return JSON.parse(text) as T;
@@ -328,7 +333,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
    * (the Python client leaves them out of a body it builds), and may not contradict it.
    */
   async function readObject(req: IncomingMessage, kind: KindInfo): Promise<KubeObject> {
-    const body = await readJson<unknown>(req);
+    // kubectl's typed commands (`create configmap`, `create job`, ...) send protobuf.
+    const body = isProtobuf(req) ? decodeObject(await readBytes(req)) : await readJson<unknown>(req);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('the request body must be a JSON object');
     const obj = body as KubeObject;
     if (obj.apiVersion === undefined || obj.apiVersion === '') obj.apiVersion = kind.apiVersion;

@@ -1,7 +1,7 @@
 /**
  * Just enough of Kubernetes' protobuf encoding to read the review requests kubectl sends only as
  * protobuf (`auth can-i`, `auth whoami`): the `k8s\0` envelope (runtime.Unknown) and the string
- * fields of the reviews' specs. Every other body must be JSON (a protobuf one gets 415).
+ * fields of the reviews' specs. The objects of typed writes are read by ./proto-decode.ts.
  */
 import { BadRequestError } from '../api/errors.js';
 
@@ -47,12 +47,13 @@ export function messageFields(buf: Buffer): Map<number, Buffer[]> {
   return out;
 }
 
-/** The object inside a `k8s\0` envelope: its apiVersion, kind and encoded body. */
-export function unwrap(buf: Buffer): { apiVersion: string; kind: string; raw: Buffer } {
+/** The object inside a `k8s\0` envelope (runtime.Unknown): its apiVersion, kind, encoded body and how that is encoded. */
+export function unwrap(buf: Buffer): { apiVersion: string; kind: string; raw: Buffer; contentEncoding: string; contentType: string } {
   if (!buf.subarray(0, 4).equals(MAGIC)) throw new BadRequestError('a protobuf body must start with the k8s envelope');
   const unknown = messageFields(buf.subarray(4));
   const typeMeta = messageFields(unknown.get(1)?.[0] ?? Buffer.alloc(0));
-  return { apiVersion: typeMeta.get(1)?.[0]?.toString('utf8') ?? '', kind: typeMeta.get(2)?.[0]?.toString('utf8') ?? '', raw: unknown.get(2)?.[0] ?? Buffer.alloc(0) };
+  const text = (field: Buffer | undefined): string => field?.toString('utf8') ?? '';
+  return { apiVersion: text(typeMeta.get(1)?.[0]), kind: text(typeMeta.get(2)?.[0]), raw: unknown.get(2)?.[0] ?? Buffer.alloc(0), contentEncoding: text(unknown.get(3)?.[0]), contentType: text(unknown.get(4)?.[0]) };
 }
 
 function strings(buf: Buffer | undefined, names: readonly string[]): Record<string, string> | undefined {

@@ -110,9 +110,11 @@ spec:
     { MASTER_ADDR: env(worker1)['MASTER_ADDR'], MASTER_PORT: env(worker1)['MASTER_PORT'], WORLD_SIZE: env(worker1)['WORLD_SIZE'], RANK: env(worker1)['RANK'], PET_NODE_RANK: env(worker1)['PET_NODE_RANK'], PET_NNODES: env(worker1)['PET_NNODES'], PET_NPROC_PER_NODE: env(worker1)['PET_NPROC_PER_NODE'], PET_MASTER_ADDR: env(worker1)['PET_MASTER_ADDR'] },
     { MASTER_ADDR: 'env-check-master-0', MASTER_PORT: '23456', WORLD_SIZE: '3', RANK: '2', PET_NODE_RANK: '2', PET_NNODES: '3', PET_NPROC_PER_NODE: 'auto', PET_MASTER_ADDR: 'env-check-master-0' },
   );
-  // Each replica resolves the others by name on this machine.
+  // Each replica resolves the others by name on this machine: at the pod's own address (its
+  // network namespace's; loopback where pods share the host's network).
   const logs = await d.ok(['logs', 'env-check-master-0']);
-  assert.match(logs, /^127\.0\.0\.1\s.*\benv-check-worker-1\b/m);
+  const workerIP = (await d.json<{ status?: { podIP?: string } }>(['get', 'pod', 'env-check-worker-1'])).status?.podIP ?? '';
+  assert.match(logs, new RegExp(`^${workerIP.replace(/\./g, '\\.')}\\s.*\\benv-check-worker-1\\b`, 'm'));
   assert.match(logs, /0\/3 at env-check-master-0:23456/);
   assert.match(await d.ok(['logs', 'env-check-worker-1']), /^2\/3$/m);
   // logs of the job: every replica, prefixed; --replica picks one.

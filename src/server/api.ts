@@ -46,6 +46,7 @@ import { auditEntry } from './audit.js';
 import { OpenApi, openApiResponse } from './openapi.js';
 import { dropUnknownFields, fieldValidation, warningHeader } from './fieldvalidation.js';
 import { ApplyConflictError, readApplyRequest, serverSideApply } from './apply.js';
+import { isDashboardPath, serveDashboard } from './dashboard.js';
 
 export interface ApiDeps {
   store: Store;
@@ -671,6 +672,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
+    // The dashboard's page and files need no token: its login page asks for one (./dashboard.ts).
+    if ((req.method === 'GET' || req.method === 'HEAD') && isDashboardPath(url.pathname) && (await serveDashboard(res, req.method, url.pathname))) return;
     const who = await authenticate(req, p, url.searchParams);
     // Kept for the audit entry written when the response ends.
     audited.set(req, who);

@@ -1,0 +1,85 @@
+/**
+ * The dashboard's files: the single-page app that `npm run build` bundles from web/ into
+ * dist/web/, served at `/` (the page) and `/ui/…` (its scripts and styles) with no token, since
+ * the login page must load before anyone has one. Everything the app then asks for goes through
+ * the API with the bearer token, as any client's requests do.
+ *
+ * The page may load nothing but this server's own files (Content-Security-Policy), may not be
+ * framed by another site, and is refused under a foreign Host name like every request.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerResponse } from 'node:http';
+
+/** dist/web, beside dist/src (this module is dist/src/server/dashboard.js once built). */
+export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * Only this origin, for everything; no inline script or style elements, no eval. Styles set from
+ * script (element.style) are not inline style elements and stay allowed.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Whether `pathname` is one of the dashboard's (the page or one of its files). */
+export function isDashboardPath(pathname: string): boolean {
+  return pathname === '/' || pathname === '/index.html' || pathname.startsWith('/ui/');
+}
+
+/** The file under `dir` that `pathname` names, or undefined for a path that leaves it. */
+export function dashboardFile(dir: string, pathname: string): string | undefined {
+  if (pathname === '/' || pathname === '/index.html') return join(dir, 'index.html');
+  let rel: string;
+  try {
+    rel = decodeURIComponent(pathname.slice('/ui/'.length));
+  } catch {
+    return undefined;
+  }
+  if (!rel || rel.includes('\0')) return undefined;
+  const file = normalize(join(dir, rel));
+  return file.startsWith(dir + sep) ? file : undefined;
+}
+
+/** Answers a GET or HEAD of a dashboard path; false when there is no such file. */
+export async function serveDashboard(res: ServerResponse, method: string, pathname: string, dir = DASHBOARD_DIR): Promise<boolean> {
+  const file = dashboardFile(dir, pathname);
+  if (!file) return false;
+  let body: Buffer;
+  try {
+    body = await readFile(file);
+  } catch {
+    return false;
+  }
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': String(body.length),
+    'content-security-policy': DASHBOARD_CSP,
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    // The page names its files without a version: look again each time (they are small).
+    'cache-control': 'no-cache',
+  });
+  res.end(method === 'HEAD' ? undefined : body);
+  return true;
+}

@@ -1,0 +1,61 @@
+/** Live collections: a watch kept in component state, redrawn at most every 100 ms. */
+import { useEffect, useState } from 'preact/hooks';
+import { watch, type Obj } from './api.js';
+
+export interface Live {
+  items: Obj[];
+  loaded: boolean;
+  error?: string;
+}
+
+const key = (o: Obj) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export function useWatch(path: string | undefined): Live {
+  const [state, setState] = useState<Live>({ items: [], loaded: false });
+  useEffect(() => {
+    setState({ items: [], loaded: false });
+    if (!path) return;
+    const abort = new AbortController();
+    const map = new Map<string, Obj>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      timer = undefined;
+      setState({ items: [...map.values()], loaded: true });
+    };
+    const later = () => {
+      timer ??= setTimeout(flush, 100);
+    };
+    watch(path, {
+      onReset(items) {
+        map.clear();
+        for (const o of items) map.set(key(o), o);
+        flush();
+      },
+      onEvent(e) {
+        if (e.type === 'DELETED') map.delete(key(e.object));
+        else map.set(key(e.object), e.object);
+        later();
+      },
+      onError(err) {
+        setState((s) => ({ ...s, loaded: true, error: err.message }));
+      },
+    }, abort.signal);
+    return () => {
+      abort.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [path]);
+  return state;
+}
+
+/** The current location hash, split: `#/jobs/ns/name` → ['jobs', 'ns', 'name']. */
+export function useRoute(): string[] {
+  const read = () => location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const on = () => setRoute(read());
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}

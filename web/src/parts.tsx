@@ -62,17 +62,27 @@ export function Log({ namespace, pod, container, previous }: { namespace: string
     if (previous) q.set('previous', 'true');
     let buffered = '';
     let timer: ReturnType<typeof setTimeout> | undefined;
-    streamLog(`${collection(CORE, 'pods', namespace)}/${encodeURIComponent(pod)}/log?${q}`, (t) => {
-      buffered += t;
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        const add = buffered;
-        buffered = '';
-        setText((s) => s + add);
-      }, 50);
-    }, abort.signal)
-      .then(() => setEnded(true))
-      .catch((err: Error) => { if (!abort.signal.aborted) setError(err.message); });
+    const path = `${collection(CORE, 'pods', namespace)}/${encodeURIComponent(pod)}/log?${q}`;
+    // A container that has not started yet has no log: ask again each second until it has.
+    const open = (): void => {
+      streamLog(path, (t) => {
+        setError('');
+        buffered += t;
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          const add = buffered;
+          buffered = '';
+          setText((s) => s + add);
+        }, 50);
+      }, abort.signal)
+        .then(() => setEnded(true))
+        .catch((err: Error) => {
+          if (abort.signal.aborted) return;
+          setError(err.message);
+          if (!previous) setTimeout(() => { if (!abort.signal.aborted) open(); }, 1000);
+        });
+    };
+    open();
     return () => abort.abort();
   }, [namespace, pod, container, previous]);
   useEffect(() => {
@@ -92,9 +102,10 @@ export function Log({ namespace, pod, container, previous }: { namespace: string
       <div class="toolbar">
         <input placeholder="Search the log" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
         <button onClick={download}>Download</button>
-        <span class="muted">{error ? '' : ended ? 'end of log' : 'following…'}</span>
+        <span class="muted">{ended ? 'end of log' : error ? 'waiting for the container' : 'following…'}</span>
       </div>
-      {error ? <p class="error">{error}</p> : <pre ref={pre} data-testid="log">{shown}</pre>}
+      {error && !text && <p class="muted">{error}</p>}
+      <pre ref={pre} data-testid="log">{shown}</pre>
     </div>
   );
 }

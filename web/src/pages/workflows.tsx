@@ -43,9 +43,9 @@ function Graph({ nodes, selected, onSelect }: { nodes: Record<string, WfNode>; s
   return (
     <div class="graph">
       <svg width={laid.l.width} height={laid.l.height} data-testid="workflow-graph">
-        {laid.l.edges.map((e) => <polyline class="edge" points={e.points.map((p) => `${p.x},${p.y}`).join(' ')} />)}
+        {laid.l.edges.map((e) => <polyline key={`${e.from}>${e.to}`} class="edge" points={e.points.map((p) => `${p.x},${p.y}`).join(' ')} />)}
         {[...now.values()].map((n) => (
-          <g class={`node ${n.phase} ${n.type} ${selected === n.id ? 'selected' : ''}`} data-node={n.label} data-phase={n.phase} transform={`translate(${n.x - NODE_W / 2},${n.y - NODE_H / 2})`} onClick={() => onSelect(n.id)}>
+          <g key={n.id} class={`node ${n.phase} ${n.type} ${selected === n.id ? 'selected' : ''}`} data-node={n.label} data-phase={n.phase} transform={`translate(${n.x - NODE_W / 2},${n.y - NODE_H / 2})`} onClick={() => onSelect(n.id)}>
             <rect width={NODE_W} height={NODE_H} rx={n.type === 'Pod' ? 6 : 17} />
             <text x={NODE_W / 2} y={NODE_H / 2 + 4}>{n.label.length > 22 ? n.label.slice(0, 21) + '…' : n.label}</text>
             <title>{n.summary ? Object.entries(n.summary).map(([k, v]) => `${v} ${k}`).join(', ') : `${n.label}: ${n.phase}`}</title>

@@ -1,0 +1,191 @@
+/**
+ * The dashboard in a real browser: Debian's Chromium driven by playwright-core against a real
+ * `drover up` and real pods. A token login; a Job seen live from start to Complete and its log
+ * streamed; a workflow's graph recolouring its nodes as their pods finish; an experiment's chart
+ * gaining points; and nothing without a token.
+ *
+ * Skipped when /usr/bin/chromium is absent (`.ci/run` installs it; Playwright's own browser
+ * download is not reachable here).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Drover } from './drover.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+
+let d: Drover;
+let browser: Browser;
+let page: Page;
+let dir: string;
+
+before(async () => {
+  if (skip) return;
+  d = await Drover.start({ cpus: '2', memory: '4Gi', gpus: 1 });
+  dir = mkdtempSync(join(tmpdir(), 'drover-dashboard-e2e-'));
+  chmodSync(dir, 0o755);
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  page = await browser.newPage();
+});
+
+after(async () => {
+  await browser?.close();
+  await d?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function apply(file: string, yaml: string): Promise<void> {
+  const path = join(dir, file);
+  writeFileSync(path, yaml);
+  await d.ok(['create', '-f', path]);
+}
+
+test('the page loads from the server alone under a strict Content-Security-Policy, and the API answers 401 to the page without a token', { skip }, async () => {
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const res = await page.goto(`${d.url}/`);
+  assert.equal(res?.status(), 200);
+  const csp = res?.headers()['content-security-policy'] ?? '';
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  await page.getByPlaceholder('token').waitFor();
+  // The same origin's fetch without a token: refused.
+  const status = await page.evaluate(async () => (await fetch('/api/v1/namespaces/default/pods')).status);
+  assert.equal(status, 401);
+  // A wrong token: the login page says why and stays.
+  await page.getByPlaceholder('token').fill('not-a-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('login-error').waitFor();
+  assert.match(await page.getByTestId('login-error').innerText(), /not one this server knows/);
+  assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to/.test(e)), [], 'no CSP violation');
+});
+
+test('signed in with the kubeconfig token, the Overview shows the node’s capacity and a Job appears live, completes, and its log streams', { skip }, async () => {
+  await page.getByPlaceholder('token').fill(d.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('user').waitFor();
+  await page.locator('[data-node] [data-resource="CPU"]').waitFor();
+  assert.match(await page.locator('[data-node] [data-resource="GPU"]').innerText(), /0 \/ 1/);
+
+  await page.goto(`${d.url}/#/jobs`);
+  await page.getByText('No jobs.').waitFor();
+  await apply('job.yaml', `apiVersion: batch/v1
+kind: Job
+metadata: { name: hello-dash }
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox
+          command: [sh, -c, 'for i in 1 2 3 4; do echo "line $i of hello-dash"; sleep 1; done']
+`);
+  // Appears without a reload (the list is a watch).
+  await page.locator('a[data-job="hello-dash"]').waitFor({ timeout: 15_000 });
+  await page.locator('a[data-job="hello-dash"]').click();
+  await page.getByRole('heading', { name: /Job default\/hello-dash/ }).waitFor();
+  // The log streams while the pod runs: an early line shows before the Job completes.
+  const log = page.getByTestId('log');
+  await log.filter({ hasText: 'line 1 of hello-dash' }).waitFor({ timeout: 20_000 });
+  const completeEarly = await page.locator('h1 [data-status="Complete"]').count();
+  assert.equal(completeEarly, 0, 'the first line came while the job ran');
+  await page.locator('h1 [data-status="Complete"]').waitFor({ timeout: 20_000 });
+  await log.filter({ hasText: 'line 4 of hello-dash' }).waitFor();
+  // The pod's own page: its container terminated with exit code 0.
+  await page.locator('a[href^="#/pods/default/hello-dash-"]').first().click();
+  await page.locator('h1 [data-status="Succeeded"]').waitFor();
+});
+
+test('a workflow’s DAG is drawn from its status and each node turns from running to succeeded, in dependency order; a click shows its outputs and log', { skip }, async () => {
+  await apply('wf.yaml', `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: diamond }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: first, template: work }
+          - { name: left, template: work, dependencies: [first] }
+          - { name: right, template: work, dependencies: [first] }
+          - { name: last, template: work, dependencies: [left, right] }
+    - name: work
+      container:
+        image: busybox
+        command: [sh, -c, 'sleep 1.5; echo done-{{pod.name}}']
+`);
+  await page.goto(`${d.url}/#/workflows/default/diamond`);
+  const node = (name: string) => page.locator(`[data-testid="workflow-graph"] g[data-node="${name}"]`);
+  // Record, in the page, when each node's phase attribute changes (a pod finishing recolours it).
+  await node('first').waitFor({ timeout: 15_000 });
+  await page.evaluate(() => {
+    const seen: { node: string; phase: string; at: number }[] = [];
+    (window as unknown as { phases: typeof seen }).phases = seen;
+    const graph = document.querySelector('[data-testid="workflow-graph"]')!;
+    const note = (g: Element) => seen.push({ node: g.getAttribute('data-node')!, phase: g.getAttribute('data-phase')!, at: Date.now() });
+    graph.querySelectorAll('g[data-node]').forEach(note);
+    new MutationObserver((ms) => ms.forEach((m) => {
+      if (m.type === 'attributes' && m.attributeName === 'data-phase') note(m.target as Element);
+      m.addedNodes.forEach((n) => { if (n instanceof Element && n.matches('g[data-node]')) note(n); });
+    })).observe(graph, { attributes: true, subtree: true, childList: true, attributeFilter: ['data-phase'] });
+  });
+  await node('last').and(page.locator('[data-phase="Succeeded"]')).waitFor({ timeout: 30_000 });
+  const seen = await page.evaluate(() => (window as unknown as { phases: { node: string; phase: string; at: number }[] }).phases);
+  const at = (n: string, phase: string) => seen.find((s) => s.node === n && s.phase === phase)?.at;
+  for (const n of ['first', 'left', 'right', 'last']) assert.ok(at(n, 'Succeeded'), `${n} turned Succeeded: ${JSON.stringify(seen)}`);
+  assert.ok(seen.some((s) => s.node === 'first' && s.phase !== 'Succeeded'), `first was seen before it succeeded: ${JSON.stringify(seen)}`);
+  assert.ok(at('first', 'Succeeded')! <= at('left', 'Succeeded')! && at('left', 'Succeeded')! <= at('last', 'Succeeded')!, JSON.stringify(seen));
+  const fill = await node('last').locator('rect').evaluate((r) => getComputedStyle(r).fill);
+  assert.equal(fill, 'rgb(227, 243, 221)', 'a succeeded node is green');
+  await node('left').click();
+  const panel = page.getByTestId('node-panel');
+  await panel.getByText('exitCode').waitFor();
+  await panel.getByTestId('log').filter({ hasText: 'done-diamond-work-' }).waitFor({ timeout: 10_000 });
+});
+
+test('an experiment’s chart gains a point per finished trial and the optimal trial is named', { skip }, async () => {
+  await apply('exp.yaml', `apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata: { name: tiny }
+spec:
+  objective: { type: maximize, objectiveMetricName: score }
+  algorithm: { algorithmName: random, algorithmSettings: [{ name: random_state, value: "3" }] }
+  parallelTrialCount: 2
+  maxTrialCount: 4
+  maxFailedTrialCount: 1
+  parameters:
+    - name: x
+      parameterType: double
+      feasibleSpace: { min: "0", max: "1" }
+  trialTemplate:
+    primaryContainerName: main
+    trialParameters: [{ name: x, reference: x }]
+    trialSpec:
+      apiVersion: batch/v1
+      kind: Job
+      spec:
+        backoffLimit: 0
+        template:
+          spec:
+            restartPolicy: Never
+            containers:
+              - name: main
+                image: busybox
+                command: [sh, -c, 'echo "score=\${trialParameters.x}"']
+`);
+  await page.goto(`${d.url}/#/experiments`);
+  await page.getByRole('link', { name: 'tiny' }).click();
+  const chart = page.getByTestId('objective-chart');
+  await chart.waitFor();
+  await page.locator('[data-testid="objective-chart"][data-points="4"]').waitFor({ timeout: 60_000 });
+  await page.getByTestId('optimal').waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('optimal').innerText(), /x=.*score=/);
+  assert.equal(await chart.locator('canvas').count(), 1, 'uPlot drew on a canvas');
+});

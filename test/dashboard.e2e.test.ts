@@ -38,6 +38,12 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** With DROVER_DASHBOARD_SCREENSHOTS=DIR, each page the suite checks is saved there as NAME.png. */
+async function screenshot(name: string, on: Page = page): Promise<void> {
+  const to = process.env['DROVER_DASHBOARD_SCREENSHOTS'];
+  if (to) await on.screenshot({ path: join(to, `${name}.png`), fullPage: true });
+}
+
 async function apply(file: string, yaml: string): Promise<void> {
   const path = join(dir, file);
   writeFileSync(path, yaml);
@@ -62,6 +68,7 @@ test('the page loads from the server alone under a strict Content-Security-Polic
   await page.getByTestId('login-error').waitFor();
   assert.match(await page.getByTestId('login-error').innerText(), /not one this server knows/);
   assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to/.test(e)), [], 'no CSP violation');
+  await screenshot('login');
 });
 
 test('signed in with the kubeconfig token, the Overview shows the node’s capacity and a Job appears live, completes, and its log streams', { skip }, async () => {
@@ -70,6 +77,7 @@ test('signed in with the kubeconfig token, the Overview shows the node’s capac
   await page.getByTestId('user').waitFor();
   await page.locator('[data-node] [data-resource="CPU"]').waitFor();
   assert.match(await page.locator('[data-node] [data-resource="GPU"]').innerText(), /0 \/ 1/);
+  await screenshot('overview');
 
   await page.goto(`${d.url}/#/jobs`);
   await page.getByText('No jobs.').waitFor();
@@ -97,9 +105,14 @@ spec:
   assert.equal(completeEarly, 0, 'the first line came while the job ran');
   await page.locator('h1 [data-status="Complete"]').waitFor({ timeout: 20_000 });
   await log.filter({ hasText: 'line 4 of hello-dash' }).waitFor();
+  await screenshot('job');
   // The pod's own page: its container terminated with exit code 0.
   await page.locator('a[href^="#/pods/default/hello-dash-"]').first().click();
   await page.locator('h1 [data-status="Succeeded"]').waitFor();
+  await screenshot('pod');
+  await page.goto(`${d.url}/#/jobs`);
+  await page.locator('a[data-job="hello-dash"]').waitFor();
+  await screenshot('jobs');
 });
 
 test('a workflow’s DAG is drawn from its status and each node turns from running to succeeded, in dependency order; a click shows its outputs and log', { skip }, async () => {
@@ -148,6 +161,7 @@ spec:
   const panel = page.getByTestId('node-panel');
   await panel.getByText('exitCode').waitFor();
   await panel.getByTestId('log').filter({ hasText: 'done-diamond-work-' }).waitFor({ timeout: 10_000 });
+  await screenshot('workflow');
 });
 
 test('an experiment’s chart gains a point per finished trial and the optimal trial is named', { skip }, async () => {
@@ -188,4 +202,39 @@ spec:
   await page.getByTestId('optimal').waitFor({ timeout: 15_000 });
   assert.match(await page.getByTestId('optimal').innerText(), /x=.*score=/);
   assert.equal(await chart.locator('canvas').count(), 1, 'uPlot drew on a canvas');
+  await screenshot('experiment');
+});
+
+test('a user bound to one namespace is offered that namespace only, and sees its jobs but not the node', { skip }, async () => {
+  const bob = (await d.ok(['token', 'create', 'bob'])).trim();
+  await apply('team.yaml', `apiVersion: v1
+kind: Namespace
+metadata: { name: team-b }
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: team-c }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: bob-edit, namespace: team-b }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit }
+subjects: [{ kind: User, name: bob, apiGroup: rbac.authorization.k8s.io }]
+`);
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  try {
+    await other.goto(`${d.url}/`);
+    await other.getByPlaceholder('token').fill(bob);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByTestId('user').filter({ hasText: 'bob' }).waitFor();
+    const offered = await other.getByTestId('namespace').locator('option').allInnerTexts();
+    assert.deepEqual(offered, ['team-b']);
+    // Nodes are cluster-wide: bob may not read them, and the page says so instead of failing.
+    await other.getByText(/Nodes: .*forbidden/i).waitFor();
+    await other.goto(`${d.url}/#/jobs`);
+    await other.getByText('No jobs.').waitFor();
+  } finally {
+    await context.close();
+  }
 });

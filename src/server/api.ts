@@ -46,7 +46,7 @@ import { auditEntry } from './audit.js';
 import { OpenApi, openApiResponse } from './openapi.js';
 import { dropUnknownFields, fieldValidation, warningHeader } from './fieldvalidation.js';
 import { ApplyConflictError, readApplyRequest, serverSideApply } from './apply.js';
-import { isDashboardPath, serveDashboard } from './dashboard.js';
+import { VISIBLE_NAMESPACES_PATH, isDashboardPath, serveDashboard, visibleNamespaces } from './dashboard.js';
 
 export interface ApiDeps {
   store: Store;
@@ -706,6 +706,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       return void res.end(await renderMetrics(store, metrics, kinds));
     }
+    if (p === VISIBLE_NAMESPACES_PATH && req.method === 'GET') return send(res, 200, await visibleNamespaces(store, deps.authorizer, who));
     let m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/apply$/.exec(p);
     if (m && req.method === 'POST') return send(res, 200, await apply(decodeURIComponent(m[1]!), await readJson(req)));
     m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(p);

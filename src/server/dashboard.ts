@@ -11,6 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
+import type { Store } from '../store/index.js';
+import type { Authorizer, Identity } from '../identity/index.js';
 
 /** dist/web, beside dist/src (this module is dist/src/server/dashboard.js once built). */
 export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -82,4 +84,20 @@ export async function serveDashboard(res: ServerResponse, method: string, pathna
   });
   res.end(method === 'HEAD' ? undefined : body);
   return true;
+}
+
+/** `GET /apis/drover.dev/v1/visiblenamespaces`: what the dashboard offers a user to pick. */
+export const VISIBLE_NAMESPACES_PATH = '/apis/drover.dev/v1/visiblenamespaces';
+
+/**
+ * The namespaces whose pods `who` may list, as a NamespaceList of names: a user who may not list
+ * namespaces (most, outside an admin) still learns which ones are theirs, and no others. Kubeflow's
+ * dashboard asks its own service the same question; Kubernetes has no request for it.
+ */
+export async function visibleNamespaces(store: Store, authorizer: Authorizer, who: Identity): Promise<Record<string, unknown>> {
+  const all = await store.list({ apiVersion: 'v1', kind: 'Namespace' });
+  const items = all.items
+    .filter((n) => authorizer.decide(who, { verb: 'list', apiGroup: '', resource: 'pods', namespace: n.metadata.name }).allowed)
+    .map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.metadata.name } }));
+  return { apiVersion: 'v1', kind: 'NamespaceList', metadata: {}, items };
 }

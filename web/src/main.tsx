@@ -4,7 +4,7 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, CORE, canI, getJson, lastAuthError, onTokenChange, setToken, token, whoAmI, type Obj } from './api.js';
+import { canI, getJson, lastAuthError, onTokenChange, setToken, token, whoAmI, type Obj } from './api.js';
 import { useRoute } from './hooks.js';
 import { Overview } from './pages/overview.js';
 import { JobDetail, JobsPage, PodDetail } from './pages/jobs.js';
@@ -39,44 +39,21 @@ function Login() {
 
 interface Access {
   user: string;
-  /** Namespaces the user may read pods in. */
+  /** Namespaces whose pods the user may list. */
   namespaces: string[];
   /** Whether the user may list across namespaces. */
   all: boolean;
-  /** The server would not list namespaces for this user: one is typed in. */
-  typed: boolean;
 }
 
-/** What the user may see: namespaces listed, each checked with an access review. */
+/** What the user may see: the server's list of the namespaces they may read, and whether all at once. */
 async function loadAccess(): Promise<Access> {
-  const me = await whoAmI();
-  const all = await canI('list', 'pods');
-  try {
-    const list = await getJson<{ items: Obj[] }>(`${CORE}/namespaces`);
-    const names = list.items.map((n) => n.metadata.name);
-    const allowed = all ? names : (await Promise.all(names.map(async (n) => ((await canI('list', 'pods', n)) ? n : undefined)))).filter((n): n is string => !!n);
-    return { user: me.username, namespaces: allowed, all, typed: false };
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 403) return { user: me.username, namespaces: [], all, typed: true };
-    throw err;
-  }
+  const [me, all, visible] = await Promise.all([whoAmI(), canI('list', 'pods'), getJson<{ items: Obj[] }>('/apis/drover.dev/v1/visiblenamespaces')]);
+  return { user: me.username, namespaces: visible.items.map((n) => n.metadata.name), all };
 }
 
 const NS_KEY = 'drover.namespace';
 
 function NamespacePicker({ access, ns, setNs }: { access: Access; ns: string; setNs(ns: string): void }) {
-  const [typed, setTyped] = useState(ns);
-  const [error, setError] = useState('');
-  if (access.typed) {
-    const go = async (e: Event) => {
-      e.preventDefault();
-      if (await canI('list', 'pods', typed)) {
-        setError('');
-        setNs(typed);
-      } else setError(`you may not read ${typed}`);
-    };
-    return <form class="ns" onSubmit={go}><input value={typed} placeholder="namespace" onInput={(e) => setTyped((e.target as HTMLInputElement).value)} /><button>Open</button>{error && <span class="error">{error}</span>}</form>;
-  }
   return (
     <select class="ns" value={ns} onChange={(e) => setNs((e.target as HTMLSelectElement).value)} data-testid="namespace">
       {access.all && <option value="">all namespaces</option>}
@@ -97,7 +74,7 @@ function Shell() {
   useEffect(() => {
     loadAccess().then((a) => {
       setAccess(a);
-      if (!a.all && !a.namespaces.includes(ns) && !a.typed) setNs(a.namespaces[0] ?? '');
+      if (!a.all && !a.namespaces.includes(ns)) setNs(a.namespaces[0] ?? '');
     }, (err: Error) => setError(err.message));
   }, []);
   if (error) return <p class="error">{error}</p>;
@@ -106,8 +83,7 @@ function Shell() {
   const nav = [['', 'Overview'], ['jobs', 'Jobs and pods'], ['workflows', 'Workflows'], ['experiments', 'Experiments']] as const;
   const section = page === 'pods' ? 'jobs' : page;
   let body;
-  const needNs = access.typed && !ns;
-  if (needNs) body = <p>Type the namespace you work in.</p>;
+  if (!access.all && access.namespaces.length === 0) body = <p>This token may read no namespace yet: ask an admin for a RoleBinding.</p>;
   else if (page === 'jobs' && b) body = <JobDetail namespace={a} name={b} />;
   else if (page === 'jobs') body = <JobsPage ns={ns} />;
   else if (page === 'pods' && b) body = <PodDetail namespace={a} name={b} />;

@@ -115,7 +115,7 @@ spec:
   await screenshot('jobs');
 });
 
-test('a workflow’s DAG is drawn from its status and each node turns from running to succeeded, in dependency order; a click shows its outputs and log', { skip }, async () => {
+test('a workflow’s DAG is drawn from its status and each node turns from running to succeeded, in dependency order; a click shows its outputs and log', { skip }, async (t) => {
   await apply('wf.yaml', `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: diamond }
@@ -138,6 +138,33 @@ spec:
   const node = (name: string) => page.locator(`[data-testid="workflow-graph"] g[data-node="${name}"]`);
   // Record, in the page, when each node's phase attribute changes (a pod finishing recolours it).
   await node('first').waitFor({ timeout: 15_000 });
+  // Beside the page's own watches, the page's clock notes when each pod's phase changes on a
+  // watch of the pods: from there to the node's new colour is the graph's lag.
+  await page.evaluate(async (token) => {
+    const pods: { node: string; phase: string; at: number }[] = [];
+    (window as unknown as { pods: typeof pods }).pods = pods;
+    const res = await fetch('/api/v1/namespaces/default/pods?watch=true&labelSelector=workflows.argoproj.io%2Fworkflow%3Ddiamond', { headers: { authorization: `Bearer ${token}` } });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const last = new Map<string, string>();
+    void (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const e = JSON.parse(buffer.slice(0, nl)) as { object: { metadata: { annotations?: Record<string, string> }; status?: { phase?: string } } };
+          buffer = buffer.slice(nl + 1);
+          const name = (e.object.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? '').replace(/^diamond\./, '');
+          const phase = e.object.status?.phase ?? 'Pending';
+          if (last.get(name) !== phase) pods.push({ node: name, phase, at: Date.now() });
+          last.set(name, phase);
+        }
+      }
+    })();
+  }, d.token);
   await page.evaluate(() => {
     const seen: { node: string; phase: string; at: number }[] = [];
     (window as unknown as { phases: typeof seen }).phases = seen;
@@ -155,6 +182,12 @@ spec:
   for (const n of ['first', 'left', 'right', 'last']) assert.ok(at(n, 'Succeeded'), `${n} turned Succeeded: ${JSON.stringify(seen)}`);
   assert.ok(seen.some((s) => s.node === 'first' && s.phase !== 'Succeeded'), `first was seen before it succeeded: ${JSON.stringify(seen)}`);
   assert.ok(at('first', 'Succeeded')! <= at('left', 'Succeeded')! && at('left', 'Succeeded')! <= at('last', 'Succeeded')!, JSON.stringify(seen));
+  // Drawn in the order they run: each task below the tasks it depends on.
+  const y = async (n: string) => Number(/translate\([^,]+,([^)]+)\)/.exec((await node(n).getAttribute('transform')) ?? '')?.[1]);
+  assert.ok((await y('first')) < (await y('left')) && (await y('left')) === (await y('right')) && (await y('right')) < (await y('last')), 'first above left and right, above last');
+  const pods = await page.evaluate(() => (window as unknown as { pods: { node: string; phase: string; at: number }[] }).pods);
+  const lags = pods.filter((p) => p.phase === 'Succeeded' && at(p.node, 'Succeeded') !== undefined).map((p) => at(p.node, 'Succeeded')! - p.at).sort((a, b) => a - b);
+  t.diagnostic(`pod phase Succeeded → node green in the graph: median ${lags[Math.floor(lags.length / 2)]} ms over ${lags.length} pods (${lags.join(', ')} ms)`);
   const fill = await node('last').locator('rect').evaluate((r) => getComputedStyle(r).fill);
   assert.equal(fill, 'rgb(227, 243, 221)', 'a succeeded node is green');
   await node('left').click();

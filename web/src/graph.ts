@@ -129,3 +129,57 @@ export function phases(l: Layout, nodes: Record<string, WfNode>, summaries: Map<
   }
   return out;
 }
+
+interface Template {
+  name: string;
+  dag?: { tasks?: { name: string; dependencies?: string[]; depends?: string }[] };
+  steps?: unknown[];
+}
+
+/** The task names a `depends` expression mentions (`a && (b.Succeeded || c.Failed)` → a, b, c). */
+export function dependsNames(expr: string): string[] {
+  const names = expr.replace(/\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|AllFailed)\b/g, ' ').match(/[A-Za-z0-9_][A-Za-z0-9_.-]*/g) ?? [];
+  return [...new Set(names)];
+}
+
+/**
+ * Drover keeps each node's children as the tree of scopes (a DAG node lists all its tasks, a
+ * Steps node all its groups); the graph shows the order things run in instead, as Argo's UI draws
+ * it: a DAG's tasks hang from the tasks they depend on (from the template's `dependencies` or
+ * `depends`), and each step group hangs from the steps of the group before. Returns new nodes
+ * with `children` rewritten so; the input is not changed.
+ */
+export function runOrder(nodes: Record<string, WfNode>, templates: Template[]): Record<string, WfNode> {
+  const out: Record<string, WfNode> = {};
+  for (const [id, n] of Object.entries(nodes)) out[id] = { ...n, children: [...(n.children ?? [])] };
+  const byName = new Map(templates.map((t) => [t.name, t]));
+  for (const n of Object.values(out)) {
+    const kids = (n.children ?? []).filter((c) => out[c]);
+    if (n.type === 'DAG') {
+      const tasks = byName.get(n.templateName ?? '')?.dag?.tasks;
+      if (!tasks) continue;
+      const nodeOf = new Map(kids.map((c) => [out[c]!.displayName ?? '', c]));
+      const roots: string[] = [];
+      for (const c of kids) {
+        const task = tasks.find((t) => t.name === out[c]!.displayName);
+        const deps = task ? [...(task.dependencies ?? []), ...(task.depends ? dependsNames(task.depends) : [])].filter((d) => nodeOf.has(d)) : [];
+        if (deps.length === 0) roots.push(c);
+        for (const d of deps) {
+          const from = out[nodeOf.get(d)!]!;
+          if (!from.children!.includes(c)) from.children!.push(c);
+        }
+      }
+      n.children = roots;
+    } else if (n.type === 'Steps' && kids.length > 1 && kids.every((c) => out[c]!.type === 'StepGroup')) {
+      n.children = [kids[0]!];
+      for (let i = 0; i + 1 < kids.length; i++) {
+        const steps = (out[kids[i]!]!.children ?? []).filter((c) => out[c]);
+        for (const s of steps.length ? steps : [kids[i]!]) {
+          const from = out[s]!;
+          if (!from.children!.includes(kids[i + 1]!)) from.children!.push(kids[i + 1]!);
+        }
+      }
+    }
+  }
+  return out;
+}

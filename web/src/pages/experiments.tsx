@@ -38,7 +38,8 @@ export function trialValue(trial: Obj, obj: Objective): number | undefined {
 function Chart({ points, objective }: { points: { n: number; value: number | null; best: number | null }[]; objective: Objective }) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
-  const data: uPlot.AlignedData = [points.map((p) => p.n), points.map((p) => p.value), points.map((p) => p.best)];
+  // The best-so-far line first, so each trial's point is drawn over it.
+  const data: uPlot.AlignedData = [points.map((p) => p.n), points.map((p) => p.best), points.map((p) => p.value)];
   useEffect(() => {
     if (!el.current) return;
     plot.current = new uPlot({
@@ -47,8 +48,8 @@ function Chart({ points, objective }: { points: { n: number; value: number | nul
       axes: [{ label: 'trial' }, { label: objective.metric }],
       series: [
         { label: 'trial' },
-        { label: objective.metric, stroke: '#3465a4', width: 0, points: { show: true, size: 7, fill: '#3465a4' } },
-        { label: objective.type === 'minimize' ? 'lowest so far' : 'highest so far', stroke: '#4e9a06', width: 2 },
+        { label: objective.type === 'minimize' ? 'lowest so far' : 'highest so far', stroke: '#4e9a06', width: 2, points: { show: false } },
+        { label: objective.metric, stroke: '#3465a4', width: 0, points: { show: true, size: 8, fill: '#3465a4' } },
       ],
     }, data, el.current);
     return () => plot.current?.destroy();

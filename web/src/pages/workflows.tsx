@@ -3,7 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { ARGO, CORE, collection, send, type Obj } from '../api.js';
 import { age, duration } from '../format.js';
 import { useWatch } from '../hooks.js';
-import { layout, phases, visible, NODE_H, NODE_W, type WfNode } from '../graph.js';
+import { layout, phases, runOrder, visible, NODE_H, NODE_W, type WfNode } from '../graph.js';
 import { Badge, Conditions, Log, Section, Table, Yaml, link } from '../parts.js';
 import { oneObject, remove } from './jobs.js';
 
@@ -35,10 +35,14 @@ export function WorkflowsPage({ ns }: { ns: string }) {
   );
 }
 
-function Graph({ nodes, selected, onSelect }: { nodes: Record<string, WfNode>; selected: string | undefined; onSelect(id: string): void }) {
+function Graph({ wf, selected, onSelect }: { wf: Obj; selected: string | undefined; onSelect(id: string): void }) {
+  const nodes = (wf.status?.nodes ?? {}) as Record<string, WfNode>;
   // The layout changes only when nodes or edges do; a phase change only recolours.
   const shape = Object.values(nodes).map((n) => `${n.id}>${(n.children ?? []).join(',')}`).join(';');
-  const laid = useMemo(() => ({ l: layout(nodes), s: visible(nodes).summaries }), [shape]);
+  const laid = useMemo(() => {
+    const ordered = runOrder(nodes, [...(wf.spec?.templates ?? []), ...Object.values(wf.status?.storedTemplates ?? {})]);
+    return { l: layout(ordered), s: visible(ordered).summaries };
+  }, [shape]);
   const now = phases(laid.l, nodes, laid.s);
   return (
     <div class="graph">
@@ -101,7 +105,7 @@ export function WorkflowDetail({ namespace, name }: { namespace: string; name: s
       </div>
       <p>{wf.status?.message ?? ''} {duration(wf.status?.startedAt, wf.status?.finishedAt)} · progress {wf.status?.progress ?? '—'}</p>
       <div class="split">
-        <Graph nodes={nodes} selected={selected} onSelect={setSelected} />
+        <Graph wf={wf} selected={selected} onSelect={setSelected} />
         {node && <NodePanel wf={wf} node={node} pods={pods.items} />}
       </div>
       <Section title="Conditions"><Conditions obj={wf} /></Section>

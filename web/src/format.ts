@@ -78,10 +78,10 @@ export function podStatus(pod: Obj): string {
 /** A CSS class for a phase or status word. */
 export function tone(status: string | undefined): string {
   switch (status) {
-    case 'Succeeded': case 'Complete': case 'Completed': case 'Running-OK': return 'ok';
+    case 'Succeeded': case 'Complete': case 'Completed': case 'Ready': case 'True': return 'ok';
     case 'Running': case 'Active': return 'run';
-    case 'Failed': case 'Error': case 'OOMKilled': case 'CrashLoopBackOff': case 'ImagePullBackOff': return 'bad';
-    case 'Skipped': case 'Omitted': case 'Terminating': case 'Suspended': return 'dim';
+    case 'Failed': case 'Error': case 'NotReady': case 'OOMKilled': case 'CrashLoopBackOff': case 'ImagePullBackOff': return 'bad';
+    case 'Skipped': case 'Omitted': case 'Terminating': case 'Suspended': case 'False': return 'dim';
     default: return 'wait';
   }
 }

@@ -71,6 +71,12 @@ function Shell() {
     sessionStorage.setItem(NS_KEY, n);
     setNsState(n);
   };
+  // Ages and durations move on between events: draw again every few seconds.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 5000);
+    return () => clearInterval(t);
+  }, []);
   useEffect(() => {
     loadAccess().then((a) => {
       setAccess(a);

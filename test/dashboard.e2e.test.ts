@@ -71,13 +71,42 @@ test('the page loads from the server alone under a strict Content-Security-Polic
   await screenshot('login');
 });
 
-test('signed in with the kubeconfig token, the Overview shows the node’s capacity and a Job appears live, completes, and its log streams', { skip }, async () => {
+test('signed in with the kubeconfig token, the Overview shows the node’s capacity and who holds its (configured, not physical) GPU, a pending pod’s reason, and a Job appears live, completes, and its log streams', { skip }, async () => {
   await page.getByPlaceholder('token').fill(d.token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('user').waitFor();
   await page.locator('[data-node] [data-resource="CPU"]').waitFor();
   assert.match(await page.locator('[data-node] [data-resource="GPU"]').innerText(), /0 \/ 1/);
+  // The GPU is configured (--gpus 1; no physical GPU here): the Overview says who holds it.
+  await apply('gpu-pod.yaml', `apiVersion: v1
+kind: Pod
+metadata: { name: gpu-holder }
+spec:
+  restartPolicy: Never
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'sleep 3']
+      resources: { limits: { nvidia.com/gpu: 1 } }
+`);
+  await page.locator('tr', { hasText: 'GPU 0' }).filter({ hasText: 'default/gpu-holder' }).waitFor({ timeout: 15_000 });
+  assert.match(await page.locator('[data-node] [data-resource="GPU"]').innerText(), /1 \/ 1/);
   await screenshot('overview');
+  await page.locator('tr', { hasText: 'GPU 0' }).filter({ hasText: 'free' }).waitFor({ timeout: 15_000 });
+  // A pod that fits nowhere is listed as pending with the scheduler's reason.
+  await apply('big-pod.yaml', `apiVersion: v1
+kind: Pod
+metadata: { name: too-big }
+spec:
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'true']
+      resources: { requests: { memory: 100Gi } }
+`);
+  await page.locator('tr', { hasText: 'default/too-big' }).filter({ hasText: /Insufficient memory/ }).waitFor({ timeout: 15_000 });
+  await d.ok(['delete', 'pod', 'too-big']);
+  await page.getByText('No pod is waiting.').waitFor();
 
   await page.goto(`${d.url}/#/jobs`);
   await page.getByText('No jobs.').waitFor();

@@ -1,4 +1,5 @@
 /** The machine at a glance: each node's CPU, memory and GPUs allocated against what it has, and pending pods with the scheduler's reason. */
+import type { ComponentChildren } from 'preact';
 import { CORE, collection, type Obj } from '../api.js';
 import { bytes, cpu, podRequests, quantity } from '../format.js';
 import { useWatch } from '../hooks.js';
@@ -19,6 +20,23 @@ function Bar({ label, used, total, show }: { label: string; used: number; total:
 
 const holds = (p: Obj) => p.spec?.nodeName && !['Succeeded', 'Failed'].includes(p.status?.phase);
 
+/** One row per GPU: the pod the local runtime gave it to (annotation drover.dev/gpu-ids), or free. */
+function gpuRows(count: number, pods: Obj[]): ComponentChildren[][] {
+  const holder = new Map<string, Obj>();
+  const unplaced: Obj[] = [];
+  for (const p of pods) {
+    const ids = p.metadata.annotations?.['drover.dev/gpu-ids']?.split(',').filter(Boolean) ?? [];
+    if (ids.length === 0) unplaced.push(p);
+    for (const id of ids) holder.set(id, p);
+  }
+  const ids = [...new Set([...Array.from({ length: count }, (_, i) => String(i)), ...holder.keys()])];
+  const who = (p: Obj) => <a href={link('pods', p.metadata.namespace!, p.metadata.name)}>{p.metadata.namespace}/{p.metadata.name}</a>;
+  const rows: ComponentChildren[][] = ids.map((id) => [`GPU ${id}`, holder.has(id) ? who(holder.get(id)!) : <span class="muted">free</span>]);
+  // Pods that asked for GPUs and were not given ids yet (starting).
+  for (const p of unplaced) rows.push([`${podRequests(p)[GPU]} × starting`, who(p)]);
+  return rows;
+}
+
 function Node({ node, pods }: { node: Obj; pods: Obj[] }) {
   const have = node.status?.allocatable ?? node.status?.capacity ?? {};
   const on = pods.filter((p) => p.spec?.nodeName === node.metadata.name && holds(p));
@@ -32,10 +50,8 @@ function Node({ node, pods }: { node: Obj; pods: Obj[] }) {
       <Bar label="CPU" used={sum('cpu')} total={quantity(have.cpu) ?? 0} show={cpu} />
       <Bar label="Memory" used={sum('memory')} total={quantity(have.memory) ?? 0} show={bytes} />
       {gpus > 0 && <Bar label="GPU" used={sum(GPU)} total={gpus} show={(n) => String(n)} />}
-      <p class="muted">{on.length} pods running here{Object.entries(node.metadata.labels ?? {}).length ? ' · labels ' + Object.entries(node.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') : ''}</p>
-      {gpuPods.length > 0 && (
-        <Table head={['GPU holder', 'GPUs']} rows={gpuPods.map((p) => [<a href={link('pods', p.metadata.namespace!, p.metadata.name)}>{p.metadata.namespace}/{p.metadata.name}</a>, String(podRequests(p)[GPU])])} />
-      )}
+      <p class="muted">{on.length} {on.length === 1 ? 'pod' : 'pods'} here{Object.entries(node.metadata.labels ?? {}).length ? ' · labels ' + Object.entries(node.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') : ''}</p>
+      {gpus > 0 && <Table head={['GPU', 'Held by']} rows={gpuRows(gpus, gpuPods)} />}
     </div>
   );
 }

@@ -47,16 +47,18 @@ export function onTokenChange(l: () => void): () => void {
 export let lastAuthError = '';
 
 export class ApiError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(readonly code: number, message: string, readonly causes: { field?: string; message: string }[] = []) {
     super(message);
   }
 }
 
 async function failure(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
+  let causes: { field?: string; message: string }[] = [];
   try {
-    const body = (await res.json()) as { message?: string };
+    const body = (await res.json()) as { message?: string; details?: { causes?: { field?: string; message: string }[] } };
     if (body.message) message = body.message;
+    causes = body.details?.causes ?? [];
   } catch {
     // Not a Status object.
   }
@@ -64,7 +66,7 @@ async function failure(res: Response): Promise<ApiError> {
     lastAuthError = message;
     setToken(null);
   }
-  return new ApiError(res.status, message);
+  return new ApiError(res.status, message, causes);
 }
 
 export async function request(path: string, init: RequestInit = {}): Promise<Response> {

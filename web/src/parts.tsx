@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { CORE, collection, streamLog, type Obj } from './api.js';
 import { age, conditions, tone } from './format.js';
 import { useWatch } from './hooks.js';
+import { stringify } from 'yaml';
 
 export function Badge({ status }: { status: string }) {
   return <span class={`badge ${tone(status)}`} data-status={status}>{status}</span>;
@@ -110,12 +111,14 @@ export function Log({ namespace, pod, container, previous }: { namespace: string
   );
 }
 
+/** The object as YAML (without managedFields, which only appliers read), shown on demand. */
 export function Yaml({ obj }: { obj: Obj }) {
   const [open, setOpen] = useState(false);
+  const { managedFields: _m, ...metadata } = obj.metadata as Obj['metadata'] & { managedFields?: unknown };
   return (
     <details open={open} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
-      <summary>The object (JSON)</summary>
-      {open && <pre class="object">{JSON.stringify(obj, null, 2)}</pre>}
+      <summary>YAML</summary>
+      {open && <pre class="object" data-testid="object-yaml">{stringify({ ...obj, metadata })}</pre>}
     </details>
   );
 }

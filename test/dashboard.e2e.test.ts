@@ -226,7 +226,7 @@ spec:
   await screenshot('workflow');
 });
 
-test('an experiment’s chart gains a point per finished trial and the optimal trial is named', { skip }, async () => {
+test('an experiment’s chart gains a point per finished trial, its parallel coordinates a line per trial, and the optimal trial is named', { skip }, async () => {
   await apply('exp.yaml', `apiVersion: kubeflow.org/v1beta1
 kind: Experiment
 metadata: { name: tiny }
@@ -240,9 +240,12 @@ spec:
     - name: x
       parameterType: double
       feasibleSpace: { min: "0", max: "1" }
+    - name: kind
+      parameterType: categorical
+      feasibleSpace: { list: [small, large] }
   trialTemplate:
     primaryContainerName: main
-    trialParameters: [{ name: x, reference: x }]
+    trialParameters: [{ name: x, reference: x }, { name: kind, reference: kind }]
     trialSpec:
       apiVersion: batch/v1
       kind: Job
@@ -254,7 +257,7 @@ spec:
             containers:
               - name: main
                 image: busybox
-                command: [sh, -c, 'echo "score=\${trialParameters.x}"']
+                command: [sh, -c, 'echo "\${trialParameters.kind} score=\${trialParameters.x}"']
 `);
   await page.goto(`${d.url}/#/experiments`);
   await page.getByRole('link', { name: 'tiny' }).click();
@@ -264,6 +267,8 @@ spec:
   await page.getByTestId('optimal').waitFor({ timeout: 15_000 });
   assert.match(await page.getByTestId('optimal').innerText(), /x=.*score=/);
   assert.equal(await chart.locator('canvas').count(), 1, 'uPlot drew on a canvas');
+  await page.locator('[data-testid="parallel"][data-lines="4"]').waitFor();
+  assert.deepEqual(await page.locator('[data-testid="parallel"] .axis-name').allTextContents(), ['x', 'kind', 'score']);
   await screenshot('experiment');
 });
 

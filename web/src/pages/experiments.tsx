@@ -35,27 +35,74 @@ export function trialValue(trial: Obj, obj: Objective): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
-function Chart({ points, objective }: { points: { n: number; value: number | null; best: number | null }[]; objective: Objective }) {
+function Chart({ points, objective }: { points: { n: number; value: number | null; best: number | null; stopped: boolean }[]; objective: Objective }) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   // The best-so-far line first, so each trial's point is drawn over it.
-  const data: uPlot.AlignedData = [points.map((p) => p.n), points.map((p) => p.best), points.map((p) => p.value)];
+  const data: uPlot.AlignedData = [points.map((p) => p.n), points.map((p) => p.best), points.map((p) => (p.stopped ? null : p.value)), points.map((p) => (p.stopped ? p.value : null))];
   useEffect(() => {
     if (!el.current) return;
     plot.current = new uPlot({
       width: Math.max(320, el.current.clientWidth || 640), height: 260,
       scales: { x: { time: false } },
-      axes: [{ label: 'trial' }, { label: objective.metric }],
+      axes: [{ label: 'trial', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, { label: objective.metric }],
       series: [
         { label: 'trial' },
         { label: objective.type === 'minimize' ? 'lowest so far' : 'highest so far', stroke: '#4e9a06', width: 2, points: { show: false } },
         { label: objective.metric, stroke: '#3465a4', width: 0, points: { show: true, size: 8, fill: '#3465a4' } },
+        { label: 'early stopped', stroke: '#c4302b', width: 0, points: { show: true, size: 8, fill: '#fff' } },
       ],
     }, data, el.current);
     return () => plot.current?.destroy();
   }, [objective.metric, objective.type]);
   useEffect(() => plot.current?.setData(data), [JSON.stringify(data)]);
   return <div ref={el} class="chart" data-testid="objective-chart" data-points={points.filter((p) => p.value !== null).length} />;
+}
+
+/**
+ * Parallel coordinates: one vertical axis per parameter and one for the objective, each trial a
+ * line across them, darker the better its objective. Numbers scale to their axis's range;
+ * categories spread evenly in the order first seen.
+ */
+function Parallel({ names, rows, objective }: { names: string[]; rows: { values: Record<string, string>; value: number | null }[]; objective: Objective }) {
+  const done = rows.filter((r) => r.value !== null);
+  if (done.length === 0 || names.length === 0) return <p class="muted">No finished trial yet.</p>;
+  const axes = [...names, objective.metric];
+  const W = Math.max(480, axes.length * 160);
+  const H = 240;
+  const top = 20;
+  const bottom = H - 30;
+  const x = (i: number) => 60 + (i * (W - 120)) / Math.max(1, axes.length - 1);
+  const scales = axes.map((a, i) => {
+    const raw = done.map((r) => (i === axes.length - 1 ? String(r.value) : r.values[a] ?? ''));
+    const nums = raw.map(Number);
+    if (nums.every((n) => Number.isFinite(n))) {
+      const lo = Math.min(...nums);
+      const hi = Math.max(...nums);
+      return { y: (v: string) => bottom - ((Number(v) - lo) / (hi - lo || 1)) * (bottom - top), lo: String(Number(lo.toPrecision(3))), hi: String(Number(hi.toPrecision(3))) };
+    }
+    const cats = [...new Set(raw)];
+    return { y: (v: string) => bottom - (cats.indexOf(v) / Math.max(1, cats.length - 1)) * (bottom - top), lo: cats[0] ?? '', hi: cats[cats.length - 1] ?? '' };
+  });
+  const values = done.map((r) => r.value!);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const goodness = (v: number) => (hi === lo ? 1 : objective.type === 'minimize' ? (hi - v) / (hi - lo) : (v - lo) / (hi - lo));
+  return (
+    <svg class="parallel" width={W} height={H} data-testid="parallel" data-lines={done.length}>
+      {axes.map((a, i) => (
+        <g>
+          <line x1={x(i)} x2={x(i)} y1={top} y2={bottom} class="axis" />
+          <text x={x(i)} y={H - 10} class="axis-name">{a}</text>
+          <text x={x(i) + 4} y={top + 4} class="axis-tick">{scales[i]!.hi}</text>
+          <text x={x(i) + 4} y={bottom} class="axis-tick">{scales[i]!.lo}</text>
+        </g>
+      ))}
+      {done.map((r) => (
+        <polyline class="trial-line" stroke-opacity={0.25 + 0.75 * goodness(r.value!)} points={axes.map((a, i) => `${x(i)},${scales[i]!.y(i === axes.length - 1 ? String(r.value) : r.values[a] ?? '')}`).join(' ')} />
+      ))}
+    </svg>
+  );
 }
 
 export function ExperimentsPage({ ns }: { ns: string }) {
@@ -94,7 +141,7 @@ export function ExperimentDetail({ namespace, name }: { namespace: string; name:
   const points = ordered.map((t, i) => {
     const v = state(t) === 'Succeeded' || state(t) === 'EarlyStopped' ? trialValue(t, objective) : undefined;
     if (v !== undefined && (best === null || better(v, best))) best = v;
-    return { n: i + 1, value: v ?? null, best, trial: t };
+    return { n: i + 1, value: v ?? null, best, trial: t, stopped: state(t) === 'EarlyStopped' };
   });
   const paramNames = (exp.spec?.parameters ?? []).map((p: { name: string }) => p.name) as string[];
   const table = [...points];
@@ -106,6 +153,9 @@ export function ExperimentDetail({ namespace, name }: { namespace: string; name:
       <div class="toolbar"><button class="danger" onClick={() => remove(`${collection(KATIB, 'experiments', namespace)}/${encodeURIComponent(name)}`, `experiment ${name}`).then(() => (location.hash = '#/experiments'))}>Delete</button></div>
       <p>Objective: {objective.type} {objective.metric}{exp.spec?.objective?.goal !== undefined ? ` (goal ${exp.spec.objective.goal})` : ''} · algorithm {exp.spec?.algorithm?.algorithmName ?? '—'}</p>
       <Section title="Objective per trial"><Chart points={points} objective={objective} /></Section>
+      <Section title="Parameters against the objective">
+        <Parallel names={paramNames} objective={objective} rows={points.map((p) => ({ value: p.value, values: Object.fromEntries(((p.trial.spec?.parameterAssignments ?? []) as { name: string; value: string }[]).map((a) => [a.name, a.value])) }))} />
+      </Section>
       <Section title="Optimal trial">
         {optimal?.bestTrialName ? (
           <p data-testid="optimal">{optimal.bestTrialName}: {(optimal.parameterAssignments ?? []).map((p: { name: string; value: string }) => `${p.name}=${p.value}`).join(', ')} → {(optimal.observation?.metrics ?? []).map((m: { name: string; latest: string }) => `${m.name}=${m.latest}`).join(', ')}</p>

@@ -291,6 +291,46 @@ test('a bad YAML applied from the browser shows the server’s error under the l
   assert.match(await page.getByTestId('object-yaml').innerText(), /kind: Job\n[\s\S]*name: from-browser/);
 });
 
+test('a 10,000-task workflow’s page draws a summarised graph and stays interactive (its status written whole: 10,000 pods are not run here)', { skip }, async (t) => {
+  await apply('big.yaml', `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: big }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      suspend: {}
+`);
+  // What the controller would have written after a 10,000-item loop and a step after it.
+  const at = new Date().toISOString();
+  const items = Array.from({ length: 10_000 }, (_, i) => [`big-${i}`, { id: `big-${i}`, name: `big.loop(${i}:${i})`, displayName: `loop(${i}:${i})`, type: 'Pod', templateName: 'work', phase: i % 1000 === 7 ? 'Failed' : 'Succeeded', startedAt: at, finishedAt: at, children: ['big-after'], outputs: { exitCode: '0', result: `item ${i}` } }]);
+  const nodes = Object.fromEntries([
+    ['big', { id: 'big', name: 'big', displayName: 'big', type: 'DAG', templateName: 'main', phase: 'Failed', startedAt: at, finishedAt: at, children: ['big-loop', 'big-after'] }],
+    ['big-loop', { id: 'big-loop', name: 'big.loop', displayName: 'loop', type: 'TaskGroup', phase: 'Failed', startedAt: at, finishedAt: at, children: items.map(([id]) => id) }],
+    ...items,
+    ['big-after', { id: 'big-after', name: 'big.report', displayName: 'report', type: 'Pod', phase: 'Omitted', startedAt: at, finishedAt: at }],
+  ]);
+  const current = (await (await d.api('/apis/argoproj.io/v1alpha1/namespaces/default/workflows/big')).json()) as Record<string, unknown>;
+  const res = await d.api('/apis/argoproj.io/v1alpha1/namespaces/default/workflows/big/status', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...current, metadata: { ...(current['metadata'] as object), resourceVersion: undefined }, status: { phase: 'Failed', startedAt: at, finishedAt: at, nodes } }),
+  });
+  assert.equal(res.status, 200, await res.text());
+  const started = Date.now();
+  await page.goto(`${d.url}/#/workflows/default/big`);
+  const more = page.locator('[data-testid="workflow-graph"] g[data-node="+9988 more"]');
+  await more.waitFor({ timeout: 30_000 });
+  const firstRender = Date.now() - started;
+  assert.equal(await more.getAttribute('data-phase'), 'Failed', 'the summary shows the failures it hides');
+  assert.ok((await page.locator('[data-testid="workflow-graph"] g[data-node]').count()) <= 20, 'a few dozen nodes drawn, not 10,000');
+  const clicked = Date.now();
+  await page.locator('[data-testid="workflow-graph"] g[data-node="loop(3:3)"]').click();
+  await page.getByTestId('node-panel').getByText('item 3').waitFor();
+  t.diagnostic(`10,000-task workflow: first render ${firstRender} ms after navigation; a node's panel ${Date.now() - clicked} ms after its click`);
+  await screenshot('workflow-large');
+});
+
 test('a user bound to one namespace is offered that namespace only, and sees its jobs but not the node', { skip }, async () => {
   const bob = (await d.ok(['token', 'create', 'bob'])).trim();
   await apply('team.yaml', `apiVersion: v1

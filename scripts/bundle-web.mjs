@@ -1,9 +1,10 @@
 // Bundles the dashboard (web/src, Preact + dagre + uPlot) into dist/web/: index.html, app.js,
-// app.css. The server serves these files at `/` and `/ui/` (src/server/dashboard.ts); nothing is
+// app.css (and their .gz). The server serves these files at `/` and `/ui/` (src/server/dashboard.ts); nothing is
 // fetched from the internet at run time. The app's types are checked by web/tsconfig.json
 // (`tsc -p web`), part of `npm run build`.
 import { build } from 'esbuild';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,3 +25,8 @@ await build({
   logLevel: 'warning',
 });
 await copyFile(join(root, 'web', 'index.html'), join(out, 'index.html'));
+// Compressed once here, so the server sends the gzip file to browsers that take it and never
+// compresses per request.
+for (const file of ['app.js', 'app.css']) {
+  await writeFile(join(out, `${file}.gz`), gzipSync(await readFile(join(out, file)), { level: 9 }));
+}

@@ -673,7 +673,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
     // The dashboard's page and files need no token: its login page asks for one (./dashboard.ts).
-    if ((req.method === 'GET' || req.method === 'HEAD') && isDashboardPath(url.pathname) && (await serveDashboard(res, req.method, url.pathname))) return;
+    if ((req.method === 'GET' || req.method === 'HEAD') && isDashboardPath(url.pathname) && (await serveDashboard(res, req.method, url.pathname, req.headers['accept-encoding']))) return;
     const who = await authenticate(req, p, url.searchParams);
     // Kept for the audit entry written when the response ends.
     audited.set(req, who);

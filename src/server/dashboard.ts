@@ -62,19 +62,39 @@ export function dashboardFile(dir: string, pathname: string): string | undefined
   return file.startsWith(dir + sep) ? file : undefined;
 }
 
-/** Answers a GET or HEAD of a dashboard path; false when there is no such file. */
-export async function serveDashboard(res: ServerResponse, method: string, pathname: string, dir = DASHBOARD_DIR): Promise<boolean> {
+/** Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name !== 'gzip') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/**
+ * Answers a GET or HEAD of a dashboard path; false when there is no such file. A browser that
+ * takes gzip gets the file the build compressed beside it (FILE.gz), when there is one.
+ */
+export async function serveDashboard(res: ServerResponse, method: string, pathname: string, acceptEncoding?: string, dir = DASHBOARD_DIR): Promise<boolean> {
   const file = dashboardFile(dir, pathname);
   if (!file) return false;
-  let body: Buffer;
+  let body: Buffer | undefined;
+  let gzip = false;
+  if (acceptsGzip(acceptEncoding)) {
+    body = await readFile(`${file}.gz`).catch(() => undefined);
+    gzip = body !== undefined;
+  }
   try {
-    body = await readFile(file);
+    body ??= await readFile(file);
   } catch {
     return false;
   }
   res.writeHead(200, {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': String(body.length),
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    vary: 'accept-encoding',
     'content-security-policy': DASHBOARD_CSP,
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',

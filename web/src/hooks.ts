@@ -18,12 +18,18 @@ export function useWatch(path: string | undefined): Live {
     const abort = new AbortController();
     const map = new Map<string, Obj>();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let last = 0;
     const flush = () => {
       timer = undefined;
+      last = Date.now();
       setState({ items: [...map.values()], loaded: true });
     };
+    // The first change after a quiet spell is drawn at once; a burst is drawn at most every 100 ms.
     const later = () => {
-      timer ??= setTimeout(flush, 100);
+      if (timer) return;
+      const wait = last + 100 - Date.now();
+      if (wait <= 0) flush();
+      else timer = setTimeout(flush, wait);
     };
     watch(path, {
       onReset(items) {

@@ -331,6 +331,23 @@ spec:
   await screenshot('workflow-large');
 });
 
+test('a kind without a page of its own is listed and shown through the generic view (kinds from discovery)', { skip }, async () => {
+  await apply('cm.yaml', `apiVersion: v1
+kind: ConfigMap
+metadata: { name: settings }
+data: { learning_rate: "0.01" }
+`);
+  await page.goto(`${d.url}/#/kinds`);
+  await page.getByTestId('kind').selectOption('v1.configmaps');
+  await page.getByRole('link', { name: 'settings', exact: true }).waitFor();
+  const kinds = await page.getByTestId('kind').locator('option').allTextContents();
+  for (const k of ['Workflow (argoproj.io.v1alpha1.workflows)', 'Experiment (kubeflow.org.v1beta1.experiments)', 'Job (batch.v1.jobs)']) assert.ok(kinds.includes(k), `${k} in ${kinds.join(', ')}`);
+  await page.getByRole('link', { name: 'settings', exact: true }).click();
+  await page.getByRole('heading', { name: 'ConfigMap default/settings' }).waitFor();
+  await page.getByText('YAML', { exact: true }).click();
+  assert.match(await page.getByTestId('object-yaml').innerText(), /learning_rate: "0\.01"/);
+});
+
 test('a user bound to one namespace is offered that namespace only, and sees its jobs but not the node', { skip }, async () => {
   const bob = (await d.ok(['token', 'create', 'bob'])).trim();
   await apply('team.yaml', `apiVersion: v1

@@ -5,7 +5,8 @@
  *
  * Why one file of ~800 lines: the handlers are one closure over the request's dependencies and the
  * caller's identity; what stands alone (request attributes, apply, OpenAPI, field validation,
- * exec/port-forward streams, tokens, garbage collection) lives in its own module beside it.
+ * exec/port-forward streams, tokens, garbage collection, the dashboard's files) lives in its own
+ * module beside it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createReadStream } from 'node:fs';

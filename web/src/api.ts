@@ -16,6 +16,12 @@ export interface Meta {
   ownerReferences?: { kind: string; name: string }[];
 }
 
+/**
+ * An object of any kind as the API sends it. `spec` and `status` stay untyped on purpose: the pages
+ * read a dozen kinds' fields defensively (optional chaining, defaults), and a field a server does
+ * not send must show as empty, not break the page. The server's own types live in src/, which the
+ * browser bundle does not import.
+ */
 export interface Obj {
   apiVersion?: string;
   kind?: string;

@@ -57,7 +57,7 @@ test('up -d starts a detached server once, reports it when already up, and down 
   try {
     const up = await run(['up', '-d', '--port', '0', '--cpus', '1', '--memory', '1Gi'], env);
     assert.equal(up.code, 0, up.stderr);
-    const m = /^Drover is running at (http:\/\/127\.0\.0\.1:\d+) \(logs: (.+)\)\nFor the Kubernetes client libraries: export KUBECONFIG=(.+)\/kubeconfig \(kubectl sends its token over TLS only: start Drover with --tls on, or DROVER_TLS=on, to use kubectl\)\n$/.exec(up.stdout);
+    const m = /^Drover is running at (http:\/\/127\.0\.0\.1:\d+) \(logs: (.+)\)\nFor the Kubernetes client libraries: export KUBECONFIG=(.+)\/kubeconfig \(kubectl sends its token over TLS only: start Drover with --tls on, or DROVER_TLS=on, to use kubectl\)\nThe dashboard: \1\/ \(sign in with the token of the kubeconfig, or one from drover token create\)\n$/.exec(up.stdout);
     assert.ok(m, up.stdout);
     assert.equal(m[2], join(home, 'server.log'));
     const again = await run(['up', '-d'], env);

@@ -51,7 +51,13 @@ test('a foreign Host header (DNS rebinding) and a cross-origin POST, as a page w
   assert.equal(json.code, 403);
   assert.equal((await send('GET', '/apis/batch/v1/namespaces/default/jobs/from-a-page', { host, authorization: `Bearer ${d.token}` })).code, 404, 'nothing was stored');
   assert.equal((await send('GET', '/healthz', { host: 'evil.example' })).code, 200, 'health checks stay open to probes');
-  // A same-origin page (the dashboard to come) and clients without Origin are served.
+  // The dashboard's page needs no token (it asks for one), but is no more served under a foreign name.
+  assert.equal((await send('GET', '/', { host: `evil.example:${new URL(d.url).port}` })).code, 403);
+  assert.equal((await send('GET', '/ui/app.js', { host: `evil.example:${new URL(d.url).port}` })).code, 403);
+  const dashboard = await send('GET', '/', { host });
+  assert.equal(dashboard.code, 200);
+  assert.match(dashboard.text, /<script type="module" src="\/ui\/app\.js">/);
+  // A same-origin page (the dashboard) and clients without Origin are served.
   const auth = `Bearer ${d.token}`;
   assert.equal((await send('GET', '/api/v1/namespaces/default/pods', { host, origin: d.url, authorization: auth })).code, 200);
   assert.equal((await send('GET', '/api/v1/namespaces/default/pods', { host: `localhost:${new URL(d.url).port}`, authorization: auth })).code, 200);

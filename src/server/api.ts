@@ -5,7 +5,8 @@
  *
  * Why one file of ~800 lines: the handlers are one closure over the request's dependencies and the
  * caller's identity; what stands alone (request attributes, apply, OpenAPI, field validation,
- * exec/port-forward streams, tokens, garbage collection) lives in its own module beside it.
+ * exec/port-forward streams, tokens, garbage collection, the dashboard's files) lives in its own
+ * module beside it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createReadStream } from 'node:fs';
@@ -47,6 +48,7 @@ import { auditEntry } from './audit.js';
 import { OpenApi, openApiResponse } from './openapi.js';
 import { dropUnknownFields, fieldValidation, warningHeader } from './fieldvalidation.js';
 import { ApplyConflictError, readApplyRequest, serverSideApply } from './apply.js';
+import { VISIBLE_NAMESPACES_PATH, isDashboardPath, serveDashboard, visibleNamespaces } from './dashboard.js';
 
 export interface ApiDeps {
   store: Store;
@@ -677,6 +679,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
+    // The dashboard's page and files need no token: its login page asks for one (./dashboard.ts).
+    if ((req.method === 'GET' || req.method === 'HEAD') && isDashboardPath(url.pathname) && (await serveDashboard(res, req.method, url.pathname, req.headers['accept-encoding']))) return;
     const who = await authenticate(req, p, url.searchParams);
     // Kept for the audit entry written when the response ends.
     audited.set(req, who);
@@ -709,6 +713,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       return void res.end(await renderMetrics(store, metrics, kinds));
     }
+    if (p === VISIBLE_NAMESPACES_PATH && req.method === 'GET') return send(res, 200, await visibleNamespaces(store, deps.authorizer, who));
     let m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/apply$/.exec(p);
     if (m && req.method === 'POST') return send(res, 200, await apply(decodeURIComponent(m[1]!), await readJson(req)));
     m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(p);

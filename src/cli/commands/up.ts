@@ -247,7 +247,7 @@ async function announce(ctx: Ctx, home: string, stopped: () => boolean): Promise
   while (!stopped()) {
     const u = recordedBy(home, process.pid);
     if (u && (await answers(u, home))) {
-      ctx.stdout.write(`Drover is running at ${u} (press Ctrl-C to stop)\n${kubectlHint(home)}`);
+      ctx.stdout.write(`Drover is running at ${u} (press Ctrl-C to stop)\n${kubectlHint(home)}${dashboardHint(u)}`);
       return;
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -306,7 +306,7 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
   child.stderr?.destroy();
   child.unref();
   child.removeAllListeners();
-  ctx.stdout.write(`Drover is running at ${url} (logs: ${logPath})\n${kubectlHint(home)}`);
+  ctx.stdout.write(`Drover is running at ${url} (logs: ${logPath})\n${kubectlHint(home)}${dashboardHint(url)}`);
   return 0;
 }
 
@@ -315,6 +315,11 @@ async function detach(ctx: Ctx, opts: RunServerOptions, timeoutMs: number): Prom
  * sends a bearer token over TLS only: with a token but no CA in the kubeconfig (authentication
  * on, plain HTTP), only the libraries can use it.
  */
+/** Where the dashboard is, and the token it asks for. */
+function dashboardHint(url: string): string {
+  return `The dashboard: ${url.replace(/\/+$/, '')}/ (sign in with the token of the kubeconfig, or one from drover token create)\n`;
+}
+
 function kubectlHint(home: string): string {
   const path = join(home, 'kubeconfig');
   if (!kubeconfigToken(home) || kubeconfigCa(home)) return `For kubectl and the Kubernetes client libraries: export KUBECONFIG=${path}\n`;

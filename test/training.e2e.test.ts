@@ -250,6 +250,53 @@ spec:
   assert.match(await d.ok(['get', 'tfjobs']), /^tf\s+Succeeded\s+/m);
 });
 
+test('a TFJob with two workers both on port 2222: each reads TF_CONFIG, listens on its port and reaches the other by name', async () => {
+  // Each worker serves its own task index on 2222 and asks the other for its: both listening on
+  // one port works only because each pod has a network (and address) of its own.
+  const script = [
+    'import json, os, socket, threading, time',
+    'tf = json.loads(os.environ["TF_CONFIG"])',
+    'me = tf["task"]["index"]',
+    'peers = tf["cluster"]["worker"]',
+    'port = int(peers[me].rsplit(":", 1)[1])',
+    'srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); srv.bind(("0.0.0.0", port)); srv.listen(4)',
+    'def serve():',
+    '    while True:',
+    '        c, _ = srv.accept(); c.sendall(f"worker {me}".encode()); c.close()',
+    'threading.Thread(target=serve, daemon=True).start()',
+    'other = peers[1 - me]; host, p = other.rsplit(":", 1)',
+    'for attempt in range(150):',
+    '    try:',
+    '        s = socket.create_connection((host, int(p)), timeout=2); print(f"worker {me} on :{port} reached {host}: {s.recv(64).decode()}", flush=True); break',
+    '    except OSError:',
+    '        time.sleep(0.2)',
+    'time.sleep(2)',
+  ].join('\n');
+  const file = manifest(`
+apiVersion: kubeflow.org/v1
+kind: TFJob
+metadata: {name: tfnet}
+spec:
+  tfReplicaSpecs:
+    Worker:
+      replicas: 2
+      restartPolicy: Never
+      template:
+        spec:
+          containers:
+          - name: tensorflow
+            image: python
+            ports: [{containerPort: 2222, name: tfjob-port}]
+            command: [python3, -c, ${JSON.stringify(script)}]
+            resources: {requests: {cpu: 100m}}
+`);
+  await d.ok(['apply', '-f', file]);
+  const job = await until('tfnet to end', () => getJob('tfjob', 'tfnet'), (j) => !!condition(j, 'Succeeded') || !!condition(j, 'Failed'));
+  assert.equal(condition(job, 'Succeeded')?.reason, 'TFJobSucceeded', JSON.stringify(job.status));
+  assert.match(await d.ok(['logs', 'tfnet-worker-0']), /^worker 0 on :2222 reached tfnet-worker-1\.default\.svc: worker 1$/m);
+  assert.match(await d.ok(['logs', 'tfnet-worker-1']), /^worker 1 on :2222 reached tfnet-worker-0\.default\.svc: worker 0$/m);
+});
+
 test('a JAXJob and an XGBoostJob get their frameworks\' environment and succeed when their workers / master do', async () => {
   const file = manifest(`
 apiVersion: kubeflow.org/v1

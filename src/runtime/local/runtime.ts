@@ -304,12 +304,6 @@ export class LocalPodRuntime implements PodRuntime {
     return this.ctx?.net.serverAddress;
   }
 
-  /** The pod network's mode and the names its resolver answers (tests, diagnostics). */
-  get network(): { mode: 'bridge' | 'host'; names: ReadonlyMap<string, string[]> } | undefined {
-    const net = this.ctx?.net;
-    return net ? { mode: net.mode, names: net.names() } : undefined;
-  }
-
   /** GPU ids in use, by pod uid (for `top node`). */
   gpuAllocations(): Map<string, string[]> {
     return this.gpus.allocations();

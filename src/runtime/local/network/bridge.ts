@@ -222,14 +222,17 @@ export class BridgeNetwork {
    * The server is going away for good (`drover down`): its address and ClusterIPs leave the
    * bridge, and the bridge itself goes when no other server or pod holds an address on it.
    */
-  async shutdown(extra: readonly string[]): Promise<void> {
+  /** Returns whether the bridge itself went. */
+  async shutdown(extra: readonly string[]): Promise<boolean> {
     for (const ip of extra) await this.address(ip, false);
     if (this.serverAddress) {
       await this.address(this.serverAddress, false);
       await fsp.rm(join(this.claimsDir, this.serverAddress), { force: true });
     }
     const left = await fsp.readdir(this.claimsDir).catch(() => [] as string[]);
-    if (left.length === 0) await this.ip(['link', 'del', this.o.bridge]).catch(() => undefined);
+    if (left.length) return false;
+    await this.ip(['link', 'del', this.o.bridge]).catch(() => undefined);
+    return true;
   }
 }
 

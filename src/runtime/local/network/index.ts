@@ -11,6 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Pod } from '../../../api/index.js';
 import type { Logger } from '../../../util/logger.js';
@@ -94,26 +95,51 @@ export class PodNetworking {
     }
     net.proxy = new ServiceProxy({ warn, address: (a, present) => bridge.address(a, present) });
     net.proxy.setPods(() => net.pods.values());
-    if (config.egress) await net.egress(ip!);
+    await net.firewall();
     o.logger.info('pod network ready', { bridge: config.bridge, podCIDR: config.podCIDR, gateway: bridge.gateway, server: bridge.serverAddress });
     return net;
   }
 
-  /** Lets pods reach beyond the machine through NAT, when iptables is there to do it. */
-  private async egress(ip: string): Promise<void> {
-    void ip;
+  /** The iptables rules of this network: [table, chain, rule…]. */
+  private rules(): string[][] {
+    const br = this.config.bridge;
+    const intra = ['filter', 'FORWARD', '-i', br, '-o', br, '-j', 'ACCEPT'];
+    if (!this.config.egress) return [intra];
+    return [
+      intra,
+      ['filter', 'FORWARD', '-i', br, '!', '-o', br, '-j', 'ACCEPT'],
+      ['filter', 'FORWARD', '-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+      ['nat', 'POSTROUTING', '-s', this.config.podCIDR, '!', '-o', br, '-j', 'MASQUERADE'],
+    ];
+  }
+
+  /**
+   * With iptables: traffic between pods is accepted even where the FORWARD policy drops (a host
+   * with Docker, br_netfilter loaded: bridged packets pass FORWARD), and with `egress` pods reach
+   * beyond the machine through NAT (MASQUERADE, ip_forward). Without it: the machine and each
+   * other only. Not run on the CI machine, which has no iptables.
+   */
+  private async firewall(): Promise<void> {
     const iptables = which('iptables') ?? which('iptables', '/usr/sbin:/sbin');
     if (!iptables) {
       this.logger.info('no iptables: pods reach this machine and each other, not beyond it (no NAT)');
       return;
     }
-    const rule = ['-t', 'nat', 'POSTROUTING', '-s', this.config.podCIDR, '!', '-o', this.config.bridge, '-j', 'MASQUERADE'];
     try {
-      await run(iptables, [rule[0]!, rule[1]!, '-C', ...rule.slice(2)]).catch(() => run(iptables, [rule[0]!, rule[1]!, '-A', ...rule.slice(2)]));
-      await run('sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+      for (const [table, chain, ...rule] of this.rules()) {
+        // -C first: a restarted server (or a second one) adds nothing twice.
+        await run(iptables, ['-t', table!, '-C', chain!, ...rule]).catch(() => run(iptables, ['-t', table!, chain === 'FORWARD' ? '-I' : '-A', chain!, ...rule]));
+      }
+      if (this.config.egress) await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
     } catch (err) {
-      this.logger.warn('could not set up NAT for pods: they reach this machine only', { error: (err as Error).message });
+      this.logger.warn('could not set up iptables rules for pods: they may reach this machine only', { error: (err as Error).message });
     }
+  }
+
+  private async dropFirewall(): Promise<void> {
+    const iptables = which('iptables') ?? which('iptables', '/usr/sbin:/sbin');
+    if (!iptables) return;
+    for (const [table, chain, ...rule] of this.rules()) await run(iptables, ['-t', table!, '-D', chain!, ...rule]).catch(() => undefined);
   }
 
   /** The address pods reach the server (its API, its resolver) at. */
@@ -208,6 +234,6 @@ export class PodNetworking {
     const held = this.proxy?.addresses() ?? [];
     await this.proxy?.close();
     if (!this.bridge) return;
-    if (!podsLeft) await this.bridge.shutdown(held);
+    if (!podsLeft && (await this.bridge.shutdown(held))) await this.dropFirewall();
   }
 }

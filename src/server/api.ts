@@ -37,6 +37,7 @@ import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
 import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
+import { argoStream } from './argo-streams.js';
 import { tokenApi } from './tokens.js';
 import { refusal, type HostPolicy } from './origin.js';
 import { ANONYMOUS_ADMIN, POD_SCOPED, forbiddenMessage, isResourceRequest, type AuditLog, type Authorizer, type Credentials, type Identity, type RequestAttributes } from '../identity/index.js';
@@ -742,6 +743,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       }
       return send(res, 200, { apiVersion: 'metrics.k8s.io/v1beta1', kind: m[2] === 'pods' ? 'PodMetricsList' : 'NodeMetricsList', metadata: {}, items });
     }
+    if (await argoStream({ store, runtime }, req, res, p, url.searchParams)) return;
     const argo = await argoServer(argoDeps, { method: req.method ?? 'GET', path: p, query: url.searchParams, body: () => readJson(req) });
     if (argo !== undefined) return send(res, 200, argo);
     const path = parseResourcePath(p, kinds);

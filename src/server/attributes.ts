@@ -34,6 +34,11 @@ export function requestAttributes(method: string, p: string, q: URLSearchParams,
   if (m) return { verb: m[3] ? 'get' : 'list', apiGroup: 'metrics.k8s.io', resource: m[2]!, ...(m[1] ? { namespace: decodeURIComponent(m[1]) } : {}), ...(m[3] ? { name: decodeURIComponent(m[3]) } : {}) };
   m = /^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)$/.exec(p);
   if (m) return { verb: 'create', apiGroup: `${m[1]}.k8s.io`, resource: m[2]! };
+  // The Argo Server's streams (./argo-streams.ts): watching workflows, reading their pods' logs.
+  m = /^\/api\/v1\/workflow-events\/([^/]+)$/.exec(p);
+  if (m) return { verb: 'watch', apiGroup: 'argoproj.io', resource: 'workflows', namespace: decodeURIComponent(m[1]!) };
+  m = /^\/api\/v1\/workflows\/([^/]+)\/[^/]+(?:\/[^/]+)?\/log$/.exec(p);
+  if (m) return { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'log', namespace: decodeURIComponent(m[1]!) };
   // The Argo Server's paths: /api/v1/{workflows|workflow-templates|cron-workflows}/{ns}[/{name}[/{action}]].
   m = /^\/api\/v1\/(workflows|workflow-templates|cron-workflows)\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(p);
   if (m) {

@@ -141,7 +141,7 @@ export function suggestBayes(history: History, count: number, seed: number, opts
     }
     const hyper = hyperFor(history.told, encode, dims, cache);
     const worst = history.worstLoss()!;
-    const liars = [...history.pendingPoints, ...batch.points];
+    const liars = history.liars(batch);
     const xs = [...history.told.map((t) => encode(t.point)), ...liars.map(encode)];
     const { y, mean: yMean, sd: ySd } = standardise([...history.told.map((t) => t.loss), ...liars.map(() => worst)]);
     const gp = Gp.fit(xs, y, hyper);

@@ -53,7 +53,8 @@ export class History {
   /** completed + pending: the number of the next suggestion, which seeds its random stream. */
   readonly next: number;
 
-  constructor(readonly space: Space, req: SuggestRequest) {
+  /** `pendingAware` false: the models ignore running trials (liars() is empty); they stay seen, never suggested again. */
+  constructor(readonly space: Space, req: SuggestRequest, readonly pendingAware = true) {
     req.completed.forEach((o, order) => {
       const { key, point } = space.parse(o.assignments);
       const loss = lossOf(o.value, req.objectiveType);
@@ -72,6 +73,11 @@ export class History {
       if (point) this.pendingPoints.push(point);
     }
     this.next = req.completed.length + req.pending.length;
+  }
+
+  /** Points the models count as running (constant liars): the request's running trials and this batch's earlier picks. */
+  liars(batch: Batch): Float64Array[] {
+    return this.pendingAware ? [...this.pendingPoints, ...batch.points] : [];
   }
 
   /** The worst loss seen so far (the "constant liar" value for running trials). */

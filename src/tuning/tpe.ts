@@ -361,7 +361,7 @@ export function suggestTpe(history: History, count: number, seed: number, opts: 
       for (let i = 0; i < 8; i++) yield space.sample(rng);
       return;
     }
-    const groups = split(history.told, [...history.pendingPoints, ...batch.points], opts);
+    const groups = split(history.told, history.liars(batch), opts);
     for (let round = 0; round < 4; round++) {
       if (opts.multivariate) yield* multivariateCandidates(space, groups, rng, opts);
       else yield univariatePoint(space, groups, rng, opts);

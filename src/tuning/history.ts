@@ -75,18 +75,12 @@ export class History {
     this.next = req.completed.length + req.pending.length;
   }
 
-  /** Points the models count as running (constant liars): the request's running trials and this batch's earlier picks. */
+  /** Points the models count as running (TPE's constant liars, the GP's believers): the request's running trials and this batch's earlier picks. */
   liars(batch: Batch): Float64Array[] {
     return this.pendingAware ? [...this.pendingPoints, ...batch.points] : [];
   }
-
-  /** The worst loss seen so far (the "constant liar" value for running trials). */
-  worstLoss(): number | undefined {
-    let w: number | undefined;
-    for (const t of this.told) if (w === undefined || t.loss > w) w = t.loss;
-    return w;
-  }
 }
+
 
 /** The suggestions of one request, kept distinct from each other and from everything seen. */
 export class Batch {

@@ -526,7 +526,7 @@ async function againstOptuna(args: readonly string[]): Promise<void> {
         String(n),
         `${d.cpu.toFixed(1)} (${d.wall.toFixed(1)})`,
         o ? `${sampler === 'skopt-gp' ? 'skopt' : 'Optuna'} ${o.cpu_ms.toFixed(1)} (${o.wall_ms.toFixed(1)})` : '—',
-        o ? (d.cpu / o.cpu_ms).toFixed(2) : '—',
+        o ? (d.cpu / o.cpu_ms).toPrecision(2) : '—',
       ]);
     }
     const lw = lrows[0]!.map((_, c) => Math.max(...lrows.map((r) => r[c]!.length)));

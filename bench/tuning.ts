@@ -5,10 +5,14 @@
  *   node dist/bench/tuning.js                 # 20 seeds (a few minutes on 2 cores)
  *   BENCH_QUICK=1 node dist/bench/tuning.js   # 4 seeds, 20/60 trials: a smoke run
  *   BENCH_WORKERS=1 node dist/bench/tuning.js # one thread (default: one per CPU, at most 4)
- *   node dist/bench/tuning.js --against optuna [--seeds N] [--problems branin,mixed] [--pairs multivariate] [--no-latency]
- *     Drover's TPEs side by side with Optuna's (PyPI, run by bench/optuna_side.py in a venv at
- *     the venv of scripts/python-clients.sh, or $DROVER_BENCH_PYTHON), adding
- *     ackley5 (x ∈ [−32.768, 32.768]⁵, minimum 0): median regret [IQR] at 50 and 200 trials.
+ *   node dist/bench/tuning.js --against optuna [--seeds N] [--first-seed K] [--problems branin,mixed]
+ *       [--pairs multivariate,univariate,cmaes] [--no-latency] [--no-gp-latency] [--drover-settings k=v,…]
+ *     Drover beside Optuna 5.1 (bench/optuna_side.py in the venv of scripts/python-clients.sh, or
+ *     $DROVER_BENCH_PYTHON), adding ackley5 (x ∈ [−32.768, 32.768]⁵, minimum 0) and
+ *     hartmann6-noisy (noise sd 0.1, scored at the incumbent's true value): median regret [IQR] at
+ *     50 and 200 trials, win/tie/loss, latency beside Optuna (TPE) and scikit-optimize (GP).
+ *   node dist/bench/tuning.js --parallel [--seeds N] [--trials N] [--problems …] [--algorithms …]
+ *     regret at parallelTrialCount 1/4/8 with the running trials handed to the model and without.
  *
  * Problems (all minimised):
  * - branin: x1 ∈ [−5, 10], x2 ∈ [0, 15]; minimum 0.397887.

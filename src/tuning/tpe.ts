@@ -22,7 +22,7 @@
 import type { History, Told } from './history.js';
 import type { Rng } from './rng.js';
 import { Stream } from './rng.js';
-import type { CategoricalDim, NumericDim, Space } from './space.js';
+import type { CategoricalDim, Space } from './space.js';
 import { LOG_SQRT_2PI, normCdf, normInv } from './stats.js';
 import { suggestPoints } from './suggest-points.js';
 import type { SuggestResult } from './types.js';
@@ -198,46 +198,6 @@ function numericLogPdf(kn: NumericKernels, x: number): number {
   return m + Math.log(s);
 }
 
-/**
- * The slice of [0, 1] that a grid value x of a stepped dimension (ints, doubles with a step) owns:
- * its value ± step/2, as Optuna scores such parameters by the kernel's mass over the bin rather
- * than its density at the centre (a narrow kernel's density there is far above 1).
- */
-function binOf(space: Space, d: NumericDim, x: number): [number, number] {
-  const v = space.numericValue(d, x);
-  const edge = (w: number): number => {
-    if (d.log && w <= 0) return 0;
-    return Math.min(1, Math.max(0, ((d.log ? Math.log(w) : w) - d.lo) / (d.hi - d.lo)));
-  };
-  return [edge(v - d.step! / 2), edge(v + d.step! / 2)];
-}
-
-/** log of kernel i's mass over [left, right], before truncation to [0, 1] (logC − log of its σ√(2π) part holds the rest). */
-function logBinMass(kn: NumericKernels, i: number, left: number, right: number): number {
-  const m = kn.mu[i]!;
-  const inv = kn.invSigma[i]!;
-  const a = (left - m) * inv;
-  const b = (right - m) * inv;
-  // In the upper tail use the complements: the difference of two numbers near 1 loses everything.
-  const mass = a > 0 ? normCdf(-a) - normCdf(-b) : normCdf(b) - normCdf(a);
-  return Math.log(Math.max(1e-300, mass)) + Math.log(kn.sigma[i]!) + LOG_SQRT_2PI;
-}
-
-/** One-dimensional log mixture mass of a stepped value: every kernel's mass over the value's bin. */
-function steppedLogPdf(kn: NumericKernels, left: number, right: number): number {
-  let m = -Infinity;
-  let s = 0;
-  for (let i = 0; i < kn.mu.length; i++) {
-    const v = kn.logC[i]! + logBinMass(kn, i, left, right);
-    if (v <= m) s += Math.exp(v - m);
-    else {
-      s = s * Math.exp(m - v) + 1;
-      m = v;
-    }
-  }
-  return m + Math.log(s);
-}
-
 function sampleKernel(kn: NumericKernels, i: number, rng: Rng): number {
   const m = kn.mu[i]!;
   const s = kn.sigma[i]!;
@@ -323,11 +283,7 @@ function univariatePoint(space: Space, g: Groups, rng: Rng, opts: TpeOptions): F
     for (let c = 0; c < opts.nCandidates; c++) {
       const drawn = sampleKernel(l, rng.pick(l.w, 1), rng);
       const x = d.step !== undefined || d.count === 1 ? space.encodeNumber(d, space.numericValue(d, drawn)) : drawn;
-      let score: number;
-      if (d.step !== undefined && d.count > 1) {
-        const [left, right] = binOf(space, d, x);
-        score = steppedLogPdf(l, left, right) - steppedLogPdf(b, left, right);
-      } else score = numericLogPdf(l, x) - numericLogPdf(b, x);
+      const score = numericLogPdf(l, x) - numericLogPdf(b, x);
       if (score > bestScore) {
         bestScore = score;
         best = x;
@@ -340,11 +296,7 @@ function univariatePoint(space: Space, g: Groups, rng: Rng, opts: TpeOptions): F
 
 /** The joint mixture Σ_i w_i·Π_d k_{i,d}(x_d) of multivariate TPE. */
 interface JointKernels {
-  dims: (
-    | { kind: 'numeric'; j: number; k: NumericKernels }
-    | { kind: 'stepped'; j: number; k: NumericKernels; bin: (x: number) => [number, number] }
-    | { kind: 'categorical'; j: number; k: CategoricalKernels; logRows: Float64Array[] }
-  )[];
+  dims: ({ kind: 'numeric'; j: number; k: NumericKernels } | { kind: 'categorical'; j: number; k: CategoricalKernels; logRows: Float64Array[] })[];
   w: Float64Array;
   /** Per kernel: log w_i + Σ over numeric dimensions of their log normalising constants. */
   c: Float64Array;
@@ -357,31 +309,24 @@ function jointKernels(space: Space, points: readonly Float64Array[], weights: re
       const k = categoricalKernels(xs, weights, opts.priorWeight, (d as CategoricalDim).choices.length);
       return { kind: 'categorical', j, k, logRows: k.rows.map((r) => r.map(Math.log)) };
     }
-    const k = numericKernels(xs, weights, opts.priorWeight, false);
-    if (d.step !== undefined && d.count > 1) return { kind: 'stepped', j, k, bin: (x) => binOf(space, d, x) };
-    return { kind: 'numeric', j, k };
+    return { kind: 'numeric', j, k: numericKernels(xs, weights, opts.priorWeight, false) };
   });
   const first = dims[0]!;
   const w = first.k.w;
   const c = w.map(Math.log);
-  for (const d of dims) if (d.kind !== 'categorical') d.k.logC.forEach((v, i) => (c[i] = c[i]! + v - Math.log(w[i]!)));
+  for (const d of dims) if (d.kind === 'numeric') d.k.logC.forEach((v, i) => (c[i] = c[i]! + v - Math.log(w[i]!)));
   return { dims, w, c };
 }
 
 function jointLogPdf(jk: JointKernels, x: Float64Array): number {
   let m = -Infinity;
   let s = 0;
-  const bins = jk.dims.map((d) => (d.kind === 'stepped' ? d.bin(x[d.j]!) : undefined));
   for (let i = 0; i < jk.c.length; i++) {
     let v = jk.c[i]!;
-    for (let e = 0; e < jk.dims.length; e++) {
-      const d = jk.dims[e]!;
+    for (const d of jk.dims) {
       if (d.kind === 'numeric') {
         const z = (x[d.j]! - d.k.mu[i]!) * d.k.invSigma[i]!;
         v -= 0.5 * z * z;
-      } else if (d.kind === 'stepped') {
-        const [left, right] = bins[e]!;
-        v += logBinMass(d.k, i, left, right);
       } else v += d.logRows[i]![x[d.j]!]!;
     }
     if (v <= m) s += Math.exp(v - m);
@@ -401,7 +346,7 @@ function multivariateCandidates(space: Space, g: Groups, rng: Rng, opts: TpeOpti
   for (let c = 0; c < opts.nCandidates; c++) {
     const i = rng.pick(l.w, 1);
     const p = new Float64Array(space.dims.length);
-    for (const d of l.dims) p[d.j] = d.kind === 'categorical' ? rng.pick(d.k.rows[i]!, 1) : sampleKernel(d.k, i, rng);
+    for (const d of l.dims) p[d.j] = d.kind === 'numeric' ? sampleKernel(d.k, i, rng) : rng.pick(d.k.rows[i]!, 1);
     // Score the point that would run: ints and stepped numbers on their grid, as Optuna rounds before scoring.
     const q = space.snap(p);
     scored.push({ p: q, score: jointLogPdf(l, q) - jointLogPdf(b, q) });

@@ -5,10 +5,14 @@
  *   node dist/bench/tuning.js                 # 20 seeds (a few minutes on 2 cores)
  *   BENCH_QUICK=1 node dist/bench/tuning.js   # 4 seeds, 20/60 trials: a smoke run
  *   BENCH_WORKERS=1 node dist/bench/tuning.js # one thread (default: one per CPU, at most 4)
- *   node dist/bench/tuning.js --against optuna [--seeds N] [--problems branin,mixed] [--pairs multivariate] [--no-latency]
- *     Drover's TPEs side by side with Optuna's (PyPI, run by bench/optuna_side.py in a venv at
- *     ~/.cache/drover/venv-bench, or $DROVER_BENCH_VENV, created when missing), adding
- *     ackley5 (x ∈ [−32.768, 32.768]⁵, minimum 0): median regret [IQR] at 50 and 200 trials.
+ *   node dist/bench/tuning.js --against optuna [--seeds N] [--first-seed K] [--problems branin,mixed]
+ *       [--pairs multivariate,univariate,cmaes] [--no-latency] [--no-gp-latency] [--drover-settings k=v,…]
+ *     Drover beside Optuna 5.1 (bench/optuna_side.py in the venv of scripts/python-clients.sh, or
+ *     $DROVER_BENCH_PYTHON), adding ackley5 (x ∈ [−32.768, 32.768]⁵, minimum 0) and
+ *     hartmann6-noisy (noise sd 0.1, scored at the incumbent's true value): median regret [IQR] at
+ *     50 and 200 trials, win/tie/loss, latency beside Optuna (TPE) and scikit-optimize (GP).
+ *   node dist/bench/tuning.js --parallel [--seeds N] [--trials N] [--problems …] [--algorithms …]
+ *     regret at parallelTrialCount 1/4/8 with the running trials handed to the model and without.
  *
  * Problems (all minimised):
  * - branin: x1 ∈ [−5, 10], x2 ∈ [0, 15]; minimum 0.397887.
@@ -29,7 +33,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { createAlgorithm, type Assignments, type Observation, type ParameterSpec } from '../src/tuning/index.js';
@@ -43,6 +46,8 @@ interface Problem {
   name: string;
   parameters: ParameterSpec[];
   f: (a: Assignments) => number;
+  /** Standard deviation of Gaussian noise added to what the algorithm observes (regret uses f itself). */
+  noise?: number;
 }
 
 const dbl = (name: string, min: number, max: number, extra: Partial<ParameterSpec['feasibleSpace']> = {}): ParameterSpec => ({
@@ -124,9 +129,11 @@ const ALL_PROBLEMS: (Problem & { minimum: number })[] = [
   { name: 'rosenbrock4', parameters: [0, 1, 2, 3].map((i) => dbl(`x${i}`, -5, 10)), f: rosenbrock4, minimum: 0 },
   { name: 'ackley5', parameters: [0, 1, 2, 3, 4].map((i) => dbl(`x${i}`, -32.768, 32.768)), f: ackley5, minimum: 0 },
   { name: 'mixed', parameters: mixedParameters, f: mixedLoss, minimum: 0 },
+  // Noise sd 0.1 is 3% of Hartmann-6's depth: the incumbent must be good, not a lucky draw.
+  { name: 'hartmann6-noisy', parameters: [0, 1, 2, 3, 4, 5].map((i) => dbl(`x${i}`, 0, 1)), f: hartmann6, minimum: -3.32237, noise: 0.1 },
 ];
 /** The default mode's problems (ackley5 is only in the side-by-side mode). */
-const PROBLEMS = ALL_PROBLEMS.filter((p) => p.name !== 'ackley5');
+const PROBLEMS = ALL_PROBLEMS.filter((p) => p.name !== 'ackley5' && p.noise === undefined);
 
 /** Variants of a problem for algorithms that need a different space. */
 function variant(problem: Problem, algorithm: string): Problem | undefined {
@@ -156,6 +163,14 @@ interface Task {
   problem: string;
   algorithm: string;
   seed: number;
+  /** Extra algorithm settings (--drover-settings k=v,…), for trying a variant against Optuna. */
+  settings?: Record<string, string>;
+  /** Trials running at once (parallelTrialCount); 1 = sequential ask/tell. */
+  parallel?: number;
+  /** false: the algorithm's models ignore running trials (see AlgorithmOptions.pendingAware). */
+  pendingAware?: boolean;
+  /** Trial budget when not the mode's default. */
+  trials?: number;
 }
 interface Outcome extends Task {
   early: number;
@@ -164,24 +179,62 @@ interface Outcome extends Task {
   ms: number;
 }
 
+/** A seeded uniform stream (mulberry32) for the noisy objective's noise. */
+function noiseStream(seed: number): () => number {
+  let a = (seed * 0x9e3779b1) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * One search: `parallel` trials run at once (the oldest finishes first, then its slot is refilled,
+ * as an Experiment with parallelTrialCount does); the algorithm sees the running ones as pending.
+ * The result is the true value of the incumbent (the trial with the best observed value): with
+ * noise, a lucky draw does not count as found.
+ */
 function runTask(task: Task): Outcome {
   const problem = variant(ALL_PROBLEMS.find((p) => p.name === task.problem)!, task.algorithm)!;
-  const algorithm = createAlgorithm(task.algorithm, { random_state: String(task.seed), ...extraSettings(task.algorithm) });
+  const algorithm = createAlgorithm(
+    task.algorithm,
+    { random_state: String(task.seed), ...extraSettings(task.algorithm), ...task.settings },
+    { pendingAware: task.pendingAware ?? true },
+  );
+  const parallel = task.parallel ?? 1;
+  const budget = task.trials ?? TRIALS;
+  const early = Math.min(EARLY, budget);
+  const uniform = noiseStream(task.seed);
+  const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   const completed: Observation[] = [];
-  let best = Infinity;
-  let early = Infinity;
+  const running: { a: Assignments; truth: number; observed: number }[] = [];
+  let created = 0;
+  let bestObserved = Infinity;
+  let incumbent = Infinity;
+  let atEarly = Infinity;
   const start = performance.now();
-  for (let t = 0; t < TRIALS; t++) {
-    const { assignments } = algorithm.suggest({ parameters: problem.parameters, objectiveType: 'minimize', completed, pending: [], count: 1 });
-    const a = assignments[0];
-    if (!a) break;
-    const value = problem.f(a);
-    completed.push({ assignments: a, value });
-    best = Math.min(best, value);
-    if (t + 1 === EARLY) early = best;
+  for (;;) {
+    while (running.length < parallel && created < budget) {
+      const pending = running.map((r) => r.a);
+      const a = algorithm.suggest({ parameters: problem.parameters, objectiveType: 'minimize', completed, pending, count: 1 }).assignments[0];
+      if (!a) break;
+      const truth = problem.f(a);
+      running.push({ a, truth, observed: truth + (problem.noise ?? 0) * gaussian() });
+      created++;
+    }
+    const done = running.shift();
+    if (!done) break;
+    completed.push({ assignments: done.a, value: done.observed });
+    if (done.observed < bestObserved) {
+      bestObserved = done.observed;
+      incumbent = done.truth;
+    }
+    if (completed.length === early) atEarly = incumbent;
   }
-  if (completed.length < EARLY) early = best;
-  return { ...task, early, final: best, trials: completed.length, ms: performance.now() - start };
+  if (completed.length < early) atEarly = incumbent;
+  return { ...task, early: atEarly, final: incumbent, trials: completed.length, ms: performance.now() - start };
 }
 
 function median(xs: number[]): number {
@@ -208,6 +261,8 @@ function latency(algorithm: string, observations: number, repeat: number, warm =
     .assignments.map((a) => ({ assignments: a, value: problem.f(a) }));
   let total = 0;
   let cpu = 0;
+  // One untimed call first: the timed ones measure the algorithm, not the JIT's first compile.
+  createAlgorithm(algorithm, { random_state: '0' }).suggest({ parameters: problem.parameters, objectiveType: 'minimize', completed, pending: [], count: 1 });
   const shared = createAlgorithm(algorithm, { random_state: '1' });
   if (warm) shared.suggest({ parameters: problem.parameters, objectiveType: 'minimize', completed, pending: [], count: 1 });
   for (let i = 0; i < repeat; i++) {
@@ -342,23 +397,24 @@ function verdict(ours: Spread, theirs: Spread): 'win' | 'tie' | 'loss' {
   return ours.median < theirs.median ? 'win' : ours.median > theirs.median ? 'loss' : 'tie';
 }
 
-const VENV = process.env.DROVER_BENCH_VENV ?? path.join(os.homedir(), '.cache', 'drover', 'venv-bench');
-
-/** The bench's Python, with Optuna from PyPI; creates the venv (outside the repository) when missing. */
+/**
+ * The bench's Python: $DROVER_BENCH_PYTHON, else the project's client venv
+ * (scripts/python-clients.sh ensure, which installs optuna and scikit-optimize from PyPI once,
+ * pinned in test/python/requirements.txt).
+ */
 function benchPython(): string {
-  const python = path.join(VENV, 'bin', 'python');
-  const ready = (): boolean => existsSync(python) && spawnSync(python, ['-c', 'import optuna'], { stdio: 'ignore' }).status === 0;
-  if (ready()) return python;
-  console.log(`creating a Python venv at ${VENV} and installing optuna from PyPI (once)…`);
-  const steps: [string, string[]][] = [
-    ['python3', ['-m', 'venv', VENV]],
-    [python, ['-m', 'pip', 'install', '--quiet', 'optuna']],
-  ];
-  for (const [cmd, args] of steps) {
-    const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+  const given = process.env.DROVER_BENCH_PYTHON;
+  let python: string;
+  if (given) python = given;
+  else {
+    const script = fileURLToPath(new URL('../../scripts/python-clients.sh', import.meta.url));
+    const r = spawnSync('bash', [script, 'ensure'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`scripts/python-clients.sh ensure failed (exit ${r.status ?? r.signal})`);
+    python = r.stdout.trim().split('\n').pop()!;
   }
-  if (!ready()) throw new Error(`optuna is not importable from ${python}`);
+  if (!existsSync(python) || spawnSync(python, ['-c', 'import optuna'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(`optuna is not importable from ${python}`);
+  }
   return python;
 }
 
@@ -385,6 +441,7 @@ function runOptuna(python: string, spec: object): Promise<OptunaResult> {
 const PAIRS: { drover: string; optuna: string; label: string }[] = [
   { drover: 'multivariate-tpe', optuna: 'tpe-multivariate', label: 'multivariate TPE' },
   { drover: 'tpe', optuna: 'tpe-univariate', label: 'univariate TPE' },
+  { drover: 'cmaes', optuna: 'cmaes', label: 'CMA-ES' },
 ];
 
 function flag(args: readonly string[], name: string): string | undefined {
@@ -401,13 +458,22 @@ function flag(args: readonly string[], name: string): string | undefined {
  */
 async function againstOptuna(args: readonly string[]): Promise<void> {
   const started = performance.now();
-  const seeds = Array.from({ length: Number(flag(args, '--seeds') ?? (QUICK ? 4 : 10)) }, (_, i) => i + 1);
+  const firstSeed = Number(flag(args, '--first-seed') ?? 1);
+  const seeds = Array.from({ length: Number(flag(args, '--seeds') ?? (QUICK ? 4 : 10)) }, (_, i) => i + firstSeed);
   const wanted = flag(args, '--problems')?.split(',');
   const problems = ALL_PROBLEMS.filter((p) => !wanted || wanted.includes(p.name));
-  const pairFilter = flag(args, '--pairs');
-  const pairs = PAIRS.filter((p) => !pairFilter || p.label.startsWith(pairFilter));
+  const pairFilter = flag(args, '--pairs')?.split(',');
+  const pairs = PAIRS.filter((p) => !pairFilter || pairFilter.some((f) => p.label.toLowerCase().startsWith(f.toLowerCase())));
   const withLatency = !args.includes('--no-latency');
-  const latencySizes: [number, number][] = QUICK ? [[1000, 3]] : [[1000, 10], [5000, 3]];
+  // [Drover's algorithm, the Python side's sampler, observations, repeats]: TPEs at 1,000/5,000,
+  // the GP beside scikit-optimize's gp_minimize (Optuna's GPSampler needs PyTorch) at 200/500.
+  const latencyRuns: [string, string, number, number][] = withLatency
+    ? [
+        ...pairs.filter((p) => p.drover.includes('tpe')).flatMap((p): [string, string, number, number][] => [[p.drover, p.optuna, 1000, QUICK ? 3 : 10], ...(QUICK ? [] : [[p.drover, p.optuna, 5000, 3] as [string, string, number, number]])]),
+        // skopt takes seconds to tens of seconds per suggestion here: one timed call each.
+        ...(args.includes('--no-gp-latency') ? [] : ([['bayesianoptimization', 'skopt-gp', 200, 1], ...(QUICK ? [] : [['bayesianoptimization', 'skopt-gp', 500, 1]])] as [string, string, number, number][])),
+      ]
+    : [];
   const python = benchPython();
   // Optuna runs in its own process while Drover's runs use the worker threads.
   const optuna = runOptuna(python, {
@@ -415,9 +481,10 @@ async function againstOptuna(args: readonly string[]): Promise<void> {
     problems: problems.map((p) => p.name),
     seeds,
     checkpoints: [EARLY, TRIALS],
-    latency: withLatency ? latencySizes : [],
+    latency: latencyRuns.map(([, sampler, n, repeat]) => [sampler, n, repeat]),
   });
-  const tasks = pairs.flatMap((pair) => problems.flatMap((p) => seeds.map((seed) => ({ problem: p.name, algorithm: pair.drover, seed }))));
+  const settings = Object.fromEntries((flag(args, '--drover-settings') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+  const tasks = pairs.flatMap((pair) => problems.flatMap((p) => seeds.map((seed) => ({ problem: p.name, algorithm: pair.drover, seed, settings }))));
   const ours = await runAll(tasks, workerCount());
   const theirs = await optuna;
 
@@ -451,23 +518,81 @@ async function againstOptuna(args: readonly string[]): Promise<void> {
         : `goal missed at ${goalMisses.join(', ')} (needs ≤ Optuna's median at ${TRIALS}, ≤ its upper quartile at ${EARLY})`,
     );
   }
-  if (withLatency) {
-    console.log('\nSuggestion latency on a Hartmann-6 history (random points), one suggestion, CPU ms (wall ms):');
-    for (const pair of pairs) {
-      for (const [n, repeat] of latencySizes) {
-        const d = latency(pair.drover, n, repeat);
-        const o = theirs.latency.find((l) => l.sampler === pair.optuna && l.observations === n);
-        console.log(`  ${pair.label.padEnd(17)} ${String(n).padStart(5)} observations: Drover ${d.cpu.toFixed(1)} (${d.wall.toFixed(1)})  Optuna ${o ? `${o.cpu_ms.toFixed(1)} (${o.wall_ms.toFixed(1)})` : '—'}`);
+  if (latencyRuns.length > 0) {
+    console.log('\nSuggestion latency on a Hartmann-6 history (random points), one suggestion from a fresh sampler, CPU ms (wall ms):');
+    const lrows: string[][] = [['algorithm', 'observations', 'Drover', 'Python', 'Drover/Python (CPU)']];
+    for (const [drover, sampler, n, repeat] of latencyRuns) {
+      const d = latency(drover, n, repeat);
+      const o = theirs.latency.find((l) => l.sampler === sampler && l.observations === n);
+      const label = PAIRS.find((p) => p.drover === drover)?.label ?? 'GP (bayesianoptimization)';
+      lrows.push([
+        label,
+        String(n),
+        `${d.cpu.toFixed(1)} (${d.wall.toFixed(1)})`,
+        o ? `${sampler === 'skopt-gp' ? 'skopt' : 'Optuna'} ${o.cpu_ms.toFixed(1)} (${o.wall_ms.toFixed(1)})` : '—',
+        o ? (d.cpu / o.cpu_ms).toPrecision(2) : '—',
+      ]);
+    }
+    const lw = lrows[0]!.map((_, c) => Math.max(...lrows.map((r) => r[c]!.length)));
+    for (const r of lrows) console.log('  ' + r.map((v, c) => (c < 1 ? v.padEnd(lw[c]!) : v.padStart(lw[c]!))).join('  '));
+  }
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * `--parallel`: regret when trials run in parallel (parallelTrialCount 1, 4, 8) for the same
+ * budget, with the running trials handed to the models (constant liar: TPE puts them in the bad
+ * group, the GP at the worst loss seen) and without (the models ignore them, as Optuna's
+ * constant_liar=False; they are still never suggested twice). CMA-ES has no liar: it hands out
+ * the members of its current generation and waits for them, so it has one row per level.
+ * Options: --seeds N (10), --trials N (100), --problems a,b (branin,hartmann6,mixed),
+ * --algorithms a,b (multivariate-tpe,tpe,bayesianoptimization,cmaes).
+ */
+async function parallelMode(args: readonly string[]): Promise<void> {
+  const started = performance.now();
+  const seeds = Array.from({ length: Number(flag(args, '--seeds') ?? (QUICK ? 4 : 10)) }, (_, i) => i + 1);
+  const trials = Number(flag(args, '--trials') ?? (QUICK ? 40 : 100));
+  const problems = (flag(args, '--problems') ?? 'branin,hartmann6,mixed').split(',');
+  const algorithms = (flag(args, '--algorithms') ?? 'multivariate-tpe,tpe,bayesianoptimization,cmaes').split(',');
+  const levels = [1, 4, 8];
+  const tasks: Task[] = [];
+  for (const algorithm of algorithms) {
+    for (const problem of problems) {
+      for (const parallel of levels) {
+        for (const aware of algorithm === 'cmaes' || parallel === 1 ? [true] : [true, false]) {
+          for (const seed of seeds) tasks.push({ problem, algorithm, seed, parallel, pendingAware: aware, trials });
+        }
       }
     }
   }
+  tasks.sort((a, b) => Number(b.algorithm === 'bayesianoptimization') - Number(a.algorithm === 'bayesianoptimization'));
+  const outcomes = await runAll(tasks, workerCount());
+  console.log(`Regret at parallelTrialCount 1/4/8, ${trials} trials in all, median [IQR] over ${seeds.length} seeds (the oldest running trial finishes first)`);
+  console.log('"liar": running trials are handed to the model; "ignored": the model leaves them out (never suggested twice either way)');
+  const rows: string[][] = [['algorithm', 'function', 'parallel 1', 'parallel 4 liar', 'parallel 4 ignored', 'parallel 8 liar', 'parallel 8 ignored']];
+  const cell = (xs: number[]): string => {
+    if (xs.length === 0) return '—';
+    const s = spread(xs);
+    return `${fmt(s.median)} [${fmt(s.q1)}, ${fmt(s.q3)}]`;
+  };
+  for (const algorithm of algorithms) {
+    for (const name of problems) {
+      const minimum = ALL_PROBLEMS.find((p) => p.name === name)!.minimum;
+      const of = (parallel: number, aware: boolean): number[] =>
+        outcomes.filter((o) => o.algorithm === algorithm && o.problem === name && o.parallel === parallel && o.pendingAware === aware).map((o) => o.final - minimum);
+      rows.push([algorithm, name, cell(of(1, true)), cell(of(4, true)), cell(of(4, false)), cell(of(8, true)), cell(of(8, false))]);
+    }
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) console.log(r.map((v, c) => (c < 2 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '));
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (isMainThread) {
   const args = process.argv.slice(2);
   const against = flag(args, '--against');
-  if (against === undefined) await main();
+  if (args.includes('--parallel')) await parallelMode(args);
+  else if (against === undefined) await main();
   else if (against === 'optuna') await againstOptuna(args);
   else throw new Error(`--against ${against}: only optuna is supported`);
 } else if ((workerData as { worker?: boolean } | undefined)?.worker) {

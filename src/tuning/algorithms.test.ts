@@ -159,3 +159,29 @@ test("the GP's cache of fits changes speed, never answers", () => {
   used.suggest(req(28));
   assert.deepEqual(used.suggest(req(30)), createAlgorithm('bayesianoptimization', { random_state: '1' }).suggest(req(30)));
 });
+
+test('running trials steer TPE and the GP away (constant liar); with pendingAware false the models ignore them but never repeat them', () => {
+  // 30 finished trials of a bowl at x = 0.3 and six running ones packed around it: the liar makes
+  // the region look worse, so suggestions land further from the running points.
+  const parameters = [double('x', 0, 1)];
+  const f = (x: number): number => (x - 0.3) ** 2;
+  const completed: Observation[] = Array.from({ length: 30 }, (_, i) => {
+    const x = ((i * 0.618034) % 1).toFixed(4);
+    return { assignments: { x }, value: f(Number(x)) };
+  });
+  const pending = [0.29, 0.295, 0.3, 0.305, 0.31, 0.315].map((x) => ({ x: String(x) }));
+  const distance = (a: Assignments): number => Math.min(...pending.map((p) => Math.abs(Number(a.x) - Number(p.x))));
+  for (const name of ['tpe', 'multivariate-tpe', 'bayesianoptimization']) {
+    let aware = 0;
+    let ignored = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const req = { parameters, objectiveType: 'minimize' as const, completed, pending, count: 1 };
+      const a = createAlgorithm(name, { random_state: String(seed) }).suggest(req).assignments[0]!;
+      const b = createAlgorithm(name, { random_state: String(seed) }, { pendingAware: false }).suggest(req).assignments[0]!;
+      assert.ok(!pending.some((p) => p.x === b.x), `${name}: a running point suggested again`);
+      aware += distance(a);
+      ignored += distance(b);
+    }
+    assert.ok(aware > ignored, `${name}: mean distance to the running trials ${aware / 12} (liar) vs ${ignored / 12} (ignored)`);
+  }
+});

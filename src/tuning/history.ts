@@ -53,7 +53,8 @@ export class History {
   /** completed + pending: the number of the next suggestion, which seeds its random stream. */
   readonly next: number;
 
-  constructor(readonly space: Space, req: SuggestRequest) {
+  /** `pendingAware` false: the models ignore running trials (liars() is empty); they stay seen, never suggested again. */
+  constructor(readonly space: Space, req: SuggestRequest, readonly pendingAware = true) {
     req.completed.forEach((o, order) => {
       const { key, point } = space.parse(o.assignments);
       const loss = lossOf(o.value, req.objectiveType);
@@ -74,13 +75,12 @@ export class History {
     this.next = req.completed.length + req.pending.length;
   }
 
-  /** The worst loss seen so far (the "constant liar" value for running trials). */
-  worstLoss(): number | undefined {
-    let w: number | undefined;
-    for (const t of this.told) if (w === undefined || t.loss > w) w = t.loss;
-    return w;
+  /** Points the models count as running (TPE's constant liars, the GP's believers): the request's running trials and this batch's earlier picks. */
+  liars(batch: Batch): Float64Array[] {
+    return this.pendingAware ? [...this.pendingPoints, ...batch.points] : [];
   }
 }
+
 
 /** The suggestions of one request, kept distinct from each other and from everything seen. */
 export class Batch {

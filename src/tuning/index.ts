@@ -70,7 +70,7 @@ export function createAlgorithm(name: string, given: Record<string, string> = {}
         throw new ValidationError([{ path: 'count', message: `count must be a non-negative integer, got ${req.count}` }]);
       }
       const space = Space.of(req.parameters);
-      const history = new History(space, req);
+      const history = new History(space, req, options.pendingAware ?? true);
       return run(history, req.count);
     },
   };

@@ -85,3 +85,14 @@ test('seeded streams are reproducible and independent', () => {
   for (let i = 0; i < 10000; i++) sum += u.float();
   assert.ok(Math.abs(sum / 10000 - 0.5) < 0.02);
 });
+
+test('a continuous value is one point however it is written; different values are different points', () => {
+  const space = Space.of([double('x', -1, 1), categorical('c', ['a', 'b'])]);
+  const key = (x: string): string | undefined => space.key({ x, c: 'a' });
+  assert.equal(key('0.5'), key('5e-1'));
+  assert.equal(key('0.5'), key('0.50000'));
+  assert.equal(key('0'), key('-0'));
+  assert.notEqual(key('0.5'), key('0.5000000000000001'));
+  assert.notEqual(key('0.5'), space.key({ x: '0.5', c: 'b' }));
+  assert.ok(key('2')!.startsWith('!'), 'outside the range: foreign');
+});

@@ -361,10 +361,22 @@ export function suggestTpe(history: History, count: number, seed: number, opts: 
       for (let i = 0; i < 8; i++) yield space.sample(rng);
       return;
     }
-    const groups = split(history.told, [...history.pendingPoints, ...batch.points], opts);
+    const groups = split(history.told, history.liars(batch), opts);
     for (let round = 0; round < 4; round++) {
       if (opts.multivariate) yield* multivariateCandidates(space, groups, rng, opts);
       else yield univariatePoint(space, groups, rng, opts);
     }
   });
+}
+
+/**
+ * log l(x) and log g(x) of multivariate TPE's estimators for a history, at points on the [0, 1]
+ * coordinates: the quantities its candidates are ranked by (for the test that holds them equal
+ * to Optuna's).
+ */
+export function parzenLogDensities(history: History, opts: TpeOptions, points: readonly Float64Array[]): { good: number[]; bad: number[] } {
+  const g = split(history.told, [], opts);
+  const l = jointKernels(history.space, g.good, g.goodWeights, opts);
+  const b = jointKernels(history.space, g.bad, g.badWeights, opts);
+  return { good: points.map((p) => jointLogPdf(l, p)), bad: points.map((p) => jointLogPdf(b, p)) };
 }

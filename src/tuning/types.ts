@@ -84,6 +84,12 @@ export interface AlgorithmOptions {
    * so experiments differ while each stays reproducible. Defaults to a fixed constant.
    */
   seed?: number;
+  /**
+   * false: the model leaves running trials out (they are still never suggested again), as
+   * Optuna's constant_liar=False does. Only for measuring what the constant liar buys
+   * (bench:tuning --parallel); experiments always use the default, true.
+   */
+  pendingAware?: boolean;
 }
 
 /** What manifest validation knows beyond the settings, for the checks that need it. */

@@ -29,6 +29,8 @@ export type StatusReason =
   | 'MethodNotAllowed'
   /** 415: a body in an encoding the server does not read (protobuf); clients then send JSON. */
   | 'UnsupportedMediaType'
+  /** 413: a request body over the server's limit. */
+  | 'RequestEntityTooLarge'
   | 'Timeout'
   | 'ServiceUnavailable'
   | 'InternalError';
@@ -137,6 +139,17 @@ export class ForbiddenError extends DroverError {
   constructor(message: string) {
     super(message);
     this.name = 'ForbiddenError';
+  }
+}
+
+/** A request body over the limit (HTTP 413), worded as the API server words it; the connection is closed after the answer. */
+export class RequestTooLargeError extends DroverError {
+  readonly code = 'REQUEST_TOO_LARGE';
+  readonly reason = 'RequestEntityTooLarge' as const;
+  readonly httpStatus = 413;
+  constructor(limitBytes: number) {
+    super(`Request entity too large: limit is ${limitBytes}`);
+    this.name = 'RequestTooLargeError';
   }
 }
 

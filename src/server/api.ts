@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { UnsupportedMediaTypeError, BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
+import { UnsupportedMediaTypeError, RequestTooLargeError, BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
 import type { KindInfo, KindTable } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
@@ -89,7 +89,7 @@ async function readBytes(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new BadRequestError('request body too large');
+    if (size > MAX_BODY) throw new RequestTooLargeError(MAX_BODY);
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
@@ -772,6 +772,16 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     else servePortForward(req, socket, head, pod, url.searchParams, streamDeps);
   }
 
+  /** One audit line per request; a failure to build or write it is logged, never thrown out of a request's end. */
+  const audit = (req: IncomingMessage, code: number): void => {
+    if (!deps.audit) return;
+    try {
+      deps.audit.record(auditEntry(req, code, audited.get(req), kinds, clock.now()));
+    } catch (err) {
+      logger.error('could not audit a request', { url: req.url, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     let code = 101;
     socket.on('error', () => {});
@@ -786,7 +796,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       })
       .finally(() => {
         metrics.observeRequest(req.method ?? 'GET', code, 0);
-        if (deps.audit) deps.audit.record(auditEntry(req, code, audited.get(req), kinds, clock.now()));
+        audit(req, code);
       });
   };
 
@@ -796,12 +806,14 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       .catch((err: unknown) => {
         if (!(err instanceof DroverError)) logger.error('request failed', { method: req.method, url: req.url, error: err instanceof Error ? err.stack : String(err) });
         const status = toStatus(err);
+        // The rest of an oversized body is not read: the answer closes the connection instead.
+        if (err instanceof RequestTooLargeError && !res.headersSent) res.setHeader('connection', 'close');
         if (res.headersSent) res.end();
         else send(res, status.code, status);
       })
       .finally(() => {
         metrics.observeRequest(req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
-        if (deps.audit && !/^\/(healthz|livez|readyz)\/?(\?|$)/.test(req.url ?? '')) deps.audit.record(auditEntry(req, res.statusCode, audited.get(req), kinds, clock.now()));
+        if (!/^\/(healthz|livez|readyz)\/?(\?|$)/.test(req.url ?? '')) audit(req, res.statusCode);
       });
   };
   return Object.assign(handler, { upgrade });

@@ -69,7 +69,8 @@ export function auditEntry(req: IncomingMessage, code: number, who: Identity | u
         }
       : {}),
     code,
-    sourceIP: req.socket.remoteAddress ?? '',
+    // A client that hung up early leaves no socket on the request (the entry is still written).
+    sourceIP: req.socket?.remoteAddress ?? '',
     ...(ua ? { userAgent: ua } : {}),
   };
 }

@@ -31,7 +31,8 @@ python3 examples/webhook.py --port "$port" --count 1 >"$hooklog" &
 receiver=$!
 trap 'kill $receiver 2>/dev/null || true; rm -f "$hooklog"' EXIT
 
-wf=$(drover submit examples/pipeline.yaml -p webhook="http://127.0.0.1:$port/hook" -o name)
+# Pods reach this machine as host.drover.internal (their own 127.0.0.1 is their own).
+wf=$(drover submit examples/pipeline.yaml -p webhook="http://host.drover.internal:$port/hook" -o name)
 echo "submitted $wf"
 drover wait "$wf" --for=condition=Completed --timeout=600s >/dev/null
 drover get "$wf"

@@ -40,8 +40,10 @@ before(async () => {
       res.end('ok');
     });
   });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  // Pods have networks of their own: the webhook listens on every address of this machine and is
+  // reached under the name pods have for it.
+  await new Promise<void>((r) => hook.listen(0, '0.0.0.0', () => r()));
+  url = `http://host.drover.internal:${(hook.address() as AddressInfo).port}/hook`;
   await d.ok(['apply', '-f', join(EXAMPLES, 'model-storage-claim.yaml')]);
 });
 after(async () => {

@@ -53,11 +53,12 @@ const podsOf = async (job: string) => (await d.json<{ items: Pod[] }>(['get', 'p
 const env = (pod: Pod) => Object.fromEntries((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
 
 /** A manifest written beside nothing: containers start in `dir` (where the script lives). */
-function manifest(text: string): string {
+function manifest(text: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'drover-training-'));
   chmodSync(dir, 0o755);
   const file = join(dir, 'job.yaml');
   writeFileSync(file, text);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content, { mode: 0o644 });
   return file;
 }
 
@@ -71,12 +72,12 @@ spec:
     Master:
       template:
         spec:
-          containers: [{name: pytorch, image: x, command: [sh, -c, 'getent hosts env-check-worker-1 && echo "$RANK/$WORLD_SIZE at $MASTER_ADDR:$MASTER_PORT"'], resources: {requests: {cpu: 100m}}}]
+          containers: [{name: pytorch, image: x, command: [sh, -c, 'for i in $(seq 100); do getent hosts env-check-worker-1 && break; sleep 0.2; done && echo "$RANK/$WORLD_SIZE at $MASTER_ADDR:$MASTER_PORT" && sleep 3'], resources: {requests: {cpu: 100m}}}]
     worker:
       replicas: 2
       template:
         spec:
-          containers: [{name: pytorch, image: x, command: [sh, -c, 'getent hosts env-check-master-0 && echo "$RANK/$WORLD_SIZE"'], resources: {requests: {cpu: 100m}}}]
+          containers: [{name: pytorch, image: x, command: [sh, -c, 'for i in $(seq 100); do getent hosts env-check-master-0 && break; sleep 0.2; done && echo "$RANK/$WORLD_SIZE" && sleep 3'], resources: {requests: {cpu: 100m}}}]
 `);
   assert.match(await d.ok(['apply', '-f', file]), /pytorchjob\.kubeflow\.org\/env-check created/);
   // The webhook's defaults: canonical replica type, replicas, restartPolicy, the named port, cleanPodPolicy.
@@ -110,7 +111,8 @@ spec:
     { MASTER_ADDR: env(worker1)['MASTER_ADDR'], MASTER_PORT: env(worker1)['MASTER_PORT'], WORLD_SIZE: env(worker1)['WORLD_SIZE'], RANK: env(worker1)['RANK'], PET_NODE_RANK: env(worker1)['PET_NODE_RANK'], PET_NNODES: env(worker1)['PET_NNODES'], PET_NPROC_PER_NODE: env(worker1)['PET_NPROC_PER_NODE'], PET_MASTER_ADDR: env(worker1)['PET_MASTER_ADDR'] },
     { MASTER_ADDR: 'env-check-master-0', MASTER_PORT: '23456', WORLD_SIZE: '3', RANK: '2', PET_NODE_RANK: '2', PET_NNODES: '3', PET_NPROC_PER_NODE: 'auto', PET_MASTER_ADDR: 'env-check-master-0' },
   );
-  // Each replica resolves the others by name on this machine: at the pod's own address (its
+  // Each replica resolves the others by name on this machine (once they are Ready, as cluster DNS
+  // answers; the workers stay up a moment for the master to look): at the pod's own address (its
   // network namespace's; loopback where pods share the host's network).
   const logs = await d.ok(['logs', 'env-check-master-0']);
   const workerIP = (await d.json<{ status?: { podIP?: string } }>(['get', 'pod', 'env-check-worker-1'])).status?.podIP ?? '';
@@ -416,10 +418,10 @@ const torchSkip = !haveTorch && !process.env['DROVER_REQUIRE_TORCH'] ? `torch is
 test('a 1 master + 2 worker PyTorchJob runs real DDP: all ranks join, gradients are all-reduced, parameters agree, loss falls, the model lands on the claim', { skip: torchSkip }, async () => {
   assert.ok(haveTorch, `DROVER_REQUIRE_TORCH is set but ${torchPython} does not exist: run scripts/torch-env.sh ensure`);
   const dir = join(EXAMPLES, 'pytorch-ddp');
-  // The example with this machine's torch python, started in the example's directory.
-  const text = readFileSync(join(dir, 'pytorchjob.yaml'), 'utf8')
-    .replaceAll('command: [python3, ddp.py]', `command: [${torchPython}, ddp.py]\n              workingDir: ${dir}`);
-  await d.ok(['apply', '-f', manifest(text)]);
+  // The example with this machine's torch python, its script beside the manifest (where pods
+  // start; the repository may be under /tmp, which a pod sees as its own).
+  const text = readFileSync(join(dir, 'pytorchjob.yaml'), 'utf8').replaceAll('command: [python3, ddp.py]', `command: [${torchPython}, ddp.py]`);
+  await d.ok(['apply', '-f', manifest(text, { 'ddp.py': readFileSync(join(dir, 'ddp.py'), 'utf8') })]);
   const job = await until('ddp to end', () => getJob('pytorchjob', 'ddp'), (j) => !!condition(j, 'Succeeded') || !!condition(j, 'Failed'), 300_000);
   const logs = await d.ok(['logs', 'ddp-master-0']);
   assert.ok(condition(job, 'Succeeded'), `${JSON.stringify(job.status)}\n${logs}\n${await d.ok(['logs', 'ddp-worker-0'])}`);
@@ -439,9 +441,8 @@ test('the same DDP as a TrainJob on a torch TrainingRuntime with numNodes 3: tor
   assert.ok(haveTorch, `DROVER_REQUIRE_TORCH is set but ${torchPython} does not exist: run scripts/torch-env.sh ensure`);
   const dir = join(EXAMPLES, 'pytorch-ddp');
   const text = readFileSync(join(dir, 'trainjob.yaml'), 'utf8')
-    .replace('command: [python3, -m, torch.distributed.run, ddp.py]', `command: [${torchPython}, -m, torch.distributed.run, ddp.py]`)
-    .replace('                    - name: node\n', `                    - name: node\n                      workingDir: ${dir}\n`);
-  await d.ok(['apply', '-f', manifest(text)]);
+    .replace('command: [python3, -m, torch.distributed.run, ddp.py]', `command: [${torchPython}, -m, torch.distributed.run, ddp.py]`);
+  await d.ok(['apply', '-f', manifest(text, { 'ddp.py': readFileSync(join(dir, 'ddp.py'), 'utf8') })]);
   const job = await until('ddp-tj to end', () => getJob('trainjob', 'ddp-tj'), (j) => !!condition(j, 'Complete') || !!condition(j, 'Failed'), 300_000);
   const logs = await d.ok(['logs', 'trainjob/ddp-tj']);
   assert.ok(condition(job, 'Complete'), `${JSON.stringify(job.status)}\n${logs}`);

@@ -25,6 +25,8 @@ import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 
 const LOOPBACK = '127.0.0.1';
+/** The name pods reach this machine by. */
+export const HOST_NAME = 'host.drover.internal';
 const SOURCE = 'kubelet';
 /** How soon a status write the store refused (a full disk) is tried again. */
 const STATUS_RETRY_MS = 1000;
@@ -238,7 +240,10 @@ export class PodWorker {
       // Without a network namespace there is no cluster DNS for the pod: its peers (a training
       // job's replicas, named in an annotation by their controller) are on loopback like itself.
       const peers = this.netns ? [] : sharedNetworkAliases(this.pod.spec?.hostname ?? this.name, this.pod.spec?.subdomain, this.pod.metadata?.annotations?.[ANNOTATIONS.peerHostnames]);
-      writeFileSync(join(this.dir, '.hosts'), net.hostsFile(this.ctx.facts.hostsText, this.pod, addr.ip, [...hostAliases, ...peers]));
+      // This machine under one name, as Docker's host.docker.internal: a service of the host is
+      // reached at its bridge address (one listening on 127.0.0.1 only stays out of pods' reach).
+      const host = [{ ip: this.hostIP(), hostnames: [HOST_NAME] }];
+      writeFileSync(join(this.dir, '.hosts'), net.hostsFile(this.ctx.facts.hostsText, this.pod, addr.ip, [...hostAliases, ...peers, ...host]));
       const resolv = this.netns ? net.resolvConf(ns) : undefined;
       if (resolv) writeFileSync(join(this.dir, '.resolv.conf'), resolv);
       // Only GPU ids need to outlive a restart; everything else is found from the store and the files.

@@ -3,6 +3,7 @@
  * parallelism; `target` narrows the tasks, failFast stops new ones after a failure, a loop is a
  * TaskGroup node. The DAG's phase is judged as Argo's assessDAGPhase does, branch by branch.
  */
+import { integerField } from './fields.js';
 import { dependsTasks, parseDepends, evaluateDepends, dependenciesToDepends, type DependsNode, type TaskResult, type NodeResultPhase } from './expr/index.js';
 import { substituteString, withEntries, type Scope } from './scope.js';
 import { expandItems, isLooped } from './loops.js';
@@ -87,7 +88,7 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
   // A failure some task's depends expects (`A.Failed`, `A.Completed`…) is handled, not fatal.
   const handled = new Set<string>();
   for (const d of depends.values()) if (d?.root) expectsFailure(d.root, false, handled);
-  const limit = t.parallelism === undefined ? Infinity : Number(t.parallelism);
+  const limit = integerField(t.name, 'parallelism', t.parallelism as string | number | undefined, scope, 1) ?? Infinity;
   const result = (name: string): TaskResult => {
     const n = op.node(taskNodeName(name));
     if (!n || !isFulfilledPhase(n.phase) || exitPending(op, taskNodeName(name), byName.get(name)!)) return { fulfilled: false };

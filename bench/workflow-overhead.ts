@@ -31,8 +31,9 @@ const RUNS = values.runs.split(',').map((r) => {
 const CHAIN = Number(values.chain);
 
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
-// Pods run as uid 65534 and start in the manifest's directory (here the home).
-chmodSync(home, 0o755);
+// Pods run as uid 65534 and start in the manifest's directory: one they can read (the home is private).
+const sourceDir = mkdtempSync(join(tmpdir(), 'drover-bench-wf-src-'));
+chmodSync(sourceDir, 0o755);
 const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error' }), { logger: silentLogger });
 
 const fanOut = (name: string, tasks: number, parallelism: number) => `apiVersion: argoproj.io/v1alpha1
@@ -65,7 +66,7 @@ ${Array.from({ length: CHAIN }, (_, i) => `    - - { name: s${i}, template: noop
     container: { image: busybox, command: ["true"] }
 `;
 
-const apply = (text: string) => applyManifests(cp, home, text);
+const apply = (text: string) => applyManifests(cp, sourceDir, text);
 
 interface WatchedPod {
   metadata: { name: string; labels?: Record<string, string> };
@@ -176,4 +177,5 @@ try {
 } finally {
   await cp.stop();
   rmSync(home, { recursive: true, force: true });
+  rmSync(sourceDir, { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import { runPass } from './pass.js';
-import type { PassInput, TemplateSource } from './operation.js';
+import type { PassInput, PassResult, TemplateSource } from './operation.js';
 import type { CollectedOutputs, StepIO, StepPodPlan } from './io.js';
 import { afterFinish, podsToCollect } from './gc.js';
 import { buildStepPod } from './steppod.js';
@@ -58,6 +58,8 @@ export class WorkflowController {
    * pass asks for them (`collect`) and runs again.
    */
   private readonly running = new Map<string, Map<string, { podName: string; template: Template }>>();
+  /** Per workflow, the last pass's memo and the resourceVersion of the status it goes with. */
+  private readonly memos = new Map<string, { rv: string; memo: PassResult['memo'] }>();
   /** Per workflow, staging that failed since its last pass, by node id: the next pass errs the node. */
   private readonly stagingErrors = new Map<string, Map<string, string>>();
 
@@ -150,6 +152,10 @@ export class WorkflowController {
       outputs,
       stepErrors,
     };
+    // Good only for the status it was learnt from: a write by anyone else (a retry, a stop) drops it.
+    const memo = this.memos.get(k);
+    if (memo && memo.rv === wf.metadata.resourceVersion) input.memo = memo.memo;
+    else this.memos.delete(k);
     let result = runPass(wf, input);
     if (result.collect.length) {
       // Steps that ended while another controller ran them (a restart): read them, decide again.
@@ -169,7 +175,7 @@ export class WorkflowController {
     try {
       // The store tells watchers of a commit before patch returns, so the flag covers exactly our write.
       this.writing = k;
-      await this.o.store.patch<StoredWorkflow>(ref, (w) => {
+      const stored = await this.o.store.patch<StoredWorkflow>(ref, (w) => {
         if (w.metadata.uid !== wf.metadata.uid || w.metadata.resourceVersion !== wf.metadata.resourceVersion) return false;
         w.status = result.status;
         const labels = { ...(w.metadata.labels ?? {}) };
@@ -179,6 +185,7 @@ export class WorkflowController {
         w.metadata.labels = labels;
         written = true;
       });
+      if (written) this.memos.set(k, { rv: stored.metadata.resourceVersion!, memo: result.memo });
     } catch (err) {
       if (err instanceof NotFoundError) return;
       throw err;
@@ -238,6 +245,7 @@ export class WorkflowController {
 
   private forget(k: string): void {
     this.running.delete(k);
+    this.memos.delete(k);
     this.stagingErrors.delete(k);
   }
 

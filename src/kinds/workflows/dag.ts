@@ -197,38 +197,73 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
 
 /** One task; a looped one is a TaskGroup node holding one child per item. */
 function executeTask(op: Operation, name: string, task: DAGTask, tscope: TemplateScope, scope: Scope, dagNode: NodeStatus, o: ExecOptions): NodeStatus | undefined {
-  const expansions = expandItems(task, scope, name, task.name);
-  if ('error' in expansions) {
-    return op.node(name) ?? op.initNode(name, 'Skipped', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Error', expansions.error);
+  if (!isLooped(task)) {
+    const single = expandItems(task, scope, name, task.name);
+    if ('error' in single) return op.node(name) ?? op.initNode(name, 'Skipped', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Error', single.error);
+    return executeStepLike(op, name, task.name, task, tscope, scope, dagNode.id, o);
   }
-  if (!isLooped(task)) return executeStepLike(op, name, task.name, task, tscope, scope, dagNode.id, o);
   let group = op.node(name);
+  if (group && isFulfilledPhase(group.phase)) return group;
+  // The items are fixed when the group starts (as Argo's are); a memo of them spares expanding a
+  // wide loop on every pass.
+  const memo = group ? op.groupMemo(group.id) : undefined;
+  let items = memo?.expansions;
+  if (!items) {
+    const expansions = expandItems(task, scope, name, task.name);
+    if ('error' in expansions) {
+      return op.node(name) ?? op.initNode(name, 'Skipped', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Error', expansions.error);
+    }
+    items = expansions.items;
+  }
   if (!group) {
     if (!op.canStart(o)) return undefined;
     group = op.initNode(name, 'TaskGroup', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Running');
   }
-  if (isFulfilledPhase(group.phase)) return group;
+  const g = memo ?? op.groupMemo(group.id);
+  g.expansions = items;
   let allDone = true;
-  let failure: NodeStatus | undefined;
-  let anySucceeded = false;
+  // Leading items done for good in the stored status are not visited again: a pass costs what
+  // changed (the running window), not the width of the loop.
+  let failure: NodeStatus | undefined = g.failureId ? op.nodes[g.failureId] : undefined;
+  let anySucceeded = g.anySucceeded;
+  let prefix = g.donePrefix;
+  let advancing = true;
+  // Items that exist are children of the group; once all of them were seen and no pod may start,
+  // the rest of the loop has nothing to look at.
+  const existingChildren = group.children?.length ?? 0;
+  let seen = prefix;
   const single = { ...task, withItems: undefined, withParam: undefined, withSequence: undefined };
-  for (const x of expansions.items) {
+  for (let i = prefix; i < items.length; i++) {
+    const x = items[i]!;
     const existing = op.node(x.name);
+    if (existing) seen++;
     if (!existing && op.atPodLimit()) {
       allDone = false;
+      advancing = false;
+      if (seen >= existingChildren) break;
       continue;
     }
     const done = existing && isFulfilledPhase(existing.phase) && !exitPending(op, x.name, task);
     const n = done ? existing : executeStepLike(op, x.name, x.displayName, single, tscope, withEntries(scope, x.scope), dagNode.id, o);
     if (!n) {
       allDone = false;
+      advancing = false;
       continue;
     }
     op.addChild(group, n);
     if (!isFulfilledPhase(n.phase)) allDone = false;
     else if (isFailurePhase(n.phase) && !continues(task, n)) failure ??= n;
     else if (n.phase === 'Succeeded') anySucceeded = true;
+    // The memo reaches the next pass only with this pass's status stored, so what is final now is
+    // final in the status that pass starts from.
+    if (advancing && isFulfilledPhase(n.phase) && (done || !exitPending(op, x.name, task))) {
+      prefix = i + 1;
+      g.donePrefix = prefix;
+      g.anySucceeded = anySucceeded;
+      if (failure) g.failureId = failure.id;
+    } else advancing = false;
   }
+  const expansions = { items };
   if (!allDone) return group;
   if (failure) op.mark(group, 'Failed', failure.message ?? `child '${failure.id}' failed`);
   else op.mark(group, expansions.items.length === 0 || anySucceeded ? 'Succeeded' : 'Skipped');

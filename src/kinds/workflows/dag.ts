@@ -84,6 +84,24 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
     };
     for (const n of target.split(/\s+/).filter(Boolean)) add(n);
   }
+  const ancestors = new Map<string, DAGTask[]>();
+  const ancestorsOf = (name: string): DAGTask[] => {
+    let known = ancestors.get(name);
+    if (known) return known;
+    const found = new Set<string>();
+    const visit = (n: string): void => {
+      const d = depends.get(n);
+      for (const parent of d ? dependsTasks(d) : []) {
+        if (found.has(parent)) continue;
+        found.add(parent);
+        visit(parent);
+      }
+    };
+    visit(name);
+    known = tasks.filter((t) => found.has(t.name));
+    ancestors.set(name, known);
+    return known;
+  };
   const failFast = dag.failFast !== false;
   // A failure some task's depends expects (`A.Failed`, `A.Completed`…) is handled, not fatal.
   const handled = new Set<string>();
@@ -126,7 +144,9 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
       }
       if (!existing && failFast && failedTask) continue;
       if (!existing && running >= limit) continue;
-      const taskScope = withEntries(scope, stepScopeEntries(op, 'tasks', tasks, node));
+      // A task sees `tasks.X` of the tasks it depends on, directly or not (Argo allows no other);
+      // aggregating every task's outputs — a wide loop's above all — for each task would cost O(width).
+      const taskScope = withEntries(scope, stepScopeEntries(op, 'tasks', ancestorsOf(task.name), node));
       const n = executeTask(op, name, task, tscope, taskScope, node, o);
       if (!n) continue;
       op.addChild(node, n);

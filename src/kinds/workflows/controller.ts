@@ -175,17 +175,17 @@ export class WorkflowController {
     try {
       // The store tells watchers of a commit before patch returns, so the flag covers exactly our write.
       this.writing = k;
-      const stored = await this.o.store.patch<StoredWorkflow>(ref, (w) => {
-        if (w.metadata.uid !== wf.metadata.uid || w.metadata.resourceVersion !== wf.metadata.resourceVersion) return false;
-        w.status = result.status;
-        const labels = { ...(w.metadata.labels ?? {}) };
-        if (result.status.phase) labels[WF_LABELS.phase] = result.status.phase;
-        if (done) labels[WF_LABELS.completed] = 'true';
-        else labels[WF_LABELS.completed] ??= 'false';
-        w.metadata.labels = labels;
+      // From the informer's copy, if it is still the stored version: a wide workflow's status is
+      // not read back and parsed for each write.
+      const labels = { ...(wf.metadata.labels ?? {}) };
+      if (result.status.phase) labels[WF_LABELS.phase] = result.status.phase;
+      if (done) labels[WF_LABELS.completed] = 'true';
+      else labels[WF_LABELS.completed] ??= 'false';
+      const stored = await this.o.store.writeStatus<StoredWorkflow>(wf, result.status, labels);
+      if (stored) {
         written = true;
-      });
-      if (written) this.memos.set(k, { rv: stored.metadata.resourceVersion!, memo: result.memo });
+        this.memos.set(k, { rv: stored.metadata.resourceVersion!, memo: result.memo });
+      }
     } catch (err) {
       if (err instanceof NotFoundError) return;
       throw err;

@@ -43,12 +43,14 @@ export class Sim {
     this.wf.metadata.name = 'wf';
   }
 
+  /** Hand each pass the previous one's memo (PassInput.memo), as the controller does. */
+  useMemo = true;
   /** The last pass's memo, with the status it goes with (as the controller keeps it by resourceVersion). */
   private memo: { status: unknown; memo: PassResult['memo'] } | undefined;
 
   private input(outputs: ReadonlyMap<string, CollectedOutputs>): PassInput {
     return {
-      ...(this.memo && this.memo.status === this.wf.status ? { memo: this.memo.memo } : {}),
+      ...(this.useMemo && this.memo && this.memo.status === this.wf.status ? { memo: this.memo.memo } : {}),
       now: this.now,
       pods: this.pods,
       templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined },

@@ -173,7 +173,7 @@ export class WorkflowController {
     const done = result.status.phase === 'Succeeded' || result.status.phase === 'Failed' || result.status.phase === 'Error';
     let written = false;
     try {
-      // The store tells watchers of a commit before patch returns, so the flag covers exactly our write.
+      // The store tells watchers of a commit before writeStatus returns, so the flag covers exactly our write.
       this.writing = k;
       // From the informer's copy, if it is still the stored version: a wide workflow's status is
       // not read back and parsed for each write.

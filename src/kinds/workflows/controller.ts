@@ -205,7 +205,11 @@ export class WorkflowController {
     for (const w of result.cacheWrites) await this.writeCache(w);
     for (const e of result.events) await this.o.store.recordEvent({ involved: wf, type: e.type, reason: e.reason, message: e.message, source: SOURCE });
     // The end is handled here: the write of the final status does not bring a pass of its own.
-    if (done) return this.afterFinish({ ...wf, status: result.status }, now);
+    if (done) {
+      // Once per workflow (a finished one gets no pass): why it failed, e.g. a field that can never parse.
+      if (result.status.phase !== 'Succeeded') this.o.logger.info('workflow ended', { workflow: k, phase: result.status.phase, message: result.status.message });
+      return this.afterFinish({ ...wf, status: result.status }, now);
+    }
     for (const p of podsToCollect(wf, result.status, pods)) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace, name: p });
     // A staging failure is told to the next pass; outputs still unread (never expected after the
     // second pass) are read by it.

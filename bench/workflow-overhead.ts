@@ -161,6 +161,7 @@ try {
     // The next run starts from an empty store of pods and a quiet server.
     await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows/${name}`, { method: 'DELETE' });
   }
+  if (floor.failedStarts()) console.log(`(the sandbox floor had ${floor.failedStarts()} failed starts, each tried again)`);
   await floor.stop();
 
   const c = await run('chain', chain('chain'));

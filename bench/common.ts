@@ -63,25 +63,23 @@ export async function sandboxSpawner(home: string): Promise<{ run(): Promise<voi
   const spawner = new Spawner();
   let n = 0;
   let failed = 0;
-  const pods: string[] = [];
   const once = async (): Promise<boolean> => {
-      const i = n++;
-      const pod = `floor-${i}`;
-      pods.push(pod);
-      const paths = attemptPaths(join(home, 'floor', pod), 'main', 0);
-      const root =
-        facts.rootMode === 'overlay'
-          ? { mode: 'overlay' as const, upper: join(paths.rootfs, 'upper'), work: join(paths.rootfs, 'work'), merged: join(paths.rootfs, 'merged') }
-          : { mode: 'readonly' as const, entries: facts.rootEntries };
-      if (root.mode === 'overlay') for (const d of [root.upper, root.work, root.merged]) mkdirSync(d, { recursive: true });
-      else mkdirSync(paths.dir, { recursive: true });
-      const cg = facts.cgroups.create(pod, 'main', { memoryBytes: 256 << 20, cpuMillis: 1000 });
-      const args = bwrapArgs({ root, hostMounts: facts.hostMounts, masks: [home], hostname: pod, volumeMounts: [], devices: [], workingDir: '/', createWorkingDir: false, readOnlyPaths: [], statusFd: 3, argv: ['true'] });
-      const l = launcher({ sh: facts.sh, bwrap: facts.bwrap, ...(facts.unshare ? { unshare: facts.unshare } : {}), ...(facts.mount ? { mount: facts.mount } : {}), cgroupProcFiles: cg.procFiles, root, bwrapArgs: args });
-      const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: { PATH: facts.path }, paths }, cg, facts.cgroups, spawner, () => undefined);
-      const exit = await proc.exited;
-      await facts.cgroups.removePod(pod);
-      return exit.status.exitCode === 0;
+    const i = n++;
+    const pod = `floor-${i}`;
+    const paths = attemptPaths(join(home, 'floor', pod), 'main', 0);
+    const root =
+      facts.rootMode === 'overlay'
+        ? { mode: 'overlay' as const, upper: join(paths.rootfs, 'upper'), work: join(paths.rootfs, 'work'), merged: join(paths.rootfs, 'merged') }
+        : { mode: 'readonly' as const, entries: facts.rootEntries };
+    if (root.mode === 'overlay') for (const d of [root.upper, root.work, root.merged]) mkdirSync(d, { recursive: true });
+    else mkdirSync(paths.dir, { recursive: true });
+    const cg = facts.cgroups.create(pod, 'main', { memoryBytes: 256 << 20, cpuMillis: 1000 });
+    const args = bwrapArgs({ root, hostMounts: facts.hostMounts, masks: [home], hostname: pod, volumeMounts: [], devices: [], workingDir: '/', createWorkingDir: false, readOnlyPaths: [], statusFd: 3, argv: ['true'] });
+    const l = launcher({ sh: facts.sh, bwrap: facts.bwrap, ...(facts.unshare ? { unshare: facts.unshare } : {}), ...(facts.mount ? { mount: facts.mount } : {}), cgroupProcFiles: cg.procFiles, root, bwrapArgs: args });
+    const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: { PATH: facts.path }, paths }, cg, facts.cgroups, spawner, () => undefined);
+    const exit = await proc.exited;
+    await facts.cgroups.removePod(pod);
+    return exit.status.exitCode === 0;
   };
   return {
     // A start that fails now and then on a loaded machine is tried again (and counted), as the

@@ -119,7 +119,9 @@ async function run(name: string, text: string): Promise<{ ms: number; cpuMs: num
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   ac.abort();
-  if (phase !== 'Succeeded') throw new Error(`workflow ${name} ended ${phase}`);
+  // A run that ended otherwise is still timed, and says so (a sandbox that failed to start on a
+  // loaded machine fails its step, as it would in any workflow).
+  if (phase !== 'Succeeded') console.log(`workflow ${name} ended ${phase}`);
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000, podDone: [...podDone.values()].sort((a, b) => a - b) };
 }
 

@@ -125,6 +125,7 @@ async function run(name: string, text: string): Promise<{ ms: number; cpuMs: num
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000, podDone: [...podDone.values()].sort((a, b) => a - b) };
 }
 
+let floor: Awaited<ReturnType<typeof sandboxSpawner>> | undefined;
 try {
   await spawnTrue();
   await run('warm', chain('warm'));
@@ -138,7 +139,8 @@ try {
   }
   const bareMs = median(bare);
 
-  const floor = await sandboxSpawner(home);
+  const sandboxed = await sandboxSpawner(home);
+  floor = sandboxed;
   const rows: string[][] = [];
   const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   for (const { tasks, parallelism } of RUNS) {
@@ -147,7 +149,7 @@ try {
     await withConcurrency(parallelism, pods, spawnTrue);
     const bareTotal = performance.now() - t;
     t = performance.now();
-    await withConcurrency(parallelism, pods, () => floor.run());
+    await withConcurrency(parallelism, pods, () => sandboxed.run());
     const floorTotal = performance.now() - t;
     const name = `fan-${tasks}-${parallelism}`;
     const { ms, cpuMs } = await run(name, fanOut(name, tasks, parallelism));
@@ -163,8 +165,9 @@ try {
     // The next run starts from an empty store of pods and a quiet server.
     await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows/${name}`, { method: 'DELETE' });
   }
-  if (floor.failedStarts()) console.log(`(the sandbox floor had ${floor.failedStarts()} failed starts, each tried again)`);
-  await floor.stop();
+  if (sandboxed.failedStarts()) console.log(`(the sandbox floor had ${sandboxed.failedStarts()} failed starts, each tried again)`);
+  await sandboxed.stop();
+  floor = undefined;
 
   const c = await run('chain', chain('chain'));
   const gaps = c.podDone.slice(1).map((v, i) => v - c.podDone[i]!);
@@ -178,6 +181,8 @@ try {
   for (const r of rows) console.log(line(r));
   console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection)`);
 } finally {
+  // Its cgroups go even when a run failed.
+  await floor?.stop();
   await cp.stop();
   rmSync(home, { recursive: true, force: true });
   rmSync(sourceDir, { recursive: true, force: true });

@@ -1,31 +1,42 @@
 /**
  * Workflow overhead, measured side by side in one run:
  *   1. a fan-out/fan-in DAG of N tasks running `true` (a loop over N items, then one task after
- *      all of them) at workflow parallelism 2 and 16, through Drover, vs spawning the same N+1
- *      processes directly with the same concurrency;
+ *      all of them) at a workflow parallelism P, through Drover, against (a) the same N+1 `true`s
+ *      started in the same sandbox (cgroup, launcher, bwrap with the runtime's flags and root
+ *      mode) without Drover at the same concurrency — the orchestration floor — and (b) plain
+ *      spawns at the same concurrency; with the server's CPU time per pod (the server runs in
+ *      this process: its CPU while the workflow runs, divided by the pods);
  *   2. a chain of sequential steps: the median time from one step's end to the next step's end,
  *      minus a bare `true`, is the overhead per step (controller hand-off, pod start, sandbox).
  * Drover runs in a server of its own and is driven through its HTTP API.
  *
- *   npm run bench:workflows   [-- --tasks 1000 --chain 30]
+ *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { MANIFEST_DIR, applyManifests, median, spawnTrue, withConcurrency, api } from './common.js';
+import { applyManifests, median, sandboxSpawner, spawnTrue, withConcurrency, api } from './common.js';
 
-const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000' }, chain: { type: 'string', default: '30' } } });
-const TASKS = Number(values.tasks);
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' } } });
+/** Each run: tasks x parallelism. */
+const RUNS = values.runs.split(',').map((r) => {
+  const [tasks, parallelism] = r.split('x').map(Number);
+  if (!tasks || !parallelism) throw new Error(`--runs: expected TASKSxPARALLELISM[,…], got "${r}"`);
+  return { tasks, parallelism };
+});
 const CHAIN = Number(values.chain);
 
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
+// Pods run as uid 65534 and start in the manifest's directory: one they can read (the home is private).
+const sourceDir = mkdtempSync(join(tmpdir(), 'drover-bench-wf-src-'));
+chmodSync(sourceDir, 0o755);
 const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error' }), { logger: silentLogger });
 
-const fanOut = (name: string, parallelism: number) => `apiVersion: argoproj.io/v1alpha1
+const fanOut = (name: string, tasks: number, parallelism: number) => `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: ${name} }
 spec:
@@ -36,7 +47,7 @@ spec:
   - name: main
     dag:
       tasks:
-      - { name: fan, template: noop, withSequence: { count: "${TASKS}" } }
+      - { name: fan, template: noop, withSequence: { count: "${tasks}" } }
       - { name: collect, depends: fan, template: noop }
   - name: noop
     container: { image: busybox, command: ["true"] }
@@ -55,7 +66,7 @@ ${Array.from({ length: CHAIN }, (_, i) => `    - - { name: s${i}, template: noop
     container: { image: busybox, command: ["true"] }
 `;
 
-const apply = (text: string) => applyManifests(cp, MANIFEST_DIR, text);
+const apply = (text: string) => applyManifests(cp, sourceDir, text);
 
 interface WatchedPod {
   metadata: { name: string; labels?: Record<string, string> };
@@ -66,12 +77,15 @@ interface WatchedPod {
  * Submits a workflow and resolves when it ends, with the time each of its pods was first seen
  * Succeeded (ms since submission), read from a pod watch.
  */
-async function run(name: string, text: string): Promise<{ ms: number; podDone: number[] }> {
+async function run(name: string, text: string): Promise<{ ms: number; cpuMs: number; podDone: number[] }> {
   const podDone = new Map<string, number>();
   const ac = new AbortController();
   const pods = await api(cp, `/api/v1/namespaces/default/pods?watch=true&labelSelector=workflows.argoproj.io/workflow%3D${name}`, { signal: ac.signal });
-  const wfs = await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows?watch=true`, { signal: ac.signal });
+  // Only the end matters here: a watch of every status write would cost the server (and this
+  // process) a serialization of the whole status per write.
+  const wfs = await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows?watch=true&labelSelector=workflows.argoproj.io/completed%3Dtrue`, { signal: ac.signal });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let finished: (phase: string) => void;
   const ended = new Promise<string>((r) => (finished = r));
   const follow = async (res: Response, onEvent: (e: { type: string; object: never }) => void): Promise<void> => {
@@ -103,11 +117,15 @@ async function run(name: string, text: string): Promise<{ ms: number; podDone: n
   await apply(text);
   const phase = await ended;
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   ac.abort();
-  if (phase !== 'Succeeded') throw new Error(`workflow ${name} ended ${phase}`);
-  return { ms, podDone: [...podDone.values()].sort((a, b) => a - b) };
+  // A run that ended otherwise is still timed, and says so (a sandbox that failed to start on a
+  // loaded machine fails its step, as it would in any workflow).
+  if (phase !== 'Succeeded') console.log(`workflow ${name} ended ${phase}`);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, podDone: [...podDone.values()].sort((a, b) => a - b) };
 }
 
+let floor: Awaited<ReturnType<typeof sandboxSpawner>> | undefined;
 try {
   await spawnTrue();
   await run('warm', chain('warm'));
@@ -121,27 +139,51 @@ try {
   }
   const bareMs = median(bare);
 
+  const sandboxed = await sandboxSpawner(home);
+  floor = sandboxed;
   const rows: string[][] = [];
-  for (const parallelism of [2, 16]) {
+  const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  for (const { tasks, parallelism } of RUNS) {
+    const pods = tasks + 1;
     let t = performance.now();
-    await withConcurrency(parallelism, TASKS + 1, spawnTrue);
+    await withConcurrency(parallelism, pods, spawnTrue);
     const bareTotal = performance.now() - t;
-    const { ms } = await run(`fan-${parallelism}`, fanOut(`fan-${parallelism}`, parallelism));
-    rows.push([`fan-out/fan-in, ${TASKS} tasks, parallelism ${parallelism}`, `${(ms / 1000).toFixed(2)} s`, `${(bareTotal / 1000).toFixed(2)} s`, `${(ms / bareTotal).toFixed(1)}x`, `${((ms - bareTotal) / (TASKS + 1)).toFixed(1)} ms`]);
+    t = performance.now();
+    await withConcurrency(parallelism, pods, () => sandboxed.run());
+    const floorTotal = performance.now() - t;
+    const name = `fan-${tasks}-${parallelism}`;
+    const { ms, cpuMs } = await run(name, fanOut(name, tasks, parallelism));
+    rows.push([
+      `fan-out/fan-in, ${tasks} tasks, parallelism ${parallelism}`,
+      secs(ms),
+      secs(floorTotal),
+      secs(bareTotal),
+      `${(ms / floorTotal).toFixed(2)}x`,
+      `${(ms / bareTotal).toFixed(1)}x`,
+      `${(cpuMs / pods).toFixed(1)} ms`,
+    ]);
+    // The next run starts from an empty store of pods and a quiet server.
+    await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows/${name}`, { method: 'DELETE' });
   }
+  if (sandboxed.failedStarts()) console.log(`(the sandbox floor had ${sandboxed.failedStarts()} failed starts, each tried again)`);
+  await sandboxed.stop();
+  floor = undefined;
 
   const c = await run('chain', chain('chain'));
   const gaps = c.podDone.slice(1).map((v, i) => v - c.podDone[i]!);
   const perStep = median(gaps);
-  rows.push([`sequential chain, ${CHAIN} steps (median per step)`, `${perStep.toFixed(1)} ms`, `${bareMs.toFixed(1)} ms`, `${(perStep / bareMs).toFixed(1)}x`, `${(perStep - bareMs).toFixed(1)} ms`]);
+  rows.push([`sequential chain, ${CHAIN} steps (median per step)`, `${perStep.toFixed(1)} ms`, '', `${bareMs.toFixed(1)} ms`, '', `${(perStep / bareMs).toFixed(1)}x`, `${(c.cpuMs / CHAIN).toFixed(1)} ms`]);
 
-  const head = ['scenario', 'drover', 'bare processes', 'ratio', 'overhead per step'];
+  const head = ['scenario', 'drover', 'sandbox floor', 'plain spawns', 'vs floor', 'vs plain', 'server CPU per pod'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection)`);
 } finally {
+  // Its cgroups go even when a run failed.
+  await floor?.stop();
   await cp.stop();
   rmSync(home, { recursive: true, force: true });
+  rmSync(sourceDir, { recursive: true, force: true });
 }

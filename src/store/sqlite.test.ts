@@ -204,3 +204,29 @@ test('commits leave the write-ahead log to a background checkpoint, which moves 
     assert.equal(last?.data['k']?.length, 4000);
   });
 });
+
+test('writeStatus stores status and labels from the caller’s copy while it is current, tells watchers, skips a write that changes nothing, and refuses a stale copy', async () => {
+  await withStore(async (store) => {
+    const pod = await store.create<KubeObject>({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', labels: { a: '1' } }, spec: { containers: [] } });
+    const seen: WatchEvent[] = [];
+    const stop = store.watch({ apiVersion: 'v1', kind: 'Pod' }, {}, (e) => seen.push(e));
+    const written = await store.writeStatus(pod, { phase: 'Running' }, { a: '1', b: '2' });
+    assert.ok(written);
+    assert.notEqual(written.metadata.resourceVersion, pod.metadata.resourceVersion);
+    const got = await store.get<KubeObject>(ref('Pod', 'p'));
+    assert.deepEqual(got?.status, { phase: 'Running' });
+    assert.deepEqual(got?.metadata.labels, { a: '1', b: '2' });
+    assert.deepEqual(got, written, 'what it returns is what is stored');
+    assert.equal(seen.length, 1);
+    assert.deepEqual((seen[0]!.object as KubeObject).status, { phase: 'Running' });
+    // The same status again: nothing is written, no event.
+    assert.equal(await store.writeStatus(written, { phase: 'Running' }, { a: '1', b: '2' }), written);
+    assert.equal(seen.length, 1);
+    // The first copy is stale now.
+    assert.equal(await store.writeStatus(pod, { phase: 'Failed' }), undefined);
+    assert.deepEqual((await store.get<KubeObject>(ref('Pod', 'p')))?.status, { phase: 'Running' });
+    await store.delete(ref('Pod', 'p'));
+    assert.equal(await store.writeStatus(written, { phase: 'Failed' }), undefined, 'gone');
+    stop();
+  });
+});

@@ -137,6 +137,13 @@ class KindKeys {
   }
 }
 
+/** `obj` as JSON, its status given as JSON already (spliced in as the last field, not serialized again). */
+function withStatusJson(obj: KubeObject, statusJson: string): string {
+  const { status: _s, ...rest } = obj as KubeObject & { status?: unknown };
+  const head = JSON.stringify(rest);
+  return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"status":${statusJson}}`;
+}
+
 /** Fields that are neither identity, metadata nor status: a change to them bumps `generation`. */
 function specOf(obj: KubeObject): string {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
@@ -159,6 +166,8 @@ export class SqliteStore implements Store {
   private readonly warn: (msg: string, fields?: Record<string, unknown>) => void;
   private readonly statements = new Map<string, Database.Statement>();
   private checkpointer: Checkpointer | undefined;
+  /** The status JSON of the last writeStatus, by the resourceVersion it got. */
+  private lastStatusJson: { rv: string; json: string } | undefined;
   /** Last resourceVersion handed out; this process is the only writer of the file. */
   private rv = 0;
   private readonly cipher: AtRestCipher | undefined;
@@ -334,9 +343,9 @@ export class SqliteStore implements Store {
   }
 
   /** Gives `obj` the next resourceVersion and appends it to the change log; returns its stored body. */
-  private logChange(type: WatchEventType, kind: string, obj: KubeObject): string {
+  private logChange(type: WatchEventType, kind: string, obj: KubeObject, statusJson?: string): string {
     obj.metadata.resourceVersion = String(++this.rv);
-    const body = this.stored(kind, JSON.stringify(obj));
+    const body = this.stored(kind, statusJson === undefined ? JSON.stringify(obj) : withStatusJson(obj, statusJson));
     this.sql('INSERT INTO changes (rv, type, kind, namespace, body, time_ms, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)').run(this.rv, type, kind, obj.metadata.namespace ?? '', body, this.now(), body.length);
     this.changeLogBytes += body.length;
     return body;
@@ -415,8 +424,8 @@ export class SqliteStore implements Store {
   }
 
   /** Writes `obj` (already carrying its new rv) and records the change. */
-  private write(type: 'ADDED' | 'MODIFIED', kind: string, obj: KubeObject): void {
-    const body = this.logChange(type, kind, obj);
+  private write(type: 'ADDED' | 'MODIFIED', kind: string, obj: KubeObject, statusJson?: string): void {
+    const body = this.logChange(type, kind, obj, statusJson);
     this.sql('INSERT INTO objects (kind, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv, body = excluded.body')
       .run(kind, obj.metadata.namespace ?? '', obj.metadata.name!, obj.metadata.uid!, this.rv, body);
     this.pending.push({ type, object: obj });
@@ -565,6 +574,28 @@ export class SqliteStore implements Store {
       this.write('MODIFIED', kind, cur);
       this.setOwners(cur);
       return cur;
+    });
+  }
+
+  async writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>): Promise<T | undefined> {
+    // The last status written this way, as JSON: a controller's next write compares against it
+    // instead of serializing the status it starts from again.
+    const last = this.lastStatusJson;
+    const baseStatusJson = last && last.rv === base.metadata.resourceVersion ? last.json : undefined;
+    return this.tx(() => {
+      const kind = this.keys.key(base.apiVersion, base.kind);
+      const ns = this.keys.namespaced(base.apiVersion, base.kind) ? base.metadata.namespace || DEFAULT_NAMESPACE : '';
+      const row = this.sql('SELECT rv FROM objects WHERE kind = ? AND namespace = ? AND name = ?').get(kind, ns, base.metadata.name) as { rv: number } | undefined;
+      if (!row || String(row.rv) !== base.metadata.resourceVersion) return undefined;
+      const nextLabels = labels ?? base.metadata.labels;
+      const sameLabels = JSON.stringify(nextLabels ?? {}) === JSON.stringify(base.metadata.labels ?? {});
+      // The status is serialized once: to compare, and as the stored body's status.
+      const statusJson = JSON.stringify(status ?? null);
+      if (sameLabels && statusJson === (baseStatusJson ?? JSON.stringify(base.status ?? null))) return base;
+      const obj = { ...base, metadata: { ...base.metadata, ...(nextLabels ? { labels: { ...nextLabels } } : {}) }, status } as T;
+      this.write('MODIFIED', kind, obj, status === undefined ? undefined : statusJson);
+      this.lastStatusJson = { rv: obj.metadata.resourceVersion!, json: statusJson };
+      return obj;
     });
   }
 

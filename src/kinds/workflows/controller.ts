@@ -11,7 +11,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import { runPass } from './pass.js';
-import type { PassInput, TemplateSource } from './operation.js';
+import type { PassInput, PassResult, TemplateSource } from './operation.js';
 import type { CollectedOutputs, StepIO, StepPodPlan } from './io.js';
 import { afterFinish, podsToCollect } from './gc.js';
 import { buildStepPod } from './steppod.js';
@@ -58,6 +58,8 @@ export class WorkflowController {
    * pass asks for them (`collect`) and runs again.
    */
   private readonly running = new Map<string, Map<string, { podName: string; template: Template }>>();
+  /** Per workflow, the last pass's memo and the resourceVersion of the status it goes with. */
+  private readonly memos = new Map<string, { rv: string; memo: PassResult['memo'] }>();
   /** Per workflow, staging that failed since its last pass, by node id: the next pass errs the node. */
   private readonly stagingErrors = new Map<string, Map<string, string>>();
 
@@ -150,6 +152,10 @@ export class WorkflowController {
       outputs,
       stepErrors,
     };
+    // Good only for the status it was learnt from: a write by anyone else (a retry, a stop) drops it.
+    const memo = this.memos.get(k);
+    if (memo && memo.rv === wf.metadata.resourceVersion) input.memo = memo.memo;
+    else this.memos.delete(k);
     let result = runPass(wf, input);
     if (result.collect.length) {
       // Steps that ended while another controller ran them (a restart): read them, decide again.
@@ -167,18 +173,19 @@ export class WorkflowController {
     const done = result.status.phase === 'Succeeded' || result.status.phase === 'Failed' || result.status.phase === 'Error';
     let written = false;
     try {
-      // The store tells watchers of a commit before patch returns, so the flag covers exactly our write.
+      // The store tells watchers of a commit before writeStatus returns, so the flag covers exactly our write.
       this.writing = k;
-      await this.o.store.patch<StoredWorkflow>(ref, (w) => {
-        if (w.metadata.uid !== wf.metadata.uid || w.metadata.resourceVersion !== wf.metadata.resourceVersion) return false;
-        w.status = result.status;
-        const labels = { ...(w.metadata.labels ?? {}) };
-        if (result.status.phase) labels[WF_LABELS.phase] = result.status.phase;
-        if (done) labels[WF_LABELS.completed] = 'true';
-        else labels[WF_LABELS.completed] ??= 'false';
-        w.metadata.labels = labels;
+      // From the informer's copy, if it is still the stored version: a wide workflow's status is
+      // not read back and parsed for each write.
+      const labels = { ...(wf.metadata.labels ?? {}) };
+      if (result.status.phase) labels[WF_LABELS.phase] = result.status.phase;
+      if (done) labels[WF_LABELS.completed] = 'true';
+      else labels[WF_LABELS.completed] ??= 'false';
+      const stored = await this.o.store.writeStatus<StoredWorkflow>(wf, result.status, labels);
+      if (stored) {
         written = true;
-      });
+        this.memos.set(k, { rv: stored.metadata.resourceVersion!, memo: result.memo });
+      }
     } catch (err) {
       if (err instanceof NotFoundError) return;
       throw err;
@@ -204,7 +211,11 @@ export class WorkflowController {
     for (const w of result.cacheWrites) await this.writeCache(w);
     for (const e of result.events) await this.o.store.recordEvent({ involved: wf, type: e.type, reason: e.reason, message: e.message, source: SOURCE });
     // The end is handled here: the write of the final status does not bring a pass of its own.
-    if (done) return this.afterFinish({ ...wf, status: result.status }, now);
+    if (done) {
+      // Once per workflow (a finished one gets no pass): why it failed, e.g. a field that can never parse.
+      if (result.status.phase !== 'Succeeded') this.o.logger.info('workflow ended', { workflow: k, phase: result.status.phase, message: result.status.message });
+      return this.afterFinish({ ...wf, status: result.status }, now);
+    }
     for (const p of podsToCollect(wf, result.status, pods)) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace, name: p });
     // A staging failure is told to the next pass; outputs still unread (never expected after the
     // second pass) are read by it.
@@ -244,6 +255,7 @@ export class WorkflowController {
 
   private forget(k: string): void {
     this.running.delete(k);
+    this.memos.delete(k);
     this.stagingErrors.delete(k);
   }
 

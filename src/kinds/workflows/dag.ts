@@ -3,6 +3,7 @@
  * parallelism; `target` narrows the tasks, failFast stops new ones after a failure, a loop is a
  * TaskGroup node. The DAG's phase is judged as Argo's assessDAGPhase does, branch by branch.
  */
+import { integerField } from './fields.js';
 import { dependsTasks, parseDepends, evaluateDepends, dependenciesToDepends, type DependsNode, type TaskResult, type NodeResultPhase } from './expr/index.js';
 import { substituteString, withEntries, type Scope } from './scope.js';
 import { expandItems, isLooped } from './loops.js';
@@ -83,11 +84,29 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
     };
     for (const n of target.split(/\s+/).filter(Boolean)) add(n);
   }
+  const ancestors = new Map<string, DAGTask[]>();
+  const ancestorsOf = (name: string): DAGTask[] => {
+    let known = ancestors.get(name);
+    if (known) return known;
+    const found = new Set<string>();
+    const visit = (n: string): void => {
+      const d = depends.get(n);
+      for (const parent of d ? dependsTasks(d) : []) {
+        if (found.has(parent)) continue;
+        found.add(parent);
+        visit(parent);
+      }
+    };
+    visit(name);
+    known = tasks.filter((t) => found.has(t.name));
+    ancestors.set(name, known);
+    return known;
+  };
   const failFast = dag.failFast !== false;
   // A failure some task's depends expects (`A.Failed`, `A.Completed`…) is handled, not fatal.
   const handled = new Set<string>();
   for (const d of depends.values()) if (d?.root) expectsFailure(d.root, false, handled);
-  const limit = t.parallelism === undefined ? Infinity : Number(t.parallelism);
+  const limit = integerField(t.name, 'parallelism', t.parallelism as string | number | undefined, scope, 1) ?? Infinity;
   const result = (name: string): TaskResult => {
     const n = op.node(taskNodeName(name));
     if (!n || !isFulfilledPhase(n.phase) || exitPending(op, taskNodeName(name), byName.get(name)!)) return { fulfilled: false };
@@ -125,7 +144,9 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
       }
       if (!existing && failFast && failedTask) continue;
       if (!existing && running >= limit) continue;
-      const taskScope = withEntries(scope, stepScopeEntries(op, 'tasks', tasks, node));
+      // A task sees `tasks.X` of the tasks it depends on, directly or not (Argo allows no other);
+      // aggregating every task's outputs — a wide loop's above all — for each task would cost O(width).
+      const taskScope = withEntries(scope, stepScopeEntries(op, 'tasks', ancestorsOf(task.name), node));
       const n = executeTask(op, name, task, tscope, taskScope, node, o);
       if (!n) continue;
       op.addChild(node, n);
@@ -196,38 +217,73 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
 
 /** One task; a looped one is a TaskGroup node holding one child per item. */
 function executeTask(op: Operation, name: string, task: DAGTask, tscope: TemplateScope, scope: Scope, dagNode: NodeStatus, o: ExecOptions): NodeStatus | undefined {
-  const expansions = expandItems(task, scope, name, task.name);
-  if ('error' in expansions) {
-    return op.node(name) ?? op.initNode(name, 'Skipped', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Error', expansions.error);
+  if (!isLooped(task)) {
+    const single = expandItems(task, scope, name, task.name);
+    if ('error' in single) return op.node(name) ?? op.initNode(name, 'Skipped', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Error', single.error);
+    return executeStepLike(op, name, task.name, task, tscope, scope, dagNode.id, o);
   }
-  if (!isLooped(task)) return executeStepLike(op, name, task.name, task, tscope, scope, dagNode.id, o);
   let group = op.node(name);
+  if (group && isFulfilledPhase(group.phase)) return group;
+  // The items are fixed when the group starts (as Argo's are); a memo of them spares expanding a
+  // wide loop on every pass.
+  const memo = group ? op.groupMemo(group.id) : undefined;
+  let items = memo?.expansions;
+  if (!items) {
+    const expansions = expandItems(task, scope, name, task.name);
+    if ('error' in expansions) {
+      return op.node(name) ?? op.initNode(name, 'Skipped', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Error', expansions.error);
+    }
+    items = expansions.items;
+  }
   if (!group) {
     if (!op.canStart(o)) return undefined;
     group = op.initNode(name, 'TaskGroup', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Running');
   }
-  if (isFulfilledPhase(group.phase)) return group;
+  const g = memo ?? op.groupMemo(group.id);
+  g.expansions = items;
   let allDone = true;
-  let failure: NodeStatus | undefined;
-  let anySucceeded = false;
+  // Leading items done for good in the stored status are not visited again: a pass costs what
+  // changed (the running window), not the width of the loop.
+  let failure: NodeStatus | undefined = g.failureId ? op.nodes[g.failureId] : undefined;
+  let anySucceeded = g.anySucceeded;
+  let prefix = g.donePrefix;
+  let advancing = true;
+  // Items that exist are children of the group; once all of them were seen and no pod may start,
+  // the rest of the loop has nothing to look at.
+  const existingChildren = group.children?.length ?? 0;
+  let seen = prefix;
   const single = { ...task, withItems: undefined, withParam: undefined, withSequence: undefined };
-  for (const x of expansions.items) {
+  for (let i = prefix; i < items.length; i++) {
+    const x = items[i]!;
     const existing = op.node(x.name);
+    if (existing) seen++;
     if (!existing && op.atPodLimit()) {
       allDone = false;
+      advancing = false;
+      if (seen >= existingChildren) break;
       continue;
     }
     const done = existing && isFulfilledPhase(existing.phase) && !exitPending(op, x.name, task);
     const n = done ? existing : executeStepLike(op, x.name, x.displayName, single, tscope, withEntries(scope, x.scope), dagNode.id, o);
     if (!n) {
       allDone = false;
+      advancing = false;
       continue;
     }
     op.addChild(group, n);
     if (!isFulfilledPhase(n.phase)) allDone = false;
     else if (isFailurePhase(n.phase) && !continues(task, n)) failure ??= n;
     else if (n.phase === 'Succeeded') anySucceeded = true;
+    // The memo reaches the next pass only with this pass's status stored, so what is final now is
+    // final in the status that pass starts from.
+    if (advancing && isFulfilledPhase(n.phase) && (done || !exitPending(op, x.name, task))) {
+      prefix = i + 1;
+      g.donePrefix = prefix;
+      g.anySucceeded = anySucceeded;
+      if (failure) g.failureId = failure.id;
+    } else advancing = false;
   }
+  const expansions = { items };
   if (!allDone) return group;
   if (failure) op.mark(group, 'Failed', failure.message ?? `child '${failure.id}' failed`);
   else op.mark(group, expansions.items.length === 0 || anySucceeded ? 'Succeeded' : 'Skipped');

@@ -113,3 +113,71 @@ spec:
   assert.equal(sim.node('pause').phase, 'Running');
   assert.equal(sim.wf.status?.phase, 'Running');
 });
+
+const templated = (value: string, field = 'timeout') => `
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: sleepy, template: sleepy, arguments: {parameters: [{name: v, value: "${value}"}]}}
+  - name: sleepy
+    inputs: {parameters: [{name: v}]}
+    ${field}: "{{inputs.parameters.v}}"
+    container: {image: alpine, command: [sh, -c, 'sleep 30']}
+`;
+
+test('a template timeout from an input parameter is substituted before it is read: "1s" times the step out at 1 s', () => {
+  const sim = new Sim(templated('1s'));
+  sim.pass();
+  sim.running()[0]!.status = { phase: 'Running' };
+  sim.now = T0 + 1000;
+  sim.pass();
+  assert.equal(sim.node('sleepy').phase, 'Failed');
+  assert.equal(sim.wf.status?.phase, 'Failed');
+});
+
+test('an invalid templated timeout errs the step before its pod starts, with a message naming the template and the field', () => {
+  const sim = new Sim(templated('soon'));
+  const r = sim.pass();
+  assert.equal(r.startPods.length, 0, 'no pod for a step that can never run');
+  assert.equal(sim.node('sleepy').phase, 'Error');
+  assert.match(sim.node('sleepy').message ?? '', /template "sleepy": timeout: invalid value "soon"/);
+  assert.match(sim.wf.status?.phase ?? '', /^(Failed|Error)$/);
+});
+
+test('an invalid templated activeDeadlineSeconds, retryStrategy.limit or parallelism errs its node naming the field', () => {
+  const deadline = new Sim(templated('ten', 'activeDeadlineSeconds'));
+  deadline.pass();
+  assert.match(deadline.node('sleepy').message ?? '', /activeDeadlineSeconds: invalid value "ten"/);
+  assert.match(deadline.wf.status?.phase ?? '', /^(Failed|Error)$/);
+
+  const retry = new Sim(`
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: n, value: many}]}
+  templates:
+  - name: main
+    retryStrategy: {limit: "{{workflow.parameters.n}}"}
+    container: {image: alpine, command: [sh, -c, 'exit 1']}
+`);
+  assert.equal(retry.pass().startPods.length, 0);
+  assert.match(retry.wf.status?.message ?? '', /template "main": retryStrategy.limit: invalid value "many"/);
+  assert.equal(retry.wf.status?.phase, 'Error');
+
+  const par = new Sim(`
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: p, value: "x"}]}
+  templates:
+  - name: main
+    parallelism: "{{workflow.parameters.p}}"
+    steps:
+    - - {name: a, template: a}
+  - name: a
+    container: {image: alpine, command: ['true']}
+`);
+  par.pass();
+  assert.match(par.wf.status?.message ?? '', /template "main": parallelism: invalid value "x"/);
+  assert.match(par.wf.status?.phase ?? '', /^(Failed|Error)$/);
+});

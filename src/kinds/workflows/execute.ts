@@ -3,6 +3,7 @@
  * then the retry wrapper or the node itself (pod, steps, dag, suspend). This is the function the
  * Operation's `execute` calls back into from steps, tasks and retries.
  */
+import { durationField } from './fields.js';
 import { nodeId } from './names.js';
 import { withEntries, type Scope } from './scope.js';
 import { bindInputs, resolveTemplate, withDefaults, type Bound, type Resolved } from './inputs.js';
@@ -81,6 +82,8 @@ function executeKind(op: Operation, nodeName: string, resolved: Resolved, bound:
   ]);
   let node: NodeStatus | undefined;
   try {
+    // A timeout that can never parse ends the node before anything of it starts.
+    durationField(t.name, 'timeout', t.timeout as string | number | undefined, scope);
     if (t.container || t.script) node = executePod(op, nodeName, t, tscope, scope, bound.inputs, o);
     else if (t.steps) node = executeSteps(op, nodeName, t, tscope, scope, bound.inputs, o);
     else if (t.dag) node = executeDag(op, nodeName, t, tscope, scope, bound.inputs, o);
@@ -92,6 +95,13 @@ function executeKind(op: Operation, nodeName: string, resolved: Resolved, bound:
     op.mark(n, 'Error', err.message);
     return n;
   }
-  if (node) checkTemplateTimeout(op, node, t);
+  if (!node) return node;
+  try {
+    checkTemplateTimeout(op, node, t, scope);
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    op.killNode(node, err.message);
+    op.mark(node, 'Error', err.message);
+  }
   return node;
 }

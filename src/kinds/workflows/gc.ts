@@ -5,18 +5,20 @@
  */
 import type { Pod } from '../../api/types.js';
 import { podName } from './names.js';
-import { isFulfilledPhase, type Workflow, type WorkflowStatus } from './types.js';
+import { WF_ANNOTATIONS, isFulfilledPhase, type Workflow, type WorkflowStatus } from './types.js';
 
 /** While it runs: podGC OnPodCompletion / OnPodSuccess remove a step's pod once its node is done. */
 export function podsToCollect(wf: Workflow, status: WorkflowStatus | undefined, pods: ReadonlyMap<string, Pod>): string[] {
   const strategy = wf.spec?.podGC?.strategy;
   if (strategy !== 'OnPodCompletion' && strategy !== 'OnPodSuccess') return [];
   const out: string[] = [];
-  for (const n of Object.values(status?.nodes ?? {})) {
-    if (n.type !== 'Pod' || !isFulfilledPhase(n.phase)) continue;
+  // From the pods that exist (few, once collected), not from every node of a wide workflow.
+  for (const [p, pod] of pods) {
+    const id = pod.metadata?.annotations?.[WF_ANNOTATIONS.nodeId];
+    const n = id === undefined ? undefined : status?.nodes?.[id];
+    if (!n || n.type !== 'Pod' || !isFulfilledPhase(n.phase)) continue;
     if (strategy === 'OnPodSuccess' && n.phase !== 'Succeeded') continue;
-    const p = podName(wf.metadata.name!, n.templateName ?? '', n.name);
-    if (pods.has(p)) out.push(p);
+    if (podName(wf.metadata.name!, n.templateName ?? '', n.name) === p) out.push(p);
   }
   return out;
 }

@@ -105,9 +105,14 @@ export function refreshGlobalOutputs(op: Operation): void {
 
 /** status.outputs from every node's globalName outputs, the latest finished winning. */
 export function collectGlobalOutputs(op: Operation): void {
+  // Most workflows name no global output: then there is nothing to look for among the nodes.
+  if (!mayHaveGlobalOutputs(op)) return;
   const params = new Map<string, string>();
   const artifacts = new Map<string, Record<string, unknown>>();
-  const nodes = Object.values(op.nodes).sort((a, b) => String(a.finishedAt ?? '').localeCompare(String(b.finishedAt ?? '')));
+  // Only nodes with named outputs can hold a global one; the rest (most of a wide loop) need no sort.
+  const nodes = Object.values(op.nodes)
+    .filter((n) => n.outputs?.parameters?.length || n.outputs?.artifacts?.length)
+    .sort((a, b) => String(a.finishedAt ?? '').localeCompare(String(b.finishedAt ?? '')));
   for (const n of nodes) {
     const tmpl = templateOfNode(op, n);
     for (const p of tmpl?.outputs?.parameters ?? []) {
@@ -140,4 +145,17 @@ function templateOfNode(op: Operation, n: NodeStatus): Template | undefined {
         ? op.input.templates.clusterWorkflowTemplate(name)?.spec?.templates
         : op.spec.templates;
   return templates?.find((t) => t.name === n.templateName);
+}
+
+const globalNamesSeen = new WeakMap<object, boolean>();
+
+/** Whether any template this workflow can run declares a globalName (templateRefs: assumed so). */
+function mayHaveGlobalOutputs(op: Operation): boolean {
+  let known = globalNamesSeen.get(op.spec);
+  if (known === undefined) {
+    const text = JSON.stringify(op.spec);
+    known = text.includes('"globalName"') || text.includes('"templateRef"') || !!op.spec.workflowTemplateRef;
+    globalNamesSeen.set(op.spec, known);
+  }
+  return known;
 }

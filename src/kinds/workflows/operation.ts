@@ -15,6 +15,7 @@ import { nodeId, podName } from './names.js';
 import type { Scope } from './scope.js';
 import type { LockTable } from './sync.js';
 import type { CollectedOutputs, CollectRequest, StepPodPlan } from './io.js';
+import type { Expansion } from './loops.js';
 import type { Arguments, NodePhase, NodeStatus, NodeType, Template, TemplateRef, Workflow, WorkflowSpec, WorkflowStatus } from './types.js';
 import { isFulfilledPhase } from './types.js';
 
@@ -46,6 +47,23 @@ export interface PassInput {
    * reading a finished pod's outputs into the repository. That node ends in Error with the message.
    */
   stepErrors?: ReadonlyMap<string, string>;
+  /**
+   * What the previous pass learnt about the stored status (PassResult.memo), handed back only
+   * while the status is the one that pass wrote; absent, the pass works everything out again.
+   */
+  memo?: ReadonlyMap<string, GroupMemo>;
+}
+
+/**
+ * Facts about one loop group (a TaskGroup) that stay true once true, so a pass over a wide loop
+ * starts where the last one stopped instead of visiting every item: the items as expanded when the
+ * group started, how many leading items are done for good, and what those items add up to.
+ */
+export interface GroupMemo {
+  expansions?: Expansion[];
+  donePrefix: number;
+  failureId?: string;
+  anySucceeded: boolean;
 }
 
 /** Everything a pass decided; the controller applies it (status first, then pods). */
@@ -62,6 +80,8 @@ export interface PassResult {
   cacheWrites: { namespace: string; configMap: string; key: string; value: string }[];
   /** Finished pods whose outputs were not in PassInput.outputs: read them and run the pass again. */
   collect: CollectRequest[];
+  /** To hand to the next pass once `status` is stored (PassInput.memo). */
+  memo: Map<string, GroupMemo>;
 }
 
 export type Node = NodeStatus & { phase: NodePhase; type: NodeType };
@@ -113,9 +133,13 @@ export class Operation {
   suspended = false;
   activePods = 0;
   readonly volumes: Volume[] = [];
-  /** Wide loops make these hot: children per parent as sets, node ids per name. */
-  private readonly childSets = new Map<string, Set<string>>();
+  /** Wide loops make these hot: parent/child links made in this pass, node ids per name. */
+  private readonly linked = new Set<string>();
+  /** Nodes made in this pass. */
+  private readonly made = new Set<string>();
   private readonly ids = new Map<string, string>();
+  /** Nodes this pass copied or made, which it may change. */
+  private readonly owned = new Set<string>();
   /** How deep the templates being executed now call each other. */
   private depth = 0;
   /** Pods asked for in this pass; the pod list will not show them until the next. */
@@ -128,10 +152,14 @@ export class Operation {
     private readonly executeFn: Execute,
   ) {
     this.wfName = wf.metadata.name!;
-    this.status = structuredClone(wf.status ?? {});
-    this.nodes = this.status.nodes ?? {};
+    // Nodes are not cloned up front: a node is copied when the pass first takes it to change it
+    // (node(), writable()), one level deep — the pass replaces a node's nested values (outputs,
+    // inputs…) and grows only `children` — so a pass over a wide workflow pays for what it touches.
+    const { nodes, ...rest } = wf.status ?? {};
+    this.status = structuredClone(rest);
+    this.nodes = { ...nodes };
     this.status.nodes = this.nodes;
-    this.result = { status: this.status, startPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [], cacheWrites: [], collect: [] };
+    this.result = { status: this.status, startPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [], cacheWrites: [], collect: [], memo: new Map(input.memo ?? []) };
   }
 
   get now(): number {
@@ -154,6 +182,14 @@ export class Operation {
     }
   }
 
+  /** This pass's copy of a loop group's memo (PassInput.memo), to read and update. */
+  groupMemo(groupId: string): GroupMemo {
+    const known = this.result.memo.get(groupId);
+    const g: GroupMemo = known ? { ...known } : { donePrefix: 0, anySucceeded: false };
+    this.result.memo.set(groupId, g);
+    return g;
+  }
+
   iso(): string {
     return isoSeconds(this.input.now);
   }
@@ -167,7 +203,17 @@ export class Operation {
   node(name: string): NodeStatus | undefined {
     let id = this.ids.get(name);
     if (id === undefined) this.ids.set(name, (id = nodeId(this.wfName, name)));
-    return this.nodes[id];
+    return this.writable(id);
+  }
+
+  /** The node with this id as this pass's own copy, safe to change (`op.nodes[id]` is for reading). */
+  writable(id: string): NodeStatus | undefined {
+    const n = this.nodes[id];
+    if (!n || this.owned.has(id)) return n;
+    const copy = n.children ? { ...n, children: n.children.slice() } : { ...n };
+    this.nodes[id] = copy;
+    this.owned.add(id);
+    return copy;
   }
 
   initNode(name: string, type: NodeType, o: ExecOptions, t: Template | undefined, tscope: TemplateScope, phase: NodePhase = 'Pending', message?: string): Node {
@@ -187,6 +233,8 @@ export class Operation {
     if (!node.boundaryID) delete node.boundaryID;
     if (isFulfilledPhase(phase)) node.finishedAt = this.iso();
     this.nodes[id] = node;
+    this.owned.add(id);
+    this.made.add(id);
     return node;
   }
 
@@ -199,10 +247,12 @@ export class Operation {
 
   addChild(parent: NodeStatus, child: NodeStatus): void {
     const children = (parent.children ??= []);
-    let known = this.childSets.get(parent.id);
-    if (!known) this.childSets.set(parent.id, (known = new Set(children)));
-    if (known.has(child.id)) return;
-    known.add(child.id);
+    const key = `${parent.id}\u0000${child.id}`;
+    if (this.linked.has(key)) return;
+    this.linked.add(key);
+    // A node made in this pass is in no stored list; an older one is looked for from the end,
+    // where a wide loop's recent items are, so the whole list is seldom walked.
+    if (!this.made.has(child.id) && children.lastIndexOf(child.id) >= 0) return;
     children.push(child.id);
   }
 
@@ -231,7 +281,7 @@ export class Operation {
   /** Fails a running node and everything still running under it, deleting their pods. */
   killNode(node: NodeStatus, message: string): void {
     for (const id of node.children ?? []) {
-      const c = this.nodes[id];
+      const c = this.writable(id);
       if (c && !isFulfilledPhase(c.phase)) this.killNode(c, message);
     }
     if (node.type === 'Pod') {

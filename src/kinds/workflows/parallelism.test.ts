@@ -48,3 +48,39 @@ spec:
   assert.equal(sim.maxRunning, 2);
   assert.equal(sim.started.length, 4);
 });
+
+test('a wide DAG loop gives the same nodes, pods and outcome whether or not each pass gets the last pass’s memo (items out of order, failures let through by continueOn)', () => {
+  const yaml = (continueOn: boolean) => `
+spec:
+  entrypoint: main
+  parallelism: 5
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: fan, template: t, withSequence: {count: "40"}${continueOn ? ', continueOn: {failed: true}' : ''}}
+      - {name: collect, depends: fan, template: t}
+  - name: t
+    container: {image: alpine, command: ['true']}
+`;
+  for (const continueOn of [true, false]) {
+    const runs = [true, false].map((useMemo) => {
+      const sim = new Sim(yaml(continueOn));
+      sim.useMemo = useMemo;
+      let tick = 0;
+      // Items end out of order: on each tick only those whose index has the tick's parity.
+      const status = sim.run((nodeName) => {
+        const i = Number(/\((\d+):/.exec(nodeName)?.[1] ?? -1);
+        if (i >= 0 && (i + tick++) % 3 !== 0) return undefined;
+        return { exitCode: i === 17 ? 1 : 0 };
+      });
+      const nodes = Object.values(status?.nodes ?? {})
+        .map((n) => `${n.displayName} ${n.phase} ${(n.children ?? []).length}`)
+        .sort();
+      return { phase: status?.phase, nodes, created: [...sim.created].sort(), maxRunning: sim.maxRunning };
+    });
+    assert.deepEqual(runs[0], runs[1], `continueOn ${continueOn}`);
+    assert.equal(runs[0]!.phase, continueOn ? 'Succeeded' : 'Failed');
+    assert.ok(runs[0]!.maxRunning <= 5);
+  }
+});

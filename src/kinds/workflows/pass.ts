@@ -18,7 +18,7 @@ import { runWorkflowExit } from './exit.js';
 import { execute } from './execute.js';
 import { Operation, WorkflowError, isFailurePhase, isUserError, type PassInput, type PassResult } from './operation.js';
 import type { Workflow } from './types.js';
-import { isFulfilledPhase } from './types.js';
+import { isFulfilledPhase, WF_ANNOTATIONS } from './types.js';
 
 export function runPass(wf: Workflow, input: PassInput): PassResult {
   const op = new Operation(wf, input, execute);
@@ -54,7 +54,13 @@ function operate(op: Operation): void {
   op.shutdown = op.spec.shutdown === 'Stop' || op.spec.shutdown === 'Terminate' ? op.spec.shutdown : undefined;
   op.suspended = op.spec.suspend === true;
   checkWorkflowDeadline(op);
-  op.activePods = Object.values(op.nodes).filter((n) => n.type === 'Pod' && !isFulfilledPhase(n.phase) && op.input.pods.has(op.podNameOf(n))).length;
+  // Counted from the pods (few, with podGC), not the nodes (as many as the workflow is wide).
+  op.activePods = 0;
+  for (const [name, pod] of op.input.pods) {
+    const id = pod.metadata?.annotations?.[WF_ANNOTATIONS.nodeId];
+    const n = id === undefined ? undefined : op.nodes[id];
+    if (n && n.type === 'Pod' && !isFulfilledPhase(n.phase) && op.podNameOf(n) === name) op.activePods++;
+  }
 
   const entry = op.spec.entrypoint;
   if (!entry) throw new WorkflowError('spec.entrypoint is required');

@@ -3,6 +3,7 @@
  * pod's phase while it runs, and when it ends turn the outputs read from its staging directory
  * (handed in by the controller, or asked for in `collect`) into the node's outputs and phase.
  */
+import { integerField } from './fields.js';
 import type { Pod } from '../../api/types.js';
 import { nodeId, podName } from './names.js';
 import { substitute, substituteString, withEntries, type Scope } from './scope.js';
@@ -40,6 +41,8 @@ export function executePod(op: Operation, nodeName: string, t: Template, tscope:
       return node;
     }
     const processed = substitute(t, withEntries(scope, [['pod.name', name]]));
+    // The pod's own deadline, substituted above: a value that is no number errs the step (Argo does too).
+    integerField(t.name, 'activeDeadlineSeconds', processed.activeDeadlineSeconds as string | number | undefined, scope);
     op.result.startPods.push({ podName: name, nodeId: id, nodeName, template: processed, inputs: inputs ?? {}, volumes: op.volumes });
     op.creating.add(name);
     op.activePods++;

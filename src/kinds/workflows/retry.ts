@@ -5,7 +5,8 @@
  * attempt finished.
  */
 import { substituteString, withEntries, type Scope } from './scope.js';
-import { parseDurationSeconds } from './steppod.js';
+import { durationField, integerField, numberField } from './fields.js';
+import { isUserError } from './operation.js';
 import type { Bound, Resolved } from './inputs.js';
 import type { ExecOptions, Holder, Operation } from './operation.js';
 import type { Arguments, NodePhase, NodeStatus, RetryStrategy } from './types.js';
@@ -15,7 +16,17 @@ export function executeRetry(op: Operation, nodeName: string, holder: Holder, re
   const t = resolved.template;
   const rs = t.retryStrategy!;
   let node = op.node(nodeName);
-  const limit = rs.limit === undefined ? Infinity : Number(substituteString(String(rs.limit), bound.scope));
+  let limit: number;
+  try {
+    limit = integerField(t.name, 'retryStrategy.limit', rs.limit as string | number | undefined, bound.scope) ?? Infinity;
+    // Checked now, so a bad back-off errs the node before its first attempt, not after it.
+    backoffOf(t.name, rs, bound.scope);
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    node ??= op.initNode(nodeName, 'Retry', o, t, resolved.tscope);
+    op.mark(node, 'Error', err.message);
+    return node;
+  }
   if (!node) {
     if (!op.canStart(o)) return undefined;
     node = op.initNode(nodeName, 'Retry', o, t, resolved.tscope, 'Running');
@@ -69,9 +80,9 @@ function judgeAttempt(op: Operation, node: NodeStatus, rs: RetryStrategy, limit:
     ]);
     ok = substituteString(`{{=${rs.expression}}}`, env) === 'true';
   }
-  const backoff = rs.backoff;
-  if (ok && backoff?.maxDuration !== undefined && attempts[0]?.startedAt) {
-    const max = parseDurationSeconds(String(backoff.maxDuration)) * 1000;
+  const backoff = backoffOf(node.templateName, rs, scope);
+  if (ok && backoff.maxDuration !== undefined && attempts[0]?.startedAt) {
+    const max = backoff.maxDuration * 1000;
     if (op.now - Date.parse(attempts[0].startedAt) >= max) {
       op.mark(node, last.phase as NodePhase, 'Max duration limit exceeded');
       node.outputs = last.outputs;
@@ -83,11 +94,10 @@ function judgeAttempt(op: Operation, node: NodeStatus, rs: RetryStrategy, limit:
     op.mark(node, last.phase as NodePhase, last.message ?? `No more retries left`);
     return 'done';
   }
-  if (backoff?.duration !== undefined) {
-    const base = parseDurationSeconds(String(backoff.duration)) * 1000;
-    const factor = backoff.factor === undefined ? 1 : Number(backoff.factor);
-    let wait = base * Math.pow(factor, attempts.length - 1);
-    if (backoff.cap !== undefined) wait = Math.min(wait, parseDurationSeconds(String(backoff.cap)) * 1000);
+  if (backoff.duration !== undefined) {
+    const base = backoff.duration * 1000;
+    let wait = base * Math.pow(backoff.factor, attempts.length - 1);
+    if (backoff.cap !== undefined) wait = Math.min(wait, backoff.cap * 1000);
     const readyAt = Date.parse(last.finishedAt ?? op.iso()) + wait;
     if (op.now < readyAt) {
       node.message = `Backoff for ${Math.ceil((readyAt - op.now) / 1000)}s`;
@@ -97,4 +107,20 @@ function judgeAttempt(op: Operation, node: NodeStatus, rs: RetryStrategy, limit:
   }
   delete node.message;
   return 'again';
+}
+
+/** retryStrategy.backoff, substituted and parsed (durations in seconds). */
+function backoffOf(templateName: string | undefined, rs: RetryStrategy, scope: Scope): { duration?: number; factor: number; cap?: number; maxDuration?: number } {
+  const b = rs.backoff;
+  if (!b) return { factor: 1 };
+  type Raw = string | number | undefined;
+  const duration = durationField(templateName, 'retryStrategy.backoff.duration', b.duration as Raw, scope);
+  const cap = durationField(templateName, 'retryStrategy.backoff.cap', b.cap as Raw, scope);
+  const maxDuration = durationField(templateName, 'retryStrategy.backoff.maxDuration', b.maxDuration as Raw, scope);
+  return {
+    ...(duration !== undefined ? { duration } : {}),
+    factor: numberField(templateName, 'retryStrategy.backoff.factor', b.factor as Raw, scope) ?? 1,
+    ...(cap !== undefined ? { cap } : {}),
+    ...(maxDuration !== undefined ? { maxDuration } : {}),
+  };
 }

@@ -3,6 +3,7 @@
  * template's parallelism); a group fails on a failed step unless `continueOn` says otherwise, and
  * later groups read earlier ones through `{{steps.X.*}}`.
  */
+import { integerField } from './fields.js';
 import { withEntries, type Scope } from './scope.js';
 import { expandItems } from './loops.js';
 import { setTemplateOutputs, stepScopeEntries } from './outputs.js';
@@ -47,7 +48,7 @@ export function executeSteps(op: Operation, nodeName: string, t: Template, tscop
 /** Runs one group of parallel steps; true when every step is fulfilled. */
 function executeGroup(op: Operation, groupNode: NodeStatus, group: WorkflowStep[], t: Template, tscope: TemplateScope, scope: Scope, boundaryID: string, o: ExecOptions): boolean {
   if (isFulfilledPhase(groupNode.phase)) return true;
-  const limit = t.parallelism === undefined ? Infinity : Number(t.parallelism);
+  const limit = integerField(t.name, 'parallelism', t.parallelism as string | number | undefined, scope, 1) ?? Infinity;
   let running = 0;
   let allDone = true;
   const failures: NodeStatus[] = [];

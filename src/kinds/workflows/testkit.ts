@@ -43,8 +43,14 @@ export class Sim {
     this.wf.metadata.name = 'wf';
   }
 
+  /** Hand each pass the previous one's memo (PassInput.memo), as the controller does. */
+  useMemo = true;
+  /** The last pass's memo, with the status it goes with (as the controller keeps it by resourceVersion). */
+  private memo: { status: unknown; memo: PassResult['memo'] } | undefined;
+
   private input(outputs: ReadonlyMap<string, CollectedOutputs>): PassInput {
     return {
+      ...(this.useMemo && this.memo && this.memo.status === this.wf.status ? { memo: this.memo.memo } : {}),
       now: this.now,
       pods: this.pods,
       templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined },
@@ -62,6 +68,7 @@ export class Sim {
     }
     for (const w of r.cacheWrites) this.configMaps.set(w.configMap, { ...(this.configMaps.get(w.configMap) ?? {}), [w.key]: w.value });
     this.wf = { ...this.wf, status: r.status };
+    this.memo = { status: r.status, memo: r.memo };
     for (const plan of r.startPods) {
       if (this.pods.has(plan.podName)) throw new Error(`pod ${plan.podName} created twice`);
       const pod = buildStepPod({ wf: this.wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: `/staging/${plan.nodeId}`, inputArtifacts: [], volumes: plan.volumes });

@@ -174,7 +174,14 @@ export function compareSiblings(a: NodeStatus, b: NodeStatus, depth?: ReadonlyMa
 /** The longest path to each node from a node nothing leads to, following `children`. */
 export function nodeDepths(nodes: Record<string, NodeStatus>): Map<string, number> {
   const parents = new Map<string, string[]>();
-  for (const [id, n] of Object.entries(nodes)) for (const c of n.children ?? []) parents.set(c, [...(parents.get(c) ?? []), n.id || id]);
+  for (const [id, n] of Object.entries(nodes)) {
+    for (const c of n.children ?? []) {
+      // Pushed, not copied: a fan-in task has as many parents as the loop before it is wide.
+      const list = parents.get(c);
+      if (list) list.push(n.id || id);
+      else parents.set(c, [n.id || id]);
+    }
+  }
   const depth = new Map<string, number>();
   const visiting = new Set<string>();
   const visit = (id: string): number => {

@@ -10,6 +10,7 @@ import type { Store } from '../../store/index.js';
 import type { ImageEnvironment } from './context.js';
 import { AttemptProcess, attemptPaths, type AttemptPaths } from './executor.js';
 import { which, type HostFacts } from './host.js';
+import { NETNS_DIR } from './network/bridge.js';
 import { bwrapArgs, launcher, type MountSpec, type RootSpec, type SandboxUser } from './sandbox.js';
 import type { ContainerSecurity } from '../../api/index.js';
 import type { Spawner } from './spawner.js';
@@ -236,6 +237,7 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     bwrapArgs: args,
     ...(seccomp ? { seccomp } : {}),
     ...(o.netns ? { netns: { nsenter: facts.nsenter ?? 'nsenter', path: o.netns } } : {}),
+    detachMounts: [NETNS_DIR],
   });
   const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: o.env, paths }, cg, facts.cgroups, o.spawner, o.onLost);
   return { proc, paths, oomBaseline };

@@ -504,3 +504,11 @@ test('the parents of what is bound in (a manifest directory under /tmp) are made
   assert.ok(args.indexOf('--tmpfs /tmp') < args.indexOf('--dir /tmp/ci'), 'made in the private /tmp');
   assert.ok(args.indexOf('--dir /tmp/ci/repo ') < args.indexOf('--ro-bind /tmp/ci/repo/examples /tmp/ci/repo/examples'));
 });
+
+test("launcher: other pods' network namespaces are detached from the container's mount namespace before bwrap copies /run", () => {
+  const l = launcher({ sh: '/bin/sh', bwrap: 'bwrap', unshare: 'unshare', mount: 'mount', cgroupProcFiles: ['/cg/cgroup.procs'], root: baseSpec.root, bwrapArgs: ['x'], detachMounts: ['/run/netns'] });
+  assert.match(l.args[5]!, /^echo \$\$ > \/cg\/cgroup.procs && \{ umount -R -l \/run\/netns 2>\/dev\/null \|\| :; \} && mount -t overlay /);
+  // Without a mount namespace of its own (read-only root) the launcher must not touch the host's mounts.
+  const ro = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupProcFiles: ['/cg/cgroup.procs'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'], detachMounts: ['/run/netns'] });
+  assert.doesNotMatch(ro.args[1]!, /umount/);
+});

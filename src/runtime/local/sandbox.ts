@@ -179,12 +179,20 @@ export interface LauncherSpec {
   seccomp?: { file: string; fd: number };
   /** The pod's network namespace (`/run/netns/…`), entered first with nsenter; absent: the host's network. */
   netns?: { nsenter: string; path: string };
+  /**
+   * Mounts detached from the container's mount namespace before bwrap copies the host's mounts
+   * (overlay mode, where the launcher has a namespace of its own). Other pods' network namespaces
+   * under /run/netns come and go: one removed while bwrap re-mounts /run's submounts read-only
+   * failed the start ("Can't bind mount /oldroot/run/netns…: No such file or directory").
+   */
+  detachMounts?: string[];
 }
 
 /** The file and argv to spawn: a tiny sh script that joins the cgroups, mounts the overlay, and execs bwrap. */
 export function launcher(l: LauncherSpec): { file: string; args: string[] } {
   const steps = l.cgroupProcFiles.map((f) => `echo $$ > ${shQuote(f)}`);
   if (l.root.mode === 'overlay') {
+    for (const m of l.detachMounts ?? []) steps.push(`{ umount -R -l ${shQuote(m)} 2>/dev/null || :; }`);
     const opts = `lowerdir=/,upperdir=${l.root.upper},workdir=${l.root.work}`;
     steps.push(`${shQuote(l.mount ?? 'mount')} -t overlay overlay -o ${shQuote(opts)} ${shQuote(l.root.merged)}`);
   }

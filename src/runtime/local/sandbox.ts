@@ -207,8 +207,9 @@ export function launcher(l: LauncherSpec): { file: string; args: string[] } {
 
 /**
  * The pod's own `<hostname>.<subdomain>` and the peer names it was given (ANNOTATIONS.peerHostnames),
- * all on loopback: local pods share the host's network, so every pod is this machine. Kept apart
- * so per-pod networking can replace it with each peer's own address.
+ * all on loopback: for pods that share the host's network (no CAP_NET_ADMIN, `network.mode: host`),
+ * where every pod is this machine and there is no cluster DNS. Pods with a network of their own
+ * resolve their peers through the server's resolver instead (network/resolver.ts).
  */
 export function sharedNetworkAliases(hostname: string, subdomain: string | undefined, peers: string | undefined): { ip: string; hostnames: string[] }[] {
   const names = [...(subdomain ? [`${hostname}.${subdomain}`] : []), ...(peers ?? '').split(',').map((n) => n.trim()).filter((n) => n && n !== hostname)];

@@ -264,7 +264,8 @@ test('a TFJob with two workers both on port 2222: each reads TF_CONFIG, listens 
     'srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); srv.bind(("0.0.0.0", port)); srv.listen(4)',
     'def serve():',
     '    while True:',
-    '        c, _ = srv.accept(); c.sendall(f"worker {me}".encode()); c.close()',
+    '        c, _ = srv.accept(); c.sendall(f"worker {me}".encode()); c.close(); served.set()',
+    'served = threading.Event()',
     'threading.Thread(target=serve, daemon=True).start()',
     'other = peers[1 - me]; host, p = other.rsplit(":", 1)',
     'for attempt in range(150):',
@@ -272,7 +273,8 @@ test('a TFJob with two workers both on port 2222: each reads TF_CONFIG, listens 
     '        s = socket.create_connection((host, int(p)), timeout=2); print(f"worker {me} on :{port} reached {host}: {s.recv(64).decode()}", flush=True); break',
     '    except OSError:',
     '        time.sleep(0.2)',
-    'time.sleep(2)',
+    // Up until the other has reached this one too: neither leaves its peer without an answer.
+    'served.wait(60)',
   ].join('\n');
   const file = manifest(`
 apiVersion: kubeflow.org/v1

@@ -9,6 +9,11 @@
  * `/run/drover/net/<bridge>/<ip>`, holding the pod's uid and the server's home, so several
  * servers can share the bridge, and a restarted server finds its pods' addresses again. /run is
  * a tmpfs: claims, namespaces and links all go with a reboot, together.
+ *
+ * Making the bridge and removing it (the last server's `drover down`) are done under a
+ * machine-wide lock (`<bridge>.lock`, a directory made exclusively): without it a server
+ * shutting down could see no claims, while another starting had yet to write its own, and take
+ * the bridge away from under the new server's address.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
@@ -65,10 +70,13 @@ export class BridgeNetwork {
   private readonly pending = new Map<string, Promise<PodAddress>>();
   serverAddress = '';
 
+  private readonly lockDir: string;
+
   constructor(private readonly o: BridgeOptions) {
     this.cidr = parseCidr(o.podCidr);
     this.gateway = gatewayOf(this.cidr);
     this.claimsDir = join(o.claimsRoot ?? CLAIMS_ROOT, o.bridge);
+    this.lockDir = join(o.claimsRoot ?? CLAIMS_ROOT, `${o.bridge}.lock`);
   }
 
   private async ip(args: string[], input?: string): Promise<string> {
@@ -87,6 +95,10 @@ export class BridgeNetwork {
   /** Makes the bridge (or checks the one there), claims this server's address and puts it on the bridge. */
   async start(): Promise<void> {
     await fsp.mkdir(this.claimsDir, { recursive: true });
+    await withLock(this.lockDir, () => this.startLocked());
+  }
+
+  private async startLocked(): Promise<void> {
     const br = this.o.bridge;
     const links = await this.ip(['-o', 'link', 'show', 'dev', br]).catch(() => '');
     if (!links) await this.ip(['link', 'add', br, 'type', 'bridge']).catch(async (err: unknown) => {
@@ -229,10 +241,52 @@ export class BridgeNetwork {
       await this.address(this.serverAddress, false);
       await fsp.rm(join(this.claimsDir, this.serverAddress), { force: true });
     }
-    const left = await fsp.readdir(this.claimsDir).catch(() => [] as string[]);
-    if (left.length) return false;
-    await this.ip(['link', 'del', this.o.bridge]).catch(() => undefined);
+    return withLock(this.lockDir, async () => {
+      const left = await fsp.readdir(this.claimsDir).catch(() => [] as string[]);
+      if (left.length) return false;
+      await this.ip(['link', 'del', this.o.bridge]).catch(() => undefined);
+      return true;
+    });
+  }
+}
+
+/**
+ * Runs `fn` holding the lock `dir` (made with mkdir, which is atomic; the holder's pid inside).
+ * A lock whose holder died (kill -9 mid-start) is taken over.
+ */
+export async function withLock<T>(dir: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fsp.mkdir(dir);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number((await fsp.readFile(join(dir, 'pid'), 'utf8').catch(() => '')).trim());
+    const since = (await fsp.stat(dir).catch(() => undefined))?.mtimeMs ?? Date.now();
+    // No pid yet: a holder between its mkdir and its write, or one killed right there.
+    if (pid ? !alive(pid) : Date.now() - since > 5_000) {
+      await fsp.rm(dir, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new NetworkSetupError(`${dir} has been held for ${timeoutMs / 1000} s by process ${pid || '(unknown)'}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await fsp.writeFile(join(dir, 'pid'), String(process.pid));
+  try {
+    return await fn();
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
     return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

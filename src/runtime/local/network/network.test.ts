@@ -4,7 +4,10 @@ import { buildAnswer, parseQuery, RCODE_NXDOMAIN, RCODE_OK, TYPE_A, TYPE_AAAA } 
 import { CidrError, firstFree, gatewayOf, intToIp, ipToInt, overlaps, parseCidr } from './ipam.js';
 import { endpointsOf, lookup, nameTable, podHostsFile, resolvConf, targetPortOn, type PodView, type ServiceView } from './names.js';
 import { Resolver, nameservers } from './resolver.js';
-import { vethName } from './bridge.js';
+import { vethName, withLock } from './bridge.js';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('a pod range hands out its lowest free host address, never the network, gateway or broadcast address', () => {
   const c = parseCidr('10.88.0.0/16');
@@ -29,6 +32,27 @@ test('a malformed range is refused with what was expected', () => {
 test("a pod's host-side veth name fits the kernel's 15 characters", () => {
   assert.equal(vethName('0aa7e70e-3141-4859-8ce1-0b61dd9c31dc'), 'dv0aa7e70e31414');
   assert.ok(vethName('0aa7e70e-3141-4859-8ce1-0b61dd9c31dc').length <= 15);
+});
+
+test('the bridge lock lets one holder in at a time, and is taken over from a holder that died', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'drover-lock-')), 'drover0.lock');
+  let inside = 0;
+  let most = 0;
+  const hold = () => withLock(dir, async () => {
+    most = Math.max(most, ++inside);
+    await new Promise((r) => setTimeout(r, 5));
+    inside--;
+  });
+  await Promise.all([hold(), hold(), hold(), hold()]);
+  assert.equal(most, 1);
+  // A holder killed inside: its pid names no process.
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'pid'), '2147483646');
+  assert.equal(await withLock(dir, async () => 'taken over', 2_000), 'taken over');
+  // A live holder (this process) that never lets go: the waiter gives up with who holds it.
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'pid'), String(process.pid));
+  await assert.rejects(withLock(dir, async () => 'never', 100), new RegExp(`held for 0\\.1 s by process ${process.pid}`));
 });
 
 function pod(name: string, o: Partial<PodView> = {}): PodView {

@@ -3,6 +3,7 @@ import type { FamilyServer } from '../types.js';
 import { TRAINING_ADMISSION } from './admission.js';
 import { TrainingController } from './controller.js';
 import { TrainJobController } from './trainjob-controller.js';
+import { trainerStatusPush } from './progress.js';
 import { TRAINER_VALIDATION, TRAINING_VALIDATION } from './validate.js';
 
 export { TrainingController } from './controller.js';
@@ -10,8 +11,9 @@ export { TrainingController } from './controller.js';
 export const trainingServer: FamilyServer = {
   validation: { ...TRAINING_VALIDATION, ...TRAINER_VALIDATION },
   admission: TRAINING_ADMISSION,
-  controllers: ({ store, kinds, clock, logger }) => [
+  subresources: { TrainJob: { trainerstatus: { verbs: ['get', 'create'], handle: trainerStatusPush } } },
+  controllers: ({ store, kinds, clock, logger, apiUrl, podToken }) => [
     new TrainingController({ store, kinds, clock, logger: logger.child({ component: 'training-controller' }) }),
-    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }) }),
+    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }), apiUrl, podToken }),
   ],
 };

@@ -300,6 +300,11 @@ interface JointKernels {
   w: Float64Array;
   /** Per kernel: log w_i + Σ over numeric dimensions of their log normalising constants. */
   c: Float64Array;
+  /** The numeric dimensions kernel-major (kernel i's D numbers at i·D): what jointLogPdf walks. */
+  numJ: Int32Array;
+  mu: Float64Array;
+  inv: Float64Array;
+  cat: { j: number; logRows: Float64Array[] }[];
 }
 
 function jointKernels(space: Space, points: readonly Float64Array[], weights: readonly number[], opts: TpeOptions): JointKernels {
@@ -315,20 +320,42 @@ function jointKernels(space: Space, points: readonly Float64Array[], weights: re
   const w = first.k.w;
   const c = w.map(Math.log);
   for (const d of dims) if (d.kind === 'numeric') d.k.logC.forEach((v, i) => (c[i] = c[i]! + v - Math.log(w[i]!)));
-  return { dims, w, c };
+  const numeric = dims.filter((d): d is Extract<typeof d, { kind: 'numeric' }> => d.kind === 'numeric');
+  const D = numeric.length;
+  const mu = new Float64Array(c.length * D);
+  const inv = new Float64Array(c.length * D);
+  for (let i = 0; i < c.length; i++) {
+    for (let q = 0; q < D; q++) {
+      mu[i * D + q] = numeric[q]!.k.mu[i]!;
+      inv[i * D + q] = numeric[q]!.k.invSigma[i]!;
+    }
+  }
+  const cat = dims.flatMap((d) => (d.kind === 'categorical' ? [{ j: d.j, logRows: d.logRows }] : []));
+  return { dims, w, c, numJ: Int32Array.from(numeric.map((d) => d.j)), mu, inv, cat };
 }
+
+/**
+ * A kernel whose log term falls this far below the largest so far adds under e^−40 of the sum:
+ * every dimension only lowers a kernel's term, so it is dropped as soon as it gets there.
+ */
+const PRUNE = 40;
 
 function jointLogPdf(jk: JointKernels, x: Float64Array): number {
   let m = -Infinity;
   let s = 0;
-  for (let i = 0; i < jk.c.length; i++) {
-    let v = jk.c[i]!;
-    for (const d of jk.dims) {
-      if (d.kind === 'numeric') {
-        const z = (x[d.j]! - d.k.mu[i]!) * d.k.invSigma[i]!;
-        v -= 0.5 * z * z;
-      } else v += d.logRows[i]![x[d.j]!]!;
+  const { c, mu, inv, numJ, cat } = jk;
+  const D = numJ.length;
+  const xs = new Float64Array(D);
+  for (let q = 0; q < D; q++) xs[q] = x[numJ[q]!]!;
+  kernels: for (let i = 0; i < c.length; i++) {
+    let v = c[i]!;
+    const base = i * D;
+    for (let q = 0; q < D; q++) {
+      const z = (xs[q]! - mu[base + q]!) * inv[base + q]!;
+      v -= 0.5 * z * z;
+      if (v < m - PRUNE) continue kernels;
     }
+    for (const d of cat) v += d.logRows[i]![x[d.j]!]!;
     if (v <= m) s += Math.exp(v - m);
     else {
       s = s * Math.exp(m - v) + 1;

@@ -19,7 +19,7 @@ import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUser
 import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStatus, readRecord, readTail, writeRecord, writeRecordSync, type AttemptRecord, type ExitObservation } from './executor.js';
 import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
-import { containerEnv, envSources, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
+import { containerEnv, envSources, imageEnvironment, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
 import { sharedNetworkAliases } from './sandbox.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
@@ -306,9 +306,10 @@ export class PodWorker {
         configMap: (n) => cms.get(n),
         secret: (n) => secrets.get(n),
       });
-      const argv = resolveArgv(spec, user);
+      const image = imageEnvironment(this.ctx.opts.images, spec.image);
+      const argv = resolveArgv(spec, user, image?.entrypoint);
       const security = containerSecurity(this.pod.spec, spec, this.ctx.opts.podSecurity);
-      const unreadable = facts.uid === 0 ? unreadableWorkingDir(this.pod, spec, security) : undefined;
+      const unreadable = facts.uid === 0 ? unreadableWorkingDir(this.pod, spec, security, image) : undefined;
       if (unreadable) throw new ContainerConfigError(unreadable);
       const view = pathView(facts, security);
       const mounts = await containerMounts(spec, this.volumes ?? new Map());
@@ -322,7 +323,6 @@ export class PodWorker {
       }
       if (this.deleted || this.killing || this.ctx.isStopped()) return;
       const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
-      const image = spec.image ? this.ctx.opts.images[spec.image] : undefined;
       const hostname = this.pod.spec?.hostname ?? this.name;
       const n = c.restartCount;
       const { proc, paths, oomBaseline } = await launchAttempt({

@@ -22,11 +22,48 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseDocument } from 'yaml';
 import { Drover, REPO, sleep } from './drover.js';
 
 /** Examples upstream runs (or expects to fail) that Drover cannot, and why. */
 const EXCLUDED: Record<string, string> = {
+  'archive-location.yaml': 'archiveLocation (archiving logs to the artifact repository) is not supported',
+  'artifact-gc-workflow.yaml': 'artifactGC (deleting artifacts from the repository) is not supported',
+  'artifact-passing-subpath.yaml': 'an unarchived directory artifact (archive: none on /tmp/) cannot be stored by the local repository',
+  'artifact-repository-ref.yaml': 'artifactRepositoryRef is not supported: the artifact repository is set in Drover\'s config',
+  'conditionals.yaml': "its third `when` reads workflow.parameters.json, which the example does not define: Drover fails the unresolved tag",
+  'container-set-template/graph-workflow.yaml': 'containerSet templates are not supported',
+  'container-set-template/outputs-result-workflow.yaml': 'containerSet templates are not supported',
+  'container-set-template/parallel-workflow.yaml': 'containerSet templates are not supported',
+  'container-set-template/sequence-workflow.yaml': 'containerSet templates are not supported',
+  'container-set-template/workspace-workflow.yaml': 'containerSet templates are not supported',
+  'daemon-nginx.yaml': 'daemon templates are not supported (and nginx is not on this machine)',
+  'daemon-step.yaml': 'daemon templates are not supported (and influxdb is not on this machine)',
+  'expression-destructure-json-complex.yaml': 'jsonpath filter expressions ([?(@.name=="Baris")]) are not supported',
+  'expression-tag-template-workflow.yaml': "sprig.date of a string formats the clock's time: Drover's expressions do not read the clock",
+  'http-hello-world.yaml': 'http templates are not supported (and pods here cannot reach the internet)',
+  'init-container.yaml': 'initContainers of a template are not supported',
+  'k8s-owner-reference.yaml': 'resource templates are not supported',
+  'k8s-patch-json-pod.yaml': 'resource templates are not supported',
+  'k8s-patch-merge-pod.yaml': 'resource templates are not supported',
+  'k8s-patch-pod.yaml': 'resource templates are not supported',
+  'key-only-artifact.yaml': 'writes /mnt/file, which only the image\'s root user may (containers run as uid 65534 here), and key-only S3 artifacts need an S3 repository',
+  'life-cycle-hooks-tmpl-level.yaml': 'http templates (its hook) are not supported',
+  'life-cycle-hooks-wf-level.yaml': 'http templates (its hook) are not supported',
+  'map-reduce.yaml': 'writes /mnt/out, which only the image\'s root user may (containers run as uid 65534 here), and key-only S3 artifacts need an S3 repository',
+  'pod-spec-from-previous-step.yaml': 'podSpecPatch is not supported',
+  'pod-spec-patch-wf-tmpl.yaml': 'podSpecPatch is not supported',
+  'pod-spec-patch.yaml': 'podSpecPatch is not supported',
+  'pod-spec-yaml-patch.yaml': 'podSpecPatch is not supported',
+  'sidecar-nginx.yaml': 'sidecars are not supported',
+  'sidecar.yaml': 'sidecars are not supported; its args also close a multi-line "…" at the key\'s own indentation, which Go\'s YAML accepts and Drover\'s parser (the yaml package) rejects',
+  'template-defaults.yaml': 'its outcome is random (a step that fails two times in three, retried twice); upstream runs it by hand',
+  'volumes-emptydir.yaml': 'its args close a multi-line "…" at the key\'s own indentation, which Go\'s YAML accepts and Drover\'s parser (the yaml package) rejects',
+};
+
+/** Upstream's label says `expected-failure`, but Argo's own semantics give another outcome. */
+const EXPECT: Record<string, [Outcome, string]> = {
+  'continue-on-fail.yaml': ['Succeeded', 'step C fails with continueOn.failed: the steps go on and Argo ends the workflow Succeeded'],
 };
 
 /** Workflows run at once: enough to keep two cores busy while most examples sleep or wait. */
@@ -39,7 +76,8 @@ interface Case {
   /** `dag-diamond.yaml`, or `workflow-template/steps.yaml`; `#2` after it for a file's second Workflow. */
   id: string;
   file: string;
-  doc: Record<string, unknown>;
+  /** The document as upstream wrote it. */
+  text: string;
   expect?: Outcome;
   /** Why it is not run. */
   skip?: string;
@@ -73,27 +111,30 @@ function yamlFiles(dir: string): string[] {
 const DIR = examplesDir();
 const SUPPORTING = new Set(['ConfigMap', 'PersistentVolumeClaim', 'WorkflowTemplate', 'ClusterWorkflowTemplate']);
 const cases: Case[] = [];
-const supporting: { file: string; doc: Record<string, unknown> }[] = [];
+const supporting: { file: string; text: string; kind: string; name: string }[] = [];
 for (const file of DIR ? yamlFiles(DIR) : []) {
   const rel = relative(DIR!, file);
   let n = 0;
-  for (const d of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    const doc = d.toJS() as Record<string, unknown> | null;
+  // Documents split as upstream splits them; each is sent as written, for Drover to parse.
+  for (const text of readFileSync(file, 'utf8').split(/^---[ \t]*$/m)) {
+    const doc = parseDocument(text).toJS() as Record<string, unknown> | null;
     if (!doc || typeof doc !== 'object') continue;
-    if (SUPPORTING.has(String(doc['kind']))) supporting.push({ file, doc });
+    const metadata = (doc['metadata'] ?? {}) as { name?: string; labels?: Record<string, string> };
+    if (SUPPORTING.has(String(doc['kind']))) supporting.push({ file, text, kind: String(doc['kind']), name: metadata.name ?? '' });
     if (doc['kind'] !== 'Workflow') continue;
     n++;
     const id = n === 1 ? rel : `${rel}#${n}`;
-    const label = ((doc['metadata'] as { labels?: Record<string, string> } | undefined)?.labels ?? {})['workflows.argoproj.io/no-test'];
-    const c: Case = { id, file, doc };
+    const label = (metadata.labels ?? {})['workflows.argoproj.io/no-test'];
+    const c: Case = { id, file, text };
     if (EXCLUDED[id]) c.skip = EXCLUDED[id];
+    else if (EXPECT[id]) c.expect = EXPECT[id][0];
     else if (label === undefined) c.expect = 'Succeeded';
     else if (label === 'expected-failure') c.expect = 'Failed';
     else c.skip = `upstream does not run it (no-test: ${label})`;
     cases.push(c);
   }
 }
-for (const id of Object.keys(EXCLUDED)) if (!cases.some((c) => c.id === id)) throw new Error(`EXCLUDED names ${id}, which is not an example Workflow`);
+for (const id of [...Object.keys(EXCLUDED), ...Object.keys(EXPECT)]) if (!cases.some((c) => c.id === id)) throw new Error(`EXCLUDED or EXPECT names ${id}, which is not an example Workflow`);
 
 const config = `images:
   argoproj/argosay: { entrypoint: [argosay], pathPrepend: [${join(REPO, 'scripts/images')}] }
@@ -110,7 +151,7 @@ const notApplied: string[] = [];
 async function runCase(c: Case): Promise<Result> {
   const started = Date.now();
   // On stdin, from the example's directory: what `drover create -f FILE` does with one document.
-  const out = await d.cli(['create', '-f', '-'], stringify(c.doc), dirname(c.file));
+  const out = await d.cli(['create', '-f', '-'], c.text, dirname(c.file));
   if (out.code !== 0) return { phase: 'Rejected', message: (out.stderr || out.stdout).trim(), seconds: 0, nodes: '' };
   const name = /workflow\.argoproj\.io\/(\S+) created/.exec(out.stdout)?.[1];
   if (!name) return { phase: 'Rejected', message: `no name in: ${out.stdout}`, seconds: 0, nodes: '' };
@@ -135,8 +176,8 @@ before(async () => {
   if (!DIR) return;
   d = await Drover.start({ cpus: '4', memory: '8Gi', config });
   for (const s of supporting) {
-    const r = await d.cli(['apply', '-f', '-'], stringify(s.doc), dirname(s.file));
-    const what = `${relative(DIR, s.file)} (${String(s.doc['kind'])} ${(s.doc['metadata'] as { name?: string } | undefined)?.name ?? ''})`;
+    const r = await d.cli(['apply', '-f', '-'], s.text, dirname(s.file));
+    const what = `${relative(DIR, s.file)} (${s.kind} ${s.name})`;
     // Only the Workflows that use it need it: they fail, and say why, if it is missing.
     if (r.code !== 0) notApplied.push(`${what}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
   }
@@ -169,3 +210,5 @@ for (const c of cases) {
     assert.equal(r.phase, c.expect, `${c.id}: ${r.message}\n${r.nodes}`);
   });
 }
+
+if (!DIR) test('the Argo examples run', { skip: 'the Argo examples could not be fetched (scripts/argo-examples.sh; DROVER_REQUIRE_ARGO_EXAMPLES=1 fails instead)' }, () => {});

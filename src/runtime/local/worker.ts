@@ -21,6 +21,7 @@ import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
 import { containerEnv, envSources, imageEnvironment, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
 import { sharedNetworkAliases } from './sandbox.js';
+import { podHostname } from './network/index.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 
@@ -239,7 +240,7 @@ export class PodWorker {
       const hostAliases = (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases ?? [];
       // Without a network namespace there is no cluster DNS for the pod: its peers (a training
       // job's replicas, named in an annotation by their controller) are on loopback like itself.
-      const peers = this.netns ? [] : sharedNetworkAliases(this.pod.spec?.hostname ?? this.name, this.pod.spec?.subdomain, this.pod.metadata?.annotations?.[ANNOTATIONS.peerHostnames]);
+      const peers = this.netns ? [] : sharedNetworkAliases(podHostname(this.pod), this.pod.spec?.subdomain, this.pod.metadata?.annotations?.[ANNOTATIONS.peerHostnames]);
       // This machine under one name, as Docker's host.docker.internal: a service of the host is
       // reached at its bridge address (one listening on 127.0.0.1 only stays out of pods' reach).
       const host = [{ ip: this.hostIP(), hostnames: [HOST_NAME] }];
@@ -323,7 +324,7 @@ export class PodWorker {
       }
       if (this.deleted || this.killing || this.ctx.isStopped()) return;
       const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
-      const hostname = this.pod.spec?.hostname ?? this.name;
+      const hostname = podHostname(this.pod);
       const n = c.restartCount;
       const { proc, paths, oomBaseline } = await launchAttempt({
         facts,

@@ -15,7 +15,8 @@
  * coreutils, python:* the host's python3, node:* the host's node.
  *
  * Set DROVER_REQUIRE_ARGO_EXAMPLES=1 (.ci/run does) to fail instead of skipping when the examples
- * cannot be fetched.
+ * cannot be fetched. DROVER_ARGO_EXAMPLES_ONLY=REGEX runs only the examples whose path matches;
+ * DROVER_ARGO_EXAMPLES_LABELLED=1 runs the labelled ones too (to see which could join EXPECT).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,9 +62,18 @@ const EXCLUDED: Record<string, string> = {
   'volumes-emptydir.yaml': 'its args close a multi-line "…" at the key\'s own indentation, which Go\'s YAML accepts and Drover\'s parser (the yaml package) rejects',
 };
 
-/** Upstream's label says `expected-failure`, but Argo's own semantics give another outcome. */
+/**
+ * Outcomes set here rather than by upstream's label: where the label says `expected-failure` but
+ * Argo's own semantics give another end, and labelled examples upstream does not run (its cluster
+ * lacks something, or their timing is flaky there) whose outcome is certain and quick here.
+ */
 const EXPECT: Record<string, [Outcome, string]> = {
   'continue-on-fail.yaml': ['Succeeded', 'step C fails with continueOn.failed: the steps go on and Argo ends the workflow Succeeded'],
+  'loops-dag.yaml': ['Succeeded', 'withItems in a DAG; labelled environment upstream'],
+  'loops-sequence.yaml': ['Succeeded', 'withSequence; labelled environment upstream'],
+  'dag-nested.yaml': ['Succeeded', 'a DAG in a DAG; labelled flaky upstream (timing on its cluster)'],
+  'exit-handler-dag-level.yaml': ['Succeeded', 'onExit of DAG tasks; labelled flaky upstream'],
+  'fibonacci-seq-conditional-param.yaml': ['Succeeded', 'recursion with conditional parameters; labelled environment upstream'],
 };
 
 /** Workflows run at once: enough to keep two cores busy while most examples sleep or wait. */
@@ -130,6 +140,8 @@ for (const file of DIR ? yamlFiles(DIR) : []) {
     else if (EXPECT[id]) c.expect = EXPECT[id][0];
     else if (label === undefined) c.expect = 'Succeeded';
     else if (label === 'expected-failure') c.expect = 'Failed';
+    // To see what the labelled examples do here: all expected to succeed.
+    else if (process.env['DROVER_ARGO_EXAMPLES_LABELLED']) c.expect = 'Succeeded';
     else c.skip = `upstream does not run it (no-test: ${label})`;
     cases.push(c);
   }
@@ -143,6 +155,9 @@ const config = `images:
   node: { workingDir: / }
   debian: { workingDir: / }
 `;
+
+const ONLY = process.env['DROVER_ARGO_EXAMPLES_ONLY'];
+const selected = (c: Case) => !ONLY || new RegExp(ONLY).test(c.id);
 
 let d: Drover;
 const results = new Map<string, Result>();
@@ -181,7 +196,7 @@ before(async () => {
     // Only the Workflows that use it need it: they fail, and say why, if it is missing.
     if (r.code !== 0) notApplied.push(`${what}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
   }
-  const queue = cases.filter((c) => c.expect);
+  const queue = cases.filter((c) => c.expect && selected(c));
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let c = queue.shift(); c; c = queue.shift()) results.set(c.id, await runCase(c));
@@ -192,7 +207,7 @@ before(async () => {
 after(async () => {
   await d?.stop();
   if (!DIR) return;
-  const rows = cases.map((c) => {
+  const rows = cases.filter(selected).map((c) => {
     const r = results.get(c.id);
     const verdict = c.skip ? 'excluded' : r?.phase === c.expect ? 'pass' : 'FAIL';
     const detail = c.skip ?? (r ? `${r.phase}${r.phase !== c.expect ? ` (expected ${c.expect}) ${r.message} ${r.nodes}` : ''} in ${r.seconds.toFixed(1)}s` : 'not run');
@@ -204,7 +219,7 @@ after(async () => {
 });
 
 for (const c of cases) {
-  test(`argo example ${c.id}${c.expect ? ` ends ${c.expect}, as upstream expects` : ''}`, { skip: !DIR ? 'the Argo examples could not be fetched (scripts/argo-examples.sh)' : c.skip }, () => {
+  test(`argo example ${c.id}${c.expect ? ` ends ${c.expect}, as upstream expects` : ''}`, { skip: c.skip ?? (selected(c) ? false : 'not in DROVER_ARGO_EXAMPLES_ONLY') }, () => {
     const r = results.get(c.id);
     assert.ok(r, 'it did not run');
     assert.equal(r.phase, c.expect, `${c.id}: ${r.message}\n${r.nodes}`);

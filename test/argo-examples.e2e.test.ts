@@ -232,7 +232,8 @@ after(async () => {
 });
 
 for (const c of cases) {
-  test(`argo example ${c.id}${c.expect ? ` ends ${c.expect}, as upstream expects` : ''}`, { skip: c.skip ?? (selected(c) ? false : 'not in DROVER_ARGO_EXAMPLES_ONLY') }, () => {
+  const why = EXPECT[c.id] ? ` (${EXPECT[c.id]![1]})` : ', as upstream expects';
+  test(`argo example ${c.id}${c.expect ? ` ends ${c.expect}${why}` : ''}`, { skip: c.skip ?? (selected(c) ? false : 'not in DROVER_ARGO_EXAMPLES_ONLY') }, () => {
     const r = results.get(c.id);
     assert.ok(r, 'it did not run');
     assert.equal(r.phase, c.expect, `${c.id}: ${r.message}\n${r.nodes}`);

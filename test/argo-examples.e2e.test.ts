@@ -21,7 +21,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Drover, REPO, sleep } from './drover.js';
@@ -158,9 +159,24 @@ for (const file of DIR ? yamlFiles(DIR) : []) {
 }
 for (const id of [...Object.keys(EXCLUDED), ...Object.keys(EXPECT), ...RANDOM]) if (!cases.some((c) => c.id === id)) throw new Error(`EXCLUDED, EXPECT or RANDOM names ${id}, which is not an example Workflow`);
 
+/**
+ * The shims, copied where the pods' user can reach them whatever the checkout's permissions (a
+ * repository under /root is not): a directory on PATH under /tmp is bound into the sandbox.
+ */
+function shimDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-argo-shims-'));
+  chmodSync(dir, 0o755);
+  for (const f of readdirSync(join(REPO, 'scripts/images'))) {
+    copyFileSync(join(REPO, 'scripts/images', f), join(dir, f));
+    chmodSync(join(dir, f), 0o755);
+  }
+  return dir;
+}
+const SHIMS = DIR ? shimDir() : '';
+
 const config = `images:
-  argoproj/argosay: { entrypoint: [argosay], pathPrepend: [${join(REPO, 'scripts/images')}] }
-  docker/whalesay: { pathPrepend: [${join(REPO, 'scripts/images')}] }
+  argoproj/argosay: { entrypoint: [argosay], pathPrepend: [${SHIMS}] }
+  docker/whalesay: { pathPrepend: [${SHIMS}] }
   python: { workingDir: / }
   node: { workingDir: / }
   debian: { workingDir: / }
@@ -220,6 +236,7 @@ before(async () => {
 
 after(async () => {
   await d?.stop();
+  if (SHIMS) rmSync(SHIMS, { recursive: true, force: true });
   if (!DIR) return;
   const rows = cases.filter(selected).map((c) => {
     const r = results.get(c.id);

@@ -3,7 +3,7 @@
  * DROVER_HOME, and the real CLI binary run against it.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,8 @@ export interface DroverOptions {
   env?: Record<string, string>;
   /** Run pods in a Kubernetes cluster instead of on this machine. */
   kubernetes?: { kubeconfig: string; namespace: string };
+  /** `$DROVER_HOME/config.yaml`, written before the server first starts. */
+  config?: string;
 }
 
 export class Drover {
@@ -36,6 +38,7 @@ export class Drover {
 
   private constructor(private readonly opts: DroverOptions) {
     this.home = mkdtempSync(join(tmpdir(), 'drover-e2e-'));
+    if (opts.config !== undefined) writeFileSync(join(this.home, 'config.yaml'), opts.config);
   }
 
   static async start(opts: DroverOptions = {}): Promise<Drover> {

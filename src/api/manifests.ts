@@ -12,7 +12,7 @@
  * knows none by name. Findings carry field paths; only this module knows the YAML source and turns
  * paths into positions.
  */
-import { type Document, type Node, LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { type Document, type Node, type ScalarTag, LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import { type FieldIssue, type SourcePosition, ValidationError, formatPosition } from './errors.js';
 import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord } from './fieldpath.js';
 import type { KindInfo, KindTable } from './kinds.js';
@@ -138,10 +138,22 @@ export class ManifestLoader {
   }
 }
 
+/**
+ * `0644` is octal to kubectl and Argo (Go's YAML reads ints as YAML 1.1 does: 420), decimal 644
+ * to YAML 1.2. Manifests mean the former (`defaultMode: 0644`, an artifact's `mode: 0755`).
+ */
+const GO_OCTAL: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  test: /^[-+]?0[0-7]+$/,
+  resolve: (s: string) => parseInt(s, 8),
+  identify: () => false,
+};
+
 function loadManifests(text: string, file: string | undefined, checkObjectFindings: (obj: unknown) => Finding[]): LoadResult {
   const lineCounter = new LineCounter();
   // merge: kubectl's YAML reader accepts `<<` merge keys; uniqueKeys: a duplicate key is an error there too.
-  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true, customTags: (tags) => [GO_OCTAL, ...(tags as ScalarTag[])] });
   const position = (offset: number): SourcePosition & { line: number; column: number } => {
     const { line, col } = lineCounter.linePos(offset);
     return { ...(file !== undefined ? { file } : {}), line, column: col };

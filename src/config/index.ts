@@ -10,6 +10,7 @@
  *     capacity: { cpu: "2", memory: 8Gi, nvidia.com/gpu: 0 }
  *   images:
  *     python:3.11-slim: { pathPrepend: [/opt/venvs/py311/bin] }
+ *     argoproj/argosay: { entrypoint: [argosay], pathPrepend: [/opt/shims], workingDir: / }
  *   jobs: { backoffBaseSeconds: 10 }
  *   pods: { pidsLimit: 4096, tmpSize: 1Gi, logMaxSize: 10Mi, logMaxFiles: 5 }
  *   diskPressure: { available: 64Mi, checkInterval: 10s }   # or available: "10%" as the kubelet
@@ -45,6 +46,10 @@ export interface ImageEnvironment {
   env?: Record<string, string>;
   /** Directories put first on PATH, e.g. a virtualenv's bin. */
   pathPrepend?: string[];
+  /** What runs when a container sets no `command` (the image's ENTRYPOINT); `args` follow it. */
+  entrypoint?: string[];
+  /** Where a container without `workingDir` starts (the image's WORKDIR), instead of the manifest's directory. */
+  workingDir?: string;
 }
 
 export interface DroverConfig {
@@ -195,6 +200,23 @@ export interface NetworkSettings {
 }
 
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+
+/** `images:` checked: each entry a map whose fields have the types they are used as. */
+function imageEnvironments(images: unknown, file: string): Record<string, ImageEnvironment> {
+  if (images === undefined || images === null) return {};
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (!isRecord(images)) throw new BadRequestError(`images in ${file} must be a map of image name to environment`);
+  for (const [name, e] of Object.entries(images)) {
+    const at = `images["${name}"] in ${file}`;
+    if (!isRecord(e)) throw new BadRequestError(`${at} must be a map (env, pathPrepend, entrypoint, workingDir)`);
+    if (e['pathPrepend'] !== undefined && !strings(e['pathPrepend'])) throw new BadRequestError(`${at}: pathPrepend must be a list of directories`);
+    if (e['entrypoint'] !== undefined && (!strings(e['entrypoint']) || (e['entrypoint'] as string[]).length === 0)) throw new BadRequestError(`${at}: entrypoint must be a non-empty list of strings, e.g. [argosay]`);
+    if (e['workingDir'] !== undefined && (typeof e['workingDir'] !== 'string' || !e['workingDir'].startsWith('/'))) throw new BadRequestError(`${at}: workingDir must be an absolute path, e.g. /`);
+    if (e['env'] !== undefined && (!isRecord(e['env']) || !Object.values(e['env']).every((v) => typeof v === 'string'))) throw new BadRequestError(`${at}: env must be a map of names to strings`);
+  }
+  return images as Record<string, ImageEnvironment>;
+}
 
 function networkSettings(env: NodeJS.ProcessEnv, fc: FileConfig, file: string): NetworkSettings {
   const f = fc.network ?? {};
@@ -435,7 +457,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
         gpus: flags.capacity?.gpus ?? num(env.DROVER_NODE_GPUS, 'DROVER_NODE_GPUS') ?? fcap['nvidia.com/gpu'] ?? fcap.gpus,
       },
     },
-    images: fc.images ?? {},
+    images: imageEnvironments(fc.images, file),
     jobs: {
       backoffBaseMs: secs(num(env.DROVER_JOB_BACKOFF_SECONDS, 'DROVER_JOB_BACKOFF_SECONDS')) ?? secs(fc.jobs?.backoffBaseSeconds) ?? 10_000,
       backoffMaxMs: secs(fc.jobs?.backoffMaxSeconds) ?? 360_000,

@@ -455,3 +455,17 @@ test('a Service is validated as the API server does, and what one machine cannot
   const ip = only(issuesOf(svc('  clusterIP: 10.96.0.300\n  selector: {job: train}\n  ports: [{port: 80}]\n')));
   assert.equal(ip.path, 'spec.clusterIP');
 });
+
+test('a leading-zero integer is octal, as kubectl and Argo read it (Go YAML): defaultMode 0644 is 420, mode 0755 is 493; quoted it stays a string', () => {
+  const r = loadManifests(`apiVersion: v1
+kind: Pod
+metadata: {name: octal}
+spec:
+  containers: [{name: m, image: busybox, command: [ls], env: [{name: A, value: "0644"}]}]
+  volumes: [{name: c, configMap: {name: x, defaultMode: 0644}}, {name: s, secret: {secretName: y, defaultMode: 0400}}]
+`);
+  const spec = r.manifests[0]!.object.spec as { volumes: { configMap?: { defaultMode: number }; secret?: { defaultMode: number } }[]; containers: { env: { value: string }[] }[] };
+  assert.equal(spec.volumes[0]!.configMap!.defaultMode, 0o644);
+  assert.equal(spec.volumes[1]!.secret!.defaultMode, 0o400);
+  assert.equal(spec.containers[0]!.env[0]!.value, '0644');
+});

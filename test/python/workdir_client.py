@@ -20,7 +20,8 @@ def run(namespace, name):
         metadata=client.V1ObjectMeta(name=name),
         spec=client.V1JobSpec(
             template=client.V1PodTemplateSpec(
-                spec=client.V1PodSpec(restart_policy="Never", containers=[client.V1Container(name="main", image="busybox", command=["sh", "hello.sh"])])
+                # The team's own image: it starts where the code is (busybox would start in /, as upstream).
+                spec=client.V1PodSpec(restart_policy="Never", containers=[client.V1Container(name="main", image="team/tools", command=["sh", "hello.sh"])])
             )
         ),
     )

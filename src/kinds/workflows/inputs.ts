@@ -3,7 +3,7 @@
  * under it, and binding the caller's arguments to its inputs (parameters, their ConfigMap sources
  * and enums; artifacts).
  */
-import type { Scope } from './scope.js';
+import { substituteString, type Scope } from './scope.js';
 import { WorkflowError, type Holder, type Operation, type TemplateScope } from './operation.js';
 import type { Arguments, Artifact, Parameter, Template } from './types.js';
 
@@ -100,13 +100,17 @@ export function bindInputs(op: Operation, t: Template, args: Arguments | undefin
   const scope = new Map(op.global);
   // Workflow outputs set by earlier steps are visible everywhere.
   for (const [k, v] of outer) if (k.startsWith('workflow.')) scope.set(k, v);
+  const globals = new Map(scope);
   const given = new Map((args?.parameters ?? []).map((p) => [p.name, p]));
   const params: Parameter[] = [];
   const all: Record<string, string> = {};
   for (const p of t.inputs?.parameters ?? []) {
     const arg = given.get(p.name);
     const argValue = arg ? (arg.value !== undefined && arg.value !== null ? String(arg.value) : resolveParameterValue(op, arg, `inputs.parameters.${p.name}`, undefined)) : undefined;
-    const value = resolveParameterValue(op, p, `inputs.parameters.${p.name}`, argValue);
+    let value = resolveParameterValue(op, p, `inputs.parameters.${p.name}`, argValue);
+    // The template's own value or default is part of the template: Argo substitutes the global
+    // tags in it (`{{=jsonpath(workflow.parameters.x, …)}}`) before the inputs are bound.
+    if (argValue === undefined && value !== undefined && (p.value !== undefined || p.default !== undefined)) value = substituteString(value, globals);
     if (value === undefined) {
       if (p.valueFrom?.supplied !== undefined) continue;
       throw new WorkflowError(`inputs.parameters.${p.name} was not supplied (template "${t.name}", node ${nodeName})`);

@@ -282,3 +282,24 @@ spec:
   assert.deepEqual(again.started, ['wf[0].a', 'wf[2].c']);
   assert.equal(again.node('a').memoizationStatus?.hit, false);
 });
+
+test("a template's own input value is substituted with the global tags before it is bound (an expression over workflow parameters)", () => {
+  const sim = new Sim(`
+spec:
+  entrypoint: main
+  arguments:
+    parameters: [{name: weather, value: '{"temps": [10, 20]}'}]
+  templates:
+  - name: main
+    inputs:
+      parameters:
+      - name: temps
+        value: "{{=toJson({first: jsonpath(workflow.parameters.weather, '$.temps')[0]})}}"
+    container:
+      image: alpine
+      command: [echo, "{{=jsonpath(inputs.parameters.temps, '$.first')}}"]
+`);
+  const status = sim.run((_n, pod) => ({ stdout: Sim.argv(pod).slice(1).join(' ') }));
+  assert.equal(status?.phase, 'Succeeded', status?.message);
+  assert.equal(status!.nodes!['wf']!.outputs?.result, '10');
+});

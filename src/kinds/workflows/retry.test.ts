@@ -178,3 +178,23 @@ spec:
   assert.equal(flaky.type, 'Retry', 'the default retryStrategy made a Retry node');
   assert.deepEqual(flaky.children!.map((id) => status!.nodes![id]!.phase), ['Failed', 'Succeeded']);
 });
+
+test('retryStrategy.expression with a template tag: the tag is substituted first, then lastRetry.* is evaluated', () => {
+  const retried = (safe: string) => {
+    const sim = new Sim(`
+spec:
+  entrypoint: flaky
+  arguments: {parameters: [{name: safe, value: "${safe}"}]}
+  templates:
+  - name: flaky
+    inputs: {parameters: [{name: safe, value: "{{workflow.parameters.safe}}"}]}
+    retryStrategy: {limit: 3, expression: 'asInt(lastRetry.exitCode) > 1 && {{inputs.parameters.safe}} == true'}
+    container: {image: alpine, command: [sh, -c, 'exit 2']}
+`);
+    const status = sim.run(() => ({ exitCode: 2 }));
+    assert.equal(status?.phase, 'Failed', status?.message);
+    return sim.created.length;
+  };
+  assert.equal(retried('true'), 4, 'safe to retry: the first run and three retries');
+  assert.equal(retried('false'), 1, 'not safe: no retry');
+});

@@ -78,7 +78,9 @@ function judgeAttempt(op: Operation, node: NodeStatus, rs: RetryStrategy, limit:
       ['lastRetry.duration', String(lastDuration)],
       ['lastRetry.message', last.message ?? ''],
     ]);
-    ok = substituteString(`{{=${rs.expression}}}`, env) === 'true';
+    // Its own tags (`{{inputs.parameters.safe}}`) are substituted first, as Argo substitutes the
+    // whole template; then it is evaluated with lastRetry.* in scope.
+    ok = substituteString(`{{=${substituteString(rs.expression, scope)}}}`, env) === 'true';
   }
   const backoff = backoffOf(node.templateName, rs, scope);
   if (ok && backoff.maxDuration !== undefined && attempts[0]?.startedAt) {

@@ -79,6 +79,9 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[]): 
     if (a.mode !== undefined) lines.push(`chmod ${a.mode.toString(8)} ${q}`);
   }
   lines.push(`mkdir -p "$D/out/parameters" "$D/out/artifacts"`);
+  // A container template without `command` runs its image's entrypoint with `args`; the local
+  // runtime passes the entrypoint `images:` gives (e.g. argosay) in this variable, quoted.
+  if (template.container && !template.container.command?.length) lines.push(`[ -n "\${DROVER_IMAGE_ENTRYPOINT:-}" ] && eval "set -- $DROVER_IMAGE_ENTRYPOINT \\"\\$@\\""`);
   lines.push(`{ "$@"; echo $? > "$D/out/exit-code"; } | tee "$D/out/stdout"`);
   lines.push(`rc=$(cat "$D/out/exit-code" 2>/dev/null || echo 1)`);
   for (const p of template.outputs?.parameters ?? []) {
@@ -130,7 +133,9 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
   const volumes = [...input.volumes, ...((template.volumes ?? []) as Volume[])].filter((v) => used.has(v.name));
   volumes.push({ name: STAGING_VOLUME, hostPath: { path: input.stagingDir, type: 'Directory' } });
   const deadline = intOrString(template.activeDeadlineSeconds);
-  const sourceDir = wf.metadata.annotations?.[ANNOTATIONS.sourceDir];
+  // A script template's code is its `source`: it starts in `/` as its image would, not in the
+  // manifest's directory (so `open("result.txt", "w")` lands at the `/result.txt` it declares).
+  const sourceDir = template.script ? undefined : wf.metadata.annotations?.[ANNOTATIONS.sourceDir];
   return {
     apiVersion: 'v1',
     kind: 'Pod',

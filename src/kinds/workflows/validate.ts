@@ -31,6 +31,9 @@ function viewOf(value: unknown, parentKey: string | undefined): unknown {
       if (parentKey === 'volumeClaimTemplates' && isRecord(v)) return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...v };
       if (parentKey === 'parameters' && isRecord(v)) {
         for (const k of ['value', 'default']) if (k in v) v[k] = coerceScalar(v[k]);
+        // Argo 4 gives parameters a `description` (words for people, no effect on the run) that
+        // the published schema Drover checks against predates.
+        if (typeof v['description'] === 'string') delete v['description'];
         if (Array.isArray(v['enum'])) v['enum'] = v['enum'].map(coerceScalar);
         if (isRecord(v['valueFrom']) && 'default' in v['valueFrom']) v['valueFrom'] = { ...v['valueFrom'], default: coerceScalar(v['valueFrom']['default']) };
       }

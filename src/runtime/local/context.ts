@@ -15,6 +15,10 @@ export interface ImageEnvironment {
   env?: Record<string, string>;
   /** Directories put in front of PATH (a venv's `bin`). */
   pathPrepend?: string[];
+  /** The image's ENTRYPOINT: run when a container sets no `command`, with `args` after it. */
+  entrypoint?: string[];
+  /** The image's WORKDIR: where a container without `workingDir` starts (launch.ts workingDirOf). */
+  workingDir?: string;
 }
 
 export interface LocalRuntimeOptions {

@@ -192,12 +192,13 @@ function resourceFieldValue(ctx: EnvContext, c: Container, resource: string, div
 }
 
 /**
- * The argv to run. `command` replaces the image's entrypoint and `args` follow it. Locally there
- * is no image entrypoint, so `args` alone are run as the command. Neither is a ContainerCannotRunError.
+ * The argv to run. `command` replaces the image's entrypoint and `args` follow it. Locally an
+ * image has an entrypoint only when `images:` gives it one; without, `args` alone are run as the
+ * command. Nothing to run is a ContainerCannotRunError.
  */
-export function resolveArgv(container: Container, env: ReadonlyMap<string, string>): string[] {
+export function resolveArgv(container: Container, env: ReadonlyMap<string, string>, entrypoint: readonly string[] = []): string[] {
   const lookup = (n: string) => env.get(n);
-  const command = (container.command ?? []).map((s) => expandVars(s, lookup));
+  const command = container.command?.length ? container.command.map((s) => expandVars(s, lookup)) : [...entrypoint];
   const args = (container.args ?? []).map((s) => expandVars(s, lookup));
   const argv = [...command, ...args];
   if (argv.length === 0) {

@@ -2,7 +2,7 @@
  * What a container attempt is started with (its environment, working directory, sandbox and
  * cgroups) and the start itself. The pod worker decides when; this module does the how.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ANNOTATIONS, cpuMillis, parseQuantity, type ConfigMap, type Container, type Pod, type Secret } from '../../api/index.js';
@@ -70,6 +70,9 @@ export function pathView(facts: Pick<HostFacts, 'uid' | 'path' | 'pythonLink'>, 
   return { path, ...(python3 && !existsSync('/usr/local/bin/python') ? { pythonLink: python3 } : {}) };
 }
 
+/** The environment variable that carries an image's entrypoint into the container (see containerEnv). */
+export const IMAGE_ENTRYPOINT_ENV = 'DROVER_IMAGE_ENTRYPOINT';
+
 export function containerEnv(facts: HostFacts, image: ImageEnvironment | undefined, hostname: string, user: ReadonlyMap<string, string>, gpus: readonly string[], uid = facts.uid, view: PathView = facts): Record<string, string> {
   const pathParts = [...(image?.pathPrepend ?? []), view.path];
   if (view.pythonLink && facts.rootMode === 'overlay' && !view.path.split(':').includes('/usr/local/bin')) pathParts.unshift('/usr/local/bin');
@@ -80,6 +83,9 @@ export function containerEnv(facts: HostFacts, image: ImageEnvironment | undefin
     HOME: facts.uid !== 0 ? homedir() : uid === 0 ? '/root' : '/tmp',
     HOSTNAME: hostname,
     ...(image?.env ?? {}),
+    // For a wrapper that replaced the command (a workflow step's): the image's entrypoint, as
+    // words quoted for `eval "set -- $DROVER_IMAGE_ENTRYPOINT"`.
+    ...(image?.entrypoint?.length ? { [IMAGE_ENTRYPOINT_ENV]: image.entrypoint.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ') } : {}),
   };
   for (const [k, v] of user) env[k] = v;
   // Every container says which GPUs it may use; none is `""` so a pod without a GPU limit never
@@ -123,15 +129,52 @@ function traversable(dir: string, uid: number, gids: readonly number[]): boolean
  * Why the container could not read the manifest's directory it starts in (under a root server the
  * container's uid is checked against the directory's modes), or undefined.
  */
-export function unreadableWorkingDir(pod: Pod, c: Container, sec: ContainerSecurity): string | undefined {
-  const wd = workingDirOf(pod, c);
+export function unreadableWorkingDir(pod: Pod, c: Container, sec: ContainerSecurity, image?: ImageEnvironment): string | undefined {
+  const wd = workingDirOf(pod, c, image);
   if (!wd.fromHost || traversable(wd.dir, sec.uid, [sec.gid, ...sec.groups])) return undefined;
   return `the container runs as uid ${sec.uid}, which cannot read its working directory ${wd.dir} (the manifest's directory): make it readable (chmod o+rx on it and its parents), set workingDir, or set securityContext.runAsUser to a uid that can read it`;
 }
 
-/** workingDir, else the manifest's directory while it exists, else `/`. */
-export function workingDirOf(pod: Pod, c: Container): { dir: string; create: boolean; fromHost: boolean } {
+/**
+ * Images whose programs are tools, not the user's code, and which start in `/` upstream: a
+ * container of one without workingDir starts in `/`, as it would on a cluster, so an upstream
+ * example that writes `hello.txt` and declares `/hello.txt` finds it. Matched by repository,
+ * whatever the tag or registry (`docker.io/library/alpine:3.23` is `alpine`).
+ */
+export const ROOT_WORKDIR_IMAGES: readonly string[] = ['argoproj/argosay', 'docker/whalesay', 'alpine', 'busybox'];
+
+/** `docker.io/library/alpine:3.23@sha256:…` → `alpine`; `quay.io/argoproj/argosay:v2` → `argoproj/argosay`. */
+export function imageRepository(image: string): string {
+  let name = image.split('@')[0]!;
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  if (colon > slash) name = name.slice(0, colon);
+  const parts = name.split('/');
+  // A first part with a dot or a port (or `localhost`) is a registry.
+  if (parts.length > 1 && (/[.:]/.test(parts[0]!) || parts[0] === 'localhost')) parts.shift();
+  if (parts[0] === 'library' && parts.length > 1) parts.shift();
+  return parts.join('/');
+}
+
+/** The environment `images:` gives an image: its exact name first, else its repository (`python` for `python:3.12`). */
+export function imageEnvironment(images: Readonly<Record<string, ImageEnvironment>>, image: string | undefined): ImageEnvironment | undefined {
+  if (!image) return undefined;
+  return images[image] ?? images[imageRepository(image)];
+}
+
+/**
+ * Where a container starts, first that applies:
+ * 1. its `workingDir`;
+ * 2. the `workingDir` its image is given in `images:` (the image's WORKDIR);
+ * 3. `/` for the upstream tool images that start there (ROOT_WORKDIR_IMAGES);
+ * 4. the manifest's directory (the pod's source-dir annotation) while it exists — where the
+ *    user's code is; Argo script templates carry their code in `source` and get no such annotation;
+ * 5. `/`.
+ */
+export function workingDirOf(pod: Pod, c: Container, image?: ImageEnvironment): { dir: string; create: boolean; fromHost: boolean } {
   if (c.workingDir) return { dir: c.workingDir, create: true, fromHost: false };
+  if (image?.workingDir) return { dir: image.workingDir, create: true, fromHost: false };
+  if (c.image && ROOT_WORKDIR_IMAGES.includes(imageRepository(c.image))) return { dir: '/', create: false, fromHost: false };
   const src = pod.metadata?.annotations?.[ANNOTATIONS.sourceDir];
   if (src) {
     try {
@@ -198,14 +241,20 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
       : { mode: 'readonly', entries: facts.rootEntries };
   // Synchronous on purpose: a handful of mkdirs and cgroupfs writes, each far cheaper than a
   // thread-pool round trip, and sequential by nature (measured: about 3x less start latency).
-  if (root.mode === 'overlay') for (const d of [root.upper, root.work, root.merged]) mkdirSync(d, { recursive: true });
+  if (root.mode === 'overlay') {
+    for (const d of [root.upper, root.work, root.merged]) mkdirSync(d, { recursive: true });
+    // The merged `/` takes the upper layer's mode: sticky and world-writable, as /tmp, so an
+    // unprivileged container may create files in its own `/` (an image's root user can; upstream
+    // examples write `hello.txt` there) but not remove or replace what the host put there.
+    chmodSync(root.upper, 0o1777);
+  }
   else mkdirSync(paths.dir, { recursive: true });
   const cg = facts.cgroups.create(o.podUid, spec.name, {
     ...(limits['memory'] !== undefined ? { memoryBytes: Math.ceil(parseQuantity(limits['memory'])) } : {}),
     ...(limits['cpu'] !== undefined ? { cpuMillis: cpuMillis(limits['cpu']) } : {}),
   }, o.podPidsLimit > 0 ? { pidsMax: o.podPidsLimit } : {});
   const oomBaseline = facts.cgroups.oomKills(cg);
-  const wd = workingDirOf(o.pod, spec);
+  const wd = workingDirOf(o.pod, spec, o.image);
   const user = sandboxUser(facts, o.security);
   const seccomp = o.security.seccomp === 'RuntimeDefault' && facts.seccompFile ? { file: facts.seccompFile, fd: 4 } : undefined;
   const args = bwrapArgs({

@@ -423,6 +423,35 @@ test('python resolves to Python 3 on a host that only has python3, with and with
   }
 });
 
+test("working dir: the image's workingDir, `/` for upstream tool images (a relative write lands in `/`), the manifest's directory otherwise; an image's entrypoint runs before args", async () => {
+  const tools = mkdtempSync(join(tmpdir(), 'drover-shim-'));
+  chmodSync(tools, 0o755);
+  writeFileSync(join(tools, 'say'), '#!/bin/sh\necho "say: $*"\n');
+  chmodSync(join(tools, 'say'), 0o755);
+  const src = mkdtempSync(join(tmpdir(), 'drover-src-'));
+  chmodSync(src, 0o755);
+  const h = await harness({ images: { 'example/say': { entrypoint: ['say', '--loud'], pathPrepend: [tools] }, 'example/tool': { workingDir: '/opt/tool' } } });
+  const inSrc = { annotations: { 'drover.dev/source-dir': src } };
+  try {
+    await Promise.all([
+      // busybox starts in `/` upstream: a relative write lands in `/` (writable under the overlay).
+      h.pod('busy', { containers: [{ ...sh('echo hi > hello.txt && pwd && cat /hello.txt'), image: 'docker.io/library/busybox:1.36' }] }, inSrc),
+      h.pod('code', { containers: [{ ...sh('pwd'), image: 'python:3.12' }] }, inSrc),
+      h.pod('tool', { containers: [{ ...sh('pwd'), image: 'example/tool:2' }] }, inSrc),
+      h.pod('say', { containers: [{ name: 'main', image: 'example/say', args: ['hello', 'world'] }] }),
+    ]);
+    const overlay = h.runtime.rootMode === 'overlay';
+    if (overlay) assert.equal(await h.logs(await h.waitPhase('busy', 'Succeeded')), '/\nhi\n');
+    assert.equal(await h.logs(await h.waitPhase('code', 'Succeeded')), `${src}\n`);
+    assert.equal(await h.logs(await h.waitPhase('tool', 'Succeeded')), '/opt/tool\n');
+    assert.equal(await h.logs(await h.waitPhase('say', 'Succeeded')), 'say: --loud hello world\n');
+  } finally {
+    await h.close();
+    rmSync(tools, { recursive: true, force: true });
+    rmSync(src, { recursive: true, force: true });
+  }
+});
+
 test('an image mapped to a local environment gets its env and PATH; the pod env still wins', async () => {
   const tools = mkdtempSync(join(tmpdir(), 'drover-venv-'));
   chmodSync(tools, 0o755);

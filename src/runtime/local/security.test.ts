@@ -154,7 +154,8 @@ test("a manifest directory the pod's user cannot read keeps the container waitin
   const src = mkdtempSync(join(tmpdir(), 'drover-private-src-'));
   chmodSync(src, 0o700);
   try {
-    await h.pod('private', { containers: [sh('ls')] }, { annotations: { 'drover.dev/source-dir': src } });
+    // An image that starts in the manifest's directory (busybox would start in `/`).
+    await h.pod('private', { containers: [{ ...sh('ls'), image: 'example/app' }] }, { annotations: { 'drover.dev/source-dir': src } });
     const p = await h.waitFor('private', (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError', 10000);
     assert.match(p.status!.containerStatuses![0]!.state!.waiting!.message!, /runs as uid 65534, which cannot read its working directory .*drover-private-src-.* \(the manifest's directory\): make it readable/);
   } finally {

@@ -19,8 +19,9 @@ import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUser
 import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStatus, readRecord, readTail, writeRecord, writeRecordSync, type AttemptRecord, type ExitObservation } from './executor.js';
 import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
-import { containerEnv, envSources, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
+import { containerEnv, envSources, imageEnvironment, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
 import { sharedNetworkAliases } from './sandbox.js';
+import { podHostname } from './network/index.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 
@@ -239,7 +240,7 @@ export class PodWorker {
       const hostAliases = (this.pod.spec as { hostAliases?: { ip?: string; hostnames?: string[] }[] }).hostAliases ?? [];
       // Without a network namespace there is no cluster DNS for the pod: its peers (a training
       // job's replicas, named in an annotation by their controller) are on loopback like itself.
-      const peers = this.netns ? [] : sharedNetworkAliases(this.pod.spec?.hostname ?? this.name, this.pod.spec?.subdomain, this.pod.metadata?.annotations?.[ANNOTATIONS.peerHostnames]);
+      const peers = this.netns ? [] : sharedNetworkAliases(podHostname(this.pod), this.pod.spec?.subdomain, this.pod.metadata?.annotations?.[ANNOTATIONS.peerHostnames]);
       // This machine under one name, as Docker's host.docker.internal: a service of the host is
       // reached at its bridge address (one listening on 127.0.0.1 only stays out of pods' reach).
       const host = [{ ip: this.hostIP(), hostnames: [HOST_NAME] }];
@@ -306,9 +307,10 @@ export class PodWorker {
         configMap: (n) => cms.get(n),
         secret: (n) => secrets.get(n),
       });
-      const argv = resolveArgv(spec, user);
+      const image = imageEnvironment(this.ctx.opts.images, spec.image);
+      const argv = resolveArgv(spec, user, image?.entrypoint);
       const security = containerSecurity(this.pod.spec, spec, this.ctx.opts.podSecurity);
-      const unreadable = facts.uid === 0 ? unreadableWorkingDir(this.pod, spec, security) : undefined;
+      const unreadable = facts.uid === 0 ? unreadableWorkingDir(this.pod, spec, security, image) : undefined;
       if (unreadable) throw new ContainerConfigError(unreadable);
       const view = pathView(facts, security);
       const mounts = await containerMounts(spec, this.volumes ?? new Map());
@@ -322,8 +324,7 @@ export class PodWorker {
       }
       if (this.deleted || this.killing || this.ctx.isStopped()) return;
       const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
-      const image = spec.image ? this.ctx.opts.images[spec.image] : undefined;
-      const hostname = this.pod.spec?.hostname ?? this.name;
+      const hostname = podHostname(this.pod);
       const n = c.restartCount;
       const { proc, paths, oomBaseline } = await launchAttempt({
         facts,

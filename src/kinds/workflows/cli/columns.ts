@@ -33,7 +33,8 @@ export const workflowPrinter: KindPrinter = {
     { header: 'PARAMETERS', wide: true, cell: (o) => parameterString(asWorkflow(o).spec?.arguments?.parameters) },
   ],
   compare: (a, b) => compareWorkflows(asWorkflow(a), asWorkflow(b)),
-  detail: (o, opts) => renderWorkflow(asWorkflow(o), { now: opts.now, wide: opts.wide, color: opts.color }),
+  // -o wide lists every loop item; otherwise wide loops are collapsed (tree.ts collapseLoops).
+  detail: (o, opts) => renderWorkflow(asWorkflow(o), { now: opts.now, wide: opts.wide, color: opts.color, noCollapse: opts.wide }),
 };
 
 export const cronWorkflowPrinter: KindPrinter = {

@@ -213,3 +213,31 @@ test('tasks that start in the same second are listed in dependency order, then b
   assert.deepEqual(tree(w).map((l) => cells(l)[0]), ['STEP', ' ✔ dag', ' ├─✔ z', ' ├─✔ b', ' ├─✔ y', ' └─✔ a', '', ' ✔ dag.onExit']);
   assert.deepEqual(displayOrder(w), ['dag', 'z', 'b', 'y', 'a', 'exit'], 'the order logs print pods in');
 });
+
+test('a loop of more than 10 items shows its first 5 and one row counting the rest by phase; noCollapse (-o wide) lists them all', () => {
+  const items = Array.from({ length: 14 }, (_, i) =>
+    pod('fan', `f${i}`, `fan.shard(${i}:${i})`, `shard(${i}:${i})`, 'work', 1, i === 12 ? undefined : 3, 'fan', i === 12 ? 'Running' : i === 13 ? 'Failed' : 'Succeeded'),
+  );
+  const w = wf('fan', [
+    { id: 'fan', name: 'fan', displayName: 'fan', type: 'DAG', templateName: 'main', phase: 'Running', startedAt: at(0) },
+    pod('fan', 'prep', 'fan.prep', 'prep', 'work', 0, 1, 'fan'),
+    ...items,
+    pod('fan', 'small0', 'fan.small(0:a)', 'small(0:a)', 'work', 4, 5, 'fan'),
+  ]);
+  const lines = tree(w).map(cells);
+  assert.deepEqual(lines.map((c) => c[0]), [
+    'STEP', ' ● fan', ' ├─✔ prep', ' ├─✔ shard(0:0)', ' ├─✔ shard(1:1)', ' ├─✔ shard(2:2)', ' ├─✔ shard(3:3)', ' ├─✔ shard(4:4)', ' ├─⋯ 9 more shard(…)', ' └─✔ small(0:a)',
+  ]);
+  assert.deepEqual(lines[8]!.slice(1), ['work', '1 ● Running, 1 ✖ Failed, 7 ✔ Succeeded (-o wide lists them)']);
+  const all = renderTree(w, { now: NOW, noCollapse: true }).split('\n').slice(1, -1);
+  assert.equal(all.length, 1 + 1 + 1 + 14 + 1);
+  assert.ok(!all.some((l) => l.includes('more shard')));
+});
+
+test('a loop of 10 items or fewer is not collapsed', () => {
+  const w = wf('ten', [
+    { id: 'ten', name: 'ten', displayName: 'ten', type: 'DAG', templateName: 'main', phase: 'Succeeded', startedAt: at(0) },
+    ...Array.from({ length: 10 }, (_, i) => pod('ten', `t${i}`, `ten.x(${i}:${i})`, `x(${i}:${i})`, 'work', 1, 2, 'ten')),
+  ]);
+  assert.equal(tree(w).length, 1 + 1 + 10);
+});

@@ -17,11 +17,11 @@ import type { Pod } from '../../../api/index.js';
 import type { Logger } from '../../../util/logger.js';
 import { which } from '../host.js';
 import { BridgeNetwork, hasNetAdmin, NETNS_DIR, netnsName, type PodAddress } from './bridge.js';
-import { nameTable, podHostsFile, podView, resolvConf, samePodView, serviceView, type PodView, type ServiceView } from './names.js';
+import { nameTable, podHostname, podHostsFile, podView, resolvConf, samePodView, serviceView, type PodView, type ServiceView } from './names.js';
 import { ServiceProxy } from './proxy.js';
 import { nameservers, Resolver } from './resolver.js';
 
-export { podHostsFile, resolvConf } from './names.js';
+export { podHostname, podHostsFile, resolvConf } from './names.js';
 export { parseCidr, CidrError } from './ipam.js';
 export { dialInNamespace, dialTcp } from './dial.js';
 
@@ -184,7 +184,7 @@ export class PodNetworking {
   }
 
   hostsFile(hostHosts: string, pod: Pod, ip: string, aliases: readonly { ip?: string; hostnames?: string[] }[] = []): string {
-    const hostname = pod.spec?.hostname ?? pod.metadata?.name ?? '';
+    const hostname = podHostname(pod);
     const subdomain = pod.spec?.subdomain;
     return podHostsFile(hostHosts, { ip, hostname, ...(subdomain ? { subdomain } : {}), namespace: pod.metadata?.namespace ?? 'default', domain: this.config.clusterDomain }, aliases);
   }

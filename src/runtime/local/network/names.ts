@@ -59,6 +59,16 @@ export function lookup(table: ReadonlyMap<string, string[]>, name: string, domai
   return [];
 }
 
+/**
+ * The hostname a pod's containers see: `spec.hostname`, else its name cut to 63 characters with
+ * trailing '-' and '.' trimmed, as the kubelet does (a pod name may be 253 long; a hostname may not
+ * pass 64, and sethostname refuses longer, e.g. an Argo step pod named after a long workflow).
+ */
+export function podHostname(pod: { metadata?: { name?: string }; spec?: { hostname?: string } }): string {
+  const name = pod.spec?.hostname || pod.metadata?.name || '';
+  return name.length <= 63 ? name : name.slice(0, 63).replace(/[-.]+$/, '');
+}
+
 /** Whether `name` lies in the cluster's domain (answered here, never forwarded). */
 export function inDomain(name: string, domain: string): boolean {
   return name === domain || name.endsWith('.' + domain);

@@ -215,36 +215,68 @@ export class NotebookProxy {
       res.end();
       return who;
     }
-    const host = await this.address(target);
+    let host: string;
+    try {
+      host = await this.address(target);
+    } catch (err) {
+      if (err instanceof UnavailableError && this.waitPage(req, res, err.message)) return who;
+      throw err;
+    }
     const renew = session && this.d.clock.now() - session.at > RENEW_AFTER_MS ? this.cookieFor({ ...session, at: this.d.clock.now() }) : undefined;
+    // A body-less request may be sent again once when a kept-alive connection turns out closed.
+    const replayable = req.method === 'GET' || req.method === 'HEAD';
     await new Promise<void>((resolve) => {
-      const up = request({ host, port: NOTEBOOK_PORT, method: req.method, path: url.pathname + url.search, headers: this.forwardHeaders(req, false), agent: this.agent }, (answer) => {
-        const headers: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(answer.headers)) {
-          // CORS grants are the proxy's to give, and it gives none: only pages of this origin read answers.
-          if (v === undefined || HOP.has(k) || k.startsWith('access-control-allow-')) continue;
-          headers[k] = v;
-        }
-        if (renew) headers['set-cookie'] = [...[headers['set-cookie'] ?? []].flat(), renew];
-        res.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(res);
-        answer.on('end', resolve);
-        answer.on('error', () => {
-          res.destroy();
+      const send = (retried: boolean) => {
+        const up = request({ host, port: NOTEBOOK_PORT, method: req.method, path: url.pathname + url.search, headers: this.forwardHeaders(req, false), agent: this.agent }, (answer) => {
+          const headers: Record<string, string | string[]> = {};
+          for (const [k, v] of Object.entries(answer.headers)) {
+            // CORS grants are the proxy's to give, and it gives none: only pages of this origin read answers.
+            if (v === undefined || HOP.has(k) || k.startsWith('access-control-allow-')) continue;
+            headers[k] = v;
+          }
+          if (renew) headers['set-cookie'] = [...[headers['set-cookie'] ?? []].flat(), renew];
+          res.writeHead(answer.statusCode ?? 502, headers);
+          answer.pipe(res);
+          answer.on('end', resolve);
+          answer.on('error', () => {
+            res.destroy();
+            resolve();
+          });
+        });
+        up.on('error', (err: NodeJS.ErrnoException) => {
+          if (replayable && !retried && up.reusedSocket && err.code === 'ECONNRESET' && !res.headersSent) return send(true);
+          this.d.logger.warn('a notebook did not answer through the proxy', { notebook: `${target.namespace}/${target.name}`, path: url.pathname, error: err.message });
+          const message = `notebook ${target.namespace}/${target.name} did not answer (${err.message}): it may still be starting`;
+          if (!res.headersSent && this.waitPage(req, res, message)) {
+            // A browser waits on a page that asks again.
+          } else if (!res.headersSent) {
+            res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+            res.end(message);
+          } else res.destroy();
           resolve();
         });
-      });
-      up.on('error', (err) => {
-        if (!res.headersSent) {
-          res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-          res.end(`notebook ${target.namespace}/${target.name} did not answer (${err.message}): it may still be starting`);
-        } else res.destroy();
-        resolve();
-      });
-      res.on('close', () => up.destroy());
-      req.pipe(up);
+        // The client went away before the answer ended: so does the request to the pod.
+        res.once('close', () => {
+          if (!res.writableFinished) up.destroy();
+        });
+        if (replayable) up.end();
+        else req.pipe(up);
+      };
+      send(false);
     });
     return who;
+  }
+
+  /**
+   * A browser navigating to a notebook that is not answering yet (its pod is up before JupyterLab
+   * listens) gets a page that asks again every two seconds instead of an error; false for others.
+   */
+  private waitPage(req: IncomingMessage, res: ServerResponse, message: string): boolean {
+    if (req.method !== 'GET' || !String(req.headers.accept ?? '').includes('text/html')) return false;
+    const text = message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '2', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'", 'x-content-type-options': 'nosniff' });
+    res.end(`<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>Starting…</title><p>${text}</p><p>This page tries again every two seconds.</p>`);
+    return true;
   }
 
   /** Trades a ticket for the cookie and sends the browser to the same URL without it. */

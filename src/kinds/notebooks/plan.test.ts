@@ -37,6 +37,9 @@ test('the pod is <name>-0 with upstream’s labels, NB_PREFIX (replacing the tem
   assert.equal(env['PATH']!.split(':')[0], `${VENV}/bin`);
   assert.equal(env['HOME'], '/home/jovyan');
   assert.equal(c.workingDir, '/home/jovyan');
+  // No workspace volume: the home is an emptyDir, writable by the pod's user.
+  assert.deepEqual(c.volumeMounts, [{ mountPath: '/home/jovyan', name: 'drover-home' }]);
+  assert.deepEqual(pod.spec!.volumes, [{ name: 'drover-home', emptyDir: {} }]);
   assert.deepEqual(c.ports, [{ containerPort: 8888, name: 'notebook-port', protocol: 'TCP' }]);
   assert.equal(c.command![0], `${VENV}/bin/jupyter`);
   assert.ok(c.command!.includes('--ServerApp.base_url=/notebook/team/lab'));

@@ -11,6 +11,8 @@ import { type Notebook, type NotebookCondition, type NotebookStatus, NOTEBOOK_AN
 
 /** Where upstream's controller starts the notebook container when it says nothing else. */
 export const DEFAULT_WORKING_DIR = '/home/jovyan';
+/** The emptyDir that stands for an image's home when no volume is mounted there. */
+export const HOME_VOLUME = 'drover-home';
 
 export interface PlanInput {
   nb: Notebook;
@@ -51,7 +53,16 @@ export function notebookPod(nb: Notebook, jupyterEnv: string): Stored<Pod> {
   const prefix = notebookPrefix(namespace, name);
   const spec = structuredClone(nb.spec.template.spec) as unknown as { containers: MutableContainer[]; restartPolicy?: string; hostname?: string; [k: string]: unknown };
   const c = spec.containers[0]!;
-  c.workingDir ||= DEFAULT_WORKING_DIR;
+  if (!c.workingDir) {
+    c.workingDir = DEFAULT_WORKING_DIR;
+    // Kubeflow's images have a writable /home/jovyan; here, without a workspace volume there, the
+    // home is an emptyDir (kept across container restarts, not across a stop).
+    const mounts = ((c as { volumeMounts?: { mountPath: string }[] }).volumeMounts ??= []);
+    if (!mounts.some((m) => m.mountPath.replace(/\/+$/, '') === DEFAULT_WORKING_DIR)) {
+      mounts.push({ mountPath: DEFAULT_WORKING_DIR, name: HOME_VOLUME } as never);
+      ((spec as { volumes?: unknown[] }).volumes ??= []).push({ name: HOME_VOLUME, emptyDir: {} });
+    }
+  }
   if (!c.ports || c.ports.length === 0) c.ports = [{ containerPort: NOTEBOOK_PORT, name: 'notebook-port', protocol: 'TCP' }];
   const env = (c.env ??= []);
   const set = (k: string, v: string, replace: boolean) => {

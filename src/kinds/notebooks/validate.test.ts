@@ -80,3 +80,11 @@ test('the name must be a DNS-1035 label and the pod must restart Always', () => 
   const restart = issuesOf(GOOD().replace('      serviceAccountName: default-editor\n', '      restartPolicy: Never\n'));
   assert.ok(restart.some((i) => i.path === 'spec.template.spec.restartPolicy' && /restarts Always/.test(i.message)), JSON.stringify(restart));
 });
+
+test('examples/notebook.yaml is valid', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const file = fileURLToPath(new URL('../../../../examples/notebook.yaml', import.meta.url));
+  const loaded = loader.load(readFileSync(file, 'utf8'), 'notebook.yaml');
+  assert.deepEqual(loaded.manifests.map((m) => m.object.kind), ['PersistentVolumeClaim', 'Notebook']);
+});

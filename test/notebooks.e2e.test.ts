@@ -183,7 +183,7 @@ test('a Notebook with a jupyter image runs JupyterLab as pod <name>-0 with NB_PR
   assert.match(await d.ok(['get', 'notebooks']), /lab\s+Ready\s+1/);
 });
 
-test('the proxy refuses a user without get on notebooks, a page of another origin, and a cookie made for another notebook', { skip }, async () => {
+test('the proxy refuses a user without get on notebooks, a page of another origin, a cookie made for another notebook, and a session whose token was revoked', { skip }, async () => {
   const bob = (await d.ok(['token', 'create', 'bob'])).trim();
   const ticket = await fetch(`${d.url}/apis/drover.dev/v1/namespaces/default/notebooks/lab/ticket`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } });
   assert.equal(ticket.status, 403);
@@ -195,6 +195,16 @@ test('the proxy refuses a user without get on notebooks, a page of another origi
   // Another notebook's path with this cookie: no session there.
   const other = await raw(d, '/notebook/default/other/api/status', { headers: { cookie: nbSession.header() } });
   assert.equal(other.status, 401);
+  // A viewer of the namespace may open it; revoking the token ends the session it bought at once.
+  const carol = (await d.ok(['token', 'create', 'carol', '-n', 'default', '--role', 'view'])).trim();
+  const t = await fetch(`${d.url}/apis/drover.dev/v1/namespaces/default/notebooks/lab/ticket`, { method: 'POST', headers: { authorization: `Bearer ${carol}` } });
+  assert.equal(t.status, 201);
+  const spent = await raw(d, ((await t.json()) as { url: string }).url);
+  const viewer = new Session(d, '/notebook/default/lab');
+  viewer.take(spent);
+  assert.equal((await viewer.req('api/status')).status, 200);
+  await d.ok(['token', 'revoke', 'carol']);
+  assert.equal((await viewer.req('api/status')).status, 401);
 });
 
 test('a kernel started through the proxy runs sum(range(10**6)) over the proxied WebSocket and answers 499999500000', { skip }, async () => {

@@ -625,12 +625,16 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
    * Who is calling: the holder of a bearer token the server knows, or (a pod's narrow credential)
    * of a `token` query parameter made for exactly this path.
    */
+  /** The id of the user token a request was authenticated with (a notebook session ends with it). */
+  const tokenIds = new WeakMap<IncomingMessage, string>();
+
   async function authenticate(req: IncomingMessage, path: string, q: URLSearchParams): Promise<Identity> {
     const credentials = deps.credentials;
     if (!credentials) return ANONYMOUS_ADMIN;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const checked = m ? credentials.check(m[1]!, clock.now()) : undefined;
     if (checked && 'identity' in checked) {
+      if (checked.tokenId) tokenIds.set(req, checked.tokenId);
       // A pod's ServiceAccount token is good while its pod is (a cluster's bound tokens).
       const bound = checked.boundPod;
       if (bound) {
@@ -656,7 +660,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         clock,
         logger,
         secure: deps.notebooks.secure,
-        ...(deps.credentials ? {} : { open: ANONYMOUS_ADMIN }),
+        ...(deps.credentials ? { tokenLive: (id: string) => deps.credentials!.tokenLive(id, clock.now()) } : { open: ANONYMOUS_ADMIN }),
         // A bearer token, when the request has one (API clients); the path does not matter, pods' path tokens do not apply.
         bearer: async (req) => (req.headers.authorization ? authenticate(req, '', new URLSearchParams()) : undefined),
       })
@@ -740,7 +744,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     let m = TICKET_PATH.exec(p);
     if (m && req.method === 'POST' && notebookProxy) {
       // Authorized as `get` of the notebook (./attributes.ts).
-      return send(res, 201, { apiVersion: 'drover.dev/v1', kind: 'NotebookTicket', ...(await notebookProxy.ticket(who, { namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) })) });
+      return send(res, 201, { apiVersion: 'drover.dev/v1', kind: 'NotebookTicket', ...(await notebookProxy.ticket(who, { namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) }, tokenIds.get(req))) });
     }
     m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/apply$/.exec(p);
     if (m && req.method === 'POST') return send(res, 200, await apply(decodeURIComponent(m[1]!), await readJson(req)));

@@ -52,11 +52,13 @@ export interface NotebookProxyDeps {
   bearer(req: IncomingMessage): Promise<Identity | undefined>;
   /** The server runs without authentication: everyone is this identity. */
   open?: Identity;
+  /** Whether the user token with this id is still good: a session made with a revoked token ends. */
+  tokenLive?(id: string): boolean;
   /** The server speaks HTTPS: cookies are Secure. */
   secure: boolean;
 }
 
-interface Session {
+export interface Session {
   u: string;
   g: string[];
   ns: string;
@@ -65,9 +67,11 @@ interface Session {
   iat: number;
   /** Last (re)issued (ms). */
   at: number;
+  /** The id of the user token the ticket was asked with, when it was one (not a pod's). */
+  t?: string;
 }
 
-interface Target {
+export interface Target {
   namespace: string;
   name: string;
 }
@@ -93,15 +97,45 @@ function cookieOf(headers: IncomingHttpHeaders, name: string): string[] {
 }
 
 /** The Cookie header without Drover's own cookie (JupyterLab's `_xsrf` stays). */
-function foreignCookies(header: string | undefined): string | undefined {
+export function foreignCookies(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const kept = header.split(';').map((p) => p.trim()).filter((p) => p && !p.startsWith(`${COOKIE}=`));
   return kept.length ? kept.join('; ') : undefined;
 }
 
+/** The cookie's value for a session: the session as base64url JSON, then its HMAC-SHA256 under `key`. Pure. */
+export function encodeSession(key: Buffer, s: Session): string {
+  const body = Buffer.from(JSON.stringify(s)).toString('base64url');
+  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+}
+
+/** The session in a cookie value when it is signed by `key`, for `target`, and neither idle nor too old at `now`. Pure. */
+export function decodeSession(key: Buffer, value: string, target: Target, now: number): Session | undefined {
+  const [body, mac, extra] = value.split('.');
+  if (!body || !mac || extra !== undefined) return undefined;
+  const want = Buffer.from(createHmac('sha256', key).update(body).digest('base64url'));
+  const got = Buffer.from(mac);
+  if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
+  let s: Session;
+  try {
+    s = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Session;
+  } catch {
+    return undefined;
+  }
+  if (s.ns !== target.namespace || s.n !== target.name) return undefined;
+  if (now >= s.at + COOKIE_IDLE_MS || now >= s.iat + COOKIE_MAX_MS) return undefined;
+  return s;
+}
+
+/** Set-Cookie for a session: this notebook's path only, HttpOnly, SameSite=Strict (Secure over TLS), at most an hour. Pure. */
+export function sessionCookie(key: Buffer, s: Session, secure: boolean): string {
+  const maxAge = Math.max(1, Math.floor(Math.min(COOKIE_IDLE_MS, s.iat + COOKIE_MAX_MS - s.at) / 1000));
+  return `${COOKIE}=${encodeSession(key, s)}; Path=/notebook/${encodeURIComponent(s.ns)}/${encodeURIComponent(s.n)}/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
 export class NotebookProxy {
   private readonly key = randomBytes(32);
-  private readonly tickets = new Map<string, { who: Identity; target: Target; expires: number }>();
+  private readonly tickets = new Map<string, { who: Identity; target: Target; expires: number; tokenId?: string }>();
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
   constructor(private readonly d: NotebookProxyDeps) {}
@@ -111,12 +145,12 @@ export class NotebookProxy {
   }
 
   /** A one-time ticket for `who` (already authorized to get the notebook), and the URL that spends it. */
-  async ticket(who: Identity, target: Target): Promise<{ url: string; expiresAt: string }> {
+  async ticket(who: Identity, target: Target, tokenId?: string): Promise<{ url: string; expiresAt: string }> {
     if (!(await this.d.store.get({ ...NOTEBOOK_REF, ...target }))) throw new NotFoundError('notebooks.kubeflow.org', target.name, target.namespace);
     const now = this.d.clock.now();
     for (const [t, v] of this.tickets) if (v.expires <= now) this.tickets.delete(t);
     const t = randomBytes(24).toString('base64url');
-    this.tickets.set(t, { who, target, expires: now + TICKET_MS });
+    this.tickets.set(t, { who, target, expires: now + TICKET_MS, ...(tokenId ? { tokenId } : {}) });
     return { url: `${this.base(target)}/?${TICKET_PARAM}=${t}`, expiresAt: new Date(now + TICKET_MS).toISOString() };
   }
 
@@ -124,35 +158,16 @@ export class NotebookProxy {
     return `/notebook/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.name)}`;
   }
 
-  private sign(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
-  }
-
   private cookieFor(s: Session): string {
-    const body = Buffer.from(JSON.stringify(s)).toString('base64url');
-    const value = `${body}.${this.sign(body)}`;
-    const maxAge = Math.max(1, Math.floor(Math.min(COOKIE_IDLE_MS, s.iat + COOKIE_MAX_MS - s.at) / 1000));
-    return `${COOKIE}=${value}; Path=${this.base({ namespace: s.ns, name: s.n })}/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${this.d.secure ? '; Secure' : ''}`;
+    return sessionCookie(this.key, s, this.d.secure);
   }
 
-  /** The session a cookie holds, when it is ours, unexpired and for this notebook. */
+  /** The session a cookie holds, when it is ours, good now, for this notebook, and its token not revoked. */
   private session(headers: IncomingHttpHeaders, target: Target): Session | undefined {
     const now = this.d.clock.now();
     for (const value of cookieOf(headers, COOKIE)) {
-      const [body, mac] = value.split('.');
-      if (!body || !mac) continue;
-      const want = Buffer.from(this.sign(body));
-      const got = Buffer.from(mac);
-      if (want.length !== got.length || !timingSafeEqual(want, got)) continue;
-      let s: Session;
-      try {
-        s = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Session;
-      } catch {
-        continue;
-      }
-      if (s.ns !== target.namespace || s.n !== target.name) continue;
-      if (now >= s.at + COOKIE_IDLE_MS || now >= s.iat + COOKIE_MAX_MS) continue;
-      return s;
+      const s = decodeSession(this.key, value, target, now);
+      if (s && !(s.t && this.d.tokenLive && !this.d.tokenLive(s.t))) return s;
     }
     return undefined;
   }
@@ -290,7 +305,7 @@ export class NotebookProxy {
     const clean = new URL(url.href);
     clean.searchParams.delete(TICKET_PARAM);
     const location = `${clean.pathname.endsWith('/') || target.rest ? clean.pathname : `${clean.pathname}/`}${clean.search}`;
-    const session: Session = { u: t.who.name, g: [...t.who.groups], ns: target.namespace, n: target.name, iat: now, at: now };
+    const session: Session = { u: t.who.name, g: [...t.who.groups], ns: target.namespace, n: target.name, iat: now, at: now, ...(t.tokenId ? { t: t.tokenId } : {}) };
     res.writeHead(303, { location, 'set-cookie': this.cookieFor(session), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
     res.end();
     return t.who;

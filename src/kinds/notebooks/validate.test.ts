@@ -65,7 +65,9 @@ test('errors carry file, line and field: an unknown field under spec, a missing 
   assert.match(noTemplate[0]!.message, /required field "template" is missing/);
 
   const noImage = issuesOf(GOOD().replace('        image: kubeflownotebookswg/jupyter-scipy:v1.9.0\n', ''));
-  assert.ok(noImage.some((i) => i.path === 'spec.template.spec.containers[0]' && /needs an image/.test(i.message)), JSON.stringify(noImage));
+  assert.deepEqual(noImage.map((i) => [i.path, i.line]), [['spec.template.spec.containers[0].image', 13]], JSON.stringify(noImage));
+  const emptyImage = issuesOf(GOOD().replace('image: kubeflownotebookswg/jupyter-scipy:v1.9.0', 'image: ""'));
+  assert.ok(emptyImage.some((i) => i.path === 'spec.template.spec.containers[0]' && /needs an image/.test(i.message)), JSON.stringify(emptyImage));
 
   const badType = issuesOf(GOOD().replace('memory: 2Gi, nvidia.com/gpu: "1"', 'memory: [2Gi]'));
   assert.ok(badType.some((i) => i.path.startsWith('spec.template.spec.containers[0].resources.limits') && i.line === 20), JSON.stringify(badType));

@@ -80,7 +80,8 @@ export function checkNotebook(obj: Record<string, unknown>): Finding[] {
   const containers = podSpec['containers'];
   if (Array.isArray(containers) && containers.length > 0 && isRecord(containers[0])) {
     const image = containers[0]['image'];
-    if (image === undefined || image === '') err(findings, [...at, 'containers', 0], 'the notebook container (the first) needs an image: it says which environment the notebook runs (a name with "jupyter" runs JupyterLab)', 'key');
+    // A missing image is the Pod schema's error already; an empty one is not.
+    if (image === '') err(findings, [...at, 'containers', 0], 'the notebook container (the first) needs an image: it says which environment the notebook runs (a name with "jupyter" runs JupyterLab)', 'key');
   }
   const restart = podSpec['restartPolicy'];
   if (restart !== undefined && restart !== 'Always') err(findings, [...at, 'restartPolicy'], `a notebook's pod is a StatefulSet's and restarts Always, got ${JSON.stringify(restart)}`);

@@ -260,7 +260,9 @@ export class NotebookProxy {
         });
         up.on('error', (err: NodeJS.ErrnoException) => {
           if (replayable && !retried && up.reusedSocket && err.code === 'ECONNRESET' && !res.headersSent) return send(true);
-          this.d.logger.warn('a notebook did not answer through the proxy', { notebook: `${target.namespace}/${target.name}`, path: url.pathname, error: err.message });
+          // Refused while JupyterLab starts is expected (the pod is Ready first); anything else is worth a warning.
+          const log = err.code === 'ECONNREFUSED' ? this.d.logger.debug.bind(this.d.logger) : this.d.logger.warn.bind(this.d.logger);
+          log('a notebook did not answer through the proxy', { notebook: `${target.namespace}/${target.name}`, path: url.pathname, error: err.message });
           const message = `notebook ${target.namespace}/${target.name} did not answer (${err.message}): it may still be starting`;
           if (!res.headersSent && this.waitPage(req, res, message)) {
             // A browser waits on a page that asks again.

@@ -25,7 +25,8 @@ let page: Page;
 
 before(async () => {
   if (skip) return;
-  d = await Drover.start({ cpus: '4', memory: '8Gi', gpus: 1 });
+  // A range of ClusterIPs of its own: suites run side by side on one machine, each server with its Services.
+  d = await Drover.start({ cpus: '4', memory: '8Gi', gpus: 1, env: { DROVER_SERVICE_CIDR: '10.99.0.0/16' } });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 });
@@ -39,20 +40,26 @@ after(async () => {
  * Waits for JupyterLab's launcher. Chromium fails requests in flight with ERR_NETWORK_CHANGED when
  * the machine's interfaces change (every pod start adds a veth pair to the bridge, and other
  * servers' tests start pods on this machine); JupyterLab then shows an error dialog (a theme
- * stylesheet that failed to load). The page is loaded again then, at most three times, and each
- * time is reported.
+ * stylesheet that failed to load) or never draws. The page is loaded again then, at most five
+ * times, and each time is reported.
  */
 async function launcher(lab: Page): Promise<void> {
   const card = lab.locator('.jp-LauncherCard[data-category="Notebook"]').first();
   const dialog = lab.locator('.jp-Dialog');
-  for (let attempt = 1; ; attempt++) {
-    await Promise.race([card.waitFor({ timeout: 180_000 }), dialog.first().waitFor({ timeout: 180_000 })]);
-    if ((await dialog.count()) === 0) return;
-    const what = (await dialog.first().getAttribute('aria-label')) ?? (await dialog.first().innerText());
-    console.log(`# browser: JupyterLab showed an error dialog (attempt ${attempt}): ${what}; loading the page again`);
-    if (attempt === 3) throw new Error(`JupyterLab kept failing to load: ${what}`);
-    await lab.reload();
+  let why = '';
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      await Promise.race([card.waitFor({ timeout: 120_000 }), dialog.first().waitFor({ timeout: 120_000 })]);
+      if ((await dialog.count()) === 0) return;
+      why = (await dialog.first().getAttribute('aria-label')) ?? (await dialog.first().innerText());
+    } catch (err) {
+      why = (err as Error).message.split('\n')[0]!;
+    }
+    console.log(`# browser: JupyterLab did not load (attempt ${attempt}): ${why}; loading the page again`);
+    // The reload itself may meet the next network change.
+    await lab.goto(`${d.url}/notebook/default/web-lab/lab`).catch((err: Error) => console.log(`# browser: reload failed: ${err.message.split('\n')[0]}`));
   }
+  throw new Error(`JupyterLab kept failing to load: ${why}`);
 }
 
 async function screenshot(name: string, on: Page = page): Promise<void> {
@@ -94,8 +101,8 @@ test('the launcher form creates a notebook (with a workspace claim and a configu
   lab.on('requestfailed', (r) => console.log(`# browser: request failed: ${r.failure()?.errorText} ${new URL(r.url()).pathname}`));
   lab.on('response', (r) => { if (r.status() >= 500) console.log(`# browser: ${r.status()} ${new URL(r.url()).pathname}`); });
   // Through the proxy: the ticket was traded for the cookie and the URL cleaned.
-  await lab.waitForURL(/\/notebook\/default\/web-lab\/lab/, { timeout: 60_000 });
-  assert.ok(!lab.url().includes('drover-ticket'));
+  await lab.waitForURL(/\/notebook\/default\/web-lab\/lab/, { timeout: 60_000 }).catch((err: Error) => console.log(`# browser: the first load did not reach /lab: ${err.message.split('\n')[0]} (${lab.url()})`));
+  assert.ok(!lab.url().includes('drover-ticket'), lab.url());
   assert.equal(await lab.evaluate(() => window.opener), null, 'the notebook tab cannot reach the dashboard');
   // JupyterLab's launcher, then a new Python notebook.
   await launcher(lab);

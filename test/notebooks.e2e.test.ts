@@ -56,7 +56,8 @@ before(async () => {
   if (skip) return;
   assert.ok(haveJupyter, `DROVER_REQUIRE_JUPYTER is set but ${venv} is not complete: run scripts/jupyter-env.sh ensure`);
   [d, culling] = await Promise.all([
-    Drover.start({ cpus: '4', memory: '8Gi' }),
+    // Ranges of ClusterIPs of their own (each notebook has a Service): suites run side by side on one machine.
+    Drover.start({ cpus: '4', memory: '8Gi', env: { DROVER_SERVICE_CIDR: '10.98.0.0/16' } }),
     Drover.start({ cpus: '4', memory: '8Gi', env: { DROVER_NOTEBOOK_CULL_IDLE_TIME: '20s', DROVER_NOTEBOOK_IDLENESS_CHECK_PERIOD: '2s', DROVER_SERVICE_CIDR: '10.97.0.0/16' } }),
   ]);
 });

@@ -19,8 +19,9 @@ import { rbac } from './kinds/rbac/index.js';
 import { profiles } from './kinds/profiles/index.js';
 import { training } from './kinds/training/index.js';
 import { optimization } from './kinds/optimization/index.js';
+import { notebooks } from './kinds/notebooks/index.js';
 
-export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments, rbac, profiles, training, optimization];
+export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments, rbac, profiles, training, optimization, notebooks];
 
 /** Every kind Drover serves, in the order `api-resources` lists them. */
 export const KINDS = new KindTable(FAMILIES.flatMap((f) => f.kinds.map((k) => k.info)));

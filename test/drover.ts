@@ -169,6 +169,7 @@ export class Drover {
     if (child && child.exitCode === null && child.signalCode === null) {
       // Delete everything first so no process outlives the test.
       await this.deleteAll('/apis/kubeflow.org/v1beta1/experiments', '/apis/kubeflow.org/v1beta1/namespaces');
+      await this.deleteAll('/apis/kubeflow.org/v1/notebooks', '/apis/kubeflow.org/v1/namespaces');
       await this.deleteAll('/apis/argoproj.io/v1alpha1/cronworkflows', '/apis/argoproj.io/v1alpha1/namespaces');
       await this.deleteAll('/apis/argoproj.io/v1alpha1/workflows', '/apis/argoproj.io/v1alpha1/namespaces');
       await this.deleteAll('/apis/batch/v1/jobs', '/apis/batch/v1/namespaces');

@@ -175,6 +175,18 @@ export class HostRequirementError extends DroverError {
   }
 }
 
+/** 503: what was asked for exists but cannot answer now (a stopped or starting notebook server). */
+export class UnavailableError extends DroverError {
+  readonly code = 'UNAVAILABLE';
+  readonly reason = 'ServiceUnavailable' as const;
+  readonly httpStatus = 503;
+  override readonly retryable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
 export class TimeoutError extends DroverError {
   readonly code = 'TIMEOUT';
   readonly reason = 'Timeout' as const;

@@ -76,3 +76,19 @@ test('retention, disk pressure and the server log default to Kubernetes-like bou
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test("notebooks: culling after 1440 minutes checked each minute by default; a bare number is minutes (Kubeflow's CULL_IDLE_TIME); env over config.yaml; the JupyterLab venv", () => {
+  const home = mkdtempSync(join(tmpdir(), 'drover-config-'));
+  try {
+    const d = loadConfig({ home }, { DROVER_JUPYTER_VENV: '/opt/jl' }).notebooks;
+    assert.deepEqual(d, { cullIdleMs: 1440 * 60_000, checkPeriodMs: 60_000, jupyterEnv: '/opt/jl' });
+    writeFileSync(join(home, 'config.yaml'), 'notebooks: {cullIdleTime: 30, idlenessCheckPeriod: 10s, jupyterEnv: /srv/jupyter}\n');
+    assert.deepEqual(loadConfig({ home }, {}).notebooks, { cullIdleMs: 30 * 60_000, checkPeriodMs: 10_000, jupyterEnv: '/srv/jupyter' });
+    assert.equal(loadConfig({ home }, { DROVER_NOTEBOOK_CULL_IDLE_TIME: '0' }).notebooks.cullIdleMs, 0);
+    assert.equal(loadConfig({ home }, { DROVER_NOTEBOOK_CULL_IDLE_TIME: '2h' }).notebooks.cullIdleMs, 2 * 3_600_000);
+    assert.throws(() => loadConfig({ home }, { DROVER_NOTEBOOK_IDLENESS_CHECK_PERIOD: '0' }), /must be more than 0/);
+    assert.throws(() => loadConfig({ home }, { DROVER_NOTEBOOK_CULL_IDLE_TIME: 'soon' }), /DROVER_NOTEBOOK_CULL_IDLE_TIME must be a duration/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

@@ -31,6 +31,10 @@
  *     runAsGroup: 65534
  *     privilegedNamespaces: [ops]     # may run as root, privileged, add capabilities ("*": all)
  *     allowedHostPaths: [/data/shared] # hostPath volumes may mount these (and below)
+ *   notebooks:                        # Kubeflow Notebooks (ARCHITECTURE.md "Notebooks")
+ *     cullIdleTime: 1440m             # stop a notebook idle this long (a bare number: minutes, as CULL_IDLE_TIME; 0: never)
+ *     idlenessCheckPeriod: 1m         # how often each running notebook is asked (IDLENESS_CHECK_PERIOD)
+ *     jupyterEnv: /var/cache/drover/jupyter-venv   # the venv scripts/jupyter-env.sh makes
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
@@ -123,6 +127,17 @@ export interface DroverConfig {
   podSecurity: PodSecurityConfig;
   /** Pods' networks on the local runtime: a namespace per pod on a bridge, or the host's. */
   network: NetworkSettings;
+  /** Kubeflow Notebooks: idle culling and the JupyterLab environment jupyter images run from. */
+  notebooks: NotebookSettings;
+}
+
+export interface NotebookSettings {
+  /** A notebook idle longer than this (ms) is stopped; 0: never. Default 1440 minutes (Kubeflow's CULL_IDLE_TIME). */
+  cullIdleMs: number;
+  /** How often a running notebook's activity is read (ms). Default 1 minute (IDLENESS_CHECK_PERIOD). */
+  checkPeriodMs: number;
+  /** The virtual environment holding JupyterLab (scripts/jupyter-env.sh). */
+  jupyterEnv: string;
 }
 
 /** Bounds on what the store keeps (kube-controller-manager's and kube-apiserver's equivalents named). */
@@ -273,6 +288,32 @@ interface FileConfig {
   runtime?: { kind?: string; kubeconfig?: string; context?: string; namespace?: string; qps?: number };
   workdir?: string;
   podSecurity?: { runAsUser?: number; runAsGroup?: number; privilegedNamespaces?: string[]; allowedHostPaths?: string[] };
+  notebooks?: { cullIdleTime?: string | number; idlenessCheckPeriod?: string | number; jupyterEnv?: string };
+}
+
+/** Kubeflow's culling times are minutes when bare numbers; with a unit, any duration. */
+function minutes(v: string | number | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v === 'number' || /^\d+(\.\d+)?$/.test(v)) return parseConfigDuration(`${v}m`, name);
+  return parseConfigDuration(v, name);
+}
+
+/** Where scripts/jupyter-env.sh puts the environment: DROVER_JUPYTER_VENV, /var/cache/drover when made there, else the user's cache. */
+function defaultJupyterEnv(env: NodeJS.ProcessEnv): string {
+  if (env.DROVER_JUPYTER_VENV) return resolve(env.DROVER_JUPYTER_VENV);
+  if (existsSync('/var/cache/drover/jupyter-venv')) return '/var/cache/drover/jupyter-venv';
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'drover', 'jupyter-venv');
+}
+
+function notebookSettings(env: NodeJS.ProcessEnv, fc: FileConfig, file: string): NotebookSettings {
+  const f = fc.notebooks ?? {};
+  const period = minutes(env.DROVER_NOTEBOOK_IDLENESS_CHECK_PERIOD, 'DROVER_NOTEBOOK_IDLENESS_CHECK_PERIOD') ?? minutes(f.idlenessCheckPeriod, `notebooks.idlenessCheckPeriod in ${file}`) ?? 60_000;
+  if (period <= 0) throw new BadRequestError(`notebooks.idlenessCheckPeriod (${file} or DROVER_NOTEBOOK_IDLENESS_CHECK_PERIOD) must be more than 0`);
+  return {
+    cullIdleMs: minutes(env.DROVER_NOTEBOOK_CULL_IDLE_TIME, 'DROVER_NOTEBOOK_CULL_IDLE_TIME') ?? minutes(f.cullIdleTime, `notebooks.cullIdleTime in ${file}`) ?? 1440 * 60_000,
+    checkPeriodMs: period,
+    jupyterEnv: f.jupyterEnv && !env.DROVER_JUPYTER_VENV ? resolve(f.jupyterEnv) : defaultJupyterEnv(env),
+  };
 }
 
 function runtimeConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, fc: FileConfig, file: string): RuntimeConfig {
@@ -502,5 +543,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     workdir: resolve(env.DROVER_WORKDIR || fc.workdir || process.cwd()),
     podSecurity: podSecurityConfig(env, fc, file, home),
     network: networkSettings(env, fc, file),
+    notebooks: notebookSettings(env, fc, file),
   };
 }

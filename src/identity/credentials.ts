@@ -37,7 +37,8 @@ interface AuthFile {
 }
 
 /** What a bearer token says about its holder. */
-export type TokenCheck = { identity: Identity; boundPod?: BoundPod } | { expired: string } | undefined;
+/** `tokenId`: the id of a user token on file (not of a ServiceAccount token). */
+export type TokenCheck = { identity: Identity; boundPod?: BoundPod; tokenId?: string } | { expired: string } | undefined;
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -84,6 +85,8 @@ export interface Credentials {
   createToken(spec: NewToken, now?: number): TokenInfo & { token: string };
   /** The tokens on file, without their hashes. */
   listTokens(): TokenInfo[];
+  /** Whether the token with this id is still on file and unexpired (a session made with it lives no longer). */
+  tokenLive(id: string, now?: number): boolean;
   /** Removes the token with this id, or every token of this user; returns what was removed. */
   revokeTokens(idOrUser: string): TokenInfo[];
   /** A pod's ServiceAccount token, good while that pod exists (src/identity/serviceaccounts.ts). */
@@ -145,7 +148,7 @@ export function loadCredentials(home: string, kubeconfigToken: string | undefine
     const t = state.tokens.find((r) => sameText(r.sha256, h));
     if (!t) return undefined;
     if (t.expires && Date.parse(t.expires) <= now) return { expired: t.expires };
-    return { identity: identityOf(t) };
+    return { identity: identityOf(t), tokenId: t.id };
   };
   return {
     adminToken,
@@ -169,6 +172,7 @@ export function loadCredentials(home: string, kubeconfigToken: string | undefine
       return { ...info(record), token };
     },
     listTokens: () => state.tokens.map(info),
+    tokenLive: (id, now = Date.now()) => state.tokens.some((t) => t.id === id && !(t.expires && Date.parse(t.expires) <= now)),
     revokeTokens(idOrUser) {
       const gone = state.tokens.filter((t) => t.user !== ADMIN_USER && (t.id === idOrUser || t.user === idOrUser));
       if (gone.length) {

@@ -50,6 +50,7 @@ import { OpenApi, openApiResponse } from './openapi.js';
 import { dropUnknownFields, fieldValidation, warningHeader } from './fieldvalidation.js';
 import { ApplyConflictError, readApplyRequest, serverSideApply } from './apply.js';
 import { VISIBLE_NAMESPACES_PATH, isDashboardPath, serveDashboard, visibleNamespaces } from './dashboard.js';
+import { NotebookProxy, TICKET_PATH } from './notebook-proxy.js';
 
 export interface ApiDeps {
   store: Store;
@@ -77,6 +78,8 @@ export interface ApiDeps {
   version: string;
   /** Where each request is recorded; undefined: not audited. */
   audit?: AuditLog;
+  /** The notebooks' proxy at /notebook/ (./notebook-proxy.ts): `secure` when the server speaks HTTPS. */
+  notebooks?: { secure: boolean };
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -622,12 +625,16 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
    * Who is calling: the holder of a bearer token the server knows, or (a pod's narrow credential)
    * of a `token` query parameter made for exactly this path.
    */
+  /** The id of the user token a request was authenticated with (a notebook session ends with it). */
+  const tokenIds = new WeakMap<IncomingMessage, string>();
+
   async function authenticate(req: IncomingMessage, path: string, q: URLSearchParams): Promise<Identity> {
     const credentials = deps.credentials;
     if (!credentials) return ANONYMOUS_ADMIN;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const checked = m ? credentials.check(m[1]!, clock.now()) : undefined;
     if (checked && 'identity' in checked) {
+      if (checked.tokenId) tokenIds.set(req, checked.tokenId);
       // A pod's ServiceAccount token is good while its pod is (a cluster's bound tokens).
       const bound = checked.boundPod;
       if (bound) {
@@ -647,6 +654,19 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         : 'no credentials: send the bearer token of the kubeconfig drover up wrote (export KUBECONFIG=$DROVER_HOME/kubeconfig; drover kubeconfig prints it)',
     );
   }
+
+  const notebookProxy = deps.notebooks
+    ? new NotebookProxy({
+        store,
+        authorizer: deps.authorizer,
+        clock,
+        logger,
+        secure: deps.notebooks.secure,
+        ...(deps.credentials ? { tokenLive: (id: string) => deps.credentials!.tokenLive(id, clock.now()) } : { open: ANONYMOUS_ADMIN }),
+        // A bearer token, when the request has one (API clients); the path does not matter, pods' path tokens do not apply.
+        bearer: async (req) => (req.headers.authorization ? authenticate(req, '', new URLSearchParams()) : undefined),
+      })
+    : undefined;
 
   const openapi = new OpenApi({ kinds, subresources: deps.subresources, schemaOf: (info) => loader.schemaOf(info), version: KUBERNETES_VERSION.gitVersion });
 
@@ -682,6 +702,12 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok');
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
+    // A notebook's pages: their own check (a cookie or a bearer token), then the pod (./notebook-proxy.ts).
+    if (notebookProxy && url.pathname.startsWith('/notebook/')) {
+      const who = await notebookProxy.serveHttp(req, res, url);
+      if (who) audited.set(req, who);
+      return;
+    }
     // The dashboard's page and files need no token: its login page asks for one (./dashboard.ts).
     if ((req.method === 'GET' || req.method === 'HEAD') && isDashboardPath(url.pathname) && (await serveDashboard(res, req.method, url.pathname, req.headers['accept-encoding']))) return;
     const who = await authenticate(req, p, url.searchParams);
@@ -717,7 +743,12 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       return void res.end(await renderMetrics(store, metrics, kinds));
     }
     if (p === VISIBLE_NAMESPACES_PATH && req.method === 'GET') return send(res, 200, await visibleNamespaces(store, deps.authorizer, who));
-    let m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/apply$/.exec(p);
+    let m = TICKET_PATH.exec(p);
+    if (m && req.method === 'POST' && notebookProxy) {
+      // Authorized as `get` of the notebook (./attributes.ts).
+      return send(res, 201, { apiVersion: 'drover.dev/v1', kind: 'NotebookTicket', ...(await notebookProxy.ticket(who, { namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) }, tokenIds.get(req))) });
+    }
+    m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/apply$/.exec(p);
     if (m && req.method === 'POST') return send(res, 200, await apply(decodeURIComponent(m[1]!), await readJson(req)));
     m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(p);
     if (m && req.method === 'GET') {
@@ -759,6 +790,10 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     const p = url.pathname.replace(/\/+$/, '') || '/';
     const refused = refusal(deps.hostPolicy, req.headers);
     if (refused) throw new ForbiddenError(refused);
+    if (notebookProxy && url.pathname.startsWith('/notebook/')) {
+      audited.set(req, await notebookProxy.serveUpgrade(req, socket, head, url));
+      return;
+    }
     const who = await authenticate(req, p, url.searchParams);
     audited.set(req, who);
     const attributes = requestAttributes(req.method ?? 'GET', p, url.searchParams, kinds);

@@ -30,7 +30,10 @@ export function requestAttributes(method: string, p: string, q: URLSearchParams,
     const verb = method === 'POST' ? 'create' : method === 'DELETE' ? 'delete' : t[1] ? 'get' : 'list';
     return { verb, apiGroup: 'drover.dev', resource: 'tokens', ...(t[1] ? { name: decodeURIComponent(t[1]) } : {}) };
   }
-  let m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(p);
+  // A notebook's one-time link (./notebook-proxy.ts): whoever may get the notebook may open it.
+  let m = /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/notebooks\/([^/]+)\/ticket$/.exec(p);
+  if (m) return { verb: 'get', apiGroup: 'kubeflow.org', resource: 'notebooks', namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) };
+  m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)(?:\/([^/]+))?$/.exec(p);
   if (m) return { verb: m[3] ? 'get' : 'list', apiGroup: 'metrics.k8s.io', resource: m[2]!, ...(m[1] ? { namespace: decodeURIComponent(m[1]) } : {}), ...(m[3] ? { name: decodeURIComponent(m[3]) } : {}) };
   m = /^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)$/.exec(p);
   if (m) return { verb: 'create', apiGroup: `${m[1]}.k8s.io`, resource: m[2]! };

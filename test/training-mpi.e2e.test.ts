@@ -2,11 +2,11 @@
  * MPIJob (kubeflow.org/v2beta1) and PaddleJob (kubeflow.org/v1) end to end: a real `drover up`,
  * the real CLI and replicas as real processes, each pod in its own network namespace.
  *
- * The MPIJob runs real Open MPI: the launcher's `mpirun` reaches both workers' real sshd with the
- * key pair the controller generated, and the two ranks (mpi4py) all-reduce across the pods. This
- * machine's userland stands in for the MPI image, so the manifest gives the pods what such an image
- * holds (a user with a shell, sshd settings for a non-root user on port 2222, ssh client settings)
- * from a ConfigMap. It needs openmpi-bin, openssh-server and python3-mpi4py (.ci/run installs
+ * The MPIJob (examples/mpi/allreduce.yaml) runs real Open MPI: the launcher's `mpirun` reaches
+ * both workers' real sshd with the key pair the controller generated, and the two ranks (mpi4py)
+ * all-reduce across the pods. This machine's userland stands in for the MPI image, so the example
+ * gives the pods what such an image holds (a user with a shell, sshd settings for a non-root user
+ * on port 2222, ssh client settings) from a ConfigMap. It needs openmpi-bin, openssh-server and python3-mpi4py (.ci/run installs
  * them); without them it is skipped, saying why, unless DROVER_REQUIRE_MPI is set.
  */
 import { test, before, after } from 'node:test';
@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Drover } from './drover.js';
+import { Drover, EXAMPLES } from './drover.js';
 
 interface Condition { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }
 interface Status { conditions?: Condition[]; replicaStatuses?: Record<string, { active?: number; succeeded?: number; failed?: number }>; startTime?: string; completionTime?: string }
@@ -81,66 +81,9 @@ function manifest(text: string): string {
   return file;
 }
 
-// What an MPI image for a non-root user holds (upstream's base image: user mpiuser, sshd on 2222
-// with the mounted key as its host key, StrictModes off, ssh without host-key checks).
-const IMAGE = `apiVersion: v1
-kind: ConfigMap
-metadata: {name: mpi-image}
-data:
-  passwd: |
-    root:x:0:0:root:/root:/bin/sh
-    mpiuser:x:65534:65534:MPI user:/home/mpiuser:/bin/sh
-  sshd_config: |
-    Port 2222
-    HostKey /home/mpiuser/.ssh/id_rsa
-    StrictModes no
-    UsePAM no
-    PidFile none
-  ssh_config: |
-    Host *
-      Port 2222
-      StrictHostKeyChecking no
-      UserKnownHostsFile /dev/null
-      IdentityFile /home/mpiuser/.ssh/id_rsa
-      LogLevel ERROR
-`;
-const IMAGE_MOUNTS = `
-            volumeMounts:
-            - {name: image, mountPath: /etc/passwd, subPath: passwd}
-            - {name: image, mountPath: /etc/ssh/ssh_config, subPath: ssh_config}
-            - {name: image, mountPath: /etc/ssh/sshd_config, subPath: sshd_config}
-          volumes:
-          - {name: image, configMap: {name: mpi-image}}`;
-
-const ALLREDUCE = "from mpi4py import MPI; import socket; c = MPI.COMM_WORLD; s = c.allreduce(c.Get_rank() + 1); print(f'rank {c.Get_rank()}/{c.Get_size()} on {socket.gethostname()}: sum {s}', flush=True)";
-
 test('an MPIJob runs real mpirun from its launcher over sshd on two worker pods: both ranks all-reduce; hostfile, keys, Service, ordering and status as upstream', { skip: mpiSkip }, async () => {
-  const file = manifest(`${IMAGE}---
-apiVersion: kubeflow.org/v2beta1
-kind: MPIJob
-metadata: {name: allreduce}
-spec:
-  slotsPerWorker: 1
-  sshAuthMountPath: /home/mpiuser/.ssh
-  launcherCreationPolicy: WaitForWorkersReady
-  runPolicy: {cleanPodPolicy: Running}
-  mpiReplicaSpecs:
-    Launcher:
-      replicas: 1
-      template:
-        spec:
-          containers:
-          - name: launcher
-            image: mpioperator/openmpi
-            command: [mpirun, -n, "2", /usr/bin/python3, -c, ${JSON.stringify(ALLREDUCE)}]${IMAGE_MOUNTS}
-    Worker:
-      replicas: 2
-      template:
-        spec:
-          containers:
-          - name: worker
-            image: mpioperator/openmpi${IMAGE_MOUNTS}
-`);
+  // The example as it is: its launcher's command is plain mpirun; what an MPI image holds comes from a ConfigMap.
+  const file = join(EXAMPLES, 'mpi', 'allreduce.yaml');
   assert.match(await d.ok(['apply', '-f', file]), /mpijob\.kubeflow\.org\/allreduce created/);
   const stored = await d.json<{ spec: Record<string, unknown> & { mpiReplicaSpecs: Record<string, { restartPolicy: string }> } }>(['get', 'mpijob', 'allreduce']);
   assert.equal(stored.spec['mpiImplementation'], 'OpenMPI');

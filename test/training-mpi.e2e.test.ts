@@ -138,6 +138,8 @@ test('an MPIJob runs real mpirun from its launcher over sshd on two worker pods:
   const described = await d.ok(['describe', 'mpijob', 'allreduce']);
   assert.match(described, /Launcher/);
   assert.match(described, /MPIJobSucceeded/);
+  assert.match(described, /MPI Implementation:\s+OpenMPI/);
+  assert.match(described, /Launcher Creation Policy:\s+WaitForWorkersReady/);
 });
 
 test('a bad MPIJob is refused with file:line and the field; nothing is stored', async () => {

@@ -112,6 +112,8 @@ test('an MPIJob runs real mpirun from its launcher over sshd on two worker pods:
   const logs = await d.ok(['logs', 'job/allreduce-launcher']);
   assert.match(logs, /^rank 0\/2 on allreduce-worker-0: sum 3$/m);
   assert.match(logs, /^rank 1\/2 on allreduce-worker-1: sum 3$/m);
+  // logs mpijob/NAME: the job's pods (here the launcher's), prefixed.
+  assert.match(await d.ok(['logs', 'mpijob/allreduce']), /^\[pod\/allreduce-launcher-[a-z0-9]+\/launcher\] rank 0\/2 on allreduce-worker-0: sum 3$/m);
 
   const cm = await d.json<{ data: Record<string, string>; metadata: { labels?: Record<string, string> } }>(['get', 'configmap', 'allreduce-config']);
   assert.equal(cm.data['hostfile'], 'allreduce-worker-0.allreduce.default.svc slots=1\nallreduce-worker-1.allreduce.default.svc slots=1\n');

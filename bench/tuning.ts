@@ -31,8 +31,10 @@
  * every problem (PASS/FAIL column); the process exits 1 when one does not.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import os from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os, { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { createAlgorithm, type Assignments, type Observation, type ParameterSpec } from '../src/tuning/index.js';
@@ -425,8 +427,29 @@ interface OptunaResult {
 }
 
 /** Runs bench/optuna_side.py with a JSON spec on stdin; resolves with its JSON. */
-function runOptuna(python: string, spec: object): Promise<OptunaResult> {
+/**
+ * Optuna's side. Its regret runs are deterministic (seeded samplers, the same script), so without
+ * latency runs (which are measurements of this run, never reused) they are cached by the hash of
+ * the request, the script and the interpreter: trying Drover variants then costs Drover's side only.
+ */
+async function runOptuna(python: string, spec: { latency: unknown[]; [key: string]: unknown }): Promise<OptunaResult> {
   const script = fileURLToPath(new URL('../../bench/optuna_side.py', import.meta.url));
+  const cacheable = spec.latency.length === 0 && !process.argv.includes('--no-cache');
+  const key = createHash('sha256').update(JSON.stringify(spec)).update(readFileSync(script)).update(python).digest('hex').slice(0, 16);
+  const cached = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'drover', 'bench-optuna', `${key}.json`);
+  if (cacheable && existsSync(cached)) {
+    console.error(`Optuna's runs: from ${cached} (--no-cache to run them again)`);
+    return JSON.parse(readFileSync(cached, 'utf8')) as OptunaResult;
+  }
+  const result = await spawnOptuna(python, script, spec);
+  if (cacheable) {
+    mkdirSync(dirname(cached), { recursive: true });
+    writeFileSync(cached, JSON.stringify(result));
+  }
+  return result;
+}
+
+function spawnOptuna(python: string, script: string, spec: object): Promise<OptunaResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';

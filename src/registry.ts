@@ -18,8 +18,9 @@ import { experiments } from './kinds/experiments/index.js';
 import { rbac } from './kinds/rbac/index.js';
 import { profiles } from './kinds/profiles/index.js';
 import { training } from './kinds/training/index.js';
+import { optimization } from './kinds/optimization/index.js';
 
-export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments, rbac, profiles, training];
+export const FAMILIES: readonly KindFamily[] = [core, jobs, workflows, experiments, rbac, profiles, training, optimization];
 
 /** Every kind Drover serves, in the order `api-resources` lists them. */
 export const KINDS = new KindTable(FAMILIES.flatMap((f) => f.kinds.map((k) => k.info)));

@@ -158,15 +158,15 @@ test('deleting the pods leaves no namespace, veth or address behind, and a stopp
   assert.ok(bridgeAddresses().includes(`${clusterIP}/32`));
   await d.ok(['delete', 'pod', '-n', NS, 'r0', 'r1', 'probe', 'client']);
   for (const p of pods) {
-    await until(`pod ${p.metadata.name}'s namespace to go`, async () => (netnsOf(p.metadata.uid) ? undefined : true));
+    // Addresses are claimed machine-wide: another server (a test beside this one) may already
+    // hold this one again. What must be gone is this pod's claim, released last (after its
+    // namespace and veth), so that is what is waited for.
+    const claim = join('/run/drover/net/drover0', p.status!.podIP!);
+    const owner = () => (existsSync(claim) ? readFileSync(claim, 'utf8') : '');
+    await until(`pod ${p.metadata.name}'s claim on ${p.status!.podIP} to go`, async () => (owner().includes(p.metadata.uid) ? undefined : true));
+    assert.ok(!netnsOf(p.metadata.uid), `pod ${p.metadata.name}'s namespace is gone`);
     const veth = `dv${p.metadata.uid.replace(/-/g, '').slice(0, 13)}`;
     assert.throws(() => execFileSync('ip', ['link', 'show', veth], { stdio: 'pipe' }), `veth ${veth} is gone`);
-    // Addresses are claimed machine-wide: another server (a test beside this one) may already
-    // hold this one again. What must be gone is this pod's claim.
-    const dir = '/run/drover/net/drover0';
-    const claim = join(dir, p.status!.podIP!);
-    const owner = existsSync(claim) ? readFileSync(claim, 'utf8') : '';
-    assert.ok(!owner.includes(p.metadata.uid), `the claim on ${p.status!.podIP} is gone: ${owner}`);
   }
   // The server's own address (pods' resolver and API) is what pods see as their node's.
   const server = `${pods[0]!.status!.hostIP}/32`;

@@ -87,3 +87,14 @@ export function describeValue(v: unknown): string {
       return typeof v;
   }
 }
+
+/** `spec.parameters[0].feasibleSpace.min` → ['spec', 'parameters', 0, 'feasibleSpace', 'min']; `labels[a.b/c]` keeps the key whole. */
+export function parsePath(text: string): PathSegment[] {
+  const out: PathSegment[] = [];
+  const re = /\[([^\]]*)\]|\.?([^.[\]]+)/g;
+  for (const m of text.matchAll(re)) {
+    if (m[1] !== undefined) out.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
+    else if (m[2] !== undefined) out.push(m[2]);
+  }
+  return out;
+}

@@ -102,6 +102,11 @@ export interface PodRuntime {
    * 127.0.0.1: pods share the host's network (or run elsewhere).
    */
   podAddress?(): string | undefined;
+  /**
+   * Claims a Service's ClusterIP where addresses are shared beyond this server (every server on a
+   * machine shares its bridge): false when another holds it. Absent: the store alone decides.
+   */
+  claimClusterIP?(ip: string, serviceUid: string): Promise<boolean>;
   /** A connection to the pod's `port` as port-forward makes it (the pod's loopback included); rejects saying why not. */
   dialPod?(pod: Pod, port: number): Promise<Duplex>;
 }

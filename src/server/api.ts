@@ -637,7 +637,9 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       return checked.identity;
     }
     if (checked) throw new UnauthorizedError(`the bearer token expired at ${checked.expired}: ask an admin for a new one (drover token create USER)`);
-    const podToken = q.get('token');
+    // A pod's narrow credential comes in the query (Katib's push URL) or as the bearer token
+    // (Kubeflow Trainer's status push, whose SDK reads it from a file).
+    const podToken = q.get('token') ?? m?.[1];
     if (podToken && credentials.allowsPod(path, podToken)) return POD_SCOPED;
     throw new UnauthorizedError(
       m

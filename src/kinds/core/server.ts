@@ -16,7 +16,7 @@ export const coreServer: FamilyServer = {
     new QuotaStatusController({ store: deps.store, kinds: deps.kinds, clock: deps.clock, logger: deps.logger.child({ component: 'quota' }) }),
     new DefaultServiceAccountController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'serviceaccounts' }) }),
     new EndpointsController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'endpoints' }) }),
-    new ServiceAddressController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'services' }), serviceCIDR: deps.config.network.serviceCIDR }),
+    new ServiceAddressController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'services' }), serviceCIDR: deps.config.network.serviceCIDR, ...(deps.runtime.claimClusterIP ? { claim: (ip, uid) => deps.runtime.claimClusterIP!(ip, uid) } : {}) }),
   ],
   admission: {
     Service: SERVICE_ADMISSION,

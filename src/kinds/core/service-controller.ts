@@ -1,6 +1,8 @@
 /**
  * Gives each ClusterIP Service its address from `network.serviceCIDR` (the lowest one no other
  * Service holds), as the API server's allocator does at create; the local runtime then serves it.
+ * Where the runtime shares addresses with other servers (one bridge per machine), the address is
+ * also claimed there, so two servers never serve the same ClusterIP.
  */
 import type { KubeObject } from '../../api/types.js';
 import { NotFoundError } from '../../api/errors.js';
@@ -15,7 +17,7 @@ export class ServiceAddressController implements Controller {
   private readonly services: Informer;
   private readonly queue: WorkQueue;
 
-  constructor(private readonly o: { store: Store; clock: Clock; logger: Logger; serviceCIDR: string }) {
+  constructor(private readonly o: { store: Store; clock: Clock; logger: Logger; serviceCIDR: string; claim?: (ip: string, serviceUid: string) => Promise<boolean> }) {
     this.services = new Informer(o.store, { apiVersion: 'v1', kind: 'Service' });
     // One at a time: two Services must not be given the same address.
     this.queue = new WorkQueue('services', (key) => this.reconcile(key), o.clock, o.logger, 1);
@@ -36,7 +38,12 @@ export class ServiceAddressController implements Controller {
     const svc = this.services.get(namespace, name);
     if (!svc || !needsClusterIP(svc)) return;
     const used = new Set(this.services.list().map((s) => (s.spec as { clusterIP?: string } | undefined)?.clusterIP).filter((x): x is string => Boolean(x)));
-    const ip = pickClusterIP(this.o.serviceCIDR, used);
+    let ip = pickClusterIP(this.o.serviceCIDR, used);
+    // Another server on this machine may hold the lowest free one: the next, then.
+    while (ip && this.o.claim && !(await this.o.claim(ip, svc.metadata.uid!))) {
+      used.add(ip);
+      ip = pickClusterIP(this.o.serviceCIDR, used);
+    }
     if (!ip) {
       await this.o.store.recordEvent({ involved: svc, type: 'Warning', reason: 'ClusterIPNotAllocated', message: `no address left in network.serviceCIDR ${this.o.serviceCIDR}`, source: 'ipallocator' }).catch(() => undefined);
       return;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type FieldIssue, ValidationError } from '../../api/errors.js';
-import { parsePath } from './validate.js';
+import { parsePath } from '../../api/fieldpath.js';
 import { ANNOTATIONS, type KubeObject } from '../../api/types.js';
 import { Admission, type AdmissionContext } from '../../server/admission.js';
 import { KINDS, loadServerParts, manifestLoader } from '../../registry.js';

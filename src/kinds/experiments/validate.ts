@@ -11,7 +11,7 @@
  * trial's Job itself, checked as any applied Job is.
  */
 import { type FieldIssue } from '../../api/errors.js';
-import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord, valueAt } from '../../api/fieldpath.js';
+import { type FieldPath, type Finding, type PathSegment, describeValue, formatPath, isRecord, parsePath, valueAt } from '../../api/fieldpath.js';
 import { type KindValidation, checkKind } from '../../api/manifests.js';
 import { JOB_KIND } from '../jobs/index.js';
 import { JOB_VALIDATION } from '../jobs/validate.js';
@@ -268,17 +268,6 @@ function walk(ctx: Ctx, value: unknown, spec: Spec, path: PathSegment[]): unknow
 }
 
 // ---- helpers -------------------------------------------------------------------------------
-
-/** `spec.parameters[0].feasibleSpace.min` → ['spec', 'parameters', 0, 'feasibleSpace', 'min']; `labels[a.b/c]` keeps the key whole. */
-export function parsePath(text: string): PathSegment[] {
-  const out: PathSegment[] = [];
-  const re = /\[([^\]]*)\]|\.?([^.[\]]+)/g;
-  for (const m of text.matchAll(re)) {
-    if (m[1] !== undefined) out.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
-    else if (m[2] !== undefined) out.push(m[2]);
-  }
-  return out;
-}
 
 function isEmpty(v: unknown): boolean {
   return v === null || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0);

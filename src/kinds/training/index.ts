@@ -41,7 +41,7 @@ export const training: KindFamily = {
     // Kubeflow Trainer v2.
     {
       info: defineKind(TRAINER_API_VERSION, 'TrainJob', 'trainjobs'),
-      printer: { columns: [nameColumn, { header: 'STATE', cell: trainingState }, { header: 'NODES', cell: (o) => String((o as { spec?: { trainer?: { numNodes?: number } } }).spec?.trainer?.numNodes ?? '') }, ageColumn] },
+      printer: { columns: [nameColumn, { header: 'STATE', cell: trainingState }, { header: 'NODES', cell: (o) => String((o as { spec?: { trainer?: { numNodes?: number } } }).spec?.trainer?.numNodes ?? '') }, { header: 'PROGRESS %', cell: (o) => String((o as { status?: { trainerStatus?: { progressPercentage?: number } } }).status?.trainerStatus?.progressPercentage ?? '') }, ageColumn] },
       logs: { selector: (name: string) => `${JOBSET_LABELS.jobSetName}=${name}` },
     },
     { info: defineKind(TRAINER_API_VERSION, 'TrainingRuntime', 'trainingruntimes', { hasStatus: false }) },

@@ -3,6 +3,7 @@ import type { FamilyServer } from '../types.js';
 import { TRAINING_ADMISSION } from './admission.js';
 import { TrainingController } from './controller.js';
 import { TrainJobController } from './trainjob-controller.js';
+import { trainerStatusPush } from './progress.js';
 import { TRAINER_VALIDATION, TRAINING_VALIDATION } from './validate.js';
 import { MPI_VALIDATION } from './validate-mpi.js';
 import { MPIJobController } from './mpi-controller.js';
@@ -12,9 +13,10 @@ export { TrainingController } from './controller.js';
 export const trainingServer: FamilyServer = {
   validation: { ...TRAINING_VALIDATION, ...TRAINER_VALIDATION, ...MPI_VALIDATION },
   admission: TRAINING_ADMISSION,
-  controllers: ({ store, kinds, clock, logger, admit }) => [
+  subresources: { TrainJob: { trainerstatus: { verbs: ['get', 'create'], handle: trainerStatusPush } } },
+  controllers: ({ store, kinds, clock, logger, apiUrl, podToken, admit }) => [
     new TrainingController({ store, kinds, clock, logger: logger.child({ component: 'training-controller' }) }),
-    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }) }),
+    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }), apiUrl, podToken }),
     new MPIJobController({ store, kinds, clock, admit, logger: logger.child({ component: 'mpijob-controller' }) }),
   ],
 };

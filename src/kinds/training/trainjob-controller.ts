@@ -10,7 +10,7 @@ import { Informer, type Store } from '../../store/index.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { TRAINER_API_VERSION, type TrainJob, type TrainingRuntime, planTrainJob } from './trainjob.js';
+import { TRAINER_API_VERSION, type TrainJob, type TrainingRuntime, planTrainJob, statusTokenSecretName, trainerStatusPath } from './trainjob.js';
 
 export class TrainJobController {
   private readonly jobs: Informer<Stored<TrainJob>>;
@@ -19,8 +19,10 @@ export class TrainJobController {
   private readonly pods: Informer<Stored<Pod>>;
   private readonly services: Informer<Stored<KubeObject>> | undefined;
   private readonly queue: WorkQueue;
+  /** Token Secrets known to exist (made, or found made), so each reconcile does not try again. */
+  private readonly secrets = new Set<string>();
 
-  constructor(private readonly o: { store: Store; kinds: KindTable; clock: Clock; logger: Logger }) {
+  constructor(private readonly o: { store: Store; kinds: KindTable; clock: Clock; logger: Logger; apiUrl?: () => string; podToken?: (path: string) => string }) {
     this.jobs = new Informer(o.store, { apiVersion: TRAINER_API_VERSION, kind: 'TrainJob' });
     this.runtimes = new Informer(o.store, { apiVersion: TRAINER_API_VERSION, kind: 'TrainingRuntime' });
     this.clusterRuntimes = new Informer(o.store, { apiVersion: TRAINER_API_VERSION, kind: 'ClusterTrainingRuntime' });
@@ -64,9 +66,10 @@ export class TrainJobController {
     const ref = job.spec.runtimeRef;
     const runtime = (ref.kind ?? 'ClusterTrainingRuntime') === 'TrainingRuntime' ? this.runtimes.get(namespace, ref.name) : this.clusterRuntimes.get('', ref.name);
     const mine = <T extends KubeObject>(list: T[]) => list.filter((o) => o.metadata.namespace === namespace && o.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid));
+    const statusServer = await this.statusServer(job);
     const plan = planTrainJob({
       job, runtime, pods: mine(this.pods.list()), services: this.services ? mine(this.services.list()).map((s) => s.metadata.name!) : [],
-      servicesServed: this.services !== undefined, now: this.o.clock.now(),
+      servicesServed: this.services !== undefined, now: this.o.clock.now(), ...(statusServer ? { statusServer } : {}),
     });
     for (const n of plan.deletePods) {
       try {
@@ -80,7 +83,9 @@ export class TrainJobController {
       try {
         await this.o.store.patch<Stored<TrainJob>>({ apiVersion: TRAINER_API_VERSION, kind: 'TrainJob', namespace, name }, (j) => {
           if (j.metadata.uid !== job.metadata.uid) return false;
-          j.status = status;
+          // What the pods pushed meanwhile is theirs: the plan never decides it.
+          const pushed = j.status?.trainerStatus;
+          j.status = { ...status, ...(pushed ? { trainerStatus: pushed } : {}) };
         });
       } catch {
         return;
@@ -107,6 +112,31 @@ export class TrainJobController {
       }
     }
     return requeue !== undefined ? { requeueAfterMs: requeue } : undefined;
+  }
+
+  /**
+   * The push URL and the Secret of its token, made before the first pod (which mounts it); none
+   * where the server cannot tell pods its address (a controller run without an API).
+   */
+  private async statusServer(job: Stored<TrainJob>): Promise<{ url: string; secretName: string } | undefined> {
+    if (!this.o.apiUrl || !this.o.podToken || !this.o.kinds.of('v1', 'Secret')) return undefined;
+    const ns = job.metadata.namespace!;
+    const path = trainerStatusPath(ns, job.metadata.name!);
+    const secretName = statusTokenSecretName(job.metadata.name!);
+    if (!this.secrets.has(`${ns}/${secretName}`)) {
+      try {
+        await this.o.store.create({
+          apiVersion: 'v1', kind: 'Secret',
+          metadata: { name: secretName, namespace: ns, ownerReferences: [{ apiVersion: TRAINER_API_VERSION, kind: 'TrainJob', name: job.metadata.name!, uid: job.metadata.uid!, controller: true, blockOwnerDeletion: true }] },
+          type: 'Opaque',
+          data: { token: Buffer.from(this.o.podToken(path)).toString('base64') },
+        } as KubeObject);
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      }
+      this.secrets.add(`${ns}/${secretName}`);
+    }
+    return { url: `${this.o.apiUrl()}${path}`, secretName };
   }
 
   private async event(job: Stored<TrainJob>, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

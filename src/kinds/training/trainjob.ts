@@ -40,10 +40,38 @@ export interface Condition {
   lastTransitionTime: string;
 }
 
+/** What the job's own pods report of their training (`status.trainerStatus`, ./progress.ts). */
+export interface TrainerStatus {
+  progressPercentage?: number;
+  estimatedRemainingSeconds?: number;
+  metrics?: { name: string; value: string }[];
+  lastUpdatedTime: string;
+}
+
 export type TrainJob = KubeObject & {
   spec: { runtimeRef: { name: string; apiGroup?: string; kind?: string }; trainer?: Trainer; suspend?: boolean; managedBy?: string };
-  status?: { conditions?: Condition[]; jobsStatus?: { name: string; ready: number; succeeded: number; failed: number; active: number; suspended: number }[] };
+  status?: { conditions?: Condition[]; jobsStatus?: { name: string; ready: number; succeeded: number; failed: number; active: number; suspended: number }[]; trainerStatus?: TrainerStatus };
 };
+
+/**
+ * Where a TrainJob's pods push their progress: the variables Kubeflow's SDK reads, and the Secret
+ * holding a token good for that URL's path only, mounted where the trainer mounts its own.
+ */
+export interface StatusServer {
+  url: string;
+  secretName: string;
+}
+export const STATUS_TOKEN_DIR = '/var/run/secrets/kubeflow/trainer';
+
+/** The path a TrainJob's pods push `trainerStatus` to. */
+export function trainerStatusPath(namespace: string, name: string): string {
+  return `/apis/${TRAINER_API_VERSION}/namespaces/${namespace}/trainjobs/${name}/trainerstatus`;
+}
+
+/** The Secret of a TrainJob's push token. */
+export function statusTokenSecretName(job: string): string {
+  return `${job}-trainer-status`;
+}
 
 interface ReplicatedJob {
   name: string;
@@ -94,7 +122,7 @@ function mergeEnv(base: EnvVar[] | undefined, over: EnvVar[]): EnvVar[] {
 }
 
 /** Node `i`'s pod: the runtime's node template, the TrainJob's trainer over its `node` container, and the torch policy's variables. */
-export function nodePod(job: TrainJob, runtime: TrainingRuntime, i: number): Stored<Pod> {
+export function nodePod(job: TrainJob, runtime: TrainingRuntime, i: number, statusServer?: StatusServer): Stored<Pod> {
   const name = job.metadata.name!;
   const ns = job.metadata.namespace!;
   const rjob = runtime.spec.template?.spec?.replicatedJobs?.find((r) => r.name === NODE);
@@ -126,6 +154,16 @@ export function nodePod(job: TrainJob, runtime: TrainingRuntime, i: number): Sto
       { name: 'PET_MASTER_PORT', value: String(TRAINER_PORT) },
     ]);
     if (!c.ports?.some((p) => p.containerPort === TRAINER_PORT)) c.ports = [...(c.ports ?? []), { containerPort: TRAINER_PORT }];
+  }
+  if (statusServer) {
+    spec.volumes = [...(spec.volumes ?? []), { name: 'kubeflow-trainer-token', secret: { secretName: statusServer.secretName } }];
+    for (const k of spec.containers) {
+      k.env = mergeEnv(k.env, [
+        { name: 'KUBEFLOW_TRAINER_SERVER_URL', value: statusServer.url },
+        { name: 'KUBEFLOW_TRAINER_SERVER_TOKEN', value: `${STATUS_TOKEN_DIR}/token` },
+      ]);
+      k.volumeMounts = [...(k.volumeMounts ?? []), { name: 'kubeflow-trainer-token', mountPath: STATUS_TOKEN_DIR, readOnly: true }];
+    }
   }
   const peers: string[] = [];
   for (let n = 0; n < numNodes; n++) peers.push(nodeName(name, n), `${nodeName(name, n)}.${name}`, `${nodeName(name, n)}.${name}.${ns}.svc`);
@@ -176,6 +214,8 @@ export interface TrainInput {
   services: string[];
   servicesServed: boolean;
   now: number;
+  /** Where pods push their progress; absent: they are not told. */
+  statusServer?: StatusServer;
 }
 
 /** One reconcile of a TrainJob. */
@@ -207,7 +247,7 @@ export function planTrainJob(input: TrainInput): TrainPlan {
     status.conditions = setCond(status.conditions, { type: 'Suspended', status: 'False', reason: 'Resumed', message: 'TrainJob is resumed' }, now);
   }
   const byName = new Map(pods.map((p) => [p.metadata.name!, p]));
-  for (let i = 0; i < numNodes; i++) if (!byName.has(nodeName(job.metadata.name!, i))) plan.create.push(nodePod(job, runtime, i));
+  for (let i = 0; i < numNodes; i++) if (!byName.has(nodeName(job.metadata.name!, i))) plan.create.push(nodePod(job, runtime, i, input.statusServer));
   if (input.servicesServed && !input.services.includes(job.metadata.name!)) plan.services.push(trainJobService(job));
   if (!status.conditions?.some((c) => c.type === 'Created')) {
     status.conditions = setCond(status.conditions, { type: 'Created', status: 'True', reason: 'JobsCreationSucceeded', message: 'Succeeded to create Jobs' }, now);

@@ -299,3 +299,10 @@ function validation(fw: Framework): KindValidation {
 }
 
 export const TRAINING_VALIDATION: Readonly<Record<string, KindValidation>> = Object.fromEntries(FRAMEWORKS.map((fw) => [fw.kind, validation(fw)]));
+
+/** The findings of a TrainJob's spec alone (paths from `spec`): for kinds that hold one as a template. */
+export function trainJobSpecFindings(spec: unknown): Finding[] {
+  const ctx: Ctx = { findings: [] };
+  walk(ctx, spec, TRAINJOB_SPEC, ['spec']);
+  return ctx.findings;
+}

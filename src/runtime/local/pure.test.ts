@@ -12,10 +12,10 @@ import { buildPodStatus, podPhase } from './status.js';
 import { qosClass } from '../../api/pods.js';
 import { nextStarts, parseTsIndex, rfc3339NanoFixed, sinceOffset, timeAt } from './logs.js';
 import { tmpSizeBytes } from './launch.js';
-import { planVolumes, VolumeError } from './volumes.js';
+import { planVolumes, throughLinks, VolumeError } from './volumes.js';
 import { topLevelMounts } from './host.js';
 import { Cgroups, detectCgroups } from './cgroups.js';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -511,4 +511,14 @@ test("launcher: other pods' network namespaces are detached from the container's
   // Without a mount namespace of its own (read-only root) the launcher must not touch the host's mounts.
   const ro = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupProcFiles: ['/cg/cgroup.procs'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'], detachMounts: ['/run/netns'] });
   assert.doesNotMatch(ro.args[1]!, /umount/);
+});
+
+test('a mount point under a link of the root (/var/run → /run) is given to the sandbox through the link; others as written', () => {
+  const root = mkdtempSync(join(tmpdir(), 'drover-links-'));
+  mkdirSync(join(root, 'run'));
+  symlinkSync(join(root, 'run'), join(root, 'varrun'));
+  assert.equal(throughLinks(join(root, 'varrun', 'secrets', 'kubeflow', 'trainer')), join(root, 'run', 'secrets', 'kubeflow', 'trainer'));
+  assert.equal(throughLinks(join(root, 'run', 'x')), join(root, 'run', 'x'));
+  assert.equal(throughLinks('/no/such/place'), '/no/such/place');
+  rmSync(root, { recursive: true, force: true });
 });

@@ -304,6 +304,11 @@ export class LocalPodRuntime implements PodRuntime {
     return this.ctx?.net.serverAddress;
   }
 
+  /** Before the runtime starts there is no bridge to share yet: the store's choice stands. */
+  async claimClusterIP(ip: string, serviceUid: string): Promise<boolean> {
+    return this.ctx ? this.ctx.net.claimClusterIP(ip, serviceUid) : true;
+  }
+
   /** GPU ids in use, by pod uid (for `top node`). */
   gpuAllocations(): Map<string, string[]> {
     return this.gpus.allocations();

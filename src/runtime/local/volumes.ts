@@ -20,7 +20,7 @@
  * group-writable and setgid (a claim's files too, when its root's group differs: the kubelet's
  * OnRootMismatch), and ConfigMap and Secret files group-readable.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, realpathSync } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
 import type { ConfigMap, Container, PersistentVolumeClaim, Pod, Secret } from '../../api/index.js';
 import { configMapData, secretData } from './env.js';
@@ -253,7 +253,24 @@ export async function containerMounts(container: Container, volumes: ReadonlyMap
         }
       }
     }
-    out.push({ source, dest: m.mountPath, readOnly: v.readOnly || m.readOnly === true });
+    out.push({ source, dest: throughLinks(m.mountPath), readOnly: v.readOnly || m.readOnly === true });
   }
   return out;
+}
+
+/**
+ * A mount point as the sandbox must be given it: through the links of the root the container
+ * runs on (`/var/run/secrets/x` is `/run/secrets/x` where /var/run links to /run), as a kubelet's
+ * runtime resolves them in the image; bwrap makes no directory through a link.
+ */
+export function throughLinks(dest: string): string {
+  const parts = dest.split('/').filter(Boolean);
+  for (let i = parts.length - 1; i >= 1; i--) {
+    try {
+      return join(realpathSync('/' + parts.slice(0, i).join('/')), ...parts.slice(i));
+    } catch {
+      // Not there: a shorter parent, then.
+    }
+  }
+  return dest;
 }

@@ -118,6 +118,12 @@ export class BridgeNetwork {
       await fsp.rm(join(this.claimsDir, ip), { force: true });
       claims.delete(ip);
     }
+    for (const ip of await fsp.readdir(this.serviceClaimsDir).catch(() => [] as string[])) {
+      const c = await this.serviceClaim(ip);
+      if (c?.home && existsSync(c.home)) continue;
+      await this.ip(['addr', 'del', `${ip}/32`, 'dev', br]).catch(() => undefined);
+      await fsp.rm(join(this.serviceClaimsDir, ip), { force: true });
+    }
     const addrs = await this.ip(['-o', '-4', 'addr', 'show', 'dev', br]);
     const gw = `${this.gateway}/${this.cidr.prefix}`;
     if (!addrs.includes(` ${gw} `)) await this.ip(['addr', 'add', gw, 'dev', br]).catch((err: unknown) => {
@@ -223,11 +229,52 @@ export class BridgeNetwork {
     this.mine.delete(uid);
   }
 
-  /** Adds or removes an address of the bridge (a Service's ClusterIP, /32). */
+  /** Adds or removes an address of the bridge (a Service's ClusterIP, /32); removing one releases this home's claim on it. */
   async address(ip: string, present: boolean): Promise<void> {
+    if (!present) {
+      const claim = await this.serviceClaim(ip);
+      // Another server's Service holds it now: its address stays.
+      if (claim && claim.home !== this.o.home) return;
+    }
     await this.ip(['addr', present ? 'add' : 'del', `${ip}/32`, 'dev', this.o.bridge]).catch((err: unknown) => {
       if (!/exists|already assigned|cannot assign|not found/i.test((err as Error).message)) throw err;
     });
+    if (!present) await fsp.rm(join(this.serviceClaimsDir, ip), { force: true });
+  }
+
+  private get serviceClaimsDir(): string {
+    return join(this.claimsDir, 'svc');
+  }
+
+  private async serviceClaim(ip: string): Promise<Claim | undefined> {
+    try {
+      return JSON.parse(await fsp.readFile(join(this.serviceClaimsDir, ip), 'utf8')) as Claim;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Claims a ClusterIP machine-wide for a Service of this home (`owner`: its uid): every server on
+   * the machine shares the bridge, so two must not serve the same address. False when a live
+   * server's Service holds it; a claim of this home (a restart) or of a home that is gone is taken.
+   */
+  async claimService(ip: string, owner: string): Promise<boolean> {
+    await fsp.mkdir(this.serviceClaimsDir, { recursive: true });
+    const file = join(this.serviceClaimsDir, ip);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await fsp.writeFile(file, JSON.stringify({ owner, home: this.o.home } satisfies Claim), { flag: 'wx' });
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const held = await this.serviceClaim(ip);
+      if (held?.home === this.o.home) return held.owner === owner || !held.owner;
+      if (held?.home && existsSync(held.home)) return false;
+      await fsp.rm(file, { force: true });
+    }
+    return false;
   }
 
   /**
@@ -242,8 +289,9 @@ export class BridgeNetwork {
       await fsp.rm(join(this.claimsDir, this.serverAddress), { force: true });
     }
     return withLock(this.lockDir, async () => {
-      const left = await fsp.readdir(this.claimsDir).catch(() => [] as string[]);
-      if (left.length) return false;
+      const left = (await fsp.readdir(this.claimsDir).catch(() => [] as string[])).filter((f) => f !== 'svc');
+      const services = await fsp.readdir(this.serviceClaimsDir).catch(() => [] as string[]);
+      if (left.length || services.length) return false;
       await this.ip(['link', 'del', this.o.bridge]).catch(() => undefined);
       return true;
     });

@@ -147,6 +147,11 @@ export class PodNetworking {
     return this.bridge?.serverAddress ?? '127.0.0.1';
   }
 
+  /** A ClusterIP for this server's Service `owner`, machine-wide (see BridgeNetwork.claimService); any on the host's network. */
+  async claimClusterIP(ip: string, owner: string): Promise<boolean> {
+    return this.bridge ? this.bridge.claimService(ip, owner) : true;
+  }
+
   /** Pods of this home that held an address when the server started. */
   podsWithAddress(): string[] {
     return this.bridge?.podsWithAddress() ?? [];

@@ -4,8 +4,8 @@ import { buildAnswer, parseQuery, RCODE_NXDOMAIN, RCODE_OK, TYPE_A, TYPE_AAAA } 
 import { CidrError, firstFree, gatewayOf, intToIp, ipToInt, overlaps, parseCidr } from './ipam.js';
 import { endpointsOf, lookup, nameTable, podHostsFile, resolvConf, targetPortOn, type PodView, type ServiceView } from './names.js';
 import { Resolver, nameservers } from './resolver.js';
-import { vethName, withLock } from './bridge.js';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { BridgeNetwork, vethName, withLock } from './bridge.js';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -53,6 +53,22 @@ test('the bridge lock lets one holder in at a time, and is taken over from a hol
   mkdirSync(dir);
   writeFileSync(join(dir, 'pid'), String(process.pid));
   await assert.rejects(withLock(dir, async () => 'never', 100), new RegExp(`held for 0\\.1 s by process ${process.pid}`));
+});
+
+test('a ClusterIP is claimed machine-wide: another live server cannot take it; a restart of its own server, or anyone after its home is gone, can', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'drover-claims-'));
+  const homeA = mkdtempSync(join(tmpdir(), 'drover-home-a-'));
+  const homeB = mkdtempSync(join(tmpdir(), 'drover-home-b-'));
+  const net = (home: string) => new BridgeNetwork({ ip: '/bin/false', bridge: 'drover0', podCidr: '10.88.0.0/16', home, claimsRoot: root });
+  const a = net(homeA);
+  const b = net(homeB);
+  assert.equal(await a.claimService('10.96.0.10', 'svc-a'), true);
+  assert.equal(await b.claimService('10.96.0.10', 'svc-b'), false, "server A's Service holds it");
+  assert.equal(await b.claimService('10.96.0.11', 'svc-b'), true);
+  assert.equal(await net(homeA).claimService('10.96.0.10', 'svc-a'), true, 'server A restarted: its own Service again');
+  assert.equal(await net(homeA).claimService('10.96.0.10', 'svc-other'), false, 'not for another Service of the same home');
+  rmSync(homeB, { recursive: true, force: true });
+  assert.equal(await a.claimService('10.96.0.11', 'svc-a2'), true, "server B's home is gone");
 });
 
 function pod(name: string, o: Partial<PodView> = {}): PodView {

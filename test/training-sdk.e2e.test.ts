@@ -50,7 +50,11 @@ test('the Training SDK: a PyTorchJob from a Python function runs real DDP (torch
   assert.deepEqual(out['master_replicas'], { Master: 1, Worker: 1 });
   assert.deepEqual(out['pods'], ['sdk-ddp-master-0', 'sdk-ddp-worker-0']);
   // Each replica ran the function with its parameters; the ranks' sum 1 + 2 went through gloo.
-  assert.deepEqual(out['logs'], { 'sdk-ddp-master-0': 'sdk rank 0/2 sum 3\n', 'sdk-ddp-worker-0': 'sdk rank 1/2 sum 3\n' });
+  // (torch may add warnings of its own, e.g. about slow name lookups on a loaded machine.)
+  const logs = out['logs'] as Record<string, string>;
+  assert.deepEqual(Object.keys(logs), ['sdk-ddp-master-0', 'sdk-ddp-worker-0']);
+  assert.match(logs['sdk-ddp-master-0']!, /^sdk rank 0\/2 sum 3$/m);
+  assert.match(logs['sdk-ddp-worker-0']!, /^sdk rank 1\/2 sum 3$/m);
   assert.ok((out['events'] as string[]).some((k) => /pytorchjob.*sdk-ddp/i.test(k)), JSON.stringify(out['events']));
   assert.deepEqual(out['after_delete'], []);
 });

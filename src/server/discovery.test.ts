@@ -38,8 +38,9 @@ test('the core group lists its kinds with short names, scope, the verbs served, 
 test("named groups come in the registry's order, and a family's own subresources are listed with their verbs", () => {
   const groups = (apiGroupList(KINDS) as { groups: { name: string; preferredVersion: { groupVersion: string } }[] }).groups;
   assert.deepEqual(groups.map((g) => g.preferredVersion.groupVersion), ['batch/v1', 'argoproj.io/v1alpha1', 'kubeflow.org/v1', 'rbac.authorization.k8s.io/v1', 'trainer.kubeflow.org/v1alpha1', 'metrics.k8s.io/v1beta1']);
-  // Katib (v1beta1) and Profiles (v1) share kubeflow.org: both versions are listed, GA preferred, as on a cluster with both.
-  assert.deepEqual((groups.find((g) => g.name === 'kubeflow.org') as unknown as { versions: { version: string }[] }).versions.map((v) => v.version), ['v1', 'v1beta1']);
+  // Katib (v1beta1), Profiles and the training jobs (v1) and the MPI Operator (v2beta1) share kubeflow.org: every
+  // version is listed in Kubernetes' priority order (GA, then betas by major version), GA preferred, as on a cluster with all.
+  assert.deepEqual((groups.find((g) => g.name === 'kubeflow.org') as unknown as { versions: { version: string }[] }).versions.map((v) => v.version), ['v1', 'v2beta1', 'v1beta1']);
   assert.deepEqual(apiGroup(KINDS, 'batch'), { kind: 'APIGroup', apiVersion: 'v1', name: 'batch', versions: [{ groupVersion: 'batch/v1', version: 'v1' }], preferredVersion: { groupVersion: 'batch/v1', version: 'v1' } });
   assert.equal(apiGroup(KINDS, 'apps'), undefined);
   const argo = resources('argoproj.io', 'v1alpha1');

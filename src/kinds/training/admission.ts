@@ -2,6 +2,7 @@
 import type { KubeObject } from '../../api/types.js';
 import type { KindAdmission } from '../types.js';
 import type { TrainJob } from './trainjob.js';
+import { type MPIJob, applyMPIDefaults } from './mpi.js';
 import { type Framework, type ReplicaSpec, type TrainingJob, FRAMEWORKS, defaultContainer } from './types.js';
 
 function specsOf(fw: Framework, obj: KubeObject): Record<string, ReplicaSpec> {
@@ -77,9 +78,18 @@ const RUNTIME_ADMISSION: KindAdmission = {
     })),
 };
 
+/** MPIJob (v2beta1): the operator's defaults; both replicas' templates held to the pod security policy. */
+const MPIJOB_ADMISSION: KindAdmission = {
+  sourceDir: true,
+  podSpecs: (obj) =>
+    Object.entries((obj as MPIJob).spec?.mpiReplicaSpecs ?? {}).map(([type, r]) => ({ path: `spec.mpiReplicaSpecs.${type}.template.spec`, spec: r?.template?.spec })),
+  defaults: (obj) => applyMPIDefaults(obj as MPIJob),
+};
+
 export const TRAINING_ADMISSION: Readonly<Record<string, KindAdmission>> = {
   ...Object.fromEntries(FRAMEWORKS.map((fw) => [fw.kind, admission(fw)])),
   TrainJob: TRAINJOB_ADMISSION,
+  MPIJob: MPIJOB_ADMISSION,
   TrainingRuntime: RUNTIME_ADMISSION,
   ClusterTrainingRuntime: RUNTIME_ADMISSION,
 };

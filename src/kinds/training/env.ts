@@ -7,10 +7,12 @@
  * with the rendezvous variables). TensorFlow: TF_CONFIG in the `tensorflow` container of a job of
  * more than one replica, each address `<job>-<type>-<i>.<namespace>.svc:<port>`. XGBoost:
  * MASTER_ADDR/PORT, WORLD_SIZE, RANK, WORKER_ADDRS/PORT. JAX: COORDINATOR_ADDRESS/PORT (worker 0),
- * NUM_PROCESSES, PROCESS_ID.
+ * NUM_PROCESSES, PROCESS_ID. Paddle: PYTHONUNBUFFERED, PADDLE_JOB_ID, PADDLE_NNODES, PADDLE_MASTER
+ * (the rendezvous replica's own pod IP there, its name elsewhere) and, with a Master (parameter-server
+ * mode), PADDLE_SERVER_NUM or PADDLE_TRAINER_NUM.
  */
 import type { EnvVar } from '../../api/types.js';
-import { type Framework, type ReplicaSpec, type TrainingJob, JAX, PYTORCH, TENSORFLOW, XGBOOST, defaultContainer, replicaSpecs } from './types.js';
+import { type Framework, type ReplicaSpec, type TrainingJob, JAX, PADDLE, PYTORCH, TENSORFLOW, XGBOOST, defaultContainer, replicaSpecs } from './types.js';
 
 /** `<job>-<type lowercased>-<index>`: the pod's name, its hostname and its Service's name. */
 export function replicaName(job: string, type: string, index: number): string {
@@ -123,6 +125,30 @@ function jaxEnv(job: TrainingJob, index: number): EnvVar[] {
 }
 
 /**
+ * Paddle: collective mode (no Master) rendezvous at worker 0, parameter-server mode at master 0. The
+ * rendezvous replica itself is given its pod IP (through POD_IP_DUMMY, a fieldRef expanded in
+ * PADDLE_MASTER, as upstream does); the others its name.
+ */
+function paddleEnv(job: TrainingJob, type: string, index: number): EnvVar[] {
+  const specs = new Map(replicaSpecs(PADDLE, job));
+  const psMode = specs.has('Master');
+  const host = psMode ? 'Master' : 'Worker';
+  const port = replicaPort(PADDLE, specs.get(host)) ?? PADDLE.port;
+  const env: EnvVar[] = [
+    { name: 'PYTHONUNBUFFERED', value: '1' },
+    { name: 'PADDLE_JOB_ID', value: job.metadata.name! },
+    { name: 'PADDLE_NNODES', value: String(totalReplicas(PADDLE, job)) },
+  ];
+  if (index === 0 && (!psMode || type === 'Master')) {
+    env.push({ name: 'POD_IP_DUMMY', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, { name: 'PADDLE_MASTER', value: `$(POD_IP_DUMMY):${port}` });
+  } else {
+    env.push({ name: 'PADDLE_MASTER', value: `${replicaName(job.metadata.name!, host, 0)}:${port}` });
+  }
+  if (psMode) env.push(type === 'Master' ? { name: 'PADDLE_SERVER_NUM', value: '1' } : { name: 'PADDLE_TRAINER_NUM', value: '1' });
+  return env;
+}
+
+/**
  * The variables to add to each container of replica `type`/`index` (by container name; `*` for
  * every container), after the container's own, as upstream appends them.
  */
@@ -130,6 +156,7 @@ export function replicaEnv(fw: Framework, job: TrainingJob, type: string, index:
   if (fw.kind === 'PyTorchJob') return new Map([['*', pytorchEnv(job, type, index)]]);
   if (fw.kind === 'XGBoostJob') return new Map([['*', xgboostEnv(job, type, index)]]);
   if (fw.kind === 'JAXJob') return new Map([['*', jaxEnv(job, index)]]);
+  if (fw.kind === 'PaddleJob') return new Map([['*', paddleEnv(job, type, index)]]);
   const config = tfConfig(job, type, index);
   return new Map(config === undefined ? [] : [[fw.container, [{ name: 'TF_CONFIG', value: config }]]]);
 }

@@ -1,5 +1,6 @@
 /**
- * Kubeflow Training Operator v1 jobs (kubeflow.org/v1 PyTorchJob, TFJob, XGBoostJob, JAXJob) and
+ * Kubeflow Training Operator v1 jobs (kubeflow.org/v1 PyTorchJob, TFJob, XGBoostJob, JAXJob, PaddleJob), the
+ * MPI Operator's MPIJob (kubeflow.org/v2beta1), and
  * Kubeflow Trainer v2's TrainJob with its (Cluster)TrainingRuntimes (trainer.kubeflow.org/v1alpha1): replicas as pods with the
  * environment each framework expects, placed as one gang, with the operator's status and policies.
  * The controller is the server's half (./server.ts).
@@ -30,6 +31,13 @@ export const training: KindFamily = {
     describer: trainingDescriber(fw.specsField),
     logs: replicaLogs,
   })),
+    // The MPI Operator v2: the same columns over mpiReplicaSpecs; logs of the launcher and workers.
+    {
+      info: defineKind('kubeflow.org/v2beta1', 'MPIJob', 'mpijobs'),
+      printer: trainingPrinter('mpiReplicaSpecs'),
+      describer: trainingDescriber('mpiReplicaSpecs'),
+      logs: replicaLogs,
+    },
     // Kubeflow Trainer v2.
     {
       info: defineKind(TRAINER_API_VERSION, 'TrainJob', 'trainjobs'),

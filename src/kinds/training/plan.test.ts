@@ -4,7 +4,7 @@ import type { Pod, Stored } from '../../api/types.js';
 import { applyDefaults } from './admission.js';
 import { replicaEnv, tfCluster } from './env.js';
 import { planJob, setCondition, type Plan } from './plan.js';
-import { type Framework, type TrainingJob, JAX, PYTORCH, TENSORFLOW, XGBOOST } from './types.js';
+import { type Framework, type TrainingJob, JAX, PADDLE, PYTORCH, TENSORFLOW, XGBOOST } from './types.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -201,4 +201,25 @@ test('XGBoost: master address and port, RANK after the master, WORKER_ADDRS; JAX
   assert.equal(first.plan.create[0]!.metadata.labels?.['training.kubeflow.org/job-role'], 'master');
   const half = step(JAX, first.job, withPhase(first.plan.create, (n) => (n === 'j-worker-0' ? { phase: 'Succeeded', exitCode: 0 } : { phase: 'Running' })), T0 + 1000);
   assert.equal(half.job.status?.conditions?.some((c) => c.type === 'Succeeded'), false);
+});
+
+test('PaddleJob: collective mode rendezvous at worker 0 (its own pod IP there), parameter-server mode at master 0 with server/trainer counts', () => {
+  const names = (env: { name: string; value?: string; valueFrom?: unknown }[] | undefined) => (env ?? []).map((e) => (e.valueFrom ? `${e.name}<-${JSON.stringify(e.valueFrom)}` : `${e.name}=${e.value}`));
+  const collective = job(PADDLE, { Worker: replica(3, undefined, 'paddle') });
+  assert.equal(collective.spec.paddleReplicaSpecs && (collective.spec.paddleReplicaSpecs as Record<string, { restartPolicy: string }>)['Worker']!.restartPolicy, 'OnFailure');
+  assert.deepEqual(names(replicaEnv(PADDLE, collective, 'Worker', 0).get('*')), [
+    'PYTHONUNBUFFERED=1', 'PADDLE_JOB_ID=j', 'PADDLE_NNODES=3',
+    'POD_IP_DUMMY<-{"fieldRef":{"fieldPath":"status.podIP"}}', 'PADDLE_MASTER=$(POD_IP_DUMMY):36543',
+  ]);
+  assert.deepEqual(names(replicaEnv(PADDLE, collective, 'Worker', 2).get('*')), ['PYTHONUNBUFFERED=1', 'PADDLE_JOB_ID=j', 'PADDLE_NNODES=3', 'PADDLE_MASTER=j-worker-0:36543']);
+  const ps = job(PADDLE, { Master: replica(2, undefined, 'paddle'), Worker: replica(2, undefined, 'paddle') });
+  assert.deepEqual(names(replicaEnv(PADDLE, ps, 'Master', 1).get('*')), ['PYTHONUNBUFFERED=1', 'PADDLE_JOB_ID=j', 'PADDLE_NNODES=4', 'PADDLE_MASTER=j-master-0:36543', 'PADDLE_SERVER_NUM=1']);
+  assert.deepEqual(names(replicaEnv(PADDLE, ps, 'Worker', 0).get('*')), ['PYTHONUNBUFFERED=1', 'PADDLE_JOB_ID=j', 'PADDLE_NNODES=4', 'PADDLE_MASTER=j-master-0:36543', 'PADDLE_TRAINER_NUM=1']);
+  assert.match(names(replicaEnv(PADDLE, ps, 'Master', 0).get('*')).join(' '), /PADDLE_MASTER=\$\(POD_IP_DUMMY\):36543 PADDLE_SERVER_NUM=1/);
+  // The named port `master` is the default container's, and the masters are the job's master role.
+  const plan = planJob({ fw: PADDLE, job: ps, pods: [], services: [], servicesServed: true, now: T0 });
+  const m0 = plan.create.find((p) => p.metadata.name === 'j-master-0')!;
+  assert.deepEqual(m0.spec?.containers[0]?.ports, [{ name: 'master', containerPort: 36543 }]);
+  assert.equal(m0.metadata.labels?.['training.kubeflow.org/job-role'], 'master');
+  assert.equal(m0.metadata.labels?.['training.kubeflow.org/operator-name'], 'paddlejob-controller');
 });

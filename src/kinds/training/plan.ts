@@ -60,7 +60,7 @@ export function finishedCondition(job: TrainingJob): JobCondition | undefined {
 
 /** Whether the replica is the job's master (`training.kubeflow.org/job-role: master`). */
 export function isMasterRole(fw: Framework, types: readonly string[], type: string, index: number): boolean {
-  if (fw.kind === 'PyTorchJob' || fw.kind === 'XGBoostJob') return type === 'Master';
+  if (fw.kind === 'PyTorchJob' || fw.kind === 'XGBoostJob' || fw.kind === 'PaddleJob') return type === 'Master';
   if (fw.kind === 'JAXJob') return index === 0;
   if (types.includes('Chief') || types.includes('Master')) return type === 'Chief' || type === 'Master';
   return type === 'Worker' && index === 0;

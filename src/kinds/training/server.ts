@@ -5,15 +5,18 @@ import { TrainingController } from './controller.js';
 import { TrainJobController } from './trainjob-controller.js';
 import { trainerStatusPush } from './progress.js';
 import { TRAINER_VALIDATION, TRAINING_VALIDATION } from './validate.js';
+import { MPI_VALIDATION } from './validate-mpi.js';
+import { MPIJobController } from './mpi-controller.js';
 
 export { TrainingController } from './controller.js';
 
 export const trainingServer: FamilyServer = {
-  validation: { ...TRAINING_VALIDATION, ...TRAINER_VALIDATION },
+  validation: { ...TRAINING_VALIDATION, ...TRAINER_VALIDATION, ...MPI_VALIDATION },
   admission: TRAINING_ADMISSION,
   subresources: { TrainJob: { trainerstatus: { verbs: ['get', 'create'], handle: trainerStatusPush } } },
-  controllers: ({ store, kinds, clock, logger, apiUrl, podToken }) => [
+  controllers: ({ store, kinds, clock, logger, apiUrl, podToken, admit }) => [
     new TrainingController({ store, kinds, clock, logger: logger.child({ component: 'training-controller' }) }),
     new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }), apiUrl, podToken }),
+    new MPIJobController({ store, kinds, clock, admit, logger: logger.child({ component: 'mpijob-controller' }) }),
   ],
 };

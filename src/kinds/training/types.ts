@@ -94,7 +94,7 @@ export type TrainingJob = KubeObject & { spec: TrainingJobSpec; status?: Trainin
 
 /** What differs between the training operator's job kinds. */
 export interface Framework {
-  kind: 'PyTorchJob' | 'TFJob' | 'XGBoostJob' | 'JAXJob';
+  kind: 'PyTorchJob' | 'TFJob' | 'XGBoostJob' | 'JAXJob' | 'PaddleJob';
   plural: string;
   /** The spec field holding the replica specs (`pytorchReplicaSpecs`). */
   specsField: string;
@@ -161,7 +161,20 @@ export const JAX: Framework = {
   operatorName: 'jaxjob-controller',
 };
 
-export const FRAMEWORKS: readonly Framework[] = [PYTORCH, TENSORFLOW, XGBOOST, JAX];
+export const PADDLE: Framework = {
+  kind: 'PaddleJob',
+  plural: 'paddlejobs',
+  specsField: 'paddleReplicaSpecs',
+  replicaTypes: ['Master', 'Worker'],
+  container: 'paddle',
+  portName: 'master',
+  port: 36543,
+  restartPolicy: 'OnFailure',
+  cleanPodPolicy: 'None',
+  operatorName: 'paddlejob-controller',
+};
+
+export const FRAMEWORKS: readonly Framework[] = [PYTORCH, TENSORFLOW, XGBOOST, JAX, PADDLE];
 
 export function frameworkOf(kind: string): Framework | undefined {
   return FRAMEWORKS.find((f) => f.kind === kind);

@@ -94,3 +94,28 @@ spec:
   assert.match(messages, /more than 1 chief\/master found/);
   assert.match(messages, /5: field spec\.enableDynamicWorker is not supported by Drover yet/);
 });
+
+test('PaddleJob: strict as the others; a container named paddle; elasticPolicy refused by name; several masters (parameter servers) allowed', () => {
+  const paddle = `apiVersion: kubeflow.org/v1
+kind: PaddleJob
+metadata: {name: pd}
+spec:
+  paddleReplicaSpecs:
+    Master:
+      replicas: 2
+      template:
+        spec:
+          containers: [{name: paddle, image: x}]
+    Worker:
+      replicas: 2
+      template:
+        spec:
+          containers: [{name: paddle, image: x}]
+`;
+  assert.deepEqual(issuesOf(paddle), []);
+  const bad = issuesOf(paddle.replace('  paddleReplicaSpecs:', '  elasticPolicy: {minReplicas: 1}\n  paddleReplicaSpecs:').replace('    Worker:', '    Trainer:').replace('[{name: paddle, image: x}]\n    Trainer', '[{name: paddle, image: x}]\n    Trainer'));
+  assert.ok(bad.some((i) => i.path === 'spec.elasticPolicy' && /not supported by Drover yet \(elastic PaddleJobs/.test(i.message)), JSON.stringify(bad));
+  assert.ok(bad.some((i) => i.path === 'spec.paddleReplicaSpecs.Trainer' && /PaddleReplicaType is "Trainer" but must be one of Master, Worker/.test(i.message)), JSON.stringify(bad));
+  const noPaddle = issuesOf(paddle.replace('containers: [{name: paddle, image: x}]\n    Worker', 'containers: [{name: main, image: x}]\n    Worker'));
+  assert.ok(noPaddle.some((i) => i.path === 'spec.paddleReplicaSpecs.Master.template.spec.containers' && /no container named paddle/.test(i.message)), JSON.stringify(noPaddle));
+});

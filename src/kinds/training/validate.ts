@@ -10,32 +10,19 @@ import { type FieldPath, type Finding, describeValue, formatPath, isRecord } fro
 import { type KindValidation, checkKind } from '../../api/manifests.js';
 import { checkLabels } from '../../api/semantics.js';
 import { ok } from '../../api/support.js';
+import { type StructField, type StructSpec, S_BOOLEAN, S_INTEGER, S_STRING, field, object, rejectedField, walkStructure } from '../../api/structure.js';
 import { VALIDATION as CORE_VALIDATION } from '../core/validate.js';
 import { type Framework, FRAMEWORKS } from './types.js';
 
-type Spec =
-  | { t: 'string' | 'integer' | 'boolean' | 'any' | 'intOrString' }
-  | { t: 'enum'; values: readonly string[] }
-  | { t: 'object'; fields: Readonly<Record<string, Field>> }
-  | { t: 'array'; items: Spec }
-  | { t: 'map'; values: Spec };
+type Spec = StructSpec;
+type Field = StructField;
 
-interface Field {
-  spec: Spec;
-  required?: boolean;
-  /** Upstream has the field; Drover does not implement it: refused by name with this reason. */
-  rejected?: string;
-  /** Accepted and ignored with this warning (ignoring it cannot change how the job ends). */
-  warn?: string;
-  min?: number;
-}
-
-const STRING: Spec = { t: 'string' };
-const INTEGER: Spec = { t: 'integer' };
-const BOOLEAN: Spec = { t: 'boolean' };
-const f = (spec: Spec, extra: Omit<Field, 'spec'> = {}): Field => ({ spec, ...extra });
-const obj = (fields: Record<string, Field>): Spec => ({ t: 'object', fields });
-const rejected = (reason: string): Field => ({ spec: { t: 'any' }, rejected: reason });
+const STRING = S_STRING;
+const INTEGER = S_INTEGER;
+const BOOLEAN = S_BOOLEAN;
+const f = field;
+const obj = object;
+const rejected = rejectedField;
 
 const REPLICA: Spec = obj({
   replicas: f(INTEGER, { min: 0 }),
@@ -43,13 +30,14 @@ const REPLICA: Spec = obj({
   template: f({ t: 'any' }, { required: true }),
 });
 
-const RUN_POLICY: Spec = obj({
+/** runPolicy; `managedBy` names the operator that may run the kind. */
+export const runPolicySpec = (managedBy: string): Spec => obj({
   cleanPodPolicy: f({ t: 'enum', values: ['All', 'Running', 'None'] }),
   ttlSecondsAfterFinished: f(INTEGER, { min: 0 }),
   activeDeadlineSeconds: f(INTEGER, { min: 1 }),
   backoffLimit: f(INTEGER, { min: 0 }),
   suspend: f(BOOLEAN),
-  managedBy: f({ t: 'enum', values: ['kubeflow.org/training-operator'] }),
+  managedBy: f({ t: 'enum', values: [managedBy] }),
   schedulingPolicy: f(
     obj({
       minAvailable: f(INTEGER, { min: 1 }),
@@ -60,6 +48,7 @@ const RUN_POLICY: Spec = obj({
     }),
   ),
 });
+const RUN_POLICY = runPolicySpec('kubeflow.org/training-operator');
 
 const ELASTIC: Spec = obj({
   minReplicas: f(INTEGER, { min: 1 }),
@@ -86,86 +75,29 @@ function specOf(fw: Framework): Spec {
   } else if (fw.kind === 'TFJob') {
     common['successPolicy'] = f({ t: 'enum', values: ['', 'AllWorkers'] });
     common['enableDynamicWorker'] = rejected('workers are a fixed set');
+  } else if (fw.kind === 'PaddleJob') {
+    common['elasticPolicy'] = rejected('elastic PaddleJobs (an etcd rendezvous, workers scaled by metrics) are not implemented');
   }
   return obj(common);
 }
 
-interface Ctx {
+export interface Ctx {
   findings: Finding[];
 }
 
-function report(ctx: Ctx, path: FieldPath, message: string, anchor: Finding['anchor'] = 'value', severity: Finding['severity'] = 'error'): void {
+export function report(ctx: Ctx, path: FieldPath, message: string, anchor: Finding['anchor'] = 'value', severity: Finding['severity'] = 'error'): void {
   ctx.findings.push({ severity, path, message, anchor });
 }
 
-function typeOk(v: unknown, spec: Spec): boolean {
-  switch (spec.t) {
-    case 'any':
-      return true;
-    case 'string':
-    case 'enum':
-      return typeof v === 'string';
-    case 'integer':
-      return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2 ** 31 - 1;
-    case 'intOrString':
-      return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
-    case 'boolean':
-      return typeof v === 'boolean';
-    case 'array':
-      return Array.isArray(v);
-    case 'object':
-    case 'map':
-      return isRecord(v);
-  }
-}
-
-const EXPECTED: Record<Spec['t'], string> = { any: 'any', string: 'string', enum: 'string', integer: 'integer', intOrString: 'integer or string', boolean: 'boolean', array: 'array', object: 'object', map: 'object' };
-
-function walk(ctx: Ctx, value: unknown, spec: Spec, path: FieldPath, field?: Field): void {
-  if (value === null) return;
-  if (!typeOk(value, spec)) {
-    report(ctx, path, `expected ${EXPECTED[spec.t]}, got ${describeValue(value)}`);
-    return;
-  }
-  if (field?.min !== undefined && typeof value === 'number' && value < field.min) report(ctx, path, `must be ${field.min === 0 ? 'zero or more' : `at least ${field.min}`}, got ${value}`);
-  switch (spec.t) {
-    case 'enum':
-      if (!spec.values.includes(value as string)) report(ctx, path, `expected one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(value)}`);
-      return;
-    case 'array':
-      (value as unknown[]).forEach((item, i) => walk(ctx, item, spec.items, [...path, i]));
-      return;
-    case 'map':
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(ctx, v, spec.values, [...path, k]);
-      return;
-    case 'object': {
-      const given = value as Record<string, unknown>;
-      for (const [k, v] of Object.entries(given)) {
-        const child = spec.fields[k];
-        const p = [...path, k];
-        if (!child) report(ctx, p, `unknown field ${JSON.stringify(k)}`, 'key');
-        else if (child.rejected !== undefined) {
-          if (v !== null && v !== false && !(isRecord(v) && Object.keys(v).length === 0)) report(ctx, p, `field ${formatPath(p)} is not supported by Drover yet (${child.rejected})`, 'key');
-        } else {
-          if (child.warn !== undefined && v !== null) report(ctx, p, `field ${formatPath(p)} is ignored: ${child.warn}`, 'key', 'warning');
-          walk(ctx, v, child.spec, p, child);
-        }
-      }
-      for (const [k, child] of Object.entries(spec.fields)) {
-        if (child.required && given[k] === undefined) report(ctx, [...path, k], `required field ${JSON.stringify(k)} is missing`, 'parent');
-      }
-      return;
-    }
-    default:
-      return;
-  }
+function walk(ctx: Ctx, value: unknown, spec: Spec, path: FieldPath): void {
+  walkStructure(ctx.findings, value, spec, path);
 }
 
 const POD_KIND = defineKind('v1', 'Pod', 'pods');
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A replica's template, checked as the Pod it becomes; findings re-rooted at the template. */
-function checkTemplate(ctx: Ctx, template: unknown, path: FieldPath): void {
+export function checkTemplate(ctx: Ctx, template: unknown, path: FieldPath): void {
   if (!isRecord(template)) {
     if (template !== undefined) report(ctx, path, `expected object, got ${describeValue(template)}`);
     return;
@@ -233,7 +165,8 @@ function checkJob(fw: Framework, obj: Record<string, unknown>): Finding[] {
     if (isRecord(podSpec) && podSpec['restartPolicy'] !== undefined) {
       report(ctx, [...path, 'template', 'spec', 'restartPolicy'], `set ${formatPath([...path, 'restartPolicy'])} instead: the controller sets each pod's restartPolicy from the replica's`, 'key', 'warning');
     }
-    if (canonical === 'Master' && fw.kind !== 'TFJob' && typeof replica['replicas'] === 'number' && replica['replicas'] !== 1) {
+    // Paddle's Master replicas are parameter servers: as many as asked.
+    if (canonical === 'Master' && fw.kind !== 'TFJob' && fw.kind !== 'PaddleJob' && typeof replica['replicas'] === 'number' && replica['replicas'] !== 1) {
       report(ctx, [...path, 'replicas'], `${fw.kind}Spec is not valid: There must be only 1 master replica`);
     }
     if (canonical === 'Chief' || canonical === 'Master') chiefs++;

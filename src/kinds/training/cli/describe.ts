@@ -26,6 +26,13 @@ export function trainingDescriber(specsField: string): Describer {
       w.write(1, `Suspend:\t${run.suspend ? 'true' : 'false'}\n`);
       if (run.schedulingPolicy?.minAvailable != null) w.write(1, `Min Available:\t${run.schedulingPolicy.minAvailable}\n`);
       if (spec.nprocPerNode != null) w.write(0, `Nproc Per Node:\t${spec.nprocPerNode}\n`);
+      // MPIJob (v2beta1): how the launcher reaches its workers.
+      const mpi = spec as { mpiImplementation?: string; slotsPerWorker?: number; launcherCreationPolicy?: string; sshAuthMountPath?: string; runLauncherAsWorker?: boolean };
+      if (mpi.mpiImplementation != null) w.write(0, `MPI Implementation:\t${mpi.mpiImplementation}\n`);
+      if (mpi.slotsPerWorker != null) w.write(0, `Slots Per Worker:\t${mpi.slotsPerWorker}\n`);
+      if (mpi.launcherCreationPolicy != null) w.write(0, `Launcher Creation Policy:\t${mpi.launcherCreationPolicy}\n`);
+      if (mpi.sshAuthMountPath != null) w.write(0, `SSH Auth Mount Path:\t${mpi.sshAuthMountPath}\n`);
+      if (mpi.runLauncherAsWorker) w.write(0, `Run Launcher As Worker:\ttrue\n`);
       if (status.startTime) w.write(0, `Start Time:\t${ts(status.startTime)}\n`);
       if (status.completionTime) {
         w.write(0, `Completed At:\t${ts(status.completionTime)}\n`);

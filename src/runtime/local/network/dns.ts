@@ -5,6 +5,7 @@
  */
 
 export const TYPE_A = 1;
+export const TYPE_PTR = 12;
 export const TYPE_AAAA = 28;
 export const TYPE_ANY = 255;
 export const RCODE_OK = 0;
@@ -72,6 +73,24 @@ export function buildAnswer(request: Buffer, q: DnsQuery, rcode: number, ips: re
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(answers.length, 6);
   return Buffer.concat([header, question, ...answers]);
+}
+
+/** The answer to a reverse query (`d.c.b.a.in-addr.arpa`): one PTR record naming `target`. */
+export function buildPtrAnswer(request: Buffer, q: DnsQuery, target: string, ttl = 5): Buffer {
+  const question = request.subarray(12, q.questionEnd);
+  const name = Buffer.concat([...target.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  const rr = Buffer.alloc(12);
+  rr.writeUInt16BE(0xc00c, 0);
+  rr.writeUInt16BE(TYPE_PTR, 2);
+  rr.writeUInt16BE(1, 4);
+  rr.writeUInt32BE(ttl, 6);
+  rr.writeUInt16BE(name.length, 10);
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(q.id, 0);
+  header.writeUInt16BE(0x8000 | 0x0400 | (q.rd ? 0x0100 : 0) | 0x0080, 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(1, 6);
+  return Buffer.concat([header, question, rr, name]);
 }
 
 /** Only the header of a failure (FORMERR, SERVFAIL) for a packet that could not be answered otherwise. */

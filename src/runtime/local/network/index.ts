@@ -86,7 +86,7 @@ export class PodNetworking {
     } catch {
       // No host resolver: cluster names only.
     }
-    net.resolver = new Resolver({ address: bridge.serverAddress, domain: config.clusterDomain, upstream, warn });
+    net.resolver = new Resolver({ address: bridge.serverAddress, domain: config.clusterDomain, upstream, ranges: [config.podCIDR, config.serviceCIDR], warn });
     try {
       await net.resolver.listen();
     } catch (err) {
@@ -216,7 +216,11 @@ export class PodNetworking {
     this.syncing = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       while (this.dirty) {
         this.dirty = false;
-        if (this.resolver) this.resolver.table = nameTable(this.services.values(), this.pods.values(), this.config.clusterDomain);
+        if (this.resolver) {
+          const reverse = new Map<string, string>();
+          this.resolver.table = nameTable(this.services.values(), this.pods.values(), this.config.clusterDomain, reverse);
+          this.resolver.reverse = reverse;
+        }
         await this.proxy?.sync(this.services.values()).catch((err: unknown) => this.logger.warn('service proxy sync failed', { error: (err as Error).message }));
       }
       this.syncing = undefined;

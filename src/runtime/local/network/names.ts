@@ -6,14 +6,16 @@
  *                                           `subdomain: <svc>`
  *   <a-b-c-d>.<ns>.pod.<domain>             any pod address (answered without a table)
  * The short forms (`<svc>`, `<svc>.<ns>`, `<hostname>.<subdomain>`) come from the search list of
- * the resolv.conf each pod gets (resolvConf), as on Kubernetes.
+ * the resolv.conf each pod gets (resolvConf), as on Kubernetes. Reverse names, as CoreDNS answers
+ * PTR queries: an endpoint with a hostname → `<hostname>.<svc>.<ns>.svc.<domain>`, other endpoints
+ * of a headless Service → `<a-b-c-d>.<svc>.<ns>.svc.<domain>`, a ClusterIP → the Service's name.
  */
 import { endpointsOf, type PodView, type ServiceView } from '../../../api/index.js';
 
 export { endpointsOf, podView, serviceView, targetPortOn, type Endpoint, type PodView, type ServicePortView, type ServiceView } from '../../../api/index.js';
 
 /** Every name the cluster domain answers, lower case, to its addresses. */
-export function nameTable(services: Iterable<ServiceView>, pods: Iterable<PodView>, domain: string): Map<string, string[]> {
+export function nameTable(services: Iterable<ServiceView>, pods: Iterable<PodView>, domain: string, reverse?: Map<string, string>): Map<string, string[]> {
   // Pods by namespace and one label pair, so each Service looks only at pods carrying its
   // selector's first label (1,000 pods × 100 Services would be 100,000 matches otherwise).
   const byLabel = new Map<string, PodView[]>();
@@ -31,6 +33,7 @@ export function nameTable(services: Iterable<ServiceView>, pods: Iterable<PodVie
     const fqdn = `${svc.name}.${svc.namespace}.svc.${domain}`.toLowerCase();
     if (svc.clusterIP && svc.clusterIP !== 'None') {
       table.set(fqdn, [svc.clusterIP]);
+      reverse?.set(svc.clusterIP, fqdn);
       continue;
     }
     if (svc.clusterIP !== 'None') continue;
@@ -38,7 +41,11 @@ export function nameTable(services: Iterable<ServiceView>, pods: Iterable<PodVie
     const candidates = first ? (byLabel.get(`${svc.namespace}\0${first[0]}\0${first[1]}`) ?? []) : [];
     const eps = endpointsOf(svc, candidates);
     table.set(fqdn, [...new Set(eps.map((e) => e.ip))]);
-    for (const e of eps) if (e.hostname) table.set(`${e.hostname}.${fqdn}`.toLowerCase(), [e.ip]);
+    for (const e of eps) {
+      if (e.hostname) table.set(`${e.hostname}.${fqdn}`.toLowerCase(), [e.ip]);
+      // A hostname's name wins over the dashed form whichever Service comes first.
+      if (reverse && (e.hostname || !reverse.has(e.ip))) reverse.set(e.ip, e.hostname ? `${e.hostname}.${fqdn}`.toLowerCase() : `${e.ip.replace(/\./g, '-')}.${fqdn}`);
+    }
   }
   return table;
 }
@@ -67,6 +74,20 @@ export function lookup(table: ReadonlyMap<string, string[]>, name: string, domai
 export function podHostname(pod: { metadata?: { name?: string }; spec?: { hostname?: string } }): string {
   const name = pod.spec?.hostname || pod.metadata?.name || '';
   return name.length <= 63 ? name : name.slice(0, 63).replace(/[-.]+$/, '');
+}
+
+/** The address a reverse name (`d.c.b.a.in-addr.arpa`) asks about, if it is one. */
+export function reverseAddress(name: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(name);
+  return m && m.slice(1, 5).every((x) => Number(x) <= 255) ? [m[4], m[3], m[2], m[1]].join('.') : undefined;
+}
+
+/** Whether IPv4 `ip` lies in `cidr` (`10.88.0.0/16`). */
+export function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const n = (a: string): number => a.split('.').reduce((v, p) => v * 256 + Number(p), 0);
+  const size = 2 ** (32 - Number(bits ?? 32));
+  return Math.floor(n(ip) / size) === Math.floor(n(base ?? '') / size);
 }
 
 /** Whether `name` lies in the cluster's domain (answered here, never forwarded). */

@@ -153,3 +153,27 @@ test('the resolver answers cluster names with A records, NXDOMAIN for unknown on
   assert.equal(buildAnswer(q, parsed, RCODE_OK, ['1.2.3.4']).readUInt16BE(6), 1);
   assert.equal(parseQuery(Buffer.from([1, 2, 3])), undefined);
 });
+
+test('reverse names follow CoreDNS: hostname records, dashed endpoint names, ClusterIPs; other addresses of the pod and Service ranges get NXDOMAIN, the rest is forwarded', () => {
+  const pods = [pod('train-worker-0', { ip: '10.88.0.3', hostname: 'train-worker-0', subdomain: 'train' }), pod('x', { ip: '10.88.0.7', labels: { job: 'eval' } })];
+  const perPod: ServiceView = { ...headless, name: 'train-worker-0' };
+  const web: ServiceView = { namespace: 'team', name: 'web', clusterIP: '10.96.0.10', selector: { job: 'train' }, ports: [], publishNotReadyAddresses: false };
+  const reverse = new Map<string, string>();
+  nameTable([perPod, headless, web], pods, 'cluster.local', reverse);
+  assert.equal(reverse.get('10.88.0.3'), 'train-worker-0.train.team.svc.cluster.local', 'the hostname record wins over the dashed name of an earlier Service');
+  assert.equal(reverse.get('10.96.0.10'), 'web.team.svc.cluster.local');
+  const dashed = new Map<string, string>();
+  nameTable([perPod], pods, 'cluster.local', dashed);
+  assert.equal(dashed.get('10.88.0.3'), '10-88-0-3.train-worker-0.team.svc.cluster.local');
+
+  const r = new Resolver({ address: '127.0.0.1', domain: 'cluster.local', upstream: [], ranges: ['10.88.0.0/16', '10.96.0.0/16'], warn: () => undefined });
+  r.reverse = reverse;
+  const ptr = r.reply(query(7, '3.0.88.10.in-addr.arpa', 12))!;
+  assert.equal(ptr.readUInt16BE(2) & 0xf, RCODE_OK);
+  assert.equal(ptr.readUInt16BE(6), 1);
+  const target = 'train-worker-0.train.team.svc.cluster.local';
+  const wire = Buffer.concat([...target.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])]);
+  assert.deepEqual(ptr.subarray(ptr.length - wire.length), wire);
+  assert.equal(r.reply(query(8, '7.0.88.10.in-addr.arpa', 12))!.readUInt16BE(2) & 0xf, RCODE_NXDOMAIN, 'a pod without a Service: no name, at once');
+  assert.equal(r.reply(query(9, '8.8.8.8.in-addr.arpa', 12)), undefined, 'outside the ranges: forwarded');
+});

@@ -3,11 +3,13 @@
  * answered from the table names.ts builds (kept current by the network, an in-memory lookup per
  * query); any other name is relayed to the host's own resolvers (its /etc/resolv.conf, which pods
  * could not use themselves: a loopback resolver like systemd-resolved's 127.0.0.53 is the host's,
- * not theirs). No TCP: a truncated forwarded answer reaches the pod truncated.
+ * not theirs). Reverse queries for the pod and Service ranges are answered here too (a name, or
+ * NXDOMAIN): forwarded, they wait on resolvers that cannot know them (torch's gloo looks its peers
+ * up and stalled 10 s per peer so). No TCP: a truncated forwarded answer reaches the pod truncated.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { buildAnswer, errorReply, parseQuery, RCODE_FORMERR, RCODE_NXDOMAIN, RCODE_OK, RCODE_SERVFAIL, TYPE_A, TYPE_ANY } from './dns.js';
-import { inDomain, lookup } from './names.js';
+import { buildAnswer, buildPtrAnswer, errorReply, parseQuery, RCODE_FORMERR, RCODE_NXDOMAIN, RCODE_OK, RCODE_SERVFAIL, TYPE_A, TYPE_ANY, TYPE_PTR } from './dns.js';
+import { inCidr, inDomain, lookup, reverseAddress } from './names.js';
 
 const FORWARD_TIMEOUT_MS = 2000;
 
@@ -22,8 +24,11 @@ export function nameservers(resolvConfText: string): string[] {
 export class Resolver {
   private socket?: Socket;
   table: ReadonlyMap<string, string[]> = new Map();
+  /** Address → name, for PTR queries (names.ts fills it with the table). */
+  reverse: ReadonlyMap<string, string> = new Map();
 
-  constructor(private readonly o: { address: string; domain: string; upstream: readonly string[]; warn(message: string, fields?: Record<string, unknown>): void }) {}
+  /** `ranges`: the pod and Service CIDRs, whose reverse names are answered here. */
+  constructor(private readonly o: { address: string; domain: string; upstream: readonly string[]; ranges?: readonly string[]; warn(message: string, fields?: Record<string, unknown>): void }) {}
 
   async listen(port = 53): Promise<void> {
     const s = createSocket('udp4');
@@ -48,6 +53,13 @@ export class Resolver {
   reply(msg: Buffer): Buffer | undefined {
     const q = parseQuery(msg);
     if (!q) return errorReply(msg, RCODE_FORMERR);
+    const ptrOf = reverseAddress(q.name);
+    if (ptrOf !== undefined) {
+      const target = this.reverse.get(ptrOf);
+      if (target !== undefined) return q.type === TYPE_PTR || q.type === TYPE_ANY ? buildPtrAnswer(msg, q, target) : buildAnswer(msg, q, RCODE_OK);
+      if (this.o.ranges?.some((r) => inCidr(ptrOf, r))) return buildAnswer(msg, q, RCODE_NXDOMAIN);
+      return undefined;
+    }
     if (!inDomain(q.name, this.o.domain)) return undefined;
     const ips = lookup(this.table, q.name, this.o.domain);
     if (!ips.length) return buildAnswer(msg, q, RCODE_NXDOMAIN);

@@ -28,7 +28,7 @@ import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHos
 import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
-import { cleanupSandbox } from './cleanup.js';
+import { cleanupSandbox, removeFinishedPodFiles } from './cleanup.js';
 import { startExec } from './exec.js';
 import { readBwrapStatus } from './executor.js';
 import { sandboxUser } from './launch.js';
@@ -54,6 +54,9 @@ function isTerminalPhase(pod: Pod): boolean {
  *   await rt.checkHost();
  *   await rt.start({ store, nodeName: 'local', clock: systemClock, logger });
  */
+/** How many deleted pods' files are removed at once. */
+const REMOVALS_AT_ONCE = 4;
+
 export class LocalPodRuntime implements PodRuntime {
   readonly name = 'local';
   readonly placement = 'node' as const;
@@ -70,6 +73,9 @@ export class LocalPodRuntime implements PodRuntime {
   private cancelPoll: (() => void) | undefined;
   private stopped = true;
   private queue: WatchEvent[] = [];
+  /** Finished pods deleted, whose files wait to go a few at a time (a workflow's 10,000 at once flooded the event loop). */
+  private removals: string[] = [];
+  private removing = 0;
   private draining = false;
   private ready = false;
 
@@ -209,6 +215,7 @@ export class LocalPodRuntime implements PodRuntime {
     await this.ctx?.tailer.close();
     this.workers.clear();
     this.finished.clear();
+    this.removals = [];
     this.gpus.clear();
     this.queue = [];
   }
@@ -269,7 +276,8 @@ export class LocalPodRuntime implements PodRuntime {
         void this.track(w.teardown((pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000));
       } else if (this.finished.delete(uid) || pod.spec?.nodeName === ctx.host.nodeName) {
         // A finished pod: only its logs and records are left.
-        void this.track(cleanupSandbox(ctx.facts, ctx.host.logger, uid, join(this.podsDir, uid), true));
+        this.removals.push(uid);
+        this.removeFinished();
       }
       return;
     }
@@ -283,6 +291,19 @@ export class LocalPodRuntime implements PodRuntime {
     const nw = new PodWorker(ctx, pod);
     this.workers.set(uid, nw);
     nw.requestSync();
+  }
+
+  /** Removes deleted finished pods' files, REMOVALS_AT_ONCE at a time; what a stop leaves, the next start removes. */
+  private removeFinished(): void {
+    const ctx = this.ctx;
+    while (ctx && !this.stopped && this.removing < REMOVALS_AT_ONCE && this.removals.length) {
+      const uid = this.removals.shift()!;
+      this.removing++;
+      void this.track(removeFinishedPodFiles(join(this.podsDir, uid))).finally(() => {
+        this.removing--;
+        this.removeFinished();
+      });
+    }
   }
 
   /**

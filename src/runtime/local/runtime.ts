@@ -23,16 +23,18 @@
 import { promises as fsp } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
 import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
+import { TokenBucket } from '../../util/ratelimit.js';
 import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { cleanupSandbox, removeFinishedPodFiles } from './cleanup.js';
 import { startExec } from './exec.js';
 import { readBwrapStatus } from './executor.js';
 import { sandboxUser } from './launch.js';
-import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
+import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, DEFAULT_STARTS_PER_CPU, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
 import { readJson } from './fsutil.js';
 import { GpuAllocator } from './gpus.js';
 import { checkHostRequirements, probeHost } from './host.js';
@@ -92,6 +94,7 @@ export class LocalPodRuntime implements PodRuntime {
       containerTmpBytes: options.containerTmpBytes ?? DEFAULT_CONTAINER_TMP_BYTES,
       containerLogMaxBytes: options.containerLogMaxBytes ?? DEFAULT_CONTAINER_LOG_MAX_BYTES,
       containerLogMaxFiles: Math.max(1, options.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES),
+      containerStartsPerSecond: options.containerStartsPerSecond ?? DEFAULT_STARTS_PER_CPU * availableParallelism(),
       podSecurity: { ...defaultPodSecurityPolicy(), systemHostPathRoots: droverHostPathRoots(resolve(options.home)), ...(options.podSecurity ?? {}) },
       ...(options.diskPressure ? { diskPressure: options.diskPressure } : {}),
       network: { ...DEFAULT_NETWORK, ...(options.network ?? {}) },
@@ -126,6 +129,8 @@ export class LocalPodRuntime implements PodRuntime {
     host.logger.info('local runtime started', { rootfs: facts.rootMode, cgroups: `v${facts.cgroups.layout.version}`, gpus: this.opts.gpuIds.length, network: net.mode });
     this.stopped = false;
     this.ready = false;
+    const rate = this.opts.containerStartsPerSecond;
+    const starts = rate > 0 ? new TokenBucket(rate, Math.max(1, rate), host.clock) : undefined;
     const ctx: WorkerContext = {
       host,
       facts,
@@ -144,6 +149,7 @@ export class LocalPodRuntime implements PodRuntime {
       track: (p) => this.track(p),
       allocGpus: (uid, n, preferred) => this.gpus.allocate(uid, n, preferred),
       releaseGpus: (uid) => this.releaseGpus(uid),
+      startTurn: (abandoned) => (starts ? starts.take(abandoned) : Promise.resolve(!abandoned())),
       forget: (uid, finished) => {
         this.workers.delete(uid);
         if (finished) this.finished.add(uid);

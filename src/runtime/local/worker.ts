@@ -294,6 +294,9 @@ export class PodWorker {
     c.starting = true;
     const spec = c.spec;
     try {
+      // Its turn among all starts on this machine (containerStartsPerSecond); a pod deleted or
+      // stopped meanwhile gives its turn up.
+      if (!(await this.ctx.startTurn(() => this.deleted || this.killing || this.ctx.isStopped()))) return;
       const { cms, secrets } = await envSources(this.ctx.host.store, this.ns, spec);
       const { facts } = this.ctx;
       const user = resolveUserEnv({

@@ -41,6 +41,8 @@ export interface LocalRuntimeOptions {
   rootfs?: 'auto' | 'overlay' | 'readonly';
   /** How often adopted processes and log growth are checked (default 250 ms). */
   pollIntervalMs?: number;
+  /** How often pods with ephemeral-storage limits have their disk use measured (a `du`; default 2 s). */
+  storageCheckIntervalMs?: number;
   /**
    * Most processes and threads a pod may have, all its containers together (the kubelet's
    * podPidsLimit): a fork beyond it fails with EAGAIN inside the pod, and the host's pid space is

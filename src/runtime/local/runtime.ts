@@ -73,6 +73,7 @@ export class LocalPodRuntime implements PodRuntime {
   private readonly usageSampler = new PodUsageSampler();
   private unsubscribe: (() => void)[] = [];
   private cancelPoll: (() => void) | undefined;
+  private cancelStorageCheck: (() => void) | undefined;
   private stopped = true;
   private queue: WatchEvent[] = [];
   /** Finished pods deleted, whose files wait to go a few at a time (a workflow's 10,000 at once flooded the event loop). */
@@ -90,6 +91,7 @@ export class LocalPodRuntime implements PodRuntime {
       restartBackoffMaxMs: options.restartBackoffMaxMs ?? 300_000,
       rootfs: options.rootfs ?? 'auto',
       pollIntervalMs: options.pollIntervalMs ?? 250,
+      storageCheckIntervalMs: options.storageCheckIntervalMs ?? 2000,
       podPidsLimit: options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT,
       containerTmpBytes: options.containerTmpBytes ?? DEFAULT_CONTAINER_TMP_BYTES,
       containerLogMaxBytes: options.containerLogMaxBytes ?? DEFAULT_CONTAINER_LOG_MAX_BYTES,
@@ -201,6 +203,7 @@ export class LocalPodRuntime implements PodRuntime {
     }
     for (const w of this.workers.values()) w.requestSync();
     this.schedulePoll();
+    this.scheduleStorageCheck();
     this.ready = true;
     this.drain();
   }
@@ -212,6 +215,8 @@ export class LocalPodRuntime implements PodRuntime {
     this.unsubscribe = [];
     this.cancelPoll?.();
     this.cancelPoll = undefined;
+    this.cancelStorageCheck?.();
+    this.cancelStorageCheck = undefined;
     for (const w of this.workers.values()) w.detach();
     await this.ctx?.spawner.stop();
     // Let in-flight writes finish so nothing touches the store after stop returns.
@@ -243,6 +248,19 @@ export class LocalPodRuntime implements PodRuntime {
         .catch((err: unknown) => ctx.host.logger.warn('runtime poll failed', { error: (err as Error).message }))
         // A stop (and a new start) during the look ends this chain of looks.
         .finally(() => this.ctx === ctx && this.schedulePoll());
+    });
+  }
+
+  /** Measures pods with ephemeral-storage limits one after another, every storageCheckIntervalMs. */
+  private scheduleStorageCheck(): void {
+    const ctx = this.ctx;
+    if (!ctx || this.stopped) return;
+    this.cancelStorageCheck = ctx.host.clock.setTimer(this.opts.storageCheckIntervalMs, () => {
+      void (async () => {
+        for (const w of [...this.workers.values()]) await w.checkStorage();
+      })()
+        .catch((err: unknown) => ctx.host.logger.warn('measuring pods\' disk use failed', { error: (err as Error).message }))
+        .finally(() => this.ctx === ctx && this.scheduleStorageCheck());
     });
   }
 

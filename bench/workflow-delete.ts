@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drover, sleep } from '../test/drover.js';
 import { SqliteStore } from '../src/store/sqlite.js';
@@ -119,6 +119,7 @@ async function one(n: number): Promise<string> {
       }
     }
     await store.close();
+    console.log(`  store before: ${['state.db', 'state.db-wal'].map((f) => `${f} ${((existsSync(join(d.home, f)) ? statSync(join(d.home, f)).size : 0) / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
     await d.up();
     // Let the start settle (informers listed, the runtime's adoption done).
     await d.ok(['get', 'workflow', 'big']);
@@ -166,6 +167,10 @@ async function measure(d: Drover, n: number, how: string): Promise<string> {
   }
   done = true;
   await sampler;
+  const sizes = () => ['state.db', 'state.db-wal'].map((f) => `${f} ${((existsSync(join(d.home, f)) ? statSync(join(d.home, f)).size : 0) / 2 ** 20).toFixed(1)} MiB`).join(', ');
+  console.log(`  store after the delete: ${sizes()}`);
+  await sleep(12_000);
+  console.log(`  12 s later: ${sizes()}`);
   const sorted = [...latencies].sort((a, b) => a - b);
   const max = sorted[sorted.length - 1] ?? 0;
   const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? 0;

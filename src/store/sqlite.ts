@@ -201,6 +201,8 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
+    // When the log starts over after a checkpoint, a file grown past this is cut back to it.
+    this.db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
     if (path !== ':memory:') {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS, opts.vacuumIntervalMs ?? DEFAULT_VACUUM_INTERVAL_MS, () => {

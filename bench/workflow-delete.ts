@@ -3,14 +3,15 @@
  * gone from the API, and until the runtime has removed their files, with the CLI's latency
  * sampled meanwhile.
  *
- *   node dist/bench/workflow-delete.js [--pods 2000,10000]
+ *   node dist/bench/workflow-delete.js [--pods 2000,10000] [--real]
  *
  * Running 10,000 real containers first would take many minutes, so the finished workflow is
  * written into the store while the server is down: a real two-task workflow is run, its pod and
  * its pod node are copied N times (each copy its own name, uid and a pod directory with a log,
  * as a finished step leaves it), and the server is started again. For the deletion path that is
  * the state a real run leaves: finished pods bound to this node, owned by the workflow, whose
- * cgroups went when they ended and whose logs stay until they are deleted.
+ * cgroups went when they ended and whose logs stay until they are deleted. `--real` runs the N
+ * steps for real instead (minutes at 10,000).
  */
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -119,7 +120,7 @@ async function one(n: number): Promise<string> {
       }
     }
     await store.close();
-    console.log(`  store before: ${['state.db', 'state.db-wal'].map((f) => `${f} ${((existsSync(join(d.home, f)) ? statSync(join(d.home, f)).size : 0) / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
+    console.log(`  store before: ${storeFiles(d.home)}`);
     await d.up();
     // Let the start settle (informers listed, the runtime's adoption done).
     await d.ok(['get', 'workflow', 'big']);
@@ -128,6 +129,11 @@ async function one(n: number): Promise<string> {
   } finally {
     await d.stop();
   }
+}
+
+/** The store's database and write-ahead log, in MiB. */
+function storeFiles(home: string): string {
+  return ['state.db', 'state.db-wal'].map((f) => `${f} ${((existsSync(join(home, f)) ? statSync(join(home, f)).size : 0) / 2 ** 20).toFixed(1)} MiB`).join(', ');
 }
 
 async function measure(d: Drover, n: number, how: string): Promise<string> {
@@ -167,10 +173,9 @@ async function measure(d: Drover, n: number, how: string): Promise<string> {
   }
   done = true;
   await sampler;
-  const sizes = () => ['state.db', 'state.db-wal'].map((f) => `${f} ${((existsSync(join(d.home, f)) ? statSync(join(d.home, f)).size : 0) / 2 ** 20).toFixed(1)} MiB`).join(', ');
-  console.log(`  store after the delete: ${sizes()}`);
+  console.log(`  store after the delete: ${storeFiles(d.home)}`);
   await sleep(12_000);
-  console.log(`  12 s later: ${sizes()}`);
+  console.log(`  12 s later: ${storeFiles(d.home)}`);
   const sorted = [...latencies].sort((a, b) => a - b);
   const max = sorted[sorted.length - 1] ?? 0;
   const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? 0;

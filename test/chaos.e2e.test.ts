@@ -4,7 +4,8 @@
  * survived, the bad inputs tried, and the objects lost (which must be 0).
  *
  * `npm test` runs it bounded (DROVER_CHAOS_SCALE unset: hundreds of tasks); `npm run test:chaos`
- * runs it at full scale (10,000 tasks, 2,000 trials, 5,000 processes in one pod).
+ * runs it at full scale (10,000 tasks, 2,000 trials, 5,000 processes in one pod). One case alone:
+ *   DROVER_CHAOS_SCALE=full node --test --test-name-pattern=fan-out dist/test/chaos.e2e.test.js
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,6 +101,30 @@ function podCgroups(home: string): string[] {
   return out;
 }
 
+/** Mount points under `home` (overlays, volumes, /etc/hosts binds) still in the host's mount table. */
+function mountsUnder(home: string): string[] {
+  const root = resolve(home);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m === root || m.startsWith(`${root}/`));
+}
+
+/** Processes (other than this one) whose command line names `home`: containers, launchers, a server. */
+function processesOf(home: string): string[] {
+  const root = resolve(home);
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmd.includes(root)) out.push(`${pid} ${cmd.slice(0, 120)}`);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
 /** The store's bytes on disk: the database, its WAL and shared memory. */
 function storeBytes(home: string): number {
   return ['state.db', 'state.db-wal', 'state.db-shm'].reduce((n, f) => n + (existsSync(join(home, f)) ? statSync(join(home, f)).size : 0), 0);
@@ -120,7 +145,7 @@ spec:
     container: { image: busybox, command: [sh, -c, "${command}"] }
 `;
 
-test(`flood: a ${SCALE.fanOut}-task fan-out completes with the machine responsive; terminate stops new pods at once; down leaves no cgroup`, { timeout: FULL ? 3_600_000 : 300_000 }, async () => {
+test(`flood: a ${SCALE.fanOut}-task fan-out completes with the machine responsive; terminate stops new pods at once; down leaves no cgroup, mount or process`, { timeout: FULL ? 3_600_000 : 300_000 }, async () => {
   const d = await Drover.start({ cpus: '2', memory: '4Gi' });
   try {
     const sizeAtStart = storeBytes(d.home);
@@ -157,16 +182,23 @@ test(`flood: a ${SCALE.fanOut}-task fan-out completes with the machine responsiv
 
     // The store's growth: after the runs, then after they are deleted and space is reclaimed.
     const sizeAfterRuns = storeBytes(d.home);
-    await d.ok(['delete', 'workflow', 'flood', 'stopped']);
+    // Deleting both (their pods and events with them), the CLI answering meanwhile.
+    const deletion = await underWatch(d, async () => {
+      const t0 = performance.now();
+      await d.ok(['delete', 'workflow', 'flood', 'stopped', '--timeout', '300s']);
+      return performance.now() - t0;
+    });
     await sleep(12_000); // one incremental-vacuum period (10 s) and the checkpoint
     const sizeAfterDelete = storeBytes(d.home);
     const down = await d.cli(['down']);
     assert.equal(down.code, 0, down.stderr);
     await until('no pod cgroup left after down', async () => (podCgroups(d.home).length === 0 ? true : undefined), 20_000);
+    assert.deepEqual(mountsUnder(d.home), [], 'no mount left under the home after down');
+    assert.deepEqual(processesOf(d.home), [], 'no process of the home left after down');
     rows.push({
       kind: 'flood',
       name: `${SCALE.fanOut}-task workflow fan-out`,
-      held: `Succeeded; max load ${watched.maxLoad.toFixed(1)}, CLI p99 ${Math.round(watched.p99Ms)} ms over ${watched.calls} calls; terminate: 0 pods after 1 s; 0 cgroups after down; store ${mib(sizeAtStart)} → ${mib(sizeAfterRuns)} after the runs → ${mib(sizeAfterDelete)} after deleting them`,
+      held: `Succeeded; max load ${watched.maxLoad.toFixed(1)}, CLI p99 ${Math.round(watched.p99Ms)} ms over ${watched.calls} calls; terminate: 0 pods after 1 s; delete of both in ${(deletion.result / 1000).toFixed(1)} s (CLI p99 ${Math.round(deletion.p99Ms)} ms meanwhile); after down 0 cgroups, 0 mounts, 0 processes; store ${mib(sizeAtStart)} → ${mib(sizeAfterRuns)} after the runs → ${mib(sizeAfterDelete)} after deleting them`,
       lost,
     });
     assert.equal(lost, 0);

@@ -12,7 +12,10 @@
  *     python:3.11-slim: { pathPrepend: [/opt/venvs/py311/bin] }
  *     argoproj/argosay: { entrypoint: [argosay], pathPrepend: [/opt/shims], workingDir: / }
  *   jobs: { backoffBaseSeconds: 10 }
- *   pods: { pidsLimit: 4096, tmpSize: 1Gi, logMaxSize: 10Mi, logMaxFiles: 5 }
+ *   pods: { pidsLimit: 4096, tmpSize: 1Gi, logMaxSize: 10Mi, logMaxFiles: 5, startsPerSecond: 20 }
+ *                                     # startsPerSecond: container starts a second on this machine
+ *                                     # (a token bucket, burst = one second's worth; default 10 per
+ *                                     # CPU, 0: unlimited), so a flood of pods keeps it responsive
  *   diskPressure: { available: 64Mi, checkInterval: 10s }   # or available: "10%" as the kubelet
  *   terminatedPodGcThreshold: 12500   # finished pods kept (kube-controller-manager's default)
  *   eventTtl: 1h                      # kube-apiserver's --event-ttl
@@ -37,7 +40,7 @@
  *     jupyterEnv: /var/cache/drover/jupyter-venv   # the venv scripts/jupyter-env.sh makes
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+import { availableParallelism, homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { LogLevel } from '../util/logger.js';
@@ -170,6 +173,8 @@ export interface PodBounds {
   logMaxBytes: number;
   /** Files of a container's log kept, the current one included. Default 5. */
   logMaxFiles: number;
+  /** Container starts a second (a token bucket, burst one second's worth); 0 or less: unlimited. Default 10 per CPU of this machine. */
+  startsPerSecond: number;
 }
 
 /** Where pods run: this machine (bubblewrap + cgroups) or one namespace of a Kubernetes cluster. */
@@ -263,7 +268,7 @@ interface FileConfig {
   images?: Record<string, ImageEnvironment>;
   jobs?: { backoffBaseSeconds?: number; backoffMaxSeconds?: number };
   restartBackoffBaseSeconds?: number;
-  pods?: { pidsLimit?: number; tmpSize?: string | number; logMaxSize?: string | number; logMaxFiles?: number };
+  pods?: { pidsLimit?: number; tmpSize?: string | number; logMaxSize?: string | number; logMaxFiles?: number; startsPerSecond?: number };
   storeSync?: 'normal' | 'full';
   auth?: 'token' | 'none';
   plainHttp?: boolean;
@@ -436,6 +441,7 @@ function podBounds(env: NodeJS.ProcessEnv, fc: FileConfig, file: string): PodBou
     tmpBytes: quantity(env.DROVER_CONTAINER_TMP_SIZE, 'DROVER_CONTAINER_TMP_SIZE') ?? quantity(f.tmpSize, `pods.tmpSize in ${file}`) ?? 2 ** 30,
     logMaxBytes: quantity(env.DROVER_CONTAINER_LOG_MAX_SIZE, 'DROVER_CONTAINER_LOG_MAX_SIZE') ?? quantity(f.logMaxSize, `pods.logMaxSize in ${file}`) ?? 10 * 2 ** 20,
     logMaxFiles,
+    startsPerSecond: num(env.DROVER_POD_STARTS_PER_SECOND, 'DROVER_POD_STARTS_PER_SECOND') ?? num(f.startsPerSecond === undefined ? undefined : String(f.startsPerSecond), `pods.startsPerSecond in ${file}`) ?? 10 * availableParallelism(),
   };
 }
 

@@ -510,7 +510,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         if (!['Background', 'Foreground', 'Orphan'].includes(policy)) throw new BadRequestError(`unsupported propagationPolicy "${policy}": use Background, Foreground or Orphan`);
         if (policy === 'Orphan') await orphanDependents(ref);
         const deleted = await store.delete(ref);
-        return send(res, 200, deleted[deleted.length - 1]);
+        return send(res, 200, deleted[deleted.length - 1] ?? { apiVersion: 'v1', kind: 'Status', status: 'Success' });
       }
       default:
         throw new BadRequestError(`method ${method} is not allowed`);

@@ -102,6 +102,7 @@ async function configuredRuntime(config: DroverConfig, detected: ReturnType<type
       containerTmpBytes: b.tmpBytes,
       containerLogMaxBytes: b.logMaxBytes,
       containerLogMaxFiles: b.logMaxFiles,
+      containerStartsPerSecond: b.startsPerSecond,
     });
   }
   const { KubernetesPodRuntime, loadKubeConfig, contextNamespace } = await import('../runtime/kubernetes/index.js');

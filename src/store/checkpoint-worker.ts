@@ -12,6 +12,8 @@ const { path, intervalMs, vacuumIntervalMs } = workerData as { path: string; int
 const db = new Database(path);
 db.pragma('busy_timeout = 5000');
 
+/** A write-ahead log longer than this many pages (64 MiB at 4 KiB) is truncated once fully copied. */
+const TRUNCATE_FRAMES = 16_384;
 /** Pages moved per vacuum round (4 MiB at SQLite's default page size). */
 const VACUUM_SLICE = 1024;
 let lastVacuum = Date.now();
@@ -29,7 +31,10 @@ const timer = setInterval(() => {
   }
   try {
     // PASSIVE: copies what it can without waiting for the writer; the next round takes the rest.
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    // A long burst of writes (a cascade of 10,000 deletions) leaves a log of hundreds of MiB that
+    // SQLite reuses but never shrinks: once all of it is in the database, it is cut back.
+    if (r && r.log > TRUNCATE_FRAMES && r.checkpointed === r.log) db.pragma('wal_checkpoint(TRUNCATE)');
   } catch {
     // Tried again next round.
   }

@@ -99,6 +99,63 @@ test('deleting an owner deletes what it owns, recursively, dependents first', as
   });
 });
 
+test('a large cascade goes in slices: the owner marked first and deleted last, each pod before it, every transaction small', async () => {
+  await withStore(async (store) => {
+    const wf: KubeObject = await store.create({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'wide' }, spec: {} });
+    const own = [{ apiVersion: wf.apiVersion, kind: wf.kind, name: 'wide', uid: wf.metadata.uid!, controller: true }];
+    const n = 1300;
+    await store.writeAll(Array.from({ length: n }, (_, i) => ({ op: 'create' as const, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, ownerReferences: own }, spec: {} } })));
+    const seen: WatchEvent[] = [];
+    store.watch(undefined, {}, (e) => seen.push(e));
+    // Between two transactions of the cascade the event loop turns: count the turns.
+    let turns = 0;
+    let turning = true;
+    const turn = (): void => void (turning && (turns++, setImmediate(turn)));
+    setImmediate(turn);
+    const deleted = await store.delete(ref('Workflow', 'wide', 'argoproj.io/v1alpha1'));
+    turning = false;
+    assert.equal(deleted.length, n + 1);
+    assert.equal(deleted[deleted.length - 1]!.kind, 'Workflow');
+    assert.equal(seen[0]!.type, 'MODIFIED', 'the owner is marked before anything goes');
+    assert.ok(seen[0]!.object.metadata.deletionTimestamp);
+    assert.deepEqual(seen[0]!.object.metadata.finalizers, ['foregroundDeletion']);
+    assert.deepEqual(seen.slice(1).map((e) => e.type), Array(n + 1).fill('DELETED'));
+    assert.equal(seen[seen.length - 1]!.object.kind, 'Workflow', 'the owner goes last');
+    assert.ok(turns >= 3, `the server serves between slices (${turns} turns)`);
+    assert.equal((await store.list({ apiVersion: 'v1', kind: 'Pod' })).items.length, 0);
+  });
+});
+
+test('an update to an owner being deleted keeps its mark; a cascade cut short by a close is finished by the next open', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-store-'));
+  try {
+    let store = await openSqliteStore(join(dir, 'state.db'), { kinds: KINDS });
+    const job: KubeObject = await store.create({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: {} });
+    const own = [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: job.metadata.uid!, controller: true }];
+    await store.writeAll(Array.from({ length: 2000 }, (_, i) => ({ op: 'create' as const, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, ownerReferences: own }, spec: {} } })));
+    const cascade = store.delete(ref('Job', 'j', 'batch/v1'));
+    await new Promise((r) => setImmediate(r));
+    const marked = (await store.get(ref('Job', 'j', 'batch/v1')))!;
+    assert.ok(marked.metadata.deletionTimestamp);
+    const updated = await store.replace({ ...marked, metadata: { ...marked.metadata, deletionTimestamp: undefined, finalizers: [], labels: { a: 'b' } } });
+    assert.equal(updated.metadata.deletionTimestamp, marked.metadata.deletionTimestamp);
+    assert.deepEqual(updated.metadata.finalizers, ['foregroundDeletion']);
+    await store.close();
+    await cascade;
+    store = await openSqliteStore(join(dir, 'state.db'), { kinds: KINDS });
+    try {
+      assert.ok(await store.get(ref('Job', 'j', 'batch/v1')), 'the close stopped the cascade before the owner');
+      for (let i = 0; i < 200 && (await store.get(ref('Job', 'j', 'batch/v1'))); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await store.get(ref('Job', 'j', 'batch/v1')), undefined, 'the reopened store finished it');
+      assert.equal((await store.list({ apiVersion: 'v1', kind: 'Pod' })).items.length, 0);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an object whose controlling owner no longer exists is refused', async () => {
   await withStore(async (store) => {
     const owner = { apiVersion: 'batch/v1', kind: 'Job', name: 'gone', uid: '00000000-0000-0000-0000-000000000000', controller: true };

@@ -84,7 +84,12 @@ export interface Store {
    * changed since `base` or is gone.
    */
   writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>): Promise<T | undefined>;
-  /** Deletes the object and, in the same transaction, everything it owns (recursively). Returns what was deleted. */
+  /**
+   * Deletes the object and everything it owns (recursively), dependents before their owners;
+   * returns what was deleted, the object last. Usually one transaction; a large cascade goes in
+   * slices with the owner marked (deletionTimestamp, finalizer `foregroundDeletion`) until it
+   * goes last, and a store reopened after a crash finishes it.
+   */
   delete(ref: ObjectRef): Promise<KubeObject[]>;
   /**
    * Creates or replaces several objects in one transaction: all are stored or none is

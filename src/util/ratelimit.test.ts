@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TokenBucket } from './ratelimit.js';
+import type { Clock } from './clock.js';
 
 test('a token bucket lets a burst through at once, then paces calls at qps', async () => {
   let now = 0;
@@ -15,4 +16,52 @@ test('a token bucket lets a burst through at once, then paces calls at qps', asy
   await fourth;
   assert.equal(done, true);
   assert.throws(() => new TokenBucket(0, 1), RangeError);
+});
+
+/** A clock that moves only when told, firing the timers that fall due. */
+function manualClock(): Clock & { advance(ms: number): Promise<void> } {
+  let now = 0;
+  let timers: { at: number; fn: () => void }[] = [];
+  return {
+    now: () => now,
+    setTimer(ms, fn) {
+      const t = { at: now + ms, fn };
+      timers.push(t);
+      return () => void (timers = timers.filter((x) => x !== t));
+    },
+    async advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        // Let waiters that just woke take their turn and set their next timers.
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        const due = timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        now = due.at;
+        timers = timers.filter((t) => t !== due);
+        due.fn();
+      }
+      now = end;
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+test('container starts: 20 a second with a burst of 20 on the injected clock; an abandoned wait takes no token', async () => {
+  const clock = manualClock();
+  const bucket = new TokenBucket(20, 20, clock);
+  const started: number[] = [];
+  const deleted = new Set<number>();
+  const waits = Array.from({ length: 60 }, (_, i) => bucket.take(() => deleted.has(i)).then((ok) => ok && started.push(i)));
+  await clock.advance(0);
+  assert.equal(started.length, 20, 'the burst starts at once');
+  await clock.advance(500);
+  assert.equal(started.length, 30, 'then one every 50 ms');
+  // Pods 30..39 are deleted while they wait: their turns pass without a token.
+  for (let i = 30; i < 40; i++) deleted.add(i);
+  await clock.advance(500);
+  assert.deepEqual(started.slice(30), [40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
+  await clock.advance(1000);
+  await Promise.all(waits);
+  assert.equal(started.length, 50);
+  assert.deepEqual(started, [...Array(30).keys(), ...Array.from({ length: 20 }, (_, i) => 40 + i)], 'in order');
 });

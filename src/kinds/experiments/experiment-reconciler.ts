@@ -62,7 +62,8 @@ export class ExperimentReconciler {
   async reconcile(k: string): Promise<ReconcileResult | void> {
     const [namespace, name] = k.split('/') as [string, string];
     const exp = this.informers.experiments.get(namespace, name);
-    if (!exp) return;
+    // Being deleted (its trials going in slices): no new trials.
+    if (!exp || exp.metadata.deletionTimestamp) return;
     const now = iso(this.o.clock.now());
     const views = inCreationOrder(this.informers.trialsOf(exp), this.informers.view);
     const summary = summarize(exp, views);

@@ -88,6 +88,7 @@ export class JobController {
     const [namespace, name] = key.split('/') as [string, string];
     const job = this.jobs.get(namespace, name);
     if (!job) return; // Deleted: the store removed its pods with it.
+    if (job.metadata.deletionTimestamp) return; // Being deleted: no new pods.
     const now = this.o.clock.now();
     const ref = { apiVersion: 'batch/v1', kind: 'Job', namespace, name };
     const pods = this.podsOf(job);

@@ -70,7 +70,7 @@ export class TrainingController {
     const [kind, namespace, name] = key.split('/') as [string, string, string];
     const fw = frameworkOf(kind)!;
     const job = this.jobs.get(kind)!.get(namespace, name);
-    if (!job) return; // Deleted: the store removed its pods and services with it.
+    if (!job || job.metadata.deletionTimestamp) return; // Deleted or being deleted: the store removes its pods and services.
     const pods = this.owned(this.pods.list(), job);
     const services = this.services ? this.owned(this.services.list(), job).map((s) => s.metadata.name!) : [];
     const now = this.o.clock.now();

@@ -135,7 +135,8 @@ export class WorkflowController {
       for (const w of this.workflows.list()) if (!isWorkflowDone(w)) for (const [lock, holder] of heldLocks(w)) this.locks.restore(lock, holder);
     }
     const wf = this.workflows.get(namespace, name);
-    if (!wf) return;
+    // Being deleted (its pods going in slices): nothing more to decide.
+    if (!wf || wf.metadata.deletionTimestamp) return;
     const now = this.o.clock.now();
     if (isWorkflowDone(wf)) return this.afterFinish(wf, now);
     const pods = this.podsOf(wf);

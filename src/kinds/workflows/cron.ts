@@ -107,7 +107,7 @@ export class CronWorkflowController {
   private async reconcile(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const cron = this.crons.get(namespace, name);
-    if (!cron) return;
+    if (!cron || cron.metadata.deletionTimestamp) return;
     const spec = cron.spec;
     const now = this.o.clock.now();
     const schedules = spec.schedules ?? [];

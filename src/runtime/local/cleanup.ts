@@ -34,6 +34,15 @@ export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: stri
   );
 }
 
+/**
+ * A deleted pod that had already finished: its cgroups, overlays and shared memory went when it
+ * ended (the runtime's start removes those of pods that ended while it was down), so only its
+ * directory (logs, records) is left.
+ */
+export async function removeFinishedPodFiles(dir: string): Promise<void> {
+  await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+}
+
 async function cgroupContainers(facts: HostFacts, uid: string): Promise<string[]> {
   const [podDir] = facts.cgroups.podDirs(uid);
   if (!podDir) return [];

@@ -45,6 +45,8 @@ export interface LocalRuntimeOptions {
   rootfs?: 'auto' | 'overlay' | 'readonly';
   /** How often adopted processes and log growth are checked (default 250 ms). */
   pollIntervalMs?: number;
+  /** How often pods with ephemeral-storage limits have their disk use measured (a `du`; default 2 s). */
+  storageCheckIntervalMs?: number;
   /**
    * Most processes and threads a pod may have, all its containers together (the kubelet's
    * podPidsLimit): a fork beyond it fails with EAGAIN inside the pod, and the host's pid space is
@@ -57,6 +59,12 @@ export interface LocalRuntimeOptions {
   containerLogMaxBytes?: number;
   /** How many files of a container's log are kept, the current one included (kubelet's containerLogMaxFiles, default 5). */
   containerLogMaxFiles?: number;
+  /**
+   * Container starts a second, restarts included (a token bucket whose burst is one second's
+   * worth): a flood of pods starts at this pace and the machine stays responsive. 0 or less:
+   * unlimited. Default DEFAULT_STARTS_PER_CPU per CPU of this machine.
+   */
+  containerStartsPerSecond?: number;
   /**
    * Who containers run as and what they may ask for; checked again before every start, so a pod
    * a controller made is held to it too. Default: uid/gid 65534, nothing privileged, no hostPath
@@ -76,6 +84,8 @@ export const DEFAULT_POD_PIDS_LIMIT = 4096;
 export const DEFAULT_CONTAINER_TMP_BYTES = 2 ** 30;
 export const DEFAULT_CONTAINER_LOG_MAX_BYTES = 10 * 2 ** 20;
 export const DEFAULT_CONTAINER_LOG_MAX_FILES = 5;
+/** A container start (cgroups, a mount namespace, an overlay, bwrap) costs tens of ms of CPU: ten a second per CPU leaves room for the rest. */
+export const DEFAULT_STARTS_PER_CPU = 10;
 
 /** The options with their defaults applied. */
 export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent' | 'podSecurity' | 'diskPressure' | 'network'>> & { images: Record<string, ImageEnvironment>; podSecurity: PodSecurityPolicy; diskPressure?: () => string | undefined; network: NetworkConfig };
@@ -105,6 +115,8 @@ export interface WorkerContext {
   releaseGpus(uid: string): void;
   /** Drops a worker; `finished`: its pod ended here (later events about it are stale). */
   forget(uid: string, finished: boolean): void;
+  /** Waits for a container start's turn (containerStartsPerSecond); false when `abandoned` said so first. */
+  startTurn(abandoned: () => boolean): Promise<boolean>;
 }
 
 /** One container of a pod worker: its current attempt and restart state. */

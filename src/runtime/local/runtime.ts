@@ -23,16 +23,18 @@
 import { promises as fsp } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
 import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
+import { TokenBucket } from '../../util/ratelimit.js';
 import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
-import { cleanupSandbox } from './cleanup.js';
+import { cleanupSandbox, removeFinishedPodFiles } from './cleanup.js';
 import { startExec } from './exec.js';
 import { readBwrapStatus } from './executor.js';
 import { sandboxUser } from './launch.js';
-import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
+import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, DEFAULT_STARTS_PER_CPU, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
 import { readJson } from './fsutil.js';
 import { GpuAllocator } from './gpus.js';
 import { checkHostRequirements, probeHost } from './host.js';
@@ -54,6 +56,9 @@ function isTerminalPhase(pod: Pod): boolean {
  *   await rt.checkHost();
  *   await rt.start({ store, nodeName: 'local', clock: systemClock, logger });
  */
+/** How many deleted pods' files are removed at once. */
+const REMOVALS_AT_ONCE = 4;
+
 export class LocalPodRuntime implements PodRuntime {
   readonly name = 'local';
   readonly placement = 'node' as const;
@@ -68,8 +73,12 @@ export class LocalPodRuntime implements PodRuntime {
   private readonly usageSampler = new PodUsageSampler();
   private unsubscribe: (() => void)[] = [];
   private cancelPoll: (() => void) | undefined;
+  private cancelStorageCheck: (() => void) | undefined;
   private stopped = true;
   private queue: WatchEvent[] = [];
+  /** Finished pods deleted, whose files wait to go a few at a time (a workflow's 10,000 at once flooded the event loop). */
+  private removals: string[] = [];
+  private removing = 0;
   private draining = false;
   private ready = false;
 
@@ -82,10 +91,12 @@ export class LocalPodRuntime implements PodRuntime {
       restartBackoffMaxMs: options.restartBackoffMaxMs ?? 300_000,
       rootfs: options.rootfs ?? 'auto',
       pollIntervalMs: options.pollIntervalMs ?? 250,
+      storageCheckIntervalMs: options.storageCheckIntervalMs ?? 2000,
       podPidsLimit: options.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT,
       containerTmpBytes: options.containerTmpBytes ?? DEFAULT_CONTAINER_TMP_BYTES,
       containerLogMaxBytes: options.containerLogMaxBytes ?? DEFAULT_CONTAINER_LOG_MAX_BYTES,
       containerLogMaxFiles: Math.max(1, options.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES),
+      containerStartsPerSecond: options.containerStartsPerSecond ?? DEFAULT_STARTS_PER_CPU * availableParallelism(),
       podSecurity: { ...defaultPodSecurityPolicy(), systemHostPathRoots: droverHostPathRoots(resolve(options.home)), ...(options.podSecurity ?? {}) },
       ...(options.diskPressure ? { diskPressure: options.diskPressure } : {}),
       network: { ...DEFAULT_NETWORK, ...(options.network ?? {}) },
@@ -120,6 +131,8 @@ export class LocalPodRuntime implements PodRuntime {
     host.logger.info('local runtime started', { rootfs: facts.rootMode, cgroups: `v${facts.cgroups.layout.version}`, gpus: this.opts.gpuIds.length, network: net.mode });
     this.stopped = false;
     this.ready = false;
+    const rate = this.opts.containerStartsPerSecond;
+    const starts = rate > 0 ? new TokenBucket(rate, Math.max(1, rate), host.clock) : undefined;
     const ctx: WorkerContext = {
       host,
       facts,
@@ -138,6 +151,7 @@ export class LocalPodRuntime implements PodRuntime {
       track: (p) => this.track(p),
       allocGpus: (uid, n, preferred) => this.gpus.allocate(uid, n, preferred),
       releaseGpus: (uid) => this.releaseGpus(uid),
+      startTurn: (abandoned) => (starts ? starts.take(abandoned) : Promise.resolve(!abandoned())),
       forget: (uid, finished) => {
         this.workers.delete(uid);
         if (finished) this.finished.add(uid);
@@ -189,6 +203,7 @@ export class LocalPodRuntime implements PodRuntime {
     }
     for (const w of this.workers.values()) w.requestSync();
     this.schedulePoll();
+    this.scheduleStorageCheck();
     this.ready = true;
     this.drain();
   }
@@ -200,6 +215,8 @@ export class LocalPodRuntime implements PodRuntime {
     this.unsubscribe = [];
     this.cancelPoll?.();
     this.cancelPoll = undefined;
+    this.cancelStorageCheck?.();
+    this.cancelStorageCheck = undefined;
     for (const w of this.workers.values()) w.detach();
     await this.ctx?.spawner.stop();
     // Let in-flight writes finish so nothing touches the store after stop returns.
@@ -209,6 +226,7 @@ export class LocalPodRuntime implements PodRuntime {
     await this.ctx?.tailer.close();
     this.workers.clear();
     this.finished.clear();
+    this.removals = [];
     this.gpus.clear();
     this.queue = [];
   }
@@ -230,6 +248,19 @@ export class LocalPodRuntime implements PodRuntime {
         .catch((err: unknown) => ctx.host.logger.warn('runtime poll failed', { error: (err as Error).message }))
         // A stop (and a new start) during the look ends this chain of looks.
         .finally(() => this.ctx === ctx && this.schedulePoll());
+    });
+  }
+
+  /** Measures pods with ephemeral-storage limits one after another, every storageCheckIntervalMs. */
+  private scheduleStorageCheck(): void {
+    const ctx = this.ctx;
+    if (!ctx || this.stopped) return;
+    this.cancelStorageCheck = ctx.host.clock.setTimer(this.opts.storageCheckIntervalMs, () => {
+      void (async () => {
+        for (const w of [...this.workers.values()]) await w.checkStorage();
+      })()
+        .catch((err: unknown) => ctx.host.logger.warn('measuring pods\' disk use failed', { error: (err as Error).message }))
+        .finally(() => this.ctx === ctx && this.scheduleStorageCheck());
     });
   }
 
@@ -269,7 +300,8 @@ export class LocalPodRuntime implements PodRuntime {
         void this.track(w.teardown((pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000));
       } else if (this.finished.delete(uid) || pod.spec?.nodeName === ctx.host.nodeName) {
         // A finished pod: only its logs and records are left.
-        void this.track(cleanupSandbox(ctx.facts, ctx.host.logger, uid, join(this.podsDir, uid), true));
+        this.removals.push(uid);
+        this.removeFinished();
       }
       return;
     }
@@ -283,6 +315,19 @@ export class LocalPodRuntime implements PodRuntime {
     const nw = new PodWorker(ctx, pod);
     this.workers.set(uid, nw);
     nw.requestSync();
+  }
+
+  /** Removes deleted finished pods' files, REMOVALS_AT_ONCE at a time; what a stop leaves, the next start removes. */
+  private removeFinished(): void {
+    const ctx = this.ctx;
+    while (ctx && !this.stopped && this.removing < REMOVALS_AT_ONCE && this.removals.length) {
+      const uid = this.removals.shift()!;
+      this.removing++;
+      void this.track(removeFinishedPodFiles(join(this.podsDir, uid))).finally(() => {
+        this.removing--;
+        this.removeFinished();
+      });
+    }
   }
 
   /**

@@ -24,6 +24,7 @@ import { sharedNetworkAliases } from './sandbox.js';
 import { podHostname } from './network/index.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
+import { diskUsage, hasStorageLimits, storageEviction } from './eviction.js';
 
 const LOOPBACK = '127.0.0.1';
 /** The name pods reach this machine by. */
@@ -295,6 +296,9 @@ export class PodWorker {
     c.starting = true;
     const spec = c.spec;
     try {
+      // Its turn among all starts on this machine (containerStartsPerSecond); a pod deleted or
+      // stopped meanwhile gives its turn up.
+      if (!(await this.ctx.startTurn(() => this.deleted || this.killing || this.ctx.isStopped()))) return;
       const { cms, secrets } = await envSources(this.ctx.host.store, this.ns, spec);
       const { facts } = this.ctx;
       const user = resolveUserEnv({
@@ -553,18 +557,40 @@ export class PodWorker {
   }
 
   private async deadlineExceeded(): Promise<void> {
+    await this.failPod('DeadlineExceeded', DEADLINE_MESSAGE, (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+  }
+
+  /**
+   * The pod's disk use against its ephemeral-storage limits and emptyDir sizeLimits (eviction.ts),
+   * on the runtime's storage beat: past them, it is evicted as the kubelet evicts, at once.
+   */
+  async checkStorage(): Promise<void> {
+    if (this.terminal || this.deleted || this.killing || !hasStorageLimits(this.pod)) return;
+    const containers = new Map<string, number>();
+    for (const c of this.containers.values()) {
+      const a = c.attempt;
+      if (!a || a.done) continue;
+      containers.set(c.spec.name, (await diskUsage(join(a.paths.rootfs, 'upper'))) + (await diskUsage(a.paths.log)));
+    }
+    const emptyDirs = new Map<string, number>();
+    for (const v of this.volumes?.values() ?? []) if (v.kind === 'emptyDir' && !v.ephemeralOutside) emptyDirs.set(v.name, await diskUsage(v.hostPath));
+    const message = storageEviction(this.pod, { containers, emptyDirs });
+    if (message) await this.failPod('Evicted', message, 0);
+  }
+
+  /** Stops every container (no restart) and ends the pod Failed with `reason`, an event saying why. */
+  private async failPod(reason: string, message: string, graceMs: number): Promise<void> {
     if (this.terminal || this.deleted || this.killing || this.ctx.isStopped()) return;
     this.killing = true;
-    this.failed = { reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE };
-    this.event('Warning', 'DeadlineExceeded', DEADLINE_MESSAGE);
-    const grace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    this.failed = { reason, message };
+    this.event('Warning', reason, message);
     const kills: Promise<void>[] = [];
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
       c.backoffCancel = undefined;
       if (c.attempt) {
         this.event('Normal', 'Killing', `Stopping container ${c.spec.name}`);
-        kills.push(c.attempt.kill(grace));
+        kills.push(c.attempt.kill(graceMs));
       } else {
         c.finished = true;
       }

@@ -446,8 +446,10 @@ test('the same DDP as a TrainJob on a torch TrainingRuntime with numNodes 3: tor
     .replace('command: [python3, -m, torch.distributed.run, ddp.py]', `command: [${torchPython}, -m, torch.distributed.run, ddp.py]`);
   await d.ok(['apply', '-f', manifest(text, { 'ddp.py': readFileSync(join(dir, 'ddp.py'), 'utf8') })]);
   const job = await until('ddp-tj to end', () => getJob('trainjob', 'ddp-tj'), (j) => !!condition(j, 'Complete') || !!condition(j, 'Failed'), 300_000);
+  // A failed TrainJob's running pods are deleted, logs and all: the status says why first.
+  const events = (await d.cli(['get', 'events', '--field-selector', 'involvedObject.name=ddp-tj'])).stdout;
+  assert.ok(condition(job, 'Complete'), `${JSON.stringify(job.status)}\n${events}\n${d.logs.slice(-3000)}`);
   const logs = await d.ok(['logs', 'trainjob/ddp-tj']);
-  assert.ok(condition(job, 'Complete'), `${JSON.stringify(job.status)}\n${logs}`);
   assert.equal(condition(job, 'Complete')!.reason, 'AllJobsCompleted');
   const pods = await d.json<{ items: Pod[] }>(['get', 'pods', '-l', 'jobset.sigs.k8s.io/jobset-name=ddp-tj']);
   assert.deepEqual(pods.items.map((p) => p.metadata.name).sort(), ['ddp-tj-node-0-0', 'ddp-tj-node-0-1', 'ddp-tj-node-0-2']);

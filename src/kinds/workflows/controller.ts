@@ -36,6 +36,13 @@ function key(ns: string | undefined, name: string | undefined): string {
   return `${ns ?? ''}/${name ?? ''}`;
 }
 
+/**
+ * Pods one pass creates before it lets the next pass run. Creating 10,000 in one pass held the
+ * workflow's queue slot until the last existed, so its status (and `Progress`) stood still for
+ * many minutes while the first thousands of steps had already finished.
+ */
+const MAX_POD_STARTS_PER_PASS = 250;
+
 export class WorkflowController {
   private readonly workflows: Informer<StoredWorkflow>;
   private readonly pods: Informer<Stored<Pod>>;
@@ -197,11 +204,18 @@ export class WorkflowController {
     if (!written) return;
     // The pass has seen these errors; the nodes that had them now say so in status.
     if (stagingErrors) this.stagingErrors.delete(k);
+    let started = 0;
     for (const plan of result.startPods) {
       // A wide pass makes hundreds of pods; a stop, terminate or deletion meanwhile ends that at once
       // (the pass it brings decides what becomes of the nodes left without pods).
       const current = this.workflows.get(namespace, name);
       if (!current || current.metadata.uid !== wf.metadata.uid || (current.spec?.shutdown && !wf.spec?.shutdown)) break;
+      // At most so many per pass: the next pass (queued now) writes the progress made meanwhile and
+      // asks again for the pods still missing, under the same names.
+      if (started++ === MAX_POD_STARTS_PER_PASS) {
+        this.queue.add(k);
+        break;
+      }
       await this.startPod(wf, k, plan);
     }
     for (const p of result.deletePods) await this.deleteIgnoringMissing({ apiVersion: 'v1', kind: 'Pod', namespace, name: p });

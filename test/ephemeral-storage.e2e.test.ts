@@ -50,7 +50,9 @@ test('a pod past its ephemeral-storage limits is evicted with the kubelet\'s rea
     const ended = async (name: string) => {
       for (let i = 0; i < 300; i++) {
         const p = await d.json<PodStatus>(['get', 'pod', name]);
-        if (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') return p;
+        // The phase is written as the kill begins; the containers' ends follow as each exits.
+        const stopped = (p.status?.containerStatuses ?? []).every((c) => c.state?.terminated);
+        if ((p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') && stopped) return p;
         await sleep(200);
       }
       assert.fail(`${name} did not end:\n${await d.ok(['describe', 'pod', name])}`);

@@ -10,7 +10,7 @@ import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { TRAINER_API_VERSION, type TrainJob } from '../training/trainjob.js';
-import { isOptimizationFinished, planOptimization } from './plan.js';
+import { ended, isOptimizationFinished, planOptimization } from './plan.js';
 import { OPTIMIZATION_API_VERSION, OPTIMIZATION_LABELS, type OptimizationJob } from './types.js';
 
 export class OptimizationJobController {
@@ -62,13 +62,7 @@ export class OptimizationJobController {
         // again: the job fails, saying why, instead of retrying forever.
         if (!(err instanceof DroverError) || err.httpStatus >= 500) throw err;
         const message = `trial ${t.metadata.name} could not be created: ${err.message}`;
-        const now = new Date(this.o.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
-        const base = status ?? structuredClone(job.status ?? {});
-        status = {
-          ...base,
-          phase: 'Failed',
-          conditions: [...(base.conditions ?? []).filter((c) => c.type !== 'Failed' && c.type !== 'Running'), { type: 'Failed', status: 'True', reason: 'TrialCreationFailed', message, lastTransitionTime: now }],
-        };
+        status = ended(status ?? job.status ?? {}, 'Failed', 'TrialCreationFailed', message, this.o.clock.now());
         plan.events.push({ type: 'Warning', reason: 'TrialCreationFailed', message });
         break;
       }

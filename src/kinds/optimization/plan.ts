@@ -74,6 +74,13 @@ function setCond(list: OptimizationCondition[] | undefined, next: Omit<Optimizat
   return [...(list ?? []).filter((c) => c.type !== next.type), { ...next, lastTransitionTime: cur && cur.status === next.status ? cur.lastTransitionTime : isoSeconds(now) }];
 }
 
+/** The status of a job that ends now: its phase, `Running` false and the end's condition, for the same reason. */
+export function ended(status: OptimizationJobStatus, type: 'Succeeded' | 'Failed', reason: string, message: string, now: number): OptimizationJobStatus {
+  let conditions = setCond(status.conditions, { type: 'Running', status: 'False', reason, message }, now);
+  conditions = setCond(conditions, { type, status: 'True', reason, message }, now);
+  return { ...status, phase: type, conditions };
+}
+
 export function isOptimizationFinished(job: OptimizationJob): boolean {
   return job.status?.phase === 'Succeeded' || job.status?.phase === 'Failed';
 }
@@ -128,9 +135,7 @@ export function planOptimization(job: Stored<OptimizationJob>, trials: readonly 
   status.phase ??= 'Created';
 
   const end = (type: 'Succeeded' | 'Failed', reason: string, message: string): OptimizationPlan => {
-    status.phase = type;
-    status.conditions = setCond(status.conditions, { type: 'Running', status: 'False', reason, message }, now);
-    status.conditions = setCond(status.conditions, { type, status: 'True', reason, message }, now);
+    Object.assign(status, ended(status, type, reason, message, now));
     plan.events.push({ type: type === 'Failed' ? 'Warning' : 'Normal', reason, message });
     plan.stop = ordered.filter((t) => !trainJobFinished(t)).map((t) => t.metadata.name!);
     return finish();

@@ -11,6 +11,7 @@ import type { FieldIssue } from '../../api/errors.js';
 import { isRecord } from '../../api/fieldpath.js';
 import type { Stored } from '../../api/types.js';
 import type { SubresourceHandler } from '../types.js';
+import { isoSeconds } from '../../util/clock.js';
 import { TRAINER_API_VERSION, type TrainJob, type TrainerStatus } from './trainjob.js';
 
 /** The SDK truncates to this many metrics; more is refused rather than stored. */
@@ -22,7 +23,7 @@ export function parseTrainerStatus(body: unknown, now: number): TrainerStatus {
   const issues: FieldIssue[] = [];
   const s = isRecord(body) ? body['trainerStatus'] : undefined;
   if (!isRecord(s)) throw new BadRequestError('expected {"trainerStatus": {"progressPercentage": …, "metrics": [{"name": …, "value": "…"}]}}');
-  const out: TrainerStatus = { lastUpdatedTime: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') };
+  const out: TrainerStatus = { lastUpdatedTime: isoSeconds(now) };
   for (const key of Object.keys(s)) {
     if (!['progressPercentage', 'estimatedRemainingSeconds', 'metrics', 'lastUpdatedTime'].includes(key)) issues.push({ path: `trainerStatus.${key}`, message: 'unknown field' });
   }

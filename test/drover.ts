@@ -52,8 +52,8 @@ export class Drover {
     return { ...process.env, DROVER_HOME: this.home, DROVER_SERVER: this.url, DROVER_JOB_BACKOFF_SECONDS: '0.2', DROVER_RESTART_BACKOFF_SECONDS: '0.2', ...this.opts.env };
   }
 
-  /** Starts (or restarts) the server on the same home. */
-  async up(): Promise<void> {
+  /** Starts (or restarts) the server on the same home; `env` adds to the options' for this start only. */
+  async up(env: Record<string, string> = {}): Promise<void> {
     const args = [BIN, 'up', '--port', '0', '--home', this.home];
     if (this.opts.cpus) args.push('--cpus', this.opts.cpus);
     if (this.opts.memory) args.push('--memory', this.opts.memory);
@@ -61,7 +61,7 @@ export class Drover {
     for (const l of this.opts.labels ?? []) args.push('--node-label', l);
     if (this.opts.kubernetes) args.push('--runtime', 'kubernetes', '--kubeconfig', this.opts.kubernetes.kubeconfig, '--namespace', this.opts.kubernetes.namespace);
     rmSync(join(this.home, 'server.json'), { force: true });
-    const child = spawn(process.execPath, args, { env: { ...this.env, DROVER_SERVER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...this.env, ...env, DROVER_SERVER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.server = child;
     child.stdout!.on('data', (d: Buffer) => (this.serverLog += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.serverLog += d.toString()));

@@ -119,6 +119,20 @@ test('the background worker hands free pages back by itself', { timeout: 30_000 
   });
 });
 
+test('a big free list (a deletion of many objects) goes back a slice every round, without waiting for the interval', { timeout: 30_000 }, async () => {
+  await withStore({ changeLogSize: 10, vacuumIntervalMs: 3_600_000 }, async (store) => {
+    for (let i = 0; i < 600; i++) await store.create(cm(`big-${i}`, 20_000));
+    for (let i = 0; i < 600; i++) await store.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: `big-${i}` });
+    store.maintain();
+    const slice = 1024 * 4096;
+    assert.ok(store.stats().freeBytes > 2 * slice, `${store.stats().freeBytes} free bytes`);
+    for (let waited = 0; store.stats().freeBytes >= slice; waited += 100) {
+      assert.ok(waited < 20_000, `still ${store.stats().freeBytes} free bytes after 20 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+});
+
 test('a write the disk refuses (SQLITE_FULL) fails with a typed, retryable error; the store keeps serving and writes again once there is room', async () => {
   await withStore({}, async (store) => {
     await store.create(cm('before'));

@@ -34,7 +34,7 @@ const CHECKPOINT_INTERVAL_MS = 500;
 const CASCADE_SLICE = 500;
 /** The finalizer that holds an owner while its dependents go (Kubernetes' foreground deletion). */
 export const FOREGROUND_DELETION = 'foregroundDeletion';
-/** How often the worker hands free pages back (each time at most a slice, so a write never waits long). */
+/** How often the worker hands back a free list smaller than a slice (larger ones go every round, a slice at a time, so a write never waits long). */
 const DEFAULT_VACUUM_INTERVAL_MS = 10_000;
 
 export interface SqliteStoreOptions {

@@ -367,3 +367,40 @@ spec:
   assert.equal(maybeNode(bad, 'next'), undefined);
   assert.match(bad.status?.message ?? '', /exit code 2/);
 });
+
+// ---- a value that cannot be used ------------------------------------------------------------
+
+test('an invalid templated field ends the workflow Failed (its step Error) with a message naming the template and field, and the server logs it once, not in a retry loop', async (t) => {
+  const started = Date.now();
+  await create(
+    'bad-timeout.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: bad-timeout }
+spec:
+  entrypoint: main
+  arguments: { parameters: [{ name: t, value: soon }] }
+  templates:
+    - name: main
+      steps:
+        - - { name: sleepy, template: sleepy, arguments: { parameters: [{ name: t, value: "{{workflow.parameters.t}}" }] } }
+    - name: sleepy
+      inputs: { parameters: [{ name: t }] }
+      timeout: "{{inputs.parameters.t}}"
+      container: { image: alpine, command: [sleep, "30"] }
+`,
+  );
+  const wf = await waitDone('bad-timeout');
+  t.diagnostic(`created → ${wf.status?.phase} in ${Date.now() - started} ms`);
+  // The step errs; its steps group fails with it, so the workflow ends Failed, as Argo ends it.
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  assert.match(wf.status?.message ?? '', /timeout: invalid value "soon"/);
+  const sleepy = node(wf, 'sleepy');
+  assert.equal(sleepy.phase, 'Error');
+  assert.match(sleepy.message ?? '', /template "sleepy": timeout: invalid value "soon"/);
+  assert.deepEqual((await podsOf('bad-timeout')).map((p) => p.metadata.name), [], 'nothing of the step started');
+  // Three seconds on, the message is in the server's log at most once: no reconcile retried it.
+  await new Promise((r) => setTimeout(r, 3000));
+  const mentions = d.logs.split('\n').filter((l) => l.includes('invalid value \\"soon\\"') || l.includes('invalid value "soon"'));
+  assert.ok(mentions.length <= 1, `logged ${mentions.length} times:\n${mentions.slice(0, 3).join('\n')}`);
+});

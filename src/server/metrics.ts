@@ -2,6 +2,7 @@
 import type { Store } from '../store/index.js';
 import type { Pod, Stored } from '../api/types.js';
 import type { KindTable } from '../api/kinds.js';
+import { queueStats } from '../store/queue.js';
 
 export class ServerMetrics {
   private readonly requests = new Map<string, number>();
@@ -33,6 +34,15 @@ export async function renderMetrics(store: Store, metrics: ServerMetrics, kinds:
   for (const p of pods) phases.set(p.status?.phase ?? 'Pending', (phases.get(p.status?.phase ?? 'Pending') ?? 0) + 1);
   lines.push('# HELP drover_pods Pods by phase.', '# TYPE drover_pods gauge');
   for (const phase of ['Pending', 'Running', 'Succeeded', 'Failed']) lines.push(`drover_pods{phase="${phase}"} ${phases.get(phase) ?? 0}`);
+  // As controller-runtime's reconcile counters: how often each controller ran and for how long
+  // (wall time, awaits included: the share of the event loop a controller takes).
+  lines.push('# HELP drover_reconcile_total Reconciles run, by controller.', '# TYPE drover_reconcile_total counter');
+  const stats = [...queueStats()].sort(([a], [b]) => a.localeCompare(b));
+  for (const [name, s] of stats) lines.push(`drover_reconcile_total{controller="${name}"} ${s.reconciles}`);
+  lines.push('# HELP drover_reconcile_errors_total Reconciles that failed and were retried, by controller.', '# TYPE drover_reconcile_errors_total counter');
+  for (const [name, s] of stats) lines.push(`drover_reconcile_errors_total{controller="${name}"} ${s.failures}`);
+  lines.push('# HELP drover_reconcile_seconds_total Time spent in reconciles, by controller.', '# TYPE drover_reconcile_seconds_total counter');
+  for (const [name, s] of stats) lines.push(`drover_reconcile_seconds_total{controller="${name}"} ${s.seconds.toFixed(3)}`);
   const mem = process.memoryUsage();
   lines.push('# HELP process_resident_memory_bytes Resident memory of the server.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`);
   return lines.join('\n') + '\n';

@@ -13,6 +13,12 @@ export interface ReconcileResult {
 
 export type Reconciler = (key: string) => Promise<ReconcileResult | void>;
 
+/** Reconciles run and the time they took, per queue name, since the process started (for /metrics). */
+const STATS = new Map<string, { reconciles: number; failures: number; seconds: number }>();
+export function queueStats(): ReadonlyMap<string, { reconciles: number; failures: number; seconds: number }> {
+  return STATS;
+}
+
 export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly active = new Set<string>();
@@ -78,11 +84,18 @@ export class WorkQueue {
   }
 
   private async work(key: string): Promise<void> {
+    let stats = STATS.get(this.name);
+    if (!stats) STATS.set(this.name, (stats = { reconciles: 0, failures: 0, seconds: 0 }));
+    stats.reconciles++;
+    const started = performance.now();
     try {
       const result = await this.reconcile(key);
+      stats.seconds += (performance.now() - started) / 1000;
       this.failures.delete(key);
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (err) {
+      stats.seconds += (performance.now() - started) / 1000;
+      stats.failures++;
       // Level-triggered: a failed reconcile is simply tried again, later each time it fails again.
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);

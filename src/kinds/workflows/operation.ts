@@ -55,12 +55,14 @@ export interface PassInput {
 }
 
 /**
- * Facts about one loop group (a TaskGroup) that stay true once true, so a pass over a wide loop
+ * Facts about one loop group (a TaskGroup, or a StepGroup read as its steps' items in order) that stay true once true, so a pass over a wide loop
  * starts where the last one stopped instead of visiting every item: the items as expanded when the
  * group started, how many leading items are done for good, and what those items add up to.
  */
 export interface GroupMemo {
   expansions?: Expansion[];
+  /** A StepGroup's: each step's items (or why they could not be expanded), in the group's order. */
+  stepExpansions?: ({ items: Expansion[] } | { error: string })[];
   donePrefix: number;
   failureId?: string;
   anySucceeded: boolean;

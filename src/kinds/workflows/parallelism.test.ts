@@ -84,3 +84,44 @@ spec:
     assert.ok(runs[0]!.maxRunning <= 5);
   }
 });
+
+test('a wide steps group (two loops and a plain step) gives the same nodes, pods, messages and outcome whether or not each pass gets the last pass’s memo', () => {
+  const yaml = (continueOn: boolean, parallelism: string) => `
+spec:
+  entrypoint: main
+  ${parallelism}
+  templates:
+  - name: main
+    ${parallelism.startsWith('  ') ? 'parallelism: 4' : ''}
+    steps:
+    - - {name: a, template: t, withSequence: {count: "25"}${continueOn ? ', continueOn: {failed: true}' : ''}}
+      - {name: single, template: t}
+      - {name: b, template: t, withItems: [x, y, z, w, v, u]}
+    - - {name: after, template: t}
+  - name: t
+    container: {image: alpine, command: ['true']}
+`;
+  for (const continueOn of [true, false]) {
+    for (const parallelism of ['parallelism: 3', '  ']) {
+      const runs = [true, false].map((useMemo) => {
+        const sim = new Sim(yaml(continueOn, parallelism));
+        sim.useMemo = useMemo;
+        let tick = 0;
+        // Items end out of order (at most 4 run, so the count modulo 5 keeps moving); a(7) and b(2:z) fail.
+        const status = sim.run((nodeName) => {
+          const i = Number(/\((\d+):/.exec(nodeName)?.[1] ?? -1);
+          if (i >= 0 && (i + tick++) % 5 !== 0) return undefined;
+          return { exitCode: /\.a\(7:/.test(nodeName) || /\.b\(2:/.test(nodeName) ? 1 : 0 };
+        });
+        const nodes = Object.values(status?.nodes ?? {})
+          .map((n) => `${n.displayName} ${n.phase} ${(n.children ?? []).length} ${n.message ?? ''}`)
+          .sort();
+        return { phase: status?.phase, message: status?.message, nodes, created: [...sim.created].sort(), maxRunning: sim.maxRunning };
+      });
+      assert.deepEqual(runs[0], runs[1], `continueOn ${continueOn}, ${parallelism}`);
+      assert.equal(runs[0]!.phase, 'Failed', 'b(2:z) fails the group either way');
+      assert.equal(runs[0]!.created.length, 32, 'every item of the group runs once; the failed group runs no later group');
+      assert.ok(runs[0]!.maxRunning <= (parallelism.startsWith('  ') ? 4 : 3));
+    }
+  }
+});

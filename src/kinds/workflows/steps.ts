@@ -45,27 +45,67 @@ export function executeSteps(op: Operation, nodeName: string, t: Template, tscop
   return node;
 }
 
-/** Runs one group of parallel steps; true when every step is fulfilled. */
+/**
+ * Runs one group of parallel steps; true when every step is fulfilled. The group's items (each
+ * step's, in order) are fixed when it starts; as for a DAG loop (dag.ts), leading items done for
+ * good in the stored status are skipped by the group's memo, and once every existing item was
+ * seen and no more may start, the rest is not visited: a pass over a wide loop costs its window.
+ */
 function executeGroup(op: Operation, groupNode: NodeStatus, group: WorkflowStep[], t: Template, tscope: TemplateScope, scope: Scope, boundaryID: string, o: ExecOptions): boolean {
   if (isFulfilledPhase(groupNode.phase)) return true;
   const limit = integerField(t.name, 'parallelism', t.parallelism as string | number | undefined, scope, 1) ?? Infinity;
+  const g = op.groupMemo(groupNode.id);
+  const expansions = (g.stepExpansions = [...(g.stepExpansions ?? [])]);
+  let failure: NodeStatus | undefined = g.failureId ? op.nodes[g.failureId] : undefined;
   let running = 0;
   let allDone = true;
-  const failures: NodeStatus[] = [];
-  for (const step of group) {
+  let advancing = true;
+  const existingChildren = groupNode.children?.length ?? 0;
+  const prefix = g.donePrefix;
+  let seen = 0;
+  /** Moves the done prefix past flat item `k` while every item before it is done for good. */
+  const settle = (k: number, n: NodeStatus, final: boolean) => {
+    if (advancing && final) {
+      g.donePrefix = k + 1;
+      if (failure) g.failureId = failure.id;
+    } else advancing = false;
+  };
+  let k = 0; // the flat index of the item at hand, across the group's steps
+  steps: for (let s = 0; s < group.length; s++) {
+    const step = group[s]!;
     const stepName = step.name ?? '';
     const base = `${groupNode.name}.${stepName}`;
-    const expansions = expandItems(step, scope, base, stepName);
-    if ('error' in expansions) {
-      const n = op.node(base) ?? op.initNode(base, 'Skipped', { ...o, boundaryID, displayName: stepName }, undefined, tscope, 'Error', expansions.error);
+    const ex = (expansions[s] ??= expandItems(step, scope, base, stepName));
+    if ('error' in ex) {
+      if (k < prefix) {
+        seen++;
+        k++;
+        continue;
+      }
+      const existed = op.node(base);
+      if (existed) seen++;
+      const n = existed ?? op.initNode(base, 'Skipped', { ...o, boundaryID, displayName: stepName }, undefined, tscope, 'Error', ex.error);
       op.addChild(groupNode, n);
-      failures.push(n);
+      failure ??= n;
+      settle(k++, n, true);
       continue;
     }
-    for (const x of expansions.items) {
+    if (k + ex.items.length <= prefix) {
+      seen += ex.items.length;
+      k += ex.items.length;
+      continue;
+    }
+    const first = Math.max(0, prefix - k);
+    seen += first;
+    for (let j = first; j < ex.items.length; j++) {
+      const x = ex.items[j]!;
+      const at = k + j;
       const existing = op.node(x.name);
+      if (existing) seen++;
       if (!existing && (running >= limit || op.atPodLimit())) {
         allDone = false;
+        advancing = false;
+        if (seen >= existingChildren) break steps;
         continue;
       }
       // Finished steps need no scope: skipping its construction keeps wide loops cheap per pass.
@@ -73,17 +113,21 @@ function executeGroup(op: Operation, groupNode: NodeStatus, group: WorkflowStep[
       const n = done ? existing : executeStepLike(op, x.name, x.displayName, step, tscope, withEntries(scope, x.scope), boundaryID, o);
       if (!n) {
         allDone = false;
+        advancing = false;
         continue;
       }
       op.addChild(groupNode, n);
       if (!isFulfilledPhase(n.phase)) {
         allDone = false;
         running++;
-      } else if (isFailurePhase(n.phase) && !continues(step, n)) failures.push(n);
+      } else if (isFailurePhase(n.phase) && !continues(step, n)) failure ??= n;
+      // The memo reaches the next pass only with this pass's status stored (see dag.ts).
+      settle(at, n, isFulfilledPhase(n.phase) && (!!done || !exitPending(op, x.name, step)));
     }
+    k += ex.items.length;
   }
   if (!allDone) return false;
-  if (failures.length) op.mark(groupNode, 'Failed', failures[0]!.message ?? `child '${failures[0]!.id}' failed`);
+  if (failure) op.mark(groupNode, 'Failed', failure.message ?? `child '${failure.id}' failed`);
   else op.mark(groupNode, 'Succeeded');
   return true;
 }

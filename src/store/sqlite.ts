@@ -593,7 +593,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>): Promise<T | undefined> {
+  async writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>, statusJson?: string): Promise<T | undefined> {
     // The last status written this way, as JSON: a controller's next write compares against it
     // instead of serializing the status it starts from again.
     const last = this.lastStatusJson;
@@ -605,12 +605,13 @@ export class SqliteStore implements Store {
       if (!row || String(row.rv) !== base.metadata.resourceVersion) return undefined;
       const nextLabels = labels ?? base.metadata.labels;
       const sameLabels = JSON.stringify(nextLabels ?? {}) === JSON.stringify(base.metadata.labels ?? {});
-      // The status is serialized once: to compare, and as the stored body's status.
-      const statusJson = JSON.stringify(status ?? null);
-      if (sameLabels && statusJson === (baseStatusJson ?? JSON.stringify(base.status ?? null))) return base;
+      // The status is serialized once (or by the caller, who may know which parts changed): to
+      // compare, and as the stored body's status.
+      const json = statusJson ?? JSON.stringify(status ?? null);
+      if (sameLabels && json === (baseStatusJson ?? JSON.stringify(base.status ?? null))) return base;
       const obj = { ...base, metadata: { ...base.metadata, ...(nextLabels ? { labels: { ...nextLabels } } : {}) }, status } as T;
-      this.write('MODIFIED', kind, obj, status === undefined ? undefined : statusJson);
-      this.lastStatusJson = { rv: obj.metadata.resourceVersion!, json: statusJson };
+      this.write('MODIFIED', kind, obj, status === undefined ? undefined : json);
+      this.lastStatusJson = { rv: obj.metadata.resourceVersion!, json };
       return obj;
     });
   }

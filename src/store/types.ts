@@ -83,7 +83,7 @@ export interface Store {
    * Returns the stored object; `base` itself when nothing changed; undefined when the object
    * changed since `base` or is gone.
    */
-  writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>): Promise<T | undefined>;
+  writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>, statusJson?: string): Promise<T | undefined>;
   /**
    * Deletes the object and everything it owns (recursively), dependents before their owners;
    * returns what was deleted, the object last. Usually one transaction; a large cascade goes in

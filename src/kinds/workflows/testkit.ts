@@ -3,6 +3,7 @@
  * are data the test sets (what the runtime would report), step outputs are kept in memory, and
  * the clock is `sim.now`, moved by the test. Used by the *.test.ts files beside it.
  */
+import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import type { Pod } from '../../api/types.js';
 import { runPass } from './pass.js';
@@ -10,6 +11,7 @@ import type { PassInput, PassResult } from './operation.js';
 import type { CollectedOutputs } from './io.js';
 import { buildStepPod } from './steppod.js';
 import { afterFinish, podsToCollect } from './gc.js';
+import { workflowStatusJson } from './status-json.js';
 import type { NodeStatus, Workflow } from './types.js';
 
 export interface StepRun {
@@ -67,6 +69,10 @@ export class Sim {
       r = runPass(this.wf, this.input(asked));
     }
     for (const w of r.cacheWrites) this.configMaps.set(w.configMap, { ...(this.configMaps.get(w.configMap) ?? {}), [w.key]: w.value });
+    // The controller writes the status as workflowStatusJson gives it, reusing each unchanged
+    // node's JSON: every pass of every test checks that it is the status's JSON as it is now, so a
+    // node changed in place after a write would show here.
+    assert.equal(workflowStatusJson(r.status), JSON.stringify(r.status), 'the status JSON with reused node JSON');
     this.wf = { ...this.wf, status: r.status };
     this.memo = { status: r.status, memo: r.memo };
     for (const plan of r.startPods) {

@@ -53,10 +53,6 @@ const EXCLUDED: Record<string, string> = {
   'life-cycle-hooks-tmpl-level.yaml': 'http templates (its hook) are not supported',
   'life-cycle-hooks-wf-level.yaml': 'http templates (its hook) are not supported',
   'map-reduce.yaml': 'writes /mnt/out, which only the image\'s root user may (containers run as uid 65534 here), and key-only S3 artifacts need an S3 repository',
-  'pod-spec-from-previous-step.yaml': 'podSpecPatch is not supported',
-  'pod-spec-patch-wf-tmpl.yaml': 'podSpecPatch is not supported',
-  'pod-spec-patch.yaml': 'podSpecPatch is not supported',
-  'pod-spec-yaml-patch.yaml': 'podSpecPatch is not supported',
   'sidecar-nginx.yaml': 'sidecars are not supported',
   'sidecar.yaml': 'sidecars are not supported; its args also close a multi-line "…" at the key\'s own indentation, which Go\'s YAML accepts and Drover\'s parser (the yaml package) rejects',
   'template-defaults.yaml': 'its outcome is random (a step that fails two times in three, retried twice); upstream runs it by hand',
@@ -215,7 +211,7 @@ async function runCase(c: Case): Promise<Result> {
 
 before(async () => {
   if (!DIR) return;
-  d = await Drover.start({ cpus: '4', memory: '8Gi', config });
+  d = await Drover.start({ cpus: '4', memory: '16Gi', config });
   for (const s of supporting) {
     const r = await d.cli(['apply', '-f', '-'], s.text, dirname(s.file));
     const what = `${relative(DIR, s.file)} (${s.kind} ${s.name})`;

@@ -286,7 +286,7 @@ export class WorkflowController {
       errors.set(plan.nodeId, (err as Error).message);
       return;
     }
-    const pod = buildStepPod({ wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: this.o.io.stagingDir(wf, plan.nodeId), inputArtifacts, volumes: plan.volumes });
+    const pod = buildStepPod({ wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: this.o.io.stagingDir(wf, plan.nodeId), inputArtifacts, volumes: plan.volumes, ...(plan.podSpecPatches ? { podSpecPatches: plan.podSpecPatches } : {}) });
     this.remember(k, plan.nodeId, plan.podName, plan.template);
     await this.createIgnoringExisting(pod as Stored<Pod>);
   }

@@ -6,6 +6,7 @@
 import type { Volume } from '../../api/types.js';
 import type { InputArtifactFile } from './steppod.js';
 import type { Template, Workflow } from './types.js';
+import type { PodSpecPatch } from './podspecpatch.js';
 
 /** What a finished step left in its staging directory. */
 export interface CollectedOutputs {
@@ -35,6 +36,8 @@ export interface StepPodPlan {
   inputs: NonNullable<Template['inputs']>;
   /** Workflow-level volumes plus the claims made from volumeClaimTemplates. */
   volumes: Volume[];
+  /** The workflow's podSpecPatch, then the template's, read and checked by the pass. */
+  podSpecPatches?: PodSpecPatch[];
 }
 
 /** A finished pod whose outputs the pass needs and was not given. */

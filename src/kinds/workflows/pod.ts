@@ -11,6 +11,16 @@ import { refreshGlobalOutputs } from './globals.js';
 import type { CollectedOutputs } from './io.js';
 import type { ExecOptions, Operation, TemplateScope } from './operation.js';
 import type { NodeStatus, Parameter, Template } from './types.js';
+import { WorkflowError } from './operation.js';
+import { readPodSpecPatch, type PodSpecPatch } from './podspecpatch.js';
+
+/** The workflow's and the template's podSpecPatch, substituted: read and checked now, so a bad one errs the step before its pod. */
+function readPatches(templateName: string | undefined, texts: (string | undefined)[]): PodSpecPatch[] {
+  const owner = `template "${templateName ?? ''}": `;
+  const patches = texts.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => readPodSpecPatch(owner, x));
+  for (const p of patches) for (const c of p.containers ?? []) if (c.name !== 'main') throw new WorkflowError(`${owner}podSpecPatch: containers: no container named "${c.name}" in the step's pod (its container is "main")`);
+  return patches;
+}
 
 export function executePod(op: Operation, nodeName: string, t: Template, tscope: TemplateScope, scope: Scope, inputs: Template['inputs'], o: ExecOptions): NodeStatus | undefined {
   let node = op.node(nodeName);
@@ -43,7 +53,8 @@ export function executePod(op: Operation, nodeName: string, t: Template, tscope:
     const processed = substitute(t, withEntries(scope, [['pod.name', name]]));
     // The pod's own deadline, substituted above: a value that is no number errs the step (Argo does too).
     integerField(t.name, 'activeDeadlineSeconds', processed.activeDeadlineSeconds as string | number | undefined, scope);
-    op.result.startPods.push({ podName: name, nodeId: id, nodeName, template: processed, inputs: inputs ?? {}, volumes: op.volumes });
+    const podSpecPatches = readPatches(t.name, [op.spec.podSpecPatch === undefined ? undefined : substituteString(op.spec.podSpecPatch, scope), processed.podSpecPatch]);
+    op.result.startPods.push({ podName: name, nodeId: id, nodeName, template: processed, inputs: inputs ?? {}, volumes: op.volumes, ...(podSpecPatches.length ? { podSpecPatches } : {}) });
     op.creating.add(name);
     op.activePods++;
     return node;

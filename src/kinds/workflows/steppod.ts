@@ -9,6 +9,7 @@ import type { Container, Pod, Volume } from '../../api/types.js';
 import { ANNOTATIONS } from '../../api/types.js';
 import type { Artifact, Template, Workflow } from './types.js';
 import { WF_ANNOTATIONS, WF_LABELS } from './types.js';
+import { applyPodSpecPatch, type PodSpecPatch } from './podspecpatch.js';
 
 /** Where the staging directory appears inside the step's container. */
 export const STAGING_MOUNT = '/drover';
@@ -41,6 +42,8 @@ export interface StepPodInput {
   inputArtifacts: InputArtifactFile[];
   /** Workflow-level volumes plus the claims made from volumeClaimTemplates. */
   volumes: Volume[];
+  /** Merged into the spec in order (the workflow's, then the template's). */
+  podSpecPatches?: PodSpecPatch[];
 }
 
 export function shellQuote(s: string): string {
@@ -136,7 +139,7 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
   // A script template's code is its `source`: it starts in `/` as its image would, not in the
   // manifest's directory (so `open("result.txt", "w")` lands at the `/result.txt` it declares).
   const sourceDir = template.script ? undefined : wf.metadata.annotations?.[ANNOTATIONS.sourceDir];
-  return {
+  const pod: Pod & { apiVersion: string; kind: string } = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
@@ -164,6 +167,8 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
       ...((template.securityContext ?? wfSpec.securityContext) ? { securityContext: (template.securityContext ?? wfSpec.securityContext) as never } : {}),
     },
   };
+  for (const patch of input.podSpecPatches ?? []) pod.spec = applyPodSpecPatch(`template "${template.name ?? ''}": `, pod.spec!, patch);
+  return pod;
 }
 
 /** Argo durations: a number of seconds, or Go-style `1h30m`, `90s`, `500ms`. */

@@ -77,7 +77,7 @@ export class Sim {
     this.memo = { status: r.status, memo: r.memo };
     for (const plan of r.startPods) {
       if (this.pods.has(plan.podName)) throw new Error(`pod ${plan.podName} created twice`);
-      const pod = buildStepPod({ wf: this.wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: `/staging/${plan.nodeId}`, inputArtifacts: [], volumes: plan.volumes });
+      const pod = buildStepPod({ wf: this.wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: `/staging/${plan.nodeId}`, inputArtifacts: [], volumes: plan.volumes, ...(plan.podSpecPatches ? { podSpecPatches: plan.podSpecPatches } : {}) });
       this.pods.set(plan.podName, { ...pod, status: { phase: 'Pending' } });
       this.created.push(plan.podName);
     }

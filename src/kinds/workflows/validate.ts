@@ -13,7 +13,7 @@ import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/
 import type { KindValidation } from '../../api/index.js';
 import { type Finding, type PathSegment, isRecord } from '../../api/fieldpath.js';
 import type { SchemaView } from '../../api/schema.js';
-import { type Shape, ignore, objectShape, ok, onlyValues, reject, rejectTrue, struct, warn } from '../../api/support.js';
+import { type FieldPolicy, type Shape, SUPPORTED, ignore, objectShape, ok, onlyValues, reject, rejectTrue, struct, warn } from '../../api/support.js';
 import { CONTAINER, POD_SECURITY, VOLUME } from '../core/validate.js';
 
 
@@ -76,6 +76,9 @@ export function argoSchemaView(obj: Record<string, unknown>): SchemaView {
 }
 
 // ---- lint: what Argo's own validation refuses, with the field where it happens ----------------
+
+/** podSpecPatch: YAML or JSON text, read once substituted (podspecpatch.ts says what it may change). */
+const PATCH_TEXT: FieldPolicy = { decide: (v: unknown) => (typeof v === 'string' ? SUPPORTED : { verdict: 'reject', value: v, reason: 'expected a string of YAML or JSON' }) };
 
 const TAG = /\{\{(.*?)\}\}/gs;
 const TEMPLATE_TYPES = ['container', 'script', 'steps', 'dag', 'suspend', 'resource', 'http', 'data', 'containerSet', 'plugin'] as const;
@@ -256,7 +259,7 @@ const ARGO_TEMPLATE: Shape = {
   data: reject(),
   containerSet: reject(),
   plugin: reject(),
-  podSpecPatch: reject(),
+  podSpecPatch: PATCH_TEXT,
   archiveLocation: reject(),
 };
 
@@ -300,7 +303,7 @@ const ARGO_WORKFLOW_SPEC: Shape = {
   synchronization: struct({ mutexes: ok, semaphores: ok, mutex: ok, semaphore: ok }),
   artifactRepositoryRef: reject('the artifact repository is set in Drover\'s config'),
   artifactGC: reject(),
-  podSpecPatch: reject(),
+  podSpecPatch: PATCH_TEXT,
   hostNetwork: rejectTrue(),
 };
 

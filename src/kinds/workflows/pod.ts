@@ -12,12 +12,18 @@ import type { CollectedOutputs } from './io.js';
 import type { ExecOptions, Operation, TemplateScope } from './operation.js';
 import type { NodeStatus, Parameter, Template } from './types.js';
 import { WorkflowError } from './operation.js';
-import { readPodSpecPatch, type PodSpecPatch } from './podspecpatch.js';
+import { PodSpecPatchError, readPodSpecPatch, type PodSpecPatch } from './podspecpatch.js';
 
 /** The workflow's and the template's podSpecPatch, substituted: read and checked now, so a bad one errs the step before its pod. */
 function readPatches(templateName: string | undefined, texts: (string | undefined)[]): PodSpecPatch[] {
   const owner = `template "${templateName ?? ''}": `;
-  const patches = texts.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => readPodSpecPatch(owner, x));
+  let patches: PodSpecPatch[];
+  try {
+    patches = texts.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => readPodSpecPatch(owner, x));
+  } catch (err) {
+    if (err instanceof PodSpecPatchError) throw new WorkflowError(err.message);
+    throw err;
+  }
   for (const p of patches) for (const c of p.containers ?? []) if (c.name !== 'main') throw new WorkflowError(`${owner}podSpecPatch: containers: no container named "${c.name}" in the step's pod (its container is "main")`);
   return patches;
 }

@@ -54,7 +54,7 @@ test('a podSpecPatch that changes what admission guards, names no container of t
 
 test('applying a patch keeps what it does not name and copies what it changes', () => {
   const spec = { containers: [{ name: 'main', image: 'x', resources: { limits: { cpu: '1' } } }, { name: 'other', image: 'y' }], nodeSelector: { a: '1' } };
-  const next = applyPodSpecPatch('', spec, readPodSpecPatch('', 'containers: [{name: main, resources: {requests: {memory: 1Gi}}}]\nnodeSelector: {b: "2"}'));
+  const next = applyPodSpecPatch(spec, readPodSpecPatch('', 'containers: [{name: main, resources: {requests: {memory: 1Gi}}}]\nnodeSelector: {b: "2"}'));
   assert.deepEqual(next.containers[0]!.resources, { limits: { cpu: '1' }, requests: { memory: '1Gi' } });
   assert.equal(next.containers[1], spec.containers[1]);
   assert.deepEqual(next.nodeSelector, { a: '1', b: '2' });

@@ -10,7 +10,6 @@
  */
 import { parse } from 'yaml';
 import { parseQuantity } from '../../api/quantity.js';
-import { WorkflowError } from './operation.js';
 import type { Pod } from '../../api/types.js';
 
 type PodSpec = NonNullable<Pod['spec']>;
@@ -24,15 +23,18 @@ export interface PodSpecPatch {
   priorityClassName?: string;
 }
 
+/** Why a patch cannot be taken; the pass turns it into the step's error. */
+export class PodSpecPatchError extends Error {}
+
 const POD_FIELDS = new Set(['containers', 'activeDeadlineSeconds', 'nodeSelector', 'tolerations', 'priorityClassName']);
 const CONTAINER_FIELDS = new Set(['name', 'resources', 'env']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Reads one patch (already substituted); throws WorkflowError naming the field that cannot be taken. */
+/** Reads one patch (already substituted); throws PodSpecPatchError naming the field that cannot be taken. */
 export function readPodSpecPatch(owner: string, text: string): PodSpecPatch {
   const fail = (field: string, why: string): never => {
-    throw new WorkflowError(`${owner}podSpecPatch${field ? `: ${field}` : ''}: ${why}`);
+    throw new PodSpecPatchError(`${owner}podSpecPatch${field ? `: ${field}` : ''}: ${why}`);
   };
   if (text.includes('{{')) fail('', `"${text.trim().slice(0, 120)}" refers to a value that is not defined here`);
   let doc: unknown;
@@ -107,14 +109,14 @@ export function readPodSpecPatch(owner: string, text: string): PodSpecPatch {
   return out;
 }
 
-/** The spec with `patch` merged in; a container the patch names must be in the pod. */
-export function applyPodSpecPatch(owner: string, spec: PodSpec, patch: PodSpecPatch): PodSpec {
+/** The spec with `patch` merged in (the pass has checked that each container it names is in the pod). */
+export function applyPodSpecPatch(spec: PodSpec, patch: PodSpecPatch): PodSpec {
   const next: PodSpec = { ...spec };
   if (patch.containers) {
     const containers = [...spec.containers];
     for (const p of patch.containers) {
       const i = containers.findIndex((c) => c.name === p.name);
-      if (i < 0) throw new WorkflowError(`${owner}podSpecPatch: containers: no container named "${p.name}" in the step's pod (it has ${containers.map((c) => `"${c.name}"`).join(', ')})`);
+      if (i < 0) continue;
       const c: Container = { ...containers[i]! };
       if (p.resources) {
         const res = { ...(c.resources ?? {}) };

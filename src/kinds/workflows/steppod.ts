@@ -167,7 +167,7 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
       ...((template.securityContext ?? wfSpec.securityContext) ? { securityContext: (template.securityContext ?? wfSpec.securityContext) as never } : {}),
     },
   };
-  for (const patch of input.podSpecPatches ?? []) pod.spec = applyPodSpecPatch(`template "${template.name ?? ''}": `, pod.spec!, patch);
+  for (const patch of input.podSpecPatches ?? []) pod.spec = applyPodSpecPatch(pod.spec!, patch);
   return pod;
 }
 

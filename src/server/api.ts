@@ -37,6 +37,8 @@ import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
 import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
+import { ARTIFACT_PATH, serveArtifact } from './artifact-download.js';
+import type { ArtifactRepository } from '../artifacts/index.js';
 import { argoStream } from './argo-streams.js';
 import { tokenApi } from './tokens.js';
 import { refusal, type HostPolicy } from './origin.js';
@@ -80,6 +82,8 @@ export interface ApiDeps {
   audit?: AuditLog;
   /** The notebooks' proxy at /notebook/ (./notebook-proxy.ts): `secure` when the server speaks HTTPS. */
   notebooks?: { secure: boolean };
+  /** Where workflows' artifacts are kept, for their download (./artifact-download.ts). */
+  artifacts?: ArtifactRepository;
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -776,6 +780,9 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       }
       return send(res, 200, { apiVersion: 'metrics.k8s.io/v1beta1', kind: m[2] === 'pods' ? 'PodMetricsList' : 'NodeMetricsList', metadata: {}, items });
     }
+    m = ARTIFACT_PATH.exec(p);
+    // Authorized as `get` of the workflow (./attributes.ts).
+    if (m && req.method === 'GET') return serveArtifact({ store, repository: deps.artifacts }, res, ...(m.slice(1, 5).map(decodeURIComponent) as [string, string, string, string]));
     if (await argoStream({ store, runtime }, req, res, p, url.searchParams)) return;
     const argo = await argoServer(argoDeps, { method: req.method ?? 'GET', path: p, query: url.searchParams, body: () => readJson(req) });
     if (argo !== undefined) return send(res, 200, argo);

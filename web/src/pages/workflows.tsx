@@ -1,6 +1,6 @@
 /** Workflows: the list, and one workflow's graph drawn from its status, coloured by phase, live. */
 import { useMemo, useState } from 'preact/hooks';
-import { ARGO, CORE, collection, send, type Obj } from '../api.js';
+import { ARGO, CORE, collection, request, send, type Obj } from '../api.js';
 import { age, duration } from '../format.js';
 import { useWatch } from '../hooks.js';
 import { layout, phases, runOrder, visible, NODE_H, NODE_W, type WfNode } from '../graph.js';
@@ -65,6 +65,41 @@ function Params({ list }: { list: { name: string; value?: string; path?: string 
   return <dl>{list.map((p) => <><dt>{p.name}</dt><dd>{p.value ?? p.path ?? ''}</dd></>)}</dl>;
 }
 
+/**
+ * Downloads a node's output artifact from the server (GET /artifacts/NS/WF/NODE/NAME, with the
+ * token: a plain link could not carry it) and hands it to the browser as a file.
+ */
+async function downloadArtifact(wf: Obj, nodeId: string, name: string): Promise<void> {
+  const path = ['artifacts', wf.metadata.namespace!, wf.metadata.name, nodeId, name].map(encodeURIComponent).join('/');
+  const res = await request(`/${path}`);
+  const file = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? name;
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = file;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+function Artifacts({ wf, node }: { wf: Obj; node: WfNode }) {
+  const list = (node.outputs?.artifacts ?? []) as { name: string; path?: string; archive?: { none?: unknown } }[];
+  const [error, setError] = useState('');
+  return (
+    <>
+      <dl data-testid="output-artifacts">
+        {list.map((a) => (
+          <>
+            <dt>{a.name}</dt>
+            <dd>
+              {a.path ?? ''} <button data-artifact={a.name} onClick={() => downloadArtifact(wf, node.id, a.name).catch((err: Error) => setError(err.message))}>Download{a.archive?.none === undefined ? ' (.tgz)' : ''}</button>
+            </dd>
+          </>
+        ))}
+      </dl>
+      {error && <p class="error">{error}</p>}
+    </>
+  );
+}
+
 function NodePanel({ wf, node, pods }: { wf: Obj; node: WfNode; pods: Obj[] }) {
   const pod = pods.find((p) => p.metadata.annotations?.['workflows.argoproj.io/node-name'] === node.name);
   return (
@@ -76,7 +111,7 @@ function NodePanel({ wf, node, pods }: { wf: Obj; node: WfNode; pods: Obj[] }) {
       {node.inputs?.artifacts?.length ? <><h4>Input artifacts</h4><Params list={node.inputs.artifacts} /></> : null}
       <h4>Outputs</h4>
       <Params list={[...(node.outputs?.parameters ?? []), ...(node.outputs?.result !== undefined ? [{ name: 'result', value: node.outputs.result }] : []), ...(node.outputs?.exitCode !== undefined ? [{ name: 'exitCode', value: node.outputs.exitCode }] : [])]} />
-      {node.outputs?.artifacts?.length ? <><h4>Output artifacts</h4><Params list={node.outputs.artifacts} /></> : null}
+      {node.outputs?.artifacts?.length ? <><h4>Output artifacts</h4><Artifacts key={node.id} wf={wf} node={node} /></> : null}
       {pod && <><h4>Log of <a href={link('pods', pod.metadata.namespace!, pod.metadata.name)}>{pod.metadata.name}</a></h4><Log namespace={wf.metadata.namespace!} pod={pod.metadata.name} container="main" /></>}
     </div>
   );

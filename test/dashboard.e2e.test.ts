@@ -371,6 +371,54 @@ test('an experiment created from the form: the server’s error shown beside the
   await d.ok(['delete', 'experiment', 'from-form']);
 });
 
+test('a PyTorchJob on the Training page: listed live, its replica statuses, conditions and pods, each pod linked to its page with the log', { skip }, async () => {
+  await page.goto(`${d.url}/#/training`);
+  await page.getByText('No PyTorchJobs.').waitFor();
+  await apply('pytorchjob.yaml', `apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: { name: tiny-torch }
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      restartPolicy: Never
+      template:
+        spec:
+          containers: [{ name: pytorch, image: busybox, command: [sh, -c, 'echo "ok from rank $RANK of $WORLD_SIZE"'] }]
+    Worker:
+      replicas: 1
+      restartPolicy: Never
+      template:
+        spec:
+          containers: [{ name: pytorch, image: busybox, command: [sh, -c, 'echo "ok from rank $RANK of $WORLD_SIZE"'] }]
+`);
+  const row = page.locator('tr', { hasText: 'tiny-torch' });
+  await row.waitFor({ timeout: 15_000 });
+  assert.match(await row.innerText(), /Master ×1, Worker ×1/);
+  await row.locator('[data-status="Succeeded"]').waitFor({ timeout: 60_000 });
+  await screenshot('training-list');
+  await row.getByRole('link', { name: 'tiny-torch' }).click();
+  await page.waitForURL(/#\/training\/PyTorchJob\/default\/tiny-torch$/);
+  const replicas = page.locator('section', { hasText: 'Replicas' });
+  // Cells: replica, active, succeeded, failed.
+  const cells = (name: string) => replicas.locator('tr', { hasText: name }).locator('td').allTextContents();
+  await replicas.locator('tr', { hasText: 'Worker' }).waitFor({ timeout: 15_000 });
+  assert.deepEqual(await cells('Master'), ['Master', '0', '1', '0']);
+  assert.deepEqual(await cells('Worker'), ['Worker', '0', '1', '0']);
+  await page.locator('section', { hasText: 'Conditions' }).locator('tr', { hasText: 'Succeeded' }).waitFor();
+  const pods = page.locator('section', { hasText: 'Pods (each with its log)' });
+  await pods.locator('[data-pod="tiny-torch-master-0"]').waitFor();
+  await pods.locator('[data-pod="tiny-torch-worker-0"]').waitFor();
+  assert.match(await pods.locator('tr', { hasText: 'tiny-torch-worker-0' }).innerText(), /worker\s+0\s+Succeeded/);
+  await screenshot('training-detail');
+  await pods.locator('[data-pod="tiny-torch-master-0"]').click();
+  await page.getByTestId('log').filter({ hasText: 'ok from rank 0 of 2' }).waitFor({ timeout: 15_000 });
+  // The other training kinds have their tabs.
+  await page.goto(`${d.url}/#/training/TrainJob`);
+  await page.getByText('No TrainJobs.').waitFor();
+  assert.deepEqual(await page.getByTestId('training-kinds').locator('a').allTextContents(), ['PyTorchJob', 'TFJob', 'XGBoostJob', 'JAXJob', 'PaddleJob', 'MPIJob', 'TrainJob']);
+});
+
 test('a bad YAML applied from the browser shows the server’s error under the line it names and stores nothing; a good one is created and linked', { skip }, async () => {
   await page.goto(`${d.url}/#/apply`);
   const bad = ['apiVersion: batch/v1', 'kind: Job', 'metadata: { name: from-browser }', 'spec:', '  parallelism: "two"', '  template:', '    spec:', '      restartPolicy: Never', '      containers: [{ name: main, image: busybox, command: [sh, -c, "echo from the browser"] }]'].join('\n');

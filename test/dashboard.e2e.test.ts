@@ -510,6 +510,7 @@ data: { learning_rate: "0.01" }
   await page.getByRole('heading', { name: 'ConfigMap default/settings' }).waitFor();
   await page.getByText('YAML', { exact: true }).click();
   assert.match(await page.getByTestId('object-yaml').innerText(), /learning_rate: "0\.01"/);
+  await screenshot('kind-object');
 });
 
 test('a user bound to one namespace is offered that namespace only, and sees its jobs but not the node', { skip }, async () => {
@@ -539,6 +540,7 @@ subjects: [{ kind: User, name: bob, apiGroup: rbac.authorization.k8s.io }]
     assert.deepEqual(offered, ['team-b']);
     // Nodes are cluster-wide: bob may not read them, and the page says so instead of failing.
     await other.getByText(/Nodes: .*forbidden/i).waitFor();
+    await screenshot('one-namespace-user', other);
     await other.goto(`${d.url}/#/jobs`);
     await other.getByText('No jobs.').waitFor();
   } finally {

@@ -33,6 +33,12 @@ export interface NotebookControllerOptions {
   clock: Clock;
   logger: Logger;
   settings: NotebookSettings;
+  /**
+   * Run notebooks without a ServiceAccount as `default-editor`, made in their namespace: where pods
+   * call this server's API. On the Kubernetes runtime pods call the cluster's API with the
+   * cluster's accounts, and a name the cluster lacks would keep the pod from being made.
+   */
+  editorAccount: boolean;
   /** How the culler reaches a notebook server; default: HTTP to the pod's address. */
   podGet?: PodGet;
 }
@@ -105,7 +111,7 @@ export class NotebookController {
       return;
     }
     const now = this.o.clock.now();
-    const plan = planNotebook({ nb, pod: found, jupyterEnv: this.o.settings.jupyterEnv, now });
+    const plan = planNotebook({ nb, pod: found, jupyterEnv: this.o.settings.jupyterEnv, now, ...(this.o.editorAccount ? { serviceAccount: EDITOR_ACCOUNT } : {}) });
     let requeue: number | undefined;
     if (plan.deletePod) {
       await this.remove({ apiVersion: 'v1', kind: 'Pod', namespace, name: notebookPodName(name) });

@@ -31,6 +31,8 @@ export interface ExperimentForm {
   type: 'maximize' | 'minimize';
   goal: string;
   algorithm: string;
+  /** `name=value, name=value`: the algorithm's settings (random_state, hyperband's r_l and resource_name…). */
+  settings: string;
   parameters: ParameterRow[];
   maxTrials: number;
   parallel: number;
@@ -46,6 +48,7 @@ export const DEFAULT_FORM: ExperimentForm = {
   type: 'maximize',
   goal: '',
   algorithm: 'random',
+  settings: '',
   parameters: [{ name: 'lr', type: 'double', min: '0.01', max: '0.1', step: '', list: '' }],
   maxTrials: 6,
   parallel: 2,
@@ -62,13 +65,18 @@ export function formExperiment(f: ExperimentForm, namespace: string): Obj {
     if (p.type === 'categorical' || p.type === 'discrete') return { list: p.list.split(',').map((v) => v.trim()).filter(Boolean) };
     return { min: p.min, max: p.max, ...(p.step ? { step: p.step } : {}) };
   };
+  // A setting without `=` is kept as a name with an empty value: the server says what it expects.
+  const settings = f.settings.split(',').map((x) => x.trim()).filter(Boolean).map((x) => {
+    const eq = x.indexOf('=');
+    return eq < 0 ? { name: x, value: '' } : { name: x.slice(0, eq).trim(), value: x.slice(eq + 1).trim() };
+  });
   return {
     apiVersion: 'kubeflow.org/v1beta1',
     kind: 'Experiment',
     metadata: { name: f.name, namespace },
     spec: {
       objective: { type: f.type, objectiveMetricName: f.metric, ...(f.goal.trim() ? { goal: Number(f.goal) } : {}) },
-      algorithm: { algorithmName: f.algorithm },
+      algorithm: { algorithmName: f.algorithm, ...(settings.length ? { algorithmSettings: settings } : {}) },
       parallelTrialCount: f.parallel,
       maxTrialCount: f.maxTrials,
       maxFailedTrialCount: f.maxFailed,
@@ -167,6 +175,7 @@ export function NewExperiment({ namespace, onCreated }: { namespace: string; onC
           <fieldset>
             <legend>Search</legend>
             <label>Algorithm <select name="algorithm" value={f.algorithm} onChange={(e) => set('algorithm', value(e))}>{ALGORITHMS.map((a) => <option value={a}>{a}</option>)}</select></label>
+            <label>Settings <input name="settings" placeholder="name=value, … (optional; hyperband: r_l=9, resource_name=epochs)" value={f.settings} onInput={(e) => set('settings', value(e))} /></label>
             <Errors causes={causes} place="algorithm" />
             <table class="params">
               <thead><tr><th>Parameter</th><th>Type</th><th>Min</th><th>Max</th><th>Step</th><th>Values (comma-separated)</th><th /></tr></thead>
@@ -197,7 +206,7 @@ export function NewExperiment({ namespace, onCreated }: { namespace: string; onC
             <Errors causes={causes} place="budget" />
             <label>Image <input name="image" value={f.image} onInput={(e) => set('image', value(e))} /></label>
             <label>Command (sh -c) <input name="command" value={f.command} onInput={(e) => set('command', value(e))} /></label>
-            <p class="muted"><code>{'${trialParameters.NAME}'}</code> is a parameter's value; the trial prints <code>{f.metric || 'metric'}=VALUE</code> on its standard output.</p>
+            <p class="muted"><code>{'${trialParameters.NAME}'}</code> is a parameter's value (each parameter must be used); the trial prints <code>{f.metric || 'metric'}=VALUE</code> on its standard output.</p>
             <Errors causes={causes} place="trial" />
           </fieldset>
         </>

@@ -227,7 +227,7 @@ spec:
   await screenshot('workflow');
 });
 
-test('a node’s output artifacts are listed in its panel and download from the server (authorized as get of the workflow): an archived one as .tgz, one with archive none as itself', { skip }, async () => {
+test('a node’s output artifacts are listed in its panel and download from the server through one-time links (authorized as get of the workflow): an archived one as .tgz, one with archive none as itself', { skip }, async () => {
   await apply('artifacts.yaml', `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: with-artifacts }
@@ -275,6 +275,22 @@ spec:
   const refused = await fetch(`${d.url}/artifacts/default/with-artifacts/${id}/model`, { headers: { authorization: `Bearer ${bob}` } });
   assert.equal(refused.status, 403);
   assert.equal((await fetch(`${d.url}/artifacts/default/with-artifacts/${id}/model`)).status, 401);
+  // The browser's link: a ticket for one artifact, good once, for the user who asked.
+  const ticketPath = `/apis/drover.dev/v1/namespaces/default/workflows/with-artifacts/artifacts/${id}/model/ticket`;
+  const issued = await d.api(ticketPath, { method: 'POST' });
+  assert.equal(issued.status, 201);
+  const { url } = (await issued.json()) as { url: string };
+  assert.match(url, new RegExp(`^/artifacts/default/with-artifacts/${id}/model\\?drover-ticket=[A-Za-z0-9_-]{32}$`));
+  const other = url.replace('/model?', '/report?');
+  assert.equal((await fetch(d.url + other)).status, 401, 'a ticket is for its own artifact only (and is spent trying)');
+  const again = (await (await d.api(ticketPath, { method: 'POST' })).json()) as { url: string };
+  const viaLink = await fetch(d.url + again.url);
+  assert.equal(viaLink.status, 200);
+  assert.equal(viaLink.headers.get('referrer-policy'), 'no-referrer');
+  assert.deepEqual(Buffer.from(await viaLink.arrayBuffer()), tgz);
+  assert.equal((await fetch(d.url + again.url)).status, 401, 'spent by its first use');
+  assert.equal((await fetch(`${d.url}${ticketPath}`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } })).status, 403);
+  assert.equal((await d.api(ticketPath.replace('/model/', '/nothing/'), { method: 'POST' })).status, 404);
 });
 
 test('an experiment’s chart gains a point per finished trial, its parallel coordinates a line per trial, and the optimal trial is named', { skip }, async () => {

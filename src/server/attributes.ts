@@ -38,7 +38,7 @@ export function requestAttributes(method: string, p: string, q: URLSearchParams,
   m = /^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)$/.exec(p);
   if (m) return { verb: 'create', apiGroup: `${m[1]}.k8s.io`, resource: m[2]! };
   // A node's output artifact (./artifact-download.ts): whoever may get the workflow, as Argo's server.
-  m = /^\/artifacts\/([^/]+)\/([^/]+)\/[^/]+\/[^/]+$/.exec(p);
+  m = /^\/artifacts\/([^/]+)\/([^/]+)\/[^/]+\/[^/]+$/.exec(p) ?? /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/workflows\/([^/]+)\/artifacts\/[^/]+\/[^/]+\/ticket$/.exec(p);
   if (m) return { verb: 'get', apiGroup: 'argoproj.io', resource: 'workflows', namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) };
   // The Argo Server's streams (./argo-streams.ts): watching workflows, reading their pods' logs.
   m = /^\/api\/v1\/workflow-events\/([^/]+)$/.exec(p);

@@ -1,6 +1,6 @@
 /** Workflows: the list, and one workflow's graph drawn from its status, coloured by phase, live. */
 import { useMemo, useState } from 'preact/hooks';
-import { ARGO, CORE, collection, request, send, type Obj } from '../api.js';
+import { ARGO, CORE, collection, send, type Obj } from '../api.js';
 import { age, duration } from '../format.js';
 import { useWatch } from '../hooks.js';
 import { layout, phases, runOrder, visible, NODE_H, NODE_W, type WfNode } from '../graph.js';
@@ -66,18 +66,17 @@ function Params({ list }: { list: { name: string; value?: string; path?: string 
 }
 
 /**
- * Downloads a node's output artifact from the server (GET /artifacts/NS/WF/NODE/NAME, with the
- * token: a plain link could not carry it) and hands it to the browser as a file.
+ * Downloads a node's output artifact: a one-time link from the server (a navigation cannot carry
+ * the token), followed as a download, so the browser streams it to disk however large it is.
  */
 async function downloadArtifact(wf: Obj, nodeId: string, name: string): Promise<void> {
-  const path = ['artifacts', wf.metadata.namespace!, wf.metadata.name, nodeId, name].map(encodeURIComponent).join('/');
-  const res = await request(`/${path}`);
-  const file = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? name;
+  const path = ['namespaces', wf.metadata.namespace!, 'workflows', wf.metadata.name, 'artifacts', nodeId, name].map(encodeURIComponent).join('/');
+  const { url } = await send<{ url: string }>('POST', `/apis/drover.dev/v1/${path}/ticket`);
   const a = document.createElement('a');
-  a.href = URL.createObjectURL(await res.blob());
-  a.download = file;
+  a.href = url;
+  a.download = '';
+  a.rel = 'noreferrer';
   a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
 function Artifacts({ wf, node }: { wf: Obj; node: WfNode }) {

@@ -9,7 +9,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -226,6 +227,72 @@ spec:
   await screenshot('workflow');
 });
 
+test('a node’s output artifacts are listed in its panel and download from the server through one-time links (authorized as get of the workflow): an archived one as .tgz, one with archive none as itself', { skip }, async () => {
+  await apply('artifacts.yaml', `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: with-artifacts }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: make, template: make }
+    - name: make
+      container:
+        image: busybox
+        command: [sh, -c, 'mkdir -p /tmp/out && echo "weights 0.25 0.75" > /tmp/out/model.txt && echo "plain report" > /tmp/report.txt']
+      outputs:
+        artifacts:
+          - { name: model, path: /tmp/out }
+          - { name: report, path: /tmp/report.txt, archive: { none: {} } }
+`);
+  await page.goto(`${d.url}/#/workflows/default/with-artifacts`);
+  const node = page.locator('[data-testid="workflow-graph"] g[data-node="make"]');
+  await node.and(page.locator('[data-phase="Succeeded"]')).waitFor({ timeout: 30_000 });
+  await node.click();
+  const list = page.getByTestId('output-artifacts');
+  await list.waitFor();
+  assert.deepEqual(await list.locator('dt').allTextContents(), ['model', 'report']);
+  const [plain] = await Promise.all([page.waitForEvent('download'), list.locator('button[data-artifact="report"]').click()]);
+  assert.equal(plain.suggestedFilename(), 'report');
+  assert.equal(readFileSync((await plain.path())!, 'utf8'), 'plain report\n');
+  const [archived] = await Promise.all([page.waitForEvent('download'), list.locator('button[data-artifact="model"]').click()]);
+  assert.equal(archived.suggestedFilename(), 'model.tgz');
+  const tgz = readFileSync((await archived.path())!);
+  assert.match(gunzipSync(tgz).toString('latin1'), /model\.txt[\s\S]*weights 0\.25 0\.75/, 'a gzipped tar holding the file');
+  await screenshot('workflow-artifacts');
+  // Through the API: the same bytes with their length; a name the node does not record is 404;
+  // a user who may not get the workflow is refused before anything is read.
+  const wf = await d.json<{ status: { nodes: Record<string, { displayName: string }> } }>(['get', 'workflow', 'with-artifacts']);
+  const id = Object.entries(wf.status.nodes).find(([, n]) => n.displayName === 'make')![0];
+  const direct = await d.api(`/artifacts/default/with-artifacts/${id}/model`);
+  assert.equal(direct.status, 200);
+  assert.equal(direct.headers.get('content-length'), String(tgz.length));
+  assert.deepEqual(Buffer.from(await direct.arrayBuffer()), tgz);
+  assert.equal((await d.api(`/artifacts/default/with-artifacts/${id}/nothing`)).status, 404);
+  assert.equal((await d.api(`/artifacts/default/with-artifacts/${id}/..%2F..%2Fetc`)).status, 404);
+  const bob = (await d.ok(['token', 'create', 'artifact-bob'])).trim();
+  const refused = await fetch(`${d.url}/artifacts/default/with-artifacts/${id}/model`, { headers: { authorization: `Bearer ${bob}` } });
+  assert.equal(refused.status, 403);
+  assert.equal((await fetch(`${d.url}/artifacts/default/with-artifacts/${id}/model`)).status, 401);
+  // The browser's link: a ticket for one artifact, good once, for the user who asked.
+  const ticketPath = `/apis/drover.dev/v1/namespaces/default/workflows/with-artifacts/artifacts/${id}/model/ticket`;
+  const issued = await d.api(ticketPath, { method: 'POST' });
+  assert.equal(issued.status, 201);
+  const { url } = (await issued.json()) as { url: string };
+  assert.match(url, new RegExp(`^/artifacts/default/with-artifacts/${id}/model\\?drover-ticket=[A-Za-z0-9_-]{32}$`));
+  const other = url.replace('/model?', '/report?');
+  assert.equal((await fetch(d.url + other)).status, 401, 'a ticket is for its own artifact only (and is spent trying)');
+  const again = (await (await d.api(ticketPath, { method: 'POST' })).json()) as { url: string };
+  const viaLink = await fetch(d.url + again.url);
+  assert.equal(viaLink.status, 200);
+  assert.equal(viaLink.headers.get('referrer-policy'), 'no-referrer');
+  assert.deepEqual(Buffer.from(await viaLink.arrayBuffer()), tgz);
+  assert.equal((await fetch(d.url + again.url)).status, 401, 'spent by its first use');
+  assert.equal((await fetch(`${d.url}${ticketPath}`, { method: 'POST', headers: { authorization: `Bearer ${bob}` } })).status, 403);
+  assert.equal((await d.api(ticketPath.replace('/model/', '/nothing/'), { method: 'POST' })).status, 404);
+});
+
 test('an experiment’s chart gains a point per finished trial, its parallel coordinates a line per trial, and the optimal trial is named', { skip }, async () => {
   await apply('exp.yaml', `apiVersion: kubeflow.org/v1beta1
 kind: Experiment
@@ -270,6 +337,102 @@ spec:
   await page.locator('[data-testid="parallel"][data-lines="4"]').waitFor();
   assert.deepEqual(await page.locator('[data-testid="parallel"] .axis-name').allTextContents(), ['x', 'kind', 'score']);
   await screenshot('experiment');
+});
+
+test('an experiment created from the form: the server’s error shown beside the field and under its YAML line, then created, its trials appearing', { skip }, async () => {
+  await page.goto(`${d.url}/#/experiments`);
+  await page.getByTestId('new-experiment').click();
+  const form = page.getByTestId('experiment-form');
+  await form.locator('input[name="name"]').fill('from-form');
+  await form.locator('input[name="metric"]').fill('score');
+  await form.locator('select[name="type"]').selectOption('minimize');
+  await form.locator('select[name="algorithm"]').selectOption('sobol');
+  await form.locator('input[name="param-name-0"]').fill('x');
+  await form.locator('input[name="param-min-0"]').fill('-1');
+  await form.locator('input[name="param-max-0"]').fill('1');
+  await form.getByRole('button', { name: 'Add a parameter' }).click();
+  await form.locator('input[name="param-name-1"]').fill('size');
+  await form.locator('select[name="param-type-1"]').selectOption('categorical');
+  await form.locator('input[name="param-list-1"]').fill('small, large');
+  // More in parallel than in all: the server refuses, and says where.
+  await form.locator('input[name="max-trials"]').fill('3');
+  await form.locator('input[name="parallel"]').fill('5');
+  await form.locator('input[name="command"]').fill('echo "size=${trialParameters.size} score=${trialParameters.x}"');
+  await form.getByRole('button', { name: 'Create' }).click();
+  const budget = form.getByTestId('error-budget');
+  await budget.waitFor();
+  assert.match(await budget.innerText(), /spec\.parallelTrialCount: must not be greater than spec\.maxTrialCount \(3\), got 5/);
+  assert.equal((await d.api('/apis/kubeflow.org/v1beta1/namespaces/default/experiments/from-form')).status, 404, 'nothing stored');
+  await screenshot('experiment-form-error');
+  // The YAML tab: the same error under the line it names.
+  await form.getByTestId('yaml-tab').click();
+  const yaml = await form.getByTestId('experiment-yaml').inputValue();
+  const line = yaml.split('\n').findIndex((l) => l.includes('parallelTrialCount')) + 1;
+  assert.ok(line > 0, yaml);
+  await form.locator(`[data-error-line="${line}"]`).waitFor();
+  assert.match(await form.locator(`[data-error-line="${line}"]`).innerText(), /must not be greater than spec\.maxTrialCount/);
+  await screenshot('experiment-form-yaml');
+  // Fixed in the YAML itself and created from there.
+  await form.getByTestId('experiment-yaml').fill(yaml.replace('parallelTrialCount: 5', 'parallelTrialCount: 2'));
+  await form.getByRole('button', { name: 'Create' }).click();
+  await page.waitForURL(/#\/experiments\/default\/from-form$/);
+  const exp = await d.json<{ spec: { objective: { type: string; objectiveMetricName: string }; algorithm: { algorithmName: string }; parameters: { name: string; parameterType: string; feasibleSpace: Record<string, unknown> }[]; trialTemplate: { trialParameters: { name: string; reference: string }[] } } }>(['get', 'experiment', 'from-form']);
+  assert.deepEqual([exp.spec.objective.type, exp.spec.objective.objectiveMetricName, exp.spec.algorithm.algorithmName], ['minimize', 'score', 'sobol']);
+  assert.deepEqual(exp.spec.parameters.map((p) => [p.name, p.parameterType, p.feasibleSpace['min'] ?? p.feasibleSpace['list'], p.feasibleSpace['max']]), [['x', 'double', '-1', '1'], ['size', 'categorical', ['small', 'large'], undefined]]);
+  // Its trials appear and finish: three points on the chart, the optimal trial named.
+  await page.locator('[data-testid="objective-chart"][data-points="3"]').waitFor({ timeout: 90_000 });
+  await page.getByTestId('optimal').waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('optimal').innerText(), /x=.*size=.*score=/);
+  await screenshot('experiment-from-form');
+  await d.ok(['delete', 'experiment', 'from-form']);
+});
+
+test('a PyTorchJob on the Training page: listed live, its replica statuses, conditions and pods, each pod linked to its page with the log', { skip }, async () => {
+  await page.goto(`${d.url}/#/training`);
+  await page.getByText('No PyTorchJobs.').waitFor();
+  await apply('pytorchjob.yaml', `apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: { name: tiny-torch }
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      restartPolicy: Never
+      template:
+        spec:
+          containers: [{ name: pytorch, image: busybox, command: [sh, -c, 'echo "ok from rank $RANK of $WORLD_SIZE"'] }]
+    Worker:
+      replicas: 1
+      restartPolicy: Never
+      template:
+        spec:
+          containers: [{ name: pytorch, image: busybox, command: [sh, -c, 'echo "ok from rank $RANK of $WORLD_SIZE"'] }]
+`);
+  const row = page.locator('tr', { hasText: 'tiny-torch' });
+  await row.waitFor({ timeout: 15_000 });
+  assert.match(await row.innerText(), /Master ×1, Worker ×1/);
+  await row.locator('[data-status="Succeeded"]').waitFor({ timeout: 60_000 });
+  await screenshot('training-list');
+  await row.getByRole('link', { name: 'tiny-torch' }).click();
+  await page.waitForURL(/#\/training\/PyTorchJob\/default\/tiny-torch$/);
+  const replicas = page.locator('section', { hasText: 'Replicas' });
+  // Cells: replica, active, succeeded, failed.
+  const cells = (name: string) => replicas.locator('tr', { hasText: name }).locator('td').allTextContents();
+  await replicas.locator('tr', { hasText: 'Worker' }).waitFor({ timeout: 15_000 });
+  assert.deepEqual(await cells('Master'), ['Master', '0', '1', '0']);
+  assert.deepEqual(await cells('Worker'), ['Worker', '0', '1', '0']);
+  await page.locator('section', { hasText: 'Conditions' }).locator('tr', { hasText: 'Succeeded' }).waitFor();
+  const pods = page.locator('section', { hasText: 'Pods (each with its log)' });
+  await pods.locator('[data-pod="tiny-torch-master-0"]').waitFor();
+  await pods.locator('[data-pod="tiny-torch-worker-0"]').waitFor();
+  assert.match(await pods.locator('tr', { hasText: 'tiny-torch-worker-0' }).innerText(), /worker\s+0\s+Succeeded/);
+  await screenshot('training-detail');
+  await pods.locator('[data-pod="tiny-torch-master-0"]').click();
+  await page.getByTestId('log').filter({ hasText: 'ok from rank 0 of 2' }).waitFor({ timeout: 15_000 });
+  // The other training kinds have their tabs.
+  await page.goto(`${d.url}/#/training/TrainJob`);
+  await page.getByText('No TrainJobs.').waitFor();
+  assert.deepEqual(await page.getByTestId('training-kinds').locator('a').allTextContents(), ['PyTorchJob', 'TFJob', 'XGBoostJob', 'JAXJob', 'PaddleJob', 'MPIJob', 'TrainJob']);
 });
 
 test('a bad YAML applied from the browser shows the server’s error under the line it names and stores nothing; a good one is created and linked', { skip }, async () => {
@@ -329,6 +492,23 @@ spec:
   await page.getByTestId('node-panel').getByText('item 3').waitFor();
   t.diagnostic(`10,000-task workflow: first render ${firstRender} ms after navigation; a node's panel ${Date.now() - clicked} ms after its click`);
   await screenshot('workflow-large');
+  // The summary opens the 9,988 items it hides, 50 a page, and filters them by phase.
+  const opened = Date.now();
+  await more.click();
+  const list = page.getByTestId('summary-panel');
+  await list.getByTestId('summary-page').filter({ hasText: 'page 1 of 200' }).waitFor();
+  const summaryMs = Date.now() - opened;
+  assert.equal(await list.locator('tr[data-item]').count(), 50);
+  assert.equal(await list.locator('tr[data-item]').first().getAttribute('data-item'), 'loop(12:12)');
+  await list.getByRole('button', { name: 'Next' }).click();
+  await list.locator('tr[data-item="loop(62:62)"]').waitFor();
+  await list.locator('[data-phase-filter="Failed"]').click();
+  await list.getByTestId('summary-page').filter({ hasText: 'page 1 of 1' }).waitFor();
+  assert.deepEqual(await list.locator('tr[data-item]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-item'))), [1007, 2007, 3007, 4007, 5007, 6007, 7007, 8007, 9007].map((i) => `loop(${i}:${i})`));
+  await screenshot('workflow-large-summary');
+  await list.locator('tr[data-item="loop(5007:5007)"]').getByRole('button').click();
+  await page.getByTestId('node-panel').getByText('item 5007').waitFor();
+  t.diagnostic(`10,000-task workflow: the summary's list of 9,988 items ${summaryMs} ms after its click`);
 });
 
 test('a kind without a page of its own is listed and shown through the generic view (kinds from discovery)', { skip }, async () => {
@@ -346,6 +526,7 @@ data: { learning_rate: "0.01" }
   await page.getByRole('heading', { name: 'ConfigMap default/settings' }).waitFor();
   await page.getByText('YAML', { exact: true }).click();
   assert.match(await page.getByTestId('object-yaml').innerText(), /learning_rate: "0\.01"/);
+  await screenshot('kind-object');
 });
 
 test('a user bound to one namespace is offered that namespace only, and sees its jobs but not the node', { skip }, async () => {
@@ -375,6 +556,7 @@ subjects: [{ kind: User, name: bob, apiGroup: rbac.authorization.k8s.io }]
     assert.deepEqual(offered, ['team-b']);
     // Nodes are cluster-wide: bob may not read them, and the page says so instead of failing.
     await other.getByText(/Nodes: .*forbidden/i).waitFor();
+    await screenshot('one-namespace-user', other);
     await other.goto(`${d.url}/#/jobs`);
     await other.getByText('No jobs.').waitFor();
   } finally {

@@ -125,6 +125,16 @@ test('the launcher form creates a notebook (with a workspace claim and a configu
   });
   console.log(`# browser: Shift+Enter → 499999500000 shown ${Date.now() - t2} ms`);
   await screenshot('jupyterlab-cell', lab);
+  // The next cell uses the API as the notebook's ServiceAccount (default-editor), as a user's
+  // code does: the Kubernetes client's in-cluster config, a Job in the notebook's namespace.
+  await lab.keyboard.type(`from kubernetes import client, config; config.load_incluster_config(); print('created job', client.BatchV1Api().create_namespaced_job('default', {'apiVersion': 'batch/v1', 'kind': 'Job', 'metadata': {'name': 'from-lab'}, 'spec': {'backoffLimit': 0, 'template': {'spec': {'restartPolicy': 'Never', 'containers': [{'name': 'c', 'image': 'busybox', 'command': ['echo', 'hello from the notebook']}]}}}}).metadata.name)`);
+  await lab.keyboard.press('Shift+Enter');
+  await lab.locator('.jp-OutputArea-output', { hasText: 'created job from-lab' }).first().waitFor({ timeout: 60_000 }).catch(async (err: Error) => {
+    await screenshot('jupyterlab-failed', lab);
+    throw err;
+  });
+  await screenshot('jupyterlab-in-cluster', lab);
+  await d.ok(['wait', 'job/from-lab', '--for=condition=Complete', '--timeout=60s']);
   await lab.close();
   // The proxy itself never failed to reach the running notebook (it warns each time it does; a
   // refused connection while JupyterLab starts is only a debug line).

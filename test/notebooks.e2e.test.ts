@@ -228,6 +228,78 @@ test('a kernel started through the proxy runs sum(range(10**6)) over the proxied
   assert.equal((await nbSession.req(`api/kernels/${kernel.id}`, { method: 'DELETE' })).status, 204);
 });
 
+/** Code run in the notebook's kernel; what it prints after RESULT, parsed. Fails with the traceback. */
+async function runInKernel(code: string): Promise<Record<string, unknown>> {
+  const k = await nbSession.req('api/kernels', { method: 'POST', body: { name: 'python3' } });
+  assert.equal(k.status, 201, k.body);
+  const kernel = JSON.parse(k.body) as { id: string };
+  const ws = await connectWs(`${d.url}/notebook/default/lab/api/kernels/${kernel.id}/channels?session_id=e2e-sa`, { cookie: nbSession.header() });
+  const msgId = `e2e-sa-${Date.now()}`;
+  ws.send(JSON.stringify({
+    header: { msg_id: msgId, username: 'e2e', session: 'e2e-sa', msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
+    parent_header: {}, metadata: {}, channel: 'shell', buffers: [],
+    content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+  }));
+  const out = await ws.next((text) => {
+    const m = JSON.parse(text) as { msg_type: string; parent_header: { msg_id?: string }; content: { name?: string; text?: string; ename?: string; evalue?: string; traceback?: string[] } };
+    if (m.parent_header.msg_id !== msgId) return undefined;
+    if (m.msg_type === 'error') return `ERROR ${m.content.ename}: ${m.content.evalue}\n${(m.content.traceback ?? []).join('\n')}`;
+    return m.msg_type === 'stream' && m.content.text?.includes('RESULT ') ? m.content.text : undefined;
+  }, 60_000);
+  ws.close();
+  await nbSession.req(`api/kernels/${kernel.id}`, { method: 'DELETE' });
+  assert.ok(out.startsWith('RESULT '), out);
+  return JSON.parse(out.slice('RESULT '.length)) as Record<string, unknown>;
+}
+
+const IN_CLUSTER = `
+import json
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+config.load_incluster_config()
+ns = open('/var/run/secrets/kubernetes.io/serviceaccount/namespace').read()
+def job(name):
+    return {'apiVersion': 'batch/v1', 'kind': 'Job', 'metadata': {'name': name}, 'spec': {'backoffLimit': 0, 'template': {'spec': {'restartPolicy': 'Never', 'containers': [{'name': 'c', 'image': 'busybox', 'command': ['sh', '-c', 'echo made-in-a-notebook']}]}}}}
+def status(f):
+    try:
+        f()
+        return 200
+    except ApiException as e:
+        return e.status
+r = {'namespace': ns}
+r['job'] = client.BatchV1Api().create_namespaced_job(ns, job('from-notebook')).metadata.name
+wf = {'apiVersion': 'argoproj.io/v1alpha1', 'kind': 'Workflow', 'metadata': {'name': 'wf-from-notebook'}, 'spec': {'entrypoint': 'main', 'templates': [{'name': 'main', 'container': {'image': 'busybox', 'command': ['sh', '-c', 'echo wf']}}]}}
+r['workflow'] = client.CustomObjectsApi().create_namespaced_custom_object('argoproj.io', 'v1alpha1', ns, 'workflows', wf)['metadata']['name']
+r['otherNamespace'] = status(lambda: client.BatchV1Api().create_namespaced_job('elsewhere', job('intruder')))
+r['listOther'] = status(lambda: client.CoreV1Api().list_namespaced_pod('elsewhere'))
+r['nodes'] = status(lambda: client.CoreV1Api().list_node())
+r['escalate'] = status(lambda: client.RbacAuthorizationV1Api().create_namespaced_role_binding(ns, {'apiVersion': 'rbac.authorization.k8s.io/v1', 'kind': 'RoleBinding', 'metadata': {'name': 'up'}, 'roleRef': {'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'ClusterRole', 'name': 'cluster-admin'}, 'subjects': [{'kind': 'ServiceAccount', 'name': 'default-editor', 'namespace': ns}]}))
+print('RESULT ' + json.dumps(r))
+`;
+
+test("code in the notebook acts as its namespace's default-editor: the Kubernetes Python client's load_incluster_config() creates a Job and a Workflow there, and is refused (403) in another namespace, on nodes and on RBAC", { skip }, async () => {
+  await d.ok(['create', 'namespace', 'elsewhere']);
+  const pod = (await (await d.api('/api/v1/namespaces/default/pods/lab-0')).json()) as { spec: { serviceAccountName: string } };
+  assert.equal(pod.spec.serviceAccountName, 'default-editor', 'a notebook without serviceAccountName runs as default-editor');
+  const binding = await d.json<{ roleRef: { name: string }; subjects: { kind: string; name: string }[] }>(['get', 'rolebinding', 'default-editor']);
+  assert.equal(binding.roleRef.name, 'kubeflow-edit');
+  const r = await runInKernel(IN_CLUSTER);
+  assert.equal(r['namespace'], 'default');
+  assert.equal(r['job'], 'from-notebook');
+  assert.equal(r['workflow'], 'wf-from-notebook');
+  assert.equal(r['otherNamespace'], 403);
+  assert.equal(r['listOther'], 403);
+  assert.equal(r['nodes'], 403);
+  assert.equal(r['escalate'], 403);
+  await d.ok(['wait', 'job/from-notebook', '--for=condition=Complete', '--timeout=60s']);
+  assert.match(await d.ok(['logs', 'job/from-notebook']), /made-in-a-notebook/);
+  await waitFor('the workflow to succeed', async () => {
+    const w = await d.json<{ status?: { phase?: string } }>(['get', 'workflow', 'wf-from-notebook']);
+    return w.status?.phase === 'Succeeded' ? true : undefined;
+  });
+  assert.equal((await d.api('/apis/batch/v1/namespaces/elsewhere/jobs/intruder')).status, 404);
+});
+
 test('a terminal opens (POST api/terminals, then its WebSocket) and runs a command in the pod', { skip }, async () => {
   const t = await nbSession.req('api/terminals', { method: 'POST', body: {} });
   assert.equal(t.status, 200, t.body);

@@ -57,6 +57,13 @@ spec:
   assert.equal(binding.roleRef.name, 'kubeflow-admin');
   assert.deepEqual(binding.subjects.map((s) => `${s.kind}/${s.name}`), ['User/ann@example.com']);
   assert.deepEqual(binding.metadata.annotations, { user: 'ann@example.com', role: 'admin' });
+  // The accounts notebooks and pipelines run as, bound in this namespace only (as Kubeflow's).
+  for (const [sa, role] of [['default-editor', 'kubeflow-edit'], ['default-viewer', 'kubeflow-view']] as const) {
+    await d.ok(['get', 'serviceaccount', sa, '-n', 'team-a']);
+    const b = await d.json<{ roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] }>(['get', 'rolebinding', sa, '-n', 'team-a']);
+    assert.deepEqual([b.roleRef.kind, b.roleRef.name], ['ClusterRole', role]);
+    assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: sa, namespace: 'team-a' }]);
+  }
   const quota = await d.json<{ spec: { hard: Record<string, string> } }>(['get', 'resourcequota', 'kf-resource-quota', '-n', 'team-a']);
   assert.deepEqual(quota.spec.hard, { 'requests.nvidia.com/gpu': '1', pods: '10' });
 

@@ -4,6 +4,7 @@
  * failed copy never leaves a partial artifact under its final key.
  */
 import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
@@ -84,6 +85,26 @@ export class LocalArtifactRepository implements ArtifactRepository {
       if (errno(e) === 'ENOENT' && !(await isFile(src))) throw new ArtifactNotFoundError(key, `local repository ${this.root}`);
       throw e;
     }
+  }
+
+  async open(key: string): Promise<{ stream: Readable; length?: number }> {
+    const src = this.pathOf(key);
+    // Opened before answering: a key deleted meanwhile is a not-found, not a broken stream. An
+    // open file stays readable after a rename or delete replaces it.
+    let handle;
+    try {
+      handle = await open(src, 'r');
+    } catch (e) {
+      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR' || errno(e) === 'EISDIR') throw new ArtifactNotFoundError(key, `local repository ${this.root}`);
+      throw e;
+    }
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      await handle.close();
+      throw new ArtifactNotFoundError(key, `local repository ${this.root}`);
+    }
+    // The stream closes the handle when it ends or is destroyed.
+    return { stream: handle.createReadStream(), length: st.size };
   }
 
   async exists(key: string): Promise<boolean> {

@@ -141,6 +141,16 @@ export class S3ArtifactRepository implements ArtifactRepository {
     }
   }
 
+  async open(key: string): Promise<{ stream: Readable; length?: number }> {
+    const Key = this.full(key);
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      return { stream: out.Body as Readable, ...(out.ContentLength !== undefined ? { length: out.ContentLength } : {}) };
+    } catch (e) {
+      throw this.translate(e, 'GetObject', key);
+    }
+  }
+
   async exists(key: string): Promise<boolean> {
     try {
       await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.full(key) }));

@@ -186,6 +186,19 @@ export function artifactRepositoryContract(name: string, open: () => Promise<{ r
       await rejectsWithCode(repo.get('default/wf/folder', dest), 'ARTIFACT_NOT_FOUND');
     });
 
+    test('open streams an object with its length (what the server sends a download from); a missing key or a folder is ArtifactNotFoundError', async () => {
+      const big = file('open.bin', randomBytes(3 * 1024 * 1024 + 17));
+      await repo.put('default/wf/n/open.tgz', big);
+      const { stream, length } = await repo.open('default/wf/n/open.tgz');
+      assert.equal(length, 3 * 1024 * 1024 + 17);
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      assert.ok(Buffer.concat(chunks).equals(readFileSync(big)));
+      await rejectsWithCode(repo.open('default/wf/n/no-such.tgz'), 'ARTIFACT_NOT_FOUND');
+      await repo.put('default/wf/dir/inside', file('inside2', 'x'));
+      await rejectsWithCode(repo.open('default/wf/dir'), 'ARTIFACT_NOT_FOUND');
+    });
+
     test('delete removes an object and is quiet about missing ones', async () => {
       await repo.put('default/gc/n/x.tgz', file('x', 'x'));
       await repo.delete('default/gc/n/x.tgz');

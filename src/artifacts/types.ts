@@ -6,6 +6,7 @@
  *   works on every kind of repository.
  * - Location: what a workflow node's outputs record for an artifact, in Argo's shape.
  */
+import type { Readable } from 'node:stream';
 
 export interface LocalRepositoryConfig {
   kind: 'local';
@@ -51,6 +52,11 @@ export interface ArtifactRepository {
   put(key: string, file: string): Promise<ArtifactLocation>;
   /** Copies the object at `key` into the local file `file` (parent dirs created). Throws ArtifactNotFoundError when missing. */
   get(key: string, file: string): Promise<void>;
+  /**
+   * The object at `key` as a stream, for serving it without a copy on disk (the dashboard's
+   * download); `length` when the repository knows it. Throws ArtifactNotFoundError when missing.
+   */
+  open(key: string): Promise<{ stream: Readable; length?: number }>;
   exists(key: string): Promise<boolean>;
   /** For artifact GC; a missing key is fine. */
   delete(key: string): Promise<void>;

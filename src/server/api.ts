@@ -37,6 +37,8 @@ import { parseIncludeObject, toTable, wantsTable } from './tables.js';
 import { PATCH_TYPES } from './patch.js';
 import { page } from './paging.js';
 import { argoServer, type ArgoServerDeps } from './argo-server.js';
+import { ARTIFACT_PATH, ARTIFACT_TICKET_PATH, ArtifactTickets, TICKET_PARAM, artifactPath, artifactTicket, serveArtifact } from './artifact-download.js';
+import type { ArtifactRepository } from '../artifacts/index.js';
 import { argoStream } from './argo-streams.js';
 import { tokenApi } from './tokens.js';
 import { refusal, type HostPolicy } from './origin.js';
@@ -80,6 +82,8 @@ export interface ApiDeps {
   audit?: AuditLog;
   /** The notebooks' proxy at /notebook/ (./notebook-proxy.ts): `secure` when the server speaks HTTPS. */
   notebooks?: { secure: boolean };
+  /** Where workflows' artifacts are kept, for their download (./artifact-download.ts). */
+  artifacts?: ArtifactRepository;
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -693,6 +697,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     action: (namespace, name, action, body) => deps.subresource('Workflow', action)?.handle({ method: 'PUT', namespace, name, store, body: async () => body, now: () => clock.now() }),
   };
 
+  const artifactTickets = new ArtifactTickets();
+
   /** Who made each request, for the audit log. */
   const audited = new WeakMap<IncomingMessage, Identity>();
 
@@ -710,7 +716,12 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     }
     // The dashboard's page and files need no token: its login page asks for one (./dashboard.ts).
     if ((req.method === 'GET' || req.method === 'HEAD') && isDashboardPath(url.pathname) && (await serveDashboard(res, req.method, url.pathname, req.headers['accept-encoding']))) return;
-    const who = await authenticate(req, p, url.searchParams);
+    // A one-time download link (./artifact-download.ts) stands for the user who asked for it.
+    const ticket = req.method === 'GET' ? url.searchParams.get(TICKET_PARAM) : null;
+    const artifact = ticket !== null ? ARTIFACT_PATH.exec(p) : null;
+    const ticketed = artifact ? artifactTickets.redeem(ticket!, artifactPath(...(artifact.slice(1, 5).map(decodeURIComponent) as [string, string, string, string])), clock.now()) : undefined;
+    if (artifact && !ticketed) throw new UnauthorizedError('this download link was used already or is more than a minute old: download again from the dashboard');
+    const who = ticketed ?? (await authenticate(req, p, url.searchParams));
     // Kept for the audit entry written when the response ends.
     audited.set(req, who);
     const attributes = requestAttributes(req.method ?? 'GET', p, url.searchParams, kinds);
@@ -776,6 +787,12 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       }
       return send(res, 200, { apiVersion: 'metrics.k8s.io/v1beta1', kind: m[2] === 'pods' ? 'PodMetricsList' : 'NodeMetricsList', metadata: {}, items });
     }
+    m = ARTIFACT_TICKET_PATH.exec(p);
+    // Authorized as `get` of the workflow (./attributes.ts); the link's use is authorized again.
+    if (m && req.method === 'POST') return send(res, 201, { apiVersion: 'drover.dev/v1', kind: 'ArtifactTicket', ...(await artifactTicket({ store, tickets: artifactTickets, now: clock.now() }, who, ...(m.slice(1, 5).map(decodeURIComponent) as [string, string, string, string]))) });
+    m = ARTIFACT_PATH.exec(p);
+    // Authorized as `get` of the workflow (./attributes.ts).
+    if (m && req.method === 'GET') return serveArtifact({ store, repository: deps.artifacts }, res, ...(m.slice(1, 5).map(decodeURIComponent) as [string, string, string, string]));
     if (await argoStream({ store, runtime }, req, res, p, url.searchParams)) return;
     const argo = await argoServer(argoDeps, { method: req.method ?? 'GET', path: p, query: url.searchParams, body: () => readJson(req) });
     if (argo !== undefined) return send(res, 200, argo);

@@ -37,6 +37,9 @@ export function requestAttributes(method: string, p: string, q: URLSearchParams,
   if (m) return { verb: m[3] ? 'get' : 'list', apiGroup: 'metrics.k8s.io', resource: m[2]!, ...(m[1] ? { namespace: decodeURIComponent(m[1]) } : {}), ...(m[3] ? { name: decodeURIComponent(m[3]) } : {}) };
   m = /^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)$/.exec(p);
   if (m) return { verb: 'create', apiGroup: `${m[1]}.k8s.io`, resource: m[2]! };
+  // A node's output artifact (./artifact-download.ts): whoever may get the workflow, as Argo's server.
+  m = /^\/artifacts\/([^/]+)\/([^/]+)\/[^/]+\/[^/]+$/.exec(p) ?? /^\/apis\/drover\.dev\/v1\/namespaces\/([^/]+)\/workflows\/([^/]+)\/artifacts\/[^/]+\/[^/]+\/ticket$/.exec(p);
+  if (m) return { verb: 'get', apiGroup: 'argoproj.io', resource: 'workflows', namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!) };
   // The Argo Server's streams (./argo-streams.ts): watching workflows, reading their pods' logs.
   m = /^\/api\/v1\/workflow-events\/([^/]+)$/.exec(p);
   if (m) return { verb: 'watch', apiGroup: 'argoproj.io', resource: 'workflows', namespace: decodeURIComponent(m[1]!) };

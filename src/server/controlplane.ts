@@ -29,6 +29,7 @@ import { ServerMetrics } from './metrics.js';
 import { kubeconfigToken, writeKubeconfig } from '../identity/kubeconfig.js';
 import { AuditLog, Authorizer, loadCredentials } from '../identity/index.js';
 import { serverTls } from '../identity/tls.js';
+import { openArtifactRepository } from '../artifacts/index.js';
 import { QuotaAdmission } from '../kinds/core/quota-admission.js';
 import { lockHome, type HomeLock } from './home-lock.js';
 import { isLoopback } from './origin.js';
@@ -234,7 +235,9 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   const tls = servesTls(config) ? serverTls(config.home, certNames, { certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.caFile }) : undefined;
   if (tls?.issued) logger.info('issued a server certificate', { names: certNames, ca: join(config.home, 'ca.crt') });
   const audit = config.audit.file ? new AuditLog({ file: config.audit.file, maxBytes: config.audit.maxBytes, maxFiles: config.audit.maxFiles, logger: logger.child({ component: 'audit' }) }) : undefined;
-  const handler = createApiHandler({ audit, credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames, ...(podSide ? [podSide] : [])] }, runtime, logger, metrics, version: VERSION, notebooks: { secure: tls !== undefined } });
+  // The workflows' repository once more, for downloads (the controller has its own handle).
+  const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
+  const handler = createApiHandler({ audit, credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames, ...(podSide ? [podSide] : [])] }, runtime, logger, metrics, version: VERSION, notebooks: { secure: tls !== undefined }, artifacts });
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
   // kubectl exec and port-forward (WebSocket): ./streams.ts.
   http.on('upgrade', handler.upgrade);
@@ -310,6 +313,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
       await runtime.stop();
       await store.close();
       audit?.close();
+      artifacts.close();
       lock.release();
       const f = readServerFile(config.home);
       if (f?.pid === process.pid && existsSync(join(config.home, 'server.json'))) rmSync(join(config.home, 'server.json'), { force: true });

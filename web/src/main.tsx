@@ -13,6 +13,7 @@ import { ExperimentDetail, ExperimentsPage } from './pages/experiments.js';
 import { ApplyPage } from './pages/apply.js';
 import { KindObject, KindsPage } from './pages/kinds.js';
 import { NotebooksPage } from './pages/notebooks.js';
+import { TrainingDetail, TrainingPage } from './pages/training.js';
 import './style.css';
 
 function Login() {
@@ -89,7 +90,7 @@ function Shell() {
   if (error) return <p class="error">{error}</p>;
   if (!access) return <p class="muted">Loading…</p>;
   const [page = '', a = '', b = '', c = ''] = route;
-  const nav = [['', 'Overview'], ['jobs', 'Jobs and pods'], ['workflows', 'Workflows'], ['experiments', 'Experiments'], ['notebooks', 'Notebooks'], ['kinds', 'All kinds'], ['apply', 'Apply YAML']] as const;
+  const nav = [['', 'Overview'], ['jobs', 'Jobs and pods'], ['workflows', 'Workflows'], ['experiments', 'Experiments'], ['training', 'Training'], ['notebooks', 'Notebooks'], ['kinds', 'All kinds'], ['apply', 'Apply YAML']] as const;
   const section = page === 'pods' ? 'jobs' : page;
   let body;
   if (!access.all && access.namespaces.length === 0) body = <p>This token may read no namespace yet: ask an admin for a RoleBinding.</p>;
@@ -100,6 +101,8 @@ function Shell() {
   else if (page === 'workflows') body = <WorkflowsPage ns={ns} />;
   else if (page === 'experiments' && b) body = <ExperimentDetail namespace={a} name={b} />;
   else if (page === 'experiments') body = <ExperimentsPage ns={ns} />;
+  else if (page === 'training' && c) body = <TrainingDetail kind={a} namespace={b} name={c} />;
+  else if (page === 'training') body = <TrainingPage ns={ns} kind={a} />;
   else if (page === 'notebooks') body = <NotebooksPage ns={ns} />;
   else if (page === 'apply') body = <ApplyPage ns={ns} />;
   else if (page === 'kinds' && c) body = <KindObject kind={a} namespace={b} name={c} />;

@@ -1,6 +1,7 @@
 /**
  * The Notebook controller: one level-triggered reconcile per notebook (plan.ts decides, this file
- * does the I/O): the pod `<name>-0`, a Service `<name>` (port 80 → the notebook's port, as
+ * does the I/O): the pod `<name>-0` (and, for one that runs as `default-editor`, that account and
+ * its binding in the namespace, as a profile has them), a Service `<name>` (port 80 → the notebook's port, as
  * upstream, where Services are served), the status, and the culler (culling.ts decides; the
  * notebook server is asked over HTTP at the pod's address).
  */
@@ -13,6 +14,7 @@ import { Informer, type Store } from '../../store/index.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { EDITOR_ACCOUNT, ensureNamespaceAccounts } from '../profiles/service-accounts.js';
 import { checkDue, cullDecision, probeFrom } from './culling.js';
 import { ownedBy, planNotebook, sameStatus } from './plan.js';
 import { type Notebook, NOTEBOOK_ANNOTATIONS, NOTEBOOK_API_VERSION, NOTEBOOK_LABELS, NOTEBOOK_PORT, isStopped, notebookPodName, notebookPrefix } from './types.js';
@@ -31,6 +33,12 @@ export interface NotebookControllerOptions {
   clock: Clock;
   logger: Logger;
   settings: NotebookSettings;
+  /**
+   * Run notebooks without a ServiceAccount as `default-editor`, made in their namespace: where pods
+   * call this server's API. On the Kubernetes runtime pods call the cluster's API with the
+   * cluster's accounts, and a name the cluster lacks would keep the pod from being made.
+   */
+  editorAccount: boolean;
   /** How the culler reaches a notebook server; default: HTTP to the pod's address. */
   podGet?: PodGet;
 }
@@ -103,7 +111,7 @@ export class NotebookController {
       return;
     }
     const now = this.o.clock.now();
-    const plan = planNotebook({ nb, pod: found, jupyterEnv: this.o.settings.jupyterEnv, now });
+    const plan = planNotebook({ nb, pod: found, jupyterEnv: this.o.settings.jupyterEnv, now, ...(this.o.editorAccount ? { serviceAccount: EDITOR_ACCOUNT } : {}) });
     let requeue: number | undefined;
     if (plan.deletePod) {
       await this.remove({ apiVersion: 'v1', kind: 'Pod', namespace, name: notebookPodName(name) });
@@ -112,6 +120,8 @@ export class NotebookController {
     if (this.servicesServed) await this.ensureService(nb);
     if (plan.create) {
       try {
+        // Its account must exist before the pod: the pod's token names it, RBAC binds it.
+        if (plan.create.spec?.serviceAccountName === EDITOR_ACCOUNT) await ensureNamespaceAccounts(this.o.store, namespace);
         await this.o.store.create(plan.create);
         await this.event(nb, 'Normal', 'SuccessfulCreate', `create Pod ${plan.create.metadata.name} in StatefulSet ${name} successful`);
       } catch (err) {

@@ -56,6 +56,17 @@ test('a container that says what to run keeps it; an image Drover knows no envir
   assert.equal(other.spec!.containers[0]!.env!.find((e) => e.name === 'PATH'), undefined);
 });
 
+test('a pod whose template names no ServiceAccount runs as the one given (default-editor where pods call this API); a named one is kept; none given, the namespace\'s default applies', () => {
+  assert.equal(notebookPod(nb('kubeflownotebookswg/jupyter-scipy:v1.9.0'), VENV, 'default-editor').spec!.serviceAccountName, 'default-editor');
+  const own = { ...nb('kubeflownotebookswg/jupyter-scipy:v1.9.0') };
+  own.spec = { template: { spec: { ...own.spec.template.spec, serviceAccountName: 'trainer' } } } as Notebook['spec'];
+  assert.equal(notebookPod(own, VENV, 'default-editor').spec!.serviceAccountName, 'trainer');
+  assert.equal(notebookPod(nb('kubeflownotebookswg/jupyter-scipy:v1.9.0'), VENV).spec!.serviceAccountName, undefined);
+  // Not part of the template's hash: a server change of this default does not restart running notebooks.
+  const n = nb('kubeflownotebookswg/jupyter-scipy:v1.9.0');
+  assert.equal(notebookPod(n, VENV, 'default-editor').metadata.annotations!['drover.dev/notebook-template-hash'], notebookPod(n, VENV).metadata.annotations!['drover.dev/notebook-template-hash']);
+});
+
 function running(pod: Stored<Pod>): Stored<Pod> {
   return { ...pod, status: { phase: 'Running', podIP: '10.88.0.5', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }], containerStatuses: [{ name: 'lab', ready: true, restartCount: 0, image: 'x', imageID: '', state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] } } as Stored<Pod>;
 }

@@ -20,6 +20,8 @@ export interface PlanInput {
   pod: Stored<Pod> | undefined;
   jupyterEnv: string;
   now: number;
+  /** The ServiceAccount a pod whose template names none runs as (`default-editor`); none: the namespace's `default`. */
+  serviceAccount?: string;
 }
 
 export interface NotebookPlan {
@@ -47,7 +49,7 @@ export function templateHash(nb: Notebook): string {
 }
 
 /** The pod a notebook runs as. */
-export function notebookPod(nb: Notebook, jupyterEnv: string): Stored<Pod> {
+export function notebookPod(nb: Notebook, jupyterEnv: string, serviceAccount?: string): Stored<Pod> {
   const name = nb.metadata.name!;
   const namespace = nb.metadata.namespace!;
   const prefix = notebookPrefix(namespace, name);
@@ -76,6 +78,10 @@ export function notebookPod(nb: Notebook, jupyterEnv: string): Stored<Pod> {
     for (const [k, v] of Object.entries(environment.env)) set(k, v, false);
     if (!c.command?.length && !c.args?.length) c.command = environment.command;
   }
+  // Kubeflow's web app writes `default-editor` into every notebook: the code in it may use the API
+  // in its namespace. A template that names an account keeps it.
+  const sa = spec as { serviceAccountName?: string; serviceAccount?: string };
+  if (serviceAccount && !sa.serviceAccountName && !sa.serviceAccount) sa.serviceAccountName = serviceAccount;
   // A StatefulSet's pods always restart; its pod's hostname is the pod's name.
   spec.restartPolicy = 'Always';
   spec.hostname ??= notebookPodName(name);
@@ -132,7 +138,7 @@ export function planNotebook(input: PlanInput): NotebookPlan {
   const stopped = isStopped(nb);
   const stale = pod !== undefined && pod.metadata.annotations?.[NOTEBOOK_ANNOTATIONS.templateHash] !== templateHash(nb);
   const deletePod = pod !== undefined && !pod.metadata.deletionTimestamp && (stopped || stale);
-  const create = !stopped && pod === undefined ? notebookPod(nb, input.jupyterEnv) : undefined;
+  const create = !stopped && pod === undefined ? notebookPod(nb, input.jupyterEnv, input.serviceAccount) : undefined;
   const shown = stopped || deletePod ? undefined : pod;
   return { deletePod, ...(create ? { create } : {}), status: notebookStatus(nb, shown, now) };
 }

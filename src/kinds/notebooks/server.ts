@@ -9,7 +9,7 @@ export { NotebookController } from './controller.js';
 export const notebooksServer: FamilyServer = {
   validation: { Notebook: NOTEBOOK_VALIDATION },
   admission: { Notebook: NOTEBOOK_ADMISSION },
-  controllers: ({ store, kinds, clock, logger, config }) => [
-    new NotebookController({ store, kinds, clock, logger: logger.child({ component: 'notebook-controller' }), settings: config.notebooks }),
+  controllers: ({ store, kinds, clock, logger, config, runtime }) => [
+    new NotebookController({ store, kinds, clock, logger: logger.child({ component: 'notebook-controller' }), settings: config.notebooks, editorAccount: runtime.name !== 'kubernetes' }),
   ],
 };

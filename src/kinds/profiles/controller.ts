@@ -1,7 +1,8 @@
 /**
  * Makes each Profile so: its namespace (owned by the profile, so deleting the profile deletes the
  * namespace and everything in it), the owner bound to `kubeflow-admin` there, and the
- * `kf-resource-quota` ResourceQuota when the profile sets one. A namespace that exists and is not
+ * `kf-resource-quota` ResourceQuota when the profile sets one, and the `default-editor` and
+ * `default-viewer` ServiceAccounts with their bindings (service-accounts.ts). A namespace that exists and is not
  * the profile's is left alone and the profile says so.
  */
 import type { KubeObject } from '../../api/types.js';
@@ -13,6 +14,7 @@ import { isoSeconds } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Controller } from '../types.js';
 import { contributorBinding, OWNER_BINDING } from './contributors.js';
+import { ensureNamespaceAccounts } from './service-accounts.js';
 
 export interface Profile extends KubeObject {
   spec?: { owner?: { kind?: string; name?: string }; resourceQuotaSpec?: { hard?: Record<string, string> } };
@@ -71,6 +73,8 @@ export class ProfileController implements Controller {
         b.metadata.annotations = binding.metadata.annotations;
       });
     }
+
+    await ensureNamespaceAccounts(store, name, ownerRef);
 
     const quotaRef = { apiVersion: 'v1', kind: 'ResourceQuota', namespace: name, name: QUOTA_NAME };
     const hard = profile.spec?.resourceQuotaSpec?.hard;

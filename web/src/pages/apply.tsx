@@ -9,12 +9,12 @@ import { link } from '../parts.js';
 
 const FILE = 'browser.yaml';
 
-interface Cause {
+export interface Cause {
   field?: string;
   message: string;
 }
 
-interface Result {
+export interface Result {
   kind: string;
   namespace?: string;
   name: string;
@@ -22,9 +22,43 @@ interface Result {
 }
 
 /** Where an error message points: `browser.yaml:12:3: spec.x: …` → line 12. */
-export function lineOf(message: string): number | undefined {
-  const m = new RegExp(`^${FILE.replace('.', '\\.')}:(\\d+)`).exec(message);
+export function lineOf(message: string, file = FILE): number | undefined {
+  if (!message.startsWith(`${file}:`)) return undefined;
+  const m = /^(\d+)/.exec(message.slice(file.length + 1));
   return m ? Number(m[1]) : undefined;
+}
+
+/** Posts `text` to the namespace's apply as `file`: the results, or an ApiError with the causes. */
+export async function applyText(namespace: string, file: string, text: string, mode?: 'create'): Promise<{ results: Result[]; warnings: string[] }> {
+  const res = await request(`/apis/drover.dev/v1/namespaces/${encodeURIComponent(namespace)}/apply`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ documents: [{ file, text }], ...(mode ? { mode } : {}) }),
+  });
+  return (await res.json()) as { results: Result[]; warnings: string[] };
+}
+
+/** A numbered listing of `text` with each cause under the line its message names. */
+export function ErrorListing({ text, causes, file = FILE }: { text: string; causes: Cause[]; file?: string }) {
+  const lines = text.split('\n');
+  const placed = new Map<number, string[]>();
+  const unplaced: string[] = [];
+  for (const c of causes) {
+    const line = lineOf(c.message, file);
+    if (line && line <= lines.length) placed.set(line, [...(placed.get(line) ?? []), c.message.replace(/^[^:]+:\d+(?::\d+)?:\s*/, '')]);
+    else unplaced.push(c.message);
+  }
+  return (
+    <div class="listing" data-testid="apply-errors">
+      {lines.map((l, i) => (
+        <>
+          <div class={`line ${placed.has(i + 1) ? 'bad' : ''}`} data-line={i + 1}><span class="no">{i + 1}</span><code>{l || ' '}</code></div>
+          {(placed.get(i + 1) ?? []).map((m) => <div class="line-error" data-error-line={i + 1}>{m}</div>)}
+        </>
+      ))}
+      {unplaced.map((m) => <div class="line-error">{m}</div>)}
+    </div>
+  );
 }
 
 const pages: Record<string, string> = { Job: 'jobs', Pod: 'pods', Workflow: 'workflows', Experiment: 'experiments' };
@@ -42,12 +76,7 @@ export function ApplyPage({ ns }: { ns: string }) {
     setResults([]);
     setWarnings([]);
     try {
-      const res = await request(`/apis/drover.dev/v1/namespaces/${encodeURIComponent(namespace)}/apply`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ documents: [{ file: FILE, text }] }),
-      });
-      const body = (await res.json()) as { results: Result[]; warnings: string[] };
+      const body = await applyText(namespace, FILE, text);
       setResults(body.results);
       setWarnings(body.warnings);
     } catch (err) {
@@ -55,14 +84,6 @@ export function ApplyPage({ ns }: { ns: string }) {
       if (err instanceof ApiError) setCauses(err.causes);
     }
   };
-  const lines = text.split('\n');
-  const placed = new Map<number, string[]>();
-  const unplaced: string[] = [];
-  for (const c of causes) {
-    const line = lineOf(c.message);
-    if (line && line <= lines.length) placed.set(line, [...(placed.get(line) ?? []), c.message.replace(/^[^:]+:\d+(?::\d+)?:\s*/, '')]);
-    else unplaced.push(c.message);
-  }
   return (
     <div>
       <h1>Apply YAML</h1>
@@ -80,17 +101,7 @@ export function ApplyPage({ ns }: { ns: string }) {
       )}
       {warnings.map((w) => <p class="muted">Warning: {w}</p>)}
       {error && causes.length === 0 && <p class="error" data-testid="apply-error">{error}</p>}
-      {causes.length > 0 && (
-        <div class="listing" data-testid="apply-errors">
-          {lines.map((l, i) => (
-            <>
-              <div class={`line ${placed.has(i + 1) ? 'bad' : ''}`} data-line={i + 1}><span class="no">{i + 1}</span><code>{l || ' '}</code></div>
-              {(placed.get(i + 1) ?? []).map((m) => <div class="line-error" data-error-line={i + 1}>{m}</div>)}
-            </>
-          ))}
-          {unplaced.map((m) => <div class="line-error">{m}</div>)}
-        </div>
-      )}
+      {causes.length > 0 && <ErrorListing text={text} causes={causes} />}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { age, conditions } from '../format.js';
 import { useWatch } from '../hooks.js';
 import { Badge, Conditions, Section, Table, Yaml, link } from '../parts.js';
 import { oneObject, remove } from './jobs.js';
+import { NewExperiment } from './new-experiment.js';
 
 /** The last true condition's type: Created, Running, Succeeded, Failed, EarlyStopped… */
 function state(o: Obj): string {
@@ -107,6 +108,8 @@ function Parallel({ names, rows, objective }: { names: string[]; rows: { values:
 
 export function ExperimentsPage({ ns }: { ns: string }) {
   const exps = useWatch(collection(KATIB, 'experiments', ns));
+  const [creating, setCreating] = useState(false);
+  const namespace = ns || 'default';
   const rows = exps.items.map((e) => {
     const best = e.status?.currentOptimalTrial;
     const metric = objectiveOf(e).metric;
@@ -123,6 +126,8 @@ export function ExperimentsPage({ ns }: { ns: string }) {
   return (
     <div>
       <h1>Experiments</h1>
+      <div class="toolbar"><button onClick={() => setCreating(!creating)} data-testid="new-experiment">{creating ? 'Close the form' : 'New experiment'}</button></div>
+      {creating && <NewExperiment namespace={namespace} onCreated={(name) => (location.hash = link('experiments', namespace, name))} />}
       <Table head={['Name', 'Namespace', 'State', 'Trials', 'Best', 'Age']} rows={rows} empty={exps.error ?? 'No experiments.'} />
     </div>
   );

@@ -35,7 +35,7 @@ export function WorkflowsPage({ ns }: { ns: string }) {
   );
 }
 
-function Graph({ wf, selected, onSelect }: { wf: Obj; selected: string | undefined; onSelect(id: string): void }) {
+function Graph({ wf, selected, onSelect }: { wf: Obj; selected: string | undefined; onSelect(id: string, hidden?: string[]): void }) {
   const nodes = (wf.status?.nodes ?? {}) as Record<string, WfNode>;
   // The layout changes only when nodes or edges do; a phase change only recolours.
   const shape = Object.values(nodes).map((n) => `${n.id}>${(n.children ?? []).join(',')}`).join(';');
@@ -49,7 +49,7 @@ function Graph({ wf, selected, onSelect }: { wf: Obj; selected: string | undefin
       <svg width={laid.l.width} height={laid.l.height} data-testid="workflow-graph">
         {laid.l.edges.map((e) => <polyline key={`${e.from}>${e.to}`} class="edge" points={e.points.map((p) => `${p.x},${p.y}`).join(' ')} />)}
         {[...now.values()].map((n) => (
-          <g key={n.id} class={`node ${n.phase} ${n.type} ${selected === n.id ? 'selected' : ''}`} data-node={n.label} data-phase={n.phase} transform={`translate(${n.x - NODE_W / 2},${n.y - NODE_H / 2})`} onClick={() => onSelect(n.id)}>
+          <g key={n.id} class={`node ${n.phase} ${n.type} ${selected === n.id ? 'selected' : ''}`} data-node={n.label} data-phase={n.phase} transform={`translate(${n.x - NODE_W / 2},${n.y - NODE_H / 2})`} onClick={() => onSelect(n.id, laid.s.get(n.id))}>
             <rect width={NODE_W} height={NODE_H} rx={n.type === 'Pod' ? 6 : 17} />
             <text x={NODE_W / 2} y={NODE_H / 2 + 4}>{n.label.length > 22 ? n.label.slice(0, 21) + '…' : n.label}</text>
             <title>{n.summary ? Object.entries(n.summary).map(([k, v]) => `${v} ${k}`).join(', ') : `${n.label}: ${n.phase}`}</title>
@@ -65,6 +65,85 @@ function Params({ list }: { list: { name: string; value?: string; path?: string 
   return <dl>{list.map((p) => <><dt>{p.name}</dt><dd>{p.value ?? p.path ?? ''}</dd></>)}</dl>;
 }
 
+/**
+ * Downloads a node's output artifact: a one-time link from the server (a navigation cannot carry
+ * the token), followed as a download, so the browser streams it to disk however large it is.
+ */
+async function downloadArtifact(wf: Obj, nodeId: string, name: string): Promise<void> {
+  const path = ['namespaces', wf.metadata.namespace!, 'workflows', wf.metadata.name, 'artifacts', nodeId, name].map(encodeURIComponent).join('/');
+  const { url } = await send<{ url: string }>('POST', `/apis/drover.dev/v1/${path}/ticket`);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = '';
+  a.rel = 'noreferrer';
+  a.click();
+}
+
+function Artifacts({ wf, node }: { wf: Obj; node: WfNode }) {
+  const list = (node.outputs?.artifacts ?? []) as { name: string; path?: string; archive?: { none?: unknown } }[];
+  const [error, setError] = useState('');
+  return (
+    <>
+      <dl data-testid="output-artifacts">
+        {list.map((a) => (
+          <>
+            <dt>{a.name}</dt>
+            <dd>
+              {a.path ?? ''} <button data-artifact={a.name} onClick={() => downloadArtifact(wf, node.id, a.name).catch((err: Error) => setError(err.message))}>Download{a.archive?.none === undefined ? ' (.tgz)' : ''}</button>
+            </dd>
+          </>
+        ))}
+      </dl>
+      {error && <p class="error">{error}</p>}
+    </>
+  );
+}
+
+/** Items a summary node page shows at a time. */
+export const PAGE = 50;
+
+/**
+ * The nodes a summary stands for (a loop's items past the first twelve), paged, filterable by
+ * phase (the two failures among 10,000 are one click away), each opening its own panel. Phases
+ * are read live; the ids are those of the layout the summary was drawn from.
+ */
+function SummaryPanel({ hidden, nodes, onOpen }: { hidden: string[]; nodes: Record<string, WfNode>; onOpen(id: string): void }) {
+  const [phase, setPhase] = useState('');
+  const [page, setPage] = useState(0);
+  const counts = new Map<string, number>();
+  for (const id of hidden) counts.set(nodes[id]?.phase ?? 'Pending', (counts.get(nodes[id]?.phase ?? 'Pending') ?? 0) + 1);
+  const list = phase ? hidden.filter((id) => (nodes[id]?.phase ?? 'Pending') === phase) : hidden;
+  const pages = Math.max(1, Math.ceil(list.length / PAGE));
+  const at = Math.min(page, pages - 1);
+  const shown = list.slice(at * PAGE, (at + 1) * PAGE);
+  const choose = (p: string) => {
+    setPhase(p);
+    setPage(0);
+  };
+  return (
+    <div class="panel" data-testid="summary-panel">
+      <h3>{hidden.length} more nodes</h3>
+      <div class="toolbar">
+        <button class={phase === '' ? 'active' : ''} onClick={() => choose('')}>all {hidden.length}</button>
+        {[...counts].map(([p, n]) => <button class={phase === p ? 'active' : ''} data-phase-filter={p} onClick={() => choose(p)}>{n} {p}</button>)}
+      </div>
+      <table>
+        <tbody>
+          {shown.map((id) => {
+            const n = nodes[id];
+            return <tr data-item={n?.displayName ?? id}><td><button class="link" onClick={() => onOpen(id)}>{n?.displayName ?? id}</button></td><td><Badge status={n?.phase ?? 'Pending'} /></td><td>{duration(n?.startedAt, n?.finishedAt)}</td></tr>;
+          })}
+        </tbody>
+      </table>
+      <div class="toolbar">
+        <button disabled={at === 0} onClick={() => setPage(at - 1)}>Previous</button>
+        <span data-testid="summary-page">page {at + 1} of {pages}</span>
+        <button disabled={at + 1 >= pages} onClick={() => setPage(at + 1)}>Next</button>
+      </div>
+    </div>
+  );
+}
+
 function NodePanel({ wf, node, pods }: { wf: Obj; node: WfNode; pods: Obj[] }) {
   const pod = pods.find((p) => p.metadata.annotations?.['workflows.argoproj.io/node-name'] === node.name);
   return (
@@ -76,7 +155,7 @@ function NodePanel({ wf, node, pods }: { wf: Obj; node: WfNode; pods: Obj[] }) {
       {node.inputs?.artifacts?.length ? <><h4>Input artifacts</h4><Params list={node.inputs.artifacts} /></> : null}
       <h4>Outputs</h4>
       <Params list={[...(node.outputs?.parameters ?? []), ...(node.outputs?.result !== undefined ? [{ name: 'result', value: node.outputs.result }] : []), ...(node.outputs?.exitCode !== undefined ? [{ name: 'exitCode', value: node.outputs.exitCode }] : [])]} />
-      {node.outputs?.artifacts?.length ? <><h4>Output artifacts</h4><Params list={node.outputs.artifacts} /></> : null}
+      {node.outputs?.artifacts?.length ? <><h4>Output artifacts</h4><Artifacts key={node.id} wf={wf} node={node} /></> : null}
       {pod && <><h4>Log of <a href={link('pods', pod.metadata.namespace!, pod.metadata.name)}>{pod.metadata.name}</a></h4><Log namespace={wf.metadata.namespace!} pod={pod.metadata.name} container="main" /></>}
     </div>
   );
@@ -86,6 +165,8 @@ export function WorkflowDetail({ namespace, name }: { namespace: string; name: s
   const live = useWatch(oneObject(ARGO, 'workflows', namespace, name));
   const pods = useWatch(`${collection(CORE, 'pods', namespace)}?labelSelector=${encodeURIComponent(`workflows.argoproj.io/workflow=${name}`)}`);
   const [selected, setSelected] = useState<string | undefined>(undefined);
+  // The summary node chosen last and the ids it hides: its list stays open beside an item's panel.
+  const [summary, setSummary] = useState<{ id: string; hidden: string[] } | undefined>(undefined);
   const [message, setMessage] = useState('');
   const wf = live.items[0];
   if (!wf) return <p class="muted">{live.error ?? (live.loaded ? `Workflow ${namespace}/${name} is gone.` : 'Loading…')}</p>;
@@ -105,8 +186,13 @@ export function WorkflowDetail({ namespace, name }: { namespace: string; name: s
       </div>
       <p>{wf.status?.message ?? ''} {duration(wf.status?.startedAt, wf.status?.finishedAt)} · progress {wf.status?.progress ?? '—'}</p>
       <div class="split">
-        <Graph wf={wf} selected={selected} onSelect={setSelected} />
-        {node && <NodePanel wf={wf} node={node} pods={pods.items} />}
+        <Graph wf={wf} selected={selected} onSelect={(id, rest) => { setSelected(id); setSummary(rest ? { id, hidden: rest } : undefined); }} />
+        {(summary || node) && (
+          <div class="panels">
+            {summary && <SummaryPanel key={summary.id} hidden={summary.hidden} nodes={nodes} onOpen={setSelected} />}
+            {node && <NodePanel wf={wf} node={node} pods={pods.items} />}
+          </div>
+        )}
       </div>
       <Section title="Conditions"><Conditions obj={wf} /></Section>
       <Yaml obj={wf} />

@@ -29,6 +29,10 @@ export class LocalArtifactRepository implements ArtifactRepository {
     return p;
   }
 
+  keyOfLocation(recorded: string): string {
+    return recorded;
+  }
+
   async put(key: string, file: string): Promise<LocalArtifactLocation> {
     const dest = this.pathOf(key);
     const source = await openSource(file);

@@ -52,6 +52,24 @@ test('an S3 put records Argo\'s s3 location, keyPrefix included, and the object 
   }
 });
 
+test('a recorded location (its key holding the keyPrefix) reads back through keyOfLocation, not with the prefix twice', async () => {
+  const repo = openArtifactRepository(config({ keyPrefix: 'argo-artifacts' }), { home: work });
+  try {
+    writeFileSync(join(work, 'rec'), 'read me back');
+    const loc = await repo.put('default/wf/wf-a/out.tgz', join(work, 'rec'));
+    const recorded = (loc as { s3: { key: string } }).s3.key;
+    assert.equal(recorded, 'argo-artifacts/default/wf/wf-a/out.tgz');
+    assert.equal(await repo.exists(recorded), false, 'the recorded key is the full object key');
+    assert.equal(repo.keyOfLocation(recorded), 'default/wf/wf-a/out.tgz');
+    assert.equal(await repo.exists(repo.keyOfLocation(recorded)), true);
+    await repo.get(repo.keyOfLocation(recorded), join(work, 'rec-back'));
+    assert.equal(readFileSync(join(work, 'rec-back'), 'utf8'), 'read me back');
+    assert.equal(repo.keyOfLocation('elsewhere/x.tgz'), 'elsewhere/x.tgz', 'a key outside the prefix is left as it is');
+  } finally {
+    repo.close();
+  }
+});
+
 test('a 100 MB artifact is streamed both ways without holding it in memory', async () => {
   const repo = openArtifactRepository(config({ keyPrefix: 'large' }), { home: work });
   const src = join(work, 'large.bin');

@@ -65,6 +65,10 @@ export class S3ArtifactRepository implements ArtifactRepository {
     return this.prefix + validateKey(key);
   }
 
+  keyOfLocation(recorded: string): string {
+    return this.prefix && recorded.startsWith(this.prefix) ? recorded.slice(this.prefix.length) : recorded;
+  }
+
   async put(key: string, file: string): Promise<S3ArtifactLocation> {
     const Key = this.full(key);
     const source = await openSource(file);

@@ -58,6 +58,11 @@ export interface ArtifactRepository {
    */
   open(key: string): Promise<{ stream: Readable; length?: number }>;
   exists(key: string): Promise<boolean>;
+  /**
+   * The key to read a recorded location's object by: an S3 location's key holds the keyPrefix
+   * (as Argo records it), which the other methods add themselves.
+   */
+  keyOfLocation(recorded: string): string;
   /** For artifact GC; a missing key is fine. */
   delete(key: string): Promise<void>;
   /**

@@ -85,7 +85,7 @@ export class LocalStepIO implements StepIO {
         if (a.optional) continue;
         throw new Error(`inputs.artifacts.${a.name}: no source (from, raw, http or a repository key)`);
       }
-      const source = key;
+      const source = this.repo.keyOfLocation(key);
       if (!(await this.repo.exists(source))) {
         if (a.optional) continue;
         throw new Error(`inputs.artifacts.${a.name}: artifact ${key} not found in the repository`);

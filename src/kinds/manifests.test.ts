@@ -469,3 +469,22 @@ spec:
   assert.equal(spec.volumes[1]!.secret!.defaultMode, 0o400);
   assert.equal(spec.containers[0]!.env[0]!.value, '0644');
 });
+
+test('a containerSet is checked as Argo checks it: names unique, dependencies among them, no cycle, no per-container retries', () => {
+  const wf = (containers: string, extra = '') => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: set}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    containerSet:${extra}
+      containers:
+${containers}`;
+  assert.equal(loadManifests(wf('      - {name: a, image: alpine}\n      - {name: main, image: alpine, dependencies: [a]}\n')).manifests.length, 1);
+  assert.match(only(issuesOf(wf('      - {name: a, image: alpine, dependencies: [nope]}\n'))).message, /no container named "nope" in the set \(a\)/);
+  assert.match(only(issuesOf(wf('      - {name: a, image: alpine}\n      - {name: a, image: alpine}\n'))).message, /duplicate container name "a"/);
+  const cycle = only(issuesOf(wf('      - {name: a, image: alpine, dependencies: [b]}\n      - {name: b, image: alpine, dependencies: [a]}\n')));
+  assert.match(cycle.message, /dependencies form a cycle: a → b → a/);
+  assert.match(only(issuesOf(wf('      - {name: a, image: alpine}\n', '\n      retryStrategy: {retries: 2}'))).message, /retries of single containers in a set are not supported/);
+});

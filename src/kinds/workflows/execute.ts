@@ -84,7 +84,7 @@ function executeKind(op: Operation, nodeName: string, resolved: Resolved, bound:
   try {
     // A timeout that can never parse ends the node before anything of it starts.
     durationField(t.name, 'timeout', t.timeout as string | number | undefined, scope);
-    if (t.container || t.script) node = executePod(op, nodeName, t, tscope, scope, bound.inputs, o);
+    if (t.container || t.script || t.containerSet) node = executePod(op, nodeName, t, tscope, scope, bound.inputs, o);
     else if (t.steps) node = executeSteps(op, nodeName, t, tscope, scope, bound.inputs, o);
     else if (t.dag) node = executeDag(op, nodeName, t, tscope, scope, bound.inputs, o);
     else if (t.suspend) node = executeSuspend(op, nodeName, t, tscope, scope, bound.inputs, o);

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildStepPod, wrapperScript } from './steppod.js';
+import { buildStepPod, setContainers, wrapperScript } from './steppod.js';
 import type { Template, Workflow } from './types.js';
 
 const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'wf', namespace: 'default', uid: 'u', annotations: { 'drover.dev/source-dir': '/work/project' } }, spec: {} } as unknown as Workflow;
@@ -29,6 +29,61 @@ test("a container step without command runs its image's entrypoint (DROVER_IMAGE
     assert.equal(run(noCommand, ['echo', 'plain']), 'plain\n', 'no entrypoint given: args run as the command');
     const withCommand = { name: 'b', container: { image: 'argoproj/argosay:v2', command: ['echo'], args: ['x'] } } as Template;
     assert.equal(run(withCommand, ['echo', 'x'], `'printf' '<%s>\\n'`), 'x\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a containerSet’s wrappers (real sh, started together) run each container after its dependencies, skip the dependents of a failure, and the collector reads outputs once every container ended', async () => {
+  const { spawn } = await import('node:child_process');
+  const { readFileSync, existsSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'drover-set-'));
+  try {
+    const set = (failing: string) =>
+      ({
+        name: 'graph',
+        containerSet: {
+          containers: [
+            { name: 'a', image: 'alpine', command: ['sh', '-c', `sleep 0.2; echo a >> ${dir}/order`] },
+            { name: 'b', image: 'alpine', command: ['sh', '-c', `echo b >> ${dir}/order; [ ${failing} != b ]`], dependencies: ['a'] },
+            { name: 'c', image: 'alpine', command: ['sh', '-c', `sleep 0.1; echo c >> ${dir}/order`], dependencies: ['a'] },
+            { name: 'd', image: 'alpine', command: ['sh', '-c', `echo d >> ${dir}/order`], dependencies: ['b', 'c'] },
+            { name: 'main', image: 'alpine', command: ['sh', '-c', 'echo result-of-main'] },
+          ],
+        },
+        outputs: { parameters: [{ name: 'last', valueFrom: { path: `${dir}/order` } }] },
+      }) as unknown as Template;
+    const runAll = async (t: Template) => {
+      rmSync(join(dir, 'out'), { recursive: true, force: true });
+      rmSync(join(dir, 'order'), { force: true });
+      const codes = await Promise.all(
+        setContainers(t, []).map(
+          (c) =>
+            new Promise<[string, number]>((resolve) => {
+              const [sh, flag, script, ...argv] = c.command!;
+              const p = spawn(sh!, [flag!, script!.replaceAll('D=/drover', `D=${dir}`), ...argv], { stdio: 'ignore' });
+              p.on('exit', (code) => resolve([c.name, code ?? -1]));
+            }),
+        ),
+      );
+      return new Map(codes);
+    };
+    const ok = await runAll(set('none'));
+    assert.deepEqual([...ok.values()], [0, 0, 0, 0, 0]);
+    const order = readFileSync(join(dir, 'order'), 'utf8').split('\n').filter(Boolean);
+    assert.equal(order[0], 'a', 'a first');
+    assert.equal(order[3], 'd', 'd after b and c');
+    assert.deepEqual(order.slice(1, 3).sort(), ['b', 'c']);
+    assert.equal(readFileSync(join(dir, 'out', 'stdout'), 'utf8'), 'result-of-main\n', 'the result is main’s stdout');
+    assert.equal(readFileSync(join(dir, 'out', 'exit-code'), 'utf8').trim(), '0');
+    assert.equal(readFileSync(join(dir, 'out', 'parameters', 'last'), 'utf8').split('\n').filter(Boolean).length, 4, 'main read the output after every container wrote it');
+
+    const failed = await runAll(set('b'));
+    assert.equal(failed.get('b'), 1);
+    assert.equal(failed.get('d'), 1, 'd is not run: b failed');
+    assert.equal(failed.get('c'), 0);
+    assert.deepEqual(readFileSync(join(dir, 'order'), 'utf8').split('\n').filter(Boolean).sort(), ['a', 'b', 'c'], 'd never ran');
+    assert.ok(existsSync(join(dir, 'out', 'containers', 'd')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -64,8 +64,24 @@ function archiveNone(a: Artifact): boolean {
   return a.archive?.none !== undefined;
 }
 
+/**
+ * One container of a containerSet, as its wrapper sees it: it waits for its dependencies' ends
+ * (each container writes its exit code to `out/containers/NAME`) and runs only if they succeeded;
+ * the collector (`main`, else the last container) waits for every other container's end before
+ * it reads the template's outputs, which may lie on volumes the others wrote.
+ */
+export interface SetMember {
+  name: string;
+  dependencies: string[];
+  collector: boolean;
+  others: string[];
+  /** The container named `main`: its stdout is the step's result, its exit code the step's. */
+  main: boolean;
+  hasCommand: boolean;
+}
+
 /** The wrapper script; `"$@"` is the step's own command and arguments. */
-export function wrapperScript(template: Template, inputs: InputArtifactFile[]): string {
+export function wrapperScript(template: Template, inputs: InputArtifactFile[], member?: SetMember): string {
   const D = STAGING_MOUNT;
   const lines: string[] = [`D=${D}`];
   for (const a of inputs) {
@@ -81,12 +97,32 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[]): 
     }
     if (a.mode !== undefined) lines.push(`chmod ${a.mode.toString(8)} ${q}`);
   }
-  lines.push(`mkdir -p "$D/out/parameters" "$D/out/artifacts"`);
+  lines.push(`mkdir -p "$D/out/parameters" "$D/out/artifacts"${member ? ' "$D/out/containers"' : ''}`);
+  const waitFor = (names: string[]) => names.map((n) => `while [ ! -e "$D/out/containers/${n}" ]; do sleep 0.05; done`);
+  if (member) {
+    lines.push(...waitFor(member.dependencies));
+    for (const d of member.dependencies) lines.push(`[ "$(cat "$D/out/containers/${d}")" = 0 ] || { echo "container ${member.name} not run: ${d} failed" >&2; echo 1 > "$D/out/containers/.${member.name}" && mv "$D/out/containers/.${member.name}" "$D/out/containers/${member.name}"; exit 1; }`);
+  }
   // A container template without `command` runs its image's entrypoint with `args`; the local
   // runtime passes the entrypoint `images:` gives (e.g. argosay) in this variable, quoted.
-  if (template.container && !template.container.command?.length) lines.push(`[ -n "\${DROVER_IMAGE_ENTRYPOINT:-}" ] && eval "set -- $DROVER_IMAGE_ENTRYPOINT \\"\\$@\\""`);
-  lines.push(`{ "$@"; echo $? > "$D/out/exit-code"; } | tee "$D/out/stdout"`);
-  lines.push(`rc=$(cat "$D/out/exit-code" 2>/dev/null || echo 1)`);
+  if (member ? !member.hasCommand : template.container && !template.container.command?.length) lines.push(`[ -n "\${DROVER_IMAGE_ENTRYPOINT:-}" ] && eval "set -- $DROVER_IMAGE_ENTRYPOINT \\"\\$@\\""`);
+  if (!member || member.main) {
+    lines.push(`{ "$@"; echo $? > "$D/out/exit-code"; } | tee "$D/out/stdout"`);
+    lines.push(`rc=$(cat "$D/out/exit-code" 2>/dev/null || echo 1)`);
+  } else {
+    lines.push(`"$@"`, 'rc=$?');
+  }
+  if (member) {
+    // Written whole (a rename), so a waiting container never reads half a code.
+    lines.push(`echo "$rc" > "$D/out/containers/.${member.name}" && mv "$D/out/containers/.${member.name}" "$D/out/containers/${member.name}"`);
+    if (!member.collector) {
+      lines.push('exit "$rc"');
+      return lines.join('\n');
+    }
+    lines.push(...waitFor(member.others));
+    // Without a `main`, the step's exit code is the first failure among the set's containers.
+    if (!member.main) lines.push(`c=0; for f in "$D"/out/containers/*; do v=$(cat "$f"); [ "$v" = 0 ] || { c=$v; break; }; done; echo "$c" > "$D/out/exit-code"`);
+  }
   for (const p of template.outputs?.parameters ?? []) {
     const path = p.valueFrom?.path;
     if (path) lines.push(`[ -f ${shellQuote(path)} ] && cp ${shellQuote(path)} "$D/out/parameters/${p.name}"`);
@@ -101,16 +137,22 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[]): 
   return lines.join('\n');
 }
 
-/** The step's container with its command wrapped; script templates run their source from the staging directory. */
-export function stepContainer(template: Template, inputs: InputArtifactFile[]): Container {
-  const src = (template.container ?? template.script)!;
-  const { source: _source, ...spec } = src as typeof src & { source?: string };
-  const c: Container = { ...(spec as Container), name: spec.name || 'main' };
-  let argv = [...(c.command ?? []), ...(c.args ?? [])];
-  if (template.script) argv = [...(c.command ?? ['sh']), `${STAGING_MOUNT}/script`, ...(c.args ?? [])];
+/** A containerSet's containers, each with its command wrapped (see SetMember) and the set's volume mounts. */
+export function setContainers(template: Template, inputs: InputArtifactFile[]): Container[] {
+  const set = template.containerSet!;
+  const names = set.containers.map((c) => c.name);
+  const collector = names.includes('main') ? 'main' : names[names.length - 1]!;
+  return set.containers.map((node) => {
+    const { dependencies, ...spec } = node as typeof node & { dependencies?: string[] };
+    const member: SetMember = { name: spec.name, dependencies: dependencies ?? [], collector: spec.name === collector, others: names.filter((n) => n !== spec.name), main: spec.name === 'main', hasCommand: !!spec.command?.length };
+    return wrapped({ ...(spec as Container), volumeMounts: [...((set.volumeMounts ?? []) as Container['volumeMounts'] & object), ...(spec.volumeMounts ?? [])] as Container['volumeMounts'] }, [...(spec.command ?? []), ...(spec.args ?? [])], template, inputs, member);
+  });
+}
+
+function wrapped(c: Container, argv: string[], template: Template, inputs: InputArtifactFile[], member?: SetMember): Container {
   return {
     ...c,
-    command: ['/bin/sh', '-c', wrapperScript(template, inputs), 'drover-step', ...argv],
+    command: ['/bin/sh', '-c', wrapperScript(template, inputs, member), 'drover-step', ...argv],
     args: undefined,
     volumeMounts: [
       ...(c.volumeMounts ?? []),
@@ -118,6 +160,16 @@ export function stepContainer(template: Template, inputs: InputArtifactFile[]): 
       ...inputs.filter((a) => a.staged).map((a) => ({ name: STAGING_VOLUME, mountPath: a.path, subPath: a.staged })),
     ],
   } as Container;
+}
+
+/** The step's container with its command wrapped; script templates run their source from the staging directory. */
+export function stepContainer(template: Template, inputs: InputArtifactFile[]): Container {
+  const src = (template.container ?? template.script)!;
+  const { source: _source, ...spec } = src as typeof src & { source?: string };
+  const c: Container = { ...(spec as Container), name: spec.name || 'main' };
+  let argv = [...(c.command ?? []), ...(c.args ?? [])];
+  if (template.script) argv = [...(c.command ?? ['sh']), `${STAGING_MOUNT}/script`, ...(c.args ?? [])];
+  return wrapped(c, argv, template, inputs);
 }
 
 function intOrString(v: unknown): number | undefined {
@@ -130,8 +182,8 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
   const { wf, template } = input;
   const wfSpec = wf.spec ?? {};
   const used = new Set<string>();
-  const container = stepContainer(template, input.inputArtifacts);
-  for (const m of container.volumeMounts ?? []) used.add(m.name);
+  const containers = template.containerSet ? setContainers(template, input.inputArtifacts) : [stepContainer(template, input.inputArtifacts)];
+  for (const c of containers) for (const m of c.volumeMounts ?? []) used.add(m.name);
   // Only the volumes the container mounts, as Argo does; an unused claim is not waited for.
   const volumes = [...input.volumes, ...((template.volumes ?? []) as Volume[])].filter((v) => used.has(v.name));
   volumes.push({ name: STAGING_VOLUME, hostPath: { path: input.stagingDir, type: 'Directory' } });
@@ -156,7 +208,7 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
     },
     spec: {
       restartPolicy: 'Never',
-      containers: [container],
+      containers,
       volumes,
       ...(deadline !== undefined ? { activeDeadlineSeconds: deadline } : {}),
       ...(template.nodeSelector ?? wfSpec.nodeSelector ? { nodeSelector: { ...(wfSpec.nodeSelector ?? {}), ...(template.nodeSelector ?? {}) } } : {}),

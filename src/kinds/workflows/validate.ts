@@ -152,8 +152,9 @@ export function checkArgo(obj: Record<string, unknown>, kind: string): Finding[]
     if (!tr) return;
     const tPath: PathSegment[] = [...specPath, 'templates', i];
     const types = TEMPLATE_TYPES.filter((k) => tr[k] !== undefined);
-    if (types.length === 0) err(tPath, `template ${JSON.stringify(tr['name'])} needs one of container, script, steps, dag or suspend`, 'parent');
+    if (types.length === 0) err(tPath, `template ${JSON.stringify(tr['name'])} needs one of container, script, containerSet, steps, dag or suspend`, 'parent');
     else if (types.length > 1) err(tPath, `template ${JSON.stringify(tr['name'])} has more than one of ${types.join(', ')}`, 'parent');
+    checkContainerSet(rec(tr['containerSet']), [...tPath, 'containerSet'], err);
     const inputs = new Set(arr(rec(tr['inputs'])?.['parameters']).map((p) => rec(p)?.['name']).filter((n): n is string => typeof n === 'string'));
     const inputArtifacts = new Set(arr(rec(tr['inputs'])?.['artifacts']).map((p) => rec(p)?.['name']).filter((n): n is string => typeof n === 'string'));
     const stepNames = new Set<string>();
@@ -219,6 +220,39 @@ export function checkArgo(obj: Record<string, unknown>, kind: string): Finding[]
   return findings;
 }
 
+/** A containerSet's containers: names unique, every dependency one of them, and no cycle among them. */
+function checkContainerSet(cs: Record<string, unknown> | undefined, path: PathSegment[], err: (path: PathSegment[], message: string) => void): void {
+  if (!cs) return;
+  const containers = Array.isArray(cs['containers']) ? (cs['containers'] as unknown[]) : [];
+  if (containers.length === 0) err([...path, 'containers'], 'at least one container is required');
+  const deps = new Map<string, string[]>();
+  containers.forEach((c, i) => {
+    const name = typeof (c as Record<string, unknown>)?.['name'] === 'string' ? ((c as Record<string, unknown>)['name'] as string) : undefined;
+    if (!name) return err([...path, 'containers', i, 'name'], 'required: each container of a set has a name');
+    if (deps.has(name)) return err([...path, 'containers', i, 'name'], `duplicate container name ${JSON.stringify(name)}`);
+    const d = (c as Record<string, unknown>)['dependencies'];
+    deps.set(name, Array.isArray(d) ? d.filter((x): x is string => typeof x === 'string') : []);
+  });
+  containers.forEach((c, i) => {
+    const name = (c as Record<string, unknown>)?.['name'];
+    for (const d of deps.get(name as string) ?? []) if (!deps.has(d)) err([...path, 'containers', i, 'dependencies'], `no container named ${JSON.stringify(d)} in the set (${[...deps.keys()].join(', ')})`);
+  });
+  // A cycle would leave every container in it waiting for ever.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (n: string, trail: string[]): boolean => {
+    if (state.get(n) === 'done') return false;
+    if (state.get(n) === 'visiting') {
+      err([...path, 'containers'], `dependencies form a cycle: ${[...trail.slice(trail.indexOf(n)), n].join(' → ')}`);
+      return true;
+    }
+    state.set(n, 'visiting');
+    for (const d of deps.get(n) ?? []) if (deps.has(d) && visit(d, [...trail, n])) return true;
+    state.set(n, 'done');
+    return false;
+  };
+  for (const n of deps.keys()) if (visit(n, [])) break;
+}
+
 // ---- support: what Drover implements of Argo's fields ----------------------------------------------
 
 /** Argo templates: the container and volume rules above apply to steps as to pods. */
@@ -257,7 +291,11 @@ const ARGO_TEMPLATE: Shape = {
   resource: reject(),
   http: reject(),
   data: reject(),
-  containerSet: reject(),
+  containerSet: struct({
+    containers: struct({ ...CONTAINER, dependencies: ok }),
+    volumeMounts: ok,
+    retryStrategy: reject('retries of single containers in a set are not supported; set retryStrategy on the template'),
+  }),
   plugin: reject(),
   podSpecPatch: PATCH_TEXT,
   archiveLocation: reject(),

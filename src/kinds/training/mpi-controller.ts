@@ -23,6 +23,8 @@ export interface MPIControllerOptions {
   logger: Logger;
   /** Admission as for a user's object: the launcher Job gets the API server's defaults. */
   admit(obj: KubeObject): KubeObject;
+  /** The namespace in the DNS names pods resolve, for a job's namespace (PodRuntime.dnsNamespace). */
+  dnsNamespace?: (namespace: string) => string;
 }
 
 export class MPIJobController {
@@ -90,6 +92,7 @@ export class MPIJobController {
       hasService: !!svc,
       hasSecret: !!secret,
       servicesServed: this.servicesServed,
+      ...(this.o.dnsNamespace ? { dnsNamespace: this.o.dnsNamespace(namespace) } : {}),
       now: this.o.clock.now(),
     });
     const ref = { apiVersion: MPI_API_VERSION, kind: 'MPIJob', namespace, name };

@@ -14,4 +14,6 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { resource: 'configmaps', verbs: ['create', 'update', 'delete'] },
   { resource: 'secrets', verbs: ['create', 'update', 'delete'] },
   { resource: 'persistentvolumeclaims', verbs: ['create', 'delete'] },
+  // Drover's Services, mirrored: the informer lists and watches them, the sync writes them.
+  { resource: 'services', verbs: ['create', 'update', 'delete', 'list', 'watch'] },
 ];

@@ -121,6 +121,53 @@ describe('training on the kubernetes runtime', { skip }, () => {
     await eventually('the cluster pods to go', async () => ((await cluster.core.listNamespacedPod({ namespace: ns, labelSelector: 'training.kubeflow.org/job-name=mnist' })).items.length === 0 ? true : undefined));
   });
 
+  test('TF_CONFIG and the MPI hostfile name the cluster namespace, where the cluster DNS answers for them', async () => {
+    const ns = cluster.namespace;
+    await d.ok(['apply', '-f', '-'], `apiVersion: kubeflow.org/v1
+kind: TFJob
+metadata: {name: tfnet}
+spec:
+  tfReplicaSpecs:
+    Worker:
+      replicas: 2
+      template:
+        metadata: {annotations: {kwok.drover.dev/run-for: 60s}}
+        spec: {containers: [{name: tensorflow, image: tensorflow/tensorflow:2.16.1, command: [python3, -c, pass]}]}
+---
+apiVersion: kubeflow.org/v2beta1
+kind: MPIJob
+metadata: {name: pi}
+spec:
+  slotsPerWorker: 1
+  mpiReplicaSpecs:
+    Launcher:
+      replicas: 1
+      template:
+        metadata: {annotations: {kwok.drover.dev/run-for: 60s}}
+        spec: {containers: [{name: launcher, image: mpioperator/openmpi, command: [mpirun, -n, "2", hostname]}]}
+    Worker:
+      replicas: 2
+      template:
+        metadata: {annotations: {kwok.drover.dev/run-for: 60s}}
+        spec: {containers: [{name: worker, image: mpioperator/openmpi}]}
+`);
+    const tfWorker = await eventually('the TF worker in the cluster', () => cluster.core.readNamespacedPod({ name: 'tfnet-worker-1', namespace: ns }));
+    const tfConfig = JSON.parse(envOf(tfWorker).TF_CONFIG!) as { cluster: { worker: string[] }; task: unknown };
+    assert.deepEqual(tfConfig.cluster.worker, [`tfnet-worker-0.${ns}.svc:2222`, `tfnet-worker-1.${ns}.svc:2222`]);
+    assert.deepEqual(tfConfig.task, { type: 'worker', index: 1 });
+    await eventually('the TF workers\' Services', () => cluster.core.readNamespacedService({ name: 'tfnet-worker-0', namespace: ns }));
+    // The launcher's pod mounts <job>-config, so the ConfigMap is copied beside it.
+    const cm = await eventually('the MPI hostfile in the cluster', () => cluster.core.readNamespacedConfigMap({ name: 'pi-config', namespace: ns }), 60_000);
+    assert.equal(cm.data?.['hostfile'], `pi-worker-0.pi.${ns}.svc slots=1\npi-worker-1.pi.${ns}.svc slots=1\n`);
+    const svc = await eventually('the MPIJob\'s headless Service', () => cluster.core.readNamespacedService({ name: 'pi', namespace: ns }));
+    assert.equal(svc.spec?.clusterIP, 'None');
+    const worker = await cluster.core.readNamespacedPod({ name: 'pi-worker-0', namespace: ns });
+    assert.deepEqual([worker.spec?.hostname, worker.spec?.subdomain, worker.spec?.dnsConfig?.searches], ['pi-worker-0', 'pi', [`pi.${ns}.svc.cluster.local`]]);
+    await d.ok(['delete', 'tfjob', 'tfnet']);
+    await d.ok(['delete', 'mpijob', 'pi']);
+    await eventually('the jobs\' Services to go', async () => ((await cluster.core.listNamespacedService({ namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=drover' })).items.length === 0 ? true : undefined), 60_000);
+  });
+
   test('a Service of Drover\'s own is mirrored: created with the cluster\'s ClusterIP copied back, updated, kept across kill -9, deleted', async () => {
     const ns = cluster.namespace;
     const svc = (ports: string) => ['apiVersion: v1', 'kind: Service', 'metadata: {name: web, labels: {tier: front}}', 'spec:', '  selector: {app: web}', `  ports: [${ports}]`, ''].join('\n');

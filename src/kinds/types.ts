@@ -115,6 +115,11 @@ export interface KindAdmission {
   derive?(obj: KubeObject): void;
   /** On apply over an existing object, keeps what `derive` made, so an unchanged manifest stays unchanged. */
   inherit?(existing: KubeObject, next: KubeObject): void;
+  /**
+   * The stored object as a read at `apiVersion` (another served version of the kind) answers it;
+   * absent: every version reads the stored object as it is.
+   */
+  asVersion?(obj: KubeObject, apiVersion: string): KubeObject;
   /** The first field that may not change once created and did (`spec.template`), if any. */
   immutableChange?(prev: KubeObject, next: KubeObject): string | undefined;
 }

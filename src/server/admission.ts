@@ -81,6 +81,12 @@ export class Admission {
   }
 
   /** The first field that `apply` may not change once the object exists, if it did. */
+  /** The stored object as a read at `apiVersion` answers it (a kind served at two versions converts). */
+  asVersion(obj: KubeObject, apiVersion: string): KubeObject {
+    if (obj.apiVersion === apiVersion) return obj;
+    return this.hooks(obj.kind)?.asVersion?.(obj, apiVersion) ?? obj;
+  }
+
   immutableChange(prev: KubeObject, next: KubeObject): string | undefined {
     return this.hooks(next.kind)?.immutableChange?.(prev, next);
   }

@@ -23,6 +23,6 @@ export const trainingServer: FamilyServer = {
   controllers: ({ store, kinds, clock, logger, apiUrl, podToken, admit, runtime }) => [
     new TrainingController({ store, kinds, clock, logger: logger.child({ component: 'training-controller' }), ...dns(runtime) }),
     new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }), apiUrl, podToken }),
-    new MPIJobController({ store, kinds, clock, admit, logger: logger.child({ component: 'mpijob-controller' }), ...dns(runtime) }),
+    new MPIJobController({ store, kinds, clock, admit, logger: logger.child({ component: 'mpijob-controller' }), local: runtime.placement === 'node', ...dns(runtime) }),
   ],
 };

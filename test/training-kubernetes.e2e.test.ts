@@ -163,6 +163,10 @@ spec:
     assert.equal(svc.spec?.clusterIP, 'None');
     const worker = await cluster.core.readNamespacedPod({ name: 'pi-worker-0', namespace: ns });
     assert.deepEqual([worker.spec?.hostname, worker.spec?.subdomain, worker.spec?.dnsConfig?.searches], ['pi-worker-0', 'pi', [`pi.${ns}.svc.cluster.local`]]);
+    // A v1 MPIJob's launcher would need a ServiceAccount and Role in the cluster: refused, saying so.
+    const v1 = await d.cli(['apply', '-f', '-'], ['apiVersion: kubeflow.org/v1', 'kind: MPIJob', 'metadata: {name: pi1}', 'spec:', '  mpiReplicaSpecs:', '    Launcher: {template: {spec: {containers: [{name: mpi, image: x}]}}}', '    Worker: {replicas: 1, template: {spec: {containers: [{name: mpi, image: x}]}}}', ''].join('\n'));
+    assert.notEqual(v1.code, 0);
+    assert.match(v1.stderr, /MPIJob "pi1" cannot run on the kubernetes runtime yet: a kubeflow\.org\/v1 MPIJob's launcher execs into its workers/);
     await d.ok(['delete', 'tfjob', 'tfnet']);
     await d.ok(['delete', 'mpijob', 'pi']);
     await eventually('the jobs\' Services to go', async () => ((await cluster.core.listNamespacedService({ namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=drover' })).items.length === 0 ? true : undefined), 60_000);

@@ -88,7 +88,9 @@ export interface Subresource {
 /** What an object may need of the pod runtime beyond running its pods. */
 export type RuntimeNeed =
   /** Its pods mount directories of the server's own machine (a workflow step's staging files). */
-  'hostPaths';
+  | 'hostPaths'
+  /** Its pods run under a ServiceAccount and Role the controller makes (not mirrored to a cluster). */
+  | 'podAccounts';
 
 /** One pod spec inside an object, at `path`; `containers` when they do not sit at `path.containers`. */
 export interface PodSpecAt {

@@ -20,7 +20,7 @@ export class Admission {
     private readonly kinds: KindTable,
     private readonly hooks: (kind: string) => KindAdmission | undefined,
     /** What the pod runtime can give; an object needing anything else is refused. */
-    private readonly runtime: { name: string; gives: ReadonlySet<RuntimeNeed> } = { name: 'local', gives: new Set(['hostPaths']) },
+    private readonly runtime: { name: string; gives: ReadonlySet<RuntimeNeed> } = { name: 'local', gives: new Set(['hostPaths', 'podAccounts']) },
     /** Who pods run as and what they may ask for; every pod spec inside an object is held to it. */
     private readonly podPolicy: PodSecurityPolicy = defaultPodSecurityPolicy(),
   ) {}

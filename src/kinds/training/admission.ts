@@ -87,6 +87,7 @@ const MPIJOB_ADMISSION: KindAdmission = {
   sourceDir: true,
   podSpecs: (obj) =>
     Object.entries((obj as MPIJob).spec?.mpiReplicaSpecs ?? {}).map(([type, r]) => ({ path: `spec.mpiReplicaSpecs.${type}.template.spec`, spec: r?.template?.spec })),
+  needs: (obj) => (obj.apiVersion === MPI_V1_API_VERSION ? { need: 'podAccounts', why: "a kubeflow.org/v1 MPIJob's launcher execs into its workers under a ServiceAccount and Role its controller makes, which are not copied into the cluster (kubeflow.org/v2beta1 MPIJobs run there)" } : undefined),
   defaults: (obj) => (obj.apiVersion === MPI_V1_API_VERSION ? admitV1MPIJob(obj) : applyMPIDefaults(obj as MPIJob)),
   asVersion: mpiJobAsVersion,
 };

@@ -11,11 +11,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Drover, EXAMPLES } from './drover.js';
+import { Drover, EXAMPLES, REPO } from './drover.js';
 
 interface Condition { type: string; status: string; reason?: string; message?: string }
 interface Status { conditions?: Condition[]; replicaStatuses?: Record<string, { active?: number; succeeded?: number; failed?: number }>; startTime?: string; completionTime?: string }
@@ -120,6 +120,9 @@ test('a kubeflow.org/v1 MPIJob from upstream\'s shape runs mpirun -np 2 unchange
   assert.equal(env['OMPI_MCA_orte_default_hostfile'], '/etc/mpi/hostfile');
   // cleanPodPolicy Running: the sleeping workers are gone once the launcher is done.
   await until('the workers to be cleaned up', async () => (await d.json<{ items: unknown[] }>(['get', 'pods', '-l', 'training.kubeflow.org/replica-type=worker'])).items.length, (n) => n === 0, 30_000);
+  // Deleted at v1, it takes what it made with it.
+  assert.equal((await d.api('/apis/kubeflow.org/v1/namespaces/default/mpijobs/allreduce-v1', { method: 'DELETE' })).status, 200);
+  await until('the launcher, ConfigMap and Role to go', async () => [(await d.cli(['get', 'pod', 'allreduce-v1-launcher'])).code, (await d.cli(['get', 'configmap', 'allreduce-v1-config'])).code, (await d.cli(['get', 'role', 'allreduce-v1-launcher'])).code], (codes) => codes.every((c) => c !== 0), 30_000);
 });
 
 test('a bad kubeflow.org/v1 MPIJob is refused with file:line naming the field; v2beta1-only fields are unknown at v1', async () => {
@@ -144,4 +147,28 @@ spec:
   assert.match(r.stderr, /job\.yaml:9:\d+.*must be 1, got 2/);
   assert.match(r.stderr, /job\.yaml:13:\d+.*Image is undefined in the container of Worker/);
   assert.equal((await d.cli(['get', 'mpijob', 'bad-v1'])).code === 0, false);
+});
+
+const PYTHON = execFileSync('bash', [join(REPO, 'scripts', 'python-clients.sh'), 'path'], { encoding: 'utf8' }).trim();
+const noSdk = skip ?? (existsSync(PYTHON) ? undefined : `no Python clients at ${PYTHON} (bash scripts/python-clients.sh ensure)`);
+
+test("the Training SDK's MPIJob support (TrainingClient(job_kind='MPIJob'), kubeflow.org/v1): wait, get, list, pod names, launcher logs, delete", { skip: noSdk ?? false }, async () => {
+  const file = manifest((await import('node:fs')).readFileSync(join(EXAMPLES, 'mpi', 'allreduce-v1.yaml'), 'utf8').replaceAll('allreduce-v1', 'sdk-mpi'));
+  await d.ok(['apply', '-f', file]);
+  const env = { PATH: process.env['PATH'] ?? '', HOME: d.home, KUBECONFIG: join(d.home, 'kubeconfig') };
+  const out = await new Promise<Record<string, unknown>>((resolve, reject) =>
+    execFile(PYTHON, [join(REPO, 'test', 'python', 'training_client_mpi.py'), 'sdk-mpi'], { env, timeout: 180_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}\n${stdout}\nserver:\n${d.logs.slice(-3000)}`)) : resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>),
+    ),
+  );
+  assert.equal(out['kind'], 'MPIJob');
+  assert.equal(out['api_version'], 'kubeflow.org/v1');
+  assert.deepEqual(out['replica_types'], ['Launcher', 'Worker']);
+  assert.deepEqual(out['conditions'], ['Created', 'Succeeded']);
+  assert.equal(out['succeeded'], true);
+  assert.deepEqual(out['listed'], ['sdk-mpi']);
+  assert.deepEqual(out['launcher_pods'], ['sdk-mpi-launcher']);
+  assert.match(out['launcher_log'] as string, /rank 0\/2 on sdk-mpi-worker-\d: sum 3/);
+  assert.match(out['launcher_log'] as string, /rank 1\/2 on sdk-mpi-worker-\d: sum 3/);
+  assert.deepEqual(out['after_delete'], []);
 });

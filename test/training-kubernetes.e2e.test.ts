@@ -202,6 +202,22 @@ spec:
     assert.equal(kept.metadata?.uid, made.metadata?.uid, 'the same cluster Service, not made twice');
     assert.equal(kept.metadata?.resourceVersion, updated.metadata?.resourceVersion, 'and not rewritten by the restart');
 
+    // A copy whose Drover Service no longer exists goes; a name held by a Service Drover did not make is left alone and said so.
+    await cluster.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'orphan', labels: { 'app.kubernetes.io/managed-by': 'drover', 'drover.dev/namespace': 'default' }, annotations: { 'drover.dev/uid': 'no-such-uid' } }, spec: { clusterIP: 'None', ports: [{ port: 1 }] } } });
+    await eventually('the orphaned copy to go', async () => ((await cluster.core.listNamespacedService({ namespace: ns })).items.some((s) => s.metadata?.name === 'orphan') ? undefined : true));
+    const theirs = await cluster.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'taken' }, spec: { ports: [{ port: 1 }] } } });
+    await d.ok(['apply', '-f', '-'], ['apiVersion: v1', 'kind: Service', 'metadata: {name: taken}', 'spec: {selector: {app: x}, ports: [{port: 2}]}', ''].join('\n'));
+    const conflict = await eventually('a NameConflict event', async () => {
+      const events = await d.json<{ items: { reason: string; message: string; involvedObject: { name: string } }[] }>(['get', 'events']);
+      return events.items.find((e) => e.reason === 'NameConflict' && e.involvedObject.name === 'taken');
+    });
+    assert.match(conflict.message, new RegExp(`service name "taken" is already taken in cluster namespace ${ns} by a service Drover did not make`));
+    const still = await cluster.core.readNamespacedService({ name: 'taken', namespace: ns });
+    assert.equal(still.metadata?.uid, theirs.metadata?.uid);
+    assert.deepEqual(still.spec?.ports?.map((p) => p.port), [1], 'left as it was');
+    await d.ok(['delete', 'svc', 'taken']);
+    await cluster.core.deleteNamespacedService({ name: 'taken', namespace: ns });
+
     await d.ok(['delete', 'svc', 'web', 'after']);
     await eventually('the cluster services to go', async () => ((await cluster.core.listNamespacedService({ namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=drover' })).items.length === 0 ? true : undefined));
   });
@@ -219,7 +235,7 @@ spec:
         ),
       );
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /may not create services, update services, delete services, list services, watch services in namespace/);
+      assert.match(r.stderr, /may not create services, update services, delete services, get services, list services, watch services in namespace/);
     } finally {
       rmSync(home, { recursive: true, force: true });
       await rbac.replaceNamespacedRole({ name: 'drover', namespace: cluster.namespace, body: { ...role, metadata: { ...role.metadata, resourceVersion: undefined } } });

@@ -185,9 +185,14 @@ export class ServiceMirror {
         throw err;
       }
     }
-    const existing = this.informer?.get(desired.metadata.name!, ns) as KubeObject | undefined;
-    // Not in the informer's cache yet: its add event syncs this Service again.
-    if (!existing) throw new Error(`service ${ns}/${desired.metadata.name} exists but is not listed yet`);
+    // The informer lists only Drover's Services: one it has not seen is read (someone else's, or ours not yet listed).
+    let existing = this.informer?.get(desired.metadata.name!, ns) as KubeObject | undefined;
+    if (!existing) {
+      await this.o.bucket.take();
+      existing = (await this.o.core.readNamespacedService({ name: desired.metadata.name!, namespace: ns })) as KubeObject;
+      // Ours, not listed yet: its add event syncs this Service again.
+      if (droverPodOf(existing)) return;
+    }
     const owner = droverPodOf(existing);
     if (owner?.uid === svc.metadata.uid) {
       this.clusterNames.set(svc.metadata.uid!, existing.metadata.name!);

@@ -117,3 +117,20 @@ test('status follows the launcher pod: Running with every worker, Succeeded or F
   assert.deepEqual(bad.status?.conditions?.find((c) => c.type === 'Failed'), { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'MPIJob ns/pi has failed', lastUpdateTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:00Z' });
   assert.deepEqual(bad.status?.replicaStatuses?.['Launcher'], { failed: 1 });
 });
+
+test('run policy limits as the v1 common controller: restarts in place past backoffLimit, or active past activeDeadlineSeconds, fail the job', () => {
+  const rbac = { serviceAccount: true, role: true, roleBinding: true };
+  const j = v1Job({ runPolicy: { backoffLimit: 2, activeDeadlineSeconds: 30 } });
+  j.spec.mpiReplicaSpecs.Worker!.restartPolicy = 'OnFailure';
+  const first = planMPIJobV1(input(j));
+  assert.equal(first.requeueAfterMs, 30_000, 'woken at the deadline');
+  const restarted = first.createWorkers.map((p, i) => ({ ...p, status: { phase: 'Running', containerStatuses: [{ name: 'mpi', restartCount: i + 1 }] } }) as unknown as Stored<Pod>);
+  const backoff = planMPIJobV1(input({ ...j, status: first.status! }, { workers: restarted, rbac }));
+  assert.deepEqual(backoff.status?.conditions?.find((c) => c.type === 'Failed')?.message, 'Job pi has failed because it has reached the specified backoff limit');
+  assert.equal(backoff.launcher, undefined);
+  const running = first.createWorkers.map((p) => phase(p, 'Running'));
+  const late = planMPIJobV1(input({ ...j, status: first.status! }, { workers: running, rbac, now: Date.parse('2026-01-01T00:00:30Z') }));
+  const failed = late.status?.conditions?.find((c) => c.type === 'Failed');
+  assert.deepEqual([failed?.reason, failed?.message], ['MPIJobFailed', 'Job pi has failed because it was active longer than specified deadline']);
+  assert.equal(late.status?.completionTime, '2026-01-01T00:00:30Z');
+});

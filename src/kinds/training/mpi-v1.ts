@@ -389,6 +389,19 @@ export function planMPIJobV1(input: MPIV1PlanInput): MPIV1Plan {
     }
   }
 
+  // The run policy's limits, as the v1 common controller checks them: restarts in place past
+  // backoffLimit, or active past activeDeadlineSeconds, fail the job (cleanPodPolicy then acts).
+  const limit = pastLimits(job, [...workers, ...(launcher ? [launcher] : [])], status.startTime, now);
+  if (limit && !launcherDone) {
+    status.completionTime ??= isoSeconds(now);
+    plan.events.push({ type: 'Normal', reason: 'MPIJobFailed', message: limit });
+    cond('Failed', 'True', 'MPIJobFailed', limit);
+    plan.launcher = undefined;
+    plan.createWorkers = [];
+  } else if (rp.activeDeadlineSeconds !== undefined && !launcherDone) {
+    plan.requeueAfterMs = Math.max(0, Date.parse(status.startTime) + rp.activeDeadlineSeconds * 1000 - now);
+  }
+
   // Status, as updateMPIJobStatus writes it.
   const replicaStatuses: Record<string, ReplicaStatus> = { ...(status.replicaStatuses ?? {}) };
   if (launcher) {
@@ -432,6 +445,26 @@ export function planMPIJobV1(input: MPIV1PlanInput): MPIV1Plan {
     cond('Running', 'True', 'MPIJobRunning', `MPIJob ${ns}/${name} is running.`);
   }
   return done(plan, prev, status);
+}
+
+/** Why the run policy fails the job now, if it does (the training operator's words). */
+function pastLimits(job: MPIJob, pods: readonly Pod[], startTime: string, now: number): string | undefined {
+  const rp = job.spec.runPolicy ?? {};
+  const name = job.metadata.name!;
+  if (rp.backoffLimit !== undefined) {
+    // Restarts in place count, of running or pending pods whose replica restarts them (OnFailure, Always).
+    const specs = job.spec.mpiReplicaSpecs;
+    let restarts = 0;
+    for (const p of pods) {
+      const type = p.metadata?.labels?.[TRAINING_LABELS.replicaType] === 'launcher' ? specs.Launcher : specs.Worker;
+      if (type?.restartPolicy !== 'OnFailure' && type?.restartPolicy !== 'Always') continue;
+      if (p.status?.phase !== 'Running' && p.status?.phase !== 'Pending') continue;
+      for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) restarts += c.restartCount ?? 0;
+    }
+    if (rp.backoffLimit === 0 ? restarts > 0 : restarts >= rp.backoffLimit) return `Job ${name} has failed because it has reached the specified backoff limit`;
+  }
+  if (rp.activeDeadlineSeconds !== undefined && now - Date.parse(startTime) >= rp.activeDeadlineSeconds * 1000) return `Job ${name} has failed because it was active longer than specified deadline`;
+  return undefined;
 }
 
 function done(plan: MPIV1Plan, prev: TrainingJobStatus, status: TrainingJobStatus): MPIV1Plan {

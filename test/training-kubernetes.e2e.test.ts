@@ -172,6 +172,49 @@ spec:
     await eventually('the jobs\' Services to go', async () => ((await cluster.core.listNamespacedService({ namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=drover' })).items.length === 0 ? true : undefined), 60_000);
   });
 
+  test('a TrainJob (Trainer v2, torch runtime, numNodes 2): node pods <job>-node-0-<i> with PET_* and the job\'s headless Service in the cluster', async () => {
+    const ns = cluster.namespace;
+    await d.ok(['apply', '-f', '-'], `apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainingRuntime
+metadata: {name: torch}
+spec:
+  mlPolicy: {numNodes: 1, torch: {numProcPerNode: auto}}
+  template:
+    spec:
+      replicatedJobs:
+      - name: node
+        template:
+          metadata: {labels: {trainer.kubeflow.org/trainjob-ancestor-step: trainer}}
+          spec:
+            template:
+              metadata: {annotations: {kwok.drover.dev/run-for: 3s}}
+              spec: {containers: [{name: node, image: pytorch/pytorch:2.5.1-cpu}]}
+---
+apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainJob
+metadata: {name: tj}
+spec:
+  runtimeRef: {name: torch, kind: TrainingRuntime}
+  trainer: {numNodes: 2, numProcPerNode: 1, command: [torchrun, train.py]}
+`);
+    const pods = await eventually('two node pods in the cluster', async () => {
+      const items = (await cluster.core.listNamespacedPod({ namespace: ns, labelSelector: 'jobset.sigs.k8s.io/jobset-name=tj' })).items;
+      return items.length === 2 && items.every((p) => p.spec?.nodeName) ? items : undefined;
+    }, 60_000);
+    assert.deepEqual(pods.map((p) => p.metadata!.name).sort(), ['tj-node-0-0', 'tj-node-0-1']);
+    for (const p of pods) {
+      assert.equal(p.spec?.subdomain, 'tj');
+      const env = envOf(p);
+      assert.deepEqual([env.PET_NNODES, env.PET_NPROC_PER_NODE, env.PET_MASTER_ADDR, env.PET_MASTER_PORT], ['2', '1', 'tj-node-0-0.tj', '29400']);
+    }
+    const svc = await eventually('the TrainJob\'s headless Service', () => cluster.core.readNamespacedService({ name: 'tj', namespace: ns }));
+    assert.equal(svc.spec?.clusterIP, 'None');
+    assert.equal(svc.spec?.publishNotReadyAddresses, true);
+    await d.ok(['wait', 'trainjob/tj', '--for=condition=Complete', '--timeout=60s']);
+    await d.ok(['delete', 'trainjob', 'tj']);
+    await eventually('the Service to go', async () => ((await cluster.core.listNamespacedService({ namespace: ns })).items.some((s) => s.metadata?.name === 'tj') ? undefined : true));
+  });
+
   test('a Service of Drover\'s own is mirrored: created with the cluster\'s ClusterIP copied back, updated, kept across kill -9, deleted', async () => {
     const ns = cluster.namespace;
     const svc = (ports: string) => ['apiVersion: v1', 'kind: Service', 'metadata: {name: web, labels: {tier: front}}', 'spec:', '  selector: {app: web}', `  ports: [${ports}]`, ''].join('\n');

@@ -253,6 +253,37 @@ export function conformance(target: () => Target): void {
     });
   });
 
+  test('conformance: a 1 master + 2 worker PyTorchJob gets upstream pod names, environment and headless Services, and succeeds with its master', async () => {
+    await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
+      await apply(d, 'pytorchjob.yaml');
+      await d.ok(['wait', 'pytorchjob/ddp', '--for=condition=Succeeded', '--timeout=90s']);
+      const pods = (await d.json<{ items: Pod[] }>(['get', 'pods', '-l', 'training.kubeflow.org/job-name=ddp'])).items;
+      assert.deepEqual(pods.map((p) => p.metadata.name).sort(), ['ddp-master-0', 'ddp-worker-0', 'ddp-worker-1']);
+      assert.ok(pods.every((p) => p.spec?.nodeName), 'every replica was bound to a node');
+      const services = (await d.json<{ items: { metadata: { name: string }; spec: { clusterIP?: string } }[] }>(['get', 'svc', '-l', 'training.kubeflow.org/job-name=ddp'])).items;
+      assert.deepEqual(services.map((s) => [s.metadata.name, s.spec.clusterIP]).sort(), [['ddp-master-0', 'None'], ['ddp-worker-0', 'None'], ['ddp-worker-1', 'None']]);
+      const c = t().cluster;
+      if (!c) {
+        // Each replica really ran with the operator's variables.
+        assert.match(await d.ok(['logs', 'ddp-master-0']), /^rank=0 world=3 master=ddp-master-0:23456$/m);
+        assert.match(await d.ok(['logs', 'ddp-worker-1']), /^rank=2 world=3 master=ddp-master-0:23456$/m);
+        return;
+      }
+      // The real Pods, placed by kube-scheduler, and the operator's headless Services beside them.
+      const real = (await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: 'training.kubeflow.org/job-name=ddp' })).items;
+      const env = (p: k8s.V1Pod) => Object.fromEntries((p.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+      assert.deepEqual(real.map((p) => [p.metadata!.name, p.spec?.hostname, p.spec?.subdomain, env(p)['RANK'], env(p)['MASTER_ADDR']]).sort(), [
+        ['ddp-master-0', 'ddp-master-0', 'ddp', '0', 'ddp-master-0'],
+        ['ddp-worker-0', 'ddp-worker-0', 'ddp', '1', 'ddp-master-0'],
+        ['ddp-worker-1', 'ddp-worker-1', 'ddp', '2', 'ddp-master-0'],
+      ]);
+      for (const p of real) await c.core.readNode({ name: p.spec!.nodeName! });
+      const svc = await c.core.readNamespacedService({ name: 'ddp-master-0', namespace: c.namespace });
+      assert.equal(svc.spec?.clusterIP, 'None');
+      assert.deepEqual(svc.spec?.ports?.map((p) => p.port), [23456]);
+    });
+  });
+
   test('conformance: an Indexed Job runs one pod per completion index and completes', async () => {
     await withDrover(t(), { cpus: '2', memory: '4Gi' }, async (d) => {
       await apply(d, 'indexed.yaml');

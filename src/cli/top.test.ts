@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from '../api/types.js';
-import { allocatedOn, humanBytes, humanCpu, nodeRows, podRows } from './top.js';
+import { allocatedOn, humanBytes, humanCpu, jobRows, nodeRows, podRows, replicaOf } from './top.js';
 import { formatTable } from '../print/tabwriter.js';
 
 const node: Node = {
@@ -47,4 +47,29 @@ test('human units', () => {
   assert.equal(humanBytes(0), '0');
   assert.equal(humanBytes(512 * 2 ** 20), '512Mi');
   assert.equal(humanBytes(31.96 * 2 ** 30), '32Gi');
+});
+
+test('top by job: running replicas, summed use and held GPUs per job; --replicas one row per replica pod', () => {
+  const replica = (name: string, type: string, index: string, phase: string, gpu?: string): Pod => ({
+    metadata: { name, namespace: 'ml', labels: { 'training.kubeflow.org/replica-type': type, 'training.kubeflow.org/replica-index': index } },
+    spec: { containers: [{ name: 'pytorch', resources: { limits: gpu ? { 'nvidia.com/gpu': gpu } : {} } }] },
+    status: { phase },
+  });
+  const jobs = [
+    { namespace: 'ml', name: 'ddp', pods: [replica('ddp-worker-0', 'Worker', '0', 'Running', '1'), replica('ddp-master-0', 'Master', '0', 'Running', '1')] },
+    { namespace: 'ml', name: 'done', pods: [replica('done-master-0', 'Master', '0', 'Succeeded', '1')] },
+  ];
+  const metrics = [
+    { metadata: { name: 'ddp-master-0', namespace: 'ml' }, containers: [{ name: 'pytorch', usage: { cpu: '1500m', memory: '1Gi' } }] },
+    { metadata: { name: 'ddp-worker-0', namespace: 'ml' }, containers: [{ name: 'pytorch', usage: { cpu: '500m', memory: '512Mi' } }] },
+  ];
+  assert.equal(
+    formatTable(jobRows(jobs, metrics)),
+    'NAME   RUNNING   CPU(cores)   MEMORY(bytes)   GPUS\n' + 'ddp    2/2       2000m        1536Mi          2\n' + 'done   0/1       0m           0Mi             0\n',
+  );
+  assert.equal(
+    formatTable(jobRows(jobs.slice(0, 1), metrics, { replicas: true })),
+    'NAME   POD            REPLICA    STATUS    CPU(cores)   MEMORY(bytes)   GPUS\n' + 'ddp    ddp-master-0   master-0   Running   1500m        1024Mi          1\n' + 'ddp    ddp-worker-0   worker-0   Running   500m         512Mi           1\n',
+  );
+  assert.equal(replicaOf({ metadata: { name: 'x', labels: { 'jobset.sigs.k8s.io/replicatedjob-name': 'node', 'batch.kubernetes.io/job-completion-index': '2' } } }), 'node-2');
 });

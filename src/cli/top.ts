@@ -134,3 +134,79 @@ export function podRows(metrics: readonly PodMetrics[], opts: PodRowOptions = {}
   }
   return rows;
 }
+
+/** A training job (or any object whose pods a label selector finds) and its pods. */
+export interface JobPods {
+  namespace: string;
+  name: string;
+  pods: readonly Pod[];
+}
+
+export interface JobRowOptions {
+  /** One row per replica pod instead of one per job. */
+  replicas?: boolean;
+  withNamespace?: boolean;
+}
+
+const holding = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+
+/** A replica's name from the operators' labels: `master-0`, `worker-1`, `node-0-2`; else the pod's. */
+export function replicaOf(pod: Pod): string {
+  const l = pod.metadata?.labels ?? {};
+  const type = l['training.kubeflow.org/replica-type'];
+  const index = l['training.kubeflow.org/replica-index'];
+  if (type) return index !== undefined ? `${type.toLowerCase()}-${index}` : type.toLowerCase();
+  const rj = l['jobset.sigs.k8s.io/replicatedjob-name'];
+  const ci = l['batch.kubernetes.io/job-completion-index'];
+  if (rj) return ci !== undefined ? `${rj}-${ci}` : rj;
+  return pod.metadata?.name ?? '';
+}
+
+/**
+ * `top pytorchjob` (and every job kind): CPU and memory the job's pods use now (the metrics API's,
+ * summed), how many of them run, and the GPUs they hold (requests of pods not finished: GPU use
+ * itself is not measured).
+ */
+export function jobRows(jobs: readonly JobPods[], metrics: readonly PodMetrics[], opts: JobRowOptions = {}): string[][] {
+  const usage = new Map<string, { cpu: number; mem: number }>();
+  for (const m of metrics) {
+    let cpu = 0;
+    let mem = 0;
+    for (const c of m.containers ?? []) {
+      cpu += safeQuantity(c.usage?.cpu ?? 0);
+      mem += safeQuantity(c.usage?.memory ?? 0);
+    }
+    usage.set(`${m.metadata.namespace ?? ''}/${m.metadata.name ?? ''}`, { cpu, mem });
+  }
+  const gpus = (p: Pod): number => (holding(p) ? (podResources(p).requests[GPU] ?? 0) : 0);
+  const header = opts.replicas ? ['NAME', 'POD', 'REPLICA', 'STATUS', 'CPU(cores)', 'MEMORY(bytes)', 'GPUS'] : ['NAME', 'RUNNING', 'CPU(cores)', 'MEMORY(bytes)', 'GPUS'];
+  if (opts.withNamespace) header.unshift('NAMESPACE');
+  const rows = [header];
+  const sorted = [...jobs].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  for (const j of sorted) {
+    const pods = [...j.pods].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    const use = (p: Pod) => usage.get(`${j.namespace}/${p.metadata?.name ?? ''}`);
+    if (opts.replicas) {
+      for (const p of pods) {
+        const u = use(p);
+        const row = [j.name, p.metadata?.name ?? '', replicaOf(p), p.status?.phase ?? 'Pending', u ? cpuCell(u.cpu) : '<unknown>', u ? memoryCell(u.mem) : '<unknown>', String(Math.round(gpus(p)))];
+        if (opts.withNamespace) row.unshift(j.namespace);
+        rows.push(row);
+      }
+      continue;
+    }
+    let cpu = 0;
+    let mem = 0;
+    let gpu = 0;
+    for (const p of pods) {
+      cpu += use(p)?.cpu ?? 0;
+      mem += use(p)?.mem ?? 0;
+      gpu += gpus(p);
+    }
+    const running = pods.filter((p) => p.status?.phase === 'Running').length;
+    const row = [j.name, `${running}/${pods.length}`, cpuCell(cpu), memoryCell(mem), String(Math.round(gpu))];
+    if (opts.withNamespace) row.unshift(j.namespace);
+    rows.push(row);
+  }
+  return rows;
+}

@@ -88,7 +88,9 @@ export interface Subresource {
 /** What an object may need of the pod runtime beyond running its pods. */
 export type RuntimeNeed =
   /** Its pods mount directories of the server's own machine (a workflow step's staging files). */
-  'hostPaths';
+  | 'hostPaths'
+  /** Its pods run under a ServiceAccount and Role the controller makes (not mirrored to a cluster). */
+  | 'podAccounts';
 
 /** One pod spec inside an object, at `path`; `containers` when they do not sit at `path.containers`. */
 export interface PodSpecAt {
@@ -115,6 +117,11 @@ export interface KindAdmission {
   derive?(obj: KubeObject): void;
   /** On apply over an existing object, keeps what `derive` made, so an unchanged manifest stays unchanged. */
   inherit?(existing: KubeObject, next: KubeObject): void;
+  /**
+   * The stored object as a read at `apiVersion` (another served version of the kind) answers it;
+   * absent: every version reads the stored object as it is.
+   */
+  asVersion?(obj: KubeObject, apiVersion: string): KubeObject;
   /** The first field that may not change once created and did (`spec.template`), if any. */
   immutableChange?(prev: KubeObject, next: KubeObject): string | undefined;
 }

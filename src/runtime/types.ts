@@ -107,6 +107,12 @@ export interface PodRuntime {
    * machine shares its bridge): false when another holds it. Absent: the store alone decides.
    */
   claimClusterIP?(ip: string, serviceUid: string): Promise<boolean>;
+  /**
+   * The namespace in the DNS names pods see for objects of Drover namespace `namespace`
+   * (`<svc>.<ns>.svc`); absent: the same namespace. The Kubernetes runtime runs every Drover
+   * namespace in one cluster namespace.
+   */
+  dnsNamespace?(namespace: string): string;
   /** A connection to the pod's `port` as port-forward makes it (the pod's loopback included); rejects saying why not. */
   dialPod?(pod: Pod, port: number): Promise<Duplex>;
 }

@@ -20,7 +20,7 @@ export class Admission {
     private readonly kinds: KindTable,
     private readonly hooks: (kind: string) => KindAdmission | undefined,
     /** What the pod runtime can give; an object needing anything else is refused. */
-    private readonly runtime: { name: string; gives: ReadonlySet<RuntimeNeed> } = { name: 'local', gives: new Set(['hostPaths']) },
+    private readonly runtime: { name: string; gives: ReadonlySet<RuntimeNeed> } = { name: 'local', gives: new Set(['hostPaths', 'podAccounts']) },
     /** Who pods run as and what they may ask for; every pod spec inside an object is held to it. */
     private readonly podPolicy: PodSecurityPolicy = defaultPodSecurityPolicy(),
   ) {}
@@ -81,6 +81,12 @@ export class Admission {
   }
 
   /** The first field that `apply` may not change once the object exists, if it did. */
+  /** The stored object as a read at `apiVersion` answers it (a kind served at two versions converts). */
+  asVersion(obj: KubeObject, apiVersion: string): KubeObject {
+    if (obj.apiVersion === apiVersion) return obj;
+    return this.hooks(obj.kind)?.asVersion?.(obj, apiVersion) ?? obj;
+  }
+
   immutableChange(prev: KubeObject, next: KubeObject): string | undefined {
     return this.hooks(next.kind)?.immutableChange?.(prev, next);
   }

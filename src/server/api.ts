@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { UnsupportedMediaTypeError, RequestTooLargeError, BadRequestError, ConflictError, DroverError, ForbiddenError, UnauthorizedError, NotFoundError, UnsupportedError, ValidationError, AlreadyExistsError, toStatus, type FieldIssue } from '../api/errors.js';
-import type { KindInfo, KindTable } from '../api/kinds.js';
+import { type KindInfo, type KindTable, kindKey } from '../api/kinds.js';
 import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
 import { ANNOTATIONS, DEFAULT_NAMESPACE } from '../api/types.js';
@@ -294,7 +294,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       res.flushHeaders();
       const table = wantsTable(req.headers.accept);
       const include = parseIncludeObject(q.get('includeObject'));
-      const write = (type: string, object: KubeObject) => {
+      const write = (type: string, stored: KubeObject) => {
+        const object = admission.asVersion(stored, path.kind.apiVersion);
         if (fields.length && !matchesFields(fields, object)) return;
         // Asked for tables, each event carries a one-row Table (kubectl get -w).
         const sent = table ? toTable(path.kind.kind, [object], { now: clock.now(), include, ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}) }) : object;
@@ -331,7 +332,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       return;
     }
     const list = await store.list(sel, opts);
-    const matching = fields.length ? list.items.filter((o) => matchesFields(fields, o)) : list.items;
+    const asked = list.items.map((o) => admission.asVersion(o, path.kind.apiVersion));
+    const matching = fields.length ? asked.filter((o) => matchesFields(fields, o)) : asked;
     const { items, ...more } = page(matching, q.get('limit'), q.get('continue'));
     const metadata = { resourceVersion: list.resourceVersion, ...more };
     if (wantsTable(req.headers.accept)) return send(res, 200, { ...toTable(path.kind.kind, items, { now: clock.now(), include: parseIncludeObject(q.get('includeObject')) }), metadata });
@@ -362,7 +364,9 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
   async function replaceWith(existing: KubeObject, next: KubeObject, resourceVersion: string | undefined, dry: boolean, managedFields = existing.metadata.managedFields): Promise<KubeObject> {
     const name = existing.metadata.name;
     if (next.metadata?.name !== name) throw new BadRequestError(`the name may not change (from "${name}" to "${next.metadata?.name}")`);
-    if (next.apiVersion !== existing.apiVersion || next.kind !== existing.kind) throw new BadRequestError(`apiVersion and kind may not change (${existing.apiVersion} ${existing.kind})`);
+    const kindKeyOf = (apiVersion: string, kind: string): string => kindKey({ kind, group: apiVersion.includes('/') ? apiVersion.split('/')[0]! : '' });
+    // Another served version of the same kind is the same object (admission converts it).
+    if (kindKeyOf(next.apiVersion, next.kind) !== kindKeyOf(existing.apiVersion, existing.kind)) throw new BadRequestError(`apiVersion and kind may not change (${existing.apiVersion} ${existing.kind})`);
     const issues = loader.validate(next);
     if (issues.length) throw new ValidationError(issues);
     // A client that sends the object back without Drover's annotations keeps where its code is.
@@ -427,12 +431,13 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     const applied = checkedFields(request.applied, q, res);
     const dry = dryRun(q);
     for (let attempt = 1; ; attempt++) {
-      const live = await store.get(ref);
+      const stored = await store.get(ref);
+      const live = stored ? admission.asVersion(stored, path.kind.apiVersion) : undefined;
       const next = serverSideApply({ live: live as never, applied: applied as never, manager: request.manager, force: request.force, now: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'), group: path.kind.group, hasStatus: path.kind.hasStatus }) as unknown as KubeObject;
       try {
         const managed = next.metadata.managedFields;
-        if (!live) return send(res, 201, await createObject(path.kind, ref.namespace, { ...next, metadata: { ...next.metadata, ...(path.kind.namespaced ? { namespace: ref.namespace } : {}) } }, dry, managed));
-        return send(res, 200, await replaceWith(live, next, live.metadata.resourceVersion, dry, managed));
+        if (!live) return send(res, 201, admission.asVersion(await createObject(path.kind, ref.namespace, { ...next, metadata: { ...next.metadata, ...(path.kind.namespaced ? { namespace: ref.namespace } : {}) } }, dry, managed), path.kind.apiVersion));
+        return send(res, 200, admission.asVersion(await replaceWith(live, next, live.metadata.resourceVersion, dry, managed), path.kind.apiVersion));
       } catch (err) {
         if (!(err instanceof ConflictError) || err instanceof ApplyConflictError || attempt >= 5) throw err;
       }
@@ -453,14 +458,15 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     if (!path.name) {
       if (method === 'GET') return handleList(res, path, q, req);
       if (method === 'POST') {
-        return send(res, 201, await createObject(path.kind, ns, checkedFields(await readObject(req, path.kind), q, res), dryRun(q)));
+        return send(res, 201, admission.asVersion(await createObject(path.kind, ns, checkedFields(await readObject(req, path.kind), q, res), dryRun(q)), path.kind.apiVersion));
       }
       throw new BadRequestError(`method ${method} is not allowed on a collection`);
     }
     switch (method) {
       case 'GET': {
-        const obj = await store.get(ref);
-        if (!obj) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
+        const stored = await store.get(ref);
+        if (!stored) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
+        const obj = admission.asVersion(stored, path.kind.apiVersion);
         if (wantsTable(req.headers.accept)) return send(res, 200, toTable(path.kind.kind, [obj], { now: clock.now(), include: parseIncludeObject(q.get('includeObject')) }));
         return send(res, 200, obj);
       }
@@ -471,7 +477,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         const existing = await store.get(ref);
         if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
         // The body's resourceVersion is a precondition: a stale one is a 409, as on a cluster.
-        return send(res, 200, await replaceWith(existing, obj, obj.metadata?.resourceVersion, dryRun(q)));
+        return send(res, 200, admission.asVersion(await replaceWith(existing, obj, obj.metadata?.resourceVersion, dryRun(q)), path.kind.apiVersion));
       }
       case 'PATCH': {
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -488,13 +494,13 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         for (let attempt = 1; ; attempt++) {
           const existing = await store.get(ref);
           if (!existing) throw new NotFoundError(plural, ref.name, path.kind.namespaced ? ns : undefined);
-          const patched = checkedFields(patchWith(structuredClone(existing), patch) as KubeObject, q, res);
+          const patched = checkedFields(patchWith(structuredClone(admission.asVersion(existing, path.kind.apiVersion)), patch) as KubeObject, q, res);
           try {
             if (path.subresource === 'status') {
               const status = { ...existing, status: patched.status, metadata: { ...existing.metadata } };
               return send(res, 200, dry ? status : await store.replaceStatus(status));
             }
-            return send(res, 200, await replaceWith(existing, patched, existing.metadata.resourceVersion, dry));
+            return send(res, 200, admission.asVersion(await replaceWith(existing, patched, existing.metadata.resourceVersion, dry), path.kind.apiVersion));
           } catch (err) {
             if (!(err instanceof ConflictError) || attempt >= 5) throw err;
           }

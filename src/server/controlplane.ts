@@ -202,7 +202,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   gc.start();
   const scheduler = onNode ? new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }) }) : undefined;
   // Pods on this machine can mount its directories; pods on a cluster cannot.
-  const admission = new Admission(KINDS, parts.admission, { name: runtime.name, gives: new Set<RuntimeNeed>(onNode ? ['hostPaths'] : []) }, podSecurityPolicy(config));
+  const admission = new Admission(KINDS, parts.admission, { name: runtime.name, gives: new Set<RuntimeNeed>(onNode ? ['hostPaths', 'podAccounts'] : []) }, podSecurityPolicy(config));
   let url = '';
   /** The API's URL as pods reach it (their own network's side of the bridge, else the same as url). */
   let podUrl = '';

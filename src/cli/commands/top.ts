@@ -5,24 +5,32 @@ import { CliError, type Ctx } from '../context.js';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { resolveKind } from '../resources.js';
 import { formatTable } from '../../print/tabwriter.js';
-import { nodeRows, podRows, type NodeMetrics, type PodMetrics } from '../top.js';
+import { jobRows, nodeRows, podRows, type JobPods, type NodeMetrics, type PodMetrics } from '../top.js';
+import { KINDS, podLogsFor } from '../../registry.js';
 
 export const command: Command = {
   name: 'top',
-  usage: 'drover top (node [NAME] | pod [NAME]) [options]',
-  summary: 'Show CPU, memory and GPU use of nodes and pods',
+  usage: 'drover top (node [NAME] | pod [NAME] | JOBKIND [NAME]) [options]',
+  summary: 'Show CPU, memory and GPU use of nodes, pods and jobs',
   description: `Show resource use, as "kubectl top" does.
 
 "top node" adds Drover's columns: CPU, memory and GPUs allocated (the requests of the pods bound to
-the node that have not finished; a limit stands for a missing request) against the node's capacity.`,
+the node that have not finished; a limit stands for a missing request) against the node's capacity.
+
+"top pytorchjob" (tfjob, mpijob, trainjob, job, any kind whose pods "logs KIND/NAME" finds) sums
+each job's replicas: how many run, their CPU and memory use, and the GPUs they hold; --replicas
+shows one row per replica pod.`,
   examples: `
   drover top node
   drover top pod -l job-name=train
-  drover top pod --containers -A`,
+  drover top pod --containers -A
+  drover top pytorchjobs
+  drover top pytorchjob ddp --replicas`,
   flags: [
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', description: 'Label selector to filter on.' },
     { name: 'all-namespaces', short: 'A', type: 'boolean', description: 'Show pods in all namespaces.' },
     { name: 'containers', type: 'boolean', description: 'Show each container of a pod.' },
+    { name: 'replicas', type: 'boolean', description: 'For a job kind: show each replica pod of the job.' },
     { name: 'sort-by', type: 'string', value: 'cpu|memory', description: 'Sort pods by cpu or memory use (highest first).' },
     { name: 'no-headers', type: 'boolean', description: 'Do not print headers.' },
   ],
@@ -93,8 +101,27 @@ async function run(ctx: Ctx, args: ParsedArgs): Promise<number> {
         print(podRows(items, opts));
         return 0;
       }
-      default:
-        throw new UsageError(`unknown resource for top: "${what}" (use node or pod)`, 'top');
+      default: {
+        const kind = KINDS.lookup(what);
+        const pods = kind ? podLogsFor(kind.kind) : undefined;
+        if (!kind || !pods) throw new UsageError(`unknown resource for top: "${what}" (use node, pod, or a job kind: pytorchjob, tfjob, mpijob, trainjob, job…)`, 'top');
+        const allNs = args.bool('all-namespaces');
+        const ns = namespaceOf(args);
+        const jobs = name ? [await client.get<KubeObject>(kind, ns, name)] : (await client.list<KubeObject>(kind, allNs ? undefined : ns, { labelSelector: args.string('selector') })).items;
+        if (jobs.length === 0) {
+          ctx.stderr.write(allNs ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
+          return 0;
+        }
+        const withPods: JobPods[] = [];
+        for (const j of jobs) {
+          const jns = j.metadata.namespace ?? ns;
+          const list = await client.list<Pod & KubeObject>(resolveKind('pods'), jns, { labelSelector: pods.selector(j.metadata.name!) });
+          withPods.push({ namespace: jns, name: j.metadata.name!, pods: list.items });
+        }
+        const m = await metrics<{ items: PodMetrics[] }>(client, allNs ? '/pods' : `/namespaces/${encodeURIComponent(ns)}/pods`, { list: true });
+        print(jobRows(withPods, m.items ?? [], { replicas: args.bool('replicas'), withNamespace: allNs }));
+        return 0;
+      }
     }
   } finally {
     client.close();

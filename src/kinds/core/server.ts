@@ -16,7 +16,8 @@ export const coreServer: FamilyServer = {
     new QuotaStatusController({ store: deps.store, kinds: deps.kinds, clock: deps.clock, logger: deps.logger.child({ component: 'quota' }) }),
     new DefaultServiceAccountController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'serviceaccounts' }) }),
     new EndpointsController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'endpoints' }) }),
-    new ServiceAddressController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'services' }), serviceCIDR: deps.config.network.serviceCIDR, ...(deps.runtime.claimClusterIP ? { claim: (ip, uid) => deps.runtime.claimClusterIP!(ip, uid) } : {}) }),
+    // On a cluster the cluster gives each Service its address, and the runtime copies it back.
+    ...(deps.runtime.placement === 'node' ? [new ServiceAddressController({ store: deps.store, clock: deps.clock, logger: deps.logger.child({ component: 'services' }), serviceCIDR: deps.config.network.serviceCIDR, ...(deps.runtime.claimClusterIP ? { claim: (ip: string, uid: string) => deps.runtime.claimClusterIP!(ip, uid) } : {}) })] : []),
   ],
   admission: {
     Service: SERVICE_ADMISSION,

@@ -144,7 +144,7 @@ export const POD_SPEC: Shape = {
   // Honoured in podSecurity.privilegedNamespaces only (src/api/podsecurity.ts).
   hostNetwork: ok,
   dnsPolicy: warnUnless('ClusterFirst', 'pods use the server\'s resolver (cluster names, then the host\'s resolvers)'),
-  dnsConfig: warn('pods use the server\'s resolver (cluster names, then the host\'s resolvers)'),
+  dnsConfig: ok, // merged into the pod's resolv.conf as the kubelet does (network/names.ts)
   topologySpreadConstraints: warn('there is one local node'),
   readinessGates: warn('pod readiness is not tracked'),
   preemptionPolicy: warn('the local scheduler does not preempt'),

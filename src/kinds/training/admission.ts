@@ -3,6 +3,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { KindAdmission } from '../types.js';
 import type { TrainJob } from './trainjob.js';
 import { type MPIJob, applyMPIDefaults } from './mpi.js';
+import { MPI_V1_API_VERSION, admitV1MPIJob, mpiJobAsVersion } from './mpi-v1.js';
 import { type Framework, type ReplicaSpec, type TrainingJob, FRAMEWORKS, defaultContainer } from './types.js';
 
 function specsOf(fw: Framework, obj: KubeObject): Record<string, ReplicaSpec> {
@@ -78,12 +79,17 @@ const RUNTIME_ADMISSION: KindAdmission = {
     })),
 };
 
-/** MPIJob (v2beta1): the operator's defaults; both replicas' templates held to the pod security policy. */
+/**
+ * MPIJob: the operator's defaults (v2beta1's, or v1's then the conversion to the stored v2beta1
+ * shape: mpi-v1.ts); both replicas' templates held to the pod security policy; reads at v1 convert back.
+ */
 const MPIJOB_ADMISSION: KindAdmission = {
   sourceDir: true,
   podSpecs: (obj) =>
     Object.entries((obj as MPIJob).spec?.mpiReplicaSpecs ?? {}).map(([type, r]) => ({ path: `spec.mpiReplicaSpecs.${type}.template.spec`, spec: r?.template?.spec })),
-  defaults: (obj) => applyMPIDefaults(obj as MPIJob),
+  needs: (obj) => (obj.apiVersion === MPI_V1_API_VERSION ? { need: 'podAccounts', why: "a kubeflow.org/v1 MPIJob's launcher execs into its workers under a ServiceAccount and Role its controller makes, which are not copied into the cluster (kubeflow.org/v2beta1 MPIJobs run there)" } : undefined),
+  defaults: (obj) => (obj.apiVersion === MPI_V1_API_VERSION ? admitV1MPIJob(obj) : applyMPIDefaults(obj as MPIJob)),
+  asVersion: mpiJobAsVersion,
 };
 
 export const TRAINING_ADMISSION: Readonly<Record<string, KindAdmission>> = {

@@ -22,6 +22,8 @@ export interface TrainingControllerOptions {
   kinds: KindTable;
   clock: Clock;
   logger: Logger;
+  /** The namespace in the DNS names pods resolve, for a job's namespace (PodRuntime.dnsNamespace). */
+  dnsNamespace?: (namespace: string) => string;
 }
 
 export class TrainingController {
@@ -74,7 +76,7 @@ export class TrainingController {
     const pods = this.owned(this.pods.list(), job);
     const services = this.services ? this.owned(this.services.list(), job).map((s) => s.metadata.name!) : [];
     const now = this.o.clock.now();
-    const plan = planJob({ fw, job, pods, services, servicesServed: this.services !== undefined, now });
+    const plan = planJob({ fw, job, pods, services, servicesServed: this.services !== undefined, ...(this.o.dnsNamespace ? { dnsNamespace: this.o.dnsNamespace(namespace) } : {}), now });
     const ref = { apiVersion: TRAINING_API_VERSION, kind, namespace, name };
 
     for (const n of plan.deletePods) await this.remove({ apiVersion: 'v1', kind: 'Pod', namespace, name: n });

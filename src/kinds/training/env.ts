@@ -73,8 +73,8 @@ function pytorchEnv(job: TrainingJob, type: string, index: number): EnvVar[] {
 }
 
 /** TF_CONFIG's cluster: each type (lowercased, in key order as Go's JSON writes a map) to its replicas' addresses; evaluators stay out. */
-export function tfCluster(job: TrainingJob): Record<string, string[]> {
-  const ns = job.metadata.namespace ?? 'default';
+export function tfCluster(job: TrainingJob, dnsNamespace?: string): Record<string, string[]> {
+  const ns = dnsNamespace ?? job.metadata.namespace ?? 'default';
   const cluster: Record<string, string[]> = {};
   const types = replicaSpecs(TENSORFLOW, job).filter(([t]) => t !== 'Evaluator');
   types.sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
@@ -85,9 +85,9 @@ export function tfCluster(job: TrainingJob): Record<string, string[]> {
   return cluster;
 }
 
-function tfConfig(job: TrainingJob, type: string, index: number): string | undefined {
+function tfConfig(job: TrainingJob, type: string, index: number, dnsNamespace?: string): string | undefined {
   if (totalReplicas(TENSORFLOW, job) === 1) return undefined; // not distributed: upstream sets nothing
-  return JSON.stringify({ cluster: tfCluster(job), task: { type: type.toLowerCase(), index }, environment: 'cloud' });
+  return JSON.stringify({ cluster: tfCluster(job, dnsNamespace), task: { type: type.toLowerCase(), index }, environment: 'cloud' });
 }
 
 /** XGBoost (and LightGBM): the master's address and port, RANK (workers after the master), and the workers' addresses. */
@@ -150,13 +150,14 @@ function paddleEnv(job: TrainingJob, type: string, index: number): EnvVar[] {
 
 /**
  * The variables to add to each container of replica `type`/`index` (by container name; `*` for
- * every container), after the container's own, as upstream appends them.
+ * every container), after the container's own, as upstream appends them. `dnsNamespace` is the
+ * namespace in the names pods resolve (the cluster namespace on the Kubernetes runtime).
  */
-export function replicaEnv(fw: Framework, job: TrainingJob, type: string, index: number): Map<string, EnvVar[]> {
+export function replicaEnv(fw: Framework, job: TrainingJob, type: string, index: number, dnsNamespace?: string): Map<string, EnvVar[]> {
   if (fw.kind === 'PyTorchJob') return new Map([['*', pytorchEnv(job, type, index)]]);
   if (fw.kind === 'XGBoostJob') return new Map([['*', xgboostEnv(job, type, index)]]);
   if (fw.kind === 'JAXJob') return new Map([['*', jaxEnv(job, index)]]);
   if (fw.kind === 'PaddleJob') return new Map([['*', paddleEnv(job, type, index)]]);
-  const config = tfConfig(job, type, index);
+  const config = tfConfig(job, type, index, dnsNamespace);
   return new Map(config === undefined ? [] : [[fw.container, [{ name: 'TF_CONFIG', value: config }]]]);
 }

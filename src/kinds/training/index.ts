@@ -38,6 +38,13 @@ export const training: KindFamily = {
       describer: trainingDescriber('mpiReplicaSpecs'),
       logs: replicaLogs,
     },
+    // The Training Operator v1's MPIJob: the same resource (stored as v2beta1, read back as v1).
+    {
+      info: defineKind('kubeflow.org/v1', 'MPIJob', 'mpijobs'),
+      printer: trainingPrinter('mpiReplicaSpecs'),
+      describer: trainingDescriber('mpiReplicaSpecs'),
+      logs: replicaLogs,
+    },
     // Kubeflow Trainer v2.
     {
       info: defineKind(TRAINER_API_VERSION, 'TrainJob', 'trainjobs'),

@@ -13,6 +13,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { type MPIJob, MPI_API_VERSION, mpiNames, newSSHKeyPair, planMPIJob, sshSecret } from './mpi.js';
 import { TRAINING_LABELS } from './types.js';
+import { MPI_V1_OPERATOR_NAME, isV1MPIJob, launcherRBAC, planMPIJobV1 } from './mpi-v1.js';
 
 const RETRY_MS = 5000;
 
@@ -23,6 +24,10 @@ export interface MPIControllerOptions {
   logger: Logger;
   /** Admission as for a user's object: the launcher Job gets the API server's defaults. */
   admit(obj: KubeObject): KubeObject;
+  /** The namespace in the DNS names pods resolve, for a job's namespace (PodRuntime.dnsNamespace). */
+  dnsNamespace?: (namespace: string) => string;
+  /** Pods run on this machine (a v1 launcher links the machine's kubectl instead of an image delivering it). */
+  local?: boolean;
 }
 
 export class MPIJobController {
@@ -49,7 +54,8 @@ export class MPIJobController {
     this.pods.onChange((e) => {
       const labels = e.object.metadata.labels ?? {};
       // Workers and launcher pods both carry the job's name; the operator label says they are ours.
-      if (labels[TRAINING_LABELS.operatorName] === 'mpi-operator' && labels[TRAINING_LABELS.jobName]) this.queue.add(`${e.object.metadata.namespace}/${labels[TRAINING_LABELS.jobName]}`);
+      const operator = labels[TRAINING_LABELS.operatorName];
+      if ((operator === 'mpi-operator' || operator === MPI_V1_OPERATOR_NAME) && labels[TRAINING_LABELS.jobName]) this.queue.add(`${e.object.metadata.namespace}/${labels[TRAINING_LABELS.jobName]}`);
     });
     await this.pods.start();
     await this.batchJobs.start();
@@ -71,6 +77,7 @@ export class MPIJobController {
     const [namespace, name] = key.split('/') as [string, string];
     const job = this.jobs.get(namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;
+    if (isV1MPIJob(job)) return this.reconcileV1(job);
     const uid = job.metadata.uid;
     const ownedBy = (o: KubeObject, id: string | undefined): boolean => o.metadata.namespace === namespace && !!o.metadata.ownerReferences?.some((r) => r.uid === id);
     const workers = this.pods.list().filter((p) => ownedBy(p, uid) && p.metadata.labels?.[TRAINING_LABELS.jobRole] === 'worker');
@@ -90,6 +97,7 @@ export class MPIJobController {
       hasService: !!svc,
       hasSecret: !!secret,
       servicesServed: this.servicesServed,
+      ...(this.o.dnsNamespace ? { dnsNamespace: this.o.dnsNamespace(namespace) } : {}),
       now: this.o.clock.now(),
     });
     const ref = { apiVersion: MPI_API_VERSION, kind: 'MPIJob', namespace, name };
@@ -126,6 +134,81 @@ export class MPIJobController {
         if (err instanceof AlreadyExistsError) continue; // the old pod is still being deleted: next time
         if (!(err instanceof ForbiddenError)) throw err;
         await this.event(job, 'Warning', 'MPIJobFailed', `worker pod created failed: ${err.message}`);
+        requeue = RETRY_MS;
+        break;
+      }
+    }
+    if (plan.launcher) {
+      try {
+        await this.o.store.create(this.o.admit(plan.launcher));
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) {
+          await this.event(job, 'Warning', 'MPIJobFailed', `launcher pod created failed: ${(err as Error).message}`);
+          requeue = RETRY_MS;
+        }
+      }
+    }
+    return requeue !== undefined ? { requeueAfterMs: requeue } : undefined;
+  }
+
+  /** A job written as kubeflow.org/v1: the Training Operator v1's objects and status (mpi-v1.ts). */
+  private async reconcileV1(job: Stored<MPIJob>): Promise<ReconcileResult | void> {
+    const namespace = job.metadata.namespace!;
+    const name = job.metadata.name!;
+    const uid = job.metadata.uid;
+    const owned = (p: KubeObject): boolean => p.metadata.namespace === namespace && !!p.metadata.ownerReferences?.some((r) => r.uid === uid);
+    const pods = this.pods.list().filter(owned);
+    const workers = pods.filter((p) => p.metadata.labels?.[TRAINING_LABELS.replicaType] === 'worker');
+    const launcher = pods.find((p) => p.metadata.name === mpiNames.launcher(name));
+    const get = (apiVersion: string, kind: string, n: string) => this.o.store.get<KubeObject & { data?: Record<string, string> }>({ apiVersion, kind, namespace, name: n });
+    const cm = await get('v1', 'ConfigMap', mpiNames.config(name));
+    const rbacNames = launcherRBAC(job);
+    const plan = planMPIJobV1({
+      job,
+      workers,
+      ...(launcher ? { launcher } : {}),
+      ...(cm ? { configData: cm.data ?? {} } : {}),
+      rbac: {
+        serviceAccount: !!(await get('v1', 'ServiceAccount', rbacNames.serviceAccount.metadata.name!)),
+        role: !!(await get('rbac.authorization.k8s.io/v1', 'Role', rbacNames.role.metadata.name!)),
+        roleBinding: !!(await get('rbac.authorization.k8s.io/v1', 'RoleBinding', rbacNames.roleBinding.metadata.name!)),
+      },
+      local: this.o.local ?? true,
+      now: this.o.clock.now(),
+    });
+    const ref = { apiVersion: MPI_API_VERSION, kind: 'MPIJob', namespace, name };
+    for (const n of plan.deletePods) await this.remove({ apiVersion: 'v1', kind: 'Pod', namespace, name: n });
+    if (plan.config) {
+      const data = (plan.config.object as unknown as { data: Record<string, string> }).data;
+      if (plan.config.create) await this.createQuietly(plan.config.object);
+      else await this.o.store.patch<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: mpiNames.config(name) }, (c) => void (c.data = data)).catch(() => undefined);
+    }
+    for (const o of plan.rbac) await this.createQuietly(o);
+    if (plan.status) {
+      const status = plan.status;
+      try {
+        await this.o.store.patch<Stored<MPIJob>>(ref, (j) => {
+          if (j.metadata.uid !== uid) return false;
+          j.status = status;
+        });
+      } catch {
+        return; // Deleted meanwhile.
+      }
+    }
+    for (const e of plan.events) await this.event(job, e.type, e.reason, e.message);
+    if (plan.deleteJob) {
+      await this.remove(ref);
+      return;
+    }
+    let requeue = plan.requeueAfterMs;
+    for (const pod of plan.createWorkers) {
+      try {
+        await this.o.store.create(pod);
+        await this.event(job, 'Normal', 'SuccessfulCreatePod', `Created worker pod: ${pod.metadata.name}`);
+      } catch (err) {
+        if (err instanceof AlreadyExistsError) continue;
+        if (!(err instanceof ForbiddenError)) throw err;
+        await this.event(job, 'Warning', 'FailedCreatePod', `Created worker pod: ${pod.metadata.name}`);
         requeue = RETRY_MS;
         break;
       }

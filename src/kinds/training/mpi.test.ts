@@ -56,6 +56,10 @@ test('the first reconcile makes the Service, hostfile, key Secret, workers and (
   assert.equal(data['hostfile'], 'pi-worker-0.pi.ns.svc slots=4\npi-worker-1.pi.ns.svc slots=4\n');
   assert.equal(data['discover_hosts.sh'], '#!/bin/sh\n');
   assert.equal(plan.secret, true);
+  // On a cluster's one namespace, the hostfile and the workers' search domain name it.
+  const onCluster = planMPIJob({ ...input(j), dnsNamespace: 'ml' });
+  assert.equal((onCluster.config!.object as unknown as { data: Record<string, string> }).data['hostfile'], 'pi-worker-0.pi.ml.svc slots=4\npi-worker-1.pi.ml.svc slots=4\n');
+  assert.deepEqual(onCluster.createWorkers[0]!.spec?.dnsConfig?.searches, ['pi.ml.svc.cluster.local']);
 
   assert.deepEqual(plan.createWorkers.map((p) => p.metadata.name), ['pi-worker-0', 'pi-worker-1']);
   const w1 = plan.createWorkers[1]!;

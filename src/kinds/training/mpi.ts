@@ -68,24 +68,24 @@ const workerCount = (job: MPIJob): number => job.spec.mpiReplicaSpecs?.Worker?.r
 const launcherAsWorker = (job: MPIJob): boolean => job.spec.runLauncherAsWorker === true;
 
 /** `<pod>.<job>.<ns>.svc`: what the hostfile names (the operator's cluster domain left empty, its default). */
-function fqdn(job: MPIJob, pod: string): string {
-  return `${pod}.${job.metadata.name}.${job.metadata.namespace ?? 'default'}.svc`;
+function fqdn(job: MPIJob, pod: string, dnsNamespace?: string): string {
+  return `${pod}.${job.metadata.name}.${dnsNamespace ?? job.metadata.namespace ?? 'default'}.svc`;
 }
 
 /** The hostfile: one line per worker (the launcher first when it runs ranks too). */
-export function hostfile(job: MPIJob): string {
+export function hostfile(job: MPIJob, dnsNamespace?: string): string {
   const slots = job.spec.slotsPerWorker ?? 1;
   const name = job.metadata.name!;
   const hosts = [...(launcherAsWorker(job) ? [mpiNames.launcher(name)] : []), ...Array.from({ length: workerCount(job) }, (_, i) => mpiNames.worker(name, i))];
-  const line = (h: string): string => ((job.spec.mpiImplementation ?? 'OpenMPI') === 'OpenMPI' ? `${fqdn(job, h)} slots=${slots}` : `${fqdn(job, h)}:${slots}`);
+  const line = (h: string): string => ((job.spec.mpiImplementation ?? 'OpenMPI') === 'OpenMPI' ? `${fqdn(job, h, dnsNamespace)} slots=${slots}` : `${fqdn(job, h, dnsNamespace)}:${slots}`);
   return hosts.map((h) => `${line(h)}\n`).join('');
 }
 
 /** `discover_hosts.sh` (Horovod's elastic discovery): the workers running now, by name. */
-export function discoverHosts(job: MPIJob, runningWorkers: string[]): string {
+export function discoverHosts(job: MPIJob, runningWorkers: string[], dnsNamespace?: string): string {
   const lines = ['#!/bin/sh'];
-  if (launcherAsWorker(job)) lines.push(`echo ${fqdn(job, mpiNames.launcher(job.metadata.name!))}`);
-  for (const p of [...runningWorkers].sort()) lines.push(`echo ${fqdn(job, p)}`);
+  if (launcherAsWorker(job)) lines.push(`echo ${fqdn(job, mpiNames.launcher(job.metadata.name!), dnsNamespace)}`);
+  for (const p of [...runningWorkers].sort()) lines.push(`echo ${fqdn(job, p, dnsNamespace)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -97,12 +97,12 @@ function childMeta(job: MPIJob, name: string): KubeObject['metadata'] {
   return { name, namespace: job.metadata.namespace!, labels: { app: job.metadata.name! }, ownerReferences: [ownerRef(job)] };
 }
 
-export function configMapData(job: MPIJob, runningWorkers: string[]): Record<string, string> {
-  return { hostfile: hostfile(job), 'discover_hosts.sh': discoverHosts(job, runningWorkers) };
+export function configMapData(job: MPIJob, runningWorkers: string[], dnsNamespace?: string): Record<string, string> {
+  return { hostfile: hostfile(job, dnsNamespace), 'discover_hosts.sh': discoverHosts(job, runningWorkers, dnsNamespace) };
 }
 
-export function configMap(job: MPIJob, runningWorkers: string[]): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: childMeta(job, mpiNames.config(job.metadata.name!)), data: configMapData(job, runningWorkers) } as KubeObject;
+export function configMap(job: MPIJob, runningWorkers: string[], dnsNamespace?: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: childMeta(job, mpiNames.config(job.metadata.name!)), data: configMapData(job, runningWorkers, dnsNamespace) } as KubeObject;
 }
 
 /** The headless Service `<job>` over the launcher and workers (ready ones only, unless the launcher runs ranks). */
@@ -203,7 +203,7 @@ function mountSSH(job: MPIJob, spec: NonNullable<Pod['spec']>): void {
 
 const podRestartPolicy = (r: ReplicaSpec | undefined): 'Always' | 'OnFailure' | 'Never' => (r?.restartPolicy === 'ExitCode' || r?.restartPolicy === undefined ? 'Never' : r.restartPolicy);
 
-export function workerPod(job: MPIJob, index: number): Stored<Pod> {
+export function workerPod(job: MPIJob, index: number, dnsNamespace?: string): Stored<Pod> {
   const name = job.metadata.name!;
   const podName = mpiNames.worker(name, index);
   const template = structuredClone(job.spec.mpiReplicaSpecs.Worker?.template ?? {});
@@ -212,7 +212,7 @@ export function workerPod(job: MPIJob, index: number): Stored<Pod> {
   spec.hostname = podName;
   spec.subdomain = name;
   // Intel MPI and MPICH reach the launcher by its short hostname.
-  const search = `${name}.${job.metadata.namespace ?? 'default'}.svc.cluster.local`;
+  const search = `${name}.${dnsNamespace ?? job.metadata.namespace ?? 'default'}.svc.cluster.local`;
   spec.dnsConfig = { ...(spec.dnsConfig ?? {}), searches: [...(spec.dnsConfig?.searches ?? []), search] };
   spec.restartPolicy = podRestartPolicy(job.spec.mpiReplicaSpecs.Worker);
   const c = spec.containers[0];
@@ -316,6 +316,8 @@ export interface MPIPlanInput {
   hasSecret: boolean;
   /** Whether Services can be made at all (the kind is served). */
   servicesServed: boolean;
+  /** The namespace in the DNS names pods resolve, where it is not the job's (the Kubernetes runtime's one namespace). */
+  dnsNamespace?: string;
   now: number;
 }
 
@@ -381,9 +383,10 @@ export function planMPIJob(input: MPIPlanInput): MPIPlan {
   if (!done) {
     if (input.servicesServed && !input.hasService) plan.service = jobService(job);
     const running = input.workers.filter((p) => p.status?.phase === 'Running').map((p) => p.metadata.name!);
-    const data = configMapData(job, running);
-    if (!input.configData) plan.config = { create: true, object: configMap(job, running) };
-    else if (JSON.stringify(sortKeys(input.configData)) !== JSON.stringify(sortKeys(data))) plan.config = { create: false, object: configMap(job, running) };
+    const dns = input.dnsNamespace;
+    const data = configMapData(job, running, dns);
+    if (!input.configData) plan.config = { create: true, object: configMap(job, running, dns) };
+    else if (JSON.stringify(sortKeys(input.configData)) !== JSON.stringify(sortKeys(data))) plan.config = { create: false, object: configMap(job, running, dns) };
     plan.secret = !input.hasSecret;
     if (!suspended) {
       const want = workerCount(job);
@@ -393,7 +396,7 @@ export function planMPIJob(input: MPIPlanInput): MPIPlan {
         const existing = byName.get(mpiNames.worker(name, i));
         if (existing) workers.push(existing);
         else {
-          const pod = workerPod(job, i);
+          const pod = workerPod(job, i, input.dnsNamespace);
           plan.createWorkers.push(pod);
           workers.push(pod);
         }

@@ -85,6 +85,8 @@ test('TF_CONFIG: evaluators stay out of the cluster; types in key order; one rep
   const config = JSON.parse(replicaEnv(TENSORFLOW, j, 'Chief', 0).get('tensorflow')![0]!.value!) as { task: unknown };
   assert.deepEqual(config.task, { type: 'chief', index: 0 });
   assert.equal(replicaEnv(TENSORFLOW, job(TENSORFLOW, { Worker: replica(1, undefined, 'tensorflow') }), 'Worker', 0).size, 0);
+  // On a cluster every Drover namespace lives in one: the addresses name the namespace pods resolve in.
+  assert.deepEqual(tfCluster(j, 'ml-team')['worker'], ['j-worker-0.ml-team.svc:2222', 'j-worker-1.ml-team.svc:2222']);
   assert.equal(j.spec[TENSORFLOW.specsField] && (j.spec.tfReplicaSpecs as Record<string, { restartPolicy: string }>)['Worker']!.restartPolicy, 'Never');
 });
 

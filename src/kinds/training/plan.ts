@@ -50,6 +50,8 @@ export interface PlanInput {
   services: string[];
   /** Whether Services can be made at all (the kind is served). */
   servicesServed: boolean;
+  /** The namespace in the DNS names pods resolve, where it is not the job's (the Kubernetes runtime's one namespace). */
+  dnsNamespace?: string;
   now: number;
 }
 
@@ -87,7 +89,7 @@ export function gangSize(fw: Framework, job: TrainingJob): number {
 }
 
 /** The pod of replica `type`/`index`, as the training operator makes it. */
-export function replicaPod(fw: Framework, job: TrainingJob, type: string, spec: ReplicaSpec, index: number, sourceDir?: string): Stored<Pod> {
+export function replicaPod(fw: Framework, job: TrainingJob, type: string, spec: ReplicaSpec, index: number, sourceDir?: string, dnsNamespace?: string): Stored<Pod> {
   const name = job.metadata.name!;
   const podName = replicaName(name, type, index);
   const template = structuredClone(spec.template ?? {});
@@ -106,7 +108,7 @@ export function replicaPod(fw: Framework, job: TrainingJob, type: string, spec: 
   podSpec.restartPolicy = spec.restartPolicy === 'ExitCode' || spec.restartPolicy === undefined ? 'Never' : spec.restartPolicy;
   podSpec.hostname ??= podName;
   podSpec.subdomain ??= name;
-  const env = replicaEnv(fw, job, type, index);
+  const env = replicaEnv(fw, job, type, index, dnsNamespace);
   for (const c of podSpec.containers) {
     const add: EnvVar[] = [...(env.get('*') ?? []), ...(env.get(c.name) ?? [])];
     if (add.length) c.env = [...(c.env ?? []), ...add];
@@ -282,7 +284,7 @@ export function planJob(input: PlanInput): Plan {
   const existingServices = new Set(input.services);
   for (const r of replicas) {
     if (!r.pod || plan.deletePods.includes(r.pod.metadata.name!)) {
-      if (!r.pod) plan.create.push(replicaPod(fw, job, r.type, r.spec, r.index, job.metadata.annotations?.[ANNOTATIONS.sourceDir]));
+      if (!r.pod) plan.create.push(replicaPod(fw, job, r.type, r.spec, r.index, job.metadata.annotations?.[ANNOTATIONS.sourceDir], input.dnsNamespace));
     }
     if (input.servicesServed && !existingServices.has(replicaName(name, r.type, r.index))) plan.services.push(replicaService(fw, job, r.type, r.spec, r.index));
   }

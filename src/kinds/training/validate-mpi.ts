@@ -1,5 +1,6 @@
 /**
- * How MPIJobs (`kubeflow.org/v2beta1`, the MPI Operator v2) are validated: the CRD's structure
+ * How MPIJobs (`kubeflow.org/v2beta1`, the MPI Operator v2; `kubeflow.org/v1`, the Training
+ * Operator's, with its own fields and webhook rules) are validated: the CRD's structure
  * (unknown fields, types, enums), the operator's own rules (a Launcher of one replica, workers of at
  * least one, restartPolicy Never or OnFailure, names that stay DNS labels as `<job>-worker-<n>`),
  * and each replica's template as the Pod it becomes, with paths into the job for file:line errors.
@@ -28,6 +29,21 @@ const MPI_SPEC: StructSpec = object({
   mpiImplementation: field(oneOf(['OpenMPI', 'Intel', 'MPICH'])),
 });
 
+/** The Training Operator v1's MPIJob (kubeflow.org/v1): its restart policies include ExitCode and Always. */
+const MPI_V1_REPLICA: StructSpec = object({
+  replicas: field(S_INTEGER),
+  restartPolicy: field(oneOf(['Always', 'OnFailure', 'Never', 'ExitCode'])),
+  template: field({ t: 'any' }, { required: true }),
+});
+
+const MPI_V1_SPEC: StructSpec = object({
+  slotsPerWorker: field(S_INTEGER, { min: 0 }),
+  cleanPodPolicy: field(oneOf(['All', 'Running', 'None'])),
+  mainContainer: field(S_STRING),
+  runPolicy: field(runPolicySpec('kubeflow.org/mpi-operator')),
+  mpiReplicaSpecs: field(object({ Launcher: field(MPI_V1_REPLICA, { required: true }), Worker: field(MPI_V1_REPLICA) }), { required: true }),
+});
+
 function checkMPIJob(obj: Record<string, unknown>): Finding[] {
   const ctx: Ctx = { findings: [] };
   const spec = obj['spec'];
@@ -35,7 +51,8 @@ function checkMPIJob(obj: Record<string, unknown>): Finding[] {
     report(ctx, ['spec'], 'required field "spec" is missing', 'parent');
     return ctx.findings;
   }
-  walkStructure(ctx.findings, spec, MPI_SPEC, ['spec']);
+  const v1 = obj['apiVersion'] === 'kubeflow.org/v1';
+  walkStructure(ctx.findings, spec, v1 ? MPI_V1_SPEC : MPI_SPEC, ['spec']);
   if (!isRecord(spec)) return ctx.findings;
   const specs = isRecord(spec['mpiReplicaSpecs']) ? spec['mpiReplicaSpecs'] : {};
   const worker = isRecord(specs['Worker']) ? specs['Worker'] : undefined;
@@ -56,12 +73,30 @@ function checkMPIJob(obj: Record<string, unknown>): Finding[] {
   }
   const launcher = specs['Launcher'];
   if (isRecord(launcher) && launcher['replicas'] !== undefined && launcher['replicas'] !== 1) report(ctx, ['spec', 'mpiReplicaSpecs', 'Launcher', 'replicas'], `must be 1, got ${JSON.stringify(launcher['replicas'])}`);
+  if (v1) {
+    // The v1 webhook: every container named and with an image; a worker may have 0 replicas.
+    for (const type of ['Launcher', 'Worker'] as const) {
+      const r = specs[type];
+      const containers = isRecord(r) && isRecord(r['template']) && isRecord(r['template']['spec']) ? r['template']['spec']['containers'] : undefined;
+      if (Array.isArray(containers)) {
+        containers.forEach((c, i) => {
+          if (isRecord(c) && !c['image']) report(ctx, ['spec', 'mpiReplicaSpecs', type, 'template', 'spec', 'containers', i], `MPIReplicaSpec is not valid: Image is undefined in the container of ${type}`, 'key');
+        });
+      }
+    }
+    if (runSuspend(spec)) report(ctx, ['spec', 'runPolicy', 'suspend'], 'suspending a kubeflow.org/v1 MPIJob is not supported here: use kubeflow.org/v2beta1, or delete the job');
+    return ctx.findings;
+  }
   if (worker) {
     // The operator defaults a Worker's replicas to 0 and then refuses 0: say so here instead.
     if (worker['replicas'] === undefined) report(ctx, ['spec', 'mpiReplicaSpecs', 'Worker'], 'required field "replicas" is missing (the operator defaults it to 0, which is invalid: must be greater than or equal to 1)', 'key');
     else if (typeof worker['replicas'] === 'number' && worker['replicas'] <= 0) report(ctx, ['spec', 'mpiReplicaSpecs', 'Worker', 'replicas'], `must be greater than or equal to 1, got ${worker['replicas']}`);
   }
   return ctx.findings;
+}
+
+function runSuspend(spec: Record<string, unknown>): boolean {
+  return isRecord(spec['runPolicy']) && spec['runPolicy']['suspend'] === true;
 }
 
 export const MPI_VALIDATION: Readonly<Record<string, KindValidation>> = {

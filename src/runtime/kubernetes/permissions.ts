@@ -14,4 +14,7 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { resource: 'configmaps', verbs: ['create', 'update', 'delete'] },
   { resource: 'secrets', verbs: ['create', 'update', 'delete'] },
   { resource: 'persistentvolumeclaims', verbs: ['create', 'delete'] },
+  // Drover's Services, mirrored: the informer lists and watches them, the sync writes them, and a
+  // name already taken is read to say by whom.
+  { resource: 'services', verbs: ['create', 'update', 'delete', 'get', 'list', 'watch'] },
 ];

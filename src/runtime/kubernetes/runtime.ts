@@ -6,6 +6,7 @@ import type { WatchEvent } from '../../store/index.js';
 import { TokenBucket } from '../../util/ratelimit.js';
 import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { REQUIRED_PERMISSIONS } from './permissions.js';
+import { ServiceMirror } from './services.js';
 import { clusterCopy, clusterPod, droverPodOf, isTerminal, MANAGED_SELECTOR, mirroredStatus, references } from './translate.js';
 
 export interface KubernetesRuntimeOptions {
@@ -78,6 +79,7 @@ export class KubernetesPodRuntime implements PodRuntime {
   /** resourceVersion of each Drover object last copied to the cluster (`Kind/ns/name`). */
   private readonly copied = new Map<string, string>();
   private rewatchTimer: NodeJS.Timeout | undefined;
+  private readonly services: ServiceMirror;
 
   constructor(opts: KubernetesRuntimeOptions) {
     this.kc = opts.kubeConfig;
@@ -85,6 +87,12 @@ export class KubernetesPodRuntime implements PodRuntime {
     this.core = this.kc.makeApiClient(k8s.CoreV1Api);
     this.bucket = new TokenBucket(opts.qps ?? 50, opts.burst ?? 100);
     this.rewatchDelayMs = opts.rewatchDelayMs ?? 1000;
+    this.services = new ServiceMirror({ kc: this.kc, core: this.core, namespace: this.namespace, bucket: this.bucket, rewatchDelayMs: this.rewatchDelayMs, apiMessage });
+  }
+
+  /** Every Drover namespace lives in the one cluster namespace: the DNS names pods see are under it. */
+  dnsNamespace(_namespace: string): string {
+    return this.namespace;
   }
 
   private get server(): string {
@@ -170,6 +178,12 @@ export class KubernetesPodRuntime implements PodRuntime {
     for (const uid of this.pods.keys()) this.requestSync(uid);
     // Cluster pods whose Drover pod is gone (deleted while Drover was down) are removed by their sync.
     for (const uid of this.clusterNames.keys()) if (!this.pods.has(uid)) this.requestSync(uid);
+    try {
+      await this.services.start(host.store, host.logger);
+    } catch (err) {
+      await this.stop();
+      throw new HostRequirementError(`cannot list services in namespace "${ns}" at ${this.server}: ${apiMessage(err)}`);
+    }
     host.logger.info('kubernetes runtime started', { server: this.server, namespace: ns, clusterPods: this.clusterNames.size });
   }
 
@@ -181,6 +195,7 @@ export class KubernetesPodRuntime implements PodRuntime {
     this.unsubscribe = [];
     if (this.rewatchTimer) clearTimeout(this.rewatchTimer);
     await this.informer?.stop();
+    await this.services.stop();
     while (this.syncing.size || this.background.size) await Promise.allSettled([...this.syncing.values(), ...this.background]);
     this.pods.clear();
     this.clusterNames.clear();

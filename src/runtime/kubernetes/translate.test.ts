@@ -5,7 +5,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { Pod, KubeObject } from '../../api/types.js';
-import { clusterCopy, clusterPod, droverPodOf, mirroredStatus, references } from './translate.js';
+import { clusterCopy, clusterIPToMirror, clusterPod, clusterService, droverPodOf, mirroredStatus, references, serviceReplacement, serviceUpToDate } from './translate.js';
 import { REQUIRED_PERMISSIONS } from './permissions.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -92,4 +92,29 @@ test('deploy/kubernetes/rbac.yaml grants exactly the permissions the runtime use
   const needed = REQUIRED_PERMISSIONS.flatMap((p) => p.verbs.map((v) => `/${p.resource}:${v}`)).sort();
   assert.deepEqual(granted, needed);
   assert.deepEqual(docs.map((d) => d.kind).sort(), ['Role', 'RoleBinding', 'ServiceAccount']);
+});
+
+test('a cluster Service: selector scoped to its Drover namespace, ClusterIP left to the cluster, headless kept; a digest says when it changed', () => {
+  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'team-a', uid: 's-1', resourceVersion: '4', labels: { tier: 'front' } }, spec: { clusterIP: '10.96.0.12', clusterIPs: ['10.96.0.12'], selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] }, status: { loadBalancer: {} } } as KubeObject;
+  const c = clusterService(svc, 'ml') as KubeObject & { spec: Record<string, unknown>; status?: unknown };
+  assert.deepEqual(c.spec, { selector: { app: 'web', 'drover.dev/namespace': 'team-a' }, ports: [{ port: 80, targetPort: 8080 }] });
+  assert.equal(c.status, undefined);
+  assert.equal(c.metadata.namespace, 'ml');
+  assert.deepEqual(droverPodOf(c), { uid: 's-1', namespace: 'team-a', name: 'web' });
+  const headless = clusterService({ ...svc, spec: { clusterIP: 'None', clusterIPs: ['None'], selector: { app: 'web' } } } as KubeObject, 'ml') as KubeObject & { spec: Record<string, unknown> };
+  assert.equal(headless.spec['clusterIP'], 'None');
+  assert.equal(headless.spec['clusterIPs'], undefined);
+
+  // The cluster's defaults and a different ClusterIP do not read as a change; a new port does.
+  const inCluster = { ...c, metadata: { ...c.metadata, uid: 'k-1', resourceVersion: '99' }, spec: { ...c.spec, clusterIP: '10.0.0.7', clusterIPs: ['10.0.0.7'], sessionAffinity: 'None', type: 'ClusterIP' } } as KubeObject;
+  assert.ok(serviceUpToDate(inCluster, clusterService({ ...svc, spec: { ...(svc as unknown as { spec: object }).spec, clusterIP: '10.0.0.7' } } as KubeObject, 'ml')));
+  const changed = clusterService({ ...svc, spec: { selector: { app: 'web' }, ports: [{ port: 80 }, { port: 81 }] } } as KubeObject, 'ml');
+  assert.ok(!serviceUpToDate(inCluster, changed));
+  const body = serviceReplacement(inCluster, changed) as KubeObject & { spec: Record<string, unknown> };
+  assert.equal(body.metadata.resourceVersion, '99');
+  assert.deepEqual([body.spec['clusterIP'], body.spec['clusterIPs']], ['10.0.0.7', ['10.0.0.7']], 'the immutable address is kept');
+
+  assert.deepEqual(clusterIPToMirror(svc, inCluster), { clusterIP: '10.0.0.7', clusterIPs: ['10.0.0.7'] });
+  assert.equal(clusterIPToMirror({ ...svc, spec: { clusterIP: '10.0.0.7' } } as KubeObject, inCluster), undefined, 'already the same');
+  assert.equal(clusterIPToMirror(svc, headless), undefined, 'headless: no address to take');
 });

@@ -3,6 +3,7 @@
  * its pods, the copies of the ConfigMaps, Secrets and claims it references, and the status read
  * back. No I/O, so every rule here is tested by value.
  */
+import { createHash } from 'node:crypto';
 import type { Pod, PodStatus, KubeObject, ObjectMeta } from '../../api/types.js';
 
 /** Labels and annotations that tie a cluster object to what Drover made it for. */
@@ -10,6 +11,8 @@ export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGER = 'drover';
 export const DROVER_NAMESPACE = 'drover.dev/namespace';
 export const DROVER_UID = 'drover.dev/uid';
+/** A digest of what Drover asked for in a cluster Service: the cluster's defaults never read as a change. */
+export const SPEC_DIGEST = 'drover.dev/spec-digest';
 /** Selects everything Drover made in a namespace (`kubectl get pods -l app.kubernetes.io/managed-by=drover`). */
 export const MANAGED_SELECTOR = `${MANAGED_BY}=${MANAGER}`;
 
@@ -84,7 +87,56 @@ export function clusterCopy(obj: KubeObject, namespace: string): KubeObject {
   return copy;
 }
 
-/** Which Drover pod a cluster pod was made for, or undefined for one Drover did not make. */
+interface ServiceSpecLike {
+  clusterIP?: string;
+  clusterIPs?: string[];
+  selector?: Record<string, string>;
+  [k: string]: unknown;
+}
+
+/**
+ * The cluster Service for a Drover Service. Its selector gains the Drover namespace label, which
+ * every cluster pod carries: Drover namespaces share one cluster namespace, and a Service must
+ * select only its own namespace's pods. A ClusterIP is the cluster's to give (the one Drover's
+ * store holds is copied back from it), so only `None` (headless) is kept.
+ */
+export function clusterService(svc: KubeObject, namespace: string): KubeObject {
+  const spec = structuredClone(((svc as { spec?: ServiceSpecLike }).spec ?? {}) as ServiceSpecLike);
+  const headless = spec.clusterIP === 'None';
+  delete spec.clusterIP;
+  delete spec.clusterIPs;
+  if (headless) spec.clusterIP = 'None';
+  if (spec.selector) spec.selector = { ...spec.selector, [DROVER_NAMESPACE]: svc.metadata.namespace ?? 'default' };
+  const metadata = managedMeta(svc.metadata, namespace);
+  const digest = createHash('sha256').update(JSON.stringify([metadata.labels, metadata.annotations, spec])).digest('hex').slice(0, 16);
+  metadata.annotations = { ...metadata.annotations, [SPEC_DIGEST]: digest };
+  return { apiVersion: 'v1', kind: 'Service', metadata, spec } as KubeObject;
+}
+
+/** Whether the cluster's Service already holds what `desired` (from clusterService) asks for. */
+export function serviceUpToDate(cluster: KubeObject, desired: KubeObject): boolean {
+  return cluster.metadata.annotations?.[SPEC_DIGEST] === desired.metadata.annotations?.[SPEC_DIGEST];
+}
+
+/** The body that replaces an existing cluster Service: what is desired, with the fields the cluster holds immutable. */
+export function serviceReplacement(cluster: KubeObject, desired: KubeObject): KubeObject {
+  const have = ((cluster as { spec?: ServiceSpecLike }).spec ?? {}) as ServiceSpecLike;
+  const body = structuredClone(desired) as KubeObject & { spec: ServiceSpecLike };
+  body.metadata.resourceVersion = cluster.metadata.resourceVersion;
+  if (have.clusterIP) body.spec.clusterIP = have.clusterIP;
+  if (have.clusterIPs) body.spec.clusterIPs = have.clusterIPs;
+  return body;
+}
+
+/** The ClusterIP the cluster gave a Service, when Drover's copy should take it (headless ones have none to take). */
+export function clusterIPToMirror(drover: KubeObject, cluster: KubeObject): { clusterIP: string; clusterIPs: string[] } | undefined {
+  const have = ((cluster as { spec?: ServiceSpecLike }).spec ?? {}) as ServiceSpecLike;
+  const mine = ((drover as { spec?: ServiceSpecLike }).spec ?? {}) as ServiceSpecLike;
+  if (!have.clusterIP || have.clusterIP === 'None' || mine.clusterIP === have.clusterIP) return undefined;
+  return { clusterIP: have.clusterIP, clusterIPs: have.clusterIPs ?? [have.clusterIP] };
+}
+
+/** Which Drover object (pod, Service) a cluster object was made for, or undefined for one Drover did not make. */
 export function droverPodOf(clusterObj: KubeObject): { uid: string; namespace: string; name: string } | undefined {
   const uid = clusterObj.metadata.annotations?.[DROVER_UID];
   if (!uid || clusterObj.metadata.labels?.[MANAGED_BY] !== MANAGER) return undefined;

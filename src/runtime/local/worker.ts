@@ -246,7 +246,7 @@ export class PodWorker {
       // reached at its bridge address (one listening on 127.0.0.1 only stays out of pods' reach).
       const host = [{ ip: this.hostIP(), hostnames: [HOST_NAME] }];
       writeFileSync(join(this.dir, '.hosts'), net.hostsFile(this.ctx.facts.hostsText, this.pod, addr.ip, [...hostAliases, ...peers, ...host]));
-      const resolv = this.netns ? net.resolvConf(ns) : undefined;
+      const resolv = this.netns ? net.resolvConf(ns, this.pod.spec?.dnsConfig) : undefined;
       if (resolv) writeFileSync(join(this.dir, '.resolv.conf'), resolv);
       // Only GPU ids need to outlive a restart; everything else is found from the store and the files.
       const record: PodRecord = { uid: this.uid, namespace: ns, name: this.name, gpuIds: this.gpuIds };

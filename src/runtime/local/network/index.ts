@@ -17,7 +17,7 @@ import type { Pod } from '../../../api/index.js';
 import type { Logger } from '../../../util/logger.js';
 import { which } from '../host.js';
 import { BridgeNetwork, hasNetAdmin, NETNS_DIR, netnsName, type PodAddress } from './bridge.js';
-import { nameTable, podHostname, podHostsFile, podView, resolvConf, samePodView, serviceView, type PodView, type ServiceView } from './names.js';
+import { nameTable, podHostname, podHostsFile, podView, resolvConf, samePodView, serviceView, type PodDNSConfig, type PodView, type ServiceView } from './names.js';
 import { ServiceProxy } from './proxy.js';
 import { nameservers, Resolver } from './resolver.js';
 
@@ -178,9 +178,9 @@ export class PodNetworking {
   }
 
   /** The pod's /etc/resolv.conf (bridge mode), or undefined: the host's is kept. */
-  resolvConf(namespace: string): string | undefined {
+  resolvConf(namespace: string, dns?: PodDNSConfig): string | undefined {
     if (!this.bridge || !this.resolver) return undefined;
-    return resolvConf(namespace, this.bridge.serverAddress, this.config.clusterDomain);
+    return resolvConf(namespace, this.bridge.serverAddress, this.config.clusterDomain, dns);
   }
 
   hostsFile(hostHosts: string, pod: Pod, ip: string, aliases: readonly { ip?: string; hostnames?: string[] }[] = []): string {

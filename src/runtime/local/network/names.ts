@@ -95,9 +95,28 @@ export function inDomain(name: string, domain: string): boolean {
   return name === domain || name.endsWith('.' + domain);
 }
 
-/** A pod's /etc/resolv.conf: the server's resolver, Kubernetes' search list and ndots. */
-export function resolvConf(namespace: string, nameserver: string, domain: string): string {
-  return `nameserver ${nameserver}\nsearch ${namespace}.svc.${domain} svc.${domain} ${domain}\noptions ndots:5\n`;
+/** A pod's `spec.dnsConfig`: what the kubelet merges into the resolv.conf it writes. */
+export interface PodDNSConfig {
+  nameservers?: string[];
+  searches?: string[];
+  options?: { name?: string; value?: string }[];
+}
+
+/**
+ * A pod's /etc/resolv.conf: the server's resolver, Kubernetes' search list and ndots, with the
+ * pod's dnsConfig merged in as the kubelet does for ClusterFirst: its nameservers and searches
+ * appended (duplicates dropped), its options replacing those of the same name. (The MPI
+ * operator's workers search `<job>.<ns>.svc.<domain>`, so Intel MPI and MPICH reach the
+ * launcher by its short hostname.)
+ */
+export function resolvConf(namespace: string, nameserver: string, domain: string, dns?: PodDNSConfig): string {
+  const unique = (xs: string[]): string[] => xs.filter((x, i) => xs.indexOf(x) === i);
+  const servers = unique([nameserver, ...(dns?.nameservers ?? [])]);
+  const searches = unique([`${namespace}.svc.${domain}`, `svc.${domain}`, domain, ...(dns?.searches ?? [])]);
+  const options = new Map<string, string | undefined>([['ndots', '5']]);
+  for (const o of dns?.options ?? []) if (o.name) options.set(o.name, o.value);
+  const opts = [...options].map(([k, v]) => (v === undefined || v === '' ? k : `${k}:${v}`));
+  return `${servers.map((n) => `nameserver ${n}\n`).join('')}search ${searches.join(' ')}\noptions ${opts.join(' ')}\n`;
 }
 
 /**

@@ -117,6 +117,11 @@ test("a pod's hosts file and resolv.conf are the kubelet's", () => {
     '127.0.0.1\tlocalhost\n# Added by Drover\n10.88.0.3\tw0.train.team.svc.cluster.local\tw0\n10.1.2.3\tdb\n',
   );
   assert.equal(resolvConf('team', '10.88.0.2', 'cluster.local'), 'nameserver 10.88.0.2\nsearch team.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
+  // dnsConfig merged as the kubelet does: nameservers and searches appended without duplicates, options by name.
+  assert.equal(
+    resolvConf('team', '10.88.0.2', 'cluster.local', { nameservers: ['10.88.0.2', '1.1.1.1'], searches: ['pi.team.svc.cluster.local', 'svc.cluster.local'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] }),
+    'nameserver 10.88.0.2\nnameserver 1.1.1.1\nsearch team.svc.cluster.local svc.cluster.local cluster.local pi.team.svc.cluster.local\noptions ndots:2 edns0\n',
+  );
   assert.deepEqual(nameservers('# x\nnameserver 127.0.0.53\nnameserver ::1\nsearch lan\n'), ['127.0.0.53']);
 });
 

@@ -64,7 +64,7 @@ function executeGroup(op: Operation, groupNode: NodeStatus, group: WorkflowStep[
   const prefix = g.donePrefix;
   let seen = 0;
   /** Moves the done prefix past flat item `k` while every item before it is done for good. */
-  const settle = (k: number, n: NodeStatus, final: boolean) => {
+  const settle = (k: number, final: boolean) => {
     if (advancing && final) {
       g.donePrefix = k + 1;
       if (failure) g.failureId = failure.id;
@@ -87,7 +87,7 @@ function executeGroup(op: Operation, groupNode: NodeStatus, group: WorkflowStep[
       const n = existed ?? op.initNode(base, 'Skipped', { ...o, boundaryID, displayName: stepName }, undefined, tscope, 'Error', ex.error);
       op.addChild(groupNode, n);
       failure ??= n;
-      settle(k++, n, true);
+      settle(k++, true);
       continue;
     }
     if (k + ex.items.length <= prefix) {
@@ -122,7 +122,7 @@ function executeGroup(op: Operation, groupNode: NodeStatus, group: WorkflowStep[
         running++;
       } else if (isFailurePhase(n.phase) && !continues(step, n)) failure ??= n;
       // The memo reaches the next pass only with this pass's status stored (see dag.ts).
-      settle(at, n, isFulfilledPhase(n.phase) && (!!done || !exitPending(op, x.name, step)));
+      settle(at, isFulfilledPhase(n.phase) && (!!done || !exitPending(op, x.name, step)));
     }
     k += ex.items.length;
   }

@@ -17,6 +17,7 @@ import { afterFinish, podsToCollect } from './gc.js';
 import { buildStepPod } from './steppod.js';
 import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Template, type Workflow, type WorkflowTemplate } from './types.js';
 import { InMemoryLockTable, heldLocks } from './sync.js';
+import { stepTrace } from '../../util/steptrace.js';
 
 export interface WorkflowControllerOptions {
   store: Store;
@@ -101,6 +102,7 @@ export class WorkflowController {
       if (!set) this.podsByWorkflow.set(k, (set = new Set()));
       if (e.type === 'DELETED') set.delete(e.object.metadata.name!);
       else set.add(e.object.metadata.name!);
+      if (stepTrace.on && isPodDone(e.object)) stepTrace.mark(`${e.object.metadata.namespace}/${e.object.metadata.name}`, 'wf.noticed');
       this.queue.add(k);
     });
     await this.configMaps.start();
@@ -136,6 +138,7 @@ export class WorkflowController {
   }
 
   private async reconcile(k: string): Promise<ReconcileResult | void> {
+    const passStart = stepTrace.on ? performance.now() : 0;
     const [namespace, name] = k.split('/') as [string, string];
     if (!this.locksLoaded) {
       this.locksLoaded = true;
@@ -173,6 +176,7 @@ export class WorkflowController {
       }
       result = runPass(wf, input);
     }
+    const passed = stepTrace.on ? performance.now() : 0;
     const ref = { apiVersion: ARGO_API_VERSION, kind: 'Workflow', namespace, name };
 
     for (const claim of result.createClaims) await this.createIgnoringExisting(claim as Stored<PersistentVolumeClaim>);
@@ -204,6 +208,15 @@ export class WorkflowController {
     if (!written) return;
     // The pass has seen these errors; the nodes that had them now say so in status.
     if (stagingErrors) this.stagingErrors.delete(k);
+    if (stepTrace.on) {
+      const statusWritten = performance.now();
+      for (const plan of result.startPods) {
+        const pk = `${namespace}/${plan.podName}`;
+        stepTrace.mark(pk, 'wf.pass', passStart);
+        stepTrace.mark(pk, 'wf.passed', passed);
+        stepTrace.mark(pk, 'wf.status', statusWritten);
+      }
+    }
     let started = 0;
     for (const plan of result.startPods) {
       // A wide pass makes hundreds of pods; a stop, terminate or deletion meanwhile ends that at once
@@ -285,9 +298,12 @@ export class WorkflowController {
       errors.set(plan.nodeId, (err as Error).message);
       return;
     }
+    const traceKey = stepTrace.on ? `${wf.metadata.namespace}/${plan.podName}` : '';
+    stepTrace.mark(traceKey, 'wf.staged');
     const pod = buildStepPod({ wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: this.o.io.stagingDir(wf, plan.nodeId), inputArtifacts, volumes: plan.volumes });
     this.remember(k, plan.nodeId, plan.podName, plan.template);
     await this.createIgnoringExisting(pod as Stored<Pod>);
+    stepTrace.mark(traceKey, 'wf.created');
   }
 
   /** After the end: pod GC for the whole workflow and the TTL. */

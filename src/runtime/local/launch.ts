@@ -14,6 +14,7 @@ import { NETNS_DIR } from './network/bridge.js';
 import { bwrapArgs, launcher, type MountSpec, type RootSpec, type SandboxUser } from './sandbox.js';
 import type { ContainerSecurity } from '../../api/index.js';
 import type { Spawner } from './spawner.js';
+import { stepTrace } from '../../util/steptrace.js';
 
 /** The environment a PATH entry belongs to: a venv's root for its `bin`, else the entry itself. */
 function envRoot(binDir: string): string {
@@ -288,6 +289,7 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     ...(o.netns ? { netns: { nsenter: facts.nsenter ?? 'nsenter', path: o.netns } } : {}),
     detachMounts: [NETNS_DIR],
   });
+  if (stepTrace.on) stepTrace.mark(`${o.pod.metadata?.namespace}/${o.pod.metadata?.name}`, 'rt.spawn');
   const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: o.env, paths }, cg, facts.cgroups, o.spawner, o.onLost);
   return { proc, paths, oomBaseline };
 }

@@ -44,6 +44,7 @@ import { Spawner } from './spawner.js';
 import { PodUsageSampler } from './usage.js';
 import { DEFAULT_NETWORK, dialInNamespace, dialTcp, PodNetworking } from './network/index.js';
 import { PodWorker } from './worker.js';
+import { stepTrace } from '../../util/steptrace.js';
 
 function isTerminalPhase(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -314,6 +315,7 @@ export class LocalPodRuntime implements PodRuntime {
     if (isTerminalPhase(pod)) return;
     const nw = new PodWorker(ctx, pod);
     this.workers.set(uid, nw);
+    stepTrace.mark(`${pod.metadata?.namespace}/${pod.metadata?.name}`, 'rt.seen');
     nw.requestSync();
   }
 

@@ -25,6 +25,7 @@ import { podHostname } from './network/index.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 import { diskUsage, hasStorageLimits, storageEviction } from './eviction.js';
+import { stepTrace } from '../../util/steptrace.js';
 
 const LOOPBACK = '127.0.0.1';
 /** The name pods reach this machine by. */
@@ -106,6 +107,11 @@ export class PodWorker {
     return this.pod.metadata?.namespace ?? 'default';
   }
 
+  /** For stepTrace's marks. */
+  private get traceKey(): string {
+    return stepTrace.on ? `${this.ns}/${this.name}` : '';
+  }
+
   private now(): number {
     return this.ctx.host.clock.now();
   }
@@ -173,6 +179,7 @@ export class PodWorker {
         return;
       }
       this.prepareMessage = undefined;
+      stepTrace.mark(this.traceKey, 'rt.prepared');
     }
     if (this.deleted || this.ctx.isStopped()) return;
     await Promise.all(toStart.map((c) => this.startContainer(c)));
@@ -299,6 +306,7 @@ export class PodWorker {
       // Its turn among all starts on this machine (containerStartsPerSecond); a pod deleted or
       // stopped meanwhile gives its turn up.
       if (!(await this.ctx.startTurn(() => this.deleted || this.killing || this.ctx.isStopped()))) return;
+      stepTrace.mark(this.traceKey, 'rt.turn');
       const { cms, secrets } = await envSources(this.ctx.host.store, this.ns, spec);
       const { facts } = this.ctx;
       const user = resolveUserEnv({
@@ -330,6 +338,7 @@ export class PodWorker {
       const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
       const hostname = podHostname(this.pod);
       const n = c.restartCount;
+      stepTrace.mark(this.traceKey, 'rt.launch');
       const { proc, paths, oomBaseline } = await launchAttempt({
         facts,
         spawner: this.ctx.spawner,
@@ -359,6 +368,7 @@ export class PodWorker {
         await facts.cgroups.removePod(this.uid).catch((err: unknown) => this.log.warn('could not remove pod cgroups', { uid: this.uid, error: (err as Error).message }));
         return;
       }
+      stepTrace.mark(this.traceKey, 'rt.spawned');
       const startedAtMs = this.now();
       const record: AttemptRecord = { container: spec.name, attempt: n, pid: proc.pid, pidStart: proc.pidStart, startedAt: isoSeconds(startedAtMs), startedAtMs, oomBaseline };
       c.record = record;
@@ -438,6 +448,12 @@ export class PodWorker {
   /** Waits for the attempt's end (event for spawned, poll for adopted) and records it. */
   watchExit(c: ContainerRun, proc: AttemptProcess, record: AttemptRecord): void {
     void proc.exited.then((obs) => {
+      if (stepTrace.on) {
+        const key = this.traceKey;
+        stepTrace.mark(key, 'rt.exit');
+        // bwrap writes the exit code as the command ends: the file's time is that end (wall clock).
+        void fsp.stat(proc.paths.status).then((st) => stepTrace.mark(key, 'proc.end', st.mtimeMs - (Date.now() - performance.now())), () => undefined);
+      }
       if (this.ctx.isStopped() || this.deleted) return;
       return this.ctx.track(this.onExit(c, proc, record, obs, false));
     });
@@ -684,6 +700,11 @@ export class PodWorker {
         return undefined;
       });
       if (updated.metadata.uid === this.uid) this.pod = updated;
+      if (stepTrace.on) {
+        stepTrace.count(this.traceKey, 'rt.writes');
+        const phase = updated.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') stepTrace.mark(this.traceKey, 'rt.final');
+      }
     } catch (err) {
       if (err instanceof NotFoundError) return; // Deleted; the watch says so.
       this.log.error('pod status write failed', { pod: `${this.ns}/${this.name}`, error: (err as Error).message });

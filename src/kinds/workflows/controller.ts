@@ -33,6 +33,16 @@ function isPodDone(pod: Pod | undefined): boolean {
   return pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
 }
 
+/**
+ * What a pass reads of a pod (pod.ts `podNode`), apart from an ended pod's details, which come
+ * with its phase: the phase, and why it cannot be scheduled. Its node (`hostNodeName`) is read
+ * by every pass that looks at the pod, so the bind alone needs none.
+ */
+function passRelevant(pod: Pod): string {
+  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  return `${pod.status?.phase ?? ''}\n${unschedulable?.message ?? ''}\n${pod.metadata?.deletionTimestamp ?? ''}`;
+}
+
 function key(ns: string | undefined, name: string | undefined): string {
   return `${ns ?? ''}/${name ?? ''}`;
 }
@@ -68,6 +78,8 @@ export class WorkflowController {
   private readonly running = new Map<string, Map<string, { podName: string; template: Template }>>();
   /** Per workflow, the last pass's memo and the resourceVersion of the status it goes with. */
   private readonly memos = new Map<string, { rv: string; memo: PassResult['memo'] }>();
+  /** Per pod (namespace/name), what a pass reads of it when it last brought a pass (passRelevant). */
+  private readonly podSeen = new Map<string, string>();
   /** Per workflow, staging that failed since its last pass, by node id: the next pass errs the node. */
   private readonly stagingErrors = new Map<string, Map<string, string>>();
 
@@ -100,9 +112,20 @@ export class WorkflowController {
       const k = key(e.object.metadata.namespace, wf);
       let set = this.podsByWorkflow.get(k);
       if (!set) this.podsByWorkflow.set(k, (set = new Set()));
-      if (e.type === 'DELETED') set.delete(e.object.metadata.name!);
-      else set.add(e.object.metadata.name!);
-      if (stepTrace.on && isPodDone(e.object)) stepTrace.mark(`${e.object.metadata.namespace}/${e.object.metadata.name}`, 'wf.noticed');
+      const podKey = key(e.object.metadata.namespace, e.object.metadata.name);
+      if (e.type === 'DELETED') {
+        set.delete(e.object.metadata.name!);
+        this.podSeen.delete(podKey);
+      } else {
+        set.add(e.object.metadata.name!);
+        // A change the pass would not see (a container's waiting message, the node bound before
+        // the pod runs, the pod we just made appearing) brings no pass: each would cost a pass,
+        // and with a wide workflow's pods, passes per pod are what the server spends.
+        const seen = passRelevant(e.object);
+        if (this.podSeen.get(podKey) === seen) return;
+        this.podSeen.set(podKey, seen);
+      }
+      if (stepTrace.on && isPodDone(e.object)) stepTrace.mark(podKey, 'wf.noticed');
       this.queue.add(k);
     });
     await this.configMaps.start();
@@ -302,6 +325,8 @@ export class WorkflowController {
     stepTrace.mark(traceKey, 'wf.staged');
     const pod = buildStepPod({ wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: this.o.io.stagingDir(wf, plan.nodeId), inputArtifacts, volumes: plan.volumes });
     this.remember(k, plan.nodeId, plan.podName, plan.template);
+    // The pass that made it knows it exists: its appearance brings no pass of its own.
+    this.podSeen.set(key(wf.metadata.namespace, plan.podName), passRelevant(pod));
     await this.createIgnoringExisting(pod as Stored<Pod>);
     stepTrace.mark(traceKey, 'wf.created');
   }

@@ -78,12 +78,14 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[]): 
     }
     if (a.mode !== undefined) lines.push(`chmod ${a.mode.toString(8)} ${q}`);
   }
-  lines.push(`mkdir -p "$D/out/parameters" "$D/out/artifacts"`);
+  // The controller makes these when it stages the step (LocalStepIO.prepare); made here only
+  // when it did not (a test's own staging). `[` and `read` are shell builtins: no process each.
+  lines.push(`[ -d "$D/out/artifacts" ] && [ -d "$D/out/parameters" ] || mkdir -p "$D/out/parameters" "$D/out/artifacts"`);
   // A container template without `command` runs its image's entrypoint with `args`; the local
   // runtime passes the entrypoint `images:` gives (e.g. argosay) in this variable, quoted.
   if (template.container && !template.container.command?.length) lines.push(`[ -n "\${DROVER_IMAGE_ENTRYPOINT:-}" ] && eval "set -- $DROVER_IMAGE_ENTRYPOINT \\"\\$@\\""`);
   lines.push(`{ "$@"; echo $? > "$D/out/exit-code"; } | tee "$D/out/stdout"`);
-  lines.push(`rc=$(cat "$D/out/exit-code" 2>/dev/null || echo 1)`);
+  lines.push(`rc=; read -r rc 2>/dev/null < "$D/out/exit-code"; rc=\${rc:-1}`);
   for (const p of template.outputs?.parameters ?? []) {
     const path = p.valueFrom?.path;
     if (path) lines.push(`[ -f ${shellQuote(path)} ] && cp ${shellQuote(path)} "$D/out/parameters/${p.name}"`);

@@ -4,7 +4,7 @@
  * can reap it), and reports each exit. It ends when the server disconnects or dies.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { procInfo } from './proc.js';
 import type { SpawnerMessage, SpawnRequest } from './spawner.js';
 
@@ -26,7 +26,18 @@ process.on('message', (r: SpawnRequest & { id: number }) => {
     }
     const pidStart = procInfo(pid)?.startTime ?? '';
     child.once('error', () => undefined);
-    child.once('exit', (code, signal) => send({ type: 'exited', pid, code, signal }));
+    // The status file is read here, as the exit is seen: the server needs it at once, and a read
+    // on its own thread pool would be one more round trip on every container's end.
+    const statusFile = r.status;
+    child.once('exit', (code, signal) => {
+      let status: string | undefined;
+      try {
+        status = readFileSync(statusFile, 'utf8');
+      } catch {
+        // The server reads it itself.
+      }
+      send({ type: 'exited', pid, code, signal, ...(status !== undefined ? { status } : {}) });
+    });
     // The launcher must not keep the helper alive once the server is gone.
     child.unref();
     send({ type: 'started', id: r.id, pid, pidStart });

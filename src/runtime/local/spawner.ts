@@ -26,7 +26,7 @@ export interface SpawnRequest {
 export type SpawnerMessage =
   | { type: 'started'; id: number; pid: number; pidStart: string }
   | { type: 'failed'; id: number; message: string; code?: string }
-  | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null };
+  | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; status?: string };
 
 export interface Started {
   pid: number;
@@ -35,7 +35,8 @@ export interface Started {
 }
 
 export interface ExitWatch {
-  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+  /** `status`: the status file as the helper read it at the exit (absent: it could not). */
+  onExit(code: number | null, signal: NodeJS.Signals | null, status?: string): void;
   /** The helper died: this exit will not be reported. */
   onLost(): void;
 }
@@ -115,7 +116,7 @@ export class Spawner {
       const w = this.watches.get(m.pid);
       this.watches.delete(m.pid);
       this.refresh();
-      w?.onExit(m.code, m.signal);
+      w?.onExit(m.code, m.signal, m.status);
       return;
     }
     const p = this.pending.get(m.id);

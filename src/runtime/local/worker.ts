@@ -83,6 +83,8 @@ export class PodWorker {
   /** Cancels the timer that writes the status again after a failed write. */
   private statusRetry?: () => void;
   private prepareMessage?: string;
+  /** The start time is set but not yet written (see sync). */
+  private startTimePending = false;
   /** Attempts being killed because the OOM killer took one of their processes (checkOom). */
   private readonly oomKilling = new WeakSet<AttemptProcess>();
 
@@ -161,12 +163,26 @@ export class PodWorker {
     if (!this.startTime) {
       this.startTimeMs = this.now();
       this.startTime = isoSeconds(this.startTimeMs);
-      this.markDirty();
+      // Written with the first container's start (its `finally` writes the status), not on its
+      // own: Pending → Running in two writes instead of three, one watch event less for every
+      // controller. Any way out of this sync before a start writes it below.
+      this.startTimePending = true;
     }
-    this.armDeadline();
-    if (this.killing) return;
-    const toStart = [...this.containers.values()].filter((c) => !c.finished && !c.attempt && !c.starting && !c.backoffCancel);
-    if (toStart.length === 0) return;
+    try {
+      this.armDeadline();
+      if (this.killing) return;
+      const toStart = [...this.containers.values()].filter((c) => !c.finished && !c.attempt && !c.starting && !c.backoffCancel);
+      if (toStart.length === 0) return;
+      await this.startAll(toStart);
+    } finally {
+      if (this.startTimePending) {
+        this.startTimePending = false;
+        this.markDirty();
+      }
+    }
+  }
+
+  private async startAll(toStart: ContainerRun[]): Promise<void> {
     if (!this.volumes) {
       const problem = await this.prepare();
       if (problem) {
@@ -301,6 +317,8 @@ export class PodWorker {
 
   private async startContainer(c: ContainerRun): Promise<void> {
     c.starting = true;
+    // This start's own status write (its `finally`) carries the start time.
+    this.startTimePending = false;
     const spec = c.spec;
     try {
       // Its turn among all starts on this machine (containerStartsPerSecond); a pod deleted or

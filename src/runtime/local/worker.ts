@@ -227,6 +227,7 @@ export class PodWorker {
     const net = this.ctx.net;
     const hostNetwork = (this.pod.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork === true;
     const addrP: Promise<{ ip: string; netns?: string } | { error: string }> = hostNetwork ? Promise.resolve({ ip: LOOPBACK }) : net.setupPod(this.uid).catch((err: unknown) => ({ error: (err as Error).message }));
+    if (stepTrace.on) void addrP.then(() => stepTrace.mark(this.traceKey, 'rt.net'));
     const podUser = containerSecurity(this.pod.spec, {}, policy);
     const vols = this.pod.spec?.volumes ?? [];
     const get = <T,>(kind: string, name: string) => store.get<T & KubeObject>({ apiVersion: 'v1', kind, namespace: ns, name }) as Promise<T | undefined>;
@@ -250,6 +251,7 @@ export class PodWorker {
       const apiAccess = await this.serviceAccountVolume();
       if (apiAccess) plan.push(apiAccess);
       mkdirSync(this.dir, { recursive: true });
+      stepTrace.mark(this.traceKey, 'rt.planned');
       const addr = await addrP;
       if ('error' in addr) {
         this.ctx.releaseGpus(this.uid);
@@ -274,6 +276,7 @@ export class PodWorker {
       // Only GPU ids need to outlive a restart; everything else is found from the store and the files.
       const record: PodRecord = { uid: this.uid, namespace: ns, name: this.name, gpuIds: this.gpuIds };
       const owner = this.ctx.facts.uid === 0 ? { uid: podUser.uid, gid: podUser.gid, ...(podUser.fsGroup !== undefined ? { fsGroup: podUser.fsGroup } : {}) } : undefined;
+      stepTrace.mark(this.traceKey, 'rt.files');
       await Promise.all([plan.length ? materialize(plan, owner) : undefined, this.gpuIds.length ? writeAtomic(join(this.dir, '.pod.json'), JSON.stringify(record)) : undefined]);
     } catch (err) {
       if (err instanceof VolumeError) {

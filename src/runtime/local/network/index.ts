@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import type { Pod } from '../../../api/index.js';
 import type { Logger } from '../../../util/logger.js';
 import { which } from '../host.js';
-import { BridgeNetwork, hasNetAdmin, NETNS_DIR, netnsName, type PodAddress } from './bridge.js';
+import { BridgeNetwork, hasNetAdmin, type PodAddress } from './bridge.js';
 import { nameTable, podHostname, podHostsFile, podView, resolvConf, samePodView, serviceView, type PodView, type ServiceView } from './names.js';
 import { ServiceProxy } from './proxy.js';
 import { nameservers, Resolver } from './resolver.js';
@@ -170,7 +170,7 @@ export class PodNetworking {
 
   /** The pod's network namespace, when it has one. */
   netnsOf(uid: string): string | undefined {
-    return this.bridge?.addressOf(uid) ? `${NETNS_DIR}/${netnsName(uid)}` : undefined;
+    return this.bridge?.netnsOf(uid);
   }
 
   async releasePod(uid: string): Promise<void> {
@@ -243,6 +243,7 @@ export class PodNetworking {
     const held = this.proxy?.addresses() ?? [];
     await this.proxy?.close();
     if (!this.bridge) return;
+    await this.bridge.stopSpares();
     if (!podsLeft && (await this.bridge.shutdown(held))) await this.dropFirewall();
   }
 }

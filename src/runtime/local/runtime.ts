@@ -128,7 +128,8 @@ export class LocalPodRuntime implements PodRuntime {
     if (!this.stopped) throw new Error('runtime already started');
     await fsp.mkdir(this.podsDir, { recursive: true });
     const facts = await probeHost({ home: this.opts.home, cgroupParent: this.cgroupParent, rootfs: this.opts.rootfs });
-    const net = await PodNetworking.open(this.opts.network, { home: this.opts.home, logger: host.logger.child({ component: 'network' }) });
+    const spawner = new Spawner();
+    const net = await PodNetworking.open(this.opts.network, { home: this.opts.home, logger: host.logger.child({ component: 'network' }), run: (file, args, input) => spawner.run(file, args, input) });
     host.logger.info('local runtime started', { rootfs: facts.rootMode, cgroups: `v${facts.cgroups.layout.version}`, gpus: this.opts.gpuIds.length, network: net.mode });
     this.stopped = false;
     this.ready = false;
@@ -145,7 +146,7 @@ export class LocalPodRuntime implements PodRuntime {
         ...(facts.fallocate ? { fallocate: facts.fallocate } : {}),
         warn: (message, fields) => host.logger.warn(message, fields),
       }),
-      spawner: new Spawner(),
+      spawner,
       net,
       adopted: new Set(),
       isStopped: () => this.stopped,

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { procInfo } from './proc.js';
-import type { SpawnerMessage, SpawnRequest } from './spawner.js';
+import { runHere, type RunRequest, type SpawnerMessage, type SpawnRequest } from './spawner.js';
 
 const send = (m: SpawnerMessage) => {
   if (process.connected) process.send!(m);
@@ -14,7 +14,12 @@ const send = (m: SpawnerMessage) => {
 
 process.on('disconnect', () => process.exit(0));
 
-process.on('message', (r: SpawnRequest & { id: number }) => {
+process.on('message', (m: (SpawnRequest & { id: number; type?: undefined }) | RunRequest) => {
+  if (m.type === 'run') {
+    void runHere(m.file, m.args, m.input).then((res) => send({ type: 'ran', id: m.id, ...res }));
+    return;
+  }
+  const r = m;
   const fds: number[] = [];
   try {
     fds.push(openSync(r.log, 'w'), openSync(r.status, 'w'));

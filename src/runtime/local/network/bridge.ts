@@ -58,6 +58,11 @@ export function vethName(uid: string): string {
 
 export interface BridgeOptions {
   ip: string;
+  /**
+   * Runs `ip` (the runtime's process helper: forking the server for each costs milliseconds of
+   * its event loop, and a pod's network takes several); absent: the server runs it itself.
+   */
+  run?: (file: string, args: string[], input?: string) => Promise<{ code: number; stdout: string; stderr: string; message?: string }>;
   bridge: string;
   podCidr: string;
   home: string;
@@ -97,6 +102,11 @@ export class BridgeNetwork {
   }
 
   private async ip(args: string[], input?: string): Promise<string> {
+    if (this.o.run) {
+      const r = await this.o.run(this.o.ip, args, input);
+      if (r.code === 0) return r.stdout;
+      throw new NetworkSetupError(`ip ${args.join(' ')}: ${r.stderr.trim() || r.message || `exit code ${r.code}`}`);
+    }
     try {
       if (input === undefined) return (await run(this.o.ip, args)).stdout;
       return await new Promise<string>((resolve, reject) => {

@@ -14,7 +14,8 @@
  * the server leaves (src/util/steptrace.ts), and the store writes per step.
  *
  *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30 --chains 3]
- *   (--runs none: the chain alone)
+ *   (--runs none: the chain alone; --starts-per-second N: the runtime's pace of container starts,
+ *   pods.startsPerSecond, default 10 per CPU, which bounds a fan-out's rate: 0 lifts it)
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ import { silentLogger } from '../src/util/logger.js';
 import { stepTrace } from '../src/util/steptrace.js';
 import { applyManifests, median, sandboxSpawner, spawnTrue, withConcurrency, api } from './common.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' }, chains: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' }, chains: { type: 'string', default: '1' }, 'starts-per-second': { type: 'string' } } });
 /** Each run: tasks x parallelism. */
 const RUNS = (values.runs === 'none' ? [] : values.runs.split(',')).map((r) => {
   const [tasks, parallelism] = r.split('x').map(Number);
@@ -40,7 +41,9 @@ const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
 // Pods run as uid 65534 and start in the manifest's directory: one they can read (the home is private).
 const sourceDir = mkdtempSync(join(tmpdir(), 'drover-bench-wf-src-'));
 chmodSync(sourceDir, 0o755);
-const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error' }), { logger: silentLogger });
+// --starts-per-second: the runtime's pace of container starts (pods.startsPerSecond; 0 unlimited), else its default.
+const pace = values['starts-per-second'] !== undefined ? { DROVER_POD_STARTS_PER_SECOND: values['starts-per-second'] } : {};
+const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error', ...pace }), { logger: silentLogger });
 
 const fanOut = (name: string, tasks: number, parallelism: number) => `apiVersion: argoproj.io/v1alpha1
 kind: Workflow

@@ -406,7 +406,8 @@ export class BridgeNetwork {
       await fsp.rm(join(this.claimsDir, this.serverAddress), { force: true });
     }
     return withLock(this.lockDir, async () => {
-      const left = (await fsp.readdir(this.claimsDir).catch(() => [] as string[])).filter((f) => f !== 'svc');
+      // A `.tmp` is a spare's claim that a crash left half renamed: no address is held by it.
+      const left = (await fsp.readdir(this.claimsDir).catch(() => [] as string[])).filter((f) => f !== 'svc' && !f.endsWith('.tmp'));
       const services = await fsp.readdir(this.serviceClaimsDir).catch(() => [] as string[]);
       if (left.length || services.length) return false;
       await this.ip(['link', 'del', this.o.bridge]).catch(() => undefined);

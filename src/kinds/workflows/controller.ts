@@ -38,7 +38,7 @@ function isPodDone(pod: Pod | undefined): boolean {
  * with its phase: the phase, and why it cannot be scheduled. Its node (`hostNodeName`) is read
  * by every pass that looks at the pod, so the bind alone needs none.
  */
-function passRelevant(pod: Pod): string {
+export function passRelevant(pod: Pod): string {
   const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   return `${pod.status?.phase ?? ''}\n${unschedulable?.message ?? ''}\n${pod.metadata?.deletionTimestamp ?? ''}`;
 }

@@ -244,18 +244,19 @@ export class BridgeNetwork {
       this.nsIds.delete(uid);
       throw err;
     }
-    this.fillSpares();
+    void this.fillSpares();
     return { ip, netns: path };
   }
 
   /** The namespace `drover-<id>` with `eth0` at `ip` and a veth on the bridge; on failure nothing is left of it. */
-  private async makeNamespace(id: string, ip: string): Promise<void> {
+  private async makeNamespace(id: string, ip: string, fresh = false): Promise<void> {
     const ns = netnsName(id);
     const veth = vethName(id);
     try {
-      // Left by a setup that failed half way (looked for first: each `ip` is a process, ~5 ms).
-      if (existsSync(join(NETNS_DIR, ns))) await this.ip(['netns', 'del', ns]).catch(() => undefined);
-      if (existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
+      // Left by a setup that failed half way (looked for first: each `ip` is a process, ~5 ms; a
+      // spare's id was just drawn at random, and a look into sysfs is not free either).
+      if (!fresh && existsSync(join(NETNS_DIR, ns))) await this.ip(['netns', 'del', ns]).catch(() => undefined);
+      if (!fresh && existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
       await this.ip(['-b', '-'], [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.o.bridge} up`, ''].join('\n'));
       await this.ip(['-n', ns, '-b', '-'], [`addr add ${ip}/${this.cidr.prefix} dev eth0`, 'link set lo up', 'link set eth0 up', `route add default via ${this.gateway}`, ''].join('\n'));
     } catch (err) {
@@ -289,7 +290,7 @@ export class BridgeNetwork {
     }
     this.mine.set(uid, spare.ip);
     this.nsIds.set(uid, spare.id);
-    this.fillSpares();
+    void this.fillSpares();
     return { ip: spare.ip, netns: join(NETNS_DIR, netnsName(spare.id)) };
   }
 
@@ -298,9 +299,10 @@ export class BridgeNetwork {
     await fsp.rm(join(this.claimsDir, spare.ip), { force: true });
   }
 
-  /** Makes spare namespaces, one at a time in the background, until SPARE_NAMESPACES are ready. */
-  fillSpares(): void {
-    if (this.filling || this.sparesStopped || this.spares.length >= SPARE_NAMESPACES) return;
+  /** Makes spare namespaces, one at a time in the background, until SPARE_NAMESPACES are ready; resolves when it is done. */
+  fillSpares(): Promise<void> {
+    if (this.filling) return this.filling;
+    if (this.sparesStopped || this.spares.length >= SPARE_NAMESPACES) return Promise.resolve();
     this.filling = (async () => {
       while (!this.sparesStopped && this.spares.length < SPARE_NAMESPACES) {
         const id = `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`;
@@ -311,7 +313,7 @@ export class BridgeNetwork {
           return; // The range is full: pods claim their own, and say so.
         }
         try {
-          await this.makeNamespace(id, ip);
+          await this.makeNamespace(id, ip, true);
         } catch {
           await fsp.rm(join(this.claimsDir, ip), { force: true });
           return; // Pods make their own, and say why when that fails too.
@@ -321,6 +323,7 @@ export class BridgeNetwork {
     })().finally(() => {
       this.filling = undefined;
     });
+    return this.filling;
   }
 
   /** No more spares: those ready go (the server stops; a later start makes new ones). */

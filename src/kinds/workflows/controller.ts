@@ -54,6 +54,9 @@ function key(ns: string | undefined, name: string | undefined): string {
  */
 const MAX_POD_STARTS_PER_PASS = 250;
 
+/** How long a step's start (pod Running) may wait for a pass of its own (WorkQueue.addSoon). */
+const RUNNING_NEWS_MS = 250;
+
 export class WorkflowController {
   private readonly workflows: Informer<StoredWorkflow>;
   private readonly pods: Informer<Stored<Pod>>;
@@ -126,7 +129,11 @@ export class WorkflowController {
         this.podSeen.set(podKey, seen);
       }
       if (stepTrace.on && isPodDone(e.object)) stepTrace.mark(podKey, 'wf.noticed');
-      this.queue.add(k);
+      // A step that started running is news that may wait a little: its node shows Running then,
+      // and a pod ending meanwhile (a short step, or any of a wide fan-out's) brings the pass that
+      // tells both. One pass and one status write of the whole workflow less per pod.
+      if (e.type !== 'DELETED' && e.object.status?.phase === 'Running') this.queue.addSoon(k, RUNNING_NEWS_MS);
+      else this.queue.add(k);
     });
     await this.configMaps.start();
     await this.templates.start();

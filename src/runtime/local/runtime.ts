@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
 import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
-import { TokenBucket } from '../../util/ratelimit.js';
+import { StartPacer, TokenBucket } from '../../util/ratelimit.js';
 import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { cleanupSandbox, removeFinishedPodFiles } from './cleanup.js';
 import { startExec } from './exec.js';
@@ -134,7 +134,7 @@ export class LocalPodRuntime implements PodRuntime {
     this.stopped = false;
     this.ready = false;
     const rate = this.opts.containerStartsPerSecond;
-    const starts = rate > 0 ? new TokenBucket(rate, Math.max(1, rate), host.clock) : undefined;
+    const pacer = new StartPacer(rate > 0 ? new TokenBucket(rate, Math.max(1, rate), host.clock) : undefined);
     const ctx: WorkerContext = {
       host,
       facts,
@@ -153,7 +153,8 @@ export class LocalPodRuntime implements PodRuntime {
       track: (p) => this.track(p),
       allocGpus: (uid, n, preferred) => this.gpus.allocate(uid, n, preferred),
       releaseGpus: (uid) => this.releaseGpus(uid),
-      startTurn: (abandoned) => (starts ? starts.take(abandoned) : Promise.resolve(!abandoned())),
+      startTurn: (abandoned) => pacer.turn(abandoned),
+      startDone: () => pacer.done(),
       forget: (uid, finished) => {
         this.workers.delete(uid);
         if (finished) this.finished.add(uid);

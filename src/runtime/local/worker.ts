@@ -322,11 +322,13 @@ export class PodWorker {
     c.starting = true;
     // This start's own status write (its `finally`) carries the start time.
     this.startTimePending = false;
+    let turned = false;
     const spec = c.spec;
     try {
       // Its turn among all starts on this machine (containerStartsPerSecond); a pod deleted or
       // stopped meanwhile gives its turn up.
       if (!(await this.ctx.startTurn(() => this.deleted || this.killing || this.ctx.isStopped()))) return;
+      turned = true;
       stepTrace.mark(this.traceKey, 'rt.turn');
       const { cms, secrets } = await envSources(this.ctx.host.store, this.ns, spec);
       const { facts } = this.ctx;
@@ -435,6 +437,7 @@ export class PodWorker {
         this.retryLater();
       }
     } finally {
+      if (turned) this.ctx.startDone();
       c.starting = false;
       this.markDirty();
     }

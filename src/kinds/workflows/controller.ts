@@ -128,7 +128,6 @@ export class WorkflowController {
         if (this.podSeen.get(podKey) === seen) return;
         this.podSeen.set(podKey, seen);
       }
-      if (stepTrace.on && isPodDone(e.object)) stepTrace.mark(podKey, 'wf.noticed');
       // A step that started running is news that may wait a little: its node shows Running then,
       // and a pod ending meanwhile (a short step, or any of a wide fan-out's) brings the pass that
       // tells both. One pass and one status write of the whole workflow less per pod.

@@ -227,7 +227,6 @@ export class PodWorker {
     const net = this.ctx.net;
     const hostNetwork = (this.pod.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork === true;
     const addrP: Promise<{ ip: string; netns?: string } | { error: string }> = hostNetwork ? Promise.resolve({ ip: LOOPBACK }) : net.setupPod(this.uid).catch((err: unknown) => ({ error: (err as Error).message }));
-    if (stepTrace.on) void addrP.then(() => stepTrace.mark(this.traceKey, 'rt.net'));
     const podUser = containerSecurity(this.pod.spec, {}, policy);
     const vols = this.pod.spec?.volumes ?? [];
     const get = <T,>(kind: string, name: string) => store.get<T & KubeObject>({ apiVersion: 'v1', kind, namespace: ns, name }) as Promise<T | undefined>;
@@ -329,7 +328,6 @@ export class PodWorker {
       // stopped meanwhile gives its turn up.
       if (!(await this.ctx.startTurn(() => this.deleted || this.killing || this.ctx.isStopped()))) return;
       turned = true;
-      stepTrace.mark(this.traceKey, 'rt.turn');
       const { cms, secrets } = await envSources(this.ctx.host.store, this.ns, spec);
       const { facts } = this.ctx;
       const user = resolveUserEnv({

@@ -4,7 +4,7 @@
  * stops them when the pod is deleted, adopts them after a server restart, and writes the pod's
  * status. The dispatcher (runtime.ts) creates workers and hands them the pod's changes.
  *
- * Why one file of ~700 lines: a container's life (start, restart back-off, deadline, stop, adopt)
+ * Why one file of ~800 lines: a container's life (start, restart back-off, deadline, stop, adopt)
  * is one state machine over the worker's fields; the steps that need no state (launch, sandbox
  * arguments, cleanup, GPU ids, logs, usage) already live in their own modules.
  */

@@ -10,7 +10,12 @@
  *      minus a bare `true`, is the overhead per step (controller hand-off, pod start, sandbox).
  * Drover runs in a server of its own and is driven through its HTTP API.
  *
- *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30]
+ * With the chain it prints where a step's time goes: the median of each segment between the marks
+ * the server leaves (src/util/steptrace.ts), and the store writes per step.
+ *
+ *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30 --chains 3]
+ *   (--runs none: the chain alone; --starts-per-second N: the runtime's pace of container starts,
+ *   pods.startsPerSecond, default 10 per CPU, which bounds a fan-out's rate: 0 lifts it)
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,22 +24,26 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { stepTrace } from '../src/util/steptrace.js';
 import { applyManifests, median, sandboxSpawner, spawnTrue, withConcurrency, api } from './common.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' }, chains: { type: 'string', default: '1' }, 'starts-per-second': { type: 'string' } } });
 /** Each run: tasks x parallelism. */
-const RUNS = values.runs.split(',').map((r) => {
+const RUNS = (values.runs === 'none' ? [] : values.runs.split(',')).map((r) => {
   const [tasks, parallelism] = r.split('x').map(Number);
   if (!tasks || !parallelism) throw new Error(`--runs: expected TASKSxPARALLELISM[,…], got "${r}"`);
   return { tasks, parallelism };
 });
 const CHAIN = Number(values.chain);
+const CHAINS = Math.max(1, Number(values.chains));
 
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
 // Pods run as uid 65534 and start in the manifest's directory: one they can read (the home is private).
 const sourceDir = mkdtempSync(join(tmpdir(), 'drover-bench-wf-src-'));
 chmodSync(sourceDir, 0o755);
-const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error' }), { logger: silentLogger });
+// --starts-per-second: the runtime's pace of container starts (pods.startsPerSecond; 0 unlimited), else its default.
+const pace = values['starts-per-second'] !== undefined ? { DROVER_POD_STARTS_PER_SECOND: values['starts-per-second'] } : {};
+const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error', ...pace }), { logger: silentLogger });
 
 const fanOut = (name: string, tasks: number, parallelism: number) => `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
@@ -77,7 +86,7 @@ interface WatchedPod {
  * Submits a workflow and resolves when it ends, with the time each of its pods was first seen
  * Succeeded (ms since submission), read from a pod watch.
  */
-async function run(name: string, text: string): Promise<{ ms: number; cpuMs: number; podDone: number[] }> {
+async function run(name: string, text: string): Promise<{ ms: number; cpuMs: number; podDone: number[]; podNames: string[] }> {
   const podDone = new Map<string, number>();
   const ac = new AbortController();
   const pods = await api(cp, `/api/v1/namespaces/default/pods?watch=true&labelSelector=workflows.argoproj.io/workflow%3D${name}`, { signal: ac.signal });
@@ -122,8 +131,32 @@ async function run(name: string, text: string): Promise<{ ms: number; cpuMs: num
   // A run that ended otherwise is still timed, and says so (a sandbox that failed to start on a
   // loaded machine fails its step, as it would in any workflow).
   if (phase !== 'Succeeded') console.log(`workflow ${name} ended ${phase}`);
-  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, podDone: [...podDone.values()].sort((a, b) => a - b) };
+  const order = [...podDone.entries()].sort((a, b) => a[1] - b[1]);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, podDone: order.map((e) => e[1]), podNames: order.map((e) => e[0]) };
 }
+
+/**
+ * A step's segments, from the previous step's end to this one's: [label, from mark, to mark];
+ * `prev:` marks are the previous step's pod's. The marks are set where the server does the work.
+ */
+const STEP_SEGMENTS: [string, string, string][] = [
+  ['command ended → runtime sees the exit', 'prev:proc.end', 'prev:rt.exit'],
+  ['exit seen → pod status Succeeded written', 'prev:rt.exit', 'prev:rt.final'],
+  ['status written → controller pass starts', 'prev:rt.final', 'wf.pass'],
+  ['pass: read outputs, runPass', 'wf.pass', 'wf.passed'],
+  ['workflow status write', 'wf.passed', 'wf.status'],
+  ['staging files', 'wf.status', 'wf.staged'],
+  ['pod built and created', 'wf.staged', 'wf.created'],
+  ['scheduler binds', 'wf.created', 'sched.bound'],
+  ['runtime sees the bound pod', 'sched.bound', 'rt.seen'],
+  ['prepare: volumes planned', 'rt.seen', 'rt.planned'],
+  ['prepare: waiting for the network', 'rt.planned', 'rt.files'],
+  ['prepare: volumes written', 'rt.files', 'rt.prepared'],
+  ['start turn, environment', 'rt.prepared', 'rt.launch'],
+  ['attempt dirs, cgroups, argv', 'rt.launch', 'rt.spawn'],
+  ['spawned: helper forks, pid back', 'rt.spawn', 'rt.spawned'],
+  ['sandbox + wrapper + command, to its end', 'rt.spawned', 'proc.end'],
+];
 
 let floor: Awaited<ReturnType<typeof sandboxSpawner>> | undefined;
 try {
@@ -169,17 +202,59 @@ try {
   await sandboxed.stop();
   floor = undefined;
 
-  const c = await run('chain', chain('chain'));
-  const gaps = c.podDone.slice(1).map((v, i) => v - c.podDone[i]!);
+  // The chain, CHAINS times, with the server's marks on: each segment's median over all steps.
+  stepTrace.enable();
+  const gaps: number[] = [];
+  const perChain: number[] = [];
+  const segments = new Map<string, number[]>();
+  let chainCpu = 0;
+  let writes = 0;
+  const runtimeWrites: number[] = [];
+  const rvNow = async () => Number(((await (await api(cp, '/api/v1/namespaces/default/pods?limit=1')).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
+  for (let r = 0; r < CHAINS; r++) {
+    const rv0 = await rvNow();
+    const c = await run(`chain-${r}`, chain(`chain-${r}`));
+    writes += (await rvNow()) - rv0;
+    chainCpu += c.cpuMs;
+    const g = c.podDone.slice(1).map((v, i) => v - c.podDone[i]!);
+    gaps.push(...g);
+    perChain.push(median(g));
+    const marks = c.podNames.map((n) => stepTrace.get(`default/${n}`) ?? new Map<string, number>());
+    for (const m of marks) if (m.has('rt.writes')) runtimeWrites.push(m.get('rt.writes')!);
+    for (let i = 1; i < marks.length; i++) {
+      const prev = marks[i - 1]!;
+      const cur = marks[i]!;
+      for (const [label, a, b] of STEP_SEGMENTS) {
+        const from = (a.startsWith('prev:') ? prev : cur).get(a.replace(/^prev:/, ''));
+        const to = (b.startsWith('prev:') ? prev : cur).get(b.replace(/^prev:/, ''));
+        if (from === undefined || to === undefined) continue;
+        let list = segments.get(label);
+        if (!list) segments.set(label, (list = []));
+        list.push(to - from);
+      }
+    }
+    stepTrace.clear();
+  }
   const perStep = median(gaps);
-  rows.push([`sequential chain, ${CHAIN} steps (median per step)`, `${perStep.toFixed(1)} ms`, '', `${bareMs.toFixed(1)} ms`, '', `${(perStep / bareMs).toFixed(1)}x`, `${(c.cpuMs / CHAIN).toFixed(1)} ms`]);
+  rows.push([`sequential chain, ${CHAIN} steps x ${CHAINS} (median per step)`, `${perStep.toFixed(1)} ms`, '', `${bareMs.toFixed(1)} ms`, '', `${(perStep / bareMs).toFixed(1)}x`, `${(chainCpu / (CHAIN * CHAINS)).toFixed(1)} ms`]);
 
   const head = ['scenario', 'drover', 'sandbox floor', 'plain spawns', 'vs floor', 'vs plain', 'server CPU per pod'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
-  console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection)`);
+  console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection); per chain: ${perChain.map((v) => (v - bareMs).toFixed(1)).join(', ')} ms`);
+  console.log(`store writes per step: ${(writes / (CHAIN * CHAINS)).toFixed(1)} (resourceVersions used, events included); pod status writes by the runtime: ${median(runtimeWrites)}`);
+  console.log('\nwhere a step goes (median of each segment, ms; segments overlap nowhere, so their medians add up to about the step):');
+  let sum = 0;
+  for (const [label] of STEP_SEGMENTS) {
+    const list = segments.get(label);
+    if (!list?.length) continue;
+    const m = median(list);
+    sum += m;
+    console.log(`  ${label.padEnd(48)} ${m.toFixed(2).padStart(7)}`);
+  }
+  console.log(`  ${'sum'.padEnd(48)} ${sum.toFixed(2).padStart(7)}`);
 } finally {
   // Its cgroups go even when a run failed.
   await floor?.stop();

@@ -10,6 +10,7 @@ import { Informer, type Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { isoSeconds } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { stepTrace } from '../util/steptrace.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 
@@ -251,6 +252,7 @@ export class Scheduler {
       return; // Deleted meanwhile: nothing to bind.
     }
     if (bound.spec?.nodeName === nodeName) {
+      stepTrace.mark(`${pod.metadata.namespace}/${pod.metadata.name}`, 'sched.bound');
       await this.deps.store.recordEvent({
         involved: bound, type: 'Normal', reason: 'Scheduled', source: SCHEDULER_NAME,
         message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,

@@ -23,6 +23,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly active = new Set<string>();
   private readonly timers = new Map<string, { at: number; cancel: () => void }>();
+  /** addSoon's timers: dropped when the key's next reconcile starts, whatever brought it. */
+  private readonly soon = new Map<string, () => void>();
   private readonly idleWaiters: (() => void)[] = [];
   /** Consecutive failed reconciles per key: the retry waits longer after each (500 ms doubling, at most 30 s). */
   private readonly failures = new Map<string, number>();
@@ -72,12 +74,28 @@ export class WorkQueue {
     this.timers.set(key, { at, cancel });
   }
 
+  /**
+   * Reconciles `key` within `ms`, or sooner if anything else brings it: for news that may wait
+   * (a step that started running) and that the next reconcile takes in anyway.
+   */
+  addSoon(key: string, ms: number): void {
+    if (this.stopped || this.soon.has(key) || this.dirty.has(key)) return;
+    const cancel = this.clock.setTimer(ms, () => {
+      this.soon.delete(key);
+      this.add(key);
+    });
+    this.soon.set(key, cancel);
+  }
+
   private pump(): void {
     for (const key of this.dirty) {
       if (this.active.size >= this.concurrency) return;
       if (this.active.has(key)) continue;
       this.dirty.delete(key);
       this.active.add(key);
+      // This reconcile reads everything addSoon was waiting to tell it.
+      this.soon.get(key)?.();
+      this.soon.delete(key);
       void this.work(key);
     }
     if (this.dirty.size === 0 && this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
@@ -119,6 +137,8 @@ export class WorkQueue {
     this.stopped = true;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
+    for (const cancel of this.soon.values()) cancel();
+    this.soon.clear();
     this.dirty.clear();
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TokenBucket } from './ratelimit.js';
+import { StartPacer, TokenBucket } from './ratelimit.js';
 import type { Clock } from './clock.js';
 
 test('a token bucket lets a burst through at once, then paces calls at qps', async () => {
@@ -64,4 +64,27 @@ test('container starts: 20 a second with a burst of 20 on the injected clock; an
   await Promise.all(waits);
   assert.equal(started.length, 50);
   assert.deepEqual(started, [...Array(30).keys(), ...Array.from({ length: 20 }, (_, i) => 40 + i)], 'in order');
+});
+
+test('a start alone goes at once (its token spent); starts that come together wait for the bucket', async () => {
+  let now = 0;
+  const pacer = new StartPacer(new TokenBucket(10, 1, () => now));
+  // One at a time, each launched before the next: never waits, though faster than 10 a second.
+  for (let i = 0; i < 5; i++) {
+    assert.equal(await pacer.turn(() => false), true);
+    pacer.done();
+  }
+  // Two together: the second waits for a token (the first spent the last one).
+  assert.equal(await pacer.turn(() => false), true);
+  let second = false;
+  const p = pacer.turn(() => false).then((ok) => (second = ok));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(second, false);
+  now += 100;
+  await p;
+  assert.equal(second, true);
+  pacer.done();
+  pacer.done();
+  assert.equal(await pacer.turn(() => true), false, 'an abandoned start gets no turn');
+  assert.equal(await new StartPacer(undefined).turn(() => false), true, 'no bucket: no pacing');
 });

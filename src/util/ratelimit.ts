@@ -9,6 +9,7 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
   private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -35,9 +36,22 @@ export class TokenBucket {
    * true when its turn comes (a pod deleted while it waited) takes no token and gets false.
    */
   take(abandoned?: () => boolean): Promise<boolean> {
-    const turn = this.tail.then(() => this.wait(abandoned));
+    this.queued++;
+    const turn = this.tail.then(() => this.wait(abandoned)).finally(() => this.queued--);
     this.tail = turn;
     return turn;
+  }
+
+  /** Callers waiting in `take`. */
+  get waiting(): number {
+    return this.queued;
+  }
+
+  /** Spends a token now if one is there, without waiting: a call that went ahead on its own still counts against what follows. */
+  spend(): void {
+    const t = this.now();
+    this.tokens = Math.max(0, Math.min(this.burst, this.tokens + ((t - this.last) * this.qps) / 1000) - 1);
+    this.last = t;
   }
 
   private async wait(abandoned?: () => boolean): Promise<boolean> {
@@ -52,5 +66,35 @@ export class TokenBucket {
       }
       await this.sleep(Math.ceil(((1 - this.tokens) * 1000) / this.qps));
     }
+  }
+}
+
+/**
+ * Container starts' turns: a start alone (none other launching, none waiting) goes at once, its
+ * token spent if there is one; starts that come together (a flood, a wide fan-out's first wave)
+ * wait for the bucket. A sequential workflow starts one container at a time and paces itself:
+ * through the bucket alone its steps could not come faster than the bucket's rate.
+ */
+export class StartPacer {
+  private launching = 0;
+
+  /** No bucket: every start goes at once. */
+  constructor(private readonly bucket: TokenBucket | undefined) {}
+
+  /** Resolves true when the start may go (then call `done` once it is launched), false when `abandoned` said so first. */
+  async turn(abandoned: () => boolean): Promise<boolean> {
+    if (!this.bucket || (this.launching === 0 && this.bucket.waiting === 0)) {
+      if (abandoned()) return false;
+      this.bucket?.spend();
+      this.launching++;
+      return true;
+    }
+    const ok = await this.bucket.take(abandoned);
+    if (ok) this.launching++;
+    return ok;
+  }
+
+  done(): void {
+    this.launching = Math.max(0, this.launching - 1);
   }
 }

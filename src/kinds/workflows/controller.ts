@@ -18,6 +18,7 @@ import { buildStepPod } from './steppod.js';
 import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Template, type Workflow, type WorkflowTemplate } from './types.js';
 import { InMemoryLockTable, heldLocks } from './sync.js';
 import { workflowStatusJson } from './status-json.js';
+import { stepTrace } from '../../util/steptrace.js';
 
 export interface WorkflowControllerOptions {
   store: Store;
@@ -33,6 +34,16 @@ function isPodDone(pod: Pod | undefined): boolean {
   return pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
 }
 
+/**
+ * What a pass reads of a pod (pod.ts `podNode`), apart from an ended pod's details, which come
+ * with its phase: the phase, and why it cannot be scheduled. Its node (`hostNodeName`) is read
+ * by every pass that looks at the pod, so the bind alone needs none.
+ */
+export function passRelevant(pod: Pod): string {
+  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  return `${pod.status?.phase ?? ''}\n${unschedulable?.message ?? ''}\n${pod.metadata?.deletionTimestamp ?? ''}`;
+}
+
 function key(ns: string | undefined, name: string | undefined): string {
   return `${ns ?? ''}/${name ?? ''}`;
 }
@@ -43,6 +54,9 @@ function key(ns: string | undefined, name: string | undefined): string {
  * many minutes while the first thousands of steps had already finished.
  */
 const MAX_POD_STARTS_PER_PASS = 250;
+
+/** How long a step's start (pod Running) may wait for a pass of its own (WorkQueue.addSoon). */
+const RUNNING_NEWS_MS = 250;
 
 export class WorkflowController {
   private readonly workflows: Informer<StoredWorkflow>;
@@ -68,6 +82,8 @@ export class WorkflowController {
   private readonly running = new Map<string, Map<string, { podName: string; template: Template }>>();
   /** Per workflow, the last pass's memo and the resourceVersion of the status it goes with. */
   private readonly memos = new Map<string, { rv: string; memo: PassResult['memo'] }>();
+  /** Per pod (namespace/name), what a pass reads of it when it last brought a pass (passRelevant). */
+  private readonly podSeen = new Map<string, string>();
   /** Per workflow, staging that failed since its last pass, by node id: the next pass errs the node. */
   private readonly stagingErrors = new Map<string, Map<string, string>>();
 
@@ -100,9 +116,24 @@ export class WorkflowController {
       const k = key(e.object.metadata.namespace, wf);
       let set = this.podsByWorkflow.get(k);
       if (!set) this.podsByWorkflow.set(k, (set = new Set()));
-      if (e.type === 'DELETED') set.delete(e.object.metadata.name!);
-      else set.add(e.object.metadata.name!);
-      this.queue.add(k);
+      const podKey = key(e.object.metadata.namespace, e.object.metadata.name);
+      if (e.type === 'DELETED') {
+        set.delete(e.object.metadata.name!);
+        this.podSeen.delete(podKey);
+      } else {
+        set.add(e.object.metadata.name!);
+        // A change the pass would not see (a container's waiting message, the node bound before
+        // the pod runs, the pod we just made appearing) brings no pass: each would cost a pass,
+        // and with a wide workflow's pods, passes per pod are what the server spends.
+        const seen = passRelevant(e.object);
+        if (this.podSeen.get(podKey) === seen) return;
+        this.podSeen.set(podKey, seen);
+      }
+      // A step that started running is news that may wait a little: its node shows Running then,
+      // and a pod ending meanwhile (a short step, or any of a wide fan-out's) brings the pass that
+      // tells both. One pass and one status write of the whole workflow less per pod.
+      if (e.type !== 'DELETED' && e.object.status?.phase === 'Running') this.queue.addSoon(k, RUNNING_NEWS_MS);
+      else this.queue.add(k);
     });
     await this.configMaps.start();
     await this.templates.start();
@@ -137,6 +168,7 @@ export class WorkflowController {
   }
 
   private async reconcile(k: string): Promise<ReconcileResult | void> {
+    const passStart = stepTrace.on ? performance.now() : 0;
     const [namespace, name] = k.split('/') as [string, string];
     if (!this.locksLoaded) {
       this.locksLoaded = true;
@@ -174,6 +206,7 @@ export class WorkflowController {
       }
       result = runPass(wf, input);
     }
+    const passed = stepTrace.on ? performance.now() : 0;
     const ref = { apiVersion: ARGO_API_VERSION, kind: 'Workflow', namespace, name };
 
     for (const claim of result.createClaims) await this.createIgnoringExisting(claim as Stored<PersistentVolumeClaim>);
@@ -205,6 +238,15 @@ export class WorkflowController {
     if (!written) return;
     // The pass has seen these errors; the nodes that had them now say so in status.
     if (stagingErrors) this.stagingErrors.delete(k);
+    if (stepTrace.on) {
+      const statusWritten = performance.now();
+      for (const plan of result.startPods) {
+        const pk = `${namespace}/${plan.podName}`;
+        stepTrace.mark(pk, 'wf.pass', passStart);
+        stepTrace.mark(pk, 'wf.passed', passed);
+        stepTrace.mark(pk, 'wf.status', statusWritten);
+      }
+    }
     let started = 0;
     for (const plan of result.startPods) {
       // A wide pass makes hundreds of pods; a stop, terminate or deletion meanwhile ends that at once
@@ -286,9 +328,14 @@ export class WorkflowController {
       errors.set(plan.nodeId, (err as Error).message);
       return;
     }
+    const traceKey = stepTrace.on ? `${wf.metadata.namespace}/${plan.podName}` : '';
+    stepTrace.mark(traceKey, 'wf.staged');
     const pod = buildStepPod({ wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: this.o.io.stagingDir(wf, plan.nodeId), inputArtifacts, volumes: plan.volumes, ...(plan.podSpecPatches ? { podSpecPatches: plan.podSpecPatches } : {}) });
     this.remember(k, plan.nodeId, plan.podName, plan.template);
+    // The pass that made it knows it exists: its appearance brings no pass of its own.
+    this.podSeen.set(key(wf.metadata.namespace, plan.podName), passRelevant(pod));
     await this.createIgnoringExisting(pod as Stored<Pod>);
+    stepTrace.mark(traceKey, 'wf.created');
   }
 
   /** After the end: pod GC for the whole workflow and the TTL. */

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { runPass } from './pass.js';
 import type { PassInput } from './operation.js';
 import { Sim, T0 } from './testkit.js';
+import { passRelevant } from './controller.js';
+import type { Pod } from '../../api/types.js';
 
 const TWO_STEPS = `
 spec:
@@ -123,4 +125,18 @@ spec:
   const nodes = Object.values(status?.nodes ?? {});
   assert.ok(nodes.some((n) => n.phase === 'Error' && /^Maximum recursion depth exceeded/.test(n.message ?? '')), 'the node past the limit says why');
   assert.ok(nodes.length < 400, `bounded: ${nodes.length} nodes`);
+});
+
+test('only what a pass reads of a pod brings a pass: its phase and why it cannot be scheduled, not its bind or a waiting message', () => {
+  const made: Pod = { metadata: { name: 'p' }, spec: { containers: [] } };
+  const bound: Pod = { ...made, spec: { ...made.spec!, nodeName: 'local' }, status: { conditions: [{ type: 'PodScheduled', status: 'True' }] } };
+  const creating: Pod = { ...bound, status: { ...bound.status, containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] } };
+  assert.equal(passRelevant(bound), passRelevant(made));
+  assert.equal(passRelevant(creating), passRelevant(made));
+  const pending: Pod = { ...made, status: { phase: 'Pending' } };
+  const unschedulable: Pod = { ...made, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', message: '0/1 nodes are available: 1 Insufficient cpu.' }] } };
+  assert.notEqual(passRelevant(unschedulable), passRelevant(pending));
+  assert.notEqual(passRelevant({ ...made, status: { phase: 'Running' } }), passRelevant(pending));
+  assert.notEqual(passRelevant({ ...made, status: { phase: 'Succeeded' } }), passRelevant({ ...made, status: { phase: 'Running' } }));
+  assert.notEqual(passRelevant({ ...made, metadata: { ...made.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }), passRelevant(made));
 });

@@ -5,7 +5,7 @@
  * ends, and the controller moves output artifacts into the artifact repository.
  */
 import { execFile } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { artifactKey, type ArtifactRepository } from '../../artifacts/index.js';
@@ -21,6 +21,20 @@ async function exists(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The last `limit` bytes of a file, as UTF-8. */
+function readTail(path: string, limit: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    const len = Math.min(size, limit);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -56,10 +70,15 @@ export class LocalStepIO implements StepIO {
 
   async prepare(wf: Workflow, nodeId: string, template: Template): Promise<InputArtifactFile[]> {
     const dir = this.stagingDir(wf, nodeId);
-    await fsp.mkdir(join(dir, 'in'), { recursive: true });
+    // Synchronous on purpose (as for a container's start): a mkdir and a small file cost far less
+    // than their thread-pool round trips, and this is on every step's path.
+    mkdirSync(join(dir, 'in'), { recursive: true });
     // Outputs from an earlier attempt of the same pod name must not be read as this one's.
-    await fsp.rm(join(dir, 'out'), { recursive: true, force: true });
-    if (template.script) await fsp.writeFile(join(dir, 'script'), template.script.source ?? '', { mode: 0o755 });
+    rmSync(join(dir, 'out'), { recursive: true, force: true });
+    // Made here so the step's wrapper need not start `mkdir` (the runtime gives them to the pod's user).
+    mkdirSync(join(dir, 'out', 'parameters'), { recursive: true });
+    mkdirSync(join(dir, 'out', 'artifacts'));
+    if (template.script) writeFileSync(join(dir, 'script'), template.script.source ?? '', { mode: 0o755 });
     const files: InputArtifactFile[] = [];
     for (const a of template.inputs?.artifacts ?? []) {
       if (!a.path) continue;
@@ -127,26 +146,19 @@ export class LocalStepIO implements StepIO {
   async collect(wf: Workflow, nodeId: string, template: Template): Promise<CollectedOutputs> {
     const dir = join(this.stagingDir(wf, nodeId), 'out');
     const parameters = new Map<string, string>();
+    // Read synchronously: small files (stdout is cut to its last 256 kB), read before the pass
+    // that needs them, on every step's path.
     for (const p of template.outputs?.parameters ?? []) {
       if (!p.valueFrom?.path) continue;
       try {
-        parameters.set(p.name, (await fsp.readFile(join(dir, 'parameters', p.name), 'utf8')).replace(/\n$/, ''));
+        parameters.set(p.name, readFileSync(join(dir, 'parameters', p.name), 'utf8').replace(/\n$/, ''));
       } catch {
         /* missing: the operator uses the default or reports it */
       }
     }
     let result: string | undefined;
     try {
-      const fh = await fsp.open(join(dir, 'stdout'), 'r');
-      try {
-        const { size } = await fh.stat();
-        const len = Math.min(size, RESULT_LIMIT);
-        const buf = Buffer.alloc(len);
-        await fh.read(buf, 0, len, size - len);
-        result = buf.toString('utf8').replace(/\n$/, '');
-      } finally {
-        await fh.close();
-      }
+      result = readTail(join(dir, 'stdout'), RESULT_LIMIT).replace(/\n$/, '');
     } catch {
       /* the wrapper did not run (pod failed to start) */
     }
@@ -154,7 +166,7 @@ export class LocalStepIO implements StepIO {
     for (const a of template.outputs?.artifacts ?? []) {
       const none = a.archive?.none !== undefined;
       const file = join(dir, 'artifacts', none ? a.name : `${a.name}.tgz`);
-      if (!(await exists(file))) continue;
+      if (!existsSync(file)) continue;
       const key = artifactKey({ namespace: wf.metadata.namespace ?? 'default', workflow: wf.metadata.name!, node: nodeId, artifact: a.name, archive: none ? 'none' : 'tgz' });
       const location = await this.repo.put(key, file);
       artifacts.set(a.name, { name: a.name, ...(a.path ? { path: a.path } : {}), ...(none ? { archive: { none: {} } } : {}), ...location });

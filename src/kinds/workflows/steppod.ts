@@ -97,7 +97,10 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[], m
     }
     if (a.mode !== undefined) lines.push(`chmod ${a.mode.toString(8)} ${q}`);
   }
-  lines.push(`mkdir -p "$D/out/parameters" "$D/out/artifacts"${member ? ' "$D/out/containers"' : ''}`);
+  // The controller makes these when it stages the step (LocalStepIO.prepare); made here only
+  // when it did not (a test's own staging). `[` and `read` are shell builtins: no process each.
+  lines.push(`[ -d "$D/out/artifacts" ] && [ -d "$D/out/parameters" ] || mkdir -p "$D/out/parameters" "$D/out/artifacts"`);
+  if (member) lines.push(`mkdir -p "$D/out/containers"`);
   const waitFor = (names: string[]) => names.map((n) => `while [ ! -e "$D/out/containers/${n}" ]; do sleep 0.05; done`);
   if (member) {
     lines.push(...waitFor(member.dependencies));
@@ -108,7 +111,7 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[], m
   if (member ? !member.hasCommand : template.container && !template.container.command?.length) lines.push(`[ -n "\${DROVER_IMAGE_ENTRYPOINT:-}" ] && eval "set -- $DROVER_IMAGE_ENTRYPOINT \\"\\$@\\""`);
   if (!member || member.main) {
     lines.push(`{ "$@"; echo $? > "$D/out/exit-code"; } | tee "$D/out/stdout"`);
-    lines.push(`rc=$(cat "$D/out/exit-code" 2>/dev/null || echo 1)`);
+    lines.push(`rc=; read -r rc 2>/dev/null < "$D/out/exit-code"; rc=\${rc:-1}`);
   } else {
     lines.push(`"$@"`, 'rc=$?');
   }

@@ -117,6 +117,8 @@ export interface WorkerContext {
   forget(uid: string, finished: boolean): void;
   /** Waits for a container start's turn (containerStartsPerSecond); false when `abandoned` said so first. */
   startTurn(abandoned: () => boolean): Promise<boolean>;
+  /** A start that had its turn is launched (or failed): the next one may go. */
+  startDone(): void;
 }
 
 /** One container of a pod worker: its current attempt and restart state. */

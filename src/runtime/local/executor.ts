@@ -132,12 +132,14 @@ export class AttemptProcess {
     const started = await spawner.spawn(
       { file: input.file, args: input.args, env: input.env, log: input.paths.log, status: input.paths.status },
       {
-        onExit: (code, sig) => {
-          void readBwrapStatus(input.paths.status).then((status) => {
+        onExit: (code, sig, text) => {
+          const settle = (status: BwrapStatus) => {
             const o = { status, code, signal: sig };
             if (attempt) attempt.settle(o);
             else early = o;
-          });
+          };
+          if (text !== undefined) settle(parseBwrapStatus(text));
+          else void readBwrapStatus(input.paths.status).then(settle);
         },
         onLost: () => {
           if (!attempt) lostEarly = true;

@@ -14,6 +14,7 @@ import { NETNS_DIR } from './network/bridge.js';
 import { bwrapArgs, launcher, type MountSpec, type RootSpec, type SandboxUser } from './sandbox.js';
 import type { ContainerSecurity } from '../../api/index.js';
 import type { Spawner } from './spawner.js';
+import { stepTrace } from '../../util/steptrace.js';
 
 /** The environment a PATH entry belongs to: a venv's root for its `bin`, else the entry itself. */
 function envRoot(binDir: string): string {
@@ -259,7 +260,10 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
   const seccomp = o.security.seccomp === 'RuntimeDefault' && facts.seccompFile ? { file: facts.seccompFile, fd: 4 } : undefined;
   const args = bwrapArgs({
     root,
-    hostMounts: facts.hostMounts,
+    // Over the overlay root, /run/netns (other pods' namespaces, mounts that come and go) is not
+    // bound at all: the container sees the root filesystem's empty directory there, as it did when
+    // the launcher detached it, without starting `umount` for every container.
+    hostMounts: root.mode === 'overlay' ? facts.hostMounts.filter((m) => m !== NETNS_DIR && !m.startsWith(`${NETNS_DIR}/`)) : facts.hostMounts,
     masks: [o.home],
     hostsFile: join(o.podDir, '.hosts'),
     ...(o.resolvFile ? { resolvFile: o.resolvFile } : {}),
@@ -286,8 +290,8 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     bwrapArgs: args,
     ...(seccomp ? { seccomp } : {}),
     ...(o.netns ? { netns: { nsenter: facts.nsenter ?? 'nsenter', path: o.netns } } : {}),
-    detachMounts: [NETNS_DIR],
   });
+  if (stepTrace.on) stepTrace.mark(`${o.pod.metadata?.namespace}/${o.pod.metadata?.name}`, 'rt.spawn');
   const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: o.env, paths }, cg, facts.cgroups, o.spawner, o.onLost);
   return { proc, paths, oomBaseline };
 }

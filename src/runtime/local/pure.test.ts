@@ -193,6 +193,9 @@ test("the pod's user: a root server starts the command through setpriv and env(1
   const setpriv = bwrapArgs({ ...baseSpec, seccompFd: 4, user: { mode: 'setpriv', setpriv: '/usr/bin/setpriv', env: '/usr/bin/env', uid: 1234, gid: 2000, groups: [3000], capabilities: ['CHOWN', 'NET_BIND_SERVICE'] } }).join(' ');
   assert.ok(setpriv.endsWith('--seccomp 4 --chdir /work --json-status-fd 3 -- /usr/bin/setpriv --reuid=1234 --regid=2000 --groups=3000 --inh-caps=-all --bounding-set=-all,+chown,+net_bind_service -- /usr/bin/env -- python train.py'), setpriv);
   assert.ok(!setpriv.includes('--unshare-user'));
+  // A command named by its absolute path (a workflow step's wrapper) is looked up nowhere: no env(1).
+  const absolute = bwrapArgs({ ...baseSpec, argv: ['/bin/sh', '-c', 'true'], user: { mode: 'setpriv', setpriv: '/usr/bin/setpriv', env: '/usr/bin/env', uid: 1234, gid: 2000, groups: [], capabilities: [] } }).join(' ');
+  assert.ok(absolute.endsWith('--bounding-set=-all -- /bin/sh -c true'), absolute);
   const noGroups = setprivArgs({ mode: 'setpriv', setpriv: 'setpriv', env: 'env', uid: 0, gid: 0, groups: [], capabilities: 'all' });
   assert.deepEqual(noGroups, ['setpriv', '--reuid=0', '--regid=0', '--clear-groups', '--', 'env', '--'], 'privileged keeps every capability');
   const userns = bwrapArgs({ ...baseSpec, user: { mode: 'userns', uid: 65534, gid: 65534 } }).join(' ');

@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
 import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
-import { TokenBucket } from '../../util/ratelimit.js';
+import { StartPacer, TokenBucket } from '../../util/ratelimit.js';
 import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { cleanupSandbox, removeFinishedPodFiles } from './cleanup.js';
 import { startExec } from './exec.js';
@@ -44,6 +44,7 @@ import { Spawner } from './spawner.js';
 import { PodUsageSampler } from './usage.js';
 import { DEFAULT_NETWORK, dialInNamespace, dialTcp, PodNetworking } from './network/index.js';
 import { PodWorker } from './worker.js';
+import { stepTrace } from '../../util/steptrace.js';
 
 function isTerminalPhase(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -127,12 +128,13 @@ export class LocalPodRuntime implements PodRuntime {
     if (!this.stopped) throw new Error('runtime already started');
     await fsp.mkdir(this.podsDir, { recursive: true });
     const facts = await probeHost({ home: this.opts.home, cgroupParent: this.cgroupParent, rootfs: this.opts.rootfs });
-    const net = await PodNetworking.open(this.opts.network, { home: this.opts.home, logger: host.logger.child({ component: 'network' }) });
+    const spawner = new Spawner();
+    const net = await PodNetworking.open(this.opts.network, { home: this.opts.home, logger: host.logger.child({ component: 'network' }), run: (file, args, input) => spawner.run(file, args, input) });
     host.logger.info('local runtime started', { rootfs: facts.rootMode, cgroups: `v${facts.cgroups.layout.version}`, gpus: this.opts.gpuIds.length, network: net.mode });
     this.stopped = false;
     this.ready = false;
     const rate = this.opts.containerStartsPerSecond;
-    const starts = rate > 0 ? new TokenBucket(rate, Math.max(1, rate), host.clock) : undefined;
+    const pacer = new StartPacer(rate > 0 ? new TokenBucket(rate, Math.max(1, rate), host.clock) : undefined);
     const ctx: WorkerContext = {
       host,
       facts,
@@ -144,14 +146,15 @@ export class LocalPodRuntime implements PodRuntime {
         ...(facts.fallocate ? { fallocate: facts.fallocate } : {}),
         warn: (message, fields) => host.logger.warn(message, fields),
       }),
-      spawner: new Spawner(),
+      spawner,
       net,
       adopted: new Set(),
       isStopped: () => this.stopped,
       track: (p) => this.track(p),
       allocGpus: (uid, n, preferred) => this.gpus.allocate(uid, n, preferred),
       releaseGpus: (uid) => this.releaseGpus(uid),
-      startTurn: (abandoned) => (starts ? starts.take(abandoned) : Promise.resolve(!abandoned())),
+      startTurn: (abandoned) => pacer.turn(abandoned),
+      startDone: () => pacer.done(),
       forget: (uid, finished) => {
         this.workers.delete(uid);
         if (finished) this.finished.add(uid);
@@ -314,6 +317,7 @@ export class LocalPodRuntime implements PodRuntime {
     if (isTerminalPhase(pod)) return;
     const nw = new PodWorker(ctx, pod);
     this.workers.set(uid, nw);
+    stepTrace.mark(`${pod.metadata?.namespace}/${pod.metadata?.name}`, 'rt.seen');
     nw.requestSync();
   }
 

@@ -161,7 +161,12 @@ export function bwrapArgs(s: SandboxSpec): string[] {
   let argv = s.argv;
   // Without an overlay there is nowhere to put a `python` link: run python3 directly.
   if (s.pythonLink && s.root.mode === 'readonly' && argv[0] === 'python') argv = [s.pythonLink, ...argv.slice(1)];
-  if (s.user?.mode === 'setpriv') argv = [...setprivArgs(s.user), ...argv];
+  if (s.user?.mode === 'setpriv') {
+    const a = setprivArgs(s.user);
+    // env(1) is there for the PATH lookup (see SandboxUser); a command named by its absolute path
+    // (a workflow step's `/bin/sh` wrapper) is looked up nowhere: one process less.
+    argv = argv[0]?.startsWith('/') ? [...a.slice(0, -2), ...argv] : [...a, ...argv];
+  }
   a.push(...argv);
   return a;
 }

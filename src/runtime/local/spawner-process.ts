@@ -4,9 +4,9 @@
  * can reap it), and reports each exit. It ends when the server disconnects or dies.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { procInfo } from './proc.js';
-import type { SpawnerMessage, SpawnRequest } from './spawner.js';
+import { runHere, type RunRequest, type SpawnerMessage, type SpawnRequest } from './spawner.js';
 
 const send = (m: SpawnerMessage) => {
   if (process.connected) process.send!(m);
@@ -14,7 +14,12 @@ const send = (m: SpawnerMessage) => {
 
 process.on('disconnect', () => process.exit(0));
 
-process.on('message', (r: SpawnRequest & { id: number }) => {
+process.on('message', (m: (SpawnRequest & { id: number; type?: undefined }) | RunRequest) => {
+  if (m.type === 'run') {
+    void runHere(m.file, m.args, m.input).then((res) => send({ type: 'ran', id: m.id, ...res }));
+    return;
+  }
+  const r = m;
   const fds: number[] = [];
   try {
     fds.push(openSync(r.log, 'w'), openSync(r.status, 'w'));
@@ -26,7 +31,18 @@ process.on('message', (r: SpawnRequest & { id: number }) => {
     }
     const pidStart = procInfo(pid)?.startTime ?? '';
     child.once('error', () => undefined);
-    child.once('exit', (code, signal) => send({ type: 'exited', pid, code, signal }));
+    // The status file is read here, as the exit is seen: the server needs it at once, and a read
+    // on its own thread pool would be one more round trip on every container's end.
+    const statusFile = r.status;
+    child.once('exit', (code, signal) => {
+      let status: string | undefined;
+      try {
+        status = readFileSync(statusFile, 'utf8');
+      } catch {
+        // The server reads it itself.
+      }
+      send({ type: 'exited', pid, code, signal, ...(status !== undefined ? { status } : {}) });
+    });
     // The launcher must not keep the helper alive once the server is gone.
     child.unref();
     send({ type: 'started', id: r.id, pid, pidStart });

@@ -11,7 +11,7 @@
  * ends nothing: the attempts it watched are handed back (`onLost`) to be polled like attempts
  * adopted after a restart, and the next start makes a new helper.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 
 export interface SpawnRequest {
   file: string;
@@ -23,10 +23,30 @@ export interface SpawnRequest {
   status: string;
 }
 
+/** A short command run to its end by the helper (`ip` for pods' networks), its output captured. */
+export interface RunRequest {
+  type: 'run';
+  id: number;
+  file: string;
+  args: string[];
+  /** Written to its stdin, which is then closed. */
+  input?: string;
+}
+
+export interface RunResult {
+  /** 0 on success; the exit code, or -1 when it could not start or was killed. */
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Why it failed, when it did. */
+  message?: string;
+}
+
 export type SpawnerMessage =
+  | ({ type: 'ran'; id: number } & RunResult)
   | { type: 'started'; id: number; pid: number; pidStart: string }
   | { type: 'failed'; id: number; message: string; code?: string }
-  | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null };
+  | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; status?: string };
 
 export interface Started {
   pid: number;
@@ -35,7 +55,8 @@ export interface Started {
 }
 
 export interface ExitWatch {
-  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+  /** `status`: the status file as the helper read it at the exit (absent: it could not). */
+  onExit(code: number | null, signal: NodeJS.Signals | null, status?: string): void;
   /** The helper died: this exit will not be reported. */
   onLost(): void;
 }
@@ -55,7 +76,24 @@ export class Spawner {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (s: Started) => void; reject: (e: Error) => void }>();
   private readonly watches = new Map<number, ExitWatch>();
+  private readonly runs = new Map<number, (r: RunResult) => void>();
   private stopped = false;
+
+  /**
+   * Runs a short command to its end from the helper, not the server: forking the server costs
+   * milliseconds of blocked event loop and CPU, growing with its memory (`ip` runs twice or more
+   * for every pod with a network of its own). Once stopped, the server runs it itself.
+   */
+  run(file: string, args: string[], input?: string): Promise<RunResult> {
+    if (this.stopped) return runHere(file, args, input);
+    const child = this.helper();
+    const id = this.nextId++;
+    return new Promise<RunResult>((resolve) => {
+      this.runs.set(id, resolve);
+      this.refresh();
+      child.send({ type: 'run', id, file, args, ...(input !== undefined ? { input } : {}) } satisfies RunRequest);
+    });
+  }
 
   /** Starts `req` detached; its exit is reported to `watch` unless unwatched first. */
   spawn(req: SpawnRequest, watch: ExitWatch): Promise<Started> {
@@ -97,6 +135,8 @@ export class Spawner {
     // and with them the runtime's stop.
     for (const p of this.pending.values()) p.reject(new SpawnError('the runtime stopped before the process spawner answered'));
     this.pending.clear();
+    for (const done of this.runs.values()) done({ code: -1, stdout: '', stderr: '', message: 'the runtime stopped before the process spawner answered' });
+    this.runs.clear();
   }
 
   private helper(): ChildProcess {
@@ -111,11 +151,18 @@ export class Spawner {
   }
 
   private receive(m: SpawnerMessage): void {
+    if (m.type === 'ran') {
+      const done = this.runs.get(m.id);
+      this.runs.delete(m.id);
+      this.refresh();
+      done?.({ code: m.code, stdout: m.stdout, stderr: m.stderr, ...(m.message !== undefined ? { message: m.message } : {}) });
+      return;
+    }
     if (m.type === 'exited') {
       const w = this.watches.get(m.pid);
       this.watches.delete(m.pid);
       this.refresh();
-      w?.onExit(m.code, m.signal);
+      w?.onExit(m.code, m.signal, m.status);
       return;
     }
     const p = this.pending.get(m.id);
@@ -131,6 +178,9 @@ export class Spawner {
     this.child = undefined;
     for (const p of this.pending.values()) p.reject(new SpawnError('the process spawner exited before answering'));
     this.pending.clear();
+    // A command whose answer is lost may or may not have run: say it failed (callers of `ip` check and retry).
+    for (const done of this.runs.values()) done({ code: -1, stdout: '', stderr: '', message: 'the process spawner exited before answering' });
+    this.runs.clear();
     const watches = [...this.watches.values()];
     this.watches.clear();
     for (const w of watches) w.onLost();
@@ -140,7 +190,7 @@ export class Spawner {
   private refresh(): void {
     const child = this.child;
     if (!child) return;
-    const busy = this.pending.size > 0 || this.watches.size > 0;
+    const busy = this.pending.size > 0 || this.watches.size > 0 || this.runs.size > 0;
     const channel = child.channel as { ref(): void; unref(): void } | undefined;
     if (busy) {
       child.ref();
@@ -150,4 +200,18 @@ export class Spawner {
       channel?.unref();
     }
   }
+}
+
+/** `run` without the helper (it is stopped): the command's result, never a rejection. */
+export function runHere(file: string, args: string[], input?: string): Promise<RunResult> {
+  return new Promise<RunResult>((resolve) => {
+    const child = execFile(file, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolve({ code: 0, stdout, stderr });
+      const code = typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : -1;
+      resolve({ code, stdout, stderr, message: err.message });
+    });
+    child.stdin?.on('error', () => undefined);
+    if (input !== undefined) child.stdin?.end(input);
+    else child.stdin?.end();
+  });
 }

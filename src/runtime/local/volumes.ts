@@ -20,7 +20,7 @@
  * group-writable and setgid (a claim's files too, when its root's group differs: the kubelet's
  * OnRootMismatch), and ConfigMap and Secret files group-readable.
  */
-import { promises as fsp, realpathSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lchownSync, lstatSync, mkdirSync, openSync, promises as fsp, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
 import type { ConfigMap, Container, PersistentVolumeClaim, Pod, Secret } from '../../api/index.js';
 import { configMapData, secretData } from './env.js';
@@ -159,22 +159,34 @@ async function chgrpTree(dir: string, gid: number): Promise<void> {
   }
 }
 
-/** lchown of everything under `dir` (made by Drover, not by a pod: no link is followed). */
-async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
-  await fsp.lchown(dir, uid, gid);
-  const st = await fsp.lstat(dir);
-  if (st.isDirectory()) for (const e of await fsp.readdir(dir)) await chownTree(join(dir, e), uid, gid);
+/** How many entries chownTree walks synchronously before it goes on asynchronously (a step's few files, not a large unpacked artifact). */
+const SYNC_CHOWN_ENTRIES = 256;
+
+/**
+ * lchown of everything under `dir` (made by Drover, not by a pod: no link is followed). A small
+ * tree (a step's staging files: a handful) is walked synchronously, far cheaper than a thread-pool
+ * round trip per call; past SYNC_CHOWN_ENTRIES the rest is walked asynchronously.
+ */
+async function chownTree(dir: string, uid: number, gid: number, budget = { left: SYNC_CHOWN_ENTRIES }): Promise<void> {
+  if (budget.left-- <= 0) {
+    await fsp.lchown(dir, uid, gid);
+    const st = await fsp.lstat(dir);
+    if (st.isDirectory()) for (const e of await fsp.readdir(dir)) await chownTree(join(dir, e), uid, gid, budget);
+    return;
+  }
+  lchownSync(dir, uid, gid);
+  if (lstatSync(dir).isDirectory()) for (const e of readdirSync(dir)) await chownTree(join(dir, e), uid, gid, budget);
 }
 
-/** Gives a volume to the pod's user (see the header). */
+/** Gives a volume to the pod's user (see the header). Synchronous but for a claim's tree. */
 async function own(v: PlannedVolume, o: VolumeOwner): Promise<void> {
   const group = o.fsGroup ?? o.gid;
   if (v.kind === 'emptyDir') {
-    if (o.fsGroup !== undefined) await fsp.chown(v.hostPath, 0, o.fsGroup);
-    await fsp.chmod(v.hostPath, o.fsGroup !== undefined ? 0o2777 : 0o777);
+    if (o.fsGroup !== undefined) chownSync(v.hostPath, 0, o.fsGroup);
+    chmodSync(v.hostPath, o.fsGroup !== undefined ? 0o2777 : 0o777);
   } else if (v.kind === 'persistentVolumeClaim') {
-    const st = await fsp.stat(v.hostPath);
-    if (st.uid === 0 && o.uid !== 0) await fsp.chown(v.hostPath, o.uid, group);
+    const st = statSync(v.hostPath);
+    if (st.uid === 0 && o.uid !== 0) chownSync(v.hostPath, o.uid, group);
     if (o.fsGroup !== undefined && st.gid !== o.fsGroup) await chgrpTree(v.hostPath, o.fsGroup);
   } else if (v.kind === 'hostPath' && v.droverOwned && v.create !== 'file') {
     // A step's staging files (its script, unpacked input artifacts) are the pod's to change, as
@@ -183,47 +195,44 @@ async function own(v: PlannedVolume, o: VolumeOwner): Promise<void> {
   } else if (v.kind === 'secret' || v.kind === 'configMap') {
     for (const f of v.files ?? []) {
       const p = join(v.hostPath, f.path);
-      await fsp.chown(p, o.uid, group);
-      if (o.fsGroup !== undefined) await fsp.chmod(p, f.mode | 0o040);
+      chownSync(p, o.uid, group);
+      if (o.fsGroup !== undefined) chmodSync(p, f.mode | 0o040);
     }
   }
 }
 
 /**
- * Makes the volumes exist on the host (directories, files). Parallel; idempotent. With `owner`
- * (a root server), gives them to the pod's user.
+ * Makes the volumes exist on the host (directories, files). Idempotent. With `owner` (a root
+ * server), gives them to the pod's user. Synchronous on purpose, as a container's start is: a few
+ * mkdirs and small files (a ServiceAccount token, a ConfigMap) on every pod's path, each far
+ * cheaper than its thread-pool round trip; only a claim's tree (chgrp) and a large staging tree
+ * are walked asynchronously.
  */
 export async function materialize(volumes: PlannedVolume[], owner?: VolumeOwner): Promise<void> {
-  await Promise.all(
-    volumes.map(async (v) => {
-      if (v.create === 'dir') await fsp.mkdir(v.hostPath, { recursive: true, mode: 0o755 });
-      else if (v.create === 'file') {
-        await fsp.mkdir(dirname(v.hostPath), { recursive: true });
-        await (await fsp.open(v.hostPath, 'a')).close();
-      } else if (v.expect) {
-        let st;
-        try {
-          st = await fsp.stat(v.hostPath);
-        } catch {
-          throw new VolumeError(v.name, `hostPath type check failed: ${v.hostPath} does not exist`);
-        }
-        if (v.expect === 'dir' && !st.isDirectory()) throw new VolumeError(v.name, `hostPath type check failed: ${v.hostPath} is not a directory`);
-        if (v.expect === 'file' && !st.isFile()) throw new VolumeError(v.name, `hostPath type check failed: ${v.hostPath} is not a file`);
+  for (const v of volumes) {
+    if (v.create === 'dir') mkdirSync(v.hostPath, { recursive: true, mode: 0o755 });
+    else if (v.create === 'file') {
+      mkdirSync(dirname(v.hostPath), { recursive: true });
+      closeSync(openSync(v.hostPath, 'a'));
+    } else if (v.expect) {
+      let st;
+      try {
+        st = statSync(v.hostPath);
+      } catch {
+        throw new VolumeError(v.name, `hostPath type check failed: ${v.hostPath} does not exist`);
       }
-      if (v.files) {
-        await Promise.all(
-          v.files.map(async (f) => {
-            const p = join(v.hostPath, f.path);
-            await fsp.mkdir(dirname(p), { recursive: true });
-            await fsp.writeFile(p, f.data, { mode: f.mode });
-            // writeFile's mode is filtered by the umask; set it exactly.
-            await fsp.chmod(p, f.mode);
-          }),
-        );
-      }
-      if (owner) await own(v, owner);
-    }),
-  );
+      if (v.expect === 'dir' && !st.isDirectory()) throw new VolumeError(v.name, `hostPath type check failed: ${v.hostPath} is not a directory`);
+      if (v.expect === 'file' && !st.isFile()) throw new VolumeError(v.name, `hostPath type check failed: ${v.hostPath} is not a file`);
+    }
+    for (const f of v.files ?? []) {
+      const p = join(v.hostPath, f.path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, f.data, { mode: f.mode });
+      // writeFile's mode is filtered by the umask; set it exactly.
+      chmodSync(p, f.mode);
+    }
+    if (owner) await own(v, owner);
+  }
 }
 
 /**

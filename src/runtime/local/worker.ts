@@ -4,7 +4,7 @@
  * stops them when the pod is deleted, adopts them after a server restart, and writes the pod's
  * status. The dispatcher (runtime.ts) creates workers and hands them the pod's changes.
  *
- * Why one file of ~700 lines: a container's life (start, restart back-off, deadline, stop, adopt)
+ * Why one file of ~800 lines: a container's life (start, restart back-off, deadline, stop, adopt)
  * is one state machine over the worker's fields; the steps that need no state (launch, sandbox
  * arguments, cleanup, GPU ids, logs, usage) already live in their own modules.
  */
@@ -25,6 +25,7 @@ import { podHostname } from './network/index.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 import { diskUsage, hasStorageLimits, storageEviction } from './eviction.js';
+import { stepTrace } from '../../util/steptrace.js';
 
 const LOOPBACK = '127.0.0.1';
 /** The name pods reach this machine by. */
@@ -82,6 +83,8 @@ export class PodWorker {
   /** Cancels the timer that writes the status again after a failed write. */
   private statusRetry?: () => void;
   private prepareMessage?: string;
+  /** The start time is set but not yet written (see sync). */
+  private startTimePending = false;
   /** Attempts being killed because the OOM killer took one of their processes (checkOom). */
   private readonly oomKilling = new WeakSet<AttemptProcess>();
 
@@ -104,6 +107,11 @@ export class PodWorker {
 
   private get ns(): string {
     return this.pod.metadata?.namespace ?? 'default';
+  }
+
+  /** For stepTrace's marks. */
+  private get traceKey(): string {
+    return stepTrace.on ? `${this.ns}/${this.name}` : '';
   }
 
   private now(): number {
@@ -155,12 +163,26 @@ export class PodWorker {
     if (!this.startTime) {
       this.startTimeMs = this.now();
       this.startTime = isoSeconds(this.startTimeMs);
-      this.markDirty();
+      // Written with the first container's start (its `finally` writes the status), not on its
+      // own: Pending → Running in two writes instead of three, one watch event less for every
+      // controller. Any way out of this sync before a start writes it below.
+      this.startTimePending = true;
     }
-    this.armDeadline();
-    if (this.killing) return;
-    const toStart = [...this.containers.values()].filter((c) => !c.finished && !c.attempt && !c.starting && !c.backoffCancel);
-    if (toStart.length === 0) return;
+    try {
+      this.armDeadline();
+      if (this.killing) return;
+      const toStart = [...this.containers.values()].filter((c) => !c.finished && !c.attempt && !c.starting && !c.backoffCancel);
+      if (toStart.length === 0) return;
+      await this.startAll(toStart);
+    } finally {
+      if (this.startTimePending) {
+        this.startTimePending = false;
+        this.markDirty();
+      }
+    }
+  }
+
+  private async startAll(toStart: ContainerRun[]): Promise<void> {
     if (!this.volumes) {
       const problem = await this.prepare();
       if (problem) {
@@ -173,6 +195,7 @@ export class PodWorker {
         return;
       }
       this.prepareMessage = undefined;
+      stepTrace.mark(this.traceKey, 'rt.prepared');
     }
     if (this.deleted || this.ctx.isStopped()) return;
     await Promise.all(toStart.map((c) => this.startContainer(c)));
@@ -227,6 +250,7 @@ export class PodWorker {
       const apiAccess = await this.serviceAccountVolume();
       if (apiAccess) plan.push(apiAccess);
       mkdirSync(this.dir, { recursive: true });
+      stepTrace.mark(this.traceKey, 'rt.planned');
       const addr = await addrP;
       if ('error' in addr) {
         this.ctx.releaseGpus(this.uid);
@@ -251,6 +275,7 @@ export class PodWorker {
       // Only GPU ids need to outlive a restart; everything else is found from the store and the files.
       const record: PodRecord = { uid: this.uid, namespace: ns, name: this.name, gpuIds: this.gpuIds };
       const owner = this.ctx.facts.uid === 0 ? { uid: podUser.uid, gid: podUser.gid, ...(podUser.fsGroup !== undefined ? { fsGroup: podUser.fsGroup } : {}) } : undefined;
+      stepTrace.mark(this.traceKey, 'rt.files');
       await Promise.all([plan.length ? materialize(plan, owner) : undefined, this.gpuIds.length ? writeAtomic(join(this.dir, '.pod.json'), JSON.stringify(record)) : undefined]);
     } catch (err) {
       if (err instanceof VolumeError) {
@@ -294,11 +319,15 @@ export class PodWorker {
 
   private async startContainer(c: ContainerRun): Promise<void> {
     c.starting = true;
+    // This start's own status write (its `finally`) carries the start time.
+    this.startTimePending = false;
+    let turned = false;
     const spec = c.spec;
     try {
       // Its turn among all starts on this machine (containerStartsPerSecond); a pod deleted or
       // stopped meanwhile gives its turn up.
       if (!(await this.ctx.startTurn(() => this.deleted || this.killing || this.ctx.isStopped()))) return;
+      turned = true;
       const { cms, secrets } = await envSources(this.ctx.host.store, this.ns, spec);
       const { facts } = this.ctx;
       const user = resolveUserEnv({
@@ -330,6 +359,7 @@ export class PodWorker {
       const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
       const hostname = podHostname(this.pod);
       const n = c.restartCount;
+      stepTrace.mark(this.traceKey, 'rt.launch');
       const { proc, paths, oomBaseline } = await launchAttempt({
         facts,
         spawner: this.ctx.spawner,
@@ -359,6 +389,7 @@ export class PodWorker {
         await facts.cgroups.removePod(this.uid).catch((err: unknown) => this.log.warn('could not remove pod cgroups', { uid: this.uid, error: (err as Error).message }));
         return;
       }
+      stepTrace.mark(this.traceKey, 'rt.spawned');
       const startedAtMs = this.now();
       const record: AttemptRecord = { container: spec.name, attempt: n, pid: proc.pid, pidStart: proc.pidStart, startedAt: isoSeconds(startedAtMs), startedAtMs, oomBaseline };
       c.record = record;
@@ -404,6 +435,7 @@ export class PodWorker {
         this.retryLater();
       }
     } finally {
+      if (turned) this.ctx.startDone();
       c.starting = false;
       this.markDirty();
     }
@@ -438,6 +470,12 @@ export class PodWorker {
   /** Waits for the attempt's end (event for spawned, poll for adopted) and records it. */
   watchExit(c: ContainerRun, proc: AttemptProcess, record: AttemptRecord): void {
     void proc.exited.then((obs) => {
+      if (stepTrace.on) {
+        const key = this.traceKey;
+        stepTrace.mark(key, 'rt.exit');
+        // bwrap writes the exit code as the command ends: the file's time is that end (wall clock).
+        void fsp.stat(proc.paths.status).then((st) => stepTrace.mark(key, 'proc.end', st.mtimeMs - (Date.now() - performance.now())), () => undefined);
+      }
       if (this.ctx.isStopped() || this.deleted) return;
       return this.ctx.track(this.onExit(c, proc, record, obs, false));
     });
@@ -684,6 +722,11 @@ export class PodWorker {
         return undefined;
       });
       if (updated.metadata.uid === this.uid) this.pod = updated;
+      if (stepTrace.on) {
+        stepTrace.count(this.traceKey, 'rt.writes');
+        const phase = updated.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') stepTrace.mark(this.traceKey, 'rt.final');
+      }
     } catch (err) {
       if (err instanceof NotFoundError) return; // Deleted; the watch says so.
       this.log.error('pod status write failed', { pod: `${this.ns}/${this.name}`, error: (err as Error).message });

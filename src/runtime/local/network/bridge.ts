@@ -16,7 +16,8 @@
  * the bridge away from under the new server's address.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fsp, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cidrContains, firstFree, gatewayOf, parseCidr, type Cidr } from './ipam.js';
@@ -27,10 +28,20 @@ export const NETNS_DIR = '/run/netns';
 export const CLAIMS_ROOT = '/run/drover/net';
 /** What a claim file holds. */
 interface Claim {
-  /** A pod's uid, or `server`. */
+  /** A pod's uid, `server`, or a spare namespace's id (`spare-…`). */
   owner: string;
   home: string;
+  /** What the pod's namespace and veth are named after, when not its uid: the spare it took. */
+  netns?: string;
 }
+
+/**
+ * Namespaces kept ready (made, addressed, on the bridge) for the next pods: making one takes two
+ * `ip` processes, ≈ 10–20 ms on the 2-core CI machine, which every pod's start waited for. A pod
+ * takes one in the time of a file rename; the server makes the next in the background.
+ */
+export const SPARE_NAMESPACES = 2;
+const SPARE_PREFIX = 'spare-';
 
 export class NetworkSetupError extends Error {
   readonly code = 'NetworkSetupFailed';
@@ -47,6 +58,11 @@ export function vethName(uid: string): string {
 
 export interface BridgeOptions {
   ip: string;
+  /**
+   * Runs `ip` (the runtime's process helper: forking the server for each costs milliseconds of
+   * its event loop, and a pod's network takes several); absent: the server runs it itself.
+   */
+  run?: (file: string, args: string[], input?: string) => Promise<{ code: number; stdout: string; stderr: string; message?: string }>;
   bridge: string;
   podCidr: string;
   home: string;
@@ -68,6 +84,14 @@ export class BridgeNetwork {
   private readonly mine = new Map<string, string>();
   /** Setups under way, by pod uid. */
   private readonly pending = new Map<string, Promise<PodAddress>>();
+  /** pod uid → the id its namespace and veth are named after, where not its uid (a spare it took). */
+  private readonly nsIds = new Map<string, string>();
+  /** Namespaces ready for the next pods. */
+  private readonly spares: { id: string; ip: string }[] = [];
+  private filling: Promise<void> | undefined;
+  private sparesStopped = false;
+  /** Pods whose namespace this server made, or tried to (forgotten at their release). */
+  private readonly setUpBefore = new Set<string>();
   serverAddress = '';
 
   private readonly lockDir: string;
@@ -80,6 +104,11 @@ export class BridgeNetwork {
   }
 
   private async ip(args: string[], input?: string): Promise<string> {
+    if (this.o.run) {
+      const r = await this.o.run(this.o.ip, args, input);
+      if (r.code === 0) return r.stdout;
+      throw new NetworkSetupError(`ip ${args.join(' ')}: ${r.stderr.trim() || r.message || `exit code ${r.code}`}`);
+    }
     try {
       if (input === undefined) return (await run(this.o.ip, args)).stdout;
       return await new Promise<string>((resolve, reject) => {
@@ -111,10 +140,7 @@ export class BridgeNetwork {
     for (const [ip, c] of claims) {
       if (!c.home || existsSync(c.home)) continue;
       if (c.owner === 'server') await this.address(ip, false).catch(() => undefined);
-      else {
-        await this.ip(['netns', 'del', netnsName(c.owner)]).catch(() => undefined);
-        await this.ip(['link', 'del', vethName(c.owner)]).catch(() => undefined);
-      }
+      else await this.removeNamespace(c.netns ?? c.owner);
       await fsp.rm(join(this.claimsDir, ip), { force: true });
       claims.delete(ip);
     }
@@ -130,7 +156,17 @@ export class BridgeNetwork {
       if (!/exists|already assigned/i.test((err as Error).message)) throw err;
     });
     await this.ip(['link', 'set', br, 'up']);
-    for (const [ip, c] of claims) if (c.home === this.o.home && c.owner !== 'server') this.mine.set(c.owner, ip);
+    for (const [ip, c] of claims) {
+      if (c.home !== this.o.home || c.owner === 'server') continue;
+      if (c.owner.startsWith(SPARE_PREFIX)) {
+        // Left by this home's last run: no pod ever had it.
+        await this.removeNamespace(c.owner);
+        await fsp.rm(join(this.claimsDir, ip), { force: true });
+        continue;
+      }
+      this.mine.set(c.owner, ip);
+      if (c.netns) this.nsIds.set(c.owner, c.netns);
+    }
     const own = [...claims].find(([, c]) => c.home === this.o.home && c.owner === 'server');
     this.serverAddress = own ? own[0] : await this.claim('server');
     if (!addrs.includes(` ${this.serverAddress}/32 `)) await this.ip(['addr', 'add', `${this.serverAddress}/32`, 'dev', br]).catch((err: unknown) => {
@@ -192,29 +228,121 @@ export class BridgeNetwork {
   }
 
   private async doSetup(uid: string): Promise<PodAddress> {
-    const ns = netnsName(uid);
-    const path = join(NETNS_DIR, ns);
     let ip = this.mine.get(uid);
+    const id = this.nsIds.get(uid) ?? uid;
+    const path = join(NETNS_DIR, netnsName(id));
     if (ip && existsSync(path)) return { ip, netns: path };
+    // Claimed just now, on this pod's first setup here: nothing of an earlier one can be left (its
+    // claim would have come first, and a restart finds it).
+    let fresh = false;
     if (!ip) {
+      const spare = await this.takeSpare(uid);
+      if (spare) return spare;
       ip = await this.claim(uid);
       this.mine.set(uid, ip);
+      fresh = !this.setUpBefore.has(uid);
     }
-    const veth = vethName(uid);
+    this.setUpBefore.add(uid);
     try {
-      // Left by a setup that failed half way (looked for first: each `ip` is a process, ~5 ms).
-      if (existsSync(path)) await this.ip(['netns', 'del', ns]).catch(() => undefined);
-      if (existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
+      await this.makeNamespace(id, ip, fresh);
+    } catch (err) {
+      await fsp.rm(join(this.claimsDir, ip), { force: true });
+      this.mine.delete(uid);
+      this.nsIds.delete(uid);
+      throw err;
+    }
+    void this.fillSpares();
+    return { ip, netns: path };
+  }
+
+  /** The namespace `drover-<id>` with `eth0` at `ip` and a veth on the bridge; on failure nothing is left of it. */
+  private async makeNamespace(id: string, ip: string, fresh = false): Promise<void> {
+    const ns = netnsName(id);
+    const veth = vethName(id);
+    try {
+      // Left by a setup that failed half way (looked for first: each `ip` is a process, ~5 ms). Not
+      // looked for when nothing can be left (a look into sysfs costs ~0.5 ms of the event loop).
+      if (!fresh && existsSync(join(NETNS_DIR, ns))) await this.ip(['netns', 'del', ns]).catch(() => undefined);
+      if (!fresh && existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
       await this.ip(['-b', '-'], [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.o.bridge} up`, ''].join('\n'));
       await this.ip(['-n', ns, '-b', '-'], [`addr add ${ip}/${this.cidr.prefix} dev eth0`, 'link set lo up', 'link set eth0 up', `route add default via ${this.gateway}`, ''].join('\n'));
     } catch (err) {
-      await this.ip(['netns', 'del', ns]).catch(() => undefined);
-      await this.ip(['link', 'del', veth]).catch(() => undefined);
-      await fsp.rm(join(this.claimsDir, ip), { force: true });
-      this.mine.delete(uid);
+      await this.removeNamespace(id);
       throw err;
     }
-    return { ip, netns: path };
+  }
+
+  private async removeNamespace(id: string): Promise<void> {
+    await this.ip(['netns', 'del', netnsName(id)]).catch(() => undefined);
+    // Gone with the namespace, unless a process still holds it.
+    await this.ip(['link', 'del', vethName(id)]).catch(() => undefined);
+  }
+
+  /**
+   * Gives pod `uid` a spare namespace, if one is ready: its claim is rewritten (renamed into place,
+   * so a crash leaves either the spare's claim, freed at the next start, or the pod's) to name the
+   * pod and the namespace it now has.
+   */
+  private async takeSpare(uid: string): Promise<PodAddress | undefined> {
+    const spare = this.spares.shift();
+    if (!spare) return undefined;
+    const file = join(this.claimsDir, spare.ip);
+    try {
+      // Synchronous: a small file on /run's tmpfs, on every pod's path.
+      writeFileSync(`${file}.${spare.id}.tmp`, JSON.stringify({ owner: uid, home: this.o.home, netns: spare.id } satisfies Claim));
+      renameSync(`${file}.${spare.id}.tmp`, file);
+    } catch {
+      await this.dropSpare(spare);
+      return undefined;
+    }
+    this.mine.set(uid, spare.ip);
+    this.nsIds.set(uid, spare.id);
+    void this.fillSpares();
+    return { ip: spare.ip, netns: join(NETNS_DIR, netnsName(spare.id)) };
+  }
+
+  private async dropSpare(spare: { id: string; ip: string }): Promise<void> {
+    await this.removeNamespace(spare.id);
+    await fsp.rm(join(this.claimsDir, spare.ip), { force: true });
+  }
+
+  /** Makes spare namespaces, one at a time in the background, until SPARE_NAMESPACES are ready; resolves when it is done. */
+  fillSpares(): Promise<void> {
+    if (this.filling) return this.filling;
+    if (this.sparesStopped || this.spares.length >= SPARE_NAMESPACES) return Promise.resolve();
+    this.filling = (async () => {
+      while (!this.sparesStopped && this.spares.length < SPARE_NAMESPACES) {
+        const id = `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`;
+        let ip: string;
+        try {
+          ip = await this.claim(id);
+        } catch {
+          return; // The range is full: pods claim their own, and say so.
+        }
+        try {
+          await this.makeNamespace(id, ip, true);
+        } catch {
+          await fsp.rm(join(this.claimsDir, ip), { force: true });
+          return; // Pods make their own, and say why when that fails too.
+        }
+        this.spares.push({ id, ip });
+      }
+    })().finally(() => {
+      this.filling = undefined;
+    });
+    return this.filling;
+  }
+
+  /** No more spares: those ready go (the server stops; a later start makes new ones). */
+  async stopSpares(): Promise<void> {
+    this.sparesStopped = true;
+    await this.filling;
+    for (const spare of this.spares.splice(0)) await this.dropSpare(spare);
+  }
+
+  /** The pod's namespace path, when it has an address. */
+  netnsOf(uid: string): string | undefined {
+    return this.mine.has(uid) ? join(NETNS_DIR, netnsName(this.nsIds.get(uid) ?? uid)) : undefined;
   }
 
   /** Removes the pod's namespace, veth pair and claim; nothing is left when it returns. */
@@ -222,11 +350,11 @@ export class BridgeNetwork {
     // A setup under way (a pod deleted while it started) finishes first, then everything goes.
     await this.pending.get(uid)?.catch(() => undefined);
     const ip = this.mine.get(uid);
-    await this.ip(['netns', 'del', netnsName(uid)]).catch(() => undefined);
-    // Gone with the namespace, unless a process still holds it.
-    await this.ip(['link', 'del', vethName(uid)]).catch(() => undefined);
+    await this.removeNamespace(this.nsIds.get(uid) ?? uid);
     if (ip) await fsp.rm(join(this.claimsDir, ip), { force: true });
     this.mine.delete(uid);
+    this.nsIds.delete(uid);
+    this.setUpBefore.delete(uid);
   }
 
   /** Adds or removes an address of the bridge (a Service's ClusterIP, /32); removing one releases this home's claim on it. */
@@ -289,7 +417,8 @@ export class BridgeNetwork {
       await fsp.rm(join(this.claimsDir, this.serverAddress), { force: true });
     }
     return withLock(this.lockDir, async () => {
-      const left = (await fsp.readdir(this.claimsDir).catch(() => [] as string[])).filter((f) => f !== 'svc');
+      // A `.tmp` is a spare's claim that a crash left half renamed: no address is held by it.
+      const left = (await fsp.readdir(this.claimsDir).catch(() => [] as string[])).filter((f) => f !== 'svc' && !f.endsWith('.tmp'));
       const services = await fsp.readdir(this.serviceClaimsDir).catch(() => [] as string[]);
       if (left.length || services.length) return false;
       await this.ip(['link', 'del', this.o.bridge]).catch(() => undefined);

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import type { Pod } from '../../../api/index.js';
 import type { Logger } from '../../../util/logger.js';
 import { which } from '../host.js';
-import { BridgeNetwork, hasNetAdmin, NETNS_DIR, netnsName, type PodAddress } from './bridge.js';
+import { BridgeNetwork, hasNetAdmin, NETNS_DIR, netnsName, type BridgeOptions, type PodAddress } from './bridge.js';
 import { nameTable, podHostname, podHostsFile, podView, resolvConf, samePodView, serviceView, type PodDNSConfig, type PodView, type ServiceView } from './names.js';
 import { ServiceProxy } from './proxy.js';
 import { nameservers, Resolver } from './resolver.js';
@@ -59,7 +59,7 @@ export class PodNetworking {
   ) {}
 
   /** Sets up the bridge, the resolver and the proxy, or settles for the host's network and says why. */
-  static async open(config: NetworkConfig, o: { home: string; logger: Logger }): Promise<PodNetworking> {
+  static async open(config: NetworkConfig, o: { home: string; logger: Logger; run?: BridgeOptions['run'] }): Promise<PodNetworking> {
     const host = (why: string) => {
       if (config.mode !== 'host') o.logger.warn('pods share the host network: two pods cannot listen on the same port, and Services and cluster names do not resolve', { why });
       return new PodNetworking('host', why, config, undefined, o.logger);
@@ -71,7 +71,7 @@ export class PodNetworking {
       if (config.mode === 'bridge') throw new Error(`network.mode is bridge, but ${problem}`);
       return host(problem);
     }
-    const bridge = new BridgeNetwork({ ip: ip!, bridge: config.bridge, podCidr: config.podCIDR, home: o.home });
+    const bridge = new BridgeNetwork({ ip: ip!, bridge: config.bridge, podCidr: config.podCIDR, home: o.home, ...(o.run ? { run: o.run } : {}) });
     try {
       await bridge.start();
     } catch (err) {
@@ -170,7 +170,7 @@ export class PodNetworking {
 
   /** The pod's network namespace, when it has one. */
   netnsOf(uid: string): string | undefined {
-    return this.bridge?.addressOf(uid) ? `${NETNS_DIR}/${netnsName(uid)}` : undefined;
+    return this.bridge?.netnsOf(uid);
   }
 
   async releasePod(uid: string): Promise<void> {
@@ -243,6 +243,7 @@ export class PodNetworking {
     const held = this.proxy?.addresses() ?? [];
     await this.proxy?.close();
     if (!this.bridge) return;
+    await this.bridge.stopSpares();
     if (!podsLeft && (await this.bridge.shutdown(held))) await this.dropFirewall();
   }
 }

@@ -4,8 +4,9 @@ import { buildAnswer, parseQuery, RCODE_NXDOMAIN, RCODE_OK, TYPE_A, TYPE_AAAA } 
 import { CidrError, firstFree, gatewayOf, intToIp, ipToInt, overlaps, parseCidr } from './ipam.js';
 import { endpointsOf, lookup, nameTable, podHostsFile, resolvConf, targetPortOn, type PodView, type ServiceView } from './names.js';
 import { Resolver, nameservers } from './resolver.js';
-import { BridgeNetwork, vethName, withLock } from './bridge.js';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { BridgeNetwork, hasNetAdmin, SPARE_NAMESPACES, vethName, withLock } from './bridge.js';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -181,4 +182,44 @@ test('reverse names follow CoreDNS: hostname records, dashed endpoint names, Clu
   assert.deepEqual(ptr.subarray(ptr.length - wire.length), wire);
   assert.equal(r.reply(query(8, '7.0.88.10.in-addr.arpa', 12))!.readUInt16BE(2) & 0xf, RCODE_NXDOMAIN, 'a pod without a Service: no name, at once');
   assert.equal(r.reply(query(9, '8.8.8.8.in-addr.arpa', 12)), undefined, 'outside the ranges: forwarded');
+});
+
+test('a pod takes a spare namespace when one is ready; its claim names the pod and the namespace, a restart finds both and frees spares nobody took', { timeout: 60_000 }, async (t) => {
+  if (!(await hasNetAdmin())) return t.skip('needs CAP_NET_ADMIN (root) to make a bridge and namespaces');
+  const claimsRoot = mkdtempSync(join(tmpdir(), 'drover-spares-'));
+  const home = mkdtempSync(join(tmpdir(), 'drover-spares-home-'));
+  const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr: '10.231.0.0/24', home, claimsRoot };
+  const claimsDir = join(claimsRoot, o.bridge);
+  const claims = () => readdirSync(claimsDir).filter((f) => f !== 'svc' && !f.endsWith('.tmp')).map((f) => ({ ip: f, ...(JSON.parse(readFileSync(join(claimsDir, f), 'utf8')) as { owner: string; netns?: string }) }));
+  const first = new BridgeNetwork(o);
+  await first.start();
+  let second: BridgeNetwork | undefined;
+  try {
+    const a = await first.setup('pod-a');
+    assert.match(a.netns, /drover-pod-a$/, 'no spare was ready yet: the pod made its own');
+    await first.fillSpares();
+    assert.equal(claims().filter((c) => c.owner.startsWith('spare-')).length, SPARE_NAMESPACES);
+    const b = await first.setup('pod-b');
+    assert.match(b.netns, /drover-spare-[0-9a-f]+$/);
+    assert.ok(existsSync(b.netns));
+    assert.deepEqual(claims().find((c) => c.ip === b.ip), { ip: b.ip, owner: 'pod-b', home, netns: b.netns.split('drover-')[1] });
+    await first.fillSpares();
+    // A restart (the first server died: its spares were never stopped).
+    second = new BridgeNetwork(o);
+    await second.start();
+    assert.deepEqual(second.podsWithAddress().sort(), ['pod-a', 'pod-b']);
+    assert.equal(second.netnsOf('pod-b'), b.netns);
+    assert.equal(claims().filter((c) => c.owner.startsWith('spare-')).length, 0, 'spares nobody took are freed');
+    await second.release('pod-b');
+    assert.ok(!existsSync(b.netns), "the spare's namespace went with the pod");
+    assert.ok(!claims().some((c) => c.ip === b.ip));
+  } finally {
+    const net = second ?? first;
+    await net.release('pod-a');
+    await first.stopSpares();
+    await net.stopSpares();
+    await net.shutdown([]);
+    rmSync(claimsRoot, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
 });

@@ -5,7 +5,8 @@ import { TRAINING_ADMISSION } from './admission.js';
 import { TrainingController } from './controller.js';
 import { TrainJobController } from './trainjob-controller.js';
 import { trainerStatusPush } from './progress.js';
-import { TRAINER_VALIDATION, TRAINING_VALIDATION } from './validate.js';
+import { TRAINING_VALIDATION } from './validate.js';
+import { TRAINER_VALIDATION } from './validate-trainjob.js';
 import { MPI_VALIDATION } from './validate-mpi.js';
 import { MPIJobController } from './mpi-controller.js';
 

@@ -10,6 +10,8 @@ import { Informer, type Store } from '../../store/index.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { newSSHKeyPair } from './mpi.js';
+import { mpiHostfileName, mpiSSHSecretName } from './trainjob-runtime.js';
 import { TRAINER_API_VERSION, type TrainJob, type TrainingRuntime, planTrainJob, statusTokenSecretName, trainerStatusPath } from './trainjob.js';
 
 export class TrainJobController {
@@ -67,8 +69,15 @@ export class TrainJobController {
     const runtime = (ref.kind ?? 'ClusterTrainingRuntime') === 'TrainingRuntime' ? this.runtimes.get(namespace, ref.name) : this.clusterRuntimes.get('', ref.name);
     const mine = <T extends KubeObject>(list: T[]) => list.filter((o) => o.metadata.namespace === namespace && o.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid));
     const statusServer = await this.statusServer(job);
+    // An MPI runtime's hostfile and keys: made once, read here so a reconcile knows they exist.
+    const owned: string[] = [];
+    if (runtime?.spec.mlPolicy?.mpi) {
+      for (const [kind, n] of [['ConfigMap', mpiHostfileName(name)], ['Secret', mpiSSHSecretName(name)]] as const) {
+        if (await this.o.store.get({ apiVersion: 'v1', kind, namespace, name: n })) owned.push(n);
+      }
+    }
     const plan = planTrainJob({
-      job, runtime, pods: mine(this.pods.list()), services: this.services ? mine(this.services.list()).map((s) => s.metadata.name!) : [],
+      job, runtime, pods: mine(this.pods.list()), owned, services: this.services ? mine(this.services.list()).map((s) => s.metadata.name!) : [],
       servicesServed: this.services !== undefined, now: this.o.clock.now(), ...(statusServer ? { statusServer } : {}),
     });
     for (const n of plan.deletePods) {
@@ -92,7 +101,17 @@ export class TrainJobController {
       }
     }
     for (const e of plan.events) await this.event(job, e.type, e.reason, e.message);
-    for (const svc of plan.services) {
+    const owner = { apiVersion: TRAINER_API_VERSION, kind: 'TrainJob', name, uid: job.metadata.uid!, controller: true, blockOwnerDeletion: true };
+    if (plan.sshSecret) {
+      // As the trainer's MPI plugin: an immutable kubernetes.io/ssh-auth Secret with a fresh ECDSA key.
+      const keys = newSSHKeyPair();
+      plan.services.unshift({
+        apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/ssh-auth', immutable: true,
+        metadata: { name: plan.sshSecret, namespace, ownerReferences: [owner] },
+        data: { 'ssh-privatekey': Buffer.from(keys.privateKey).toString('base64'), 'ssh-publickey': Buffer.from(keys.publicKey).toString('base64') },
+      });
+    }
+    for (const svc of [...plan.configMaps, ...plan.services]) {
       try {
         await this.o.store.create(svc as KubeObject);
       } catch (err) {

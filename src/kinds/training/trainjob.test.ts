@@ -29,7 +29,7 @@ test('a TrainJob on a torch runtime: nodes <job>-node-0-<i> with the trainer ove
   const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
   assert.deepEqual(env, {
     A: 'job', PET_NNODES: '2', PET_NPROC_PER_NODE: 'auto', PET_NODE_RANK: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
-    PET_MASTER_ADDR: 'tj-node-0-0.tj', PET_MASTER_PORT: '29400',
+    PET_MASTER_ADDR: 'tj-node-0-0.tj', PET_MASTER_PORT: '29500',
   });
   assert.equal(pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index'], '1');
   assert.equal(pod.spec?.hostname, 'tj-node-0-1');
@@ -81,15 +81,17 @@ spec:
 kind: ClusterTrainingRuntime
 metadata: {name: mpi}
 spec:
-  mlPolicy: {mpi: {numProcPerNode: 2}}
+  mlPolicy: {mpi: {numProcPerNode: 2}, jax: {}, flux: {numProcPerNode: 1}}
   template:
     spec:
       replicatedJobs:
-      - name: launcher
+      - name: dataset-initializer
         template: {spec: {template: {spec: {containers: [{name: l, image: x, stdin: true}]}}}}
 `).map((i) => `${i.line}: ${i.message}`).join('\n');
-  assert.match(rt, /5: field spec\.mlPolicy\.mpi is not supported by Drover yet \(MPI runtimes/);
+  assert.match(rt, /5: field spec\.mlPolicy\.flux is not supported by Drover yet \(Flux runtimes/);
+  assert.match(rt, /5: Only one of the policy can be configured, got mpi, jax, flux/);
   assert.match(rt, /a replicated job named "node" \(the trainer\) is required/);
-  assert.match(rt, /9: replicated job "launcher" is not supported/);
+  assert.match(rt, /an MPI runtime needs a replicated job named "launcher"/);
+  assert.match(rt, /9: replicated job "dataset-initializer" is not supported by Drover yet \(an MPI runtime runs "launcher" and "node"; dataset and model initializers are not run\)/);
   assert.match(rt, /10: field spec\.template\.spec\.replicatedJobs\[0\]\.template\.spec\.template\.spec\.containers\[0\]\.stdin is not supported/);
 });

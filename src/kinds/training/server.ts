@@ -23,7 +23,7 @@ export const trainingServer: FamilyServer = {
   subresources: { TrainJob: { trainerstatus: { verbs: ['get', 'create'], handle: trainerStatusPush } } },
   controllers: ({ store, kinds, clock, logger, apiUrl, podToken, admit, runtime }) => [
     new TrainingController({ store, kinds, clock, logger: logger.child({ component: 'training-controller' }), ...dns(runtime) }),
-    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }), apiUrl, podToken }),
+    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }), apiUrl, podToken, admit }),
     new MPIJobController({ store, kinds, clock, admit, logger: logger.child({ component: 'mpijob-controller' }), local: runtime.placement === 'node', ...dns(runtime) }),
   ],
 };

@@ -210,3 +210,49 @@ spec:
     trainingRuntimeSpec: {template: {spec: {replicatedJobs: [{name: node, template: {spec: {template: {spec: {nodeSelector: {a: b}, volumes: [{name: d, emptyDir: {}}], containers: [{name: node, volumeMounts: [{name: d, mountPath: /d}]}]}}}}}]}}}
 `), '');
 });
+
+const initRuntime = (): TrainingRuntime => {
+  const step = (name: string): ReplicatedJob => ({
+    name,
+    template: { metadata: { labels: { 'trainer.kubeflow.org/trainjob-ancestor-step': name } }, spec: { template: { spec: { containers: [{ name, image: name, env: [{ name: 'STORAGE_URI', value: 'hf://default' }], volumeMounts: [{ name: 'initializer', mountPath: '/workspace' }] }] } } } },
+  });
+  const node = nodeJob({ dependsOn: [{ name: 'dataset-initializer', status: 'Complete' }, { name: 'model-initializer', status: 'Complete' }] }, [{ name: 'node', image: 'rt', volumeMounts: [{ name: 'initializer', mountPath: '/workspace' }] }] as never);
+  return {
+    apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'ClusterTrainingRuntime', metadata: { name: 'tune' },
+    spec: { mlPolicy: { numNodes: 1, torch: {} }, template: { spec: {
+      volumeClaimPolicies: [{ templates: [{ metadata: { name: 'initializer' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] }],
+      replicatedJobs: [step('dataset-initializer'), step('model-initializer'), node],
+    } } },
+  };
+};
+
+test('initializers: the TrainJob block over the initializer containers, the node after both Complete, one shared claim <template>-<job> for every pod that mounts it', () => {
+  const job: TrainJob = {
+    apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', metadata: { name: 'ft', namespace: 'ns', uid: 'u' },
+    spec: { runtimeRef: { name: 'tune' }, trainer: {}, initializer: { dataset: { storageUri: 's3://bucket/data', env: [{ name: 'SPLIT', value: 'train' }], secretRef: { name: 'creds' } } } },
+  };
+  const runtime = initRuntime();
+  const first = planTrainJob({ job, runtime, pods: [], services: [], servicesServed: false, now: T0 });
+  assert.deepEqual(first.create.map((p) => p.metadata.name), ['ft-dataset-initializer-0-0', 'ft-model-initializer-0-0']);
+  const ds = first.create[0]!.spec!.containers[0]!;
+  assert.deepEqual(envOf(ds.env), { STORAGE_URI: 's3://bucket/data', SPLIT: 'train' });
+  assert.deepEqual(ds.envFrom, [{ secretRef: { name: 'creds' } }]);
+  // The model initializer keeps the runtime's own STORAGE_URI: the job gave no model block.
+  assert.deepEqual(envOf(first.create[1]!.spec!.containers[0]!.env), { STORAGE_URI: 'hf://default' });
+  assert.deepEqual(first.create[0]!.spec!.volumes, [{ name: 'initializer', persistentVolumeClaim: { claimName: 'initializer-ft' } }]);
+  const pvc = first.configMaps.find((o) => o.kind === 'PersistentVolumeClaim')!;
+  assert.equal(pvc.metadata.name, 'initializer-ft');
+  assert.equal(pvc.metadata.ownerReferences?.[0]?.kind, 'TrainJob');
+  const done = first.create.map((p) => ({ ...p, status: { phase: 'Succeeded' } }) as Stored<Pod>);
+  const next = planTrainJob({ job: { ...job, status: first.status! }, runtime, pods: done, services: [], servicesServed: false, owned: ['initializer-ft'], now: T0 });
+  assert.deepEqual(next.create.map((p) => p.metadata.name), ['ft-node-0-0']);
+  assert.deepEqual(next.create[0]!.spec!.volumes, [{ name: 'initializer', persistentVolumeClaim: { claimName: 'initializer-ft' } }]);
+  assert.deepEqual(next.configMaps, []);
+  // Upstream's webhook rules: the runtime must have the job, its container and the initializer mount.
+  const noModel = structuredClone(runtime);
+  noModel.spec.template!.spec!.replicatedJobs = noModel.spec.template!.spec!.replicatedJobs!.filter((r) => r.name !== 'model-initializer');
+  assert.throws(() => resolveRuntime({ name: 'ft', initializer: { model: { storageUri: 'hf://m' } }, patches: [] }, noModel.spec), /spec\.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig/);
+  const noMount = structuredClone(runtime);
+  delete noMount.spec.template!.spec!.replicatedJobs![0]!.template!.spec!.template!.spec!.containers[0]!.volumeMounts;
+  assert.throws(() => resolveRuntime({ name: 'ft', initializer: { dataset: {} }, patches: [] }, noMount.spec), /must have volumeMount with name - initializer in container dataset-initializer of the dataset-initializer job/);
+});

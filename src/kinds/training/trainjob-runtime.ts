@@ -20,6 +20,12 @@ export const MPI_HOSTFILE_VOLUME = 'mpi-hostfile';
 export const MPI_HOSTFILE_DIR = '/etc/mpi';
 export const mpiSSHSecretName = (job: string): string => `${job}-mpi-ssh-auth`;
 export const mpiHostfileName = (job: string): string => `${job}-mpi-hostfile`;
+export const DATASET_INITIALIZER = 'dataset-initializer';
+export const MODEL_INITIALIZER = 'model-initializer';
+/** The volume an initializer writes to and the trainer reads from (jobset plugin's VolumeNameInitializer). */
+export const INITIALIZER_VOLUME = 'initializer';
+/** A claim JobSet makes from a volumeClaimPolicies template: `<template>-<jobset>`. */
+export const sharedClaimName = (template: string, job: string): string => `${template}-${job}`;
 
 /** Names a user may not set in `trainer.env` under each policy: the plugin owns them. */
 export const RESERVED_ENV: Record<string, readonly string[]> = {
@@ -46,8 +52,12 @@ export interface MLPolicy {
   mpi?: MPIPolicy;
 }
 
+export interface ClaimTemplate { metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> }
+export interface VolumeClaimPolicy { templates?: ClaimTemplate[]; retentionPolicy?: { whenDeleted?: 'Delete' | 'Retain' } }
+
 export interface JobSetSpec {
   replicatedJobs?: ReplicatedJob[];
+  volumeClaimPolicies?: VolumeClaimPolicy[];
   network?: { subdomain?: string; publishNotReadyAddresses?: boolean; enableDNSHostnames?: boolean };
   successPolicy?: { operator?: 'All' | 'Any'; targetReplicatedJobs?: string[] };
 }
@@ -61,6 +71,10 @@ export interface Trainer {
   numProcPerNode?: number | string;
   resourcesPerNode?: Container['resources'];
 }
+
+/** One of `initializer.dataset` / `initializer.model`. */
+export interface InitializerSpec { storageUri?: string; env?: EnvVar[]; secretRef?: { name: string } }
+export interface Initializer { dataset?: InitializerSpec; model?: InitializerSpec }
 
 /** A patch of one container (ContainerPatch): by name, env by name, volumeMounts by mountPath. */
 export interface ContainerPatch { name: string; env?: EnvVar[]; volumeMounts?: VolumeMount[]; securityContext?: Container['securityContext'] }
@@ -104,6 +118,8 @@ export interface Resolved {
   policy?: 'torch' | 'jax' | 'xgboost' | 'mpi';
   /** Under the MPI policy: the hostfile's text and slots. */
   mpi?: { hostfile: string; slots: number };
+  /** Shared claims from volumeClaimPolicies: name, template, whether the job owns it (whenDeleted: Delete). */
+  claims: { name: string; template: ClaimTemplate; owned: boolean }[];
 }
 
 /** Why a TrainJob cannot run on its runtime: what upstream's admission webhook would refuse. */
@@ -223,7 +239,7 @@ function nodeContainer(spec: PodSpec): Container | undefined {
 }
 
 /** Resolve the runtime for one TrainJob; throws RuntimeMismatch where upstream's webhook would refuse the pair. */
-export function resolveRuntime(job: { name: string; trainer?: Trainer; patches: readonly RuntimePatch[] }, runtime: { mlPolicy?: MLPolicy; template?: { spec?: JobSetSpec } }): Resolved {
+export function resolveRuntime(job: { name: string; trainer?: Trainer; initializer?: Initializer; patches: readonly RuntimePatch[] }, runtime: { mlPolicy?: MLPolicy; template?: { spec?: JobSetSpec } }): Resolved {
   const policy = runtime.mlPolicy;
   const policyName = policy?.torch ? 'torch' : policy?.jax ? 'jax' : policy?.xgboost ? 'xgboost' : policy?.mpi ? 'mpi' : undefined;
   const trainer = job.trainer ?? {};
@@ -246,6 +262,8 @@ export function resolveRuntime(job: { name: string; trainer?: Trainer; patches: 
     if (isTrainer(r) && policy) count = policy.numNodes ?? 1;
     return { name: r.name, count, trainer: isTrainer(r), jobMeta: r.template?.metadata ?? {}, template: t, backoffLimit: r.template?.spec?.backoffLimit ?? 6, dependsOn: r.dependsOn ?? [] };
   });
+  applyInitializers(podSets, job.initializer);
+  const claims = sharedClaims(spec, podSets, job.name);
   const trainerSet = podSets.find((p) => p.trainer);
   const nodeSet = podSets.find((p) => p.name === NODE);
   // numNodes: the trainer's job, except under MPI, where it counts the `node` job (less the launcher when it runs ranks).
@@ -280,6 +298,7 @@ export function resolveRuntime(job: { name: string; trainer?: Trainer; patches: 
     publishNotReadyAddresses: spec.network?.publishNotReadyAddresses ?? true,
     success: { operator: spec.successPolicy?.operator ?? 'All', targets: spec.successPolicy?.targetReplicatedJobs?.length ? spec.successPolicy.targetReplicatedJobs : jobs.map((r) => r.name) },
     ...(policyName ? { policy: policyName } : {}),
+    claims,
   };
   // The trainer's env first, then the policy's (upstream refuses a clash, above).
   if (trainerC) trainerC.env = mergeEnv(trainerC.env, trainer.env ?? []);
@@ -325,6 +344,52 @@ export function resolveRuntime(job: { name: string; trainer?: Trainer; patches: 
       if (c !== trainerC) c.env = mergeEnv(c.env, trainer.env ?? []);
     } else if (runLauncherAsNode && ps.name === NODE) {
       c.env = mergeEnv(c.env, trainer.env ?? []);
+    }
+  }
+  return out;
+}
+
+/**
+ * The initializer jobs (labelled dataset-initializer / model-initializer): one pod each, and the
+ * TrainJob's `initializer` block over their container of that name (STORAGE_URI, env, envFrom the
+ * secretRef), with upstream's webhook rules on what the runtime must have.
+ */
+function applyInitializers(podSets: PodSet[], init: Initializer | undefined): void {
+  for (const [step, spec] of [[DATASET_INITIALIZER, init?.dataset], [MODEL_INITIALIZER, init?.model]] as const) {
+    const sets = podSets.filter((p) => p.jobMeta.labels?.[ANCESTOR_LABEL] === step);
+    for (const ps of sets) ps.count = 1;
+    if (!spec) continue;
+    const what = step === DATASET_INITIALIZER ? 'datasetConfig' : 'modelConfig';
+    const ps = podSets.find((p) => p.name === step);
+    if (!ps) throw new RuntimeMismatch('spec.runtimeRef', `must have ${step} job when trainJob is configured with input ${what}`);
+    const c = ps.template.spec.containers.find((x) => x.name === step);
+    if (!c) throw new RuntimeMismatch('spec.runtimeRef', `must have container with name - ${step} in the ${step} job`);
+    if (!c.volumeMounts?.some((m) => m.name === INITIALIZER_VOLUME)) throw new RuntimeMismatch('spec.runtimeRef', `must have volumeMount with name - ${INITIALIZER_VOLUME} in container ${step} of the ${step} job`);
+    // Upstream applies the block to jobs labelled with the step; the check above names the job.
+    for (const target of sets) {
+      const k = target.template.spec.containers.find((x) => x.name === step);
+      if (!k) continue;
+      if (spec.storageUri !== undefined) k.env = mergeEnv(k.env, [{ name: 'STORAGE_URI', value: spec.storageUri }]);
+      k.env = mergeEnv(k.env, spec.env ?? []);
+      if (spec.secretRef) k.envFrom = [...(k.envFrom ?? []), { secretRef: { name: spec.secretRef.name } }];
+    }
+  }
+}
+
+/** volumeClaimPolicies: one claim per template, `<template>-<job>`, given to every pod that mounts a volume of the template's name. */
+function sharedClaims(spec: JobSetSpec, podSets: PodSet[], job: string): Resolved['claims'] {
+  const out: Resolved['claims'] = [];
+  for (const policy of spec.volumeClaimPolicies ?? []) {
+    for (const t of policy.templates ?? []) {
+      const volume = t.metadata?.name;
+      if (!volume) continue;
+      const name = sharedClaimName(volume, job);
+      out.push({ name, template: t, owned: policy.retentionPolicy?.whenDeleted !== 'Retain' });
+      for (const ps of podSets) {
+        const spec = ps.template.spec;
+        const mounts = [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.volumeMounts?.some((m) => m.name === volume));
+        if (mounts && !spec.volumes?.some((v) => v.name === volume)) spec.volumes = [...(spec.volumes ?? []), { name: volume, persistentVolumeClaim: { claimName: name } }];
+      }
     }
   }
   return out;

@@ -65,17 +65,17 @@ function issues(text: string): FieldIssue[] {
   return [];
 }
 
-test('TrainJob and runtime validation: initializer and overrides refused by name, only the node job and the torch policy', () => {
+test('TrainJob and runtime validation: file:line for the runtime reference, initializer URIs, policies, replicated jobs', () => {
   const tj = issues(`apiVersion: trainer.kubeflow.org/v1alpha1
 kind: TrainJob
 metadata: {name: tj}
 spec:
   runtimeRef: {name: torch-distributed, kind: Runtime}
-  initializer: {dataset: {storageUri: hf://x}}
+  initializer: {dataset: {storageUri: hf//x}}
   trainer: {numNodes: 0}
 `).map((i) => `${i.line}: ${i.message}`).join('\n');
   assert.match(tj, /5: expected one of "ClusterTrainingRuntime", "TrainingRuntime", got string "Runtime"/);
-  assert.match(tj, /6: field spec\.initializer is not supported by Drover yet \(dataset and model initializers are not run/);
+  assert.match(tj, /6: storageUri may be empty, or it must be a valid URI \(scheme:\/\/\.\.\.\), got "hf\/\/x"/);
   assert.match(tj, /7: must be at least 1, got 0/);
   const rt = issues(`apiVersion: trainer.kubeflow.org/v1alpha1
 kind: ClusterTrainingRuntime
@@ -85,13 +85,13 @@ spec:
   template:
     spec:
       replicatedJobs:
-      - name: dataset-initializer
+      - name: evaluator
         template: {spec: {template: {spec: {containers: [{name: l, image: x, stdin: true}]}}}}
 `).map((i) => `${i.line}: ${i.message}`).join('\n');
   assert.match(rt, /5: field spec\.mlPolicy\.flux is not supported by Drover yet \(Flux runtimes/);
   assert.match(rt, /5: Only one of the policy can be configured, got mpi, jax, flux/);
   assert.match(rt, /a replicated job named "node" \(the trainer\) is required/);
   assert.match(rt, /an MPI runtime needs a replicated job named "launcher"/);
-  assert.match(rt, /9: replicated job "dataset-initializer" is not supported by Drover yet \(an MPI runtime runs "launcher" and "node"; dataset and model initializers are not run\)/);
+  assert.match(rt, /9: replicated job "evaluator" is not supported by Drover yet \(it runs "node", "dataset-initializer" and "model-initializer", and "launcher" under MPI\)/);
   assert.match(rt, /10: field spec\.template\.spec\.replicatedJobs\[0\]\.template\.spec\.template\.spec\.containers\[0\]\.stdin is not supported/);
 });

@@ -10,7 +10,7 @@ import type { KubeObject, Pod, Stored } from '../../api/types.js';
 import { ANNOTATIONS, LABELS } from '../../api/types.js';
 import { isoSeconds } from '../../util/clock.js';
 import {
-  type JobSetSpec, type MLPolicy, type PodSet, type PodTemplateOverride, type Resolved, type RuntimePatch, type Trainer,
+  type JobSetSpec, type MLPolicy, type PodSet, type PodTemplateOverride, type Resolved, type RuntimePatch, type Trainer, type Initializer,
   NODE, RuntimeMismatch, mergeEnv, TRAINER_PORT, mpiHostfileName, mpiSSHSecretName, overridesAsPatches, resolveRuntime,
 } from './trainjob-runtime.js';
 
@@ -51,6 +51,7 @@ export type TrainJob = KubeObject & {
     managedBy?: string;
     runtimePatches?: RuntimePatch[];
     podTemplateOverrides?: PodTemplateOverride[];
+    initializer?: Initializer;
   };
   status?: { conditions?: Condition[]; jobsStatus?: JobStatus[]; trainerStatus?: TrainerStatus };
 };
@@ -82,7 +83,7 @@ export type TrainingRuntime = KubeObject & {
 export interface TrainPlan {
   create: Stored<Pod>[];
   services: Record<string, unknown>[];
-  /** ConfigMaps (the MPI hostfile) to create when absent. */
+  /** ConfigMaps (the MPI hostfile) and claims (volumeClaimPolicies) to create when absent. */
   configMaps: KubeObject[];
   /** The name of an SSH key Secret to create when absent (the controller makes the key). */
   sshSecret?: string;
@@ -115,7 +116,12 @@ export function trainJobPatches(job: TrainJob): RuntimePatch[] {
 
 /** The runtime resolved for this job (throws RuntimeMismatch where the pair cannot run). */
 export function resolveFor(job: TrainJob, runtime: TrainingRuntime): Resolved {
-  return resolveRuntime({ name: job.metadata.name!, ...(job.spec.trainer ? { trainer: job.spec.trainer } : {}), patches: trainJobPatches(job) }, runtime.spec);
+  return resolveRuntime({
+    name: job.metadata.name!,
+    ...(job.spec.trainer ? { trainer: job.spec.trainer } : {}),
+    ...(job.spec.initializer ? { initializer: job.spec.initializer } : {}),
+    patches: trainJobPatches(job),
+  }, runtime.spec);
 }
 
 /** How many pods the scheduler places together: those of the jobs that wait for no other (a later one cannot be waited for). */
@@ -264,6 +270,20 @@ export function planTrainJob(input: TrainInput): TrainPlan {
     if (!owned.has(mpiHostfileName(name))) {
       plan.configMaps.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: mpiHostfileName(name), namespace: job.metadata.namespace!, ownerReferences: [ownerRef(job)] }, data: { hostfile: r.mpi.hostfile } } as KubeObject);
     }
+  }
+  for (const c of r.claims) {
+    if (owned.has(c.name)) continue;
+    plan.configMaps.push({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      metadata: {
+        name: c.name, namespace: job.metadata.namespace!,
+        labels: { ...(c.template.metadata?.labels ?? {}), [JOBSET_LABELS.jobSetName]: name },
+        ...(c.template.metadata?.annotations ? { annotations: c.template.metadata.annotations } : {}),
+        // whenDeleted: Delete (the default) — the claim goes with the job.
+        ...(c.owned ? { ownerReferences: [ownerRef(job)] } : {}),
+      },
+      spec: c.template.spec ?? {},
+    } as KubeObject);
   }
   // A job waits for the jobs it depends on (JobSet's dependsOn): all their pods Ready, or all Succeeded.
   const reached = (dep: { name: string; status: 'Ready' | 'Complete' }) => {

@@ -61,6 +61,10 @@ const POD_TEMPLATE_OVERRIDE: StructSpec = obj({
   spec: f(podSpecPatch(true)),
 });
 
+/** DatasetInitializer / ModelInitializer: what goes on the initializer's container. */
+const INITIALIZER: StructSpec = obj({ storageUri: f(STRING), env: f(ENV_LIST), secretRef: f(obj({ name: f(STRING, { required: true }) })) });
+const STORAGE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/.+$/;
+
 const TRAINJOB_SPEC: StructSpec = obj({
   runtimeRef: f(obj({
     name: f(STRING, { required: true }),
@@ -81,7 +85,7 @@ const TRAINJOB_SPEC: StructSpec = obj({
   managedBy: f({ t: 'enum', values: ['trainer.kubeflow.org/trainjob-controller'] }),
   labels: f(STRING_MAP, { warn: 'labels of the JobSet Drover does not make' }),
   annotations: f(STRING_MAP, { warn: 'annotations of the JobSet Drover does not make' }),
-  initializer: rejected('dataset and model initializers are not run; put the data on a claim'),
+  initializer: f(obj({ dataset: f(INITIALIZER), model: f(INITIALIZER) })),
   runtimePatches: f({ t: 'array', items: RUNTIME_PATCH }),
   podTemplateOverrides: f({ t: 'array', items: POD_TEMPLATE_OVERRIDE }),
   podSpecOverrides: rejected('v2.0\'s podSpecOverrides are gone upstream: write runtimePatches (v2.2+) or podTemplateOverrides (v2.1)'),
@@ -128,6 +132,10 @@ const RUNTIME_SPEC: StructSpec = obj({
         }), { required: true }),
       }) }, { required: true }),
       network: f(obj({ subdomain: f(STRING), publishNotReadyAddresses: f(BOOLEAN), enableDNSHostnames: f(BOOLEAN) })),
+      volumeClaimPolicies: f({ t: 'array', items: obj({
+        templates: f({ t: 'array', items: obj({ metadata: f(obj({ name: f(STRING, { required: true }), labels: f(STRING_MAP), annotations: f(STRING_MAP) }), { required: true }), spec: f(ANY) }) }),
+        retentionPolicy: f(obj({ whenDeleted: f({ t: 'enum', values: ['Delete', 'Retain'] }) })),
+      }) }),
       successPolicy: f(obj({ operator: f({ t: 'enum', values: ['All', 'Any'] }), targetReplicatedJobs: f({ t: 'array', items: STRING }) })),
       failurePolicy: f(ANY, { warn: 'the TrainJob fails when a node does' }),
       startupPolicy: f(ANY, { warn: 'jobs start together, or as dependsOn says' }),
@@ -174,6 +182,11 @@ function checkTrainJob(o: Record<string, unknown>): Finding[] {
 function checkTrainJobSpec(ctx: Ctx, spec: unknown): void {
   walkStructure(ctx.findings, spec, TRAINJOB_SPEC, ['spec']);
   if (!isRecord(spec)) return;
+  const init = spec['initializer'];
+  for (const step of ['dataset', 'model']) {
+    const uri = isRecord(init) && isRecord(init[step]) ? init[step]['storageUri'] : undefined;
+    if (typeof uri === 'string' && uri !== '' && !STORAGE_URI.test(uri)) report(ctx, ['spec', 'initializer', step, 'storageUri'], `storageUri may be empty, or it must be a valid URI (scheme://...), got ${JSON.stringify(uri)}`);
+  }
   const patches = spec['runtimePatches'];
   if (Array.isArray(patches)) {
     if (patches.length > 16) report(ctx, ['spec', 'runtimePatches'], `must have at most 16 items, got ${patches.length}`);
@@ -221,9 +234,9 @@ function checkRuntime(o: Record<string, unknown>): Finding[] {
   jobs.forEach((j, i) => {
     if (!isRecord(j)) return;
     const path = ['spec', 'template', 'spec', 'replicatedJobs', i];
-    const supported = mpi ? ['node', 'launcher'] : ['node'];
+    const supported = ['node', 'dataset-initializer', 'model-initializer', ...(mpi ? ['launcher'] : [])];
     if (!supported.includes(j['name'] as string)) {
-      report(ctx, [...path, 'name'], `replicated job ${JSON.stringify(j['name'])} is not supported by Drover yet (${mpi ? 'an MPI runtime runs "launcher" and "node"' : 'only "node", the trainer, runs'}; dataset and model initializers are not run)`);
+      report(ctx, [...path, 'name'], `replicated job ${JSON.stringify(j['name'])} is not supported by Drover yet (it runs "node", "dataset-initializer" and "model-initializer"${mpi ? ', and "launcher" under MPI' : ''})`);
     }
     const deps = Array.isArray(j['dependsOn']) ? j['dependsOn'] : [];
     deps.forEach((d, k) => {

@@ -227,6 +227,67 @@ spec:
   assert.deepEqual(await podsOf('misfit'), []);
 });
 
+test('initializers run first (the STORAGE_URI of the TrainJob on the dataset initializer), write the shared claim initializer-<job>, and the node starts after both and reads it', async () => {
+  const step = (name: string, dir: string) => `
+      - name: ${name}
+        template:
+          metadata: {labels: {trainer.kubeflow.org/trainjob-ancestor-step: ${name}}}
+          spec:
+            template:
+              spec:
+                containers:
+                - name: ${name}
+                  image: busybox
+                  env: [{name: STORAGE_URI, value: "hf://runtime-default"}]
+                  command: [sh, -c, 'mkdir -p /workspace/${dir} && echo "$STORAGE_URI $SPLIT" > /workspace/${dir}/from && echo "${name} wrote $STORAGE_URI"']
+                  resources: {requests: {cpu: 100m}}
+                  volumeMounts: [{name: initializer, mountPath: /workspace}]`;
+  await d.ok(['apply', '-f', manifest(`
+apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainingRuntime
+metadata: {name: init-rt}
+spec:
+  mlPolicy: {numNodes: 1, torch: {}}
+  template:
+    spec:
+      volumeClaimPolicies:
+      - templates:
+        - metadata: {name: initializer}
+          spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+      replicatedJobs:${step('dataset-initializer', 'dataset')}${step('model-initializer', 'model')}
+      - name: node
+        dependsOn:
+        - {name: dataset-initializer, status: Complete}
+        - {name: model-initializer, status: Complete}
+        template:
+          metadata: {labels: {trainer.kubeflow.org/trainjob-ancestor-step: trainer}}
+          spec:
+            template:
+              spec:
+                containers:
+                - name: node
+                  image: busybox
+                  resources: {requests: {cpu: 100m}}
+                  volumeMounts: [{name: initializer, mountPath: /workspace}]
+---
+apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainJob
+metadata: {name: tune}
+spec:
+  runtimeRef: {name: init-rt, kind: TrainingRuntime}
+  initializer:
+    dataset: {storageUri: "s3://bucket/train", env: [{name: SPLIT, value: train}]}
+  trainer: {command: [sh, -c, 'echo "node saw dataset=$(cat /workspace/dataset/from) model=$(cat /workspace/model/from)"']}
+`)]);
+  const job = await until('tune to end', () => getJob('tune'), ended);
+  assert.equal(condition(job, 'Complete')?.reason, 'AllJobsCompleted', JSON.stringify(job.status));
+  assert.match(await d.ok(['logs', 'tune-node-0-0']), /^node saw dataset=s3:\/\/bucket\/train train model=hf:\/\/runtime-default $/m);
+  assert.match(await d.ok(['logs', 'tune-dataset-initializer-0-0']), /^dataset-initializer wrote s3:\/\/bucket\/train$/m);
+  assert.deepEqual(job.status?.jobsStatus?.map((j) => [j.name, j.succeeded]), [['dataset-initializer', 1], ['model-initializer', 1], ['node', 1]]);
+  const pvc = await d.json<{ metadata: { ownerReferences?: { kind: string; name: string }[]; labels?: Record<string, string> } }>(['get', 'pvc', 'initializer-tune']);
+  assert.deepEqual(pvc.metadata.ownerReferences?.map((o) => [o.kind, o.name]), [['TrainJob', 'tune']]);
+});
+
 test('a TrainJob on an MPI runtime runs real mpirun from the launcher over sshd on two nodes; both ranks report; the sshd nodes stop when the launcher is done', { skip: mpiSkip ?? false }, async () => {
   await d.ok(['apply', '-f', join(EXAMPLES, 'mpi', 'trainjob.yaml')]);
   const job = await until('allreduce-tj to end', () => getJob('allreduce-tj'), ended, 120_000);

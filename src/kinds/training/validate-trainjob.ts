@@ -245,7 +245,15 @@ function checkRuntime(o: Record<string, unknown>): Finding[] {
     const tmpl = isRecord(j['template']) && isRecord(j['template']['spec']) ? j['template']['spec']['template'] : undefined;
     if (tmpl !== undefined) checkTemplate(ctx, tmpl, [...path, 'template', 'spec', 'template']);
   });
-  return ctx.findings;
+  // A mount of a volumeClaimPolicies template's name gets that claim as its volume.
+  const claimed = new Set<string>();
+  const claimPolicies = isRecord(spec) && isRecord(spec['template']) && isRecord(spec['template']['spec']) ? spec['template']['spec']['volumeClaimPolicies'] : undefined;
+  for (const p of Array.isArray(claimPolicies) ? claimPolicies : []) {
+    for (const t of isRecord(p) && Array.isArray(p['templates']) ? p['templates'] : []) {
+      if (isRecord(t) && isRecord(t['metadata']) && typeof t['metadata']['name'] === 'string') claimed.add(t['metadata']['name']);
+    }
+  }
+  return ctx.findings.filter((x) => !Array.from(claimed).some((n) => x.message.includes(`no volume named ${JSON.stringify(n)}`)));
 }
 
 const FREE_TOP = { apiVersion: ok, kind: ok, metadata: ok, status: ok, spec: ok };

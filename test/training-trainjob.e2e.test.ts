@@ -223,7 +223,7 @@ spec:
   assert.deepEqual(pods.map((p) => p.metadata.labels?.['team']), ['vision', 'vision']);
   const misfit = await until('misfit to fail', () => getJob('misfit'), ended);
   assert.equal(condition(misfit, 'Failed')?.reason, 'InvalidRuntime');
-  assert.match(condition(misfit, 'Failed')!.message!, /spec\.runtimePatches: must not have replicated job that doesn't exist in the runtime job template \("launcher"; the runtime has node\)/);
+  assert.match(condition(misfit, 'Failed')!.message!, /spec\.podTemplateOverrides\[0\]: must not have replicated job that doesn't exist in the runtime job template \("launcher"; the runtime has node\)/);
   assert.deepEqual(await podsOf('misfit'), []);
 });
 

@@ -153,7 +153,7 @@ test('v2.1 podTemplateOverrides are applied as the runtimePatches they became; a
   assert.deepEqual(wrong.create, []);
   const failed = wrong.status?.conditions?.find((c) => c.type === 'Failed');
   assert.equal(failed?.reason, 'InvalidRuntime');
-  assert.match(failed!.message, /TrainJob does not fit ClusterTrainingRuntime plain: spec\.runtimePatches: must not have replicated job that doesn't exist/);
+  assert.match(failed!.message, /TrainJob does not fit ClusterTrainingRuntime plain: spec\.podTemplateOverrides\[0\]: must not have replicated job that doesn't exist/);
 });
 
 const loader = await manifestLoader();

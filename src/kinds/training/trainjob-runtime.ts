@@ -93,7 +93,12 @@ export interface PodSpecPatch {
 }
 export interface ReplicatedJobPatch { name: string; template?: { metadata?: Meta; spec?: { template?: { metadata?: Meta; spec?: PodSpecPatch } } } }
 /** v2.2+ `spec.runtimePatches[]`. */
-export interface RuntimePatch { manager: string; time?: string; trainingRuntimeSpec?: { template?: { metadata?: Meta; spec?: { replicatedJobs?: ReplicatedJobPatch[] } } } }
+export interface RuntimePatch {
+  manager: string;
+  time?: string;
+  /** Where the patch came from, for errors (`spec.runtimePatches[0]`); Drover's own, never stored. */
+  origin?: string;
+  trainingRuntimeSpec?: { template?: { metadata?: Meta; spec?: { replicatedJobs?: ReplicatedJobPatch[] } } } }
 /** v2.1 `spec.podTemplateOverrides[]`. */
 export interface PodTemplateOverride { targetJobs?: { name: string }[]; metadata?: Meta; spec?: PodSpecPatch }
 
@@ -160,10 +165,10 @@ function mergeMeta(base: Meta | undefined, over: Meta | undefined): Meta | undef
   };
 }
 
-function patchContainers(list: Container[], patches: readonly ContainerPatch[] | undefined, job: string, what: string): void {
+function patchContainers(list: Container[], patches: readonly ContainerPatch[] | undefined, job: string, what: string, origin: string): void {
   for (const p of patches ?? []) {
     const c = list.find((x) => x.name === p.name);
-    if (!c) throw new RuntimeMismatch('spec.runtimePatches', `must not have ${what} that doesn't exist in the runtime job ${job} (no ${what} named ${JSON.stringify(p.name)})`);
+    if (!c) throw new RuntimeMismatch(origin, `must not have ${what} that doesn't exist in the runtime job ${job} (no ${what} named ${JSON.stringify(p.name)})`);
     if (p.env) c.env = mergeEnv(c.env, p.env);
     if (p.volumeMounts) c.volumeMounts = mergeBy(c.volumeMounts, p.volumeMounts, (m) => m.mountPath);
     if (p.securityContext) c.securityContext = { ...(c.securityContext ?? {}), ...p.securityContext };
@@ -171,11 +176,11 @@ function patchContainers(list: Container[], patches: readonly ContainerPatch[] |
 }
 
 /** One PodSpecPatch over a pod spec, as the strategic merge upstream runs does for these fields. */
-export function patchPodSpec(spec: PodSpec, patch: PodSpecPatch, job: string): void {
+export function patchPodSpec(spec: PodSpec, patch: PodSpecPatch, job: string, origin = 'spec.runtimePatches'): void {
   if (patch.serviceAccountName !== undefined) spec.serviceAccountName = patch.serviceAccountName;
   if (patch.volumes) spec.volumes = mergeBy(spec.volumes, patch.volumes, (v) => v.name);
-  if (patch.initContainers) patchContainers(spec.initContainers ?? [], patch.initContainers, job, 'initContainer');
-  patchContainers(spec.containers, patch.containers, job, 'container');
+  if (patch.initContainers) patchContainers(spec.initContainers ?? [], patch.initContainers, job, 'initContainer', origin);
+  patchContainers(spec.containers, patch.containers, job, 'container', origin);
   if (patch.imagePullSecrets) spec.imagePullSecrets = mergeBy(spec.imagePullSecrets, patch.imagePullSecrets, (s) => s.name);
   if (patch.securityContext) spec.securityContext = { ...(spec.securityContext ?? {}), ...patch.securityContext };
   if (patch.nodeSelector) spec.nodeSelector = { ...(spec.nodeSelector ?? {}), ...patch.nodeSelector };
@@ -190,6 +195,7 @@ export function patchPodSpec(spec: PodSpec, patch: PodSpecPatch, job: string): v
 export function overridesAsPatches(overrides: readonly PodTemplateOverride[] | undefined): RuntimePatch[] {
   return (overrides ?? []).map((o, i) => ({
     manager: `podTemplateOverrides[${i}]`,
+    origin: `spec.podTemplateOverrides[${i}]`,
     trainingRuntimeSpec: { template: { spec: { replicatedJobs: (o.targetJobs ?? []).map((t) => ({ name: t.name, template: { spec: { template: { ...(o.metadata ? { metadata: o.metadata } : {}), ...(o.spec ? { spec: o.spec } : {}) } } } })) } } },
   }));
 }
@@ -198,9 +204,10 @@ export function overridesAsPatches(overrides: readonly PodTemplateOverride[] | u
 export function applyRuntimePatches(base: JobSetSpec, patches: readonly RuntimePatch[]): JobSetSpec {
   const spec = structuredClone(base);
   for (const p of patches) {
+    const origin = p.origin ?? 'spec.runtimePatches';
     for (const rp of p.trainingRuntimeSpec?.template?.spec?.replicatedJobs ?? []) {
       const rj = spec.replicatedJobs?.find((r) => r.name === rp.name);
-      if (!rj) throw new RuntimeMismatch('spec.runtimePatches', `must not have replicated job that doesn't exist in the runtime job template (${JSON.stringify(rp.name)}; the runtime has ${(spec.replicatedJobs ?? []).map((r) => r.name).join(', ')})`);
+      if (!rj) throw new RuntimeMismatch(origin, `must not have replicated job that doesn't exist in the runtime job template (${JSON.stringify(rp.name)}; the runtime has ${(spec.replicatedJobs ?? []).map((r) => r.name).join(', ')})`);
       rj.template ??= {};
       const jm = mergeMeta(rj.template.metadata, rp.template?.metadata);
       if (jm) rj.template.metadata = jm;
@@ -214,11 +221,11 @@ export function applyRuntimePatches(base: JobSetSpec, patches: readonly RuntimeP
       if (pt.spec) {
         for (const c of pt.spec.containers ?? []) {
           if (c.env?.length && (c.name === NODE || c.name === 'dataset-initializer' || c.name === 'model-initializer')) {
-            throw new RuntimeMismatch('spec.runtimePatches', `must not have envs for the dataset-initializer, model-initializer, node containers (set the node's through spec.trainer.env)`);
+            throw new RuntimeMismatch(origin, `must not have envs for the dataset-initializer, model-initializer, node containers (set the node's through spec.trainer.env)`);
           }
         }
         tmpl.spec ??= { containers: [] };
-        patchPodSpec(tmpl.spec, pt.spec, rp.name);
+        patchPodSpec(tmpl.spec, pt.spec, rp.name, origin);
       }
     }
   }
@@ -285,7 +292,8 @@ export function resolveRuntime(job: { name: string; trainer?: Trainer; initializ
       ...(trainer.resourcesPerNode.requests ? { requests: { ...(c.resources?.requests ?? {}), ...trainer.resourcesPerNode.requests } } : {}),
     };
   }
-  const trainerC = trainerSet ? nodeContainer(trainerSet.template.spec) : undefined;
+  // Its `node` container (a runtime without the ancestor label: its first, as Drover always took).
+  const trainerC = trainerSet ? nodeContainer(trainerSet.template.spec) ?? (!labelled ? trainerSet.template.spec.containers[0] : undefined) : undefined;
   const resources = trainer.resourcesPerNode ?? (trainerC?.resources);
   const subdomain = spec.network?.subdomain ?? job.name;
   const master = `${job.name}-${NODE}-0-0.${job.name}`;

@@ -11,10 +11,9 @@ import { ANNOTATIONS, LABELS } from '../../api/types.js';
 import { isoSeconds } from '../../util/clock.js';
 import {
   type JobSetSpec, type MLPolicy, type PodSet, type PodTemplateOverride, type Resolved, type RuntimePatch, type Trainer, type Initializer,
-  NODE, RuntimeMismatch, mergeEnv, TRAINER_PORT, mpiHostfileName, mpiSSHSecretName, overridesAsPatches, resolveRuntime,
+  NODE, RuntimeMismatch, mergeEnv, mpiHostfileName, mpiSSHSecretName, overridesAsPatches, resolveRuntime,
 } from './trainjob-runtime.js';
 
-export { NODE, TRAINER_PORT };
 export const TRAINER_API_VERSION = 'trainer.kubeflow.org/v1alpha1';
 
 export const JOBSET_LABELS = {
@@ -111,7 +110,7 @@ export function nodeName(job: string, i: number, replicatedJob = NODE): string {
 
 /** The patches a TrainJob asks for: v2.1's podTemplateOverrides first, then v2.2+'s runtimePatches. */
 export function trainJobPatches(job: TrainJob): RuntimePatch[] {
-  return [...overridesAsPatches(job.spec.podTemplateOverrides), ...(job.spec.runtimePatches ?? [])];
+  return [...overridesAsPatches(job.spec.podTemplateOverrides), ...(job.spec.runtimePatches ?? []).map((p, i) => ({ ...p, origin: `spec.runtimePatches[${i}]` }))];
 }
 
 /** The runtime resolved for this job (throws RuntimeMismatch where the pair cannot run). */
@@ -187,13 +186,6 @@ export function setPod(job: TrainJob, r: Resolved, ps: PodSet, i: number, status
 
 function ownerRef(job: TrainJob) {
   return { apiVersion: TRAINER_API_VERSION, kind: 'TrainJob', name: job.metadata.name!, uid: job.metadata.uid!, controller: true, blockOwnerDeletion: true };
-}
-
-/** Node `i`'s pod (the `node` job), for callers that know no other job. */
-export function nodePod(job: TrainJob, runtime: TrainingRuntime, i: number, statusServer?: StatusServer): Stored<Pod> {
-  const r = resolveFor(job, runtime);
-  const ps = r.podSets.find((p) => p.name === NODE) ?? r.podSets[0]!;
-  return setPod(job, r, ps, i, statusServer);
 }
 
 /** The headless Service JobSet makes for its pods' `<hostname>.<subdomain>` names. */

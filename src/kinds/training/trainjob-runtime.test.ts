@@ -256,3 +256,13 @@ test('initializers: the TrainJob block over the initializer containers, the node
   delete noMount.spec.template!.spec!.replicatedJobs![0]!.template!.spec!.template!.spec!.containers[0]!.volumeMounts;
   assert.throws(() => resolveRuntime({ name: 'ft', initializer: { dataset: {} }, patches: [] }, noMount.spec), /must have volumeMount with name - initializer in container dataset-initializer of the dataset-initializer job/);
 });
+
+test('torch: numProcPerNode "auto" is the node CPUs without GPUs (requests, else limits, rounded up), stays "auto" with GPUs; a number wins', () => {
+  const runtime = { mlPolicy: { numNodes: 1, torch: {} }, template: { spec: { replicatedJobs: [nodeJob()] } } };
+  const nproc = (trainer: object) => envOf(resolveRuntime({ name: 't', trainer, patches: [] }, runtime).podSets[0]!.template.spec.containers[0]!.env)['PET_NPROC_PER_NODE'];
+  assert.equal(nproc({ resourcesPerNode: { requests: { cpu: '2500m' } } }), '3');
+  assert.equal(nproc({ resourcesPerNode: { limits: { cpu: '4' } } }), '4');
+  assert.equal(nproc({}), '1');
+  assert.equal(nproc({ resourcesPerNode: { limits: { 'nvidia.com/gpu': 2 } } }), 'auto');
+  assert.equal(nproc({ numProcPerNode: 2, resourcesPerNode: { requests: { cpu: '8' } } }), '2');
+});

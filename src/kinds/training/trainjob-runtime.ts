@@ -241,6 +241,16 @@ export function gpusPerNode(res: Container['resources'] | undefined): number {
   return count(res?.requests) || count(res?.limits);
 }
 
+/** CPUs per node as the torch plugin counts them: requests, else limits, rounded up as a Quantity's Value() is. */
+export function cpusPerNode(res: Container['resources'] | undefined): number {
+  const cores = (q: unknown): number => {
+    if (q === undefined || q === null) return 0;
+    const str = String(q);
+    return Math.ceil(str.endsWith('m') ? Number(str.slice(0, -1)) / 1000 : Number(str)) || 0;
+  };
+  return cores(res?.requests?.['cpu']) || cores(res?.limits?.['cpu']);
+}
+
 function nodeContainer(spec: PodSpec): Container | undefined {
   return spec.containers.find((c) => c.name === NODE);
 }
@@ -312,7 +322,9 @@ export function resolveRuntime(job: { name: string; trainer?: Trainer; initializ
   if (trainerC) trainerC.env = mergeEnv(trainerC.env, trainer.env ?? []);
   const count = trainerSet?.count ?? 1;
   if (trainerC && policyName === 'torch') {
-    const nproc = trainer.numProcPerNode ?? policy?.torch?.numProcPerNode ?? 'auto';
+    let nproc = trainer.numProcPerNode ?? policy?.torch?.numProcPerNode ?? 'auto';
+    // v2.2+: "auto" without GPUs is the node's CPUs (at least 1), as the torch plugin counts them.
+    if (nproc === 'auto' && gpusPerNode(resources) === 0) nproc = Math.max(1, cpusPerNode(resources));
     trainerC.env = mergeEnv(trainerC.env, [
       { name: 'PET_NNODES', value: String(count) },
       { name: 'PET_NPROC_PER_NODE', value: String(nproc) },

@@ -28,7 +28,7 @@ test('a TrainJob on a torch runtime: nodes <job>-node-0-<i> with the trainer ove
   assert.deepEqual(c.command, ['torchrun', 'train.py']);
   const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
   assert.deepEqual(env, {
-    A: 'job', PET_NNODES: '2', PET_NPROC_PER_NODE: 'auto', PET_NODE_RANK: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
+    A: 'job', PET_NNODES: '2', PET_NPROC_PER_NODE: '1', PET_NODE_RANK: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
     PET_MASTER_ADDR: 'tj-node-0-0.tj', PET_MASTER_PORT: '29500',
   });
   assert.equal(pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index'], '1');

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Drover, EXAMPLES } from './drover.js';
@@ -308,3 +308,23 @@ test('a TrainJob on an MPI runtime runs real mpirun from the launcher over sshd 
   assert.equal(envOf(launcher)['OMPI_MCA_orte_default_hostfile'], '/etc/mpi/hostfile');
   assert.equal(envOf(launcher)['OMPI_MCA_orte_set_default_slots'], '1');
 });
+
+test('runLauncherAsNode: numNodes 2 is one sshd node and the launcher, both in the hostfile; mpirun -n 2 puts a rank on each', { skip: mpiSkip ?? false }, async () => {
+  const text = readFileSync(join(EXAMPLES, 'mpi', 'trainjob.yaml'), 'utf8')
+    .replace('runLauncherAsNode: false', 'runLauncherAsNode: true')
+    .replace('metadata: {name: mpi-openmpi}', 'metadata: {name: mpi-as-node}')
+    .replace('runtimeRef: {name: mpi-openmpi, kind: TrainingRuntime}', 'runtimeRef: {name: mpi-as-node, kind: TrainingRuntime}')
+    .replace('metadata: {name: allreduce-tj}', 'metadata: {name: as-node}');
+  await d.ok(['apply', '-f', manifest(text)]);
+  const job = await until('as-node to end', () => getJob('as-node'), ended, 120_000);
+  const events = (await d.cli(['get', 'events', '--field-selector', 'involvedObject.name=as-node'])).stdout;
+  assert.equal(condition(job, 'Complete')?.reason, 'AllJobsCompleted', `${JSON.stringify(job.status)}\n${events}`);
+  const cm = await d.json<{ data: Record<string, string> }>(['get', 'configmap', 'as-node-mpi-hostfile']);
+  assert.equal(cm.data['hostfile'], 'as-node-node-0-0.as-node slots=1\nas-node-launcher-0-0.as-node slots=1\n');
+  const logs = await d.ok(['logs', 'as-node-launcher-0-0']);
+  // Open MPI numbers the launcher's own slot first here; which rank lands where is its choice.
+  const ranks = [...logs.matchAll(/^rank (\d)\/2 on (\S+): sum 3$/gm)].map((m) => `${m[1]}@${m[2]}`).sort();
+  assert.deepEqual(ranks.map((r) => r.split('@')[1]).sort(), ['as-node-launcher-0-0', 'as-node-node-0-0'], logs);
+  assert.deepEqual(ranks.map((r) => r.split('@')[0]).sort(), ['0', '1'], logs);
+});
+

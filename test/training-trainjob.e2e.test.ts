@@ -2,9 +2,10 @@
  * Kubeflow Trainer v2 TrainJobs beyond torch, end to end: a real `drover up`, the real CLI, nodes
  * as real processes in their own network namespaces. JAX and XGBoost nodes need no framework: a
  * script reads the variables the policy set and node 1 reaches node 0 at the coordinator/tracker
- * address they name. runtimePatches change the real pods. The MPI policy runs real Open MPI over
- * real sshd (examples/mpi/trainjob.yaml); it needs openmpi-bin, openssh-server and python3-mpi4py
- * and is skipped without them, saying why, unless DROVER_REQUIRE_MPI is set.
+ * address they name. runtimePatches change the real pods. Initializers run before the node on a
+ * shared claim. The MPI policy runs real Open MPI over real sshd (examples/mpi/trainjob.yaml); it
+ * needs openmpi-bin, openssh-server and python3-mpi4py and is skipped without them, saying why,
+ * unless DROVER_REQUIRE_MPI is set.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -95,3 +95,17 @@ spec:
   assert.match(rt, /9: replicated job "evaluator" is not supported by Drover yet \(it runs "node", "dataset-initializer" and "model-initializer", and "launcher" under MPI\)/);
   assert.match(rt, /10: field spec\.template\.spec\.replicatedJobs\[0\]\.template\.spec\.template\.spec\.containers\[0\]\.stdin is not supported/);
 });
+
+test('activeDeadlineSeconds: counted from creation (or the last resume); the job is woken at the deadline, then Failed/DeadlineExceeded with its pods deleted', () => {
+  const job = trainJob({ activeDeadlineSeconds: 10 });
+  job.metadata.creationTimestamp = '2026-01-01T00:00:00Z';
+  const early = planTrainJob({ job, runtime, pods: [], services: [], servicesServed: false, now: T0 + 4000 });
+  assert.equal(early.create.length, 2);
+  assert.equal(early.requeueAfterMs, 6000);
+  const late = planTrainJob({ job: { ...job, status: early.status! }, runtime, pods: phase(early.create, () => 'Running'), services: [], servicesServed: false, now: T0 + 10_000 });
+  assert.deepEqual(late.status?.conditions?.find((c) => c.type === 'Failed'), { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'TrainJob exceeded its active deadline', lastTransitionTime: '2026-01-01T00:00:10Z' });
+  assert.deepEqual(late.deletePods, ['tj-node-0-0', 'tj-node-0-1']);
+  // A resume restarts the clock.
+  const resumed = { ...job, status: { conditions: [{ type: 'Suspended', status: 'False' as const, reason: 'Resumed', message: 'TrainJob is resumed', lastTransitionTime: '2026-01-01T00:00:08Z' }] } };
+  assert.equal(planTrainJob({ job: resumed, runtime, pods: [], services: [], servicesServed: false, now: T0 + 10_000 }).requeueAfterMs, 8000);
+});

@@ -51,6 +51,7 @@ export type TrainJob = KubeObject & {
     runtimePatches?: RuntimePatch[];
     podTemplateOverrides?: PodTemplateOverride[];
     initializer?: Initializer;
+    activeDeadlineSeconds?: number;
   };
   status?: { conditions?: Condition[]; jobsStatus?: JobStatus[]; trainerStatus?: TrainerStatus };
 };
@@ -255,6 +256,22 @@ export function planTrainJob(input: TrainInput): TrainPlan {
   }
   if (status.conditions?.some((c) => c.type === 'Suspended' && c.status === 'True')) {
     status.conditions = setCond(status.conditions, { type: 'Suspended', status: 'False', reason: 'Resumed', message: 'TrainJob is resumed' }, now);
+  }
+  // activeDeadlineSeconds (v2.2+): from creation, or from the last resume; past it the job fails and its pods go.
+  const ads = job.spec.activeDeadlineSeconds;
+  if (ads) {
+    const resumed = status.conditions?.find((c) => c.type === 'Suspended' && c.status === 'False');
+    const start = Date.parse(resumed?.lastTransitionTime ?? job.metadata.creationTimestamp ?? '');
+    if (Number.isFinite(start)) {
+      const deadline = start + ads * 1000;
+      if (now >= deadline) {
+        status.conditions = setCond(status.conditions, { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'TrainJob exceeded its active deadline' }, now);
+        plan.events.push({ type: 'Warning', reason: 'DeadlineExceeded', message: 'TrainJob exceeded its active deadline' });
+        plan.deletePods.push(...pods.map((p) => p.metadata.name!));
+        return finish();
+      }
+      plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, deadline - now);
+    }
   }
   const owned = new Set(input.owned ?? []);
   if (r.mpi) {

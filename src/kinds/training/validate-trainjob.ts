@@ -90,7 +90,7 @@ const TRAINJOB_SPEC: StructSpec = obj({
   podTemplateOverrides: f({ t: 'array', items: POD_TEMPLATE_OVERRIDE }),
   podSpecOverrides: rejected('v2.0\'s podSpecOverrides are gone upstream: write runtimePatches (v2.2+) or podTemplateOverrides (v2.1)'),
   templateOverrides: rejected('template overrides are not implemented; use runtimePatches'),
-  activeDeadlineSeconds: rejected('not implemented for TrainJobs'),
+  activeDeadlineSeconds: f(INTEGER, { min: 1 }),
 });
 
 const RUNTIME_SPEC: StructSpec = obj({

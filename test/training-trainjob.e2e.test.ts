@@ -329,3 +329,18 @@ test('runLauncherAsNode: numNodes 2 is one sshd node and the launcher, both in t
   assert.deepEqual(ranks.map((r) => r.split('@')[0]).sort(), ['0', '1'], logs);
 });
 
+
+test('activeDeadlineSeconds: a TrainJob still running past it fails with DeadlineExceeded and its pods go', async () => {
+  await d.ok(['apply', '-f', manifest(`${runtime('slow-rt', 'jax')}---
+apiVersion: trainer.kubeflow.org/v1alpha1
+kind: TrainJob
+metadata: {name: slow}
+spec:
+  runtimeRef: {name: slow-rt, kind: TrainingRuntime}
+  activeDeadlineSeconds: 2
+  trainer: {numNodes: 2, command: [sleep, '300']}
+`)]);
+  const job = await until('slow to fail', () => getJob('slow'), ended, 30_000);
+  assert.deepEqual([condition(job, 'Failed')?.reason, condition(job, 'Failed')?.message], ['DeadlineExceeded', 'TrainJob exceeded its active deadline']);
+  await until('the pods to go', () => podsOf('slow'), (pods) => pods.length === 0, 30_000);
+});

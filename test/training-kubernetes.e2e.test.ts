@@ -205,7 +205,7 @@ spec:
     for (const p of pods) {
       assert.equal(p.spec?.subdomain, 'tj');
       const env = envOf(p);
-      assert.deepEqual([env.PET_NNODES, env.PET_NPROC_PER_NODE, env.PET_MASTER_ADDR, env.PET_MASTER_PORT], ['2', '1', 'tj-node-0-0.tj', '29400']);
+      assert.deepEqual([env.PET_NNODES, env.PET_NPROC_PER_NODE, env.PET_MASTER_ADDR, env.PET_MASTER_PORT], ['2', '1', 'tj-node-0-0.tj', '29500']);
     }
     const svc = await eventually('the TrainJob\'s headless Service', () => cluster.core.readNamespacedService({ name: 'tj', namespace: ns }));
     assert.equal(svc.spec?.clusterIP, 'None');

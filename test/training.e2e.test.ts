@@ -457,10 +457,10 @@ test('the same DDP as a TrainJob on a torch TrainingRuntime with numNodes 3: tor
   assert.equal(node1.spec?.hostname, 'ddp-tj-node-0-1');
   assert.equal(node1.spec?.subdomain, 'ddp-tj');
   assert.equal(env(node1)['PET_MASTER_ADDR'], 'ddp-tj-node-0-0.ddp-tj');
-  assert.equal(env(node1)['PET_MASTER_PORT'], '29400');
+  assert.equal(env(node1)['PET_MASTER_PORT'], '29500');
   assert.equal(env(node1)['PET_NNODES'], '3');
   assert.equal(env(node1)['PET_NPROC_PER_NODE'], '1');
-  assert.match(logs, /rank 0\/3 joined via ddp-tj-node-0-0\.ddp-tj:29400/);
+  assert.match(logs, /rank 0\/3 joined via ddp-tj-node-0-0\.ddp-tj:29500/);
   for (const rank of [0, 1, 2]) assert.match(logs, new RegExp(`rank ${rank} loss first=\\S+ last=\\S+ grads_allreduced=True params_equal=True`));
   const summary = JSON.parse(readFileSync(join(d.home, 'claims', 'default', 'ddp-tj-model', 'ddp-summary.json'), 'utf8')) as { world_size: number; params_equal: boolean; last_loss: number; first_loss: number };
   assert.equal(summary.world_size, 3);

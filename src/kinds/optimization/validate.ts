@@ -10,7 +10,7 @@ import { type FieldPath, type Finding, isRecord, parsePath, valueAt } from '../.
 import { error, warning, type Ctx } from '../../api/semantics.js';
 import { objectShape, ok, reject, struct } from '../../api/support.js';
 import { validateSearchSpace, validateSettings } from '../../tuning/index.js';
-import { trainJobSpecFindings } from '../training/validate.js';
+import { trainJobSpecFindings } from '../training/validate-trainjob.js';
 import { parameterSpecs } from './plan.js';
 import { placeholders, render } from './render.js';
 import { DEFAULT_NUM_TRIALS, DEFAULT_PARALLEL_TRIALS, type OptimizationParameter } from './types.js';

@@ -5,7 +5,8 @@ import { TRAINING_ADMISSION } from './admission.js';
 import { TrainingController } from './controller.js';
 import { TrainJobController } from './trainjob-controller.js';
 import { trainerStatusPush } from './progress.js';
-import { TRAINER_VALIDATION, TRAINING_VALIDATION } from './validate.js';
+import { TRAINING_VALIDATION } from './validate.js';
+import { TRAINER_VALIDATION } from './validate-trainjob.js';
 import { MPI_VALIDATION } from './validate-mpi.js';
 import { MPIJobController } from './mpi-controller.js';
 
@@ -22,7 +23,7 @@ export const trainingServer: FamilyServer = {
   subresources: { TrainJob: { trainerstatus: { verbs: ['get', 'create'], handle: trainerStatusPush } } },
   controllers: ({ store, kinds, clock, logger, apiUrl, podToken, admit, runtime }) => [
     new TrainingController({ store, kinds, clock, logger: logger.child({ component: 'training-controller' }), ...dns(runtime) }),
-    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }), apiUrl, podToken }),
+    new TrainJobController({ store, kinds, clock, logger: logger.child({ component: 'trainjob-controller' }), apiUrl, podToken, admit }),
     new MPIJobController({ store, kinds, clock, admit, logger: logger.child({ component: 'mpijob-controller' }), local: runtime.placement === 'node', ...dns(runtime) }),
   ],
 };

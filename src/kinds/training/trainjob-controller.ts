@@ -10,6 +10,8 @@ import { Informer, type Store } from '../../store/index.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { newSSHKeyPair } from './mpi.js';
+import { mpiHostfileName, mpiSSHSecretName, sharedClaimName } from './trainjob-runtime.js';
 import { TRAINER_API_VERSION, type TrainJob, type TrainingRuntime, planTrainJob, statusTokenSecretName, trainerStatusPath } from './trainjob.js';
 
 export class TrainJobController {
@@ -22,7 +24,7 @@ export class TrainJobController {
   /** Token Secrets known to exist (made, or found made), so each reconcile does not try again. */
   private readonly secrets = new Set<string>();
 
-  constructor(private readonly o: { store: Store; kinds: KindTable; clock: Clock; logger: Logger; apiUrl?: () => string; podToken?: (path: string) => string }) {
+  constructor(private readonly o: { store: Store; kinds: KindTable; clock: Clock; logger: Logger; apiUrl?: () => string; podToken?: (path: string) => string; admit?: (obj: KubeObject) => KubeObject }) {
     this.jobs = new Informer(o.store, { apiVersion: TRAINER_API_VERSION, kind: 'TrainJob' });
     this.runtimes = new Informer(o.store, { apiVersion: TRAINER_API_VERSION, kind: 'TrainingRuntime' });
     this.clusterRuntimes = new Informer(o.store, { apiVersion: TRAINER_API_VERSION, kind: 'ClusterTrainingRuntime' });
@@ -67,8 +69,16 @@ export class TrainJobController {
     const runtime = (ref.kind ?? 'ClusterTrainingRuntime') === 'TrainingRuntime' ? this.runtimes.get(namespace, ref.name) : this.clusterRuntimes.get('', ref.name);
     const mine = <T extends KubeObject>(list: T[]) => list.filter((o) => o.metadata.namespace === namespace && o.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid));
     const statusServer = await this.statusServer(job);
+    // An MPI runtime's hostfile and keys, volumeClaimPolicies' claims: made once, read here so a reconcile knows they exist.
+    const owned: string[] = [];
+    const wanted: [string, string][] = [];
+    if (runtime?.spec.mlPolicy?.mpi) wanted.push(['ConfigMap', mpiHostfileName(name)], ['Secret', mpiSSHSecretName(name)]);
+    for (const p of runtime?.spec.template?.spec?.volumeClaimPolicies ?? []) {
+      for (const t of p.templates ?? []) if (t.metadata?.name) wanted.push(['PersistentVolumeClaim', sharedClaimName(t.metadata.name, name)]);
+    }
+    for (const [kind, n] of wanted) if (await this.o.store.get({ apiVersion: 'v1', kind, namespace, name: n })) owned.push(n);
     const plan = planTrainJob({
-      job, runtime, pods: mine(this.pods.list()), services: this.services ? mine(this.services.list()).map((s) => s.metadata.name!) : [],
+      job, runtime, pods: mine(this.pods.list()), owned, services: this.services ? mine(this.services.list()).map((s) => s.metadata.name!) : [],
       servicesServed: this.services !== undefined, now: this.o.clock.now(), ...(statusServer ? { statusServer } : {}),
     });
     for (const n of plan.deletePods) {
@@ -92,11 +102,24 @@ export class TrainJobController {
       }
     }
     for (const e of plan.events) await this.event(job, e.type, e.reason, e.message);
-    for (const svc of plan.services) {
+    const owner = { apiVersion: TRAINER_API_VERSION, kind: 'TrainJob', name, uid: job.metadata.uid!, controller: true, blockOwnerDeletion: true };
+    if (plan.sshSecret) {
+      // As the trainer's MPI plugin: an immutable kubernetes.io/ssh-auth Secret with a fresh ECDSA key.
+      const keys = newSSHKeyPair();
+      plan.services.unshift({
+        apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/ssh-auth', immutable: true,
+        metadata: { name: plan.sshSecret, namespace, ownerReferences: [owner] },
+        data: { 'ssh-privatekey': Buffer.from(keys.privateKey).toString('base64'), 'ssh-publickey': Buffer.from(keys.publicKey).toString('base64') },
+      });
+    }
+    for (const obj of [...plan.configMaps, ...plan.services] as KubeObject[]) {
       try {
-        await this.o.store.create(svc as KubeObject);
+        // A claim goes through admission as a user's would (its defaults, quota).
+        await this.o.store.create(obj.kind === 'PersistentVolumeClaim' && this.o.admit ? this.o.admit(obj) : obj);
       } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) throw err;
+        if (err instanceof AlreadyExistsError) continue;
+        if (obj.kind !== 'PersistentVolumeClaim') throw err;
+        await this.event(job, 'Warning', 'FailedCreatePVC', `Failed to create PVC ${obj.metadata.name}: ${(err as Error).message}`);
       }
     }
     let requeue = plan.requeueAfterMs;

@@ -28,8 +28,8 @@ test('a TrainJob on a torch runtime: nodes <job>-node-0-<i> with the trainer ove
   assert.deepEqual(c.command, ['torchrun', 'train.py']);
   const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
   assert.deepEqual(env, {
-    A: 'job', PET_NNODES: '2', PET_NPROC_PER_NODE: 'auto', PET_NODE_RANK: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
-    PET_MASTER_ADDR: 'tj-node-0-0.tj', PET_MASTER_PORT: '29400',
+    A: 'job', PET_NNODES: '2', PET_NPROC_PER_NODE: '1', PET_NODE_RANK: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
+    PET_MASTER_ADDR: 'tj-node-0-0.tj', PET_MASTER_PORT: '29500',
   });
   assert.equal(pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index'], '1');
   assert.equal(pod.spec?.hostname, 'tj-node-0-1');
@@ -65,31 +65,47 @@ function issues(text: string): FieldIssue[] {
   return [];
 }
 
-test('TrainJob and runtime validation: initializer and overrides refused by name, only the node job and the torch policy', () => {
+test('TrainJob and runtime validation: file:line for the runtime reference, initializer URIs, policies, replicated jobs', () => {
   const tj = issues(`apiVersion: trainer.kubeflow.org/v1alpha1
 kind: TrainJob
 metadata: {name: tj}
 spec:
   runtimeRef: {name: torch-distributed, kind: Runtime}
-  initializer: {dataset: {storageUri: hf://x}}
+  initializer: {dataset: {storageUri: hf//x}}
   trainer: {numNodes: 0}
 `).map((i) => `${i.line}: ${i.message}`).join('\n');
   assert.match(tj, /5: expected one of "ClusterTrainingRuntime", "TrainingRuntime", got string "Runtime"/);
-  assert.match(tj, /6: field spec\.initializer is not supported by Drover yet \(dataset and model initializers are not run/);
+  assert.match(tj, /6: storageUri may be empty, or it must be a valid URI \(scheme:\/\/\.\.\.\), got "hf\/\/x"/);
   assert.match(tj, /7: must be at least 1, got 0/);
   const rt = issues(`apiVersion: trainer.kubeflow.org/v1alpha1
 kind: ClusterTrainingRuntime
 metadata: {name: mpi}
 spec:
-  mlPolicy: {mpi: {numProcPerNode: 2}}
+  mlPolicy: {mpi: {numProcPerNode: 2}, jax: {}, flux: {numProcPerNode: 1}}
   template:
     spec:
       replicatedJobs:
-      - name: launcher
+      - name: evaluator
         template: {spec: {template: {spec: {containers: [{name: l, image: x, stdin: true}]}}}}
 `).map((i) => `${i.line}: ${i.message}`).join('\n');
-  assert.match(rt, /5: field spec\.mlPolicy\.mpi is not supported by Drover yet \(MPI runtimes/);
+  assert.match(rt, /5: field spec\.mlPolicy\.flux is not supported by Drover yet \(Flux runtimes/);
+  assert.match(rt, /5: Only one of the policy can be configured, got mpi, jax, flux/);
   assert.match(rt, /a replicated job named "node" \(the trainer\) is required/);
-  assert.match(rt, /9: replicated job "launcher" is not supported/);
+  assert.match(rt, /an MPI runtime needs a replicated job named "launcher"/);
+  assert.match(rt, /9: replicated job "evaluator" is not supported by Drover yet \(it runs "node", "dataset-initializer" and "model-initializer", and "launcher" under MPI\)/);
   assert.match(rt, /10: field spec\.template\.spec\.replicatedJobs\[0\]\.template\.spec\.template\.spec\.containers\[0\]\.stdin is not supported/);
+});
+
+test('activeDeadlineSeconds: counted from creation (or the last resume); the job is woken at the deadline, then Failed/DeadlineExceeded with its pods deleted', () => {
+  const job = trainJob({ activeDeadlineSeconds: 10 });
+  job.metadata.creationTimestamp = '2026-01-01T00:00:00Z';
+  const early = planTrainJob({ job, runtime, pods: [], services: [], servicesServed: false, now: T0 + 4000 });
+  assert.equal(early.create.length, 2);
+  assert.equal(early.requeueAfterMs, 6000);
+  const late = planTrainJob({ job: { ...job, status: early.status! }, runtime, pods: phase(early.create, () => 'Running'), services: [], servicesServed: false, now: T0 + 10_000 });
+  assert.deepEqual(late.status?.conditions?.find((c) => c.type === 'Failed'), { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'TrainJob exceeded its active deadline', lastTransitionTime: '2026-01-01T00:00:10Z' });
+  assert.deepEqual(late.deletePods, ['tj-node-0-0', 'tj-node-0-1']);
+  // A resume restarts the clock.
+  const resumed = { ...job, status: { conditions: [{ type: 'Suspended', status: 'False' as const, reason: 'Resumed', message: 'TrainJob is resumed', lastTransitionTime: '2026-01-01T00:00:08Z' }] } };
+  assert.equal(planTrainJob({ job: resumed, runtime, pods: [], services: [], servicesServed: false, now: T0 + 10_000 }).requeueAfterMs, 8000);
 });

@@ -93,6 +93,7 @@ test('runAsUser, runAsGroup and fsGroup are honoured (container wins over pod); 
         { name: 'scratch', emptyDir: {} },
         { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
         { name: 'sec', secret: { secretName: 'creds' } },
+        { name: 'key', secret: { secretName: 'creds', items: [{ key: 'token', path: 'k', mode: 0o640 }] } },
       ],
       containers: [
         sh(
@@ -101,6 +102,7 @@ test('runAsUser, runAsGroup and fsGroup are honoured (container wins over pod); 
             'echo hi > /scratch/f && echo scratch=$(stat -c "%u:%g" /scratch/f)',
             'echo hi > /data/f && echo claim=$(stat -c "%u:%g" /data/f)',
             'echo secret=$(cat /run/creds/token) $(stat -c "%u %a" /run/creds/token)',
+            'echo key=$(cat /run/key/k) $(stat -c "%u:%g %a" /run/key/k)',
           ].join('; '),
           {
             securityContext: { runAsUser: 1234 },
@@ -108,6 +110,7 @@ test('runAsUser, runAsGroup and fsGroup are honoured (container wins over pod); 
               { name: 'scratch', mountPath: '/scratch' },
               { name: 'data', mountPath: '/data' },
               { name: 'sec', mountPath: '/run/creds' },
+              { name: 'key', mountPath: '/run/key' },
             ],
           },
         ),
@@ -116,8 +119,8 @@ test('runAsUser, runAsGroup and fsGroup are honoured (container wins over pod); 
     const p = await h.waitPhase('user', 'Succeeded', 20000);
     assert.equal(
       await h.logs(p),
-      ['uid=1234 gid=2000 groups=2000 3000', 'scratch=1234:3000', 'claim=1234:3000', 'secret=s3cret 1000 440', ''].join('\n'),
-      "the container's runAsUser wins; volumes are group-owned by fsGroup (setgid); Secret files are the pod uid's, group-readable with fsGroup",
+      ['uid=1234 gid=2000 groups=2000 3000', 'scratch=1234:3000', 'claim=1234:3000', 'secret=s3cret 1000 440', 'key=s3cret 0:3000 640', ''].join('\n'),
+      "the container's runAsUser wins; volumes are group-owned by fsGroup (setgid); Secret files are the pod uid's, group-readable with fsGroup; a mode that gives the group read stays root's and the group's",
     );
     // The claim outlives the pod, owned by the pod-level user and fsGroup.
     const st = statSync(join(h.home, 'claims', 'default', 'data'));

@@ -18,7 +18,8 @@
  * the pod's uid's (so a mode like 0600 still lets the pod read them), Secret files 0400 unless
  * defaultMode/items say otherwise. With fsGroup, emptyDirs and claims are group-owned by it,
  * group-writable and setgid (a claim's files too, when its root's group differs: the kubelet's
- * OnRootMismatch), and ConfigMap and Secret files group-readable.
+ * OnRootMismatch), and ConfigMap and Secret files group-readable (root's and the fsGroup's when
+ * their mode already gives the group read, as a kubelet leaves them).
  */
 import { chmodSync, chownSync, closeSync, lchownSync, lstatSync, mkdirSync, openSync, promises as fsp, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
@@ -195,6 +196,13 @@ async function own(v: PlannedVolume, o: VolumeOwner): Promise<void> {
   } else if (v.kind === 'secret' || v.kind === 'configMap') {
     for (const f of v.files ?? []) {
       const p = join(v.hostPath, f.path);
+      // A mode that itself lets the fsGroup read (Trainer's 0640 ssh key) is kept as a kubelet
+      // writes it, root's and the group's: ssh refuses a key its own user could share, not one
+      // it reads through its group.
+      if (o.fsGroup !== undefined && (f.mode & 0o040) !== 0) {
+        chownSync(p, 0, o.fsGroup);
+        continue;
+      }
       chownSync(p, o.uid, group);
       if (o.fsGroup !== undefined) chmodSync(p, f.mode | 0o040);
     }

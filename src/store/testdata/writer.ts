@@ -7,4 +7,7 @@ for (let i = 0; ; i++) {
   const name = `cm-${i}`;
   await store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { i: String(i) } });
   process.stdout.write(name + '\n');
+  // A store call may finish without giving the event loop a turn; stdout to a socket (how the
+  // test reads it) is written only when the loop turns, so give it one after each name.
+  await new Promise((resolve) => setImmediate(resolve));
 }

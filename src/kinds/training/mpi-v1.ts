@@ -22,7 +22,7 @@ import { isoSeconds } from '../../util/clock.js';
 import { setCondition } from './plan.js';
 import type { JobCondition, ReplicaSpec, ReplicaStatus, TrainingJobStatus } from './types.js';
 import { TRAINING_LABELS } from './types.js';
-import { MPI_API_VERSION, MPI_CONFIG_MOUNT, type MPIJob, mpiNames } from './mpi.js';
+import { MPI_API_VERSION, MPI_CONFIG_MOUNT, type MPIJob, countWorkers, mpiNames } from './mpi.js';
 
 export const MPI_V1_API_VERSION = 'kubeflow.org/v1';
 export const MPI_V1_OPERATOR_NAME = 'mpijob-controller';
@@ -423,16 +423,7 @@ export function planMPIJobV1(input: MPIV1PlanInput): MPIV1Plan {
     } else if (launcher.status?.phase === 'Running') ls.active = 1;
     replicaStatuses['Launcher'] = nonZero(ls);
   }
-  const ws = { active: 0, succeeded: 0, failed: 0 };
-  let evicted = 0;
-  for (const p of workers) {
-    const phase = p.status?.phase;
-    if (phase === 'Failed') {
-      ws.failed++;
-      if (p.status?.reason === 'Evicted') evicted++;
-    } else if (phase === 'Succeeded') ws.succeeded++;
-    else if (phase === 'Running') ws.active++;
-  }
+  const { ws, evicted } = countWorkers(workers);
   replicaStatuses['Worker'] = nonZero(ws);
   status.replicaStatuses = replicaStatuses;
   if (evicted > 0) {

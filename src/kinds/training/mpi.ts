@@ -346,6 +346,21 @@ export const mpiFinished = (s: TrainingJobStatus | undefined): boolean => isTrue
 const podReady = (p: Pod): boolean => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 const indexOf = (p: Pod, job: MPIJob): number => Number(p.metadata?.labels?.[TRAINING_LABELS.replicaIndex] ?? -1) - (launcherAsWorker(job) ? 1 : 0);
 
+/** The Worker replicas' counts by phase, and how many were evicted (both MPIJob versions report them so). */
+export function countWorkers(workers: readonly Pod[]): { ws: { active: number; succeeded: number; failed: number }; evicted: number } {
+  const ws = { active: 0, succeeded: 0, failed: 0 };
+  let evicted = 0;
+  for (const p of workers) {
+    const phase = p.status?.phase;
+    if (phase === 'Failed') {
+      ws.failed++;
+      if (p.status?.reason === 'Evicted') evicted++;
+    } else if (phase === 'Succeeded') ws.succeeded++;
+    else if (phase === 'Running') ws.active++;
+  }
+  return { ws, evicted };
+}
+
 /** Decides one reconcile of an MPIJob, as the operator's syncHandler does. */
 export function planMPIJob(input: MPIPlanInput): MPIPlan {
   const { job, now } = input;
@@ -455,16 +470,7 @@ export function planMPIJob(input: MPIPlanInput): MPIPlan {
     } else if (launcherRunning) ls.active = launcherRunning;
     replicaStatuses['Launcher'] = ls;
   }
-  const ws = { active: 0, succeeded: 0, failed: 0 };
-  let evicted = 0;
-  for (const p of workers) {
-    const phase = p.status?.phase;
-    if (phase === 'Failed') {
-      ws.failed++;
-      if (p.status?.reason === 'Evicted') evicted++;
-    } else if (phase === 'Succeeded') ws.succeeded++;
-    else if (phase === 'Running') ws.active++;
-  }
+  const { ws, evicted } = countWorkers(workers);
   replicaStatuses['Worker'] = nonZero(ws);
   status.replicaStatuses = replicaStatuses;
   if (evicted > 0) {

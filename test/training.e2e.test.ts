@@ -448,7 +448,9 @@ test('the same DDP as a TrainJob on a torch TrainingRuntime with numNodes 3: tor
   const job = await until('ddp-tj to end', () => getJob('trainjob', 'ddp-tj'), (j) => !!condition(j, 'Complete') || !!condition(j, 'Failed'), 300_000);
   // A failed TrainJob's running pods are deleted, logs and all: the status says why first.
   const events = (await d.cli(['get', 'events', '--field-selector', 'involvedObject.name=ddp-tj'])).stdout;
-  assert.ok(condition(job, 'Complete'), `${JSON.stringify(job.status)}\n${events}\n${d.logs.slice(-3000)}`);
+  // What is left of the nodes' logs (the failed node's pod stays), to say why.
+  const left = condition(job, 'Complete') ? '' : (await d.cli(['logs', 'trainjob/ddp-tj', '--tail', '40'])).stdout + (await d.cli(['get', 'pods', '-o', 'wide'])).stdout;
+  assert.ok(condition(job, 'Complete'), `${JSON.stringify(job.status)}\n${events}\n${left}\n${d.logs.slice(-3000)}`);
   const logs = await d.ok(['logs', 'trainjob/ddp-tj']);
   assert.equal(condition(job, 'Complete')!.reason, 'AllJobsCompleted');
   const pods = await d.json<{ items: Pod[] }>(['get', 'pods', '-l', 'jobset.sigs.k8s.io/jobset-name=ddp-tj']);

@@ -75,6 +75,9 @@ def main() -> int:
         with open(os.path.join(out, "ddp-summary.json"), "w") as f:
             json.dump(summary, f)
         print(f"saved model to {out}/ddp-model.pt", flush=True)
+    # Every rank leaves together, once rank 0 has saved: a rank that tears its process group down
+    # while a peer is still busy can lose the connection under it and abort at exit.
+    dist.barrier()
     dist.destroy_process_group()
     return 0 if ok else 1
 

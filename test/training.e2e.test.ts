@@ -119,8 +119,9 @@ spec:
   assert.match(logs, new RegExp(`^${workerIP.replace(/\./g, '\\.')}\\s.*\\benv-check-worker-1\\b`, 'm'));
   assert.match(logs, /0\/3 at env-check-master-0:23456/);
   assert.match(await d.ok(['logs', 'env-check-worker-1']), /^2\/3$/m);
-  // logs of the job: every replica, prefixed; --replica picks one.
-  const all = await d.ok(['logs', 'pytorchjob/env-check']);
+  // logs of the job: every replica, prefixed; --replica picks one. The job succeeds with its
+  // master, so a worker may still be on its way to its line: read until all three have printed.
+  const all = await until('every replica to print its rank', () => d.ok(['logs', 'pytorchjob/env-check']), (l) => (l.match(/\/3( at|$)/gm) ?? []).length >= 3, 30_000);
   assert.match(all, /^\[pod\/env-check-master-0\/pytorch\] 0\/3 at env-check-master-0:23456$/m);
   assert.match(all, /^\[pod\/env-check-worker-0\/pytorch\] 1\/3$/m);
   assert.match(all, /^\[pod\/env-check-worker-1\/pytorch\] 2\/3$/m);

@@ -8,6 +8,7 @@ import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, Runtim
 import { REQUIRED_PERMISSIONS } from './permissions.js';
 import { ServiceMirror } from './services.js';
 import { clusterCopy, clusterPod, droverPodOf, isTerminal, MANAGED_SELECTOR, mirroredStatus, references } from './translate.js';
+import { KeyedSync } from './keyed-sync.js';
 
 export interface KubernetesRuntimeOptions {
   kubeConfig: k8s.KubeConfig;
@@ -71,11 +72,12 @@ export class KubernetesPodRuntime implements PodRuntime {
   private readonly pods = new Map<string, Pod & KubeObject>();
   /** Cluster pod names by the uid of the Drover pod they run. */
   private readonly clusterNames = new Map<string, string>();
-  private readonly syncing = new Map<string, Promise<void>>();
+  private readonly syncs = new KeyedSync(
+    (uid) => this.sync(uid),
+    (uid, err, retryInMs) => this.host?.logger.warn('pod sync failed; retrying', { uid, error: apiMessage(err), retryInMs }),
+    () => !this.stopped,
+  );
   private readonly background = new Set<Promise<unknown>>();
-  private readonly again = new Set<string>();
-  /** Consecutive failed syncs by pod uid, for the retry back-off. */
-  private readonly failures = new Map<string, number>();
   /** resourceVersion of each Drover object last copied to the cluster (`Kind/ns/name`). */
   private readonly copied = new Map<string, string>();
   private rewatchTimer: NodeJS.Timeout | undefined;
@@ -196,11 +198,11 @@ export class KubernetesPodRuntime implements PodRuntime {
     if (this.rewatchTimer) clearTimeout(this.rewatchTimer);
     await this.informer?.stop();
     await this.services.stop();
-    while (this.syncing.size || this.background.size) await Promise.allSettled([...this.syncing.values(), ...this.background]);
+    await this.syncs.drain();
+    while (this.background.size) await Promise.allSettled([...this.background]);
     this.pods.clear();
     this.clusterNames.clear();
     this.copied.clear();
-    this.failures.clear();
   }
 
   private onDroverPod(e: WatchEvent): void {
@@ -236,29 +238,7 @@ export class KubernetesPodRuntime implements PodRuntime {
   private requestSync(uid: string): void {
     // Before the load, start() syncs every pod it knows of once loaded; nothing is missed.
     if (this.stopped || !this.loaded) return;
-    if (this.syncing.has(uid)) {
-      this.again.add(uid);
-      return;
-    }
-    const run = (async () => {
-      do {
-        this.again.delete(uid);
-        try {
-          await this.sync(uid);
-          this.failures.delete(uid);
-        } catch (err) {
-          // Transient (apiserver away, throttled, a namespace still being set up): try again later.
-          const n = (this.failures.get(uid) ?? 0) + 1;
-          this.failures.set(uid, n);
-          const delay = Math.min(30_000, 250 * 2 ** (n - 1));
-          this.host?.logger.warn('pod sync failed; retrying', { uid, error: apiMessage(err), retryInMs: delay });
-          const timer = setTimeout(() => this.requestSync(uid), delay);
-          timer.unref();
-        }
-      } while (this.again.has(uid) && !this.stopped);
-    })();
-    this.syncing.set(uid, run);
-    void run.finally(() => this.syncing.delete(uid));
+    this.syncs.request(uid);
   }
 
   private clusterPodOf(uid: string): k8s.V1Pod | undefined {

@@ -17,6 +17,7 @@ import type { Store, WatchEvent } from '../../store/index.js';
 import type { TokenBucket } from '../../util/ratelimit.js';
 import type { Logger } from '../../util/logger.js';
 import { clusterIPToMirror, clusterService, droverPodOf, MANAGED_SELECTOR, serviceReplacement, serviceUpToDate } from './translate.js';
+import { KeyedSync } from './keyed-sync.js';
 
 const SOURCE = 'drover-kubernetes-runtime';
 
@@ -44,9 +45,11 @@ export class ServiceMirror {
   private readonly services = new Map<string, KubeObject>();
   /** Cluster Service names by the uid of the Drover Service they mirror. */
   private readonly clusterNames = new Map<string, string>();
-  private readonly syncing = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
-  private readonly failures = new Map<string, number>();
+  private readonly syncs = new KeyedSync(
+    (uid) => this.sync(uid),
+    (uid, err, retryInMs) => this.logger?.warn('service sync failed; retrying', { uid, error: this.o.apiMessage(err), retryInMs }),
+    () => !this.stopped,
+  );
   private rewatchTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: ServiceMirrorOptions) {}
@@ -99,10 +102,9 @@ export class ServiceMirror {
     this.unsubscribe?.();
     if (this.rewatchTimer) clearTimeout(this.rewatchTimer);
     await this.informer?.stop();
-    while (this.syncing.size) await Promise.allSettled([...this.syncing.values()]);
+    await this.syncs.drain();
     this.services.clear();
     this.clusterNames.clear();
-    this.failures.clear();
   }
 
   private onDrover(e: WatchEvent): void {
@@ -116,27 +118,7 @@ export class ServiceMirror {
 
   private request(uid: string): void {
     if (this.stopped || !this.loaded) return;
-    if (this.syncing.has(uid)) {
-      this.again.add(uid);
-      return;
-    }
-    const run = (async () => {
-      do {
-        this.again.delete(uid);
-        try {
-          await this.sync(uid);
-          this.failures.delete(uid);
-        } catch (err) {
-          const n = (this.failures.get(uid) ?? 0) + 1;
-          this.failures.set(uid, n);
-          const delay = Math.min(30_000, 250 * 2 ** (n - 1));
-          this.logger?.warn('service sync failed; retrying', { uid, error: this.o.apiMessage(err), retryInMs: delay });
-          setTimeout(() => this.request(uid), delay).unref();
-        }
-      } while (this.again.has(uid) && !this.stopped);
-    })();
-    this.syncing.set(uid, run);
-    void run.finally(() => this.syncing.delete(uid));
+    this.syncs.request(uid);
   }
 
   private clusterServiceOf(uid: string): KubeObject | undefined {

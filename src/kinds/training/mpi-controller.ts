@@ -138,16 +138,7 @@ export class MPIJobController {
         break;
       }
     }
-    if (plan.launcher) {
-      try {
-        await this.o.store.create(this.o.admit(plan.launcher));
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) {
-          await this.event(job, 'Warning', 'MPIJobFailed', `launcher pod created failed: ${(err as Error).message}`);
-          requeue = RETRY_MS;
-        }
-      }
-    }
+    if (plan.launcher && !(await this.createLauncher(job, plan.launcher))) requeue = RETRY_MS;
     return requeue !== undefined ? { requeueAfterMs: requeue } : undefined;
   }
 
@@ -208,22 +199,25 @@ export class MPIJobController {
       } catch (err) {
         if (err instanceof AlreadyExistsError) continue;
         if (!(err instanceof ForbiddenError)) throw err;
-        await this.event(job, 'Warning', 'FailedCreatePod', `Created worker pod: ${pod.metadata.name}`);
+        await this.event(job, 'Warning', 'FailedCreatePod', `Error creating: ${err.message}`);
         requeue = RETRY_MS;
         break;
       }
     }
-    if (plan.launcher) {
-      try {
-        await this.o.store.create(this.o.admit(plan.launcher));
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) {
-          await this.event(job, 'Warning', 'MPIJobFailed', `launcher pod created failed: ${(err as Error).message}`);
-          requeue = RETRY_MS;
-        }
-      }
-    }
+    if (plan.launcher && !(await this.createLauncher(job, plan.launcher))) requeue = RETRY_MS;
     return requeue !== undefined ? { requeueAfterMs: requeue } : undefined;
+  }
+
+  /** Creates the launcher (either version's); false, with an event saying why, when the store refused it. */
+  private async createLauncher(job: Stored<MPIJob>, launcher: KubeObject): Promise<boolean> {
+    try {
+      await this.o.store.create(this.o.admit(launcher));
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) return true;
+      await this.event(job, 'Warning', 'MPIJobFailed', `launcher pod created failed: ${(err as Error).message}`);
+      return false;
+    }
+    return true;
   }
 
   private async createQuietly(obj: KubeObject): Promise<void> {

@@ -77,6 +77,19 @@ ${Array.from({ length: CHAIN }, (_, i) => `    - - { name: s${i}, template: noop
 
 const apply = (text: string) => applyManifests(cp, sourceDir, text);
 
+/** The server's reconcile counters by controller (from /metrics): runs and seconds. */
+async function reconciles(): Promise<Map<string, { runs: number; seconds: number }>> {
+  const text = await (await api(cp, '/metrics')).text();
+  const out = new Map<string, { runs: number; seconds: number }>();
+  for (const m of text.matchAll(/^drover_reconcile_(total|seconds_total)\{controller="([^"]+)"\} ([0-9.]+)$/gm)) {
+    const e = out.get(m[2]!) ?? { runs: 0, seconds: 0 };
+    if (m[1] === 'total') e.runs = Number(m[3]);
+    else e.seconds = Number(m[3]);
+    out.set(m[2]!, e);
+  }
+  return out;
+}
+
 interface WatchedPod {
   metadata: { name: string; labels?: Record<string, string> };
   status?: { phase?: string };
@@ -175,6 +188,7 @@ try {
   const sandboxed = await sandboxSpawner(home);
   floor = sandboxed;
   const rows: string[][] = [];
+  const reconcileLines: string[] = [];
   const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   for (const { tasks, parallelism } of RUNS) {
     const pods = tasks + 1;
@@ -185,7 +199,14 @@ try {
     await withConcurrency(parallelism, pods, () => sandboxed.run());
     const floorTotal = performance.now() - t;
     const name = `fan-${tasks}-${parallelism}`;
+    const before = await reconciles();
     const { ms, cpuMs } = await run(name, fanOut(name, tasks, parallelism));
+    const after = await reconciles();
+    const busy = [...after]
+      .map(([c, a]) => ({ c, runs: a.runs - (before.get(c)?.runs ?? 0), ms: (a.seconds - (before.get(c)?.seconds ?? 0)) * 1000 }))
+      .filter((x) => x.runs > 0)
+      .sort((a, b) => b.ms - a.ms);
+    reconcileLines.push(`  ${name}: ${busy.map((x) => `${x.c} ${x.runs} runs, ${(x.ms / pods).toFixed(2)} ms/pod`).join('; ')}`);
     rows.push([
       `fan-out/fan-in, ${tasks} tasks, parallelism ${parallelism}`,
       secs(ms),
@@ -243,6 +264,7 @@ try {
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
+  if (reconcileLines.length) console.log(`\nreconciles during each fan-out, by controller (runs; time in them per pod):\n${reconcileLines.join('\n')}`);
   console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection); per chain: ${perChain.map((v) => (v - bareMs).toFixed(1)).join(', ')} ms`);
   console.log(`store writes per step: ${(writes / (CHAIN * CHAINS)).toFixed(1)} (resourceVersions used, events included); pod status writes by the runtime: ${median(runtimeWrites)}`);
   console.log('\nwhere a step goes (median of each segment, ms; segments overlap nowhere, so their medians add up to about the step):');

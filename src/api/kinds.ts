@@ -22,6 +22,11 @@ export interface KindInfo {
   categories: string[];
   /** It has a `status` the system writes (served as the `status` subresource). */
   hasStatus: boolean;
+  /**
+   * A map under `status` whose entries the store keeps as rows of their own (a workflow's
+   * `nodes`): a status write stores the entries that changed, not the whole map again.
+   */
+  statusRows?: string;
 }
 
 export interface KindOptions {
@@ -33,6 +38,7 @@ export interface KindOptions {
   categories?: string[];
   /** Default true; false for kinds without a status (ConfigMaps, Secrets, Events). */
   hasStatus?: boolean;
+  statusRows?: string;
 }
 
 /** Declares a kind: `defineKind('batch/v1', 'Job', 'jobs')`. */
@@ -50,6 +56,7 @@ export function defineKind(apiVersion: string, kindName: string, plural: string,
     userCreatable: opts.userCreatable ?? true,
     categories: opts.categories ?? [],
     hasStatus: opts.hasStatus ?? true,
+    ...(opts.statusRows ? { statusRows: opts.statusRows } : {}),
   };
 }
 

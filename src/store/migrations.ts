@@ -51,4 +51,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE changes ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
   UPDATE changes SET time_ms = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), bytes = length(body);
   `,
+  // 4: entries of a status map kept as rows of their own (KindInfo.statusRows: a workflow's
+  // nodes), so a write stores what changed; rowid keeps their first-written order. Workflows
+  // stored before keep their nodes in the body; they move here.
+  `
+  CREATE TABLE object_parts (
+    uid  TEXT NOT NULL,
+    key  TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (uid, key)
+  );
+  INSERT INTO object_parts (uid, key, body)
+    SELECT o.uid, j.key, j.value FROM objects o, json_each(o.body, '$.status.nodes') j
+    WHERE o.kind = 'Workflow.argoproj.io' AND json_valid(o.body) AND json_type(o.body, '$.status.nodes') = 'object';
+  UPDATE objects SET body = json_remove(body, '$.status.nodes')
+    WHERE kind = 'Workflow.argoproj.io' AND json_valid(body) AND json_type(body, '$.status.nodes') = 'object';
+  `,
 ];

@@ -121,7 +121,17 @@ const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** What the store needs to know of kinds: their keys and scope, from the table it was opened with. */
 class KindKeys {
-  constructor(private readonly kinds: KindTable) {}
+  /** Kind key → the status map it keeps as rows (KindInfo.statusRows). */
+  private readonly rows = new Map<string, string>();
+
+  constructor(private readonly kinds: KindTable) {
+    for (const k of kinds.all) if (k.statusRows) this.rows.set(kindKey(k), k.statusRows);
+  }
+
+  /** The status map whose entries objects of `kind` (a key) keep as rows of their own, if any. */
+  rowsField(kind: string): string | undefined {
+    return this.rows.size === 0 ? undefined : this.rows.get(kind);
+  }
 
   key(apiVersion: string, kind: string): string {
     const info = this.kinds.of(apiVersion, kind);
@@ -149,6 +159,26 @@ function withStatusJson(obj: KubeObject, statusJson: string): string {
   const { status: _s, ...rest } = obj as KubeObject & { status?: unknown };
   const head = JSON.stringify(rest);
   return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"status":${statusJson}}`;
+}
+
+/** The map at status[field] when it is one (a plain object). */
+function statusMap(status: unknown, field: string): Record<string, unknown> | undefined {
+  const map = status && typeof status === 'object' ? (status as Record<string, unknown>)[field] : undefined;
+  return map && typeof map === 'object' && !Array.isArray(map) ? (map as Record<string, unknown>) : undefined;
+}
+
+/** A status without its `field`. */
+function statusWithout(status: unknown, field: string): unknown {
+  if (!status || typeof status !== 'object' || !(field in status)) return status;
+  const { [field]: _dropped, ...rest } = status as Record<string, unknown>;
+  return rest;
+}
+
+/** `obj` without status[field], sharing everything else (its metadata object included). */
+function withoutStatusField<T extends KubeObject>(obj: T, field: string): T {
+  const status = (obj as { status?: unknown }).status;
+  const rest = statusWithout(status, field);
+  return rest === status ? obj : { ...obj, status: rest };
 }
 
 /** Fields that are neither identity, metadata nor status: a change to them bumps `generation`. */
@@ -255,9 +285,13 @@ export class SqliteStore implements Store {
     if (probe) this.cipher.open(probe.body);
     for (const kind of this.sealedKinds) {
       this.db.transaction(() => {
-        for (const table of ['objects', 'changes'] as const) {
-          const key = table === 'objects' ? 'uid' : 'rv';
-          const rows = this.db.prepare(`SELECT ${key} AS k, body FROM ${table} WHERE kind = ? AND body NOT LIKE 'k8s:enc:%'`).all(kind) as { k: string | number; body: string }[];
+        for (const table of ['objects', 'changes', 'object_parts'] as const) {
+          const key = table === 'objects' ? 'uid' : table === 'changes' ? 'rv' : 'rowid';
+          const select =
+            table === 'object_parts'
+              ? `SELECT p.rowid AS k, p.body FROM object_parts p JOIN objects o ON o.uid = p.uid WHERE o.kind = ? AND p.body NOT LIKE 'k8s:enc:%'`
+              : `SELECT ${key} AS k, body FROM ${table} WHERE kind = ? AND body NOT LIKE 'k8s:enc:%'`;
+          const rows = this.db.prepare(select).all(kind) as { k: string | number; body: string }[];
           const update = this.db.prepare(`UPDATE ${table} SET body = ? WHERE ${key} = ?`);
           for (const r of rows) update.run(this.cipher!.seal(r.body), r.k);
         }
@@ -433,15 +467,58 @@ export class SqliteStore implements Store {
     const kind = this.keys.key(ref.apiVersion, ref.kind);
     const ns = this.keys.namespaced(ref.apiVersion, ref.kind) ? ref.namespace || DEFAULT_NAMESPACE : '';
     const row = this.sql('SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?').get(kind, ns, ref.name) as Row | undefined;
-    return row ? this.parse<T>(row.body) : undefined;
+    return row ? this.withRows(kind, this.parse<T>(row.body)) : undefined;
   }
 
-  /** Writes `obj` (already carrying its new rv) and records the change. */
-  private write(type: 'ADDED' | 'MODIFIED', kind: string, obj: KubeObject, statusJson?: string): void {
-    const body = this.logChange(type, kind, obj, statusJson);
+  /** `obj` as parsed from its body, with the status map its kind keeps as rows put back. */
+  private withRows<T extends KubeObject>(kind: string, obj: T): T {
+    const field = this.keys.rowsField(kind);
+    if (!field || !obj.metadata?.uid) return obj;
+    const rows = this.sql('SELECT key, body FROM object_parts WHERE uid = ? ORDER BY rowid').all(obj.metadata.uid) as { key: string; body: string }[];
+    if (rows.length === 0) return obj;
+    const map: Record<string, unknown> = {};
+    for (const r of rows) map[r.key] = this.parse(r.body);
+    const status = (obj as { status?: Record<string, unknown> }).status;
+    (obj as { status?: Record<string, unknown> }).status = { ...(status && typeof status === 'object' ? status : {}), [field]: map };
+    return obj;
+  }
+
+  /**
+   * Writes `obj` (already carrying its new rv) and records the change. For a kind that keeps a
+   * status map as rows, the body and the change log hold the object without it, and only the
+   * entries that differ from what is stored are written: `known` is the stored version's map as
+   * the caller holds it (entries it did not replace are the same objects), else the stored rows
+   * are read and compared.
+   */
+  private write(type: 'ADDED' | 'MODIFIED', kind: string, obj: KubeObject, statusJson?: string, known?: Record<string, unknown>): void {
+    const field = this.keys.rowsField(kind);
+    const stored = field ? withoutStatusField(obj, field) : obj;
+    const body = this.logChange(type, kind, stored, field ? undefined : statusJson);
     this.sql('INSERT INTO objects (kind, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv, body = excluded.body')
       .run(kind, obj.metadata.namespace ?? '', obj.metadata.name!, obj.metadata.uid!, this.rv, body);
+    if (field) this.writeRows(kind, obj.metadata.uid!, statusMap((obj as { status?: unknown }).status, field) ?? {}, type === 'ADDED' ? {} : known);
     this.pending.push({ type, object: obj });
+  }
+
+  /** Makes the rows of `uid` hold exactly `next`'s entries, writing those that changed. */
+  private writeRows(kind: string, uid: string, next: Record<string, unknown>, known: Record<string, unknown> | undefined): void {
+    const upsert = this.sql('INSERT INTO object_parts (uid, key, body) VALUES (?, ?, ?) ON CONFLICT (uid, key) DO UPDATE SET body = excluded.body');
+    const remove = this.sql('DELETE FROM object_parts WHERE uid = ? AND key = ?');
+    if (known) {
+      for (const key of Object.keys(next)) if (next[key] !== known[key] && next[key] !== undefined) upsert.run(uid, key, this.stored(kind, JSON.stringify(next[key])));
+      for (const key of Object.keys(known)) if (!(key in next) || next[key] === undefined) remove.run(uid, key);
+      return;
+    }
+    const rows = this.sql('SELECT key, body FROM object_parts WHERE uid = ?').all(uid) as { key: string; body: string }[];
+    const have = new Map(rows.map((r) => [r.key, r.body]));
+    for (const key of Object.keys(next)) {
+      const json = JSON.stringify(next[key]);
+      if (json === undefined) continue;
+      const cur = have.get(key);
+      have.delete(key);
+      if (cur === undefined || (isSealed(cur) ? this.cipher?.open(cur) : cur) !== json) upsert.run(uid, key, this.stored(kind, json));
+    }
+    for (const key of have.keys()) remove.run(uid, key);
   }
 
   private setOwners(obj: KubeObject, extraOwner?: string): void {
@@ -521,7 +598,7 @@ export class SqliteStore implements Store {
       } else {
         rows = this.sql('SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name').all(kind) as Row[];
       }
-      const items = rows.map((r) => this.parse<T>(r.body)).filter((o) => this.matches(o, opts));
+      const items = rows.map((r) => this.withRows(kind, this.parse<T>(r.body))).filter((o) => this.matches(o, opts));
       return { items, resourceVersion: String(this.rv) };
     })();
   }
@@ -605,6 +682,20 @@ export class SqliteStore implements Store {
       if (!row || String(row.rv) !== base.metadata.resourceVersion) return undefined;
       const nextLabels = labels ?? base.metadata.labels;
       const sameLabels = JSON.stringify(nextLabels ?? {}) === JSON.stringify(base.metadata.labels ?? {});
+      const field = this.keys.rowsField(kind);
+      if (field) {
+        // Its map's entries are compared by identity with the base's (a controller replaces an
+        // entry it changes and never changes one in place), the rest of the status as JSON.
+        const known = statusMap(base.status, field) ?? {};
+        const next = statusMap(status, field) ?? {};
+        const keys = Object.keys(next);
+        const mapSame = keys.length === Object.keys(known).length && keys.every((k) => next[k] === known[k]);
+        const restSame = JSON.stringify(statusWithout(status, field) ?? null) === JSON.stringify(statusWithout(base.status, field) ?? null);
+        if (sameLabels && mapSame && restSame) return base;
+        const obj = { ...base, metadata: { ...base.metadata, ...(nextLabels ? { labels: { ...nextLabels } } : {}) }, status } as T;
+        this.write('MODIFIED', kind, obj, undefined, known);
+        return obj;
+      }
       // The status is serialized once (or by the caller, who may know which parts changed): to
       // compare, and as the stored body's status.
       const json = statusJson ?? JSON.stringify(status ?? null);
@@ -689,6 +780,7 @@ export class SqliteStore implements Store {
     const kind = this.keys.key(obj.apiVersion, obj.kind);
     this.sql('DELETE FROM owners WHERE uid = ? OR owner_uid = ?').run(uid, uid);
     this.sql('DELETE FROM observation_logs WHERE owner_uid = ?').run(uid);
+    this.sql('DELETE FROM object_parts WHERE uid = ?').run(uid);
     this.logChange('DELETED', kind, obj);
     this.pending.push({ type: 'DELETED', object: obj });
     out.push(obj);
@@ -764,9 +856,11 @@ export class SqliteStore implements Store {
       const from = Number(opts.fromResourceVersion);
       const oldest = this.sql('SELECT MIN(rv) AS rv FROM changes').get() as { rv: number | null };
       if (!Number.isInteger(from) || (oldest.rv !== null ? from < oldest.rv - 1 : from < this.rv)) throw new ExpiredError(opts.fromResourceVersion);
-      const rows = this.sql('SELECT type, body FROM changes WHERE rv > ? ORDER BY rv').all(from) as { type: WatchEventType; body: string }[];
+      const rows = this.sql('SELECT type, kind, body FROM changes WHERE rv > ? ORDER BY rv').all(from) as { type: WatchEventType; kind: string; body: string }[];
       for (const r of rows) {
-        const object = this.parse<KubeObject>(r.body);
+        // A kind that keeps a status map as rows logs its changes without it: a replayed event
+        // carries the map as it is now (a deleted object's, none).
+        const object = this.withRows(r.kind, this.parse<KubeObject>(r.body));
         if (this.watcherWants(w, object)) handler({ type: r.type, object });
       }
     }

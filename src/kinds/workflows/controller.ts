@@ -17,7 +17,6 @@ import { afterFinish, podsToCollect } from './gc.js';
 import { buildStepPod } from './steppod.js';
 import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Template, type Workflow, type WorkflowTemplate } from './types.js';
 import { InMemoryLockTable, heldLocks } from './sync.js';
-import { workflowStatusJson } from './status-json.js';
 import { stepTrace } from '../../util/steptrace.js';
 
 export interface WorkflowControllerOptions {
@@ -223,7 +222,7 @@ export class WorkflowController {
       if (result.status.phase) labels[WF_LABELS.phase] = result.status.phase;
       if (done) labels[WF_LABELS.completed] = 'true';
       else labels[WF_LABELS.completed] ??= 'false';
-      const stored = await this.o.store.writeStatus<StoredWorkflow>(wf, result.status, labels, workflowStatusJson(result.status));
+      const stored = await this.o.store.writeStatus<StoredWorkflow>(wf, result.status, labels);
       if (stored) {
         written = true;
         this.memos.set(k, { rv: stored.metadata.resourceVersion!, memo: result.memo });

@@ -14,7 +14,7 @@ import { workflowWait } from './cli/wait.js';
 export const workflows: KindFamily = {
   name: 'workflows',
   kinds: [
-    { info: defineKind('argoproj.io/v1alpha1', 'Workflow', 'workflows', { shortNames: ['wf'] }), printer: workflowPrinter, describer: workflowDescriber, wait: workflowWait },
+    { info: defineKind('argoproj.io/v1alpha1', 'Workflow', 'workflows', { shortNames: ['wf'], statusRows: 'nodes' }), printer: workflowPrinter, describer: workflowDescriber, wait: workflowWait },
     { info: defineKind('argoproj.io/v1alpha1', 'WorkflowTemplate', 'workflowtemplates', { shortNames: ['wftmpl'] }) },
     { info: defineKind('argoproj.io/v1alpha1', 'ClusterWorkflowTemplate', 'clusterworkflowtemplates', { shortNames: ['cwftmpl', 'cwft'], namespaced: false }) },
     { info: defineKind('argoproj.io/v1alpha1', 'CronWorkflow', 'cronworkflows', { shortNames: ['cwf', 'cronwf'] }), printer: cronWorkflowPrinter },

@@ -17,7 +17,7 @@
  *   (--runs none: the chain alone; --starts-per-second N: the runtime's pace of container starts,
  *   pods.startsPerSecond, default 10 per CPU, which bounds a fan-out's rate: 0 lifts it)
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -76,6 +76,15 @@ ${Array.from({ length: CHAIN }, (_, i) => `    - - { name: s${i}, template: noop
 `;
 
 const apply = (text: string) => applyManifests(cp, sourceDir, text);
+
+/** CPU time the whole machine spent so far (all processes, the kernel's too), in ms, from /proc/stat. */
+function machineCpuMs(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+  const v = fields.map(Number);
+  const busy = v.reduce((a, b) => a + b, 0) - (v[3] ?? 0) - (v[4] ?? 0);
+  return (busy * 1000) / 100; // USER_HZ is 100 on Linux
+}
 
 /** The server's reconcile counters by controller (from /metrics): runs and seconds. */
 async function reconciles(): Promise<Map<string, { runs: number; seconds: number }>> {
@@ -189,6 +198,7 @@ try {
   floor = sandboxed;
   const rows: string[][] = [];
   const reconcileLines: string[] = [];
+  const machineLines: string[] = [];
   const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   for (const { tasks, parallelism } of RUNS) {
     const pods = tasks + 1;
@@ -196,12 +206,17 @@ try {
     await withConcurrency(parallelism, pods, spawnTrue);
     const bareTotal = performance.now() - t;
     t = performance.now();
+    let m = machineCpuMs();
     await withConcurrency(parallelism, pods, () => sandboxed.run());
     const floorTotal = performance.now() - t;
+    const floorMachine = machineCpuMs() - m;
     const name = `fan-${tasks}-${parallelism}`;
     const before = await reconciles();
+    m = machineCpuMs();
     const { ms, cpuMs } = await run(name, fanOut(name, tasks, parallelism));
+    const droverMachine = machineCpuMs() - m;
     const after = await reconciles();
+    machineLines.push(`  ${name}: floor ${(floorMachine / pods).toFixed(1)} ms, drover ${(droverMachine / pods).toFixed(1)} ms, of which the server's process ${(cpuMs / pods).toFixed(1)} ms`);
     const busy = [...after]
       .map(([c, a]) => ({ c, runs: a.runs - (before.get(c)?.runs ?? 0), ms: (a.seconds - (before.get(c)?.seconds ?? 0)) * 1000 }))
       .filter((x) => x.runs > 0)
@@ -264,6 +279,7 @@ try {
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
+  if (machineLines.length) console.log(`\nthe machine's CPU per pod (every process and the kernel, from /proc/stat):\n${machineLines.join('\n')}`);
   if (reconcileLines.length) console.log(`\nreconciles during each fan-out, by controller (runs; time in them per pod):\n${reconcileLines.join('\n')}`);
   console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection); per chain: ${perChain.map((v) => (v - bareMs).toFixed(1)).join(', ')} ms`);
   console.log(`store writes per step: ${(writes / (CHAIN * CHAINS)).toFixed(1)} (resourceVersions used, events included); pod status writes by the runtime: ${median(runtimeWrites)}`);

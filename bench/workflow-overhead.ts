@@ -17,7 +17,7 @@
  *   (--runs none: the chain alone; --starts-per-second N: the runtime's pace of container starts,
  *   pods.startsPerSecond, default 10 per CPU, which bounds a fan-out's rate: 0 lifts it)
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -84,6 +84,28 @@ function machineCpuMs(): number {
   const v = fields.map(Number);
   const busy = v.reduce((a, b) => a + b, 0) - (v[3] ?? 0) - (v[4] ?? 0);
   return (busy * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * CPU time of this process's children (the runtime's process helper, and through it every pod's
+ * processes and each `ip`, once reaped), in ms: utime + stime + cutime + cstime from /proc.
+ */
+function childrenCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command (which may hold spaces) in parentheses: state is field 3.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[1]) !== process.pid) continue;
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return ticks * 10;
 }
 
 /** The server's reconcile counters by controller (from /metrics): runs and seconds. */
@@ -213,10 +235,13 @@ try {
     const name = `fan-${tasks}-${parallelism}`;
     const before = await reconciles();
     m = machineCpuMs();
+    const c = childrenCpuMs();
     const { ms, cpuMs } = await run(name, fanOut(name, tasks, parallelism));
     const droverMachine = machineCpuMs() - m;
+    const helper = childrenCpuMs() - c;
     const after = await reconciles();
-    machineLines.push(`  ${name}: floor ${(floorMachine / pods).toFixed(1)} ms, drover ${(droverMachine / pods).toFixed(1)} ms, of which the server's process ${(cpuMs / pods).toFixed(1)} ms`);
+    const per = (x: number) => `${(x / pods).toFixed(1)} ms`;
+    machineLines.push(`  ${name}: floor ${per(floorMachine)}; drover ${per(droverMachine)}: the server ${per(cpuMs)}, its process helper with the pods' processes ${per(helper)}, the rest ${per(droverMachine - cpuMs - helper)}`);
     const busy = [...after]
       .map(([c, a]) => ({ c, runs: a.runs - (before.get(c)?.runs ?? 0), ms: (a.seconds - (before.get(c)?.seconds ?? 0)) * 1000 }))
       .filter((x) => x.runs > 0)

@@ -4,13 +4,18 @@ import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
 import type { HostFacts } from './host.js';
 
-/** Removes a pod's sandbox: cgroups, overlay layers, volume files; with `all`, logs too (the pod is gone). */
-export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: string, dir: string, all: boolean): Promise<void> {
+/**
+ * Removes a pod's sandbox: cgroups, overlay layers, volume files; with `all`, logs too (the pod is
+ * gone). True when its cgroups went, which they do only once every process of the pod has ended.
+ */
+export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: string, dir: string, all: boolean): Promise<boolean> {
   const { cgroups, shmDir } = facts;
+  let emptied = false;
   try {
     // Anything left in the pod's cgroups (nothing, normally) is killed before they go.
     for (const name of await cgroupContainers(facts, uid)) await cgroups.killAll(cgroups.container(uid, name));
     await cgroups.removePod(uid);
+    emptied = true;
   } catch (err) {
     logger.warn('could not remove pod cgroups', { uid, error: (err as Error).message });
   }
@@ -21,7 +26,7 @@ export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: stri
   }
   if (all) {
     await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    return;
+    return emptied;
   }
   const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
   await Promise.all(
@@ -32,6 +37,7 @@ export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: stri
       await Promise.all(inner.filter((n) => n.endsWith('.rootfs')).map((n) => fsp.rm(join(dir, e.name, n), { recursive: true, force: true })));
     }),
   );
+  return emptied;
 }
 
 /**

@@ -21,7 +21,7 @@ import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
 import { containerEnv, envSources, imageEnvironment, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
 import { sharedNetworkAliases } from './sandbox.js';
-import { podHostname } from './network/index.js';
+import { mayChangeNetwork, podHostname } from './network/index.js';
 import { buildPodStatus, containerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 import { diskUsage, hasStorageLimits, storageEviction } from './eviction.js';
@@ -562,8 +562,7 @@ export class PodWorker {
     this.markDirty();
     await this.flushing;
     this.ctx.forget(this.uid, true);
-    void this.ctx.track(cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, false));
-    void this.ctx.track(this.releaseNetwork());
+    void this.ctx.track(cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, false).then((emptied) => this.releaseNetwork(emptied)));
   }
 
   /**
@@ -659,14 +658,17 @@ export class PodWorker {
     for (const c of this.containers.values()) if (c.attempt) await this.ctx.tailer.untrack(c.attempt.paths.log);
     this.ctx.releaseGpus(this.uid);
     await this.flushing?.catch(() => undefined);
-    await cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, true);
-    await this.releaseNetwork();
+    const emptied = await cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, true);
+    await this.releaseNetwork(emptied);
     this.ctx.forget(this.uid, false);
   }
 
-  /** Frees the pod's address, namespace and veth pair (its processes have ended). */
-  private async releaseNetwork(): Promise<void> {
-    await this.ctx.net.releasePod(this.uid).catch((err: unknown) => this.log.warn('could not remove the pod\'s network', { uid: this.uid, error: (err as Error).message }));
+  /**
+   * Frees the pod's address, namespace and veth pair. `emptied`: its cgroups went, so none of its
+   * processes is left, and its namespace may serve another pod unless it could have changed it.
+   */
+  private async releaseNetwork(emptied: boolean): Promise<void> {
+    await this.ctx.net.releasePod(this.uid, emptied && !mayChangeNetwork(this.pod)).catch((err: unknown) => this.log.warn('could not remove the pod\'s network', { uid: this.uid, error: (err as Error).message }));
   }
 
   /** The node's address as the pod sees it: the bridge's gateway, or loopback on the host's network. */

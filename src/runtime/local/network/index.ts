@@ -173,8 +173,9 @@ export class PodNetworking {
     return this.bridge?.netnsOf(uid);
   }
 
-  async releasePod(uid: string): Promise<void> {
-    await this.bridge?.release(uid);
+  /** Frees the pod's network; `reuse`: its processes are all gone, and its namespace may serve another pod (BridgeNetwork.release). */
+  async releasePod(uid: string, reuse = false): Promise<void> {
+    await this.bridge?.release(uid, reuse);
   }
 
   /** The pod's /etc/resolv.conf (bridge mode), or undefined: the host's is kept. */
@@ -246,4 +247,17 @@ export class PodNetworking {
     await this.bridge.stopSpares();
     if (!podsLeft && (await this.bridge.shutdown(held))) await this.dropFirewall();
   }
+}
+
+/**
+ * Whether a container of `pod` could have changed its network namespace (privileged, or NET_ADMIN
+ * or SYS_ADMIN added, which only an admin's namespaces allow): such a namespace is never given to
+ * another pod.
+ */
+export function mayChangeNetwork(pod: Pod): boolean {
+  return (pod.spec?.containers ?? []).some((c) => {
+    const sc = c.securityContext;
+    if (sc?.privileged) return true;
+    return (sc?.capabilities?.add ?? []).some((cap) => ['NET_ADMIN', 'SYS_ADMIN', 'ALL'].includes(String(cap).toUpperCase().replace(/^CAP_/, '')));
+  });
 }

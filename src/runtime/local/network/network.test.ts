@@ -4,6 +4,8 @@ import { buildAnswer, parseQuery, RCODE_NXDOMAIN, RCODE_OK, TYPE_A, TYPE_AAAA } 
 import { CidrError, firstFree, gatewayOf, intToIp, ipToInt, overlaps, parseCidr } from './ipam.js';
 import { endpointsOf, lookup, nameTable, podHostsFile, resolvConf, targetPortOn, type PodView, type ServiceView } from './names.js';
 import { Resolver, nameservers } from './resolver.js';
+import { mayChangeNetwork } from './index.js';
+import type { Pod } from '../../../api/index.js';
 import { BridgeNetwork, hasNetAdmin, SPARE_NAMESPACES, vethName, withLock } from './bridge.js';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -222,4 +224,56 @@ test('a pod takes a spare namespace when one is ready; its claim names the pod a
     rmSync(claimsRoot, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test("an ended pod's spare namespace serves the next pod, when the runtime says it may; its own namespace, or one it may have changed, goes", { timeout: 60_000 }, async (t) => {
+  if (!(await hasNetAdmin())) return t.skip('needs CAP_NET_ADMIN (root) to make a bridge and namespaces');
+  const claimsRoot = mkdtempSync(join(tmpdir(), 'drover-spares-'));
+  const home = mkdtempSync(join(tmpdir(), 'drover-spares-home-'));
+  const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr: '10.232.0.0/24', home, claimsRoot };
+  const claimsDir = join(claimsRoot, o.bridge);
+  const claimOf = (ip: string) => JSON.parse(readFileSync(join(claimsDir, ip), 'utf8')) as { owner: string; netns?: string };
+  const net = new BridgeNetwork(o);
+  await net.start();
+  try {
+    const own = await net.setup('pod-own');
+    await net.fillSpares();
+    const a = await net.setup('pod-a');
+    const b = await net.setup('pod-b');
+    assert.match(a.netns, /drover-spare-/);
+    await net.fillSpares();
+    // Ended, every process gone: pod-a's namespace and address become a spare again.
+    await net.release('pod-a', true);
+    assert.ok(existsSync(a.netns));
+    assert.match(claimOf(a.ip).owner, /^spare-/);
+    assert.equal(net.addressOf('pod-a'), undefined);
+    // Spares are taken in order: the two made meanwhile, then pod-a's.
+    const taken = [await net.setup('pod-c'), await net.setup('pod-d'), await net.setup('pod-e')];
+    const again = taken.find((x) => x.netns === a.netns);
+    assert.ok(again, 'a later pod got the ended pod’s namespace');
+    assert.equal(again.ip, a.ip);
+    // Not to be reused (its processes may be left, or it could change its network): removed.
+    await net.release('pod-b', false);
+    assert.ok(!existsSync(b.netns));
+    assert.throws(() => readFileSync(join(claimsDir, b.ip)), 'its address is free');
+    // A namespace the pod made for itself is never kept.
+    await net.release('pod-own', true);
+    assert.ok(!existsSync(own.netns));
+    for (const p of ['pod-c', 'pod-d', 'pod-e']) await net.release(p, true);
+  } finally {
+    await net.stopSpares();
+    await net.shutdown([]);
+    assert.deepEqual(readdirSync(claimsDir).filter((f) => f !== 'svc'), [], 'stopping frees every kept namespace');
+    rmSync(claimsRoot, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('a pod that is privileged or adds NET_ADMIN or SYS_ADMIN could have changed its network namespace', () => {
+  const pod = (securityContext: object) => ({ spec: { containers: [{ name: 'a' }, { name: 'b', securityContext }] } }) as unknown as Pod;
+  assert.equal(mayChangeNetwork(pod({})), false);
+  assert.equal(mayChangeNetwork(pod({ capabilities: { add: ['NET_BIND_SERVICE'] } })), false);
+  assert.equal(mayChangeNetwork(pod({ privileged: true })), true);
+  assert.equal(mayChangeNetwork(pod({ capabilities: { add: ['CAP_NET_ADMIN'] } })), true);
+  assert.equal(mayChangeNetwork(pod({ capabilities: { add: ['sys_admin'] } })), true);
 });

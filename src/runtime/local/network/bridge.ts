@@ -164,8 +164,8 @@ export class BridgeNetwork {
     for (const [ip, c] of claims) {
       if (c.home !== this.o.home || c.owner === 'server') continue;
       if (c.owner.startsWith(SPARE_PREFIX)) {
-        // Left by this home's last run: no pod ever had it.
-        await this.removeNamespace(c.owner);
+        // Left by this home's last run: no pod has it now (a kept one is named in `netns`).
+        await this.removeNamespace(c.netns ?? c.owner);
         await fsp.rm(join(this.claimsDir, ip), { force: true });
         continue;
       }
@@ -353,8 +353,8 @@ export class BridgeNetwork {
   /**
    * Removes the pod's namespace, veth pair and claim; nothing is left when it returns. With
    * `reuse` (the caller knows every process of the pod is gone, and none could change the
-   * namespace: no NET_ADMIN or SYS_ADMIN), a namespace that was a spare becomes a spare again,
-   * address and all, while fewer than KEPT_NAMESPACES are ready. Nothing of the pod is left in it:
+   * namespace: no NET_ADMIN or SYS_ADMIN), the namespace becomes a spare, address and all, while
+   * fewer than KEPT_NAMESPACES are ready. Nothing of the pod is left in it:
    * its sockets went with its processes, and without those capabilities it could change no
    * address, route or rule. What may linger is a TCP port in TIME_WAIT (up to a minute), which
    * stops a later pod's bind to that port only if it does not set SO_REUSEADDR (most servers do).
@@ -373,14 +373,15 @@ export class BridgeNetwork {
     if (ip) await fsp.rm(join(this.claimsDir, ip), { force: true });
   }
 
-  /** Makes namespace `id` at `ip` a spare again, if it was one and there is room; true when it did. */
+  /** Makes namespace `id` at `ip` a spare, if there is room; true when it did. */
   private keep(id: string, ip: string): boolean {
-    if (!id.startsWith(SPARE_PREFIX) || this.sparesStopped || this.spares.length >= KEPT_NAMESPACES || !existsSync(join(NETNS_DIR, netnsName(id)))) return false;
+    if (this.sparesStopped || this.spares.length >= KEPT_NAMESPACES || !existsSync(join(NETNS_DIR, netnsName(id)))) return false;
     const file = join(this.claimsDir, ip);
     try {
       // As takeSpare, the other way: a crash leaves the pod's claim (freed when the restarted
       // runtime finds the pod gone) or the spare's (freed at the next start).
-      writeFileSync(`${file}.${id}.tmp`, JSON.stringify({ owner: id, home: this.o.home } satisfies Claim));
+      const owner = id.startsWith(SPARE_PREFIX) ? id : `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`;
+      writeFileSync(`${file}.${id}.tmp`, JSON.stringify({ owner, home: this.o.home, ...(owner === id ? {} : { netns: id }) } satisfies Claim));
       renameSync(`${file}.${id}.tmp`, file);
     } catch {
       return false;

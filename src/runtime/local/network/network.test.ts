@@ -226,7 +226,7 @@ test('a pod takes a spare namespace when one is ready; its claim names the pod a
   }
 });
 
-test("an ended pod's spare namespace serves the next pod, when the runtime says it may; its own namespace, or one it may have changed, goes", { timeout: 60_000 }, async (t) => {
+test("an ended pod's namespace serves a later pod, when the runtime says it may; one it may have changed goes, and a restart frees the kept ones", { timeout: 60_000 }, async (t) => {
   if (!(await hasNetAdmin())) return t.skip('needs CAP_NET_ADMIN (root) to make a bridge and namespaces');
   const claimsRoot = mkdtempSync(join(tmpdir(), 'drover-spares-'));
   const home = mkdtempSync(join(tmpdir(), 'drover-spares-home-'));
@@ -256,10 +256,28 @@ test("an ended pod's spare namespace serves the next pod, when the runtime says 
     await net.release('pod-b', false);
     assert.ok(!existsSync(b.netns));
     assert.throws(() => readFileSync(join(claimsDir, b.ip)), 'its address is free');
-    // A namespace the pod made for itself is never kept.
+    // One the pod made for itself is kept too (its claim names it), and serves the next pod.
     await net.release('pod-own', true);
-    assert.ok(!existsSync(own.netns));
-    for (const p of ['pod-c', 'pod-d', 'pod-e']) await net.release(p, true);
+    assert.ok(existsSync(own.netns));
+    assert.deepEqual(claimOf(own.ip), { owner: claimOf(own.ip).owner, home, netns: 'pod-own' });
+    assert.match(claimOf(own.ip).owner, /^spare-/);
+    for (const p of ['pod-c', 'pod-d', 'pod-e']) await net.release(p, false);
+    // Spares go in order, and more are made in the background meanwhile: take until it comes.
+    await net.fillSpares();
+    let f = await net.setup('pod-f');
+    for (let i = 0; i < 8 && f.netns !== own.netns; i++) {
+      await net.release('pod-f', false);
+      f = await net.setup('pod-f');
+    }
+    assert.equal(f.netns, own.netns);
+    assert.equal(f.ip, own.ip);
+    // A restart frees the spares, kept ones included, namespaces and all.
+    const restarted = new BridgeNetwork(o);
+    await restarted.start();
+    assert.ok(!existsSync(a.netns), 'the kept spare went at the restart');
+    assert.ok(existsSync(f.netns), "pod-f's namespace stays: it has it");
+    await restarted.release('pod-f', false);
+    assert.ok(!existsSync(f.netns));
   } finally {
     await net.stopSpares();
     await net.shutdown([]);

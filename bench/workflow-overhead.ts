@@ -229,19 +229,25 @@ try {
     const bareTotal = performance.now() - t;
     t = performance.now();
     let m = machineCpuMs();
+    let c = childrenCpuMs();
+    const own = process.cpuUsage();
     await withConcurrency(parallelism, pods, () => sandboxed.run());
     const floorTotal = performance.now() - t;
     const floorMachine = machineCpuMs() - m;
+    const floorHelper = childrenCpuMs() - c;
+    const ownUsage = process.cpuUsage(own);
+    const floorOwn = (ownUsage.user + ownUsage.system) / 1000;
     const name = `fan-${tasks}-${parallelism}`;
     const before = await reconciles();
     m = machineCpuMs();
-    const c = childrenCpuMs();
+    c = childrenCpuMs();
     const { ms, cpuMs } = await run(name, fanOut(name, tasks, parallelism));
     const droverMachine = machineCpuMs() - m;
     const helper = childrenCpuMs() - c;
     const after = await reconciles();
     const per = (x: number) => `${(x / pods).toFixed(1)} ms`;
-    machineLines.push(`  ${name}: floor ${per(floorMachine)}; drover ${per(droverMachine)}: the server ${per(cpuMs)}, its process helper with the pods' processes ${per(helper)}, the rest ${per(droverMachine - cpuMs - helper)}`);
+    machineLines.push(`  ${name}: floor ${per(floorMachine)}: this process ${per(floorOwn)}, the process helper with the pods' processes ${per(floorHelper)}, the rest ${per(floorMachine - floorOwn - floorHelper)}`);
+    machineLines.push(`  ${name}: drover ${per(droverMachine)}: the server ${per(cpuMs)}, its process helper with the pods' processes ${per(helper)}, the rest ${per(droverMachine - cpuMs - helper)}`);
     const busy = [...after]
       .map(([c, a]) => ({ c, runs: a.runs - (before.get(c)?.runs ?? 0), ms: (a.seconds - (before.get(c)?.seconds ?? 0)) * 1000 }))
       .filter((x) => x.runs > 0)

@@ -6,19 +6,21 @@ import type { HostFacts } from './host.js';
 
 /**
  * Removes a pod's sandbox: cgroups, overlay layers, volume files; with `all`, logs too (the pod is
- * gone). True when its cgroups went, which they do only once every process of the pod has ended.
+ * gone). `emptied` hears, as soon as it is known, whether its cgroups went, which they do only once
+ * every process of the pod has ended (its network may then serve another pod).
  */
-export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: string, dir: string, all: boolean): Promise<boolean> {
+export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: string, dir: string, all: boolean, emptied?: (gone: boolean) => Promise<void>): Promise<void> {
   const { cgroups, shmDir } = facts;
-  let emptied = false;
+  let gone = false;
   try {
     // Anything left in the pod's cgroups (nothing, normally) is killed before they go.
     for (const name of await cgroupContainers(facts, uid)) await cgroups.killAll(cgroups.container(uid, name));
     await cgroups.removePod(uid);
-    emptied = true;
+    gone = true;
   } catch (err) {
     logger.warn('could not remove pod cgroups', { uid, error: (err as Error).message });
   }
+  await emptied?.(gone);
   if (shmDir) {
     const prefix = `drover-${uid}-`;
     const names = await fsp.readdir(shmDir).catch(() => [] as string[]);
@@ -26,7 +28,7 @@ export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: stri
   }
   if (all) {
     await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    return emptied;
+    return;
   }
   const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
   await Promise.all(
@@ -37,7 +39,6 @@ export async function cleanupSandbox(facts: HostFacts, logger: Logger, uid: stri
       await Promise.all(inner.filter((n) => n.endsWith('.rootfs')).map((n) => fsp.rm(join(dir, e.name, n), { recursive: true, force: true })));
     }),
   );
-  return emptied;
 }
 
 /**

@@ -562,7 +562,8 @@ export class PodWorker {
     this.markDirty();
     await this.flushing;
     this.ctx.forget(this.uid, true);
-    void this.ctx.track(cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, false).then((emptied) => this.releaseNetwork(emptied)));
+    if (!mayChangeNetwork(this.pod)) this.ctx.net.podEnding(this.uid);
+    void this.ctx.track(cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, false, (emptied) => this.releaseNetwork(emptied)));
   }
 
   /**
@@ -621,6 +622,7 @@ export class PodWorker {
     this.killing = true;
     this.failed = { reason, message };
     this.event('Warning', reason, message);
+    if (!mayChangeNetwork(this.pod)) this.ctx.net.podEnding(this.uid);
     const kills: Promise<void>[] = [];
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
@@ -645,6 +647,7 @@ export class PodWorker {
     this.deadlineCancel?.();
     this.retryCancel?.();
     this.statusRetry?.();
+    if (!mayChangeNetwork(this.pod)) this.ctx.net.podEnding(this.uid);
     const kills: Promise<void>[] = [];
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
@@ -658,8 +661,7 @@ export class PodWorker {
     for (const c of this.containers.values()) if (c.attempt) await this.ctx.tailer.untrack(c.attempt.paths.log);
     this.ctx.releaseGpus(this.uid);
     await this.flushing?.catch(() => undefined);
-    const emptied = await cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, true);
-    await this.releaseNetwork(emptied);
+    await cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, true, (emptied) => this.releaseNetwork(emptied));
     this.ctx.forget(this.uid, false);
   }
 

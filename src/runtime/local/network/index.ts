@@ -173,6 +173,11 @@ export class PodNetworking {
     return this.bridge?.netnsOf(uid);
   }
 
+  /** The pod ended: its network is released shortly (see BridgeNetwork.ending). */
+  podEnding(uid: string): void {
+    this.bridge?.ending(uid);
+  }
+
   /** Frees the pod's network; `reuse`: its processes are all gone, and its namespace may serve another pod (BridgeNetwork.release). */
   async releasePod(uid: string, reuse = false): Promise<void> {
     await this.bridge?.release(uid, reuse);

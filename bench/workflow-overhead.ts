@@ -11,7 +11,11 @@
  * Drover runs in a server of its own and is driven through its HTTP API.
  *
  * With the chain it prints where a step's time goes: the median of each segment between the marks
- * the server leaves (src/util/steptrace.ts), and the store writes per step.
+ * the server leaves (src/util/steptrace.ts), and the store writes per step. For each fan-out it
+ * prints the whole machine's CPU per pod (/proc/stat), the floor's and Drover's, split into this
+ * process (the server), its children (the process helper, and through it every pod's processes)
+ * and the rest (kernel threads: file-system journal and writeback, namespace teardown…), and the
+ * reconciles each controller ran.
  *
  *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30 --chains 3]
  *   (--runs none: the chain alone; --starts-per-second N: the runtime's pace of container starts,

@@ -14,6 +14,7 @@ import { silentLogger, jsonLogger, type Logger } from '../../util/logger.js';
 import { cgroupRoots, detectCgroups } from './cgroups.js';
 import type { LocalRuntimeOptions } from './context.js';
 import { LocalPodRuntime } from './runtime.js';
+import { CLAIMS_ROOT } from './network/bridge.js';
 import { KINDS } from '../../registry.js';
 
 export const NODE = 'local';
@@ -102,10 +103,14 @@ export async function harness(extra: Partial<LocalRuntimeOptions> = {}): Promise
       await waitUntil(() => podCgroups(cgroupParent).length === 0, 15000, 'pod cgroups removed').catch((err: unknown) => {
         throw new Error(`${(err as Error).message}: ${describeCgroups(cgroupParent)}`);
       });
-      // A pod that never started a container has no cgroups to wait for: its network namespace says when it is torn down.
+      // A pod that never started a container has no cgroups to wait for: its network says when it
+      // is torn down (its namespace gone, or kept as a spare: its claim no longer names the pod).
       const uids = pods.items.map((p) => p.metadata.uid ?? '');
-      await waitUntil(() => uids.every((u) => !existsSync(`/run/netns/drover-${u}`)), 15000, 'pod network namespaces removed');
+      const heldByPod = (u: string) => existsSync(`/run/netns/drover-${u}`) && !sparesKept().has(u);
+      await waitUntil(() => !uids.some(heldByPod), 15000, 'pod network namespaces released');
       await runtime.stop();
+      // The runtime's stop frees its spares, kept namespaces included.
+      await waitUntil(() => uids.every((u) => !existsSync(`/run/netns/drover-${u}`)), 15000, 'pod network namespaces removed');
       await store.close();
       await assertNoLeaks(cgroupParent, home);
       await fsp.rm(home, { recursive: true, force: true });
@@ -230,4 +235,19 @@ export async function assertNoLeaks(cgroupParent: string, home: string): Promise
   if (layout) {
     for (const r of cgroupRoots(layout)) await fsp.rmdir(join(r, cgroupParent)).catch(() => undefined);
   }
+}
+
+/** Namespaces of ended pods kept as spares by any server on this machine (their claims name them). */
+function sparesKept(): Set<string> {
+  const out = new Set<string>();
+  const dir = join(CLAIMS_ROOT, 'drover0');
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+    try {
+      const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { owner?: string; netns?: string };
+      if (c.owner?.startsWith('spare-') && c.netns) out.add(c.netns);
+    } catch {
+      // A directory (svc), or a claim being written.
+    }
+  }
+  return out;
 }

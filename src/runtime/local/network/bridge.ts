@@ -374,11 +374,13 @@ export class BridgeNetwork {
     this.nsIds.delete(uid);
     this.setUpBefore.delete(uid);
     this.ended.delete(uid);
-    const kept = reuse && ip !== undefined && this.keep(id, ip);
+    // Released before (a pod deleted after it ended): what it had may be another pod's by now.
+    if (ip === undefined) return this.wakeWaiters();
+    const kept = reuse && this.keep(id, ip);
     this.wakeWaiters();
     if (kept) return;
     await this.removeNamespace(id);
-    if (ip) await fsp.rm(join(this.claimsDir, ip), { force: true });
+    await fsp.rm(join(this.claimsDir, ip), { force: true });
   }
 
   /**

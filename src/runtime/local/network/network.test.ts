@@ -259,6 +259,9 @@ test("an ended pod's namespace serves a later pod, when the runtime says it may;
     // One the pod made for itself is kept too (its claim names it), and serves the next pod.
     await net.release('pod-own', true);
     assert.ok(existsSync(own.netns));
+    // Released again (the pod deleted after it ended): the namespace is a spare's now, and stays.
+    await net.release('pod-own', false);
+    assert.ok(existsSync(own.netns));
     assert.deepEqual(claimOf(own.ip), { owner: claimOf(own.ip).owner, home, netns: 'pod-own' });
     assert.match(claimOf(own.ip).owner, /^spare-/);
     for (const p of ['pod-c', 'pod-d', 'pod-e']) await net.release(p, false);

@@ -376,7 +376,7 @@ export class BridgeNetwork {
     this.ended.delete(uid);
     // Released before (a pod deleted after it ended): what it had may be another pod's by now.
     if (ip === undefined) return this.wakeWaiters();
-    const kept = reuse && this.keep(id, ip);
+    const kept = reuse && (await this.keep(id, ip));
     this.wakeWaiters();
     if (kept) return;
     await this.removeNamespace(id);
@@ -417,8 +417,17 @@ export class BridgeNetwork {
   }
 
   /** Makes namespace `id` at `ip` a spare, if there is room; true when it did. */
-  private keep(id: string, ip: string): boolean {
+  private async keep(id: string, ip: string): Promise<boolean> {
     if (this.sparesStopped || this.spares.length >= KEPT_NAMESPACES || !existsSync(join(NETNS_DIR, netnsName(id)))) return false;
+    // Its neighbour table still maps addresses to the links of the pods that had them then; a
+    // fresh namespace may hold one of those addresses now, behind another link, and the next pod
+    // would send to the old one until the entry went stale (seconds). It starts empty again.
+    try {
+      await this.ip(['-n', netnsName(id), 'neigh', 'flush', 'all']);
+    } catch {
+      return false;
+    }
+    if (this.sparesStopped || this.spares.length >= KEPT_NAMESPACES) return false;
     const file = join(this.claimsDir, ip);
     try {
       // As takeSpare, the other way: a crash leaves the pod's claim (freed when the restarted

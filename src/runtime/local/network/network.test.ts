@@ -9,6 +9,7 @@ import type { Pod } from '../../../api/index.js';
 import { BridgeNetwork, hasNetAdmin, SPARE_NAMESPACES, vethName, withLock } from './bridge.js';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -242,9 +243,14 @@ test("an ended pod's namespace serves a later pod, when the runtime says it may;
     const b = await net.setup('pod-b');
     assert.match(a.netns, /drover-spare-/);
     await net.fillSpares();
-    // Ended, every process gone: pod-a's namespace and address become a spare again.
+    // Ended, every process gone: pod-a's namespace and address become a spare again, with an
+    // empty neighbour table (the address it knew may be another link's by now).
+    const ns = a.netns.split('/').pop()!;
+    execFileSync('ip', ['-n', ns, 'neigh', 'add', '10.232.0.250', 'lladdr', '02:00:00:00:00:01', 'dev', 'eth0', 'nud', 'stale']);
+    assert.match(execFileSync('ip', ['-n', ns, 'neigh', 'show'], { encoding: 'utf8' }), /10\.232\.0\.250/);
     await net.release('pod-a', true);
     assert.ok(existsSync(a.netns));
+    assert.doesNotMatch(execFileSync('ip', ['-n', ns, 'neigh', 'show'], { encoding: 'utf8' }), /10\.232\.0\.250/);
     assert.match(claimOf(a.ip).owner, /^spare-/);
     assert.equal(net.addressOf('pod-a'), undefined);
     // Spares are taken in order: the two made meanwhile, then pod-a's.

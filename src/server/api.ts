@@ -91,15 +91,40 @@ const MAX_BODY = 32 * 1024 * 1024;
 /** Namespaces nobody deletes (Kubernetes keeps default, kube-system and kube-public). */
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
-async function readBytes(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new RequestTooLargeError(MAX_BODY);
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request's body, at most MAX_BODY bytes. Past that it is refused, and what the client still
+ * sends is read and dropped (up to MAX_BODY more, for at most 10 s) while the 413 goes out: closing
+ * a socket with unread input resets the connection, and the reset can discard the answer before
+ * the client reads it. A client that keeps sending after that is cut off.
+ */
+function readBytes(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    let timer: NodeJS.Timeout | undefined;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (refused) {
+        if (size > 2 * MAX_BODY) req.socket.destroy();
+        return;
+      }
+      if (size <= MAX_BODY) return void chunks.push(c);
+      refused = true;
+      chunks.length = 0;
+      timer = setTimeout(() => req.socket.destroy(), 10_000);
+      timer.unref();
+      reject(new RequestTooLargeError(MAX_BODY));
+    });
+    req.on('end', () => {
+      if (timer) clearTimeout(timer);
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      if (!refused) reject(err);
+    });
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -866,8 +891,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       .catch((err: unknown) => {
         if (!(err instanceof DroverError)) logger.error('request failed', { method: req.method, url: req.url, error: err instanceof Error ? err.stack : String(err) });
         const status = toStatus(err);
-        // The rest of an oversized body is not read: the answer closes the connection instead.
-        if (err instanceof RequestTooLargeError && !res.headersSent) res.setHeader('connection', 'close');
+        // Not `connection: close` for an oversized body: the server would close the socket with
+        // the rest of the body unread, and the reset can lose this answer. readBytes drops the rest.
         if (res.headersSent) res.end();
         else send(res, status.code, status);
       })

@@ -56,6 +56,16 @@ export function netnsName(uid: string): string {
   return `drover-${uid}`;
 }
 
+/**
+ * A pod's `eth0` address, made from its IP (`0a:58:` and the four bytes, locally administered, as
+ * Kubernetes' bridge plugin does): an address moves from one namespace to another (a pod ends,
+ * the next takes its address), and a neighbour entry anywhere on the bridge (the host's, another
+ * pod's) still names the right link; with a random one it would point at a gone link for seconds.
+ */
+export function macFor(ip: string): string {
+  return `0a:58:${ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0')).join(':')}`;
+}
+
 /** The host end of a pod's veth pair: at most 15 characters (IFNAMSIZ). */
 export function vethName(uid: string): string {
   return `dv${uid.replace(/-/g, '').slice(0, 13)}`;
@@ -272,7 +282,7 @@ export class BridgeNetwork {
       // looked for when nothing can be left (a look into sysfs costs ~0.5 ms of the event loop).
       if (!fresh && existsSync(join(NETNS_DIR, ns))) await this.ip(['netns', 'del', ns]).catch(() => undefined);
       if (!fresh && existsSync(`/sys/class/net/${veth}`)) await this.ip(['link', 'del', veth]).catch(() => undefined);
-      await this.ip(['-b', '-'], [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${this.o.bridge} up`, ''].join('\n'));
+      await this.ip(['-b', '-'], [`netns add ${ns}`, `link add ${veth} type veth peer name eth0 address ${macFor(ip)} netns ${ns}`, `link set ${veth} master ${this.o.bridge} up`, ''].join('\n'));
       await this.ip(['-n', ns, '-b', '-'], [`addr add ${ip}/${this.cidr.prefix} dev eth0`, 'link set lo up', 'link set eth0 up', `route add default via ${this.gateway}`, ''].join('\n'));
     } catch (err) {
       await this.removeNamespace(id);

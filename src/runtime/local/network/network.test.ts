@@ -6,7 +6,7 @@ import { endpointsOf, lookup, nameTable, podHostsFile, resolvConf, targetPortOn,
 import { Resolver, nameservers } from './resolver.js';
 import { mayChangeNetwork } from './index.js';
 import type { Pod } from '../../../api/index.js';
-import { BridgeNetwork, hasNetAdmin, SPARE_NAMESPACES, vethName, withLock } from './bridge.js';
+import { BridgeNetwork, hasNetAdmin, macFor, SPARE_NAMESPACES, vethName, withLock } from './bridge.js';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -242,6 +242,9 @@ test("an ended pod's namespace serves a later pod, when the runtime says it may;
     const a = await net.setup('pod-a');
     const b = await net.setup('pod-b');
     assert.match(a.netns, /drover-spare-/);
+    // eth0's link address is made from the IP, so it stays right wherever the address moves.
+    assert.equal(macFor('10.232.0.13'), '0a:58:0a:e8:00:0d');
+    assert.match(execFileSync('ip', ['-n', a.netns.split('/').pop()!, 'link', 'show', 'eth0'], { encoding: 'utf8' }), new RegExp(`link/ether ${macFor(a.ip)} `));
     await net.fillSpares();
     // Ended, every process gone: pod-a's namespace and address become a spare again, with an
     // empty neighbour table (the address it knew may be another link's by now).

@@ -14,7 +14,7 @@ import { silentLogger, jsonLogger, type Logger } from '../../util/logger.js';
 import { cgroupRoots, detectCgroups } from './cgroups.js';
 import type { LocalRuntimeOptions } from './context.js';
 import { LocalPodRuntime } from './runtime.js';
-import { CLAIMS_ROOT } from './network/bridge.js';
+import { CLAIMS_ROOT, SPARE_PREFIX } from './network/bridge.js';
 import { KINDS } from '../../registry.js';
 
 export const NODE = 'local';
@@ -244,7 +244,7 @@ function sparesKept(): Set<string> {
   for (const f of existsSync(dir) ? readdirSync(dir) : []) {
     try {
       const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { owner?: string; netns?: string };
-      if (c.owner?.startsWith('spare-') && c.netns) out.add(c.netns);
+      if (c.owner?.startsWith(SPARE_PREFIX) && c.netns) out.add(c.netns);
     } catch {
       // A directory (svc), or a claim being written.
     }

@@ -46,7 +46,7 @@ export const SPARE_NAMESPACES = 2;
  * next cost two `ip` processes and the kernel's teardown, ≈ 15 ms of a 2-core machine per pod.
  */
 export const KEPT_NAMESPACES = 16;
-const SPARE_PREFIX = 'spare-';
+export const SPARE_PREFIX = 'spare-';
 
 export class NetworkSetupError extends Error {
   readonly code = 'NetworkSetupFailed';

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Pod } from '../../../api/index.js';
+import { containerSecurity } from '../../../api/podsecurity.js';
 import type { Logger } from '../../../util/logger.js';
 import { which } from '../host.js';
 import { BridgeNetwork, hasNetAdmin, NETNS_DIR, netnsName, type BridgeOptions, type PodAddress } from './bridge.js';
@@ -260,9 +261,7 @@ export class PodNetworking {
  * another pod.
  */
 export function mayChangeNetwork(pod: Pod): boolean {
-  return (pod.spec?.containers ?? []).some((c) => {
-    const sc = c.securityContext;
-    if (sc?.privileged) return true;
-    return (sc?.capabilities?.add ?? []).some((cap) => ['NET_ADMIN', 'SYS_ADMIN', 'ALL'].includes(String(cap).toUpperCase().replace(/^CAP_/, '')));
-  });
+  // Only the capabilities are read (privileged gives ALL); the user the policy would choose is not.
+  const anyUser = { runAsUser: 65534, runAsGroup: 65534 };
+  return (pod.spec?.containers ?? []).some((c) => containerSecurity(pod.spec, c, anyUser).capabilities.some((cap) => cap === 'ALL' || cap === 'NET_ADMIN' || cap === 'SYS_ADMIN'));
 }

@@ -18,8 +18,8 @@
  * reconciles each controller ran.
  *
  *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30 --chains 3]
- *   (--runs none: the chain alone; --starts-per-second N: the runtime's pace of container starts,
- *   pods.startsPerSecond, default 10 per CPU, which bounds a fan-out's rate: 0 lifts it)
+ *   (--runs none: the chain alone; --parallel-starts N: container starts launching at once,
+ *   pods.parallelStarts, default 1 per CPU; --starts-per-second N: a rate on top, default none)
  */
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ import { silentLogger } from '../src/util/logger.js';
 import { stepTrace } from '../src/util/steptrace.js';
 import { applyManifests, median, sandboxSpawner, spawnTrue, withConcurrency, api } from './common.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' }, chains: { type: 'string', default: '1' }, 'starts-per-second': { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' }, chains: { type: 'string', default: '1' }, 'parallel-starts': { type: 'string' }, 'starts-per-second': { type: 'string' } } });
 /** Each run: tasks x parallelism. */
 const RUNS = (values.runs === 'none' ? [] : values.runs.split(',')).map((r) => {
   const [tasks, parallelism] = r.split('x').map(Number);
@@ -45,8 +45,11 @@ const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
 // Pods run as uid 65534 and start in the manifest's directory: one they can read (the home is private).
 const sourceDir = mkdtempSync(join(tmpdir(), 'drover-bench-wf-src-'));
 chmodSync(sourceDir, 0o755);
-// --starts-per-second: the runtime's pace of container starts (pods.startsPerSecond; 0 unlimited), else its default.
-const pace = values['starts-per-second'] !== undefined ? { DROVER_POD_STARTS_PER_SECOND: values['starts-per-second'] } : {};
+// The runtime's bounds on container starts (pods.parallelStarts, pods.startsPerSecond), else its defaults.
+const pace = {
+  ...(values['parallel-starts'] !== undefined ? { DROVER_POD_PARALLEL_STARTS: values['parallel-starts'] } : {}),
+  ...(values['starts-per-second'] !== undefined ? { DROVER_POD_STARTS_PER_SECOND: values['starts-per-second'] } : {}),
+};
 const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error', ...pace }), { logger: silentLogger });
 
 const fanOut = (name: string, tasks: number, parallelism: number) => `apiVersion: argoproj.io/v1alpha1

@@ -20,14 +20,15 @@ test('the runtime comes from flags, then DROVER_RUNTIME and DROVER_KUBE_*, then 
   }
 });
 
-test("pods' bounds (pids, /tmp, log rotation, starts a second) default to 4096, 1Gi, 10Mi x 5, 10 per CPU, from DROVER_* then config.yaml's pods", () => {
+test("pods' bounds (pids, /tmp, log rotation, starts at once, starts a second) default to 4096, 1Gi, 10Mi x 5, 1 per CPU, none, from DROVER_* then config.yaml's pods", () => {
   const home = mkdtempSync(join(tmpdir(), 'drover-config-'));
   try {
-    assert.deepEqual(loadConfig({ home }, {}).pods, { pidsLimit: 4096, tmpBytes: 2 ** 30, logMaxBytes: 10 * 2 ** 20, logMaxFiles: 5, startsPerSecond: 10 * availableParallelism() });
-    writeFileSync(join(home, 'config.yaml'), 'pods: {pidsLimit: 1024, tmpSize: 256Mi, logMaxSize: 1Mi, logMaxFiles: 2, startsPerSecond: 5}\n');
-    assert.deepEqual(loadConfig({ home }, {}).pods, { pidsLimit: 1024, tmpBytes: 256 * 2 ** 20, logMaxBytes: 2 ** 20, logMaxFiles: 2, startsPerSecond: 5 });
-    const env = { DROVER_POD_PIDS_LIMIT: '0', DROVER_CONTAINER_TMP_SIZE: '2Gi', DROVER_CONTAINER_LOG_MAX_SIZE: '100M', DROVER_CONTAINER_LOG_MAX_FILES: '3', DROVER_POD_STARTS_PER_SECOND: '0' };
-    assert.deepEqual(loadConfig({ home }, env).pods, { pidsLimit: 0, tmpBytes: 2 * 2 ** 30, logMaxBytes: 100e6, logMaxFiles: 3, startsPerSecond: 0 });
+    assert.deepEqual(loadConfig({ home }, {}).pods, { pidsLimit: 4096, tmpBytes: 2 ** 30, logMaxBytes: 10 * 2 ** 20, logMaxFiles: 5, parallelStarts: availableParallelism(), startsPerSecond: 0 });
+    writeFileSync(join(home, 'config.yaml'), 'pods: {pidsLimit: 1024, tmpSize: 256Mi, logMaxSize: 1Mi, logMaxFiles: 2, parallelStarts: 3, startsPerSecond: 5}\n');
+    assert.deepEqual(loadConfig({ home }, {}).pods, { pidsLimit: 1024, tmpBytes: 256 * 2 ** 20, logMaxBytes: 2 ** 20, logMaxFiles: 2, parallelStarts: 3, startsPerSecond: 5 });
+    const env = { DROVER_POD_PIDS_LIMIT: '0', DROVER_CONTAINER_TMP_SIZE: '2Gi', DROVER_CONTAINER_LOG_MAX_SIZE: '100M', DROVER_CONTAINER_LOG_MAX_FILES: '3', DROVER_POD_PARALLEL_STARTS: '8', DROVER_POD_STARTS_PER_SECOND: '0' };
+    assert.deepEqual(loadConfig({ home }, env).pods, { pidsLimit: 0, tmpBytes: 2 * 2 ** 30, logMaxBytes: 100e6, logMaxFiles: 3, parallelStarts: 8, startsPerSecond: 0 });
+    assert.throws(() => loadConfig({ home }, { DROVER_POD_PARALLEL_STARTS: '0' }), /DROVER_POD_PARALLEL_STARTS or pods.parallelStarts .* at least 1, got 0/);
     assert.throws(() => loadConfig({ home }, { DROVER_CONTAINER_LOG_MAX_SIZE: 'lots' }), /DROVER_CONTAINER_LOG_MAX_SIZE must be a quantity/);
     assert.throws(() => loadConfig({ home }, { DROVER_CONTAINER_LOG_MAX_FILES: '0' }), /at least 1/);
   } finally {

@@ -12,10 +12,11 @@
  *     python:3.11-slim: { pathPrepend: [/opt/venvs/py311/bin] }
  *     argoproj/argosay: { entrypoint: [argosay], pathPrepend: [/opt/shims], workingDir: / }
  *   jobs: { backoffBaseSeconds: 10 }
- *   pods: { pidsLimit: 4096, tmpSize: 1Gi, logMaxSize: 10Mi, logMaxFiles: 5, startsPerSecond: 20 }
- *                                     # startsPerSecond: container starts a second on this machine
- *                                     # (a token bucket, burst = one second's worth; default 10 per
- *                                     # CPU, 0: unlimited), so a flood of pods keeps it responsive
+ *   pods: { pidsLimit: 4096, tmpSize: 1Gi, logMaxSize: 10Mi, logMaxFiles: 5, parallelStarts: 2, startsPerSecond: 0 }
+ *                                     # parallelStarts: container starts launching at once on this
+ *                                     # machine (default 1 per CPU), so a flood of pods keeps it
+ *                                     # responsive; startsPerSecond: a rate on top (a token bucket,
+ *                                     # burst = one second's worth; default 0: none)
  *   diskPressure: { available: 64Mi, checkInterval: 10s }   # or available: "10%" as the kubelet
  *   terminatedPodGcThreshold: 12500   # finished pods kept (kube-controller-manager's default)
  *   eventTtl: 1h                      # kube-apiserver's --event-ttl
@@ -173,7 +174,9 @@ export interface PodBounds {
   logMaxBytes: number;
   /** Files of a container's log kept, the current one included. Default 5. */
   logMaxFiles: number;
-  /** Container starts a second (a token bucket, burst one second's worth); 0 or less: unlimited. Default 10 per CPU of this machine. */
+  /** Container starts launching at once (at least 1). Default 1 per CPU of this machine. */
+  parallelStarts: number;
+  /** Container starts a second on top (a token bucket, burst one second's worth); 0 or less, the default: no rate. */
   startsPerSecond: number;
 }
 
@@ -268,7 +271,7 @@ interface FileConfig {
   images?: Record<string, ImageEnvironment>;
   jobs?: { backoffBaseSeconds?: number; backoffMaxSeconds?: number };
   restartBackoffBaseSeconds?: number;
-  pods?: { pidsLimit?: number; tmpSize?: string | number; logMaxSize?: string | number; logMaxFiles?: number; startsPerSecond?: number };
+  pods?: { pidsLimit?: number; tmpSize?: string | number; logMaxSize?: string | number; logMaxFiles?: number; parallelStarts?: number; startsPerSecond?: number };
   storeSync?: 'normal' | 'full';
   auth?: 'token' | 'none';
   plainHttp?: boolean;
@@ -436,12 +439,15 @@ function podBounds(env: NodeJS.ProcessEnv, fc: FileConfig, file: string): PodBou
   const f = fc.pods ?? {};
   const logMaxFiles = num(env.DROVER_CONTAINER_LOG_MAX_FILES, 'DROVER_CONTAINER_LOG_MAX_FILES') ?? f.logMaxFiles ?? 5;
   if (logMaxFiles < 1) throw new BadRequestError(`the number of log files kept (DROVER_CONTAINER_LOG_MAX_FILES or pods.logMaxFiles in ${file}) must be at least 1, got ${logMaxFiles}`);
+  const parallelStarts = num(env.DROVER_POD_PARALLEL_STARTS, 'DROVER_POD_PARALLEL_STARTS') ?? num(f.parallelStarts === undefined ? undefined : String(f.parallelStarts), `pods.parallelStarts in ${file}`) ?? availableParallelism();
+  if (!Number.isInteger(parallelStarts) || parallelStarts < 1) throw new BadRequestError(`the container starts at once (DROVER_POD_PARALLEL_STARTS or pods.parallelStarts in ${file}) must be a whole number of at least 1, got ${parallelStarts}`);
   return {
     pidsLimit: num(env.DROVER_POD_PIDS_LIMIT, 'DROVER_POD_PIDS_LIMIT') ?? f.pidsLimit ?? 4096,
     tmpBytes: quantity(env.DROVER_CONTAINER_TMP_SIZE, 'DROVER_CONTAINER_TMP_SIZE') ?? quantity(f.tmpSize, `pods.tmpSize in ${file}`) ?? 2 ** 30,
     logMaxBytes: quantity(env.DROVER_CONTAINER_LOG_MAX_SIZE, 'DROVER_CONTAINER_LOG_MAX_SIZE') ?? quantity(f.logMaxSize, `pods.logMaxSize in ${file}`) ?? 10 * 2 ** 20,
     logMaxFiles,
-    startsPerSecond: num(env.DROVER_POD_STARTS_PER_SECOND, 'DROVER_POD_STARTS_PER_SECOND') ?? num(f.startsPerSecond === undefined ? undefined : String(f.startsPerSecond), `pods.startsPerSecond in ${file}`) ?? 10 * availableParallelism(),
+    parallelStarts,
+    startsPerSecond: num(env.DROVER_POD_STARTS_PER_SECOND, 'DROVER_POD_STARTS_PER_SECOND') ?? num(f.startsPerSecond === undefined ? undefined : String(f.startsPerSecond), `pods.startsPerSecond in ${file}`) ?? 0,
   };
 }
 

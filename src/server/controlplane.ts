@@ -103,6 +103,7 @@ async function configuredRuntime(config: DroverConfig, detected: ReturnType<type
       containerTmpBytes: b.tmpBytes,
       containerLogMaxBytes: b.logMaxBytes,
       containerLogMaxFiles: b.logMaxFiles,
+      containerParallelStarts: b.parallelStarts,
       containerStartsPerSecond: b.startsPerSecond,
     });
   }

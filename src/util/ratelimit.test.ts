@@ -88,3 +88,25 @@ test('a start alone goes at once (its token spent); starts that come together wa
   assert.equal(await pacer.turn(() => true), false, 'an abandoned start gets no turn');
   assert.equal(await new StartPacer(undefined).turn(() => false), true, 'no bucket: no pacing');
 });
+
+test('at most `parallel` starts launch at once, served in order; an abandoned one passes its slot on', async () => {
+  const pacer = new StartPacer(undefined, 2);
+  const order: number[] = [];
+  const gone = new Set<number>();
+  const turns = [0, 1, 2, 3, 4].map((i) => pacer.turn(() => gone.has(i)).then((ok) => (ok ? order.push(i) : order.push(-i))));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, [0, 1], 'two at once');
+  assert.deepEqual(pacer.load, { launching: 2, waiting: 3 });
+  gone.add(3);
+  pacer.done();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, [0, 1, 2], 'the next in line takes the freed slot');
+  pacer.done();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, [0, 1, 2, -3, 4], 'the abandoned start gives its slot to the one after it');
+  pacer.done();
+  pacer.done();
+  await Promise.all(turns);
+  assert.deepEqual(pacer.load, { launching: 0, waiting: 0 });
+  assert.throws(() => new StartPacer(undefined, 0), RangeError);
+});

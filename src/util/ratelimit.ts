@@ -70,31 +70,50 @@ export class TokenBucket {
 }
 
 /**
- * Container starts' turns: a start alone (none other launching, none waiting) goes at once, its
- * token spent if there is one; starts that come together (a flood, a wide fan-out's first wave)
- * wait for the bucket. A sequential workflow starts one container at a time and paces itself:
- * through the bucket alone its steps could not come faster than the bucket's rate.
+ * Container starts' turns. At most `parallel` starts launch at once (a start holds its slot from
+ * its turn until its processes are launched), served in order: that is what bounds a 2-core
+ * machine's load under a flood, whatever the machine's speed. A bucket, when set, also bounds
+ * their rate: a start alone (none other launching, none waiting) goes at once, its token spent if
+ * there is one, so a sequential workflow paces itself; starts that come together wait for it.
  */
 export class StartPacer {
   private launching = 0;
+  private readonly slotWaiters: (() => void)[] = [];
 
-  /** No bucket: every start goes at once. */
-  constructor(private readonly bucket: TokenBucket | undefined) {}
+  /** No bucket: no rate, only the bound on starts at once (`parallel`, at least 1; Infinity: none). */
+  constructor(
+    private readonly bucket: TokenBucket | undefined,
+    private readonly parallel = Infinity,
+  ) {
+    if (!(parallel >= 1)) throw new RangeError(`StartPacer: parallel must be >= 1 (got ${parallel})`);
+  }
 
   /** Resolves true when the start may go (then call `done` once it is launched), false when `abandoned` said so first. */
   async turn(abandoned: () => boolean): Promise<boolean> {
-    if (!this.bucket || (this.launching === 0 && this.bucket.waiting === 0)) {
-      if (abandoned()) return false;
+    if (this.launching < this.parallel && this.slotWaiters.length === 0) this.launching++;
+    else await new Promise<void>((resolve) => this.slotWaiters.push(resolve)); // woken holding the slot `done` passed on
+    if (abandoned()) {
+      this.done();
+      return false;
+    }
+    if (!this.bucket || (this.launching === 1 && this.bucket.waiting === 0)) {
       this.bucket?.spend();
-      this.launching++;
       return true;
     }
     const ok = await this.bucket.take(abandoned);
-    if (ok) this.launching++;
+    if (!ok) this.done();
     return ok;
   }
 
+  /** The start holding a slot has launched (or given up): its slot goes to the next in line. */
   done(): void {
-    this.launching = Math.max(0, this.launching - 1);
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.launching = Math.max(0, this.launching - 1);
+  }
+
+  /** Starts holding a slot, and those waiting for one. */
+  get load(): { launching: number; waiting: number } {
+    return { launching: this.launching, waiting: this.slotWaiters.length };
   }
 }

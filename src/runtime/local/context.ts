@@ -60,9 +60,14 @@ export interface LocalRuntimeOptions {
   /** How many files of a container's log are kept, the current one included (kubelet's containerLogMaxFiles, default 5). */
   containerLogMaxFiles?: number;
   /**
-   * Container starts a second, restarts included (a token bucket whose burst is one second's
-   * worth): a flood of pods starts at this pace and the machine stays responsive. 0 or less:
-   * unlimited. Default DEFAULT_STARTS_PER_CPU per CPU of this machine.
+   * Container starts launching at once, restarts included (each holds its turn until its
+   * processes are launched): a flood of pods starts as fast as the machine can set sandboxes up,
+   * and no faster, so it stays responsive. Default DEFAULT_PARALLEL_STARTS_PER_CPU per CPU.
+   */
+  containerParallelStarts?: number;
+  /**
+   * Container starts a second on top of that (a token bucket whose burst is one second's worth).
+   * 0 or less, the default: no rate.
    */
   containerStartsPerSecond?: number;
   /**
@@ -84,8 +89,12 @@ export const DEFAULT_POD_PIDS_LIMIT = 4096;
 export const DEFAULT_CONTAINER_TMP_BYTES = 2 ** 30;
 export const DEFAULT_CONTAINER_LOG_MAX_BYTES = 10 * 2 ** 20;
 export const DEFAULT_CONTAINER_LOG_MAX_FILES = 5;
-/** A container start (cgroups, a mount namespace, an overlay, bwrap) costs tens of ms of CPU: ten a second per CPU leaves room for the rest. */
-export const DEFAULT_STARTS_PER_CPU = 10;
+/**
+ * A container start (cgroups, a mount namespace, an overlay, bwrap) is mostly CPU in the kernel
+ * and the process helper: about one launching per CPU keeps the machine busy without a queue of
+ * half-made sandboxes competing with the server.
+ */
+export const DEFAULT_PARALLEL_STARTS_PER_CPU = 1;
 
 /** The options with their defaults applied. */
 export type ResolvedOptions = Required<Omit<LocalRuntimeOptions, 'images' | 'cgroupParent' | 'podSecurity' | 'diskPressure' | 'network'>> & { images: Record<string, ImageEnvironment>; podSecurity: PodSecurityPolicy; diskPressure?: () => string | undefined; network: NetworkConfig };
@@ -115,7 +124,7 @@ export interface WorkerContext {
   releaseGpus(uid: string): void;
   /** Drops a worker; `finished`: its pod ended here (later events about it are stale). */
   forget(uid: string, finished: boolean): void;
-  /** Waits for a container start's turn (containerStartsPerSecond); false when `abandoned` said so first. */
+  /** Waits for a container start's turn (containerParallelStarts, containerStartsPerSecond); false when `abandoned` said so first. */
   startTurn(abandoned: () => boolean): Promise<boolean>;
   /** A start that had its turn is launched (or failed): the next one may go. */
   startDone(): void;

@@ -34,7 +34,7 @@ import { cleanupSandbox, removeFinishedPodFiles } from './cleanup.js';
 import { startExec } from './exec.js';
 import { readBwrapStatus } from './executor.js';
 import { sandboxUser } from './launch.js';
-import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, DEFAULT_STARTS_PER_CPU, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
+import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, DEFAULT_PARALLEL_STARTS_PER_CPU, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
 import { readJson } from './fsutil.js';
 import { GpuAllocator } from './gpus.js';
 import { checkHostRequirements, probeHost } from './host.js';
@@ -97,7 +97,8 @@ export class LocalPodRuntime implements PodRuntime {
       containerTmpBytes: options.containerTmpBytes ?? DEFAULT_CONTAINER_TMP_BYTES,
       containerLogMaxBytes: options.containerLogMaxBytes ?? DEFAULT_CONTAINER_LOG_MAX_BYTES,
       containerLogMaxFiles: Math.max(1, options.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES),
-      containerStartsPerSecond: options.containerStartsPerSecond ?? DEFAULT_STARTS_PER_CPU * availableParallelism(),
+      containerParallelStarts: Math.max(1, options.containerParallelStarts ?? DEFAULT_PARALLEL_STARTS_PER_CPU * availableParallelism()),
+      containerStartsPerSecond: options.containerStartsPerSecond ?? 0,
       podSecurity: { ...defaultPodSecurityPolicy(), systemHostPathRoots: droverHostPathRoots(resolve(options.home)), ...(options.podSecurity ?? {}) },
       ...(options.diskPressure ? { diskPressure: options.diskPressure } : {}),
       network: { ...DEFAULT_NETWORK, ...(options.network ?? {}) },
@@ -134,7 +135,7 @@ export class LocalPodRuntime implements PodRuntime {
     this.stopped = false;
     this.ready = false;
     const rate = this.opts.containerStartsPerSecond;
-    const pacer = new StartPacer(rate > 0 ? new TokenBucket(rate, Math.max(1, rate), host.clock) : undefined);
+    const pacer = new StartPacer(rate > 0 ? new TokenBucket(rate, Math.max(1, rate), host.clock) : undefined, this.opts.containerParallelStarts);
     const ctx: WorkerContext = {
       host,
       facts,

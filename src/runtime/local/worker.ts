@@ -324,7 +324,7 @@ export class PodWorker {
     let turned = false;
     const spec = c.spec;
     try {
-      // Its turn among all starts on this machine (containerStartsPerSecond); a pod deleted or
+      // Its turn among all starts on this machine (containerParallelStarts); a pod deleted or
       // stopped meanwhile gives its turn up.
       if (!(await this.ctx.startTurn(() => this.deleted || this.killing || this.ctx.isStopped()))) return;
       turned = true;

@@ -6,11 +6,12 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { Drover, sleep } from './drover.js';
+import { readClaimSync } from '../src/runtime/local/network/bridge.js';
 
 const skip = process.getuid?.() !== 0 ? 'pods get network namespaces only from a root server (CAP_NET_ADMIN)' : false;
 const NS = 'netteam';
@@ -195,8 +196,7 @@ test('deleting the pods frees their addresses (their namespaces kept as spares a
     // hold this one again. What must be gone is this pod's claim, released last (after its
     // namespace and veth), so that is what is waited for.
     const claim = join('/run/drover/net/drover0', p.status!.podIP!);
-    const owner = () => (existsSync(claim) ? readFileSync(claim, 'utf8') : '');
-    await until(`pod ${p.metadata.name}'s claim on ${p.status!.podIP} to go`, async () => (owner().includes(`"owner":"${p.metadata.uid}"`) ? undefined : true));
+    await until(`pod ${p.metadata.name}'s claim on ${p.status!.podIP} to go`, async () => (readClaimSync(claim)?.owner === p.metadata.uid ? undefined : true));
   }
   // The server's own address (pods' resolver and API) is what pods see as their node's.
   const server = `${pods[0]!.status!.hostIP}/32`;

@@ -14,7 +14,7 @@ import { silentLogger, jsonLogger, type Logger } from '../../util/logger.js';
 import { cgroupRoots, detectCgroups } from './cgroups.js';
 import type { LocalRuntimeOptions } from './context.js';
 import { LocalPodRuntime } from './runtime.js';
-import { CLAIMS_ROOT, SPARE_PREFIX } from './network/bridge.js';
+import { CLAIMS_ROOT, SPARE_PREFIX, readClaimSync } from './network/bridge.js';
 import { KINDS } from '../../registry.js';
 
 export const NODE = 'local';
@@ -242,12 +242,9 @@ function sparesKept(): Set<string> {
   const out = new Set<string>();
   const dir = join(CLAIMS_ROOT, 'drover0');
   for (const f of existsSync(dir) ? readdirSync(dir) : []) {
-    try {
-      const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { owner?: string; netns?: string };
-      if (c.owner?.startsWith(SPARE_PREFIX) && c.netns) out.add(c.netns);
-    } catch {
-      // A directory (svc), or a claim being written.
-    }
+    // A directory (svc) reads as no claim.
+    const c = readClaimSync(join(dir, f));
+    if (c?.owner.startsWith(SPARE_PREFIX) && c.netns) out.add(c.netns);
   }
   return out;
 }

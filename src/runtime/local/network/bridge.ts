@@ -5,10 +5,13 @@
  * route through the gateway; the other end is enslaved to the bridge. Each server also takes one
  * address of the range for itself (on the bridge, /32): its DNS resolver and the API pods reach.
  *
- * Addresses are claimed machine-wide with files made exclusively (`O_EXCL`) under
- * `/run/drover/net/<bridge>/<ip>`, holding the pod's uid and the server's home, so several
- * servers can share the bridge, and a restarted server finds its pods' addresses again. /run is
- * a tmpfs: claims, namespaces and links all go with a reboot, together.
+ * Addresses are claimed machine-wide with entries made exclusively under
+ * `/run/drover/net/<bridge>/<ip>`, naming the pod's uid and the server's home, so several
+ * servers can share the bridge, and a restarted server finds its pods' addresses again. Each is a
+ * symbolic link whose target is the claim's JSON: made, read and replaced atomically, it is never
+ * seen half written, and replacing one (a spare given to a pod) costs no data write; on ext4 a
+ * file renamed over another forces its data out first, ≈ 0.5 ms on every pod's path. Where /run
+ * is a tmpfs, claims, namespaces and links all go with a reboot, together.
  *
  * Making the bridge and removing it (the last server's `drover down`) are done under a
  * machine-wide lock (`<bridge>.lock`, a directory made exclusively): without it a server
@@ -17,7 +20,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cidrContains, firstFree, gatewayOf, parseCidr, type Cidr } from './ipam.js';
@@ -26,13 +29,72 @@ const run = promisify(execFile);
 
 export const NETNS_DIR = '/run/netns';
 export const CLAIMS_ROOT = '/run/drover/net';
-/** What a claim file holds. */
-interface Claim {
+/** What a claim holds. */
+export interface Claim {
   /** A pod's uid, `server`, or a spare namespace's id (`spare-…`). */
   owner: string;
   home: string;
   /** What the pod's namespace and veth are named after, when not its uid: the spare it took. */
   netns?: string;
+}
+
+/** The claim at `file`, or undefined when there is none or it cannot be read (a claim file of an older server is read too). */
+export function readClaimSync(file: string): Claim | undefined {
+  try {
+    return JSON.parse(readlinkSync(file)) as Claim;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') return undefined;
+  }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Claim;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readClaim(file: string): Promise<Claim | undefined> {
+  try {
+    return JSON.parse(await fsp.readlink(file)) as Claim;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') return undefined;
+  }
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as Claim;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An empty claim file a minute old: an older server made it and died before writing it (claims
+ * were files then, made and written in two steps). Nobody will ever write it now.
+ */
+async function leftEmpty(file: string): Promise<boolean> {
+  const st = await fsp.lstat(file).catch(() => undefined);
+  return !!st && st.isFile() && st.size === 0 && Date.now() - st.mtimeMs > 60_000;
+}
+
+/** Makes the claim at `file`; EEXIST when there is one. */
+function makeClaim(file: string, claim: Claim): Promise<void> {
+  return fsp.symlink(JSON.stringify(claim), file);
+}
+
+/**
+ * Replaces the claim at `file` in one step (a link made beside it, renamed over it): a crash
+ * leaves the old claim or the new one. Synchronous: on every pod's path, and far below a
+ * thread-pool round trip.
+ */
+function replaceClaimSync(file: string, tmpTag: string, claim: Claim): void {
+  const tmp = `${file}.${tmpTag}.tmp`;
+  try {
+    symlinkSync(JSON.stringify(claim), tmp);
+  } catch (err) {
+    // Left by a crash between the two steps.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    unlinkSync(tmp);
+    symlinkSync(JSON.stringify(claim), tmp);
+  }
+  renameSync(tmp, file);
 }
 
 /**
@@ -196,12 +258,14 @@ export class BridgeNetwork {
     const out = new Map<string, Claim>();
     for (const name of await fsp.readdir(this.claimsDir).catch(() => [] as string[])) {
       if (!cidrContains(this.cidr, name)) continue;
-      try {
-        out.set(name, JSON.parse(await fsp.readFile(join(this.claimsDir, name), 'utf8')) as Claim);
-      } catch {
-        // Half written by a claim under way: that address is taken anyway.
-        out.set(name, { owner: '', home: '' });
+      const file = join(this.claimsDir, name);
+      const claim = await readClaim(file);
+      if (!claim && (await leftEmpty(file))) {
+        await fsp.rm(file, { force: true });
+        continue;
       }
+      // Unreadable (a claim file an older server is writing): that address is taken anyway.
+      out.set(name, claim ?? { owner: '', home: '' });
     }
     return out;
   }
@@ -214,7 +278,7 @@ export class BridgeNetwork {
       const ip = firstFree(this.cidr, used, from);
       if (!ip) throw new NetworkSetupError(`no address left in ${this.o.podCidr} for another pod (network.podCIDR)`);
       try {
-        await fsp.writeFile(join(this.claimsDir, ip), JSON.stringify({ owner, home: this.o.home } satisfies Claim), { flag: 'wx' });
+        await makeClaim(join(this.claimsDir, ip), { owner, home: this.o.home });
         return ip;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -306,9 +370,7 @@ export class BridgeNetwork {
     if (!spare) return undefined;
     const file = join(this.claimsDir, spare.ip);
     try {
-      // Synchronous: a small file on /run's tmpfs, on every pod's path.
-      writeFileSync(`${file}.${spare.id}.tmp`, JSON.stringify({ owner: uid, home: this.o.home, netns: spare.id } satisfies Claim));
-      renameSync(`${file}.${spare.id}.tmp`, file);
+      replaceClaimSync(file, spare.id, { owner: uid, home: this.o.home, netns: spare.id });
     } catch {
       await this.dropSpare(spare);
       return undefined;
@@ -443,8 +505,7 @@ export class BridgeNetwork {
       // As takeSpare, the other way: a crash leaves the pod's claim (freed when the restarted
       // runtime finds the pod gone) or the spare's (freed at the next start).
       const owner = id.startsWith(SPARE_PREFIX) ? id : `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`;
-      writeFileSync(`${file}.${id}.tmp`, JSON.stringify({ owner, home: this.o.home, ...(owner === id ? {} : { netns: id }) } satisfies Claim));
-      renameSync(`${file}.${id}.tmp`, file);
+      replaceClaimSync(file, id, { owner, home: this.o.home, ...(owner === id ? {} : { netns: id }) });
     } catch {
       return false;
     }
@@ -469,12 +530,8 @@ export class BridgeNetwork {
     return join(this.claimsDir, 'svc');
   }
 
-  private async serviceClaim(ip: string): Promise<Claim | undefined> {
-    try {
-      return JSON.parse(await fsp.readFile(join(this.serviceClaimsDir, ip), 'utf8')) as Claim;
-    } catch {
-      return undefined;
-    }
+  private serviceClaim(ip: string): Promise<Claim | undefined> {
+    return readClaim(join(this.serviceClaimsDir, ip));
   }
 
   /**
@@ -487,7 +544,7 @@ export class BridgeNetwork {
     const file = join(this.serviceClaimsDir, ip);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await fsp.writeFile(file, JSON.stringify({ owner, home: this.o.home } satisfies Claim), { flag: 'wx' });
+        await makeClaim(file, { owner, home: this.o.home });
         return true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

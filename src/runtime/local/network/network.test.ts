@@ -6,8 +6,8 @@ import { endpointsOf, lookup, nameTable, podHostsFile, resolvConf, targetPortOn,
 import { Resolver, nameservers } from './resolver.js';
 import { mayChangeNetwork } from './index.js';
 import type { Pod } from '../../../api/index.js';
-import { BridgeNetwork, hasNetAdmin, macFor, SPARE_NAMESPACES, vethName, withLock } from './bridge.js';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { BridgeNetwork, hasNetAdmin, macFor, readClaimSync, SPARE_NAMESPACES, vethName, withLock } from './bridge.js';
+import { existsSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -193,7 +193,7 @@ test('a pod takes a spare namespace when one is ready; its claim names the pod a
   const home = mkdtempSync(join(tmpdir(), 'drover-spares-home-'));
   const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr: '10.231.0.0/24', home, claimsRoot };
   const claimsDir = join(claimsRoot, o.bridge);
-  const claims = () => readdirSync(claimsDir).filter((f) => f !== 'svc' && !f.endsWith('.tmp')).map((f) => ({ ip: f, ...(JSON.parse(readFileSync(join(claimsDir, f), 'utf8')) as { owner: string; netns?: string }) }));
+  const claims = () => readdirSync(claimsDir).filter((f) => f !== 'svc' && !f.endsWith('.tmp')).map((f) => ({ ip: f, ...readClaimSync(join(claimsDir, f))! }));
   const first = new BridgeNetwork(o);
   await first.start();
   let second: BridgeNetwork | undefined;
@@ -233,7 +233,7 @@ test("an ended pod's namespace serves a later pod, when the runtime says it may;
   const home = mkdtempSync(join(tmpdir(), 'drover-spares-home-'));
   const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr: '10.232.0.0/24', home, claimsRoot };
   const claimsDir = join(claimsRoot, o.bridge);
-  const claimOf = (ip: string) => JSON.parse(readFileSync(join(claimsDir, ip), 'utf8')) as { owner: string; netns?: string };
+  const claimOf = (ip: string) => readClaimSync(join(claimsDir, ip))!;
   const net = new BridgeNetwork(o);
   await net.start();
   try {
@@ -264,7 +264,7 @@ test("an ended pod's namespace serves a later pod, when the runtime says it may;
     // Not to be reused (its processes may be left, or it could change its network): removed.
     await net.release('pod-b', false);
     assert.ok(!existsSync(b.netns));
-    assert.throws(() => readFileSync(join(claimsDir, b.ip)), 'its address is free');
+    assert.equal(readClaimSync(join(claimsDir, b.ip)), undefined, 'its address is free');
     // One the pod made for itself is kept too (its claim names it), and serves the next pod.
     await net.release('pod-own', true);
     assert.ok(existsSync(own.netns));
@@ -306,4 +306,43 @@ test('a pod that is privileged or adds NET_ADMIN or SYS_ADMIN could have changed
   assert.equal(mayChangeNetwork(pod({ privileged: true })), true);
   assert.equal(mayChangeNetwork(pod({ capabilities: { add: ['CAP_NET_ADMIN'] } })), true);
   assert.equal(mayChangeNetwork(pod({ capabilities: { add: ['sys_admin'] } })), true);
+});
+
+test('claims are symbolic links holding their JSON; an empty claim file an older server left a minute ago is freed at start, a newer one and a written one stay', { timeout: 60_000 }, async (t) => {
+  if (!(await hasNetAdmin())) return t.skip('needs CAP_NET_ADMIN (root) to make a bridge');
+  const claimsRoot = mkdtempSync(join(tmpdir(), 'drover-claims-'));
+  const home = mkdtempSync(join(tmpdir(), 'drover-claims-home-'));
+  const other = mkdtempSync(join(tmpdir(), 'drover-claims-other-'));
+  const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr: '10.233.0.0/24', home, claimsRoot };
+  const claimsDir = join(claimsRoot, o.bridge);
+  mkdirSync(claimsDir, { recursive: true });
+  const old = new Date(Date.now() - 120_000);
+  writeFileSync(join(claimsDir, '10.233.0.2'), '');
+  utimesSync(join(claimsDir, '10.233.0.2'), old, old);
+  writeFileSync(join(claimsDir, '10.233.0.3'), '');
+  writeFileSync(join(claimsDir, '10.233.0.4'), JSON.stringify({ owner: 'server', home: other }));
+  utimesSync(join(claimsDir, '10.233.0.4'), old, old);
+  const net = new BridgeNetwork(o);
+  await net.start();
+  try {
+    assert.equal(existsSync(join(claimsDir, '10.233.0.2')), false, 'the old empty claim file is freed');
+    assert.equal(existsSync(join(claimsDir, '10.233.0.3')), true, 'one just made may be written yet');
+    assert.deepEqual(readClaimSync(join(claimsDir, '10.233.0.4')), { owner: 'server', home: other }, "a file claim of a live home is read, and stays");
+    // The freed address is the lowest: this server's own, as a link.
+    assert.equal(lstatSync(join(claimsDir, '10.233.0.2')).isSymbolicLink(), true);
+    assert.deepEqual(readClaimSync(join(claimsDir, '10.233.0.2')), { owner: 'server', home });
+    const pod = await net.setup('pod-a');
+    assert.equal(lstatSync(join(claimsDir, pod.ip)).isSymbolicLink(), true);
+    assert.equal(readClaimSync(join(claimsDir, pod.ip))?.owner, 'pod-a');
+    await net.release('pod-a', false);
+    assert.equal(readClaimSync(join(claimsDir, pod.ip)), undefined);
+  } finally {
+    await net.stopSpares();
+    rmSync(join(claimsDir, '10.233.0.3'));
+    rmSync(join(claimsDir, '10.233.0.4'));
+    await net.shutdown([]);
+    rmSync(claimsRoot, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
+  }
 });

@@ -490,16 +490,9 @@ export class BridgeNetwork {
 
   /** Makes namespace `id` at `ip` a spare, if there is room; true when it did. */
   private async keep(id: string, ip: string): Promise<boolean> {
+    // Its neighbour table is kept: every address has the same link address wherever it is
+    // (macFor), so what it maps stays right when an address moves to another namespace.
     if (this.sparesStopped || this.spares.length >= KEPT_NAMESPACES || !existsSync(join(NETNS_DIR, netnsName(id)))) return false;
-    // Its neighbour table still maps addresses to the links of the pods that had them then; a
-    // fresh namespace may hold one of those addresses now, behind another link, and the next pod
-    // would send to the old one until the entry went stale (seconds). It starts empty again.
-    try {
-      await this.ip(['-n', netnsName(id), 'neigh', 'flush', 'all']);
-    } catch {
-      return false;
-    }
-    if (this.sparesStopped || this.spares.length >= KEPT_NAMESPACES) return false;
     const file = join(this.claimsDir, ip);
     try {
       // As takeSpare, the other way: a crash leaves the pod's claim (freed when the restarted

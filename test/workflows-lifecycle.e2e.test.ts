@@ -263,6 +263,43 @@ spec:
   assert.equal(node(wf, 'ok1').outputs?.result, 'ok', 'outputs are kept in the workflow after the pods go');
 });
 
+/** The workflow controller's reconciles so far (the server's /metrics; no line before its first). */
+async function workflowPasses(): Promise<number> {
+  const res = await d.api('/metrics');
+  assert.equal(res.status, 200);
+  return Number(/^drover_reconcile_total\{controller="workflow-controller"\} ([0-9.]+)$/m.exec(await res.text())?.[1] ?? 0);
+}
+
+test("a step's bind and podGC's deletion of its ended pod bring no pass: a step at a time, about one pass per step", async () => {
+  const steps = 12;
+  const before = await workflowPasses();
+  await create(
+    'podgc-passes.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: podgc-passes }
+spec:
+  entrypoint: main
+  parallelism: 1
+  podGC: { strategy: OnPodSuccess }
+  templates:
+    - name: main
+      steps:
+        - - { name: one, template: noop, withSequence: { count: "${steps}" } }
+    - name: noop
+      container: { image: alpine, command: ["true"] }
+`,
+  );
+  const wf = await waitDone('podgc-passes');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  await waitFor('every pod deleted', async () => (await podsOf('podgc-passes')).length === 0);
+  await sleep(500);
+  const passes = (await workflowPasses()) - before;
+  // Each step's end brings one pass (which starts the next). Its bind (phase Pending, written
+  // on a pod made without one) brought a second: 26 passes here before, 13 after.
+  assert.ok(passes <= steps * 1.5, `${passes} passes for ${steps} steps`);
+});
+
 test('ttlStrategy.secondsAfterCompletion: 3 deletes the finished workflow about three seconds later', async () => {
   await create(
     'ttl.yaml',

@@ -40,7 +40,9 @@ function isPodDone(pod: Pod | undefined): boolean {
  */
 export function passRelevant(pod: Pod): string {
   const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-  return `${pod.status?.phase ?? ''}\n${unschedulable?.message ?? ''}\n${pod.metadata?.deletionTimestamp ?? ''}`;
+  // A pod made without a status is Pending, as the API server would have said: the bind that
+  // writes `Pending` is no news.
+  return `${pod.status?.phase ?? 'Pending'}\n${unschedulable?.message ?? ''}\n${pod.metadata?.deletionTimestamp ?? ''}`;
 }
 
 function key(ns: string | undefined, name: string | undefined): string {
@@ -119,6 +121,10 @@ export class WorkflowController {
       if (e.type === 'DELETED') {
         set.delete(e.object.metadata.name!);
         this.podSeen.delete(podKey);
+        // A pod that had ended going away (podGC's own deletes, a user's clean-up) is no news:
+        // the pass that saw it end already holds what it said. One pass per pod less.
+        const phase = e.object.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') return;
       } else {
         set.add(e.object.metadata.name!);
         // A change the pass would not see (a container's waiting message, the node bound before

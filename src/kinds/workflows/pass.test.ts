@@ -129,7 +129,8 @@ spec:
 
 test('only what a pass reads of a pod brings a pass: its phase and why it cannot be scheduled, not its bind or a waiting message', () => {
   const made: Pod = { metadata: { name: 'p' }, spec: { containers: [] } };
-  const bound: Pod = { ...made, spec: { ...made.spec!, nodeName: 'local' }, status: { conditions: [{ type: 'PodScheduled', status: 'True' }] } };
+  // The scheduler's bind: the node, the condition, and the phase a pod made without one has.
+  const bound: Pod = { ...made, spec: { ...made.spec!, nodeName: 'local' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] } };
   const creating: Pod = { ...bound, status: { ...bound.status, containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] } };
   assert.equal(passRelevant(bound), passRelevant(made));
   assert.equal(passRelevant(creating), passRelevant(made));

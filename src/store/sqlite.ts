@@ -174,6 +174,50 @@ function statusWithout(status: unknown, field: string): unknown {
   return rest;
 }
 
+/**
+ * Rows of a status map: an entry's array longer than ROW_CHUNK (a fan-out's group node and its
+ * 10,000 children) is kept in rows of its own, ROW_CHUNK elements each (`<key>/<prop>/<i>`), and
+ * the entry's row names how many (CHUNKS_MARK). An entry that grows by a few children then
+ * rewrites its small row and the last chunk, not all of its children on every pass. Keys of the
+ * map are object names and never hold a `/`.
+ */
+const ROW_CHUNK = 1000;
+const CHUNKS_MARK = '$chunks';
+
+interface EntryRows {
+  /** The entry's own row: the entry with its long arrays left out, and CHUNKS_MARK naming them. */
+  main: unknown;
+  /** prop → its chunks, in order. */
+  chunks: Map<string, unknown[][]>;
+}
+
+function entryRows(value: unknown): EntryRows {
+  const chunks = new Map<string, unknown[][]>();
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { main: value, chunks };
+  const rec = value as Record<string, unknown>;
+  let main: Record<string, unknown> | undefined;
+  for (const [prop, v] of Object.entries(rec)) {
+    if (!Array.isArray(v) || v.length <= ROW_CHUNK) continue;
+    const parts: unknown[][] = [];
+    for (let i = 0; i < v.length; i += ROW_CHUNK) parts.push(v.slice(i, i + ROW_CHUNK));
+    chunks.set(prop, parts);
+    main ??= { ...rec };
+    delete main[prop];
+  }
+  if (!main) return { main: value, chunks };
+  main[CHUNKS_MARK] = Object.fromEntries([...chunks].map(([prop, parts]) => [prop, parts.length]));
+  return { main, chunks };
+}
+
+const chunkKey = (key: string, prop: string, i: number) => `${key}/${prop}/${i}`;
+
+/** Whether `arr` holds exactly `part` from `from` on (elements compared as JSON values are: by identity first). */
+function sameSlice(arr: unknown, from: number, part: unknown[]): boolean {
+  if (!Array.isArray(arr) || arr.length < from + part.length) return false;
+  for (let i = 0; i < part.length; i++) if (arr[from + i] !== part[i]) return false;
+  return true;
+}
+
 /** `obj` without status[field], sharing everything else (its metadata object included). */
 function withoutStatusField<T extends KubeObject>(obj: T, field: string): T {
   const status = (obj as { status?: unknown }).status;
@@ -477,7 +521,21 @@ export class SqliteStore implements Store {
     const rows = this.sql('SELECT key, body FROM object_parts WHERE uid = ? ORDER BY rowid').all(obj.metadata.uid) as { key: string; body: string }[];
     if (rows.length === 0) return obj;
     const map: Record<string, unknown> = {};
-    for (const r of rows) map[r.key] = this.parse(r.body);
+    const chunkRows = new Map<string, unknown[]>();
+    for (const r of rows) {
+      if (r.key.includes('/')) chunkRows.set(r.key, this.parse(r.body));
+      else map[r.key] = this.parse(r.body);
+    }
+    if (chunkRows.size) {
+      for (const [key, entry] of Object.entries(map)) {
+        const marks = (entry as Record<string, unknown> | null)?.[CHUNKS_MARK] as Record<string, number> | undefined;
+        if (!marks) continue;
+        const whole = { ...(entry as Record<string, unknown>) };
+        delete whole[CHUNKS_MARK];
+        for (const [prop, n] of Object.entries(marks)) whole[prop] = Array.from({ length: n }, (_, i) => chunkRows.get(chunkKey(key, prop, i)) ?? []).flat();
+        map[key] = whole;
+      }
+    }
     const status = (obj as { status?: Record<string, unknown> }).status;
     (obj as { status?: Record<string, unknown> }).status = { ...(status && typeof status === 'object' ? status : {}), [field]: map };
     return obj;
@@ -504,19 +562,51 @@ export class SqliteStore implements Store {
   private writeRows(kind: string, uid: string, next: Record<string, unknown>, known: Record<string, unknown> | undefined): void {
     const upsert = this.sql('INSERT INTO object_parts (uid, key, body) VALUES (?, ?, ?) ON CONFLICT (uid, key) DO UPDATE SET body = excluded.body');
     const remove = this.sql('DELETE FROM object_parts WHERE uid = ? AND key = ?');
+    const put = (key: string, value: unknown) => upsert.run(uid, key, this.stored(kind, JSON.stringify(value)));
+    /** The chunk rows `old` had beyond what `rows` keeps. */
+    const dropChunks = (key: string, rows: EntryRows | undefined, old: EntryRows) => {
+      for (const [prop, parts] of old.chunks) for (let i = rows?.chunks.get(prop)?.length ?? 0; i < parts.length; i++) remove.run(uid, chunkKey(key, prop, i));
+    };
     if (known) {
-      for (const key of Object.keys(next)) if (next[key] !== known[key] && next[key] !== undefined) upsert.run(uid, key, this.stored(kind, JSON.stringify(next[key])));
-      for (const key of Object.keys(known)) if (!(key in next) || next[key] === undefined) remove.run(uid, key);
+      for (const key of Object.keys(next)) {
+        const value = next[key];
+        const before = known[key];
+        if (value === before || value === undefined) continue;
+        const rows = entryRows(value);
+        put(key, rows.main);
+        const old = before === undefined ? undefined : entryRows(before);
+        for (const [prop, parts] of rows.chunks) {
+          // A chunk row the entry before already had, as it is, is not written again: a growing
+          // list rewrites its last chunk only.
+          const oldParts = old?.chunks.get(prop);
+          parts.forEach((part, i) => {
+            const same = oldParts?.[i]?.length === part.length && sameSlice(oldParts[i], 0, part);
+            if (!same) put(chunkKey(key, prop, i), part);
+          });
+        }
+        if (old) dropChunks(key, rows, old);
+      }
+      for (const key of Object.keys(known)) {
+        if (key in next && next[key] !== undefined) continue;
+        remove.run(uid, key);
+        dropChunks(key, undefined, entryRows(known[key]));
+      }
       return;
     }
-    const rows = this.sql('SELECT key, body FROM object_parts WHERE uid = ?').all(uid) as { key: string; body: string }[];
-    const have = new Map(rows.map((r) => [r.key, r.body]));
-    for (const key of Object.keys(next)) {
-      const json = JSON.stringify(next[key]);
-      if (json === undefined) continue;
+    const stored = this.sql('SELECT key, body FROM object_parts WHERE uid = ?').all(uid) as { key: string; body: string }[];
+    const have = new Map(stored.map((r) => [r.key, r.body]));
+    const sync = (key: string, value: unknown) => {
+      const json = JSON.stringify(value);
+      if (json === undefined) return;
       const cur = have.get(key);
       have.delete(key);
       if (cur === undefined || (isSealed(cur) ? this.cipher?.open(cur) : cur) !== json) upsert.run(uid, key, this.stored(kind, json));
+    };
+    for (const key of Object.keys(next)) {
+      if (next[key] === undefined) continue;
+      const rows = entryRows(next[key]);
+      sync(key, rows.main);
+      for (const [prop, parts] of rows.chunks) parts.forEach((part, i) => sync(chunkKey(key, prop, i), part));
     }
     for (const key of have.keys()) remove.run(uid, key);
   }

@@ -145,3 +145,46 @@ test('a store written before node rows moves each workflow’s nodes into rows w
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a node's long list (a group's children) is kept in rows of 1,000: a node that grows rewrites its own row and its last chunk only, and reads back whole", async () => {
+  await withStore(async (store, file) => {
+    type Group = Node & { children?: string[] };
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `wide-${i}`);
+    const group = (n: number): Group => ({ id: 'wide-g', phase: 'Running', children: ids(n) });
+    const created = await store.create(workflow({ 'wide-g': group(2500) as Node }));
+    let disk = onDisk(file);
+    assert.deepEqual([...disk.rows.keys()].sort(), ['wide-g', 'wide-g/children/0', 'wide-g/children/1', 'wide-g/children/2']);
+    assert.deepEqual(JSON.parse(disk.rows.get('wide-g')!), { id: 'wide-g', phase: 'Running', $chunks: { children: 3 } });
+    assert.equal((JSON.parse(disk.rows.get('wide-g/children/2')!) as string[]).length, 500);
+    assert.deepEqual(((await store.get<Wf>(ref))!.status!.nodes!['wide-g'] as Group).children, ids(2500));
+
+    // Which rows a write touches, seen through a trigger on the file.
+    const db = new Database(file);
+    db.exec('CREATE TABLE touched (key TEXT); CREATE TRIGGER t_up AFTER UPDATE ON object_parts BEGIN INSERT INTO touched VALUES (new.key); END; CREATE TRIGGER t_in AFTER INSERT ON object_parts BEGIN INSERT INTO touched VALUES (new.key); END; CREATE TRIGGER t_del AFTER DELETE ON object_parts BEGIN INSERT INTO touched VALUES (old.key); END;');
+    const touched = () => (db.prepare('DELETE FROM touched RETURNING key').all() as { key: string }[]).map((r) => r.key).sort();
+    try {
+      const grown = await store.writeStatus<Wf>(created as Wf, { phase: 'Running', nodes: { 'wide-g': group(2600) as Node } });
+      assert.deepEqual(touched(), ['wide-g', 'wide-g/children/2']);
+      const crossed = await store.writeStatus<Wf>(grown!, { phase: 'Running', nodes: { 'wide-g': group(3001) as Node } });
+      assert.deepEqual(touched(), ['wide-g', 'wide-g/children/2', 'wide-g/children/3']);
+      const shrunk = await store.writeStatus<Wf>(crossed!, { phase: 'Running', nodes: { 'wide-g': group(900) as Node } });
+      assert.deepEqual(touched(), ['wide-g', 'wide-g/children/0', 'wide-g/children/1', 'wide-g/children/2', 'wide-g/children/3'], 'short again: the list goes back into its row, the chunks go');
+      assert.deepEqual(JSON.parse(onDisk(file).rows.get('wide-g')!), group(900));
+      await store.writeStatus<Wf>(shrunk!, { phase: 'Running', nodes: { 'wide-g': group(1500) as Node } });
+      touched();
+      // A user's write (compared with the rows as JSON) round-trips too.
+      const cur = (await store.get<Wf>(ref))!;
+      assert.deepEqual((cur.status!.nodes!['wide-g'] as Group).children, ids(1500));
+      await store.replaceStatus({ ...cur, status: { phase: 'Running', nodes: { 'wide-g': group(2001) as Node, 'wide-1': { id: 'wide-1', phase: 'Pending' } } } } as Wf);
+      assert.deepEqual(touched(), ['wide-1', 'wide-g', 'wide-g/children/1', 'wide-g/children/2']);
+      const back = (await store.get<Wf>(ref))!.status!.nodes!;
+      assert.deepEqual(Object.keys(back), ['wide-g', 'wide-1']);
+      assert.deepEqual((back['wide-g'] as Group).children, ids(2001));
+      assert.equal((await store.list<Wf>({ apiVersion: ref.apiVersion, kind: ref.kind })).items[0]!.status!.nodes!['wide-g']!.id, 'wide-g');
+    } finally {
+      db.close();
+    }
+    await store.delete(ref);
+    assert.equal((new Database(file, { readonly: true }).prepare('SELECT count(*) AS n FROM object_parts').get() as { n: number }).n, 0, 'a delete takes every row, chunks too');
+  });
+});

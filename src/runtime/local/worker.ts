@@ -33,13 +33,6 @@ export const HOST_NAME = 'host.drover.internal';
 const SOURCE = 'kubelet';
 /** How soon a status write the store refused (a full disk) is tried again. */
 const STATUS_RETRY_MS = 1000;
-/**
- * How long a container's start waits to be written, for its end to come with it: a step that
- * runs for less (`true`, an `echo`) goes from Pending to its end in one write, as a kubelet may
- * report it, instead of two, each a store write and a pass of every controller watching pods.
- * Anything else that changes meanwhile writes at once, the start with it.
- */
-const START_SETTLE_MS = 50;
 const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
 function podRef(pod: Pod): ObjectRef {
@@ -87,7 +80,6 @@ export class PodWorker {
   private resync = false;
   private dirty = false;
   private flushing?: Promise<void>;
-  private settleCancel?: () => void;
   /** Cancels the timer that writes the status again after a failed write. */
   private statusRetry?: () => void;
   private prepareMessage?: string;
@@ -330,7 +322,6 @@ export class PodWorker {
     // This start's own status write (its `finally`) carries the start time.
     this.startTimePending = false;
     let turned = false;
-    let started = false;
     const spec = c.spec;
     try {
       // Its turn among all starts on this machine (containerParallelStarts); a pod deleted or
@@ -416,7 +407,6 @@ export class PodWorker {
       }
       this.watchExit(c, proc, record);
       this.event('Normal', 'Started', `Started container ${spec.name}`);
-      started = true;
     } catch (err) {
       if (err instanceof ContainerConfigError) {
         c.state = { waiting: { reason: err.reason, message: err.message } };
@@ -447,7 +437,7 @@ export class PodWorker {
     } finally {
       if (turned) this.ctx.startDone();
       c.starting = false;
-      this.markDirty(started ? START_SETTLE_MS : 0);
+      this.markDirty();
     }
   }
 
@@ -690,7 +680,6 @@ export class PodWorker {
 
   /** Stops listening (runtime stop): timers cancelled, processes left running. */
   detach(): void {
-    this.settleCancel?.();
     this.deadlineCancel?.();
     this.retryCancel?.();
     this.statusRetry?.();
@@ -702,20 +691,8 @@ export class PodWorker {
 
   // ---- status ----------------------------------------------------------------------------
 
-  /** The status changed: it is written now, or after `settleMs` (a later change comes with it then). */
-  markDirty(settleMs = 0): void {
+  markDirty(): void {
     this.dirty = true;
-    if (settleMs > 0) {
-      if (!this.settleCancel && !this.flushing) {
-        this.settleCancel = this.ctx.host.clock.setTimer(settleMs, () => {
-          this.settleCancel = undefined;
-          this.markDirty();
-        });
-      }
-      return;
-    }
-    this.settleCancel?.();
-    this.settleCancel = undefined;
     if (this.flushing || this.deleted || this.ctx.isStopped()) return;
     this.flushing = this.ctx.track(
       (async () => {

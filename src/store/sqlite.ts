@@ -178,8 +178,7 @@ function statusWithout(status: unknown, field: string): unknown {
  * Rows of a status map: an entry's array longer than ROW_CHUNK (a fan-out's group node and its
  * 10,000 children) is kept in rows of its own, ROW_CHUNK elements each (`<key>/<prop>/<i>`), and
  * the entry's row names how many (CHUNKS_MARK). An entry that grows by a few children then
- * rewrites its small row and the last chunk, not all of its children on every pass. Keys of the
- * map are object names and never hold a `/`.
+ * rewrites its small row and the last chunk, not all of its children on every pass.
  */
 const ROW_CHUNK = 1000;
 const CHUNKS_MARK = '$chunks';
@@ -521,20 +520,24 @@ export class SqliteStore implements Store {
     const rows = this.sql('SELECT key, body FROM object_parts WHERE uid = ? ORDER BY rowid').all(obj.metadata.uid) as { key: string; body: string }[];
     if (rows.length === 0) return obj;
     const map: Record<string, unknown> = {};
-    const chunkRows = new Map<string, unknown[]>();
-    for (const r of rows) {
-      if (r.key.includes('/')) chunkRows.set(r.key, this.parse(r.body));
-      else map[r.key] = this.parse(r.body);
-    }
-    if (chunkRows.size) {
-      for (const [key, entry] of Object.entries(map)) {
-        const marks = (entry as Record<string, unknown> | null)?.[CHUNKS_MARK] as Record<string, number> | undefined;
-        if (!marks) continue;
-        const whole = { ...(entry as Record<string, unknown>) };
-        delete whole[CHUNKS_MARK];
-        for (const [prop, n] of Object.entries(marks)) whole[prop] = Array.from({ length: n }, (_, i) => chunkRows.get(chunkKey(key, prop, i)) ?? []).flat();
-        map[key] = whole;
+    for (const r of rows) map[r.key] = this.parse(r.body);
+    // Chunk rows are taken out by the entries that name them: a key of the map's own that merely
+    // looks like one (a `/` in a status a client wrote) stays an entry.
+    for (const [key, entry] of Object.entries(map)) {
+      const marks = entry && typeof entry === 'object' ? ((entry as Record<string, unknown>)[CHUNKS_MARK] as Record<string, number> | undefined) : undefined;
+      if (!marks || typeof marks !== 'object') continue;
+      const whole = { ...(entry as Record<string, unknown>) };
+      delete whole[CHUNKS_MARK];
+      for (const [prop, n] of Object.entries(marks)) {
+        const parts: unknown[] = [];
+        for (let i = 0; i < n; i++) {
+          const k = chunkKey(key, prop, i);
+          if (Array.isArray(map[k])) parts.push(...(map[k] as unknown[]));
+          delete map[k];
+        }
+        whole[prop] = parts;
       }
+      map[key] = whole;
     }
     const status = (obj as { status?: Record<string, unknown> }).status;
     (obj as { status?: Record<string, unknown> }).status = { ...(status && typeof status === 'object' ? status : {}), [field]: map };

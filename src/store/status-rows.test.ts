@@ -175,10 +175,11 @@ test("a node's long list (a group's children) is kept in rows of 1,000: a node t
       // A user's write (compared with the rows as JSON) round-trips too.
       const cur = (await store.get<Wf>(ref))!;
       assert.deepEqual((cur.status!.nodes!['wide-g'] as Group).children, ids(1500));
-      await store.replaceStatus({ ...cur, status: { phase: 'Running', nodes: { 'wide-g': group(2001) as Node, 'wide-1': { id: 'wide-1', phase: 'Pending' } } } } as Wf);
-      assert.deepEqual(touched(), ['wide-1', 'wide-g', 'wide-g/children/1', 'wide-g/children/2']);
+      // A key of the client's own that looks like a chunk's stays a node.
+      await store.replaceStatus({ ...cur, status: { phase: 'Running', nodes: { 'wide-g': group(2001) as Node, 'wide-1': { id: 'wide-1', phase: 'Pending' }, 'odd/children/0': { id: 'odd', phase: 'Pending' } } } } as Wf);
+      assert.deepEqual(touched(), ['odd/children/0', 'wide-1', 'wide-g', 'wide-g/children/1', 'wide-g/children/2']);
       const back = (await store.get<Wf>(ref))!.status!.nodes!;
-      assert.deepEqual(Object.keys(back), ['wide-g', 'wide-1']);
+      assert.deepEqual(Object.keys(back), ['wide-g', 'wide-1', 'odd/children/0']);
       assert.deepEqual((back['wide-g'] as Group).children, ids(2001));
       assert.equal((await store.list<Wf>({ apiVersion: ref.apiVersion, kind: ref.kind })).items[0]!.status!.nodes!['wide-g']!.id, 'wide-g');
     } finally {

@@ -210,11 +210,9 @@ function entryRows(value: unknown): EntryRows {
 
 const chunkKey = (key: string, prop: string, i: number) => `${key}/${prop}/${i}`;
 
-/** Whether `arr` holds exactly `part` from `from` on (elements compared as JSON values are: by identity first). */
-function sameSlice(arr: unknown, from: number, part: unknown[]): boolean {
-  if (!Array.isArray(arr) || arr.length < from + part.length) return false;
-  for (let i = 0; i < part.length; i++) if (arr[from + i] !== part[i]) return false;
-  return true;
+/** Whether two chunks hold the same elements (ids and other scalars compare by value). */
+function sameChunk(a: unknown[] | undefined, b: unknown[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** `obj` without status[field], sharing everything else (its metadata object included). */
@@ -583,8 +581,7 @@ export class SqliteStore implements Store {
           // list rewrites its last chunk only.
           const oldParts = old?.chunks.get(prop);
           parts.forEach((part, i) => {
-            const same = oldParts?.[i]?.length === part.length && sameSlice(oldParts[i], 0, part);
-            if (!same) put(chunkKey(key, prop, i), part);
+            if (!sameChunk(oldParts?.[i], part)) put(chunkKey(key, prop, i), part);
           });
         }
         if (old) dropChunks(key, rows, old);

@@ -562,7 +562,7 @@ export class PodWorker {
     this.markDirty();
     await this.flushing;
     this.ctx.forget(this.uid, true);
-    if (!mayChangeNetwork(this.pod)) this.ctx.net.podEnding(this.uid);
+    this.networkEnding();
     void this.ctx.track(cleanupSandbox(this.ctx.facts, this.log, this.uid, this.dir, false, (emptied) => this.releaseNetwork(emptied)));
   }
 
@@ -622,7 +622,7 @@ export class PodWorker {
     this.killing = true;
     this.failed = { reason, message };
     this.event('Warning', reason, message);
-    if (!mayChangeNetwork(this.pod)) this.ctx.net.podEnding(this.uid);
+    this.networkEnding();
     const kills: Promise<void>[] = [];
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
@@ -647,7 +647,7 @@ export class PodWorker {
     this.deadlineCancel?.();
     this.retryCancel?.();
     this.statusRetry?.();
-    if (!mayChangeNetwork(this.pod)) this.ctx.net.podEnding(this.uid);
+    this.networkEnding();
     const kills: Promise<void>[] = [];
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
@@ -665,12 +665,22 @@ export class PodWorker {
     this.ctx.forget(this.uid, false);
   }
 
+  /** Whether the pod's namespace may serve another pod once its processes are gone: it could not have changed it. */
+  private networkReusable(): boolean {
+    return !mayChangeNetwork(this.pod);
+  }
+
+  /** The pod is ending: a namespace that may be reused is announced, so a starting pod waits for it. */
+  private networkEnding(): void {
+    if (this.networkReusable()) this.ctx.net.podEnding(this.uid);
+  }
+
   /**
    * Frees the pod's address, namespace and veth pair. `emptied`: its cgroups went, so none of its
    * processes is left, and its namespace may serve another pod unless it could have changed it.
    */
   private async releaseNetwork(emptied: boolean): Promise<void> {
-    await this.ctx.net.releasePod(this.uid, emptied && !mayChangeNetwork(this.pod)).catch((err: unknown) => this.log.warn('could not remove the pod\'s network', { uid: this.uid, error: (err as Error).message }));
+    await this.ctx.net.releasePod(this.uid, emptied && this.networkReusable()).catch((err: unknown) => this.log.warn('could not remove the pod\'s network', { uid: this.uid, error: (err as Error).message }));
   }
 
   /** The node's address as the pod sees it: the bridge's gateway, or loopback on the host's network. */

@@ -38,7 +38,7 @@ export interface Claim {
   netns?: string;
 }
 
-/** The claim at `file`, or undefined when there is none or it cannot be read (a claim file of an older server is read too). */
+/** The claim at `file`, or undefined when there is none or it cannot be read (a claim file of an older server is read too). Synchronous: a link or a small file, read at start and when a ClusterIP is claimed. */
 export function readClaimSync(file: string): Claim | undefined {
   try {
     return JSON.parse(readlinkSync(file)) as Claim;
@@ -47,19 +47,6 @@ export function readClaimSync(file: string): Claim | undefined {
   }
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Claim;
-  } catch {
-    return undefined;
-  }
-}
-
-async function readClaim(file: string): Promise<Claim | undefined> {
-  try {
-    return JSON.parse(await fsp.readlink(file)) as Claim;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') return undefined;
-  }
-  try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as Claim;
   } catch {
     return undefined;
   }
@@ -259,7 +246,7 @@ export class BridgeNetwork {
     for (const name of await fsp.readdir(this.claimsDir).catch(() => [] as string[])) {
       if (!cidrContains(this.cidr, name)) continue;
       const file = join(this.claimsDir, name);
-      const claim = await readClaim(file);
+      const claim = readClaimSync(file);
       if (!claim && (await leftEmpty(file))) {
         await fsp.rm(file, { force: true });
         continue;
@@ -523,8 +510,8 @@ export class BridgeNetwork {
     return join(this.claimsDir, 'svc');
   }
 
-  private serviceClaim(ip: string): Promise<Claim | undefined> {
-    return readClaim(join(this.serviceClaimsDir, ip));
+  private async serviceClaim(ip: string): Promise<Claim | undefined> {
+    return readClaimSync(join(this.serviceClaimsDir, ip));
   }
 
   /**

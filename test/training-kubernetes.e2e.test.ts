@@ -161,7 +161,8 @@ spec:
     assert.equal(cm.data?.['hostfile'], `pi-worker-0.pi.${ns}.svc slots=1\npi-worker-1.pi.${ns}.svc slots=1\n`);
     const svc = await eventually('the MPIJob\'s headless Service', () => cluster.core.readNamespacedService({ name: 'pi', namespace: ns }));
     assert.equal(svc.spec?.clusterIP, 'None');
-    const worker = await cluster.core.readNamespacedPod({ name: 'pi-worker-0', namespace: ns });
+    // The workers' pods are made beside the ConfigMap and Service, in no fixed order.
+    const worker = await eventually('the MPI worker in the cluster', () => cluster.core.readNamespacedPod({ name: 'pi-worker-0', namespace: ns }));
     assert.deepEqual([worker.spec?.hostname, worker.spec?.subdomain, worker.spec?.dnsConfig?.searches], ['pi-worker-0', 'pi', [`pi.${ns}.svc.cluster.local`]]);
     // A v1 MPIJob's launcher would need a ServiceAccount and Role in the cluster: refused, saying so.
     const v1 = await d.cli(['apply', '-f', '-'], ['apiVersion: kubeflow.org/v1', 'kind: MPIJob', 'metadata: {name: pi1}', 'spec:', '  mpiReplicaSpecs:', '    Launcher: {template: {spec: {containers: [{name: mpi, image: x}]}}}', '    Worker: {replicas: 1, template: {spec: {containers: [{name: mpi, image: x}]}}}', ''].join('\n'));

@@ -1,6 +1,7 @@
 /** Pure facts about Pods that several contexts need: what a pod asks for, its QoS class, whether it is done. */
 import type { Pod } from './types.js';
 import { cpuMillis, parseQuantity, safeQuantity } from './quantity.js';
+import { BadRequestError } from './errors.js';
 
 export interface PodRequests {
   cpuMillis: number;
@@ -16,8 +17,9 @@ export interface PodResources {
 
 /**
  * A pod's effective requests and limits per resource, as Kubernetes counts them: the containers'
- * amounts summed, an init container's taken when it is larger (they run one at a time, before the
- * others), the pod's overhead added; a resource with a limit but no request requests its limit.
+ * amounts summed with the sidecars' (init containers with restartPolicy Always, which run beside
+ * them), an init container's taken when it is larger (they run one at a time, before the others,
+ * beside the sidecars started before them), the pod's overhead added; a resource with a limit but no request requests its limit.
  * `amount` turns one quantity into a number; by default cpu is in cores and a malformed quantity
  * counts as 0 (what `describe` and `top` show of any object).
  */
@@ -26,8 +28,18 @@ export function podResources(pod: Pod, amount: (resource: string, q: unknown) =>
     const out: Record<string, number> = {};
     const of = (c: { resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> } }) =>
       which === 'requests' ? { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) } : (c.resources?.limits ?? {});
+    const sidecars: Record<string, number> = {};
+    const peaks: Record<string, number> = {};
+    for (const c of pod.spec?.initContainers ?? []) {
+      const always = c.restartPolicy === 'Always';
+      for (const [r, q] of Object.entries(of(c))) {
+        if (always) sidecars[r] = (sidecars[r] ?? 0) + amount(r, q);
+        else peaks[r] = Math.max(peaks[r] ?? 0, (sidecars[r] ?? 0) + amount(r, q));
+      }
+    }
     for (const c of pod.spec?.containers ?? []) for (const [r, q] of Object.entries(of(c))) out[r] = (out[r] ?? 0) + amount(r, q);
-    for (const c of pod.spec?.initContainers ?? []) for (const [r, q] of Object.entries(of(c))) out[r] = Math.max(out[r] ?? 0, amount(r, q));
+    for (const [r, v] of Object.entries(sidecars)) out[r] = (out[r] ?? 0) + v;
+    for (const [r, v] of Object.entries(peaks)) out[r] = Math.max(out[r] ?? 0, v);
     for (const [r, q] of Object.entries(pod.spec?.overhead ?? {})) out[r] = (out[r] ?? 0) + amount(r, q);
     return out;
   };
@@ -71,3 +83,24 @@ export function isPodTerminal(pod: Pod): boolean {
 }
 
 export const GPU_RESOURCE = 'nvidia.com/gpu';
+
+/** Whether the pod has a container (init containers included) of that name. */
+export function hasContainer(pod: Pod, name: string): boolean {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].some((c) => c.name === name);
+}
+
+/**
+ * The container a log read or an exec means, as the API server picks it: the one named (an init
+ * container too), else the pod's only container. Throws BadRequestError with the API server's words.
+ */
+export function podContainerName(pod: Pod, asked: string | null | undefined): string {
+  const podName = pod.metadata?.name ?? '';
+  if (asked) {
+    if (!hasContainer(pod, asked)) throw new BadRequestError(`container ${asked} is not valid for pod ${podName}`);
+    return asked;
+  }
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  if (names.length === 1) return names[0]!;
+  const inits = (pod.spec?.initContainers ?? []).map((c) => c.name);
+  throw new BadRequestError(`a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`);
+}

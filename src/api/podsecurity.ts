@@ -153,7 +153,8 @@ export function podSecurityIssues(podSpec: unknown, namespace: string, policy: P
   // A pod has a network of its own; the host's (its loopback services, every port) is an admin's to give.
   if (spec['hostNetwork'] === true && !privOk) forbid(`${path}.hostNetwork`, `the host's network is not allowed ${how}`);
   if (Array.isArray(psc['sysctls']) && psc['sysctls'].length) forbid(`${pscPath}.sysctls`, 'sysctls are not supported: pods share the host kernel settings');
-  const list = containers ?? (Array.isArray(spec['containers']) ? (spec['containers'] as unknown[]).map((c, i) => ({ path: `${path}.containers[${i}]`, container: c })) : []);
+  const listed = (field: 'initContainers' | 'containers') => (Array.isArray(spec[field]) ? (spec[field] as unknown[]).map((c, i) => ({ path: `${path}.${field}[${i}]`, container: c })) : []);
+  const list = containers ?? [...listed('initContainers'), ...listed('containers')];
   for (const { path: cPath, container } of list) {
     const csc = rec(rec(container)?.['securityContext']) ?? {};
     const s = containerSecurity(spec, container, policy);

@@ -205,12 +205,24 @@ test('keys of maps (labels, data, nodeSelector) are not mistaken for unknown fie
 });
 
 test('an unsupported field is rejected by name', () => {
-  const text = JOB.replace('      restartPolicy: Never', '      restartPolicy: Never\n      initContainers:\n      - {name: setup, image: busybox}');
+  const text = JOB.replace('      restartPolicy: Never', '      restartPolicy: Never\n      ephemeralContainers:\n      - {name: debug, image: busybox}');
   const issue = only(issuesOf(text));
-  assert.equal(issue.path, 'spec.template.spec.initContainers');
-  assert.equal(issue.message, 'field spec.template.spec.initContainers is not supported by Drover yet');
+  assert.equal(issue.path, 'spec.template.spec.ephemeralContainers');
+  assert.equal(issue.message, 'field spec.template.spec.ephemeralContainers is not supported by Drover yet');
   assert.equal(issue.line, 10);
   assert.equal(issue.column, 7);
+});
+
+test('init containers are checked as the API server checks them: an image each, names unique across all containers, restartPolicy only Always (a sidecar)', () => {
+  const withInit = (init: string) => JOB.replace('      restartPolicy: Never', `      restartPolicy: Never\n      initContainers:\n${init}`);
+  assert.equal(loadManifests(withInit('      - {name: fetch, image: busybox}\n      - {name: proxy, image: busybox, restartPolicy: Always}\n')).manifests.length, 1);
+  const dup = only(issuesOf(withInit('      - {name: main, image: busybox}\n')));
+  assert.deepEqual([dup.path, dup.message], ['spec.template.spec.containers[0].name', 'duplicate container name "main"']);
+  const noImage = only(issuesOf(withInit('      - {name: fetch}\n')));
+  assert.equal(noImage.path, 'spec.template.spec.initContainers[0].image');
+  const policy = only(issuesOf(withInit('      - {name: fetch, image: busybox, restartPolicy: OnFailure}\n')));
+  assert.equal(policy.path, 'spec.template.spec.initContainers[0].restartPolicy');
+  assert.match(policy.message, /only "Always" \(a sidecar\)/);
 });
 
 test('an unsupported volume source is rejected by its name', () => {

@@ -22,6 +22,7 @@ import { parseSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, Stored } from '../api/types.js';
 import { ANNOTATIONS, DEFAULT_NAMESPACE } from '../api/types.js';
 import type { ManifestLoader } from '../api/manifests.js';
+import { hasContainer, podContainerName } from '../api/pods.js';
 import { ExpiredError, type Store, type WriteOp } from '../store/index.js';
 import type { PodRuntime, PodUsage } from '../runtime/index.js';
 import type { Logger } from '../util/logger.js';
@@ -273,14 +274,10 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
   async function handleLogs(res: ServerResponse, path: ResourcePath, q: URLSearchParams, req: IncomingMessage): Promise<void> {
     const pod = await store.get<Stored<Pod>>({ apiVersion: 'v1', kind: 'Pod', namespace: path.namespace!, name: path.name! });
     if (!pod) throw new NotFoundError('pods', path.name!, path.namespace);
-    const containers = pod.spec?.containers ?? [];
-    let container = q.get('container') ?? undefined;
-    if (!container) {
-      if (containers.length > 1) throw new BadRequestError(`a container name must be specified for pod ${path.name}, choose one of: [${containers.map((c) => c.name).join(' ')}]`);
-      container = containers[0]?.name;
-    }
-    if (!containers.some((c) => c.name === container)) container = deps.logContainer(pod, container!) ?? container;
-    if (!containers.some((c) => c.name === container)) throw new BadRequestError(`container ${container} is not valid for pod ${path.name}`);
+    let container = q.get('container') || undefined;
+    // A name the pod lacks may be one a kind's tools use for its own (Argo's `main`, Katib's collector).
+    if (container && !hasContainer(pod, container)) container = deps.logContainer(pod, container) ?? container;
+    container = podContainerName(pod, container);
     const abort = new AbortController();
     req.on('close', () => abort.abort());
     const iter = runtime.logs(pod, {

@@ -15,6 +15,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { BadRequestError } from '../api/errors.js';
 import type { Pod } from '../api/types.js';
+import { podContainerName } from '../api/pods.js';
 import type { ExecProcess, PodRuntime } from '../runtime/types.js';
 import type { Logger } from '../util/logger.js';
 import { SpdyServerSession } from './spdy.js';
@@ -117,10 +118,8 @@ function relay(from: Readable, channel: number, ws: WebSocketConnection, socket:
 }
 
 function containerOf(pod: Pod, asked: string | null): string {
-  const names = (pod.spec?.containers ?? []).map((c) => c.name);
-  const c = asked || names[0];
-  if (!c || !names.includes(c)) throw new BadRequestError(`container ${c} is not valid for pod ${pod.metadata?.name}`);
-  return c;
+  // As kubectl exec: with no name, the first container (kubectl itself says which it chose).
+  return podContainerName(pod, asked || pod.spec?.containers?.[0]?.name);
 }
 
 /** A TCP connection to ip:port, once connected (a runtime without its own dialPod). */

@@ -94,3 +94,10 @@ test("the host's network is Forbidden outside the namespaces an admin lists: pod
   assert.doesNotThrow(() => admission({ privilegedNamespaces: ['ops'] }).admit(pod({ hostNetwork: true }), { namespace: 'ops' }));
   assert.doesNotThrow(() => admission().admit(pod({ hostNetwork: false }), { namespace: 'ml' }));
 });
+
+test('init containers and sidecars are held to the same policy as the regular containers', () => {
+  const a = admission();
+  assert.throws(() => a.admit(pod({ initContainers: [{ name: 'setup', image: 'x', securityContext: { privileged: true } }] }), { namespace: 'ml' }), /spec\.initContainers\[0\]\.securityContext\.privileged: privileged containers are not allowed/);
+  assert.throws(() => a.admit(pod({ initContainers: [{ name: 'proxy', image: 'x', restartPolicy: 'Always', securityContext: { runAsUser: 0 } }] }), { namespace: 'ml' }), /spec\.initContainers\[0\]\.securityContext\.runAsUser: running as root/);
+  assert.doesNotThrow(() => a.admit(pod({ initContainers: [{ name: 'setup', image: 'x' }] }), { namespace: 'ml' }));
+});

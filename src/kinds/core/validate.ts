@@ -111,6 +111,12 @@ export const CONTAINER: Shape = {
   volumeDevices: reject(),
 };
 
+/** An init container; restartPolicy Always makes it a sidecar, which runs beside the others. */
+export const INIT_CONTAINER: Shape = {
+  ...CONTAINER,
+  restartPolicy: onlyValues(['Always'], 'only "Always" (a sidecar)'),
+};
+
 export const VOLUME: Shape = {
   name: ok,
   persistentVolumeClaim: ok,
@@ -153,7 +159,7 @@ export const POD_SPEC: Shape = {
   schedulerName: onlyValues(['default-scheduler'], 'only "default-scheduler"'),
   hostPID: rejectTrue(),
   hostIPC: rejectTrue(),
-  initContainers: reject(),
+  initContainers: struct(INIT_CONTAINER),
   ephemeralContainers: reject(),
   runtimeClassName: reject(),
 };
@@ -195,10 +201,12 @@ export function checkPodSpec(ctx: Ctx, spec: unknown, path: FieldPath): void {
       volumeNames.add(name);
     });
   }
+  // Names are unique across init and regular containers: logs and statuses are kept by name.
   const containerNames = new Set<string>();
-  containers.forEach((c, i) => {
+  const inits = Array.isArray(spec['initContainers']) ? (spec['initContainers'] as unknown[]) : [];
+  const all: [unknown, FieldPath][] = [...inits.map((c, i): [unknown, FieldPath] => [c, [...path, 'initContainers', i]]), ...containers.map((c, i): [unknown, FieldPath] => [c, [...path, 'containers', i]])];
+  all.forEach(([c, cPath]) => {
     if (!isRecord(c)) return;
-    const cPath = [...path, 'containers', i];
     const name = c['name'];
     if (typeof name === 'string') {
       if (containerNames.has(name)) error(ctx, [...cPath, 'name'], `duplicate container name ${JSON.stringify(name)}`);

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import type { Pod, KubeObject, PodStatus } from '../../api/types.js';
+import { podContainerName } from '../../api/pods.js';
 import { BadRequestError, HostRequirementError, UnsupportedError } from '../../api/errors.js';
 import type { WatchEvent } from '../../store/index.js';
 import { TokenBucket } from '../../util/ratelimit.js';
@@ -433,10 +434,7 @@ export class KubernetesPodRuntime implements PodRuntime {
 
   private async *readLogs(pod: Pod, opts: LogOptions): AsyncGenerator<string> {
     const podName = pod.metadata?.name ?? '';
-    const names = (pod.spec?.containers ?? []).map((c) => c.name);
-    const container = opts.container ?? (names.length === 1 ? names[0] : undefined);
-    if (!container) throw new BadRequestError(`a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`);
-    if (!names.includes(container)) throw new BadRequestError(`container ${container} is not valid for pod ${podName}`);
+    const container = podContainerName(pod, opts.container);
     const out = new PassThrough();
     let req: AbortController;
     try {

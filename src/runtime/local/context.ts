@@ -130,9 +130,17 @@ export interface WorkerContext {
   startDone(): void;
 }
 
+/**
+ * What a container is to its pod: `init` runs to its end before the next starts; `sidecar` (an
+ * init container with restartPolicy Always) need only have started, runs beside the regular
+ * containers, is always restarted, and is stopped once they have ended.
+ */
+export type ContainerRole = 'init' | 'sidecar' | 'regular';
+
 /** One container of a pod worker: its current attempt and restart state. */
 export interface ContainerRun {
   spec: Container;
+  role: ContainerRole;
   restartCount: number;
   state: ContainerState;
   lastState?: ContainerState;

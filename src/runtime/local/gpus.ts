@@ -10,14 +10,28 @@ export function gpuCount(c: Container): number {
   return q === undefined ? 0 : Math.ceil(parseQuantity(q));
 }
 
-/** GPUs the pod's containers ask for together. */
+/**
+ * GPUs the pod holds, as Kubernetes counts a pod's effective request: its sidecars and regular
+ * containers run together; each other init container runs alone beside the sidecars before it.
+ */
 export function podGpuCount(pod: Pod): number {
-  return (pod.spec?.containers ?? []).reduce((n, c) => n + gpuCount(c), 0);
+  let sidecars = 0;
+  let peak = 0;
+  for (const c of pod.spec?.initContainers ?? []) {
+    if (c.restartPolicy === 'Always') sidecars += gpuCount(c);
+    else peak = Math.max(peak, sidecars + gpuCount(c));
+  }
+  return Math.max(peak, (pod.spec?.containers ?? []).reduce((n, c) => n + gpuCount(c), sidecars));
 }
 
-/** The container's share of the pod's ids: the containers take them in order. */
+/** The container's share of the pod's ids: sidecars, then regular containers, take them in order; an init container takes those after the sidecars before it. */
 export function containerGpus(pod: Pod, podGpuIds: readonly string[], name: string): string[] {
   let offset = 0;
+  for (const c of pod.spec?.initContainers ?? []) {
+    const n = gpuCount(c);
+    if (c.name === name) return podGpuIds.slice(offset, offset + n);
+    if (c.restartPolicy === 'Always') offset += n;
+  }
   for (const c of pod.spec?.containers ?? []) {
     const n = gpuCount(c);
     if (c.name === name) return podGpuIds.slice(offset, offset + n);

@@ -4,7 +4,7 @@
  * Reading and following one file is logs.ts's.
  */
 import { join } from 'node:path';
-import { BadRequestError, type Pod } from '../../api/index.js';
+import { BadRequestError, podContainerName, type Pod } from '../../api/index.js';
 import type { LogOptions } from '../types.js';
 import type { AttemptProcess, AttemptRecord } from './executor.js';
 import { attemptPaths, listAttempts, readRecord } from './executor.js';
@@ -29,19 +29,12 @@ export interface PodLogSource {
 export async function* readPodLogs(src: PodLogSource, pod: Pod, opts: LogOptions): AsyncGenerator<string> {
   const uid = pod.metadata?.uid ?? '';
   const podName = pod.metadata?.name ?? '';
-  const names = (pod.spec?.containers ?? []).map((c) => c.name);
-  let container = opts.container;
-  if (!container) {
-    if (names.length !== 1) throw new BadRequestError(`a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`);
-    container = names[0]!;
-  } else if (!names.includes(container)) {
-    throw new BadRequestError(`container ${container} is not valid for pod ${podName}`);
-  }
+  const container = podContainerName(pod, opts.container);
   const dir = join(src.podsDir, uid);
   const attempts = await listAttempts(join(dir, container));
   const current = attempts[attempts.length - 1];
   if (current === undefined) {
-    const reason = pod.status?.containerStatuses?.find((s) => s.name === container)?.state?.waiting?.reason ?? 'ContainerCreating';
+    const reason = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === container)?.state?.waiting?.reason ?? 'ContainerCreating';
     throw new BadRequestError(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
   }
   const n = opts.previous ? current - 1 : current;

@@ -9,7 +9,8 @@ import { seccompProgram } from './seccomp.js';
 import { sandboxUser } from './launch.js';
 import { classifyExit, parseBwrapStatus } from './executor.js';
 import { buildPodStatus, podPhase } from './status.js';
-import { qosClass } from '../../api/pods.js';
+import { podContainerName, podRequests, qosClass } from '../../api/pods.js';
+import { containerGpus, podGpuCount } from './gpus.js';
 import { nextStarts, parseTsIndex, rfc3339NanoFixed, sinceOffset, timeAt } from './logs.js';
 import { tmpSizeBytes } from './launch.js';
 import { planVolumes, throughLinks, VolumeError } from './volumes.js';
@@ -524,4 +525,23 @@ test('a mount point under a link of the root (/var/run → /run) is given to the
   assert.equal(throughLinks(join(root, 'run', 'x')), join(root, 'run', 'x'));
   assert.equal(throughLinks('/no/such/place'), '/no/such/place');
   rmSync(root, { recursive: true, force: true });
+});
+
+test('a pod with init containers and sidecars asks for what Kubernetes counts: sidecars add to the regular containers, an init container counts beside the sidecars before it', () => {
+  const c = (name: string, cpu: string, gpu: number, sidecar = false): Container => ({ name, image: 'x', resources: { requests: { cpu }, limits: { 'nvidia.com/gpu': String(gpu) } }, ...(sidecar ? { restartPolicy: 'Always' } : {}) });
+  // regular 1 cpu + sidecar 0.5 = 1.5; the init after the sidecar runs beside it: 0.5 + 1.2 = 1.7.
+  const pod: Pod = { spec: { initContainers: [c('early', '1.6', 1), c('proxy', '500m', 1, true), c('late', '1.2', 2)], containers: [c('main', '1', 1)] } };
+  assert.equal(podRequests(pod).cpuMillis, 1700);
+  assert.equal(podGpuCount(pod), 3, 'proxy 1 + late 2, against proxy 1 + main 1');
+  assert.deepEqual(['early', 'proxy', 'late', 'main'].map((n) => containerGpus(pod, ['a', 'b', 'c'], n)), [['a'], ['a'], ['b', 'c'], ['b']]);
+  const plain: Pod = { spec: { initContainers: [c('setup', '2', 0)], containers: [c('main', '1', 0)] } };
+  assert.equal(podRequests(plain).cpuMillis, 2000, 'an init container alone counts when it is larger');
+});
+
+test('the container a log read means: the one named, init containers too, else the only one; the API server\'s words otherwise', () => {
+  const pod: Pod = { metadata: { name: 'p' }, spec: { initContainers: [{ name: 'setup' }], containers: [{ name: 'a' }, { name: 'b' }] } };
+  assert.equal(podContainerName(pod, 'setup'), 'setup');
+  assert.throws(() => podContainerName(pod, undefined), /^BadRequestError: a container name must be specified for pod p, choose one of: \[a b\] or one of the init containers: \[setup\]$/);
+  assert.throws(() => podContainerName(pod, 'c'), /container c is not valid for pod p/);
+  assert.equal(podContainerName({ spec: { containers: [{ name: 'only' }] } }, undefined), 'only');
 });

@@ -46,18 +46,53 @@ function condition(type: string, ok: boolean, now: string, prev: readonly PodCon
   return c;
 }
 
+/** Whether a pod's init containers are done, and which are not. */
+export interface InitState {
+  progress: InitProgress;
+  /** Init containers not yet done (a sidecar is done once it has started). */
+  incomplete: string[];
+}
+
+/**
+ * The init containers' part of the kubelet's getPhase: each must have ended with 0 (a sidecar,
+ * restartPolicy Always, need only have started) before the regular containers run. One that
+ * failed ends the pod only under restartPolicy Never; otherwise it is restarted.
+ */
+export type InitProgress = 'done' | 'pending' | 'failed';
+
+export function initState(pod: Pod, statuses: readonly ContainerStatus[]): InitState {
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  const incomplete: string[] = [];
+  let failed = false;
+  for (const c of pod.spec?.initContainers ?? []) {
+    const s = statuses.find((x) => x.name === c.name);
+    if (c.restartPolicy === 'Always') {
+      if (!(s?.started || s?.state?.terminated || s?.lastState?.terminated)) incomplete.push(c.name);
+      continue;
+    }
+    const t = s?.state?.terminated;
+    if (t?.exitCode === 0) continue;
+    incomplete.push(c.name);
+    if (t && policy === 'Never') failed = true;
+  }
+  return { progress: failed ? 'failed' : incomplete.length ? 'pending' : 'done', incomplete };
+}
+
 /** Initialized, ContainersReady and Ready, keeping transition times that did not change and any other condition (PodScheduled). */
-export function podConditions(phase: Phase, statuses: readonly ContainerStatus[], prev: readonly PodCondition[], now: string): PodCondition[] {
+export function podConditions(phase: Phase, statuses: readonly ContainerStatus[], prev: readonly PodCondition[], now: string, init: InitState = { progress: 'done', incomplete: [] }): PodCondition[] {
   const mine = new Set(['Initialized', 'ContainersReady', 'Ready']);
   const others = prev.filter((c) => !mine.has(c.type));
   const done = phase === 'Succeeded' || phase === 'Failed';
   const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
-  const ready = !done && unready.length === 0 && statuses.length > 0;
+  const ready = !done && init.progress === 'done' && unready.length === 0 && statuses.length > 0;
   const reason = done ? 'PodCompleted' : ready ? undefined : 'ContainersNotReady';
   const message = done || ready ? undefined : `containers with unready status: [${unready.join(' ')}]`;
+  const initialized = init.progress === 'done' || (done && init.progress !== 'failed');
   return [
     ...others,
-    condition('Initialized', true, now, prev, done ? 'PodCompleted' : undefined),
+    initialized
+      ? condition('Initialized', true, now, prev, done ? 'PodCompleted' : undefined)
+      : condition('Initialized', false, now, prev, 'ContainersNotInitialized', `containers with incomplete status: [${init.incomplete.join(' ')}]`),
     condition('Ready', ready, now, prev, reason, message),
     condition('ContainersReady', ready, now, prev, reason, message),
   ];
@@ -66,6 +101,8 @@ export function podConditions(phase: Phase, statuses: readonly ContainerStatus[]
 export interface StatusInput {
   pod: Pod;
   containerStatuses: ContainerStatus[];
+  /** In the spec's order; empty for a pod without init containers. */
+  initContainerStatuses?: ContainerStatus[];
   startTime?: string;
   /** Pod-level outcome that overrides the computed phase (DeadlineExceeded). */
   failed?: { reason: string; message: string };
@@ -77,13 +114,16 @@ export interface StatusInput {
 
 /** The full status to write, on top of what the store holds (fields other writers set are kept). */
 export function buildPodStatus(prev: PodStatus | undefined, i: StatusInput): PodStatus {
-  const phase: Phase = i.failed ? 'Failed' : podPhase(i.pod.spec?.restartPolicy, i.containerStatuses);
+  const inits = i.initContainerStatuses ?? [];
+  const init = initState(i.pod, inits);
+  const phase: Phase = i.failed ? 'Failed' : phaseWithInit(i.pod, init.progress, inits, i.containerStatuses);
   const next: PodStatus = {
     ...(prev ?? {}),
     phase,
-    conditions: podConditions(phase, i.containerStatuses, prev?.conditions ?? [], i.now),
+    conditions: podConditions(phase, [...inits.filter((s) => sidecarNames(i.pod).has(s.name)), ...i.containerStatuses], prev?.conditions ?? [], i.now, init),
     ...(i.podIP ? { hostIP: i.hostIP ?? '127.0.0.1', hostIPs: [{ ip: i.hostIP ?? '127.0.0.1' }], podIP: i.podIP, podIPs: [{ ip: i.podIP }] } : {}),
     containerStatuses: i.containerStatuses,
+    ...(inits.length ? { initContainerStatuses: inits } : {}),
     qosClass: qosClass(i.pod),
   };
   if (i.startTime) next.startTime = i.startTime;
@@ -94,24 +134,77 @@ export function buildPodStatus(prev: PodStatus | undefined, i: StatusInput): Pod
   return next;
 }
 
-/** The kubelet's container statuses for a pod's runs, sorted by name. */
+function sidecarNames(pod: Pod): Set<string> {
+  return new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+}
+
+/**
+ * The pod's phase: Pending until its init containers are done, Failed when one failed for good;
+ * then the regular containers' phase, except that a pod whose regular containers have ended
+ * stays Running (Pending, if it never initialized) until its sidecars are stopped.
+ */
+function phaseWithInit(pod: Pod, progress: InitProgress, inits: readonly ContainerStatus[], regular: readonly ContainerStatus[]): Phase {
+  const sidecars = sidecarNames(pod);
+  const sidecarRunning = inits.some((s) => sidecars.has(s.name) && s.state?.running);
+  if (progress === 'failed') return sidecarRunning ? 'Pending' : 'Failed';
+  if (progress === 'pending') return 'Pending';
+  const phase = podPhase(pod.spec?.restartPolicy, regular);
+  return (phase === 'Succeeded' || phase === 'Failed') && sidecarRunning ? 'Running' : phase;
+}
+
+function statusOf(c: ContainerRun): ContainerStatus {
+  const running = c.state.running !== undefined;
+  const s: ContainerStatus = {
+    name: c.spec.name,
+    image: c.spec.image ?? '',
+    imageID: '',
+    // An init container that ended with 0 counts as ready, as the kubelet says.
+    ready: running || (c.role === 'init' && c.state.terminated?.exitCode === 0),
+    started: running,
+    restartCount: c.restartCount,
+    state: c.state,
+    lastState: c.lastState ?? {},
+  };
+  const id = c.state.terminated?.containerID ?? (running ? c.containerID : undefined);
+  if (id) s.containerID = id;
+  return s;
+}
+
+/** The kubelet's statuses for a pod's regular containers, sorted by name. */
 export function containerStatuses(runs: Iterable<ContainerRun>): ContainerStatus[] {
   return [...runs]
-    .map((c) => {
-      const running = c.state.running !== undefined;
-      const s: ContainerStatus = {
-        name: c.spec.name,
-        image: c.spec.image ?? '',
-        imageID: '',
-        ready: running,
-        started: running,
-        restartCount: c.restartCount,
-        state: c.state,
-        lastState: c.lastState ?? {},
-      };
-      const id = c.state.terminated?.containerID ?? (running ? c.containerID : undefined);
-      if (id) s.containerID = id;
-      return s;
-    })
+    .filter((c) => c.role === 'regular')
+    .map(statusOf)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The statuses of a pod's init containers (sidecars included), in the spec's order. */
+export function initContainerStatuses(runs: Iterable<ContainerRun>): ContainerStatus[] {
+  return [...runs].filter((c) => c.role !== 'regular').map(statusOf);
+}
+
+/**
+ * Which of a pod's containers to start now: init containers one at a time in the spec's order
+ * (each must end with 0; a sidecar need only have started), then every regular container at once.
+ * A sidecar that ended is started again with the rest. `idle`: not finished, not running, not
+ * starting, not waiting out a back-off.
+ */
+export function containersToStart(runs: readonly ContainerRun[]): ContainerRun[] {
+  const idle = (c: ContainerRun) => !c.finished && !c.attempt && !c.starting && !c.backoffCancel;
+  const out: ContainerRun[] = [];
+  for (const c of runs) {
+    if (c.role === 'sidecar') {
+      if (idle(c)) out.push(c);
+      // Has it run yet? The next init container waits for its first start.
+      if (!c.state.running && !c.state.terminated && !c.lastState?.terminated) return out;
+      continue;
+    }
+    if (c.role === 'init') {
+      if (c.state.terminated?.exitCode === 0 && c.finished) continue;
+      if (idle(c)) out.push(c);
+      return out;
+    }
+    if (idle(c)) out.push(c);
+  }
+  return out;
 }

@@ -11,10 +11,10 @@
 import { mkdirSync, promises as fsp, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, GPU_RESOURCE, ANNOTATIONS, containerSecurity, podSecurityIssues, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
-import type { ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
+import type { Container, ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
 import { isoSeconds } from '../../util/clock.js';
 import { cleanupSandbox } from './cleanup.js';
-import type { ContainerRun, PodRecord, WorkerContext } from './context.js';
+import type { ContainerRole, ContainerRun, PodRecord, WorkerContext } from './context.js';
 import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv } from './env.js';
 import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStatus, readRecord, readTail, writeRecord, writeRecordSync, type AttemptRecord, type ExitObservation } from './executor.js';
 import { writeAtomic } from './fsutil.js';
@@ -22,7 +22,7 @@ import { containerGpus, podGpuCount } from './gpus.js';
 import { containerEnv, envSources, imageEnvironment, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
 import { sharedNetworkAliases } from './sandbox.js';
 import { mayChangeNetwork, podHostname } from './network/index.js';
-import { buildPodStatus, containerStatuses } from './status.js';
+import { buildPodStatus, containerStatuses, containersToStart, initContainerStatuses } from './status.js';
 import { containerMounts, materialize, planVolumes, VolumeError, type PlannedVolume } from './volumes.js';
 import { diskUsage, hasStorageLimits, storageEviction } from './eviction.js';
 import { stepTrace } from '../../util/steptrace.js';
@@ -85,6 +85,10 @@ export class PodWorker {
   private prepareMessage?: string;
   /** The start time is set but not yet written (see sync). */
   private startTimePending = false;
+  /** The regular containers have ended: the sidecars are being stopped, and are not restarted. */
+  private stoppingSidecars = false;
+  /** Sidecar attempts asked to stop (stopSidecars). */
+  private readonly sidecarStops = new WeakSet<AttemptProcess>();
   /** Attempts being killed because the OOM killer took one of their processes (checkOom). */
   private readonly oomKilling = new WeakSet<AttemptProcess>();
 
@@ -92,9 +96,14 @@ export class PodWorker {
     this.pod = pod;
     this.uid = pod.metadata?.uid ?? '';
     this.dir = join(ctx.podsDir, this.uid);
-    for (const c of pod.spec?.containers ?? []) {
-      this.containers.set(c.name, { spec: c, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } }, starting: false, backoffExp: 0, finished: false });
-    }
+    // Init containers first, in the spec's order (containersToStart walks them so).
+    const inits = pod.spec?.initContainers ?? [];
+    for (const c of inits) this.containers.set(c.name, this.run(c, c.restartPolicy === 'Always' ? 'sidecar' : 'init', 'PodInitializing'));
+    for (const c of pod.spec?.containers ?? []) this.containers.set(c.name, this.run(c, 'regular', inits.length ? 'PodInitializing' : 'ContainerCreating'));
+  }
+
+  private run(spec: Container, role: ContainerRole, waiting: string): ContainerRun {
+    return { spec, role, restartCount: 0, state: { waiting: { reason: waiting } }, starting: false, backoffExp: 0, finished: false };
   }
 
   private get log() {
@@ -171,7 +180,7 @@ export class PodWorker {
     try {
       this.armDeadline();
       if (this.killing) return;
-      const toStart = [...this.containers.values()].filter((c) => !c.finished && !c.attempt && !c.starting && !c.backoffCancel);
+      const toStart = containersToStart([...this.containers.values()]);
       if (toStart.length === 0) return;
       await this.startAll(toStart);
     } finally {
@@ -326,7 +335,7 @@ export class PodWorker {
     try {
       // Its turn among all starts on this machine (containerParallelStarts); a pod deleted or
       // stopped meanwhile gives its turn up.
-      if (!(await this.ctx.startTurn(() => this.deleted || this.killing || this.ctx.isStopped()))) return;
+      if (!(await this.ctx.startTurn(() => this.abandoned(c)))) return;
       turned = true;
       const { cms, secrets } = await envSources(this.ctx.host.store, this.ns, spec);
       const { facts } = this.ctx;
@@ -355,7 +364,7 @@ export class PodWorker {
       if (endpoint) {
         for (const [k, v] of Object.entries({ KUBERNETES_SERVICE_HOST: endpoint.host, KUBERNETES_SERVICE_PORT: String(endpoint.port), KUBERNETES_SERVICE_PORT_HTTPS: String(endpoint.port) })) if (!user.has(k)) user.set(k, v);
       }
-      if (this.deleted || this.killing || this.ctx.isStopped()) return;
+      if (this.abandoned(c)) return;
       const gpus = containerGpus(this.pod, this.gpuIds ?? [], spec.name);
       const hostname = podHostname(this.pod);
       const n = c.restartCount;
@@ -438,7 +447,18 @@ export class PodWorker {
       if (turned) this.ctx.startDone();
       c.starting = false;
       this.markDirty();
+      // A sidecar's start lets the next init container go; one that started while the sidecars
+      // were being stopped is stopped too.
+      if (c.role === 'sidecar') {
+        if (this.stoppingSidecars) void this.ctx.track(this.settle());
+        else this.requestSync();
+      }
     }
+  }
+
+  /** The container's start is no longer wanted: the pod is going, or its sidecars are being stopped. */
+  private abandoned(c: ContainerRun): boolean {
+    return this.deleted || this.killing || this.ctx.isStopped() || (c.role === 'sidecar' && this.stoppingSidecars);
   }
 
   /**
@@ -518,11 +538,20 @@ export class PodWorker {
     await this.afterExit(c, { exitCode: cls.exitCode, reason: cls.reason, ...(cls.message ? { message: cls.message } : {}), startedAt: record.startedAt, finishedAt: exit.finishedAt, containerID: `drover://${record.pid}` }, ranMs);
   }
 
-  /** Restart or finish a container that ended, per the pod's restartPolicy. */
+  /**
+   * Restart or finish a container that ended. A regular container follows the pod's restartPolicy;
+   * an init container is run again after a failure unless the policy is Never; a sidecar is always
+   * run again, until the pod stops it.
+   */
   private async afterExit(c: ContainerRun, term: ContainerStateTerminated, ranMs: number): Promise<void> {
     if (this.deleted) return;
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
-    const restart = !this.killing && !this.terminal && (policy === 'Always' || (policy === 'OnFailure' && term.exitCode !== 0));
+    const going = this.killing || this.terminal;
+    const failed = term.exitCode !== 0;
+    const restart =
+      c.role === 'sidecar' ? !going && !this.stoppingSidecars
+      : c.role === 'init' ? !going && failed && policy !== 'Never'
+      : !going && (policy === 'Always' || (policy === 'OnFailure' && failed));
     if (restart) {
       // The kubelet forgets the back-off of a container that ran for a while (2x the maximum).
       if (ranMs >= 2 * this.ctx.opts.restartBackoffMaxMs) c.backoffExp = 0;
@@ -532,9 +561,46 @@ export class PodWorker {
     } else {
       c.state = { terminated: term };
       c.finished = true;
+      // The next init container, or the regular containers, may start.
+      if (c.role === 'init' && !failed) this.requestSync();
     }
     this.markDirty();
-    if ([...this.containers.values()].every((x) => x.finished)) await this.finish();
+    await this.settle();
+  }
+
+  /**
+   * Ends the pod once nothing is left to run. When the regular containers have all ended, or an
+   * init container failed for good (those not started will not be), the sidecars are stopped;
+   * when every container has ended, the pod is finished.
+   */
+  private async settle(): Promise<void> {
+    const runs = [...this.containers.values()];
+    const initFailed = runs.some((c) => c.role === 'init' && c.finished && c.state.terminated?.exitCode !== 0);
+    if (initFailed) for (const c of runs) if (c.role !== 'sidecar' && !c.finished && !c.attempt && !c.starting) c.finished = true;
+    if (runs.every((c) => c.role === 'sidecar' || c.finished)) await this.stopSidecars();
+    if (runs.every((c) => c.finished)) await this.finish();
+  }
+
+  /** Stops the sidecars, last first, as the kubelet does once a pod's regular containers have ended. */
+  private async stopSidecars(): Promise<void> {
+    const sidecars = [...this.containers.values()].filter((c) => c.role === 'sidecar' && !c.finished);
+    if (sidecars.length === 0) return;
+    this.stoppingSidecars = true;
+    const graceMs = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    for (const c of sidecars.reverse()) {
+      c.backoffCancel?.();
+      c.backoffCancel = undefined;
+      const a = c.attempt;
+      if (a && !a.done) {
+        if (this.sidecarStops.has(a)) continue;
+        this.sidecarStops.add(a);
+        this.event('Normal', 'Killing', `Stopping container ${c.spec.name}`);
+        await a.kill(graceMs);
+      } else if (!c.starting) {
+        c.finished = true;
+      }
+    }
+    this.markDirty();
   }
 
   private scheduleRestart(c: ContainerRun, term: ContainerStateTerminated, delay: number): void {
@@ -545,7 +611,7 @@ export class PodWorker {
     c.backoffCancel?.();
     c.backoffCancel = this.ctx.host.clock.setTimer(delay, () => {
       c.backoffCancel = undefined;
-      if (this.deleted || this.terminal || this.killing) return;
+      if (this.deleted || this.terminal || this.killing || (c.role === 'sidecar' && this.stoppingSidecars)) return;
       c.restartCount++;
       this.requestSync();
     });
@@ -637,7 +703,7 @@ export class PodWorker {
     this.markDirty();
     await Promise.all(kills);
     // Each kill ends in onExit → afterExit (no restart while killing) → finish.
-    if ([...this.containers.values()].every((x) => x.finished)) await this.finish();
+    await this.settle();
   }
 
   /** The pod was deleted: stop every container (SIGTERM, SIGKILL after the grace period) and remove everything. */
@@ -718,6 +784,7 @@ export class PodWorker {
 
   private async writeStatus(): Promise<void> {
     const statuses = containerStatuses(this.containers.values());
+    const initStatuses = initContainerStatuses(this.containers.values());
     const gpuAnnotation = this.gpuIds?.length ? this.gpuIds.join(',') : undefined;
     try {
       const updated = await this.ctx.host.store.patch<Pod & KubeObject>(podRef(this.pod), (p) => {
@@ -725,6 +792,7 @@ export class PodWorker {
         p.status = buildPodStatus(p.status, {
           pod: p,
           containerStatuses: statuses,
+          initContainerStatuses: initStatuses,
           ...(this.startTime ? { startTime: this.startTime } : {}),
           ...(this.failed ? { failed: this.failed } : {}),
           now: isoSeconds(this.now()),
@@ -773,7 +841,7 @@ export class PodWorker {
     const exits: (() => Promise<void>)[] = [];
     for (const c of this.containers.values()) {
       const name = c.spec.name;
-      const cs = st?.containerStatuses?.find((s) => s.name === name);
+      const cs = (c.role === 'regular' ? st?.containerStatuses : st?.initContainerStatuses)?.find((s) => s.name === name);
       c.restartCount = cs?.restartCount ?? 0;
       if (cs?.lastState?.terminated) c.lastState = cs.lastState;
       const attempts = await listAttempts(join(this.dir, name));

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Pod as KubePod } from '../src/api/index.js';
 import { d, dir, pvc, create, getWf, summary, waitFor, waitDone, node, podsOf, claimLines, useWorkflowServer } from './workflow-harness.js';
 
 useWorkflowServer();
@@ -91,6 +92,54 @@ spec:
   assert.equal(node(wf, 'unmounted').outputs?.result, 'unseen');
   assert.deepEqual(claimLines('existing-data', 'out.txt'), ['saved by existing'], 'the file is on the claim on the host');
   assert.equal((await d.cli(['get', 'pvc', 'existing-data'])).code, 0, 'an existing claim is kept after the workflow');
+});
+
+test('a template\'s init containers and sidecars: the init container fills a volume before the step, the sidecar serves it beside the step and is stopped after; a failed init container fails the step', async () => {
+  const serve = "import functools, http.server as h; h.ThreadingHTTPServer(('127.0.0.1', 8765), functools.partial(h.SimpleHTTPRequestHandler, directory='/data')).serve_forever()";
+  const fetch = "import time, urllib.request as u\nfor _ in range(200):\n  try:\n    print(u.urlopen('http://127.0.0.1:8765/model.txt').read().decode().strip()); break\n  except OSError: time.sleep(0.05)";
+  await create(
+    'sidecars.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: sidecars }
+spec:
+  entrypoint: main
+  volumes: [{ name: shared, emptyDir: {} }]
+  templates:
+    - name: main
+      steps:
+        - - { name: served, template: served }
+          - { name: broken, template: broken }
+    - name: served
+      initContainers:
+        - { name: fetch, image: busybox, command: [sh, -c, 'echo "weights v1" > /data/model.txt'], mirrorVolumeMounts: true }
+      sidecars:
+        - { name: server, image: python:3.12, command: [python3, -c, ${JSON.stringify(serve)}], mirrorVolumeMounts: true }
+      container:
+        image: python:3.12
+        command: [python3, -c, ${JSON.stringify(fetch)}]
+        volumeMounts: [{ name: shared, mountPath: /data }]
+    - name: broken
+      initContainers:
+        - { name: setup, image: busybox, command: [sh, -c, 'echo no credentials >&2; exit 3'] }
+      container: { image: busybox, command: [echo, never] }
+`,
+  );
+  const wf = await waitDone('sidecars');
+  assert.equal(wf.status?.phase, 'Failed', summary(wf));
+  const served = node(wf, 'served');
+  assert.equal(served.phase, 'Succeeded', summary(wf));
+  assert.equal(served.outputs?.result, 'weights v1', 'the step read, through the sidecar, what the init container wrote');
+  const pods = (await podsOf('sidecars')) as unknown as KubePod[];
+  const pod = pods.find((p) => p.metadata?.annotations?.['workflows.argoproj.io/node-name'] === 'sidecars[0].served')!;
+  assert.deepEqual(pod.spec?.initContainers?.map((c) => [c.name, c.restartPolicy ?? '', c.volumeMounts?.map((m) => m.mountPath).join()]), [['fetch', '', '/data'], ['server', 'Always', '/data']], 'mirrorVolumeMounts gave both the step\'s mount');
+  assert.ok(pod.status?.initContainerStatuses?.every((s) => s.state?.terminated), 'the sidecar was stopped once the step ended');
+  const broken = node(wf, 'broken');
+  assert.equal(broken.phase, 'Failed');
+  const brokenPod = pods.find((p) => p.metadata?.annotations?.['workflows.argoproj.io/node-name'] === 'sidecars[0].broken')!;
+  assert.equal(brokenPod.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 3);
+  assert.equal(brokenPod.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'PodInitializing', 'the step itself never ran');
+  assert.equal(broken.message, 'init container setup: Error (exit code 3)');
 });
 
 // ---- artifacts -----------------------------------------------------------------------------------

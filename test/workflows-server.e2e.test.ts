@@ -103,25 +103,25 @@ spec:
   assert.match(lint.stdout + lint.stderr, new RegExp(`invalid-refs\\.yaml:${paramLine}:\\d+`));
 });
 
-test('drover create -f refuses an unsupported template field (sidecars) by name', async () => {
+test('drover create -f refuses an unsupported template field (archiveLocation) by name', async () => {
   const yaml = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
-metadata: { name: with-sidecar }
+metadata: { name: with-archive }
 spec:
   entrypoint: main
   templates:
     - name: main
       container: { image: alpine, command: [echo, hi] }
-      sidecars:
-        - { name: db, image: postgres }
+      archiveLocation:
+        archiveLogs: true
 `;
-  const path = join(dir, 'with-sidecar.yaml');
+  const path = join(dir, 'with-archive.yaml');
   writeFileSync(path, yaml);
   const r = await d.cli(['create', '-f', path]);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, new RegExp(`with-sidecar\\.yaml:${lineOf(yaml, 'sidecars:')}:\\d+: .*sidecars`));
+  assert.match(r.stderr, new RegExp(`with-archive\\.yaml:${lineOf(yaml, 'archiveLocation:')}:\\d+: .*archiveLocation`));
   assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
-  assert.equal(await getWf('with-sidecar'), undefined);
+  assert.equal(await getWf('with-archive'), undefined);
 });
 
 // ---- crash safety (runs last: it restarts the server) -------------------------------------------------------

@@ -482,6 +482,23 @@ spec:
   assert.equal(spec.containers[0]!.env[0]!.value, '0644');
 });
 
+test('a template\'s init containers and sidecars are checked: each named, no name twice in the step\'s pod (main included)', () => {
+  const wf = (extra: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: sc}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine, command: ["true"]}
+${extra}`;
+  assert.equal(loadManifests(wf('    initContainers: [{name: fetch, image: alpine, mirrorVolumeMounts: true}]\n    sidecars: [{name: proxy, image: nginx}]\n')).manifests.length, 1);
+  const dup = only(issuesOf(wf('    sidecars: [{name: main, image: nginx}]\n')));
+  assert.equal(dup.path, 'spec.templates[0].sidecars[0].name');
+  assert.match(dup.message, /duplicate container name "main" in the step's pod \(main\)/);
+  assert.match(only(issuesOf(wf('    initContainers: [{name: a, image: alpine}]\n    sidecars: [{name: a, image: nginx}]\n'))).message, /duplicate container name "a"/);
+});
+
 test('a containerSet is checked as Argo checks it: names unique, dependencies among them, no cycle, no per-container retries', () => {
   const wf = (containers: string, extra = '') => `apiVersion: argoproj.io/v1alpha1
 kind: Workflow

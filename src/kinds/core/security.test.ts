@@ -101,3 +101,12 @@ test('init containers and sidecars are held to the same policy as the regular co
   assert.throws(() => a.admit(pod({ initContainers: [{ name: 'proxy', image: 'x', restartPolicy: 'Always', securityContext: { runAsUser: 0 } }] }), { namespace: 'ml' }), /spec\.initContainers\[0\]\.securityContext\.runAsUser: running as root/);
   assert.doesNotThrow(() => a.admit(pod({ initContainers: [{ name: 'setup', image: 'x' }] }), { namespace: 'ml' }));
 });
+
+test("a workflow template's containerSet containers, init containers and sidecars are checked at admission too", () => {
+  const a = admission();
+  const wf = (template: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' }, spec: { entrypoint: 'main', templates: [{ name: 'main', ...template }] } }) as KubeObject;
+  const priv = { securityContext: { privileged: true } };
+  assert.throws(() => a.admit(wf({ containerSet: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'x', ...priv }] } }), { namespace: 'ml' }), /spec\.templates\[0\]\.containerSet\.containers\[1\]\.securityContext\.privileged/);
+  assert.throws(() => a.admit(wf({ container: { image: 'x' }, initContainers: [{ name: 'i', image: 'x', ...priv }] }), { namespace: 'ml' }), /spec\.templates\[0\]\.initContainers\[0\]\.securityContext\.privileged/);
+  assert.throws(() => a.admit(wf({ container: { image: 'x' }, sidecars: [{ name: 's', image: 'x', securityContext: { runAsUser: 0 } }] }), { namespace: 'ml' }), /spec\.templates\[0\]\.sidecars\[0\]\.securityContext\.runAsUser/);
+});

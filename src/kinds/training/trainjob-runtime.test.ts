@@ -194,7 +194,7 @@ spec:
   podSpecOverrides: [{targetJobs: [{name: node}]}]
 `);
   assert.match(out, /7: must be a domain-prefixed path \(such as "acme.io\/foo"\), got "not-a-path"/);
-  assert.match(out, /17: field spec\.runtimePatches\[0\]\.trainingRuntimeSpec\.template\.spec\.replicatedJobs\[0\]\.template\.spec\.template\.spec\.initContainers is not supported by Drover yet \(init containers are not run locally\)/);
+  assert.match(out, /17: field spec\.runtimePatches\[0\]\.trainingRuntimeSpec\.template\.spec\.replicatedJobs\[0\]\.template\.spec\.template\.spec\.initContainers is not supported by Drover yet \(a runtime patch cannot add init containers yet\)/);
   assert.match(out, /18: field .*schedulingGates is not supported by Drover yet \(nothing here lifts scheduling gates/);
   assert.match(out, /19: .*volumes\[0\]\.nfs/);
   assert.match(out, /20: unknown field "image"/);

@@ -23,7 +23,7 @@ const STRING_MAP: StructSpec = { t: 'map', values: STRING };
 /** ObjectMeta where the trainer takes only labels and annotations. */
 const META: StructSpec = obj({ labels: f(STRING_MAP), annotations: f(STRING_MAP) });
 
-const INIT_CONTAINERS_REFUSED = 'init containers are not run locally';
+const INIT_CONTAINERS_REFUSED = 'a runtime patch cannot add init containers yet';
 
 /** PodSpecPatch (v2.2+) / PodTemplateSpecOverride's spec (v2.1): the pod fields a TrainJob may patch. */
 const podSpecPatch = (v21: boolean): StructSpec => obj({

@@ -136,12 +136,17 @@ function finishPod(op: Operation, node: NodeStatus, pod: Pod, processed: Templat
     else op.mark(node, 'Succeeded');
   } else {
     const reason = pod.status?.reason === 'DeadlineExceeded' ? undefined : term?.reason;
+    const exited = (t: { reason?: string; exitCode: number }) => `${t.reason === 'OOMKilled' ? 'OOMKilled' : 'Error'} (exit code ${t.exitCode})`;
+    // The step never ran when one of its init containers failed: that one is named.
+    const init = pod.status?.initContainerStatuses?.find((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
     const message =
       pod.status?.reason === 'DeadlineExceeded'
         ? 'Pod was active on the node longer than the specified deadline'
         : term
-          ? `${reason === 'OOMKilled' ? 'OOMKilled' : 'Error'} (exit code ${term.exitCode})`
-          : (pod.status?.message ?? 'pod failed');
+          ? exited({ exitCode: term.exitCode, ...(reason ? { reason } : {}) })
+          : init
+            ? `init container ${init.name}: ${exited(init.state!.terminated!)}`
+            : (pod.status?.message ?? 'pod failed');
     op.mark(node, 'Failed', message);
   }
   if (processed.outputs?.parameters?.some((p) => p.globalName) || processed.outputs?.artifacts?.some((a) => a.globalName)) refreshGlobalOutputs(op);

@@ -48,10 +48,17 @@ function stepPodSpecs(specValue: unknown, at: string): PodSpecAt[] {
     if (!tpl) return;
     const path = `${at}.templates[${i}]`;
     const which = tpl['container'] !== undefined ? 'container' : tpl['script'] !== undefined ? 'script' : undefined;
+    // Every container the step's pod would run: the main one (or a set's), init containers, sidecars.
+    const listed = (at: string, v: unknown) => (Array.isArray(v) ? v.map((container, j) => ({ path: `${path}.${at}[${j}]`, container })) : []);
     out.push({
       path,
       spec: { volumes: tpl['volumes'], securityContext: tpl['securityContext'] ?? spec['securityContext'] },
-      containers: which ? [{ path: `${path}.${which}`, container: tpl[which] }] : [],
+      containers: [
+        ...(which ? [{ path: `${path}.${which}`, container: tpl[which] }] : []),
+        ...listed('containerSet.containers', record(tpl['containerSet'])?.['containers']),
+        ...listed('initContainers', tpl['initContainers']),
+        ...listed('sidecars', tpl['sidecars']),
+      ],
     });
   });
   return out;

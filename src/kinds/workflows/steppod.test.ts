@@ -16,6 +16,24 @@ test("a container step starts in the manifest's directory; a script step carries
   assert.equal(pod({ name: 's', script: { image: 'python:3.12', command: ['python'], source: 'print(1)' } } as Template).metadata?.annotations?.['drover.dev/source-dir'], undefined);
 });
 
+test('a template\'s init containers come first, then its sidecars as init containers with restartPolicy Always; mirrorVolumeMounts adds the step\'s mounts, and only mounted volumes are kept', () => {
+  const mounts = [{ name: 'data', mountPath: '/data' }];
+  const b = buildStepPod({
+    wf, template: {
+      name: 't',
+      container: { image: 'busybox', command: ['true'], volumeMounts: mounts },
+      initContainers: [{ name: 'fetch', image: 'busybox', mirrorVolumeMounts: true }],
+      sidecars: [{ name: 'proxy', image: 'busybox', volumeMounts: [{ name: 'cache', mountPath: '/cache' }] }],
+    } as Template,
+    podName: 'wf-x', nodeId: 'wf-x', nodeName: 'wf.x', stagingDir: '/tmp/stage', inputArtifacts: [],
+    volumes: [{ name: 'data', emptyDir: {} }, { name: 'cache', emptyDir: {} }, { name: 'unused', emptyDir: {} }],
+  });
+  assert.deepEqual(b.spec?.initContainers?.map((c) => [c.name, c.restartPolicy, c.volumeMounts?.map((m) => m.mountPath)]), [['fetch', undefined, ['/data']], ['proxy', 'Always', ['/cache']]]);
+  assert.ok(b.spec?.initContainers?.every((c) => !('mirrorVolumeMounts' in c)), 'Argo\'s own field is not a pod field');
+  assert.deepEqual(b.spec?.volumes?.map((v) => v.name), ['data', 'cache', 'drover-staging']);
+  assert.equal(pod({ name: 'plain', container: { image: 'busybox' } } as Template).spec?.initContainers, undefined);
+});
+
 test("a container step without command runs its image's entrypoint (DROVER_IMAGE_ENTRYPOINT, quoted words) before its args; with a command it does not", () => {
   const dir = mkdtempSync(join(tmpdir(), 'drover-wrap-'));
   try {

@@ -175,6 +175,23 @@ export function stepContainer(template: Template, inputs: InputArtifactFile[]): 
   return wrapped(c, argv, template, inputs);
 }
 
+/**
+ * The template's init containers, then its sidecars as sidecar init containers (restartPolicy
+ * Always): they start before the main container, run beside it, and are stopped once it has ended,
+ * which is what Argo's executor does to a template's sidecars. `mirrorVolumeMounts` gives one the
+ * main container's volume mounts (a containerSet's shared ones).
+ */
+export function userInitContainers(template: Template): Container[] {
+  const main = (template.container ?? template.script ?? template.containerSet) as { volumeMounts?: Container['volumeMounts'] } | undefined;
+  const user = (u: NonNullable<Template['sidecars']>[number]): Container => {
+    const { mirrorVolumeMounts, ...c } = u;
+    const own = (c.volumeMounts ?? []) as NonNullable<Container['volumeMounts']>;
+    const mirrored = mirrorVolumeMounts ? (main?.volumeMounts ?? []).filter((m) => !own.some((o) => o.mountPath === m.mountPath)) : [];
+    return { ...(c as Container), ...(own.length || mirrored.length ? { volumeMounts: [...own, ...mirrored] } : {}) };
+  };
+  return [...(template.initContainers ?? []).map(user), ...(template.sidecars ?? []).map((c) => ({ ...user(c), restartPolicy: 'Always' }))];
+}
+
 function intOrString(v: unknown): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n = Number(v);
@@ -186,7 +203,8 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
   const wfSpec = wf.spec ?? {};
   const used = new Set<string>();
   const containers = template.containerSet ? setContainers(template, input.inputArtifacts) : [stepContainer(template, input.inputArtifacts)];
-  for (const c of containers) for (const m of c.volumeMounts ?? []) used.add(m.name);
+  const initContainers = userInitContainers(template);
+  for (const c of [...containers, ...initContainers]) for (const m of c.volumeMounts ?? []) used.add(m.name);
   // Only the volumes the container mounts, as Argo does; an unused claim is not waited for.
   const volumes = [...input.volumes, ...((template.volumes ?? []) as Volume[])].filter((v) => used.has(v.name));
   volumes.push({ name: STAGING_VOLUME, hostPath: { path: input.stagingDir, type: 'Directory' } });
@@ -211,6 +229,7 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
     },
     spec: {
       restartPolicy: 'Never',
+      ...(initContainers.length ? { initContainers } : {}),
       containers,
       volumes,
       ...(deadline !== undefined ? { activeDeadlineSeconds: deadline } : {}),

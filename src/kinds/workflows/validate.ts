@@ -155,6 +155,7 @@ export function checkArgo(obj: Record<string, unknown>, kind: string): Finding[]
     if (types.length === 0) err(tPath, `template ${JSON.stringify(tr['name'])} needs one of container, script, containerSet, steps, dag or suspend`, 'parent');
     else if (types.length > 1) err(tPath, `template ${JSON.stringify(tr['name'])} has more than one of ${types.join(', ')}`, 'parent');
     checkContainerSet(rec(tr['containerSet']), [...tPath, 'containerSet'], err);
+    checkPodContainerNames(tr, tPath, err);
     const inputs = new Set(arr(rec(tr['inputs'])?.['parameters']).map((p) => rec(p)?.['name']).filter((n): n is string => typeof n === 'string'));
     const inputArtifacts = new Set(arr(rec(tr['inputs'])?.['artifacts']).map((p) => rec(p)?.['name']).filter((n): n is string => typeof n === 'string'));
     const stepNames = new Set<string>();
@@ -218,6 +219,24 @@ export function checkArgo(obj: Record<string, unknown>, kind: string): Finding[]
     }
   });
   return findings;
+}
+
+/**
+ * A step pod's containers, as Argo makes them: the main container (`main`, or a containerSet's
+ * own), then the template's init containers and sidecars, each named and no two alike.
+ */
+function checkPodContainerNames(tr: Record<string, unknown>, path: PathSegment[], err: (path: PathSegment[], message: string) => void): void {
+  const set = arr(rec(tr['containerSet'])?.['containers']).map((c) => rec(c)?.['name']).filter((n): n is string => typeof n === 'string');
+  const main = rec(tr['container'] ?? tr['script']);
+  const names = new Set<string>(set.length ? set : main ? [typeof main['name'] === 'string' && main['name'] ? main['name'] : 'main'] : []);
+  for (const field of ['initContainers', 'sidecars'] as const) {
+    arr(tr[field]).forEach((c, i) => {
+      const name = rec(c)?.['name'];
+      if (typeof name !== 'string' || name === '') return err([...path, field, i, 'name'], `required: each of a template's ${field} has a name`);
+      if (names.has(name)) return err([...path, field, i, 'name'], `duplicate container name ${JSON.stringify(name)} in the step's pod (${[...names].join(', ')})`);
+      names.add(name);
+    });
+  }
 }
 
 /** A containerSet's containers: names unique, every dependency one of them, and no cycle among them. */
@@ -286,8 +305,8 @@ const ARGO_TEMPLATE: Shape = {
   memoize: ok,
   synchronization: struct({ mutexes: ok, semaphores: ok, mutex: ok, semaphore: ok }),
   daemon: rejectTrue(),
-  sidecars: reject(),
-  initContainers: reject(),
+  sidecars: struct({ ...CONTAINER, mirrorVolumeMounts: ok }),
+  initContainers: struct({ ...CONTAINER, mirrorVolumeMounts: ok }),
   resource: reject(),
   http: reject(),
   data: reject(),

@@ -213,6 +213,18 @@ test('an unsupported field is rejected by name', () => {
   assert.equal(issue.column, 7);
 });
 
+test('probes are checked as the API server checks them: one handler, a liveness successThreshold of 1, a named port the container has; gRPC is refused by name', () => {
+  const withProbe = (probe: string) => JOB.replace('        image: python:3.12', `        image: python:3.12\n        ports: [{name: http, containerPort: 8080}]\n${probe}`);
+  assert.equal(loadManifests(withProbe('        readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 2}\n        livenessProbe: {tcpSocket: {port: 8080}}\n        startupProbe: {exec: {command: [ls]}, failureThreshold: 30}\n')).manifests.length, 1);
+  const two = only(issuesOf(withProbe('        livenessProbe: {exec: {command: [ls]}, tcpSocket: {port: 1}}\n')));
+  assert.match(two.message, /may not specify more than 1 handler type \(exec, tcpSocket\)/);
+  const threshold = only(issuesOf(withProbe('        livenessProbe: {exec: {command: [ls]}, successThreshold: 2}\n')));
+  assert.deepEqual([threshold.path, threshold.message], ['spec.template.spec.containers[0].livenessProbe.successThreshold', 'must be 1, got 2']);
+  const port = only(issuesOf(withProbe('        readinessProbe: {httpGet: {port: metrics}}\n')));
+  assert.deepEqual([port.path, port.message], ['spec.template.spec.containers[0].readinessProbe.httpGet.port', 'no port named "metrics" in this container\'s ports']);
+  assert.match(only(issuesOf(withProbe('        readinessProbe: {grpc: {port: 9000}}\n'))).message, /grpc is not supported by Drover yet \(gRPC probes are not run/);
+});
+
 test('init containers are checked as the API server checks them: an image each, names unique across all containers, restartPolicy only Always (a sidecar)', () => {
   const withInit = (init: string) => JOB.replace('      restartPolicy: Never', `      restartPolicy: Never\n      initContainers:\n${init}`);
   assert.equal(loadManifests(withInit('      - {name: fetch, image: busybox}\n      - {name: proxy, image: busybox, restartPolicy: Always}\n')).manifests.length, 1);

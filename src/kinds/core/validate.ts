@@ -78,6 +78,20 @@ export const POD_SECURITY: Shape = {
   windowsOptions: ignore,
 };
 
+/** A probe: exec, httpGet or tcpSocket, with the kubelet's timing fields. */
+const PROBE: Shape = {
+  exec: struct({ command: ok }),
+  httpGet: struct({ path: ok, port: ok, host: ok, scheme: ok, httpHeaders: ok }),
+  tcpSocket: struct({ port: ok, host: ok }),
+  grpc: reject('gRPC probes are not run: use exec, httpGet or tcpSocket'),
+  initialDelaySeconds: ok,
+  periodSeconds: ok,
+  timeoutSeconds: ok,
+  successThreshold: ok,
+  failureThreshold: ok,
+  terminationGracePeriodSeconds: ok,
+};
+
 export const CONTAINER: Shape = {
   name: ok,
   image: ok,
@@ -100,9 +114,9 @@ export const CONTAINER: Shape = {
   securityContext: struct(CONTAINER_SECURITY),
   terminationMessagePath: warnUnless('/dev/termination-log', 'termination messages are not collected'),
   terminationMessagePolicy: warnUnless('File', 'termination messages are not collected'),
-  livenessProbe: warn('probes are not run'),
-  readinessProbe: warn('probes are not run'),
-  startupProbe: warn('probes are not run'),
+  livenessProbe: struct(PROBE),
+  readinessProbe: struct(PROBE),
+  startupProbe: struct(PROBE),
   resizePolicy: warn('containers are not resized in place'),
   stdin: rejectTrue(),
   stdinOnce: rejectTrue(),
@@ -225,7 +239,31 @@ export function checkPodSpec(ctx: Ctx, spec: unknown, path: FieldPath): void {
       });
     }
     if (isRecord(c['resources'])) checkResources(ctx, c['resources'], [...cPath, 'resources']);
+    for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) if (isRecord(c[kind])) checkProbe(ctx, c, c[kind], kind, [...cPath, kind]);
   });
+}
+
+/**
+ * A probe as the API server checks it: one handler, thresholds and periods of at least 1 (a
+ * liveness or startup probe's successThreshold exactly 1); and, earlier than a kubelet would, a
+ * named port the container declares.
+ */
+function checkProbe(ctx: Ctx, c: Record<string, unknown>, p: Record<string, unknown>, kind: string, path: FieldPath): void {
+  const handlers = ['exec', 'httpGet', 'tcpSocket', 'grpc'].filter((h) => p[h] !== undefined);
+  if (handlers.length === 0) error(ctx, path, 'must specify a handler type (exec, httpGet or tcpSocket)');
+  else if (handlers.length > 1) error(ctx, [...path, handlers[1]!], `may not specify more than 1 handler type (${handlers.join(', ')})`);
+  for (const f of ['periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'] as const) {
+    const v = p[f];
+    if (typeof v === 'number' && v < 1) error(ctx, [...path, f], `must be greater than or equal to 1, got ${v}`);
+  }
+  if (typeof p['initialDelaySeconds'] === 'number' && p['initialDelaySeconds'] < 0) error(ctx, [...path, 'initialDelaySeconds'], `must be greater than or equal to 0, got ${p['initialDelaySeconds']}`);
+  if (kind !== 'readinessProbe' && typeof p['successThreshold'] === 'number' && p['successThreshold'] !== 1) error(ctx, [...path, 'successThreshold'], `must be 1, got ${p['successThreshold']}`);
+  for (const h of ['httpGet', 'tcpSocket'] as const) {
+    const port = isRecord(p[h]) ? p[h]['port'] : undefined;
+    if (typeof port !== 'string' || /^\d+$/.test(port)) continue;
+    const ports = Array.isArray(c['ports']) ? (c['ports'] as unknown[]) : [];
+    if (!ports.some((x) => isRecord(x) && x['name'] === port)) error(ctx, [...path, h, 'port'], `no port named ${JSON.stringify(port)} in this container's ports`);
+  }
 }
 
 const STANDARD_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);

@@ -10,6 +10,7 @@ import type { HostFacts } from './host.js';
 import type { LogTailer } from './logs.js';
 import type { NetworkConfig, PodNetworking } from './network/index.js';
 import type { Spawner } from './spawner.js';
+import type { ContainerProber } from './probes.js';
 
 export interface ImageEnvironment {
   env?: Record<string, string>;
@@ -155,4 +156,6 @@ export interface ContainerRun {
   finished: boolean;
   /** Last waiting message an event was recorded for (so a retry does not repeat it). */
   reported?: string;
+  /** The running attempt's probes (probes.ts), when the container has any. */
+  prober?: ContainerProber;
 }

@@ -25,15 +25,12 @@ import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BadRequestError, containerSecurity, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
+import { BadRequestError, defaultPodSecurityPolicy, droverHostPathRoots, type KubeObject, type Pod } from '../../api/index.js';
 import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import { StartPacer, TokenBucket } from '../../util/ratelimit.js';
 import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
 import { cleanupSandbox, removeFinishedPodFiles } from './cleanup.js';
-import { startExec } from './exec.js';
-import { readBwrapStatus } from './executor.js';
-import { sandboxUser } from './launch.js';
 import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, DEFAULT_PARALLEL_STARTS_PER_CPU, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
 import { readJson } from './fsutil.js';
 import { GpuAllocator } from './gpus.js';
@@ -382,12 +379,7 @@ export class LocalPodRuntime implements PodRuntime {
     const w = this.workers.get(pod.metadata?.uid ?? '');
     const c = w?.containers.get(opts.container);
     if (!ctx || !w || !c) throw new BadRequestError(`unable to upgrade connection: container not found ("${opts.container}")`);
-    const attempt = c.attempt;
-    if (!attempt || attempt.done || !c.state.running) throw new BadRequestError(`unable to upgrade connection: container ${opts.container} in pod ${name} is not running`);
-    const { childPid } = await readBwrapStatus(attempt.paths.status);
-    if (!childPid) throw new BadRequestError(`unable to upgrade connection: container ${opts.container} in pod ${name} is still starting`);
-    const security = containerSecurity(w.pod.spec, c.spec, this.opts.podSecurity);
-    return startExec({ sh: ctx.facts.sh, pid: childPid, cgroupProcFiles: attempt.cgroup.procFiles, user: sandboxUser(ctx.facts, security), command: opts.command, tty: opts.tty });
+    return w.execIn(c, opts.command, opts.tty, name);
   }
 
   /** Frees the pod's GPUs; pods waiting for one may go on. */

@@ -152,15 +152,21 @@ function phaseWithInit(pod: Pod, progress: InitProgress, inits: readonly Contain
   return (phase === 'Succeeded' || phase === 'Failed') && sidecarRunning ? 'Running' : phase;
 }
 
+/** Running, and its startup probe (if any) has passed. */
+function started(c: ContainerRun): boolean {
+  return c.state.running !== undefined && (c.prober?.started ?? true);
+}
+
 function statusOf(c: ContainerRun): ContainerStatus {
   const running = c.state.running !== undefined;
   const s: ContainerStatus = {
     name: c.spec.name,
     image: c.spec.image ?? '',
     imageID: '',
-    // An init container that ended with 0 counts as ready, as the kubelet says.
-    ready: running || (c.role === 'init' && c.state.terminated?.exitCode === 0),
-    started: running,
+    // Ready: its probes say so (or it has none); an init container that ended with 0 counts as
+    // ready, as the kubelet says.
+    ready: (running && (c.prober?.ready ?? true)) || (c.role === 'init' && c.state.terminated?.exitCode === 0),
+    started: started(c),
     restartCount: c.restartCount,
     state: c.state,
     lastState: c.lastState ?? {},
@@ -195,8 +201,8 @@ export function containersToStart(runs: readonly ContainerRun[]): ContainerRun[]
   for (const c of runs) {
     if (c.role === 'sidecar') {
       if (idle(c)) out.push(c);
-      // Has it run yet? The next init container waits for its first start.
-      if (!c.state.running && !c.state.terminated && !c.lastState?.terminated) return out;
+      // Has it started yet (its startup probe passed)? The next init container waits for that, once.
+      if (!started(c) && !c.state.terminated && !c.lastState?.terminated) return out;
       continue;
     }
     if (c.role === 'init') {

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, promises as fsp, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotFoundError, GPU_RESOURCE, ANNOTATIONS, containerSecurity, podSecurityIssues, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
+import { BadRequestError, NotFoundError, GPU_RESOURCE, ANNOTATIONS, containerSecurity, podSecurityIssues, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
 import type { Container, ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
 import { isoSeconds } from '../../util/clock.js';
 import { cleanupSandbox } from './cleanup.js';
@@ -19,7 +19,10 @@ import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUser
 import { AttemptProcess, attemptPaths, classifyExit, listAttempts, readBwrapStatus, readRecord, readTail, writeRecord, writeRecordSync, type AttemptRecord, type ExitObservation } from './executor.js';
 import { writeAtomic } from './fsutil.js';
 import { containerGpus, podGpuCount } from './gpus.js';
-import { containerEnv, envSources, imageEnvironment, launchAttempt, pathView, unreadableWorkingDir } from './launch.js';
+import { containerEnv, envSources, imageEnvironment, launchAttempt, pathView, sandboxUser, unreadableWorkingDir } from './launch.js';
+import { startExec } from './exec.js';
+import { ContainerProber, probePlan, runProbeHandler, type ProbePlan } from './probes.js';
+import type { ExecProcess } from '../types.js';
 import { sharedNetworkAliases } from './sandbox.js';
 import { mayChangeNetwork, podHostname } from './network/index.js';
 import { buildPodStatus, containerStatuses, containersToStart, initContainerStatuses } from './status.js';
@@ -415,6 +418,7 @@ export class PodWorker {
         this.log.warn('could not write attempt record', { error: (err as Error).message });
       }
       this.watchExit(c, proc, record);
+      this.startProbes(c);
       this.event('Normal', 'Started', `Started container ${spec.name}`);
     } catch (err) {
       if (err instanceof ContainerConfigError) {
@@ -454,6 +458,47 @@ export class PodWorker {
         else this.requestSync();
       }
     }
+  }
+
+  /** Runs the container's probes (probes.ts) for its running attempt, if it has any. */
+  private startProbes(c: ContainerRun): void {
+    const plans = (['startup', 'readiness', 'liveness'] as const).map((k) => probePlan(c.spec, k)).filter((p): p is ProbePlan => p !== undefined);
+    if (plans.length === 0) return;
+    const attempt = c.attempt;
+    const name = c.spec.name;
+    const target = { podIP: this.podIP ?? LOOPBACK, exec: (command: string[]) => this.execIn(c, command, false, this.name) };
+    c.prober = new ContainerProber(plans, (h, timeoutMs) => runProbeHandler(target, h, timeoutMs), this.ctx.host.clock, {
+      changed: () => {
+        this.markDirty();
+        // A sidecar's start lets the next init container go.
+        if (c.role === 'sidecar') this.requestSync();
+      },
+      unhealthy: (_kind, message) => this.event('Warning', 'Unhealthy', message),
+      failed: (kind, message) => {
+        if (!attempt || attempt.done || c.attempt !== attempt || this.deleted || this.killing) return;
+        this.event('Normal', 'Killing', `Container ${name} failed ${kind} probe, will be restarted`);
+        this.log.info('container failed its probe', { pod: `${this.ns}/${this.name}`, container: name, probe: kind, message });
+        const grace = (c.spec[kind === 'liveness' ? 'livenessProbe' : 'startupProbe']?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+        void this.ctx.track(attempt.kill(grace).catch((err: unknown) => this.log.warn('could not kill a container that failed its probe', { container: name, error: (err as Error).message })));
+      },
+    });
+    c.prober.start();
+  }
+
+  private stopProbes(c: ContainerRun): void {
+    c.prober?.stop();
+    c.prober = undefined;
+  }
+
+  /** Starts a command inside the container's running sandbox (exec.ts): `kubectl exec`, and exec probes. */
+  async execIn(c: ContainerRun, command: string[], tty: boolean, podName: string): Promise<ExecProcess> {
+    const attempt = c.attempt;
+    const name = c.spec.name;
+    if (!attempt || attempt.done || !c.state.running) throw new BadRequestError(`unable to upgrade connection: container ${name} in pod ${podName} is not running`);
+    const { childPid } = await readBwrapStatus(attempt.paths.status);
+    if (!childPid) throw new BadRequestError(`unable to upgrade connection: container ${name} in pod ${podName} is still starting`);
+    const security = containerSecurity(this.pod.spec, c.spec, this.ctx.opts.podSecurity);
+    return startExec({ sh: this.ctx.facts.sh, pid: childPid, cgroupProcFiles: attempt.cgroup.procFiles, user: sandboxUser(this.ctx.facts, security), command, tty });
   }
 
   /** The container's start is no longer wanted: the pod is going, or its sidecars are being stopped. */
@@ -504,6 +549,7 @@ export class PodWorker {
   async onExit(c: ContainerRun, proc: AttemptProcess, record: AttemptRecord, obs: ExitObservation, whileDown: boolean): Promise<void> {
     const { cgroups } = this.ctx.facts;
     const paths = proc.paths;
+    if (c.attempt === proc) this.stopProbes(c);
     const oomNow = cgroups.oomKills(proc.cgroup);
     const tail = obs.status.exitCode === undefined || obs.status.exitCode === 1 || obs.status.exitCode === 126 || obs.status.exitCode === 127 || obs.status.childPid === undefined ? await readTail(paths.log, 1024) : '';
     const cls = classifyExit(obs, oomNow - record.oomBaseline, tail);
@@ -693,6 +739,7 @@ export class PodWorker {
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
       c.backoffCancel = undefined;
+      this.stopProbes(c);
       if (c.attempt) {
         this.event('Normal', 'Killing', `Stopping container ${c.spec.name}`);
         kills.push(c.attempt.kill(graceMs));
@@ -717,6 +764,7 @@ export class PodWorker {
     const kills: Promise<void>[] = [];
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
+      this.stopProbes(c);
       if (c.attempt && !c.attempt.done) {
         this.event('Normal', 'Killing', `Stopping container ${c.spec.name}`);
         kills.push(c.attempt.kill(graceMs));
@@ -761,6 +809,7 @@ export class PodWorker {
     this.statusRetry?.();
     for (const c of this.containers.values()) {
       c.backoffCancel?.();
+      this.stopProbes(c);
       c.attempt?.detach();
     }
   }
@@ -899,6 +948,7 @@ export class PodWorker {
         this.ctx.adopted.add(proc);
         await this.ctx.tailer.resume(paths.log);
         this.watchExit(c, proc, rec);
+        this.startProbes(c);
         this.log.info('adopted running container', { pod: `${this.ns}/${this.name}`, container: name, pid: rec.pid });
       } else {
         await this.ctx.tailer.resume(paths.log);

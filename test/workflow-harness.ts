@@ -35,6 +35,8 @@ export interface WfNode {
   type: string;
   phase: string;
   message?: string;
+  daemoned?: boolean;
+  podIP?: string;
   templateName?: string;
   boundaryID?: string;
   children?: string[];

@@ -142,6 +142,54 @@ spec:
   assert.equal(broken.message, 'init container setup: Error (exit code 3)');
 });
 
+test('a daemon step: the steps after it start once its pod is ready (its readiness probe), reach it at {{steps.NAME.ip}}, and it is stopped, Succeeded, when its steps template ends', async () => {
+  // The server listens only after a second: a client let through before the probe passed would fail.
+  const serve = "import time, http.server as h\ntime.sleep(1)\nh.ThreadingHTTPServer(('0.0.0.0', 8765), h.SimpleHTTPRequestHandler).serve_forever()";
+  await create(
+    'daemon.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: daemon }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: scope, template: with-server }
+        - - { name: after, template: done }
+    - name: with-server
+      steps:
+        - - { name: server, template: http }
+        - - name: client
+            template: fetch
+            arguments: { parameters: [{ name: ip, value: "{{steps.server.ip}}" }] }
+    - name: http
+      daemon: true
+      container:
+        image: python:3.12
+        command: [python3, -c, ${JSON.stringify(serve)}]
+        workingDir: /tmp
+        readinessProbe: { tcpSocket: { port: 8765 }, periodSeconds: 1 }
+    - name: fetch
+      inputs: { parameters: [{ name: ip }] }
+      container:
+        image: python:3.12
+        command: [python3, -c, "import urllib.request as u; print(u.urlopen('http://{{inputs.parameters.ip}}:8765/').status)"]
+    - name: done
+      container: { image: busybox, command: [echo, done] }
+`,
+  );
+  const wf = await waitDone('daemon');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  assert.equal(node(wf, 'client').outputs?.result, '200', 'the client reached the daemon once it was ready');
+  const server = node(wf, 'server');
+  assert.equal(server.phase, 'Succeeded');
+  assert.equal(server.daemoned, undefined, 'no longer a running daemon');
+  assert.match(server.podIP ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+  assert.ok(Date.parse(server.finishedAt!) <= Date.parse(node(wf, 'after').startedAt!), 'stopped when its steps template ended, before the next step');
+  await waitFor('the daemon\'s pod to go', async () => ((await podsOf('daemon')).some((p) => p.metadata?.annotations?.['workflows.argoproj.io/node-name'] === 'daemon[0].scope[0].server') ? undefined : true));
+});
+
 // ---- artifacts -----------------------------------------------------------------------------------
 
 test('artifacts: a directory (tgz by default) and a single file (archive none) pass to the next step; a raw input artifact is written', async () => {

@@ -42,7 +42,9 @@ export function passRelevant(pod: Pod): string {
   const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   // A pod made without a status is Pending, as the API server would have said: the bind that
   // writes `Pending` is no news.
-  return `${pod.status?.phase ?? 'Pending'}\n${unschedulable?.message ?? ''}\n${pod.metadata?.deletionTimestamp ?? ''}`;
+  // Readiness too: a daemon step is up once its pod is ready (a readiness probe may say so later).
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? '';
+  return `${pod.status?.phase ?? 'Pending'}\n${unschedulable?.message ?? ''}\n${pod.metadata?.deletionTimestamp ?? ''}\n${ready}`;
 }
 
 function key(ns: string | undefined, name: string | undefined): string {

@@ -12,9 +12,11 @@ import { exitPending } from './exit.js';
 import { continues, executeStepLike } from './task.js';
 import { isFailurePhase, type ExecOptions, type Operation, type TemplateScope } from './operation.js';
 import type { DAGTask, NodeStatus, Template } from './types.js';
-import { isFulfilledPhase } from './types.js';
+import { isDaemoned, isFulfilledNode, isFulfilledPhase } from './types.js';
 
 function nodeResultPhase(n: NodeStatus | undefined): NodeResultPhase | undefined {
+  // A daemon that is up counts as succeeded for the tasks that depend on it, as in Argo.
+  if (isDaemoned(n)) return 'Succeeded';
   switch (n?.phase) {
     case 'Succeeded':
       return 'Succeeded';
@@ -109,7 +111,7 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
   const limit = integerField(t.name, 'parallelism', t.parallelism as string | number | undefined, scope, 1) ?? Infinity;
   const result = (name: string): TaskResult => {
     const n = op.node(taskNodeName(name));
-    if (!n || !isFulfilledPhase(n.phase) || exitPending(op, taskNodeName(name), byName.get(name)!)) return { fulfilled: false };
+    if (!n || !isFulfilledNode(n) || exitPending(op, taskNodeName(name), byName.get(name)!)) return { fulfilled: false };
     const phase = nodeResultPhase(n)!;
     const childPhases = n.type === 'TaskGroup' ? (n.children ?? []).map((id) => nodeResultPhase(op.nodes[id])).filter((p): p is NodeResultPhase => !!p) : undefined;
     const continueOn = byName.get(name)?.continueOn;
@@ -117,7 +119,7 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
   };
   let running = tasks.filter((task) => {
     const n = op.node(taskNodeName(task.name));
-    return n !== undefined && !isFulfilledPhase(n.phase);
+    return n !== undefined && !isFulfilledNode(n);
   }).length;
   let failedTask = tasks.some((task) => {
     const n = op.node(taskNodeName(task.name));
@@ -150,7 +152,7 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
       const n = executeTask(op, name, task, tscope, taskScope, node, o);
       if (!n) continue;
       op.addChild(node, n);
-      if (isFulfilledPhase(n.phase) && !exitPending(op, name, task)) progressed = true;
+      if (isFulfilledNode(n) && !exitPending(op, name, task)) progressed = true;
       else if (!existing) running++;
       if (isFailurePhase(n.phase) && !continues(task, n) && !handled.has(task.name)) failedTask = true;
     }
@@ -160,7 +162,7 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
   const pending = tasks.filter((task) => {
     if (wanted && !wanted.has(task.name)) return false;
     const n = op.node(taskNodeName(task.name));
-    if (n) return !isFulfilledPhase(n.phase) || exitPending(op, taskNodeName(task.name), task);
+    if (n) return !isFulfilledNode(n) || exitPending(op, taskNodeName(task.name), task);
     // Not started: blocked by failFast, or still waiting on dependencies.
     if (failFast && failedTask) return false;
     return true;
@@ -187,7 +189,7 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
     if (!task || !inScope(name) || failure) return;
     const n = op.node(taskNodeName(name));
     let branch = inherited;
-    if (n && n.phase !== 'Omitted') branch = isFailurePhase(n.phase) && continues(task, n) ? { phase: 'Succeeded' } : { phase: String(n.phase), node: n };
+    if (n && n.phase !== 'Omitted') branch = (isFailurePhase(n.phase) && continues(task, n)) || isDaemoned(n) ? { phase: 'Succeeded' } : { phase: String(n.phase), node: n };
     const key = `${name}\u0000${branch.phase}`;
     if (seen.has(key)) return;
     seen.add(key);

@@ -17,7 +17,7 @@ import type { LockTable } from './sync.js';
 import type { CollectedOutputs, CollectRequest, StepPodPlan } from './io.js';
 import type { Expansion } from './loops.js';
 import type { Arguments, NodePhase, NodeStatus, NodeType, Template, TemplateRef, Workflow, WorkflowSpec, WorkflowStatus } from './types.js';
-import { isFulfilledPhase } from './types.js';
+import { isDaemoned, isFulfilledPhase } from './types.js';
 
 /** Where `template:` names resolve: the workflow's own templates or a (Cluster)WorkflowTemplate's. */
 export interface TemplateScope {
@@ -144,6 +144,8 @@ export class Operation {
   private readonly owned = new Set<string>();
   /** How deep the templates being executed now call each other. */
   private depth = 0;
+  /** Daemon steps that are up (daemoned), by id: found from the pods each pass, stopped with their scope. */
+  readonly daemons = new Set<string>();
   /** Pods asked for in this pass; the pod list will not show them until the next. */
   readonly creating = new Set<string>();
 
@@ -245,6 +247,25 @@ export class Operation {
     node.phase = phase;
     if (message !== undefined) node.message = message;
     if (isFulfilledPhase(phase)) node.finishedAt ??= this.iso();
+    // Daemons live as long as the steps or DAG that started them.
+    if (this.daemons.size && isFulfilledPhase(phase) && (node.type === 'Steps' || node.type === 'DAG')) this.stopDaemons(node.id);
+  }
+
+  /**
+   * Stops the daemons started in the steps or DAG node `boundaryID` (every one, without it): their
+   * pods go and they succeed, as Argo ends a daemon when its scope ends.
+   */
+  stopDaemons(boundaryID?: string): void {
+    for (const id of this.daemons) {
+      const n = this.writable(id);
+      if (!n || (boundaryID !== undefined && n.boundaryID !== boundaryID)) continue;
+      this.daemons.delete(id);
+      if (!isDaemoned(n)) continue;
+      const name = this.podNameOf(n);
+      if (this.input.pods.has(name)) this.result.deletePods.push(name);
+      delete n.daemoned;
+      this.mark(n, 'Succeeded');
+    }
   }
 
   addChild(parent: NodeStatus, child: NodeStatus): void {

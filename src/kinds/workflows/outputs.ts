@@ -67,6 +67,7 @@ function nodeScope(prefix: string, n: NodeStatus): [string, string][] {
     [`${prefix}.finishedAt`, String(n.finishedAt ?? '')],
   ];
   if (n.hostNodeName) out.push([`${prefix}.hostNodeName`, n.hostNodeName]);
+  if (n.podIP) out.push([`${prefix}.ip`, n.podIP]);
   if (n.outputs?.exitCode !== undefined) out.push([`${prefix}.exitCode`, String(n.outputs.exitCode)]);
   if (n.outputs?.result !== undefined) out.push([`${prefix}.outputs.result`, n.outputs.result]);
   for (const p of n.outputs?.parameters ?? []) out.push([`${prefix}.outputs.parameters.${p.name}`, String(p.value ?? '')]);

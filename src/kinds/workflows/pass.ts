@@ -59,7 +59,10 @@ function operate(op: Operation): void {
   for (const [name, pod] of op.input.pods) {
     const id = pod.metadata?.annotations?.[WF_ANNOTATIONS.nodeId];
     const n = id === undefined ? undefined : op.nodes[id];
-    if (n && n.type === 'Pod' && !isFulfilledPhase(n.phase) && op.podNameOf(n) === name) op.activePods++;
+    if (n && n.type === 'Pod' && !isFulfilledPhase(n.phase) && op.podNameOf(n) === name) {
+      op.activePods++;
+      if (n.daemoned) op.daemons.add(n.id);
+    }
   }
 
   const entry = op.spec.entrypoint;
@@ -88,6 +91,7 @@ function operate(op: Operation): void {
 function finish(op: Operation, phase: 'Succeeded' | 'Failed' | 'Error', message: string | undefined): void {
   const { status } = op;
   releaseLocks(op);
+  op.stopDaemons();
   status.phase = phase;
   if (message) status.message = message;
   else delete status.message;

@@ -28,6 +28,11 @@ function readPatches(templateName: string | undefined, texts: (string | undefine
   return patches;
 }
 
+/** `daemon: true` (Argo takes the string too). */
+function isDaemonTemplate(t: Template): boolean {
+  return (t.daemon as unknown) === true || (t.daemon as unknown) === 'true';
+}
+
 export function executePod(op: Operation, nodeName: string, t: Template, tscope: TemplateScope, scope: Scope, inputs: Template['inputs'], o: ExecOptions): NodeStatus | undefined {
   let node = op.node(nodeName);
   const name = podName(op.wfName, t.name ?? '', nodeName);
@@ -83,6 +88,15 @@ export function executePod(op: Operation, nodeName: string, t: Template, tscope:
   } else if (node.phase === 'Pending') {
     delete node.message;
     if (phase === 'Running') op.mark(node, 'Running');
+  }
+  // A daemon is up once its pod runs and is ready (its readiness probe, if any, passed): the
+  // steps after it go on, and reach it at {{steps.NAME.ip}}.
+  if (phase === 'Running' && isDaemonTemplate(t)) {
+    if (!node.daemoned && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
+      node.daemoned = true;
+      if (pod.status?.podIP) node.podIP = pod.status.podIP;
+    }
+    if (node.daemoned) op.daemons.add(node.id);
   }
   if (phase !== 'Succeeded' && phase !== 'Failed') return node;
   const processed = substitute(t, withEntries(scope, [['pod.name', name]]));

@@ -11,7 +11,7 @@ import { exitPending } from './exit.js';
 import { continues, executeStepLike } from './task.js';
 import { isFailurePhase, type ExecOptions, type Operation, type TemplateScope } from './operation.js';
 import type { NodeStatus, Template, WorkflowStep } from './types.js';
-import { isFulfilledPhase } from './types.js';
+import { isFulfilledNode, isFulfilledPhase } from './types.js';
 
 export function executeSteps(op: Operation, nodeName: string, t: Template, tscope: TemplateScope, scope: Scope, inputs: Template['inputs'], o: ExecOptions): NodeStatus | undefined {
   let node = op.node(nodeName);
@@ -117,7 +117,7 @@ function executeGroup(op: Operation, groupNode: NodeStatus, group: WorkflowStep[
         continue;
       }
       op.addChild(groupNode, n);
-      if (!isFulfilledPhase(n.phase)) {
+      if (!isFulfilledNode(n)) {
         allDone = false;
         running++;
       } else if (isFailurePhase(n.phase) && !continues(step, n)) failure ??= n;

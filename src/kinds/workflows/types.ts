@@ -62,6 +62,16 @@ export function isFulfilledPhase(p: string | undefined): boolean {
   return p === 'Succeeded' || p === 'Failed' || p === 'Error' || p === 'Skipped' || p === 'Omitted';
 }
 
+/** A daemon step whose pod is up and ready: the steps after it go on while it runs (Argo's `daemoned`). */
+export function isDaemoned(n: { daemoned?: boolean; phase?: string } | undefined): boolean {
+  return n?.daemoned === true && n.phase === 'Running';
+}
+
+/** Done as far as its scope is concerned: its phase is final, or it is a daemon that is up. */
+export function isFulfilledNode(n: { daemoned?: boolean; phase?: string }): boolean {
+  return isFulfilledPhase(n.phase) || isDaemoned(n);
+}
+
 export function isWorkflowDone(wf: Pick<Workflow, 'status'>): boolean {
   const p = wf.status?.phase;
   return p === 'Succeeded' || p === 'Failed' || p === 'Error';

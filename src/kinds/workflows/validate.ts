@@ -304,7 +304,7 @@ const ARGO_TEMPLATE: Shape = {
   schedulerName: warn('there is one scheduler'),
   memoize: ok,
   synchronization: struct({ mutexes: ok, semaphores: ok, mutex: ok, semaphore: ok }),
-  daemon: rejectTrue(),
+  daemon: ok,
   sidecars: struct({ ...CONTAINER, mirrorVolumeMounts: ok }),
   initContainers: struct({ ...CONTAINER, mirrorVolumeMounts: ok }),
   resource: reject(),

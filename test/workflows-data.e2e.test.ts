@@ -190,6 +190,120 @@ spec:
   await waitFor('the daemon\'s pod to go', async () => ((await podsOf('daemon')).some((p) => p.metadata?.annotations?.['workflows.argoproj.io/node-name'] === 'daemon[0].scope[0].server') ? undefined : true));
 });
 
+test('resource templates: create (owned by the workflow) and wait for a Job\'s successCondition, patch and delete by flags, outputs by jsonPath and jqFilter; a failureCondition, a privileged pod and a cluster-scoped kind fail their steps', async () => {
+  // A Job manifest as a literal block under `manifest: |` (ten spaces in).
+  const job = (name: string, code: number) =>
+    [
+      'apiVersion: batch/v1',
+      'kind: Job',
+      `metadata: { generateName: ${name}- }`,
+      'spec:',
+      '  backoffLimit: 0',
+      '  template:',
+      '    spec:',
+      '      restartPolicy: Never',
+      `      containers: [{ name: main, image: python:3.12, command: [python3, -c, "import sys; print('trained'); sys.exit(${code})"] }]`,
+    ].join('\n          ');
+  await create(
+    'resources.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: resources }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: make-config, template: make-config }
+          - { name: train, template: train }
+        - - name: patch-config
+            template: patch-config
+            arguments: { parameters: [{ name: cm, value: "{{steps.make-config.outputs.parameters.name}}" }] }
+        - - name: drop-config
+            template: drop-config
+            arguments: { parameters: [{ name: cm, value: "{{steps.make-config.outputs.parameters.name}}" }] }
+        - - { name: failing, template: failing, continueOn: { failed: true } }
+          - { name: privileged, template: privileged, continueOn: { failed: true } }
+          - { name: cluster-scoped, template: cluster-scoped, continueOn: { failed: true } }
+    - name: make-config
+      resource:
+        action: create
+        manifest: |
+          apiVersion: v1
+          kind: ConfigMap
+          metadata: { generateName: params- }
+          data: { lr: "0.1" }
+      outputs: { parameters: [{ name: name, valueFrom: { jsonPath: "{.metadata.name}" } }] }
+    - name: train
+      resource:
+        action: create
+        setOwnerReference: true
+        successCondition: status.succeeded > 0
+        failureCondition: status.failed > 0
+        manifest: |
+          ${job('train', 0)}
+      outputs: { parameters: [{ name: job, valueFrom: { jqFilter: .metadata.name } }] }
+    - name: patch-config
+      inputs: { parameters: [{ name: cm }] }
+      resource:
+        action: patch
+        mergeStrategy: merge
+        flags: [configmap, "{{inputs.parameters.cm}}"]
+        manifest: |
+          data: { epochs: "3" }
+    - name: drop-config
+      inputs: { parameters: [{ name: cm }] }
+      outputs: { parameters: [{ name: epochs, valueFrom: { jsonPath: "{.data.epochs}" } }] }
+      resource:
+        action: delete
+        manifest: |
+          apiVersion: v1
+          kind: ConfigMap
+          metadata: { name: "{{inputs.parameters.cm}}" }
+    - name: failing
+      resource:
+        action: create
+        successCondition: status.succeeded > 0
+        failureCondition: status.failed > 0
+        manifest: |
+          ${job('broken', 3)}
+    - name: privileged
+      resource:
+        action: create
+        manifest: |
+          apiVersion: v1
+          kind: Pod
+          metadata: { name: root-shell }
+          spec: { containers: [{ name: sh, image: busybox, securityContext: { privileged: true } }] }
+    - name: cluster-scoped
+      resource:
+        action: create
+        manifest: |
+          apiVersion: v1
+          kind: Namespace
+          metadata: { name: elsewhere }
+`,
+  );
+  const wf = await waitDone('resources', 60_000);
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const cm = node(wf, 'make-config').outputs?.parameters?.[0]?.value ?? '';
+  assert.match(cm, /^params-[a-z0-9]{5}$/);
+  assert.equal(node(wf, 'make-config').message, `configmap/${cm} created`);
+  const jobName = node(wf, 'train').outputs?.parameters?.[0]?.value ?? '';
+  assert.match(jobName, /^train-/);
+  const trained = await d.json<{ status: { succeeded?: number }; metadata: { ownerReferences?: { kind: string; name: string }[] } }>(['get', 'job', jobName]);
+  assert.equal(trained.status.succeeded, 1, 'the step waited for the Job to succeed');
+  assert.deepEqual(trained.metadata.ownerReferences?.map((r) => [r.kind, r.name]), [['Workflow', 'resources']]);
+  assert.equal(node(wf, 'patch-config').message, `configmap/${cm} patched`);
+  assert.equal(node(wf, 'drop-config').message, `configmap/${cm} deleted`);
+  assert.equal(node(wf, 'drop-config').outputs?.parameters?.[0]?.value, '3', 'the patch had merged epochs in');
+  assert.notEqual((await d.cli(['get', 'configmap', cm])).code, 0, 'deleted');
+  assert.deepEqual([node(wf, 'failing').phase, node(wf, 'failing').message], ['Failed', 'failure condition met: status.failed > 0']);
+  assert.match(node(wf, 'privileged').message ?? '', /spec\.containers\[0\]\.securityContext\.privileged: privileged containers are not allowed/);
+  assert.notEqual((await d.cli(['get', 'pod', 'root-shell'])).code, 0, 'the privileged pod was never made');
+  assert.match(node(wf, 'cluster-scoped').message ?? '', /Namespace is cluster-scoped; a resource template acts only in its workflow's namespace/);
+});
+
 // ---- artifacts -----------------------------------------------------------------------------------
 
 test('artifacts: a directory (tgz by default) and a single file (archive none) pass to the next step; a raw input artifact is written', async () => {

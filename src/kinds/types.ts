@@ -7,7 +7,7 @@
  * (schemas, the support table, defaults, controllers) comes from `server()`, imported on demand,
  * so `drover get` never loads a schema package or a controller.
  */
-import type { KindInfo, KindTable, KindValidation, KubeObject, Pod } from '../api/index.js';
+import type { FieldIssue, KindInfo, KindTable, KindValidation, KubeObject, Pod } from '../api/index.js';
 import type { DroverConfig } from '../config/index.js';
 import type { KindPrinter } from '../print/columns.js';
 import type { Describer } from '../print/describe.js';
@@ -137,6 +137,8 @@ export interface ControllerDeps {
   config: DroverConfig;
   /** Admission as for an object a user created: for objects a controller makes (a trial's Job). */
   admit(obj: KubeObject): KubeObject;
+  /** The manifest checks of a user's request, for objects a user's template describes (a resource step's). */
+  validate(obj: KubeObject): FieldIssue[];
   /** The API's URL, known once the server listens (pods that push metrics are told it). */
   apiUrl(): string;
   /** A credential good for requests to `path` only, for a pod to send (`?token=`). */

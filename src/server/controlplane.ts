@@ -207,6 +207,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   let url = '';
   /** The API's URL as pods reach it (their own network's side of the bridge, else the same as url). */
   let podUrl = '';
+  const loader = new ManifestLoader({ kinds: KINDS, validation: parts.validation });
   const controllers: Controller[] = parts.families.flatMap((f) =>
     f.controllers?.({
       store,
@@ -216,6 +217,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
       logger,
       config,
       admit: (obj) => admission.prepareCreate(admission.admit(obj, { namespace: obj.metadata.namespace ?? '' })),
+      validate: (obj) => loader.validate(obj),
       apiUrl: () => podUrl,
       podToken: (path) => credentials?.podToken(path) ?? '',
     }) ?? [],
@@ -238,7 +240,7 @@ async function startLocked(config: DroverConfig, opts: ControlPlaneOptions, cloc
   const audit = config.audit.file ? new AuditLog({ file: config.audit.file, maxBytes: config.audit.maxBytes, maxFiles: config.audit.maxFiles, logger: logger.child({ component: 'audit' }) }) : undefined;
   // The workflows' repository once more, for downloads (the controller has its own handle).
   const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
-  const handler = createApiHandler({ audit, credentials, authorizer, store, kinds: KINDS, loader: new ManifestLoader({ kinds: KINDS, validation: parts.validation }), admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames, ...(podSide ? [podSide] : [])] }, runtime, logger, metrics, version: VERSION, notebooks: { secure: tls !== undefined }, artifacts });
+  const handler = createApiHandler({ audit, credentials, authorizer, store, kinds: KINDS, loader, admission, subresource: parts.subresource, subresources: parts.subresources, logContainer: parts.logContainer, clock, workdir: config.workdir, hostPolicy: { listenHost: config.host, names: [hostname(), ...config.serverNames, ...(podSide ? [podSide] : [])] }, runtime, logger, metrics, version: VERSION, notebooks: { secure: tls !== undefined }, artifacts });
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
   // kubectl exec and port-forward (WebSocket): ./streams.ts.
   http.on('upgrade', handler.upgrade);

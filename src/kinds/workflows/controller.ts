@@ -12,7 +12,9 @@ import type { Logger } from '../../util/logger.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import { runPass } from './pass.js';
 import type { PassInput, PassResult, TemplateSource } from './operation.js';
-import type { CollectedOutputs, StepIO, StepPodPlan } from './io.js';
+import type { CollectedOutputs, ResourceOutcome, StepIO, StepPodPlan } from './io.js';
+import { performResource, type ResourceDeps } from './resource-io.js';
+import { RESOURCE_POLL_MS } from './resource.js';
 import { afterFinish, podsToCollect } from './gc.js';
 import { buildStepPod } from './steppod.js';
 import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Template, type Workflow, type WorkflowTemplate } from './types.js';
@@ -24,6 +26,8 @@ export interface WorkflowControllerOptions {
   clock: Clock;
   logger: Logger;
   io: StepIO & { removeWorkflow(wf: Pick<Workflow, 'metadata'>): Promise<void>; releaseClaim(namespace: string, name: string): Promise<void> };
+  /** What resource templates act through; absent, a resource step fails saying so. */
+  resources?: ResourceDeps;
 }
 
 const SOURCE = 'workflow-controller';
@@ -89,6 +93,9 @@ export class WorkflowController {
   private readonly podSeen = new Map<string, string>();
   /** Per workflow, staging that failed since its last pass, by node id: the next pass errs the node. */
   private readonly stagingErrors = new Map<string, Map<string, string>>();
+  /** Per workflow: what resource nodes' actions found (PassInput.resources), and the nodes whose action is under way. */
+  private readonly resourceOutcomes = new Map<string, Map<string, ResourceOutcome>>();
+  private readonly resourcesBusy = new Set<string>();
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.workflows = new Informer(o.store, { apiVersion: ARGO_API_VERSION, kind: 'Workflow' });
@@ -199,6 +206,7 @@ export class WorkflowController {
       locks: this.locks,
       outputs,
       stepErrors,
+      resources: this.resourceOutcomes.get(k) ?? new Map(),
     };
     // Good only for the status it was learnt from: a write by anyone else (a retry, a stop) drops it.
     const memo = this.memos.get(k);
@@ -274,6 +282,7 @@ export class WorkflowController {
       await this.o.io.releaseClaim(namespace, c);
     }
     for (const w of result.cacheWrites) await this.writeCache(w);
+    this.runResourceActions(wf, k, result);
     for (const e of result.events) await this.o.store.recordEvent({ involved: wf, type: e.type, reason: e.reason, message: e.message, source: SOURCE });
     // The end is handled here: the write of the final status does not bring a pass of its own.
     if (done) {
@@ -320,8 +329,45 @@ export class WorkflowController {
 
   private forget(k: string): void {
     this.running.delete(k);
+    this.resourceOutcomes.delete(k);
     this.memos.delete(k);
     this.stagingErrors.delete(k);
+  }
+
+  /**
+   * Resource nodes' actions (resource-io.ts), after the status that asked for them is stored: each
+   * node's at most once at a time, a poll after its delay; what each found is handed to the next
+   * pass, which it brings. Outcomes of nodes now done are dropped.
+   */
+  private runResourceActions(wf: StoredWorkflow, k: string, result: PassResult): void {
+    const outcomes = this.resourceOutcomes.get(k);
+    if (outcomes) for (const id of outcomes.keys()) if (isFulfilledPhase(result.status.nodes?.[id]?.phase)) outcomes.delete(id);
+    for (const req of result.resources) {
+      const busy = `${k}\u0000${req.nodeId}`;
+      if (this.resourcesBusy.has(busy)) continue;
+      this.resourcesBusy.add(busy);
+      const run = async () => {
+        let retry = false;
+        try {
+          const current = this.workflows.get(wf.metadata.namespace!, wf.metadata.name!);
+          if (!current || current.metadata.uid !== wf.metadata.uid || isWorkflowDone(current)) return;
+          const outcome = this.o.resources ? await performResource(this.o.resources, current, req) : { error: 'resource templates are not available on this server' };
+          let map = this.resourceOutcomes.get(k);
+          if (!map) this.resourceOutcomes.set(k, (map = new Map()));
+          map.set(req.nodeId, outcome);
+        } catch (err) {
+          // Not the action's own failure (that is its outcome): the store refused. Asked again by a pass a while later.
+          this.o.logger.error('resource action failed', { workflow: k, node: req.nodeId, action: req.action, error: (err as Error).message });
+          retry = true;
+        } finally {
+          this.resourcesBusy.delete(busy);
+          if (retry) this.o.clock.setTimer(RESOURCE_POLL_MS, () => this.queue.add(k));
+          else this.queue.add(k);
+        }
+      };
+      if (req.afterMs) this.o.clock.setTimer(req.afterMs, () => void run());
+      else void run();
+    }
   }
 
   /** Stages a step's files, then creates its pod; a staging failure is handed to the next pass. */

@@ -15,6 +15,7 @@ import { executePod } from './pod.js';
 import { executeSteps } from './steps.js';
 import { executeDag } from './dag.js';
 import { executeSuspend } from './suspend.js';
+import { executeResource } from './resource.js';
 import { WorkflowError, isUserError, type ExecOptions, type Holder, type Operation, type TemplateScope } from './operation.js';
 import type { Arguments, NodeStatus, NodeType, Template } from './types.js';
 import { isFulfilledPhase } from './types.js';
@@ -88,7 +89,8 @@ function executeKind(op: Operation, nodeName: string, resolved: Resolved, bound:
     else if (t.steps) node = executeSteps(op, nodeName, t, tscope, scope, bound.inputs, o);
     else if (t.dag) node = executeDag(op, nodeName, t, tscope, scope, bound.inputs, o);
     else if (t.suspend) node = executeSuspend(op, nodeName, t, tscope, scope, bound.inputs, o);
-    else throw new WorkflowError(`template "${t.name}" has no container, script, steps, dag or suspend`);
+    else if (t.resource) node = executeResource(op, nodeName, t, tscope, scope, bound.inputs, o);
+    else throw new WorkflowError(`template "${t.name}" has no container, script, steps, dag, suspend or resource`);
   } catch (err) {
     if (!isUserError(err)) throw err;
     const n = op.node(nodeName) ?? op.initNode(nodeName, 'Pod', o, t, tscope);

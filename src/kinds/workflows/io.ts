@@ -47,3 +47,30 @@ export interface CollectRequest {
   /** The resolved template: which parameters and artifacts to read. */
   template: Template;
 }
+
+// ---- resource templates (resource.ts decides, the controller acts) ----------------------------
+
+export const RESOURCE_ACTIONS = ['get', 'create', 'apply', 'replace', 'patch', 'delete'] as const;
+export type ResourceAction = (typeof RESOURCE_ACTIONS)[number];
+export type MergeStrategy = 'strategic' | 'merge' | 'json';
+
+/** What the controller is asked to do for a resource node. */
+export interface ResourceRequest {
+  nodeId: string;
+  /** The action, or `get` to read the object again while its conditions are waited for. */
+  action: ResourceAction;
+  /** The substituted manifest (a patch's body for `patch`). */
+  manifest: string;
+  mergeStrategy: MergeStrategy;
+  /** `get`/`patch`/`delete` of an object named in flags (`[pod, NAME]`) rather than by the manifest. */
+  target?: { kind: string; name: string };
+  ignoreNotFound: boolean;
+  setOwnerReference: boolean;
+  /** Read again only after this long (a poll). */
+  afterMs?: number;
+  /** For a poll: the object the action found. */
+  ref?: { apiVersion: string; kind: string; name: string };
+}
+
+/** What the controller found: the object after the action (absent after a delete), or why it failed. */
+export type ResourceOutcome = { object?: Record<string, unknown> } | { error: string };

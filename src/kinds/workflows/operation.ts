@@ -14,7 +14,7 @@ import { isoSeconds } from '../../util/clock.js';
 import { nodeId, podName } from './names.js';
 import type { Scope } from './scope.js';
 import type { LockTable } from './sync.js';
-import type { CollectedOutputs, CollectRequest, StepPodPlan } from './io.js';
+import type { CollectedOutputs, CollectRequest, ResourceOutcome, ResourceRequest, StepPodPlan } from './io.js';
 import type { Expansion } from './loops.js';
 import type { Arguments, NodePhase, NodeStatus, NodeType, Template, TemplateRef, Workflow, WorkflowSpec, WorkflowStatus } from './types.js';
 import { isDaemoned, isFulfilledPhase } from './types.js';
@@ -52,6 +52,8 @@ export interface PassInput {
    * while the status is the one that pass wrote; absent, the pass works everything out again.
    */
   memo?: ReadonlyMap<string, GroupMemo>;
+  /** What the controller found for resource nodes (resource.ts), by node id. */
+  resources?: ReadonlyMap<string, ResourceOutcome>;
 }
 
 /**
@@ -84,6 +86,8 @@ export interface PassResult {
   collect: CollectRequest[];
   /** To hand to the next pass once `status` is stored (PassInput.memo). */
   memo: Map<string, GroupMemo>;
+  /** Resource nodes' actions, and reads of the objects they wait on (resource.ts). */
+  resources: ResourceRequest[];
 }
 
 export type Node = NodeStatus & { phase: NodePhase; type: NodeType };
@@ -163,7 +167,7 @@ export class Operation {
     this.status = structuredClone(rest);
     this.nodes = { ...nodes };
     this.status.nodes = this.nodes;
-    this.result = { status: this.status, startPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [], cacheWrites: [], collect: [], memo: new Map(input.memo ?? []) };
+    this.result = { status: this.status, startPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [], cacheWrites: [], collect: [], memo: new Map(input.memo ?? []), resources: [] };
   }
 
   get now(): number {

@@ -307,7 +307,16 @@ const ARGO_TEMPLATE: Shape = {
   daemon: ok,
   sidecars: struct({ ...CONTAINER, mirrorVolumeMounts: ok }),
   initContainers: struct({ ...CONTAINER, mirrorVolumeMounts: ok }),
-  resource: reject(),
+  resource: struct({
+    action: onlyValues(['get', 'create', 'apply', 'replace', 'patch', 'delete'], 'get, create, apply, replace, patch or delete'),
+    manifest: ok,
+    manifestFrom: reject('write the manifest inline'),
+    successCondition: ok,
+    failureCondition: ok,
+    setOwnerReference: ok,
+    mergeStrategy: onlyValues(['strategic', 'merge', 'json'], 'strategic, merge or json'),
+    flags: ok,
+  }),
   http: reject(),
   data: reject(),
   containerSet: struct({

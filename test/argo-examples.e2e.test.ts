@@ -36,7 +36,6 @@ const EXCLUDED: Record<string, string> = {
   'conditionals.yaml': "its third `when` reads workflow.parameters.json, which the example does not define: Drover fails the unresolved tag",
   'daemon-nginx.yaml': 'its daemon is nginx, which is not on this machine (daemon steps themselves run: workflows-data.e2e)',
   'daemon-step.yaml': 'its daemon is influxdb and its clients curl, neither on this machine (daemon steps themselves run: workflows-data.e2e)',
-  'expression-destructure-json-complex.yaml': 'jsonpath filter expressions ([?(@.name=="Baris")]) are not supported',
   'expression-tag-template-workflow.yaml': "sprig.date of a string formats the clock's time: Drover's expressions do not read the clock",
   'http-hello-world.yaml': 'http templates are not supported (and pods here cannot reach the internet)',
   'k8s-patch-json-pod.yaml': 'patches {{pod.name}}, the pod its resource step runs in on Argo: Drover runs resource steps in its controller, with no pod of their own',

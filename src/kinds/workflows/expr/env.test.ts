@@ -152,10 +152,10 @@ test('jsonpath wildcards, unions, slices and descent answer lists', () => {
   assert.deepEqual(queryJSONPath(doc, '$..price'), [8.95, 12.99, 19.95]);
 });
 
-test('jsonpath fails on a missing key of a definite path, and on filters', () => {
+test('jsonpath fails on a missing key of a definite path, and on script expressions', () => {
   assert.throws(() => queryJSONPath(doc, '$.invalid.path'), /key "invalid" not found/);
   assert.throws(() => queryJSONPath(doc, '$.store.book[5]'), /index 5 out of range/);
-  assert.throws(() => queryJSONPath(doc, '$.store.book[?(@.price > 10)]'), /filter and script expressions are not supported/);
+  assert.throws(() => queryJSONPath(doc, '$.store.book[(@.length-1)]'), /script expressions are not supported/);
   assert.throws(() => queryJSONPath(doc, 'store'), /must start with "\$"/);
 });
 

@@ -466,3 +466,17 @@ test('a pathologically nested expression fails as an ExpressionError with a shor
     return true;
   });
 });
+
+test('jsonpath filters: [?(…)] keeps the elements whose comparison holds (&&, ||, !, existence), and makes the path a list', async () => {
+  const { queryJSONPath } = await import('./jsonpath.js');
+  const doc = { employees: [{ name: 'Baris', age: 43, tags: ['lead'] }, { name: 'Mo', age: 42 }, { name: 'Jai', age: 44 }] };
+  assert.deepEqual(queryJSONPath(doc, '$.employees[?(@.name=="Baris")].age'), [43]);
+  assert.deepEqual(queryJSONPath(doc, '$.employees[?(@.age>42 && @.age<44)].age'), [43]);
+  assert.deepEqual(queryJSONPath(doc, "$.employees[?(@.age >= 43 || @.name == 'Mo')].name"), ['Baris', 'Mo', 'Jai']);
+  assert.deepEqual(queryJSONPath(doc, '$.employees[?(!(@.age > 42))].name'), ['Mo']);
+  assert.deepEqual(queryJSONPath(doc, '$.employees[?(@.tags)].name'), ['Baris'], 'existence');
+  assert.deepEqual(queryJSONPath(doc, "$.employees[?(@.tags[0] == 'lead')].name"), ['Baris'], 'a bracket inside the filter');
+  assert.deepEqual(queryJSONPath(doc, '$.employees[?(@.age > "40")].name'), [], 'a number and a string do not order');
+  assert.throws(() => queryJSONPath(doc, '$.employees[?(@.age >)]'), /expected @, a number, a string/);
+  assert.throws(() => queryJSONPath(doc, '$.employees[(@.length-1)]'), /script expressions are not supported/);
+});

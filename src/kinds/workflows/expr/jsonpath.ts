@@ -1,9 +1,10 @@
 /**
  * The JSONPath subset behind Argo's `jsonpath(json, path)`: `$`, `.key`, `['key']`, `[0]`,
- * `[-1]`, `[*]`/`.*`, unions `[0,2]`/`['a','b']`, slices `[1:3]` and recursive descent `..key`.
- * A definite path (no wildcard, union, slice or descent) answers one value and fails on a missing
- * key, as Argo's library does; an indefinite one answers the list of what it found.
- * Filter expressions (`[?(@.x)]`) are not supported and say so.
+ * `[-1]`, `[*]`/`.*`, unions `[0,2]`/`['a','b']`, slices `[1:3]`, recursive descent `..key` and
+ * filters `[?(@.age > 42 && @.name != "Mo")]` (comparisons ==, !=, <, <=, >, >= of `@` paths and
+ * literals; &&, ||, !, parentheses; `@.x` alone: it exists). A definite path (no wildcard, union,
+ * slice, descent or filter) answers one value and fails on a missing key, as Argo's library does;
+ * an indefinite one answers the list of what it found. Script expressions (`[(…)]`) are refused.
  */
 import { fail } from './errors.js';
 import { hasKey, isMap } from './values.js';
@@ -14,7 +15,122 @@ type Selector =
   | { kind: 'wildcard' }
   | { kind: 'union'; items: (string | number)[] }
   | { kind: 'slice'; start?: number; end?: number; step?: number }
-  | { kind: 'descend'; then: Selector };
+  | { kind: 'descend'; then: Selector }
+  | { kind: 'filter'; test: Filter };
+
+/** A filter's expression over the element at hand (`@`). */
+type Filter =
+  | { op: 'and' | 'or'; left: Filter; right: Filter }
+  | { op: 'not'; arg: Filter }
+  | { op: 'cmp'; cmp: '==' | '!=' | '<' | '<=' | '>' | '>='; left: Operand; right: Operand }
+  | { op: 'exists'; arg: Operand };
+type Operand = { at: (string | number)[] } | { value: unknown };
+
+/** Parses the body of `[?(…)]`. */
+function parseFilter(text: string, path: string): Filter {
+  let i = 0;
+  const bad = (what: string): never => fail(`jsonpath ${JSON.stringify(path)}: filter ${JSON.stringify(text)}: ${what} at offset ${i}`);
+  const ws = () => {
+    while (/\s/.test(text[i] ?? '')) i++;
+  };
+  const eat = (tok: string): boolean => {
+    ws();
+    if (!text.startsWith(tok, i)) return false;
+    i += tok.length;
+    return true;
+  };
+  const operand = (): Operand => {
+    ws();
+    if (text[i] === '@') {
+      i++;
+      const at: (string | number)[] = [];
+      for (;;) {
+        if (text[i] === '.') {
+          i++;
+          const m = /^[A-Za-z_$][\w$-]*/.exec(text.slice(i));
+          if (!m) bad('expected a key after "."');
+          at.push(m![0]);
+          i += m![0].length;
+        } else if (text[i] === '[') {
+          const m = /^\[\s*(?:(-?\d+)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\]/.exec(text.slice(i));
+          if (!m) bad('expected [index] or [\'key\']');
+          at.push(m![1] !== undefined ? Number(m![1]) : (m![2] ?? m![3])!.replace(/\\(.)/g, '$1'));
+          i += m![0].length;
+        } else break;
+      }
+      return { at };
+    }
+    const m = /^(?:(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|(true|false|null)\b)/.exec(text.slice(i));
+    if (!m) return bad('expected @, a number, a string, true, false or null');
+    i += m[0].length;
+    if (m[1] !== undefined) return { value: Number(m[1]) };
+    if (m[4] !== undefined) return { value: m[4] === 'null' ? null : m[4] === 'true' };
+    return { value: (m[2] ?? m[3])!.replace(/\\(.)/g, '$1') };
+  };
+  const primary = (): Filter => {
+    if (eat('!')) return { op: 'not', arg: primary() };
+    if (eat('(')) {
+      const f = or();
+      if (!eat(')')) bad('expected ")"');
+      return f;
+    }
+    const left = operand();
+    ws();
+    const cmp = (['==', '!=', '<=', '>=', '<', '>'] as const).find((c) => text.startsWith(c, i));
+    if (!cmp) return { op: 'exists', arg: left };
+    i += cmp.length;
+    return { op: 'cmp', cmp, left, right: operand() };
+  };
+  const and = (): Filter => {
+    let f = primary();
+    while (eat('&&')) f = { op: 'and', left: f, right: primary() };
+    return f;
+  };
+  const or = (): Filter => {
+    let f = and();
+    while (eat('||')) f = { op: 'or', left: f, right: and() };
+    return f;
+  };
+  const f = or();
+  ws();
+  if (i < text.length) bad(`unexpected ${JSON.stringify(text.slice(i))}`);
+  return f;
+}
+
+const MISSING = Symbol('missing');
+
+function valueOf(o: Operand, el: unknown): unknown {
+  if ('value' in o) return o.value;
+  let v: unknown = el;
+  for (const k of o.at) {
+    if (typeof k === 'number' ? Array.isArray(v) && k >= -v.length && k < v.length : isMap(v) && hasKey(v, k)) v = typeof k === 'number' ? (v as unknown[])[k < 0 ? (v as unknown[]).length + k : k] : (v as Record<string, unknown>)[k];
+    else return MISSING;
+  }
+  return v;
+}
+
+function holds(f: Filter, el: unknown): boolean {
+  switch (f.op) {
+    case 'and':
+      return holds(f.left, el) && holds(f.right, el);
+    case 'or':
+      return holds(f.left, el) || holds(f.right, el);
+    case 'not':
+      return !holds(f.arg, el);
+    case 'exists':
+      return valueOf(f.arg, el) !== MISSING;
+    case 'cmp': {
+      const a = valueOf(f.left, el);
+      const b = valueOf(f.right, el);
+      if (a === MISSING || b === MISSING) return f.cmp === '!=';
+      if (f.cmp === '==') return a === b;
+      if (f.cmp === '!=') return a !== b;
+      // Order only between two numbers or two strings.
+      if (!((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string'))) return false;
+      return f.cmp === '<' ? a < b : f.cmp === '<=' ? a <= b : f.cmp === '>' ? a > b : a >= b;
+    }
+  }
+}
 
 function parsePath(path: string): Selector[] {
   const p = path.trim();
@@ -37,7 +153,12 @@ function parsePath(path: string): Selector[] {
     const body = p.slice(i, close).trim();
     i = close + 1;
     if (body === '*') return { kind: 'wildcard' };
-    if (body.startsWith('?') || body.startsWith('(')) return fail(`jsonpath ${JSON.stringify(path)}: filter and script expressions are not supported`);
+    if (body.startsWith('?')) {
+      const inner = body.slice(1).trim();
+      if (!inner.startsWith('(') || !inner.endsWith(')')) return bad('expected [?(…)]');
+      return { kind: 'filter', test: parseFilter(inner.slice(1, -1), path) };
+    }
+    if (body.startsWith('(')) return fail(`jsonpath ${JSON.stringify(path)}: script expressions are not supported`);
     const slice = /^(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?)?$/.exec(body);
     if (slice) {
       return {
@@ -76,15 +197,18 @@ function parsePath(path: string): Selector[] {
   return out;
 }
 
+/** The `]` closing the bracket opened before `from` (a filter may hold brackets of its own). */
 function findClose(p: string, from: number): number {
   let quote = '';
+  let depth = 0;
   for (let j = from; j < p.length; j++) {
     const c = p[j];
     if (quote) {
       if (c === '\\') j++;
       else if (c === quote) quote = '';
     } else if (c === "'" || c === '"') quote = c;
-    else if (c === ']') return j;
+    else if (c === '[') depth++;
+    else if (c === ']' && depth-- === 0) return j;
   }
   return -1;
 }
@@ -142,6 +266,9 @@ function apply(sel: Selector, nodes: unknown[], definite: boolean, path: string)
         for (let j = norm(sel.start ?? 0); j < norm(sel.end ?? n); j += step) out.push(v[j]);
         break;
       }
+      case 'filter':
+        out.push(...children(v).filter((el) => holds(sel.test, el)));
+        break;
       case 'descend': {
         const all: unknown[] = [];
         const walk = (x: unknown): void => {

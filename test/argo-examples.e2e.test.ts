@@ -31,7 +31,6 @@ import { Drover, REPO, sleep } from './drover.js';
 const EXCLUDED: Record<string, string> = {
   'archive-location.yaml': 'archiveLocation (archiving logs to the artifact repository) is not supported',
   'artifact-gc-workflow.yaml': 'artifactGC (deleting artifacts from the repository) is not supported',
-  'artifact-passing-subpath.yaml': 'an unarchived directory artifact (archive: none on /tmp/) cannot be stored by the local repository',
   'artifact-repository-ref.yaml': 'artifactRepositoryRef is not supported: the artifact repository is set in Drover\'s config',
   'conditionals.yaml': "its third `when` reads workflow.parameters.json, which the example does not define: Drover fails the unresolved tag",
   'daemon-nginx.yaml': 'its daemon is nginx, which is not on this machine (daemon steps themselves run: workflows-data.e2e)',

@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Pod as KubePod } from '../src/api/index.js';
 import { d, dir, pvc, create, getWf, summary, waitFor, waitDone, node, podsOf, claimLines, useWorkflowServer } from './workflow-harness.js';
 
@@ -306,7 +308,7 @@ spec:
 
 // ---- artifacts -----------------------------------------------------------------------------------
 
-test('artifacts: a directory (tgz by default) and a single file (archive none) pass to the next step; a raw input artifact is written', async () => {
+test('artifacts: a directory (tgz by default), a single file and a directory (archive none, a key per file) pass to the next step, subPath picks a file of a directory; a raw input artifact is written', async () => {
   await create(
     'artifacts.yaml',
     `apiVersion: argoproj.io/v1alpha1
@@ -324,6 +326,8 @@ spec:
               artifacts:
                 - { name: dir, from: "{{steps.gen.outputs.artifacts.out}}" }
                 - { name: file, from: "{{steps.gen.outputs.artifacts.single}}" }
+                - { name: tree, from: "{{steps.gen.outputs.artifacts.tree}}" }
+                - { name: leaf, from: "{{steps.gen.outputs.artifacts.tree}}", subPath: sub/b.txt }
     - name: gen
       container:
         image: alpine
@@ -332,11 +336,14 @@ spec:
         artifacts:
           - { name: out, path: /tmp/out }
           - { name: single, path: /tmp/single.txt, archive: { none: {} } }
+          - { name: tree, path: /tmp/out, archive: { none: {} } }
     - name: use
       inputs:
         artifacts:
           - { name: dir, path: /tmp/in }
           - { name: file, path: /tmp/file.txt }
+          - { name: tree, path: /tmp/tree }
+          - { name: leaf, path: /tmp/leaf.txt }
           - name: notes
             path: /tmp/notes.txt
             raw:
@@ -345,18 +352,23 @@ spec:
                 raw line 2
       container:
         image: alpine
-        command: [sh, -c, 'cat /tmp/in/a.txt /tmp/in/sub/b.txt /tmp/file.txt /tmp/notes.txt']
+        command: [sh, -c, 'cat /tmp/in/a.txt /tmp/in/sub/b.txt /tmp/file.txt /tmp/notes.txt /tmp/tree/a.txt /tmp/tree/sub/b.txt /tmp/leaf.txt']
 `,
   );
   const wf = await waitDone('artifacts');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'use').outputs?.result, 'alpha\nbeta\nsolo\nraw line 1\nraw line 2');
+  assert.equal(node(wf, 'use').outputs?.result, 'alpha\nbeta\nsolo\nraw line 1\nraw line 2\nalpha\nbeta\nbeta');
   const outs = node(wf, 'gen').outputs?.artifacts ?? [];
   const out = outs.find((a) => a.name === 'out');
   const single = outs.find((a) => a.name === 'single');
   assert.ok(out && single, JSON.stringify(outs));
   assert.match(JSON.stringify(out), /\.tgz"/, 'a directory is stored as tgz');
   assert.doesNotMatch(JSON.stringify(single), /\.tgz"/, 'archive: none stores the file itself');
+  const tree = outs.find((a) => a.name === 'tree') as { key?: string } | undefined;
+  assert.match(tree?.key ?? '', /\/tree$/, 'an unarchived directory is recorded by its key');
+  const repo = join(d.home, 'artifacts');
+  const stored = (p: string) => existsSync(join(repo, tree!.key!, p));
+  assert.ok(stored('a.txt') && stored('sub/b.txt'), `a key per file under ${tree?.key}`);
 });
 
 test('artifacts: a missing optional output does not fail the step; a missing required one does', async () => {

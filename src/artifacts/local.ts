@@ -148,6 +148,22 @@ export class LocalArtifactRepository implements ArtifactRepository {
     return count;
   }
 
+  async listPrefix(prefix: string): Promise<string[]> {
+    const base = validatePrefix(prefix);
+    let entries;
+    try {
+      entries = await readdir(join(this.root, base), { recursive: true, withFileTypes: true });
+    } catch (e) {
+      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return [];
+      throw new ArtifactRepositoryError(`cannot list ${base}: ${errno(e) ?? String(e)}`);
+    }
+    return entries
+      .filter((d) => d.isFile() && !d.name.startsWith(TEMP_MARK))
+      // parentPath is Node 20.12's name for what earlier releases call path.
+      .map((d) => relative(this.root, join((d as { parentPath?: string }).parentPath ?? (d as { path: string }).path, d.name)).split(sep).join('/'))
+      .sort();
+  }
+
   /** Removes directories left empty, up to (not including) the root. */
   private async prune(dir: string): Promise<void> {
     while (dir !== this.root && !relative(this.root, dir).startsWith('..')) {

@@ -194,6 +194,23 @@ export class S3ArtifactRepository implements ArtifactRepository {
     return deleted;
   }
 
+  async listPrefix(prefix: string): Promise<string[]> {
+    const base = this.prefix + validatePrefix(prefix).replace(/\/+$/, '') + '/';
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }));
+      } catch (e) {
+        throw this.translate(e, 'ListObjectsV2');
+      }
+      for (const o of page.Contents ?? []) if (o.Key && o.Key.length > base.length) out.push(o.Key.slice(this.prefix.length));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort();
+  }
+
   private async deleteKeys(keys: string[]): Promise<number> {
     if (!keys.length) return 0;
     try {

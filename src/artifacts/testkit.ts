@@ -220,6 +220,15 @@ export function artifactRepositoryContract(name: string, open: () => Promise<{ r
       assert.equal(await repo.exists('ns/wfx'), false);
     });
 
+    test('listPrefix names the keys under a path prefix, sorted, and no look-alike sibling; none under a missing one', async () => {
+      const src = file('l', 'l');
+      for (const k of ['ls/dir/b.txt', 'ls/dir/a/deep.txt', 'ls/dirx/c.txt', 'ls/dir']) await repo.put(k === 'ls/dir' ? 'ls/dirfile' : k, src);
+      assert.deepEqual(await repo.listPrefix('ls/dir'), ['ls/dir/a/deep.txt', 'ls/dir/b.txt']);
+      assert.deepEqual(await repo.listPrefix('ls/dir/'), ['ls/dir/a/deep.txt', 'ls/dir/b.txt']);
+      assert.deepEqual(await repo.listPrefix('ls/none'), []);
+      for (const bad of ['', '/', '..', '../x']) await rejectsWithCode(repo.listPrefix(bad), 'ARTIFACT_KEY_INVALID');
+    });
+
     test('keys that are absolute, climb out with "..", or have empty or "." segments are rejected before any I/O', async () => {
       const src = file('k', 'k');
       for (const bad of ['', '/etc/passwd', '../escape', 'a/../../b', 'a//b', 'a/./b', 'a/', 'a/..', '.', 'a\0b', 'a/.drover-tmp-1234']) {

@@ -70,6 +70,11 @@ export interface ArtifactRepository {
    * A path prefix, not a string prefix: deleting `ns/wf` leaves `ns/wf2` alone.
    */
   deletePrefix(prefix: string): Promise<number>;
+  /**
+   * The keys under `prefix/` (a path prefix), sorted: the files of a directory stored unarchived,
+   * one object each. Empty when there are none.
+   */
+  listPrefix(prefix: string): Promise<string[]>;
   /** Releases connections; the repository is unusable afterwards. */
   close(): void;
 }

@@ -15,6 +15,13 @@ import type { Artifact, Template, Workflow } from './types.js';
 
 const RESULT_LIMIT = 256 * 1024;
 
+/** An input artifact's subPath as a relative path inside it; one that leaves it is refused. */
+function subPathIn(f: InputArtifactFile): string {
+  const inner = f.subPath ? normalize(f.subPath.replace(/^\/+/, '')) : '';
+  if (inner.split('/').includes('..')) throw new Error(`inputs.artifacts.${f.name}: subPath ${f.subPath} leaves the artifact`);
+  return inner === '.' ? '' : inner;
+}
+
 async function exists(p: string): Promise<boolean> {
   try {
     await fsp.access(p);
@@ -106,6 +113,15 @@ export class LocalStepIO implements StepIO {
       }
       const source = this.repo.keyOfLocation(key);
       if (!(await this.repo.exists(source))) {
+        // A directory stored unarchived (archive: none): its files are the keys under it.
+        const inside = await this.repo.listPrefix(source);
+        if (inside.length) {
+          const into = join(dir, 'in', `${a.name}.d`);
+          await fsp.rm(into, { recursive: true, force: true });
+          for (const k of inside) await this.repo.get(k, join(into, k.slice(source.replace(/\/+$/, '').length + 1)));
+          files.push({ name: a.name, path: a.path, format: 'dir', ...(mode !== undefined ? { mode } : {}), ...(a.subPath ? { subPath: a.subPath } : {}) });
+          continue;
+        }
         if (a.optional) continue;
         throw new Error(`inputs.artifacts.${a.name}: artifact ${key} not found in the repository`);
       }
@@ -130,14 +146,18 @@ export class LocalStepIO implements StepIO {
       return file;
     }
     const into = join('in', `${f.name}.d`);
+    if (f.format === 'dir') {
+      const staged = join(into, subPathIn(f));
+      if (!(await exists(join(dir, staged)))) throw new Error(`inputs.artifacts.${f.name}: subPath ${f.subPath} is not in the artifact`);
+      if (f.mode !== undefined) await fsp.chmod(join(dir, staged), f.mode);
+      return staged;
+    }
     await fsp.rm(join(dir, into), { recursive: true, force: true });
     await fsp.mkdir(join(dir, into));
     await promisify(execFile)('tar', ['-xzf', join(dir, file), '-C', join(dir, into)]);
     const entries = await fsp.readdir(join(dir, into));
     if (entries.length !== 1) throw new Error(`inputs.artifacts.${f.name}: the archive holds ${entries.length} entries, expected one`);
-    const inner = f.subPath ? normalize(f.subPath.replace(/^\/+/, '')) : '';
-    if (inner.split('/').includes('..')) throw new Error(`inputs.artifacts.${f.name}: subPath ${f.subPath} leaves the artifact`);
-    const staged = join(into, entries[0]!, inner);
+    const staged = join(into, entries[0]!, subPathIn(f));
     if (!(await exists(join(dir, staged)))) throw new Error(`inputs.artifacts.${f.name}: subPath ${f.subPath} is not in the artifact`);
     if (f.mode !== undefined) await fsp.chmod(join(dir, staged), f.mode);
     return staged;
@@ -168,10 +188,28 @@ export class LocalStepIO implements StepIO {
       const file = join(dir, 'artifacts', none ? a.name : `${a.name}.tgz`);
       if (!existsSync(file)) continue;
       const key = artifactKey({ namespace: wf.metadata.namespace ?? 'default', workflow: wf.metadata.name!, node: nodeId, artifact: a.name, archive: none ? 'none' : 'tgz' });
-      const location = await this.repo.put(key, file);
+      const location = none && (await fsp.stat(file)).isDirectory() ? await this.putDirectory(key, file) : await this.repo.put(key, file);
       artifacts.set(a.name, { name: a.name, ...(a.path ? { path: a.path } : {}), ...(none ? { archive: { none: {} } } : {}), ...location });
     }
     return { parameters, ...(result !== undefined ? { result } : {}), artifacts };
+  }
+
+  /**
+   * A directory output with `archive: none`: each file under its own key below `key`, as Argo
+   * stores one; the location recorded is the directory's (`key`). An empty one stores nothing.
+   */
+  private async putDirectory(key: string, dir: string): Promise<Record<string, unknown>> {
+    const entries = await fsp.readdir(dir, { recursive: true, withFileTypes: true });
+    let location: Record<string, unknown> = { key };
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const rel = join((e as { parentPath?: string }).parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1);
+      const at = (await this.repo.put(`${key}/${rel}`, join(dir, rel))) as unknown as Record<string, unknown>;
+      // The file's location, named by the directory instead: an S3 key loses the file's part.
+      const s3 = at['s3'] as { key: string } | undefined;
+      location = s3 ? { s3: { ...s3, key: s3.key.slice(0, s3.key.length - rel.length - 1) } } : { key };
+    }
+    return location;
   }
 
   async removeWorkflow(wf: Pick<Workflow, 'metadata'>): Promise<void> {

@@ -18,8 +18,8 @@ const STAGING_VOLUME = 'drover-staging';
 export interface InputArtifactFile {
   name: string;
   path: string;
-  /** `tgz`: a tar+gzip archive holding one entry; `file`: the content itself. */
-  format: 'tgz' | 'file';
+  /** `tgz`: a tar+gzip archive holding one entry; `file`: the content itself; `dir`: a directory stored unarchived, a key per file. */
+  format: 'tgz' | 'file' | 'dir';
   mode?: number;
   /** A path inside the archived directory: only that part lands at `path`. */
   subPath?: string;

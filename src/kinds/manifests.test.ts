@@ -235,6 +235,9 @@ test('init containers are checked as the API server checks them: an image each, 
   const policy = only(issuesOf(withInit('      - {name: fetch, image: busybox, restartPolicy: OnFailure}\n')));
   assert.equal(policy.path, 'spec.template.spec.initContainers[0].restartPolicy');
   assert.match(policy.message, /only "Always" \(a sidecar\)/);
+  const probed = only(issuesOf(withInit('      - {name: fetch, image: busybox, readinessProbe: {exec: {command: [ls]}}}\n')));
+  assert.deepEqual([probed.path, probed.message], ['spec.template.spec.initContainers[0].readinessProbe', 'may not be set for init containers without restartPolicy=Always']);
+  assert.equal(loadManifests(withInit('      - {name: proxy, image: busybox, restartPolicy: Always, startupProbe: {exec: {command: [ls]}}}\n')).manifests.length, 1, 'a sidecar may be probed');
 });
 
 test('an unsupported volume source is rejected by its name', () => {

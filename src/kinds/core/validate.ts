@@ -239,7 +239,13 @@ export function checkPodSpec(ctx: Ctx, spec: unknown, path: FieldPath): void {
       });
     }
     if (isRecord(c['resources'])) checkResources(ctx, c['resources'], [...cPath, 'resources']);
-    for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) if (isRecord(c[kind])) checkProbe(ctx, c, c[kind], kind, [...cPath, kind]);
+    const plainInit = cPath[cPath.length - 2] === 'initContainers' && c['restartPolicy'] !== 'Always';
+    for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+      if (!isRecord(c[kind])) continue;
+      // An init container runs to its end before the others: only a sidecar is probed.
+      if (plainInit) error(ctx, [...cPath, kind], 'may not be set for init containers without restartPolicy=Always');
+      else checkProbe(ctx, c, c[kind], kind, [...cPath, kind]);
+    }
   });
 }
 

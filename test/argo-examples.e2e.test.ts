@@ -29,7 +29,6 @@ import { Drover, REPO, sleep } from './drover.js';
 
 /** Examples upstream runs (or expects to fail) that Drover cannot, and why. */
 const EXCLUDED: Record<string, string> = {
-  'archive-location.yaml': 'archiveLocation (archiving logs to the artifact repository) is not supported',
   'artifact-gc-workflow.yaml': 'artifactGC (deleting artifacts from the repository) is not supported',
   'artifact-repository-ref.yaml': 'artifactRepositoryRef is not supported: the artifact repository is set in Drover\'s config',
   'conditionals.yaml': "its third `when` reads workflow.parameters.json, which the example does not define: Drover fails the unresolved tag",

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod as KubePod } from '../src/api/index.js';
 import { d, dir, pvc, create, getWf, summary, waitFor, waitDone, node, podsOf, claimLines, useWorkflowServer } from './workflow-harness.js';
@@ -369,6 +369,35 @@ spec:
   const repo = join(d.home, 'artifacts');
   const stored = (p: string) => existsSync(join(repo, tree!.key!, p));
   assert.ok(stored('a.txt') && stored('sub/b.txt'), `a key per file under ${tree?.key}`);
+});
+
+test('archiveLogs: a step\'s log (stdout and stderr) is kept in the repository as its main-logs artifact, by the template\'s archiveLocation or the workflow\'s archiveLogs', async () => {
+  await create(
+    'archived.yaml',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: archived }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: kept, template: kept }
+          - { name: plain, template: plain }
+    - name: kept
+      archiveLocation: { archiveLogs: true }
+      container: { image: busybox, command: [sh, -c, 'echo to stdout; echo to stderr >&2'] }
+    - name: plain
+      container: { image: busybox, command: [echo, not kept] }
+`,
+  );
+  const wf = await waitDone('archived');
+  assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
+  const logs = node(wf, 'kept').outputs?.artifacts?.find((a) => a.name === 'main-logs') as { key?: string } | undefined;
+  assert.match(logs?.key ?? '', /\/main\.log$/, JSON.stringify(node(wf, 'kept').outputs));
+  // Both streams, in whichever order they reached the log (stdout passes through the step's tee).
+  assert.deepEqual(readFileSync(join(d.home, 'artifacts', logs!.key!), 'utf8').split('\n').sort(), ['', 'to stderr', 'to stdout']);
+  assert.equal(node(wf, 'plain').outputs?.artifacts, undefined, 'not asked for: not kept');
 });
 
 test('artifacts: a missing optional output does not fail the step; a missing required one does', async () => {

@@ -103,25 +103,24 @@ spec:
   assert.match(lint.stdout + lint.stderr, new RegExp(`invalid-refs\\.yaml:${paramLine}:\\d+`));
 });
 
-test('drover create -f refuses an unsupported template field (archiveLocation) by name', async () => {
+test('drover create -f refuses an unsupported template field (http) by name', async () => {
   const yaml = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
-metadata: { name: with-archive }
+metadata: { name: with-http }
 spec:
   entrypoint: main
   templates:
     - name: main
-      container: { image: alpine, command: [echo, hi] }
-      archiveLocation:
-        archiveLogs: true
+      http:
+        url: http://127.0.0.1:1/notify
 `;
-  const path = join(dir, 'with-archive.yaml');
+  const path = join(dir, 'with-http.yaml');
   writeFileSync(path, yaml);
   const r = await d.cli(['create', '-f', path]);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, new RegExp(`with-archive\\.yaml:${lineOf(yaml, 'archiveLocation:')}:\\d+: .*archiveLocation`));
+  assert.match(r.stderr, new RegExp(`with-http\\.yaml:${lineOf(yaml, 'http:')}:\\d+: .*http`));
   assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
-  assert.equal(await getWf('with-archive'), undefined);
+  assert.equal(await getWf('with-http'), undefined);
 });
 
 // ---- crash safety (runs last: it restarts the server) -------------------------------------------------------

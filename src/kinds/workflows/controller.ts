@@ -12,7 +12,7 @@ import type { Logger } from '../../util/logger.js';
 import { WorkQueue, type ReconcileResult } from '../../store/queue.js';
 import { runPass } from './pass.js';
 import type { PassInput, PassResult, TemplateSource } from './operation.js';
-import type { CollectedOutputs, ResourceOutcome, StepIO, StepPodPlan } from './io.js';
+import type { CollectedOutputs, ContainerLog, ResourceOutcome, StepIO, StepPodPlan } from './io.js';
 import { performResource, type ResourceDeps } from './resource-io.js';
 import { RESOURCE_POLL_MS } from './resource.js';
 import { afterFinish, podsToCollect } from './gc.js';
@@ -26,6 +26,8 @@ export interface WorkflowControllerOptions {
   clock: Clock;
   logger: Logger;
   io: StepIO & { removeWorkflow(wf: Pick<Workflow, 'metadata'>): Promise<void>; releaseClaim(namespace: string, name: string): Promise<void> };
+  /** A pod's container log (archiveLogs); absent, logs are not archived. */
+  podLogs?(pod: Pod, container: string): AsyncIterable<string>;
   /** What resource templates act through; absent, a resource step fails saying so. */
   resources?: ResourceDeps;
 }
@@ -217,7 +219,7 @@ export class WorkflowController {
       // Steps that ended while another controller ran them (a restart): read them, decide again.
       for (const c of result.collect) {
         this.remember(k, c.nodeId, c.podName, c.template);
-        await this.readOutputs(wf, c.nodeId, c.template, outputs, stepErrors);
+        await this.readOutputs(wf, c.nodeId, c.podName, c.template, outputs, stepErrors);
       }
       result = runPass(wf, input);
     }
@@ -304,7 +306,7 @@ export class WorkflowController {
       const node = wf.status?.nodes?.[id];
       // Done in the stored status (or gone, by a retry action): nothing more to read.
       if (!node || isFulfilledPhase(node.phase)) running!.delete(id);
-      else if (isPodDone(pods.get(step.podName))) await this.readOutputs(wf, id, step.template, outputs, errors);
+      else if (isPodDone(pods.get(step.podName))) await this.readOutputs(wf, id, step.podName, step.template, outputs, errors);
     }
   }
 
@@ -312,13 +314,21 @@ export class WorkflowController {
    * A finished step's outputs (its artifacts moved into the repository), read before the pass that
    * marks it done; reading twice is harmless. A refusal by the repository errs the step, as Argo does.
    */
-  private async readOutputs(wf: StoredWorkflow, id: string, template: Template, outputs: Map<string, CollectedOutputs>, errors: Map<string, string>): Promise<void> {
+  private async readOutputs(wf: StoredWorkflow, id: string, podName: string, template: Template, outputs: Map<string, CollectedOutputs>, errors: Map<string, string>): Promise<void> {
     try {
-      outputs.set(id, await this.o.io.collect(wf, id, template));
+      outputs.set(id, await this.o.io.collect(wf, id, template, this.logsToArchive(wf, template, podName)));
     } catch (err) {
       if (!(err instanceof DroverError)) throw err;
       errors.set(id, err.message);
     }
+  }
+
+  /** The step's containers' logs when its template (`archiveLocation.archiveLogs`) or the workflow (`archiveLogs`) asks to keep them. */
+  private logsToArchive(wf: StoredWorkflow, template: Template, podName: string): ContainerLog[] {
+    const wanted = template.archiveLocation?.archiveLogs ?? wf.spec?.archiveLogs;
+    const pod = wanted === true && this.o.podLogs ? this.pods.get(wf.metadata.namespace!, podName) : undefined;
+    if (!pod) return [];
+    return (pod.spec?.containers ?? []).map((c) => ({ container: c.name, read: () => this.o.podLogs!(pod, c.name) }));
   }
 
   private remember(k: string, nodeId: string, podName: string, template: Template): void {

@@ -23,7 +23,7 @@ export interface StepIO {
   /** Writes the script and the input artifacts into the step's staging directory. */
   prepare(wf: Workflow, nodeId: string, template: Template): Promise<InputArtifactFile[]>;
   /** Reads a finished step's outputs and moves its output artifacts into the repository. */
-  collect(wf: Workflow, nodeId: string, template: Template): Promise<CollectedOutputs>;
+  collect(wf: Workflow, nodeId: string, template: Template, logs?: ContainerLog[]): Promise<CollectedOutputs>;
 }
 
 /** A step whose pod a pass wants: the controller stages its files, then builds and creates the pod. */
@@ -38,6 +38,12 @@ export interface StepPodPlan {
   volumes: Volume[];
   /** The workflow's podSpecPatch, then the template's, read and checked by the pass. */
   podSpecPatches?: PodSpecPatch[];
+}
+
+/** A container's log to keep with the step's outputs (archiveLogs), as `<container>-logs`. */
+export interface ContainerLog {
+  container: string;
+  read(): AsyncIterable<string>;
 }
 
 /** A finished pod whose outputs the pass needs and was not given. */

@@ -143,6 +143,8 @@ function finishPod(op: Operation, node: NodeStatus, pod: Pod, processed: Templat
     if (saved) arts.push(saved);
     else if (!a.optional && phase === 'Succeeded') outputError ??= `outputs.artifacts.${a.name}: path ${a.path} does not exist`;
   }
+  // archiveLogs: the containers' logs, which the template does not declare (`main-logs`).
+  for (const [name, saved] of collected.artifacts) if (name.endsWith('-logs') && !processed.outputs?.artifacts?.some((a) => a.name === name)) arts.push(saved);
   if (arts.length) outputs.artifacts = arts as never;
   node.outputs = outputs;
   if (phase === 'Succeeded') {

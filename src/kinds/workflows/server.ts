@@ -79,10 +79,10 @@ export const workflowsServer: FamilyServer = {
   validation: VALIDATION,
   admission: { Workflow: RUNS_STEPS, CronWorkflow: CRON, WorkflowTemplate: STEPS_IN_SOURCE_DIR, ClusterWorkflowTemplate: STEPS_IN_SOURCE_DIR },
   subresources: { Workflow: Object.fromEntries(WORKFLOW_ACTIONS.map((a) => [a, action(a)])) },
-  controllers: ({ store, clock, logger, config, kinds, admit, validate }) => {
+  controllers: ({ store, clock, logger, config, kinds, admit, validate, runtime }) => {
     const artifacts = openArtifactRepository(config.artifactRepository, { home: config.home });
     const io = new LocalStepIO(join(config.home, 'workflows'), artifacts, join(config.home, 'claims'));
-    const workflows = new WorkflowController({ store, clock, logger: logger.child({ component: 'workflow-controller' }), io, resources: { store, kinds, admit, validate } });
+    const workflows = new WorkflowController({ store, clock, logger: logger.child({ component: 'workflow-controller' }), io, resources: { store, kinds, admit, validate }, podLogs: (pod, container) => runtime.logs(pod, { container }) });
     const cron = new CronWorkflowController({ store, clock, logger: logger.child({ component: 'cron-workflow-controller' }) });
     // The repository (an S3 client's sockets) lives as long as the controller that uses it.
     const repository: Controller = { start: async () => {}, stop: () => artifacts.close() };

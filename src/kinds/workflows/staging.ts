@@ -5,11 +5,13 @@
  * ends, and the controller moves output artifacts into the artifact repository.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, promises as fsp, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { artifactKey, type ArtifactRepository } from '../../artifacts/index.js';
-import type { CollectedOutputs, StepIO } from './io.js';
+import type { CollectedOutputs, ContainerLog, StepIO } from './io.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { InputArtifactFile } from './steppod.js';
 import type { Artifact, Template, Workflow } from './types.js';
 
@@ -163,7 +165,7 @@ export class LocalStepIO implements StepIO {
     return staged;
   }
 
-  async collect(wf: Workflow, nodeId: string, template: Template): Promise<CollectedOutputs> {
+  async collect(wf: Workflow, nodeId: string, template: Template, logs: ContainerLog[] = []): Promise<CollectedOutputs> {
     const dir = join(this.stagingDir(wf, nodeId), 'out');
     const parameters = new Map<string, string>();
     // Read synchronously: small files (stdout is cut to its last 256 kB), read before the pass
@@ -190,6 +192,14 @@ export class LocalStepIO implements StepIO {
       const key = artifactKey({ namespace: wf.metadata.namespace ?? 'default', workflow: wf.metadata.name!, node: nodeId, artifact: a.name, archive: none ? 'none' : 'tgz' });
       const location = none && (await fsp.stat(file)).isDirectory() ? await this.putDirectory(key, file) : await this.repo.put(key, file);
       artifacts.set(a.name, { name: a.name, ...(a.path ? { path: a.path } : {}), ...(none ? { archive: { none: {} } } : {}), ...location });
+    }
+    // archiveLogs: each container's log kept in the repository, as Argo keeps `main-logs`.
+    for (const l of logs) {
+      const file = join(dir, 'logs', `${l.container}.log`);
+      await fsp.mkdir(join(dir, 'logs'), { recursive: true });
+      await pipeline(Readable.from(l.read()), createWriteStream(file));
+      const key = artifactKey({ namespace: wf.metadata.namespace ?? 'default', workflow: wf.metadata.name!, node: nodeId, artifact: `${l.container}.log`, archive: 'none' });
+      artifacts.set(`${l.container}-logs`, { name: `${l.container}-logs`, archive: { none: {} }, ...(await this.repo.put(key, file)) });
     }
     return { parameters, ...(result !== undefined ? { result } : {}), artifacts };
   }

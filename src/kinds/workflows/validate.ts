@@ -326,7 +326,7 @@ const ARGO_TEMPLATE: Shape = {
   }),
   plugin: reject(),
   podSpecPatch: PATCH_TEXT,
-  archiveLocation: reject(),
+  archiveLocation: struct({ archiveLogs: ok }),
 };
 
 const ARGO_WORKFLOW_SPEC: Shape = {
@@ -351,7 +351,7 @@ const ARGO_WORKFLOW_SPEC: Shape = {
   priority: ignore,
   podPriorityClassName: ignore,
   podDisruptionBudget: ignore,
-  archiveLogs: ignore,
+  archiveLogs: ok,
   automountServiceAccountToken: ignore,
   serviceAccountName: warn('steps run without Kubernetes credentials'),
   executor: warn('steps run without Kubernetes credentials'),

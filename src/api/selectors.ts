@@ -11,9 +11,8 @@ export type Requirement =
 
 export type LabelSelector = Requirement[];
 
-export function parseSelector(text: string): LabelSelector {
-  const reqs: Requirement[] = [];
-  // Split on commas that are not inside parentheses.
+/** A selector's requirements: the text split on commas that are not inside parentheses (`in (a, b)`). */
+export function selectorParts(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let cur = '';
@@ -26,7 +25,12 @@ export function parseSelector(text: string): LabelSelector {
     } else cur += ch;
   }
   if (cur.trim()) parts.push(cur);
-  for (const raw of parts) {
+  return parts;
+}
+
+export function parseSelector(text: string): LabelSelector {
+  const reqs: Requirement[] = [];
+  for (const raw of selectorParts(text)) {
     const p = raw.trim();
     if (!p) continue;
     let m: RegExpMatchArray | null;

@@ -175,39 +175,33 @@ export class S3ArtifactRepository implements ArtifactRepository {
     }
   }
 
-  async deletePrefix(prefix: string): Promise<number> {
-    const base = this.prefix + validatePrefix(prefix);
-    let deleted = 0;
+  /** The bucket's keys that start with `start`, a page (up to 1,000) at a time. */
+  private async *pagesOfKeys(start: string): AsyncGenerator<string[]> {
     let token: string | undefined;
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }));
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: start, ContinuationToken: token }));
       } catch (e) {
         throw this.translate(e, 'ListObjectsV2');
       }
-      // A path prefix: `ns/wf` must not take `ns/wf2` with it.
-      const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => k === base || (k?.startsWith(base + '/') ?? false));
-      deleted += await this.deleteKeys(keys);
+      yield (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => k !== undefined);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const base = this.prefix + validatePrefix(prefix);
+    let deleted = 0;
+    // A path prefix: `ns/wf` must not take `ns/wf2` with it.
+    for await (const keys of this.pagesOfKeys(base)) deleted += await this.deleteKeys(keys.filter((k) => k === base || k.startsWith(base + '/')));
     return deleted;
   }
 
   async listPrefix(prefix: string): Promise<string[]> {
     const base = this.prefix + validatePrefix(prefix).replace(/\/+$/, '') + '/';
     const out: string[] = [];
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }));
-      } catch (e) {
-        throw this.translate(e, 'ListObjectsV2');
-      }
-      for (const o of page.Contents ?? []) if (o.Key && o.Key.length > base.length) out.push(o.Key.slice(this.prefix.length));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const keys of this.pagesOfKeys(base)) for (const k of keys) if (k.length > base.length) out.push(k.slice(this.prefix.length));
     return out.sort();
   }
 

@@ -10,6 +10,7 @@
  * A node whose outcome the controller lost (a restart) asks again: a create finds the object it
  * made by its node label instead of making another.
  */
+import { selectorParts } from '../../api/selectors.js';
 import { gjsonGet } from '../../util/gjson.js';
 import { queryJSONPath } from './expr/jsonpath.js';
 import { substitute, type Scope } from './scope.js';
@@ -35,20 +36,7 @@ export interface Requirement {
 
 export function parseCondition(text: string): Requirement[] {
   const out: Requirement[] = [];
-  // Commas inside (…) belong to a set.
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  parts.push(cur);
-  for (const raw of parts) {
+  for (const raw of selectorParts(text)) {
     const p = raw.trim();
     if (!p) continue;
     let m: RegExpMatchArray | null;

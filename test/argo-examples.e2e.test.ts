@@ -61,6 +61,12 @@ const EXPECT: Record<string, [Outcome, string]> = {
   'dag-nested.yaml': ['Succeeded', 'a DAG in a DAG; labelled flaky upstream (timing on its cluster)'],
   'exit-handler-dag-level.yaml': ['Succeeded', 'onExit of DAG tasks; labelled flaky upstream'],
   'fibonacci-seq-conditional-param.yaml': ['Succeeded', 'recursion with conditional parameters; labelled environment upstream'],
+  'k8s-set-owner-reference.yaml': ['Succeeded', 'a resource step creates a ConfigMap owned by the workflow; labelled environment upstream (its cluster\'s RBAC)'],
+  'k8s-wait-wf.yaml': ['Succeeded', 'a resource step creates a workflow, another waits for its successCondition; labelled flaky upstream'],
+  'resource-delete-with-flags.yaml': ['Succeeded', 'a resource step deletes by `--selector`; labelled environment upstream'],
+  'workflow-of-workflows.yaml': ['Succeeded', 'resource steps create workflows from a WorkflowTemplate and wait for them; labelled environment upstream'],
+  'template-on-exit.yaml': ['Succeeded', 'a template-level onExit; labelled environment upstream'],
+  'image-pull-secrets.yaml': ['Succeeded', 'imagePullSecrets are accepted with a warning (images are not pulled); labelled environment upstream'],
   'retry-conditional.yaml': ['Failed', 'its script exits 1 or 2, never 0: retried while the expression (a template tag in it) holds, it ends Failed at the first exit 1'],
 };
 

@@ -68,8 +68,8 @@ export interface ResourceRequest {
   /** The substituted manifest (a patch's body for `patch`). */
   manifest: string;
   mergeStrategy: MergeStrategy;
-  /** `get`/`patch`/`delete` of an object named in flags (`[pod, NAME]`) rather than by the manifest. */
-  target?: { kind: string; name: string };
+  /** `get`/`patch`/`delete` of an object named in flags (`[pod, NAME]`) rather than by the manifest; a delete may name them by `--selector`. */
+  target?: { kind: string; name: string } | { kind: string; selector: string };
   ignoreNotFound: boolean;
   setOwnerReference: boolean;
   /** Read again only after this long (a poll). */

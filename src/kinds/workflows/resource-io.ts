@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import { DroverError, NotFoundError } from '../../api/errors.js';
 import type { FieldIssue } from '../../api/errors.js';
 import type { KindInfo, KindTable } from '../../api/kinds.js';
-import { selectorFromMap } from '../../api/selectors.js';
+import { parseSelector, selectorFromMap } from '../../api/selectors.js';
 import type { KubeObject } from '../../api/types.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../server/patch.js';
 import type { Store } from '../../store/index.js';
@@ -58,12 +58,18 @@ function objectOf(d: ResourceDeps, value: unknown, ns: string): { obj: KubeObjec
   return { obj, info };
 }
 
+/** The kind flags name, served here and in the workflow's namespace. */
+function kindOfFlag(d: ResourceDeps, kind: string, ns: string): KindInfo {
+  const info = d.kinds.lookup(kind);
+  if (!info) throw new ResourceError(`resource flags: no kind ${JSON.stringify(kind)} is served here`);
+  if (!info.namespaced) throw new ResourceError(`resource flags: ${info.kind} is cluster-scoped; a resource template acts only in its workflow's namespace (${ns})`);
+  return info;
+}
+
 /** The object a get, patch or delete names: by flags (`pod NAME`), else by the manifest. */
 function targetOf(d: ResourceDeps, req: ResourceRequest, ns: string): { apiVersion: string; kind: string; namespace: string; name: string } {
-  if (req.target) {
-    const info = d.kinds.lookup(req.target.kind);
-    if (!info) throw new ResourceError(`resource flags: no kind ${JSON.stringify(req.target.kind)} is served here`);
-    if (!info.namespaced) throw new ResourceError(`resource flags: ${info.kind} is cluster-scoped; a resource template acts only in its workflow's namespace (${ns})`);
+  if (req.target && 'name' in req.target) {
+    const info = kindOfFlag(d, req.target.kind, ns);
     return { apiVersion: info.apiVersion, kind: info.kind, namespace: ns, name: req.target.name };
   }
   const { obj } = objectOf(d, parseManifest(req.manifest), ns);
@@ -141,6 +147,15 @@ export async function performResource(d: ResourceDeps, wf: Workflow, req: Resour
         break;
       }
       case 'delete': {
+        if (req.target && 'selector' in req.target) {
+          // Every object of the kind the selector matches; none is no failure, as with kubectl.
+          const info = kindOfFlag(d, req.target.kind, ns);
+          const found = await d.store.list({ apiVersion: info.apiVersion, kind: info.kind }, { namespace: ns, labelSelector: parseSelector(req.target.selector) });
+          for (const o of found.items) await d.store.delete({ apiVersion: info.apiVersion, kind: info.kind, namespace: ns, name: o.metadata.name! }).catch((err: unknown) => {
+            if (!(err instanceof NotFoundError)) throw err;
+          });
+          break;
+        }
         const ref = targetOf(d, req, ns);
         try {
           result = (await d.store.delete(ref))[0];

@@ -102,14 +102,25 @@ export function jqFilter(obj: unknown, filter: string): string {
   throw new WorkflowError(`jqFilter ${JSON.stringify(filter)}: only "." and paths such as ".metadata.name" are supported; use jsonPath for more`);
 }
 
-/** flags as Argo passes them to kubectl: `[KIND, NAME]` names the object; `--ignore-not-found` for a delete. */
-function readFlags(flags: readonly string[]): { target?: { kind: string; name: string }; ignoreNotFound: boolean } {
+/**
+ * flags as Argo passes them to kubectl: `[KIND, NAME]` names the object, `[KIND, --selector, SEL]`
+ * (`-l`) the objects a delete takes; `--ignore-not-found` for a delete.
+ */
+function readFlags(flags: readonly string[]): { target?: ResourceRequest['target']; ignoreNotFound: boolean } {
   const words: string[] = [];
   let ignoreNotFound = false;
-  for (const f of flags) {
+  let selector: string | undefined;
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
     if (f === '--ignore-not-found' || f === '--ignore-not-found=true') ignoreNotFound = true;
-    else if (f.startsWith('-')) throw new WorkflowError(`resource flag ${JSON.stringify(f)} is not supported (only KIND NAME and --ignore-not-found)`);
+    else if (f === '--selector' || f === '-l') selector = flags[++i] ?? '';
+    else if (f.startsWith('--selector=')) selector = f.slice('--selector='.length);
+    else if (f.startsWith('-')) throw new WorkflowError(`resource flag ${JSON.stringify(f)} is not supported (only KIND NAME, --selector and --ignore-not-found)`);
     else words.push(f);
+  }
+  if (selector !== undefined) {
+    if (words.length !== 1) throw new WorkflowError(`resource flags ${JSON.stringify(flags)}: --selector needs one KIND`);
+    return { target: { kind: words[0]!, selector }, ignoreNotFound };
   }
   if (words.length === 0) return { ignoreNotFound };
   if (words.length === 2) return { target: { kind: words[0]!, name: words[1]! }, ignoreNotFound };
@@ -146,6 +157,7 @@ export function executeResource(op: Operation, nodeName: string, t: Template, ts
   const success = r.successCondition ? parseCondition(r.successCondition) : undefined;
   const failure = r.failureCondition ? parseCondition(r.failureCondition) : undefined;
   const { target, ignoreNotFound } = readFlags((r.flags ?? []) as string[]);
+  if (target && 'selector' in target && action !== 'delete') throw new WorkflowError(`resource flags: --selector is supported for delete only, not ${action}`);
   const id = node.id;
   const outcome = op.input.resources?.get(id);
   const request: ResourceRequest = { nodeId: id, action, manifest: r.manifest ?? '', mergeStrategy: (r.mergeStrategy as MergeStrategy | undefined) ?? 'strategic', ...(target ? { target } : {}), ignoreNotFound, setOwnerReference: r.setOwnerReference === true };

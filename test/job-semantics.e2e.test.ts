@@ -119,14 +119,15 @@ test('a suspended Job creates no pods until resumed', async () => {
 });
 
 test('deleting a running Job kills its whole process tree', async () => {
-  await d.ok(['apply', '-f', '-'], job('tree', 'sleep 300 & sleep 301 & wait'));
+  // Durations no other test uses: the count below is of the whole machine's processes.
+  await d.ok(['apply', '-f', '-'], job('tree', 'sleep 317 & sleep 318 & wait'));
   for (let i = 0; i < 100; i++) {
     const pods = (await d.json<{ items: { status?: { phase?: string } }[] }>(['get', 'pods', '-l', 'job-name=tree'])).items;
     if (pods[0]?.status?.phase === 'Running') break;
     await sleep(50);
   }
   const { execFileSync } = await import('node:child_process');
-  const count = () => execFileSync('sh', ['-c', 'pgrep -fc "^sleep 30[01]$" || true'], { encoding: 'utf8' }).trim();
+  const count = () => execFileSync('sh', ['-c', 'pgrep -fc "^sleep 31[78]$" || true'], { encoding: 'utf8' }).trim();
   assert.equal(count(), '2');
   await d.ok(['delete', 'job', 'tree']);
   for (let i = 0; i < 100 && count() !== '0'; i++) await sleep(50);

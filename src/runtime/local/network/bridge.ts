@@ -236,7 +236,9 @@ export class BridgeNetwork {
     }
     const own = [...claims].find(([, c]) => c.home === this.o.home && c.owner === 'server');
     this.serverAddress = own ? own[0] : await this.claim('server');
-    if (!addrs.includes(` ${this.serverAddress}/32 `)) await this.ip(['addr', 'add', `${this.serverAddress}/32`, 'dev', br]).catch((err: unknown) => {
+    // Added even if the listing above had it: the server that held it before may have taken it
+    // off the bridge since (its address goes before its claim).
+    await this.ip(['addr', 'add', `${this.serverAddress}/32`, 'dev', br]).catch((err: unknown) => {
       if (!/exists|already assigned/i.test((err as Error).message)) throw err;
     });
   }
@@ -544,11 +546,12 @@ export class BridgeNetwork {
   /** Returns whether the bridge itself went. */
   async shutdown(extra: readonly string[]): Promise<boolean> {
     for (const ip of extra) await this.address(ip, false);
-    if (this.serverAddress) {
-      await this.address(this.serverAddress, false);
-      await fsp.rm(join(this.claimsDir, this.serverAddress), { force: true });
-    }
     return withLock(this.lockDir, async () => {
+      // Under the lock: a server starting now sees the address and its claim go together.
+      if (this.serverAddress) {
+        await this.address(this.serverAddress, false);
+        await fsp.rm(join(this.claimsDir, this.serverAddress), { force: true });
+      }
       // A `.tmp` is a spare's claim that a crash left half renamed: no address is held by it.
       const left = (await fsp.readdir(this.claimsDir).catch(() => [] as string[])).filter((f) => f !== 'svc' && !f.endsWith('.tmp'));
       const services = await fsp.readdir(this.serviceClaimsDir).catch(() => [] as string[]);

@@ -31,7 +31,7 @@ export function podResources(pod: Pod, amount: (resource: string, q: unknown) =>
     const sidecars: Record<string, number> = {};
     const peaks: Record<string, number> = {};
     for (const c of pod.spec?.initContainers ?? []) {
-      const always = c.restartPolicy === 'Always';
+      const always = isSidecar(c);
       for (const [r, q] of Object.entries(of(c))) {
         if (always) sidecars[r] = (sidecars[r] ?? 0) + amount(r, q);
         else peaks[r] = Math.max(peaks[r] ?? 0, (sidecars[r] ?? 0) + amount(r, q));
@@ -83,6 +83,11 @@ export function isPodTerminal(pod: Pod): boolean {
 }
 
 export const GPU_RESOURCE = 'nvidia.com/gpu';
+
+/** An init container with restartPolicy Always: a sidecar, which runs beside the regular containers. */
+export function isSidecar(c: { restartPolicy?: string }): boolean {
+  return c.restartPolicy === 'Always';
+}
 
 /** Whether the pod has a container (init containers included) of that name. */
 export function hasContainer(pod: Pod, name: string): boolean {

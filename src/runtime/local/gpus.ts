@@ -2,7 +2,7 @@
  * GPU ids for pods: a container with an `nvidia.com/gpu` limit gets that many of the configured
  * ids for itself; a pod holds the ids of all its containers until it ends.
  */
-import { GPU_RESOURCE, parseQuantity, type Container, type Pod } from '../../api/index.js';
+import { GPU_RESOURCE, isSidecar, parseQuantity, type Container, type Pod } from '../../api/index.js';
 
 /** GPUs a container asks for (its limit, else its request). */
 export function gpuCount(c: Container): number {
@@ -18,7 +18,7 @@ export function podGpuCount(pod: Pod): number {
   let sidecars = 0;
   let peak = 0;
   for (const c of pod.spec?.initContainers ?? []) {
-    if (c.restartPolicy === 'Always') sidecars += gpuCount(c);
+    if (isSidecar(c)) sidecars += gpuCount(c);
     else peak = Math.max(peak, sidecars + gpuCount(c));
   }
   return Math.max(peak, (pod.spec?.containers ?? []).reduce((n, c) => n + gpuCount(c), sidecars));
@@ -30,7 +30,7 @@ export function containerGpus(pod: Pod, podGpuIds: readonly string[], name: stri
   for (const c of pod.spec?.initContainers ?? []) {
     const n = gpuCount(c);
     if (c.name === name) return podGpuIds.slice(offset, offset + n);
-    if (c.restartPolicy === 'Always') offset += n;
+    if (isSidecar(c)) offset += n;
   }
   for (const c of pod.spec?.containers ?? []) {
     const n = gpuCount(c);

@@ -4,7 +4,7 @@
  */
 import type { ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/index.js';
 import type { ContainerRun } from './context.js';
-import { qosClass } from '../../api/pods.js';
+import { isSidecar, qosClass } from '../../api/pods.js';
 
 export type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
@@ -66,7 +66,7 @@ export function initState(pod: Pod, statuses: readonly ContainerStatus[]): InitS
   let failed = false;
   for (const c of pod.spec?.initContainers ?? []) {
     const s = statuses.find((x) => x.name === c.name);
-    if (c.restartPolicy === 'Always') {
+    if (isSidecar(c)) {
       if (!(s?.started || s?.state?.terminated || s?.lastState?.terminated)) incomplete.push(c.name);
       continue;
     }
@@ -135,7 +135,7 @@ export function buildPodStatus(prev: PodStatus | undefined, i: StatusInput): Pod
 }
 
 function sidecarNames(pod: Pod): Set<string> {
-  return new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  return new Set((pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
 }
 
 /**

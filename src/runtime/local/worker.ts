@@ -10,7 +10,7 @@
  */
 import { mkdirSync, promises as fsp, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadRequestError, NotFoundError, GPU_RESOURCE, ANNOTATIONS, containerSecurity, podSecurityIssues, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
+import { BadRequestError, NotFoundError, GPU_RESOURCE, isSidecar, ANNOTATIONS, containerSecurity, podSecurityIssues, type ConfigMap, type KubeObject, type ObjectRef, type PersistentVolumeClaim, type Pod, type Secret } from '../../api/index.js';
 import type { Container, ContainerStateTerminated } from 'kubernetes-types/core/v1.js';
 import { isoSeconds } from '../../util/clock.js';
 import { cleanupSandbox } from './cleanup.js';
@@ -101,7 +101,7 @@ export class PodWorker {
     this.dir = join(ctx.podsDir, this.uid);
     // Init containers first, in the spec's order (containersToStart walks them so).
     const inits = pod.spec?.initContainers ?? [];
-    for (const c of inits) this.containers.set(c.name, this.run(c, c.restartPolicy === 'Always' ? 'sidecar' : 'init', 'PodInitializing'));
+    for (const c of inits) this.containers.set(c.name, this.run(c, isSidecar(c) ? 'sidecar' : 'init', 'PodInitializing'));
     for (const c of pod.spec?.containers ?? []) this.containers.set(c.name, this.run(c, 'regular', inits.length ? 'PodInitializing' : 'ContainerCreating'));
   }
 

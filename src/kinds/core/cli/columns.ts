@@ -1,6 +1,7 @@
 /** `get` for the core kinds: Pods, ConfigMaps, Secrets, claims, Namespaces, Nodes and Events, as kubectl prints them. */
 import type { ContainerStatus } from 'kubernetes-types/core/v1.js';
 import type { Node, PersistentVolumeClaim, Pod } from '../../../api/types.js';
+import { isSidecar } from '../../../api/pods.js';
 import { ageColumn, nameColumn, orDefault as or, type KindPrinter } from '../../../print/columns.js';
 import { age } from '../../../print/units.js';
 import type { KindWait } from '../../types.js';
@@ -35,7 +36,7 @@ export function podSummary(pod: Pod): PodSummary {
   }
 
   const initSpecs = spec?.initContainers ?? [];
-  const sidecar = (name: string) => initSpecs.find((c) => c.name === name)?.restartPolicy === 'Always';
+  const sidecar = (name: string) => isSidecar(initSpecs.find((c) => c.name === name) ?? {});
   let initializing = false;
   let sidecarRestarts = 0;
   let sidecarLastRestart: string | undefined;

@@ -223,6 +223,7 @@ test('probes are checked as the API server checks them: one handler, a liveness 
   const port = only(issuesOf(withProbe('        readinessProbe: {httpGet: {port: metrics}}\n')));
   assert.deepEqual([port.path, port.message], ['spec.template.spec.containers[0].readinessProbe.httpGet.port', 'no port named "metrics" in this container\'s ports']);
   assert.match(only(issuesOf(withProbe('        readinessProbe: {grpc: {port: 9000}}\n'))).message, /grpc is not supported by Drover yet \(gRPC probes are not run/);
+  assert.match(only(issuesOf(withProbe('        livenessProbe: {httpGet: {host: 169.254.169.254, port: 80}}\n'))).message, /host is not supported by Drover yet \(a probe reaches the pod's own address\)/);
 });
 
 test('init containers are checked as the API server checks them: an image each, names unique across all containers, restartPolicy only Always (a sidecar)', () => {

@@ -78,11 +78,14 @@ export const POD_SECURITY: Shape = {
   windowsOptions: ignore,
 };
 
+const PROBE_HOST = "a probe reaches the pod's own address";
+
 /** A probe: exec, httpGet or tcpSocket, with the kubelet's timing fields. */
 const PROBE: Shape = {
   exec: struct({ command: ok }),
-  httpGet: struct({ path: ok, port: ok, host: ok, scheme: ok, httpHeaders: ok }),
-  tcpSocket: struct({ port: ok, host: ok }),
+  // The server runs httpGet and tcpSocket probes from its own network: only the pod's address.
+  httpGet: struct({ path: ok, port: ok, host: reject(PROBE_HOST), scheme: ok, httpHeaders: ok }),
+  tcpSocket: struct({ port: ok, host: reject(PROBE_HOST) }),
   grpc: reject('gRPC probes are not run: use exec, httpGet or tcpSocket'),
   initialDelaySeconds: ok,
   periodSeconds: ok,

@@ -20,8 +20,8 @@ export type ProbeKind = 'startup' | 'readiness' | 'liveness';
 
 export type ProbeHandler =
   | { exec: string[] }
-  | { http: { scheme: 'HTTP' | 'HTTPS'; host?: string; port: number; path: string; headers: Record<string, string> } }
-  | { tcp: { host?: string; port: number } };
+  | { http: { scheme: 'HTTP' | 'HTTPS'; port: number; path: string; headers: Record<string, string> } }
+  | { tcp: { port: number } };
 
 export interface ProbePlan {
   kind: ProbeKind;
@@ -60,11 +60,13 @@ export function probePlan(c: Container, kind: ProbeKind): ProbePlan | undefined 
     if (port === undefined) return undefined;
     const headers: Record<string, string> = {};
     for (const h of p.httpGet.httpHeaders ?? []) headers[h.name] = h.value;
-    handler = { http: { scheme: p.httpGet.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP', ...(p.httpGet.host ? { host: p.httpGet.host } : {}), port, path: p.httpGet.path || '/', headers } };
+    // Always the pod's own address: a `host` (refused at validation) would have the server, on its
+    // own network, reach what the pod cannot.
+    handler = { http: { scheme: p.httpGet.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP', port, path: p.httpGet.path || '/', headers } };
   } else if (p.tcpSocket) {
     const port = portOf(c, p.tcpSocket.port);
     if (port === undefined) return undefined;
-    handler = { tcp: { ...(p.tcpSocket.host ? { host: p.tcpSocket.host } : {}), port } };
+    handler = { tcp: { port } };
   }
   if (!handler) return undefined;
   return {
@@ -220,13 +222,13 @@ const OUTPUT_LIMIT = 10 * 1024;
 /** Runs a handler once against the container, within `timeoutMs`. */
 export function runProbeHandler(target: ProbeTarget, handler: ProbeHandler, timeoutMs: number): Promise<ProbeResult> {
   if ('http' in handler) return httpProbe(target.podIP, handler.http, timeoutMs);
-  if ('tcp' in handler) return tcpProbe(handler.tcp.host ?? target.podIP, handler.tcp.port, timeoutMs);
+  if ('tcp' in handler) return tcpProbe(target.podIP, handler.tcp.port, timeoutMs);
   return execProbe(target, handler.exec, timeoutMs);
 }
 
 function httpProbe(podIP: string, h: Extract<ProbeHandler, { http: unknown }>['http'], timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const host = h.host ?? podIP;
+    const host = podIP;
     const send = h.scheme === 'HTTPS' ? httpsRequest : httpRequest;
     // As the kubelet: its own User-Agent unless the probe sets one; a certificate is not checked.
     const headers = { 'user-agent': 'kube-probe/1.35', accept: '*/*', ...Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k.toLowerCase(), v])) };

@@ -479,4 +479,5 @@ test('jsonpath filters: [?(…)] keeps the elements whose comparison holds (&&, 
   assert.deepEqual(queryJSONPath(doc, '$.employees[?(@.age > "40")].name'), [], 'a number and a string do not order');
   assert.throws(() => queryJSONPath(doc, '$.employees[?(@.age >)]'), /expected @, a number, a string/);
   assert.throws(() => queryJSONPath(doc, '$.employees[(@.length-1)]'), /script expressions are not supported/);
+  assert.throws(() => queryJSONPath(doc, `$.employees[?(${'('.repeat(5000)}@.age${')'.repeat(5000)})]`), /more than 64 levels/, 'deep nesting is refused, not a stack overflow');
 });

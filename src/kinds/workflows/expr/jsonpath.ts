@@ -26,6 +26,8 @@ type Filter =
   | { op: 'exists'; arg: Operand };
 type Operand = { at: (string | number)[] } | { value: unknown };
 
+const MAX_FILTER_DEPTH = 64;
+
 /** Parses the body of `[?(…)]`. */
 function parseFilter(text: string, path: string): Filter {
   let i = 0;
@@ -67,10 +69,20 @@ function parseFilter(text: string, path: string): Filter {
     if (m[4] !== undefined) return { value: m[4] === 'null' ? null : m[4] === 'true' };
     return { value: (m[2] ?? m[3])!.replace(/\\(.)/g, '$1') };
   };
+  // Nesting is bounded: a filter of a thousand "(" or "!" would otherwise exhaust the stack.
+  let depth = 0;
+  const nested = <T>(f: () => T): T => {
+    if (++depth > MAX_FILTER_DEPTH) bad(`more than ${MAX_FILTER_DEPTH} levels of "(" and "!"`);
+    try {
+      return f();
+    } finally {
+      depth--;
+    }
+  };
   const primary = (): Filter => {
-    if (eat('!')) return { op: 'not', arg: primary() };
+    if (eat('!')) return nested(() => ({ op: 'not', arg: primary() }));
     if (eat('(')) {
-      const f = or();
+      const f = nested(or);
       if (!eat(')')) bad('expected ")"');
       return f;
     }

@@ -174,6 +174,20 @@ export async function podsOf(name: string): Promise<Pod[]> {
   return (await d.json<{ items: Pod[] }>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`])).items;
 }
 
+/**
+ * What a step printed: its pod's log, one trailing newline dropped. Argo keeps a step's stdout as
+ * `outputs.result` only where its steps or DAG template names it; what the others printed is here.
+ */
+export async function printed(wf: Wf, displayName: string, server: Drover = d): Promise<string> {
+  const n = node(wf, displayName);
+  const pods = (await server.json<{ items: Pod[] }>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${wf.metadata.name}`])).items;
+  const pod = pods.find((p) => p.metadata.annotations?.['workflows.argoproj.io/node-id'] === n.id);
+  assert.ok(pod, `no pod for step ${displayName}`);
+  const res = await server.api(`/api/v1/namespaces/${NS}/pods/${pod.metadata.name}/log?container=main`);
+  assert.equal(res.status, 200, `log of ${pod.metadata.name}`);
+  return (await res.text()).replace(/\n$/, '');
+}
+
 /** `PUT …/workflows/NAME/ACTION` as `argo retry|resubmit|suspend|resume|stop|terminate` send it. */
 export async function action(name: string, act: string, body: Record<string, unknown> = {}): Promise<{ status: number; json: Wf & { message?: string } }> {
   const res = await d.api(`${WF_API}/namespaces/${NS}/workflows/${name}/${act}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

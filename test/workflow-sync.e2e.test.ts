@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drover, sleep } from './drover.js';
+import { printed, type Wf as FullWf } from './workflow-harness.js';
 
 let d: Drover;
 before(async () => {
@@ -166,9 +167,7 @@ spec:
     container: { image: busybox, command: [cat, /tmp/app.txt] }
 `);
   assert.equal((await waitDone('subpath')).status?.phase, 'Succeeded');
-  const wf = await d.json<{ status?: { nodes?: Record<string, { displayName: string; outputs?: { result?: string } }> } }>(['get', 'workflow', 'subpath']);
-  const read = Object.values(wf.status?.nodes ?? {}).find((n) => n.displayName === 'read');
-  assert.equal(read?.outputs?.result, 'picked');
+  assert.equal(await printed(await d.json<FullWf>(['get', 'workflow', 'subpath']), 'read', d), 'picked');
 });
 
 test('resume --output-parameter supplies a suspend node\'s valueFrom.supplied parameter to the next step', async () => {
@@ -193,6 +192,5 @@ spec:
   await sleep(500);
   assert.match(await d.ok(['resume', 'approval', '--node-field-selector', 'displayName=approve', '--output-parameter', 'decision=ship-it']), /workflow\/approval resumed/);
   assert.equal((await waitDone('approval')).status?.phase, 'Succeeded');
-  const wf = await d.json<{ status?: { nodes?: Record<string, { displayName: string; outputs?: { result?: string } }> } }>(['get', 'workflow', 'approval']);
-  assert.equal(Object.values(wf.status?.nodes ?? {}).find((n) => n.displayName === 'act')?.outputs?.result, 'decision=ship-it');
+  assert.equal(await printed(await d.json<FullWf>(['get', 'workflow', 'approval']), 'act', d), 'decision=ship-it');
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod as KubePod } from '../src/api/index.js';
-import { d, dir, pvc, create, getWf, summary, waitFor, waitDone, node, podsOf, claimLines, useWorkflowServer } from './workflow-harness.js';
+import { d, dir, pvc, create, getWf, summary, waitFor, waitDone, node, podsOf, claimLines, useWorkflowServer, printed } from './workflow-harness.js';
 
 useWorkflowServer();
 
@@ -50,7 +50,7 @@ spec:
   assert.equal((await getWf('vct'))?.status?.phase, 'Running', 'the claim exists while the workflow runs');
   const wf = await waitDone('vct');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'read').outputs?.result, 'from write');
+  assert.equal(await printed(wf, 'read'), 'from write');
   await waitFor('the claim vct-work to be deleted', async () => (await d.cli(['get', 'pvc', 'vct-work'])).code !== 0, 10_000);
 });
 
@@ -90,8 +90,8 @@ spec:
   );
   const wf = await waitDone('existing');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'mounted').outputs?.result, 'saved by existing');
-  assert.equal(node(wf, 'unmounted').outputs?.result, 'unseen');
+  assert.equal(await printed(wf, 'mounted'), 'saved by existing');
+  assert.equal(await printed(wf, 'unmounted'), 'unseen');
   assert.deepEqual(claimLines('existing-data', 'out.txt'), ['saved by existing'], 'the file is on the claim on the host');
   assert.equal((await d.cli(['get', 'pvc', 'existing-data'])).code, 0, 'an existing claim is kept after the workflow');
 });
@@ -131,7 +131,7 @@ spec:
   assert.equal(wf.status?.phase, 'Failed', summary(wf));
   const served = node(wf, 'served');
   assert.equal(served.phase, 'Succeeded', summary(wf));
-  assert.equal(served.outputs?.result, 'weights v1', 'the step read, through the sidecar, what the init container wrote');
+  assert.equal(await printed(wf, 'served'), 'weights v1', 'the step read, through the sidecar, what the init container wrote');
   const pods = (await podsOf('sidecars')) as unknown as KubePod[];
   const pod = pods.find((p) => p.metadata?.annotations?.['workflows.argoproj.io/node-name'] === 'sidecars[0].served')!;
   assert.deepEqual(pod.spec?.initContainers?.map((c) => [c.name, c.restartPolicy ?? '', c.volumeMounts?.map((m) => m.mountPath).join()]), [['fetch', '', '/data'], ['server', 'Always', '/data']], 'mirrorVolumeMounts gave both the step\'s mount');
@@ -183,7 +183,7 @@ spec:
   );
   const wf = await waitDone('daemon');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'client').outputs?.result, '200', 'the client reached the daemon once it was ready');
+  assert.equal(await printed(wf, 'client'), '200', 'the client reached the daemon once it was ready');
   const server = node(wf, 'server');
   assert.equal(server.phase, 'Succeeded');
   assert.equal(server.daemoned, undefined, 'no longer a running daemon');
@@ -357,7 +357,7 @@ spec:
   );
   const wf = await waitDone('artifacts');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'use').outputs?.result, 'alpha\nbeta\nsolo\nraw line 1\nraw line 2\nalpha\nbeta\nbeta');
+  assert.equal(await printed(wf, 'use'), 'alpha\nbeta\nsolo\nraw line 1\nraw line 2\nalpha\nbeta\nbeta');
   const outs = node(wf, 'gen').outputs?.artifacts ?? [];
   const out = outs.find((a) => a.name === 'out');
   const single = outs.find((a) => a.name === 'single');
@@ -478,7 +478,7 @@ spec:
   );
   const wf = await waitDone('dag-artifacts');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'consume').outputs?.result, '6');
+  assert.equal(await printed(wf, 'consume'), '6');
   assert.equal(node(wf, 'consume').inputs?.artifacts?.[0]?.name, 'model');
 });
 
@@ -554,14 +554,14 @@ spec:
   );
   const wf = await waitDone('uses-lib');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'hi').outputs?.result, 'hello drover');
+  assert.equal(await printed(wf, 'hi'), 'hello drover');
   assert.equal(node(wf, 'hi').templateName, 'greet');
-  assert.equal(node(wf, 'loud').outputs?.result, 'QUIET');
+  assert.equal(await printed(wf, 'loud'), 'QUIET');
   const whole = await waitDone('from-whole');
   assert.equal(whole.status?.phase, 'Succeeded', summary(whole));
-  assert.equal(node(whole, 'from-whole').outputs?.result, 'msg=overridden');
+  assert.equal(await printed(whole, 'from-whole'), 'msg=overridden');
   const byDefault = await waitDone('from-whole-default');
-  assert.equal(node(byDefault, 'from-whole-default').outputs?.result, 'msg=from-template');
+  assert.equal(await printed(byDefault, 'from-whole-default'), 'msg=from-template');
 });
 
 test('a templateRef to a missing WorkflowTemplate errors the step with the name it looked for', async () => {
@@ -607,7 +607,7 @@ spec:
   );
   const wf = await waitDone('defaults-env');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'defaults-env').outputs?.result, 'hola mundo', 'GREETING from the defaults, NAME from the template');
+  assert.equal(await printed(wf, 'defaults-env'), 'hola mundo', 'GREETING from the defaults, NAME from the template');
 });
 
 test('templateDefaults: a default container without a name is accepted, as Argo accepts it', async () => {
@@ -628,5 +628,5 @@ spec:
   );
   const wf = await waitDone('defaults-noname');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
-  assert.equal(node(wf, 'defaults-noname').outputs?.result, 'hola');
+  assert.equal(await printed(wf, 'defaults-noname'), 'hola');
 });

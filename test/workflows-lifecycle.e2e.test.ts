@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { sleep } from './drover.js';
-import { d, pvc, create, getWf, summary, waitFor, DONE, waitDone, waitNode, node, maybeNode, podsOf, action, mustAction, claimPath, claimLines, claimVolume, ECHO_TEMPLATE, useWorkflowServer } from './workflow-harness.js';
+import { d, pvc, create, getWf, summary, waitFor, DONE, waitDone, waitNode, node, maybeNode, podsOf, action, mustAction, claimPath, claimLines, claimVolume, ECHO_TEMPLATE, useWorkflowServer, printed } from './workflow-harness.js';
 
 useWorkflowServer();
 
@@ -86,7 +86,7 @@ ${ECHO_TEMPLATE}
   const wf = await waitDone('approval');
   assert.equal(wf.status?.phase, 'Succeeded', summary(wf));
   assert.equal(node(wf, 'approve').phase, 'Succeeded');
-  assert.equal(node(wf, 'deploy').outputs?.result, 'deployed');
+  assert.equal(await printed(wf, 'deploy'), 'deployed');
 });
 
 test('the suspend action holds the next steps of a running workflow until resume', async () => {
@@ -242,6 +242,7 @@ spec:
         - - { name: ok1, template: pass }
           - { name: bad, template: fail, continueOn: { failed: true } }
         - - { name: ok2, template: pass }
+      outputs: { parameters: [{ name: first, valueFrom: { parameter: "{{steps.ok1.outputs.result}}" } }] }
     - name: pass
       container: { image: alpine, command: [sh, -c, 'echo ok'] }
     - name: fail

@@ -393,7 +393,7 @@ export class WorkflowController {
     }
     const traceKey = stepTrace.on ? `${wf.metadata.namespace}/${plan.podName}` : '';
     stepTrace.mark(traceKey, 'wf.staged');
-    const pod = buildStepPod({ wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: this.o.io.stagingDir(wf, plan.nodeId), inputArtifacts, volumes: plan.volumes, ...(plan.podSpecPatches ? { podSpecPatches: plan.podSpecPatches } : {}) });
+    const pod = buildStepPod({ wf, template: plan.template, podName: plan.podName, nodeId: plan.nodeId, nodeName: plan.nodeName, stagingDir: this.o.io.stagingDir(wf, plan.nodeId), inputArtifacts, volumes: plan.volumes, captureResult: plan.captureResult, ...(plan.podSpecPatches ? { podSpecPatches: plan.podSpecPatches } : {}) });
     this.remember(k, plan.nodeId, plan.podName, plan.template);
     // The pass that made it knows it exists: its appearance brings no pass of its own.
     this.podSeen.set(key(wf.metadata.namespace, plan.podName), passRelevant(pod));

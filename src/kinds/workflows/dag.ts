@@ -149,7 +149,7 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
       // A task sees `tasks.X` of the tasks it depends on, directly or not (Argo allows no other);
       // aggregating every task's outputs — a wide loop's above all — for each task would cost O(width).
       const taskScope = withEntries(scope, stepScopeEntries(op, 'tasks', ancestorsOf(task.name), node));
-      const n = executeTask(op, name, task, tscope, taskScope, node, o);
+      const n = executeTask(op, name, task, t, tscope, taskScope, node, o);
       if (!n) continue;
       op.addChild(node, n);
       if (isFulfilledNode(n) && !exitPending(op, name, task)) progressed = true;
@@ -218,11 +218,11 @@ export function executeDag(op: Operation, nodeName: string, t: Template, tscope:
 }
 
 /** One task; a looped one is a TaskGroup node holding one child per item. */
-function executeTask(op: Operation, name: string, task: DAGTask, tscope: TemplateScope, scope: Scope, dagNode: NodeStatus, o: ExecOptions): NodeStatus | undefined {
+function executeTask(op: Operation, name: string, task: DAGTask, t: Template, tscope: TemplateScope, scope: Scope, dagNode: NodeStatus, o: ExecOptions): NodeStatus | undefined {
   if (!isLooped(task)) {
     const single = expandItems(task, scope, name, task.name);
     if ('error' in single) return op.node(name) ?? op.initNode(name, 'Skipped', { ...o, boundaryID: dagNode.id, displayName: task.name }, undefined, tscope, 'Error', single.error);
-    return executeStepLike(op, name, task.name, task, tscope, scope, dagNode.id, o);
+    return executeStepLike(op, name, task.name, task, t, tscope, scope, dagNode.id, o);
   }
   let group = op.node(name);
   if (group && isFulfilledPhase(group.phase)) return group;
@@ -266,7 +266,7 @@ function executeTask(op: Operation, name: string, task: DAGTask, tscope: Templat
       continue;
     }
     const done = existing && isFulfilledPhase(existing.phase) && !exitPending(op, x.name, task);
-    const n = done ? existing : executeStepLike(op, x.name, x.displayName, single, tscope, withEntries(scope, x.scope), dagNode.id, o);
+    const n = done ? existing : executeStepLike(op, x.name, x.displayName, single, t, tscope, withEntries(scope, x.scope), dagNode.id, o);
     if (!n) {
       allDone = false;
       advancing = false;

@@ -38,6 +38,8 @@ export interface StepPodPlan {
   volumes: Volume[];
   /** The workflow's podSpecPatch, then the template's, read and checked by the pass. */
   podSpecPatches?: PodSpecPatch[];
+  /** Keep the main container's stdout as `outputs.result` (ExecOptions.captureResult). */
+  captureResult: boolean;
 }
 
 /** A container's log to keep with the step's outputs (archiveLogs), as `<container>-logs`. */

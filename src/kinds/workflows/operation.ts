@@ -106,6 +106,12 @@ export interface ExecOptions {
   retryAttempt?: number;
   /** Exit handlers run after the workflow's deadline and after Stop. */
   isExitHandler?: boolean;
+  /**
+   * Whether a pod step keeps its stdout as `outputs.result`: false when it is a step or task whose
+   * result its steps or DAG template never names (Argo captures it only then too); a pod without
+   * that need runs its command with no pipe, and, needing nothing else, with no wrapper at all.
+   */
+  captureResult?: boolean;
 }
 
 /** Runs (or checks on) the template `holder` names as node `nodeName`; undefined when it may not start yet. */

@@ -41,6 +41,42 @@ test('a new step comes back as a plan (resolved template, bound inputs, pod name
   assert.deepEqual(r.collect, []);
 });
 
+test("a step's stdout is kept only where its steps or DAG template names its result (by tag or in an expression), as Argo decides; the entrypoint's always", () => {
+  const sim = new Sim(TWO_STEPS);
+  assert.equal(runPass(sim.wf, inputOf(sim)).startPods[0]?.captureResult, true, 'a is named by b');
+  sim.pass();
+  sim.end('wf[0].a', { stdout: 'hello world' });
+  const b = runPass(sim.wf, inputOf(sim, { outputs: sim.outputs })).startPods[0]!;
+  assert.equal(b.nodeName, 'wf[1].b');
+  assert.equal(b.captureResult, false, 'nothing names b');
+  const dag = (ref: string) => new Sim(`
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: my-task, template: say}
+      - {name: next, template: say, depends: my-task, when: "${ref}"}
+  - name: say
+    container: {image: alpine, command: [echo, hi]}
+`);
+  for (const ref of ["{{=tasks['my-task'].outputs.result == 'hi'}}", '{{tasks.my-task.outputs.result}} == hi']) {
+    const d = dag(ref);
+    assert.equal(runPass(d.wf, inputOf(d)).startPods[0]?.captureResult, true, ref);
+  }
+  const d = dag('{{tasks.my-task.status}} == Succeeded');
+  assert.equal(runPass(d.wf, inputOf(d)).startPods[0]?.captureResult, false);
+  const lone = new Sim(`
+spec:
+  entrypoint: say
+  templates:
+  - name: say
+    container: {image: alpine, command: [echo, hi]}
+`);
+  assert.equal(runPass(lone.wf, inputOf(lone)).startPods[0]?.captureResult, true, 'the entrypoint has no template above it to name it');
+});
+
 test('a finished pod whose outputs were not handed in is asked for in collect, and its node stays unfinished until they are', () => {
   const sim = new Sim(TWO_STEPS);
   sim.pass();

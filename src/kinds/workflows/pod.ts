@@ -65,7 +65,7 @@ export function executePod(op: Operation, nodeName: string, t: Template, tscope:
     // The pod's own deadline, substituted above: a value that is no number errs the step (Argo does too).
     integerField(t.name, 'activeDeadlineSeconds', processed.activeDeadlineSeconds as string | number | undefined, scope);
     const podSpecPatches = readPatches(t.name, [op.spec.podSpecPatch === undefined ? undefined : substituteString(op.spec.podSpecPatch, scope), processed.podSpecPatch]);
-    op.result.startPods.push({ podName: name, nodeId: id, nodeName, template: processed, inputs: inputs ?? {}, volumes: op.volumes, ...(podSpecPatches.length ? { podSpecPatches } : {}) });
+    op.result.startPods.push({ podName: name, nodeId: id, nodeName, template: processed, inputs: inputs ?? {}, volumes: op.volumes, captureResult: o.captureResult !== false, ...(podSpecPatches.length ? { podSpecPatches } : {}) });
     op.creating.add(name);
     op.activePods++;
     return node;
@@ -152,14 +152,15 @@ function finishPod(op: Operation, node: NodeStatus, pod: Pod, processed: Templat
     else op.mark(node, 'Succeeded');
   } else {
     const reason = pod.status?.reason === 'DeadlineExceeded' ? undefined : term?.reason;
-    const exited = (t: { reason?: string; exitCode: number }) => `${t.reason === 'OOMKilled' ? 'OOMKilled' : 'Error'} (exit code ${t.exitCode})`;
+    // A command that could not start says why (a step without a wrapper runs its command directly).
+    const exited = (t: { reason?: string; exitCode: number; message?: string }) => (t.reason === 'ContainerCannotRun' && t.message ? t.message : `${t.reason === 'OOMKilled' ? 'OOMKilled' : 'Error'} (exit code ${t.exitCode})`);
     // The step never ran when one of its init containers failed: that one is named.
     const init = pod.status?.initContainerStatuses?.find((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
     const message =
       pod.status?.reason === 'DeadlineExceeded'
         ? 'Pod was active on the node longer than the specified deadline'
         : term
-          ? exited({ exitCode: term.exitCode, ...(reason ? { reason } : {}) })
+          ? exited({ exitCode: term.exitCode, ...(reason ? { reason } : {}), ...(term.message ? { message: term.message } : {}) })
           : init
             ? `init container ${init.name}: ${exited(init.state!.terminated!)}`
             : (pod.status?.message ?? 'pod failed');

@@ -34,6 +34,23 @@ test('a template\'s init containers come first, then its sidecars as init contai
   assert.equal(pod({ name: 'plain', container: { image: 'busybox' } } as Template).spec?.initContainers, undefined);
 });
 
+test('a step needing nothing of the wrapper runs its command as the container\'s own; a kept result, an output, an input to place or a missing command keep the wrapper', () => {
+  const build = (template: Template, captureResult: boolean, inputArtifacts: Parameters<typeof buildStepPod>[0]['inputArtifacts'] = []) =>
+    buildStepPod({ wf, template, podName: 'wf-x', nodeId: 'wf-x', nodeName: 'wf.x', stagingDir: '/tmp/stage', inputArtifacts, volumes: [], captureResult }).spec!.containers[0]!.command!;
+  const plain = { name: 'c', container: { image: 'alpine', command: ['true'], args: ['x'] } } as Template;
+  assert.deepEqual(build(plain, false), ['true', 'x']);
+  assert.deepEqual(build({ name: 's', script: { image: 'python:3.12', command: ['python3'], source: 'print(1)' } } as Template, false), ['python3', '/drover/script']);
+  const wrapped = (cmd: string[]) => cmd[0] === '/bin/sh' && cmd[3] === 'drover-step';
+  assert.ok(wrapped(build(plain, true)), 'its result is kept');
+  assert.ok(build(plain, true).join(' ').includes('| tee'), 'through tee');
+  assert.ok(wrapped(build({ ...plain, outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] } } as Template, false)), 'an output parameter');
+  assert.ok(wrapped(build({ ...plain, outputs: { artifacts: [{ name: 'a', path: '/tmp/a' }] } } as Template, false)), 'an output artifact');
+  assert.ok(wrapped(build(plain, false, [{ name: 'in', path: '/tmp/in', format: 'file' }])), 'an input the wrapper places');
+  assert.deepEqual(build(plain, false, [{ name: 'in', path: '/tmp/in', format: 'file', staged: 'in/in' }]), ['true', 'x'], 'an input mounted in place needs no wrapper');
+  assert.ok(wrapped(build({ name: 'e', container: { image: 'argoproj/argosay:v2', args: ['hi'] } } as Template, false)), 'no command: the wrapper runs the image\'s entrypoint');
+  assert.ok(!wrapperScript(plain, [], undefined, false).includes('tee'), 'a wrapper that keeps no result has no pipe');
+});
+
 test("a container step without command runs its image's entrypoint (DROVER_IMAGE_ENTRYPOINT, quoted words) before its args; with a command it does not", () => {
   const dir = mkdtempSync(join(tmpdir(), 'drover-wrap-'));
   try {

@@ -1,9 +1,10 @@
 /**
  * The Pod a workflow step runs in, built by pure functions. The step's container keeps its spec;
  * its command is wrapped by a small POSIX shell script that does what Argo's executor does around
- * the main process: unpack input artifacts, keep a copy of stdout (`outputs.result`), and after the
- * process ends copy output parameters and artifacts into the step's staging directory, which the
- * controller reads. The wrapper exits with the process's own exit code.
+ * the main process: unpack input artifacts, keep a copy of stdout (`outputs.result`, when the
+ * workflow names it), and after the process ends copy output parameters and artifacts into the
+ * step's staging directory, which the controller reads. The wrapper exits with the process's own
+ * exit code. A step that needs none of that runs its command as it is: no shell, no pipe.
  */
 import type { Container, Pod, Volume } from '../../api/types.js';
 import { ANNOTATIONS } from '../../api/types.js';
@@ -44,6 +45,8 @@ export interface StepPodInput {
   volumes: Volume[];
   /** Merged into the spec in order (the workflow's, then the template's). */
   podSpecPatches?: PodSpecPatch[];
+  /** Keep the main container's stdout as `outputs.result`; default true. */
+  captureResult?: boolean;
 }
 
 export function shellQuote(s: string): string {
@@ -81,7 +84,7 @@ export interface SetMember {
 }
 
 /** The wrapper script; `"$@"` is the step's own command and arguments. */
-export function wrapperScript(template: Template, inputs: InputArtifactFile[], member?: SetMember): string {
+export function wrapperScript(template: Template, inputs: InputArtifactFile[], member?: SetMember, captureResult = true): string {
   const D = STAGING_MOUNT;
   const lines: string[] = [`D=${D}`];
   for (const a of inputs) {
@@ -109,7 +112,7 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[], m
   // A container template without `command` runs its image's entrypoint with `args`; the local
   // runtime passes the entrypoint `images:` gives (e.g. argosay) in this variable, quoted.
   if (member ? !member.hasCommand : template.container && !template.container.command?.length) lines.push(`[ -n "\${DROVER_IMAGE_ENTRYPOINT:-}" ] && eval "set -- $DROVER_IMAGE_ENTRYPOINT \\"\\$@\\""`);
-  if (!member || member.main) {
+  if ((!member || member.main) && captureResult) {
     lines.push(`{ "$@"; echo $? > "$D/out/exit-code"; } | tee "$D/out/stdout"`);
     lines.push(`rc=; read -r rc 2>/dev/null < "$D/out/exit-code"; rc=\${rc:-1}`);
   } else {
@@ -141,21 +144,33 @@ export function wrapperScript(template: Template, inputs: InputArtifactFile[], m
 }
 
 /** A containerSet's containers, each with its command wrapped (see SetMember) and the set's volume mounts. */
-export function setContainers(template: Template, inputs: InputArtifactFile[]): Container[] {
+export function setContainers(template: Template, inputs: InputArtifactFile[], captureResult = true): Container[] {
   const set = template.containerSet!;
   const names = set.containers.map((c) => c.name);
   const collector = names.includes('main') ? 'main' : names[names.length - 1]!;
   return set.containers.map((node) => {
     const { dependencies, ...spec } = node as typeof node & { dependencies?: string[] };
     const member: SetMember = { name: spec.name, dependencies: dependencies ?? [], collector: spec.name === collector, others: names.filter((n) => n !== spec.name), main: spec.name === 'main', hasCommand: !!spec.command?.length };
-    return wrapped({ ...(spec as Container), volumeMounts: [...((set.volumeMounts ?? []) as Container['volumeMounts'] & object), ...(spec.volumeMounts ?? [])] as Container['volumeMounts'] }, [...(spec.command ?? []), ...(spec.args ?? [])], template, inputs, member);
+    return wrapped({ ...(spec as Container), volumeMounts: [...((set.volumeMounts ?? []) as Container['volumeMounts'] & object), ...(spec.volumeMounts ?? [])] as Container['volumeMounts'] }, [...(spec.command ?? []), ...(spec.args ?? [])], template, inputs, member, captureResult);
   });
 }
 
-function wrapped(c: Container, argv: string[], template: Template, inputs: InputArtifactFile[], member?: SetMember): Container {
+/**
+ * Whether a lone step container needs its wrapper: for stdout kept as the result, an input the
+ * wrapper places, an output it copies, or an image entrypoint it looks up. Without one, the
+ * command runs as the pod's own, with its exit code and messages (`executable file not found`).
+ */
+function needsWrapper(template: Template, inputs: InputArtifactFile[], captureResult: boolean): boolean {
+  if (captureResult || inputs.some((a) => !a.staged)) return true;
+  if ((template.outputs?.parameters ?? []).some((p) => p.valueFrom?.path) || (template.outputs?.artifacts ?? []).some((a) => a.path)) return true;
+  return !template.script && !template.container?.command?.length;
+}
+
+function wrapped(c: Container, argv: string[], template: Template, inputs: InputArtifactFile[], member?: SetMember, captureResult = true): Container {
+  const bare = !member && !needsWrapper(template, inputs, captureResult);
   return {
     ...c,
-    command: ['/bin/sh', '-c', wrapperScript(template, inputs, member), 'drover-step', ...argv],
+    command: bare ? argv : ['/bin/sh', '-c', wrapperScript(template, inputs, member, captureResult), 'drover-step', ...argv],
     args: undefined,
     volumeMounts: [
       ...(c.volumeMounts ?? []),
@@ -166,13 +181,13 @@ function wrapped(c: Container, argv: string[], template: Template, inputs: Input
 }
 
 /** The step's container with its command wrapped; script templates run their source from the staging directory. */
-export function stepContainer(template: Template, inputs: InputArtifactFile[]): Container {
+export function stepContainer(template: Template, inputs: InputArtifactFile[], captureResult = true): Container {
   const src = (template.container ?? template.script)!;
   const { source: _source, ...spec } = src as typeof src & { source?: string };
   const c: Container = { ...(spec as Container), name: spec.name || 'main' };
   let argv = [...(c.command ?? []), ...(c.args ?? [])];
   if (template.script) argv = [...(c.command ?? ['sh']), `${STAGING_MOUNT}/script`, ...(c.args ?? [])];
-  return wrapped(c, argv, template, inputs);
+  return wrapped(c, argv, template, inputs, undefined, captureResult);
 }
 
 /**
@@ -202,7 +217,8 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
   const { wf, template } = input;
   const wfSpec = wf.spec ?? {};
   const used = new Set<string>();
-  const containers = template.containerSet ? setContainers(template, input.inputArtifacts) : [stepContainer(template, input.inputArtifacts)];
+  const capture = input.captureResult ?? true;
+  const containers = template.containerSet ? setContainers(template, input.inputArtifacts, capture) : [stepContainer(template, input.inputArtifacts, capture)];
   const initContainers = userInitContainers(template);
   for (const c of [...containers, ...initContainers]) for (const m of c.volumeMounts ?? []) used.add(m.name);
   // Only the volumes the container mounts, as Argo does; an unused claim is not waited for.

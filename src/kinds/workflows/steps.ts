@@ -110,7 +110,7 @@ function executeGroup(op: Operation, groupNode: NodeStatus, group: WorkflowStep[
       }
       // Finished steps need no scope: skipping its construction keeps wide loops cheap per pass.
       const done = existing && isFulfilledPhase(existing.phase) && !exitPending(op, x.name, step);
-      const n = done ? existing : executeStepLike(op, x.name, x.displayName, step, tscope, withEntries(scope, x.scope), boundaryID, o);
+      const n = done ? existing : executeStepLike(op, x.name, x.displayName, step, t, tscope, withEntries(scope, x.scope), boundaryID, o);
       if (!n) {
         allDone = false;
         advancing = false;

@@ -16,7 +16,7 @@ import type { CollectedOutputs, ContainerLog, ResourceOutcome, StepIO, StepPodPl
 import { performResource, type ResourceDeps } from './resource-io.js';
 import { RESOURCE_POLL_MS } from './resource.js';
 import { afterFinish, podsToCollect } from './gc.js';
-import { buildStepPod } from './steppod.js';
+import { buildStepPod, needsStaging, type InputArtifactFile } from './steppod.js';
 import { ARGO_API_VERSION, WF_LABELS, isFulfilledPhase, isWorkflowDone, type ClusterWorkflowTemplate, type Template, type Workflow, type WorkflowTemplate } from './types.js';
 import { InMemoryLockTable, heldLocks } from './sync.js';
 import { stepTrace } from '../../util/steptrace.js';
@@ -382,9 +382,9 @@ export class WorkflowController {
 
   /** Stages a step's files, then creates its pod; a staging failure is handed to the next pass. */
   private async startPod(wf: StoredWorkflow, k: string, plan: StepPodPlan): Promise<void> {
-    let inputArtifacts;
+    let inputArtifacts: InputArtifactFile[] = [];
     try {
-      inputArtifacts = await this.o.io.prepare(wf, plan.nodeId, { ...plan.template, inputs: plan.inputs });
+      if (needsStaging({ ...plan.template, inputs: plan.inputs }, plan.captureResult)) inputArtifacts = await this.o.io.prepare(wf, plan.nodeId, { ...plan.template, inputs: plan.inputs });
     } catch (err) {
       let errors = this.stagingErrors.get(k);
       if (!errors) this.stagingErrors.set(k, (errors = new Map()));

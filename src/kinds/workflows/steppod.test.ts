@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildStepPod, setContainers, wrapperScript } from './steppod.js';
+import { buildStepPod, needsStaging, setContainers, wrapperScript } from './steppod.js';
 import type { Template, Workflow } from './types.js';
 
 const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'wf', namespace: 'default', uid: 'u', annotations: { 'drover.dev/source-dir': '/work/project' } }, spec: {} } as unknown as Workflow;
@@ -49,6 +49,11 @@ test('a step needing nothing of the wrapper runs its command as the container\'s
   assert.deepEqual(build(plain, false, [{ name: 'in', path: '/tmp/in', format: 'file', staged: 'in/in' }]), ['true', 'x'], 'an input mounted in place needs no wrapper');
   assert.ok(wrapped(build({ name: 'e', container: { image: 'argoproj/argosay:v2', args: ['hi'] } } as Template, false)), 'no command: the wrapper runs the image\'s entrypoint');
   assert.ok(!wrapperScript(plain, [], undefined, false).includes('tee'), 'a wrapper that keeps no result has no pipe');
+  const bare = buildStepPod({ wf, template: plain, podName: 'wf-x', nodeId: 'wf-x', nodeName: 'wf.x', stagingDir: '/tmp/stage', inputArtifacts: [], volumes: [], captureResult: false });
+  assert.deepEqual([bare.spec?.volumes, bare.spec?.containers[0]?.volumeMounts], [[], []], 'nothing to stage: no staging directory mounted');
+  assert.ok(needsStaging({ name: 's', script: { image: 'python:3.12', source: 'print(1)' } } as Template, false), 'a script\'s source is staged');
+  assert.ok(needsStaging({ ...plain, inputs: { artifacts: [{ name: 'in', path: '/tmp/in' }] } } as Template, false), 'an input artifact is staged');
+  assert.ok(!needsStaging(plain, false));
 });
 
 test("a container step without command runs its image's entrypoint (DROVER_IMAGE_ENTRYPOINT, quoted words) before its args; with a command it does not", () => {

@@ -166,15 +166,25 @@ function needsWrapper(template: Template, inputs: InputArtifactFile[], captureRe
   return !template.script && !template.container?.command?.length;
 }
 
+/**
+ * Whether the step's pod needs a staging directory: for a script's source, an input artifact, a
+ * containerSet's coordination, or anything its wrapper reads or leaves. Decided before staging (the
+ * controller then stages nothing and the pod mounts nothing).
+ */
+export function needsStaging(template: Template, captureResult: boolean): boolean {
+  return !!template.script || !!template.containerSet || (template.inputs?.artifacts ?? []).some((a) => a.path) || needsWrapper(template, [], captureResult);
+}
+
 function wrapped(c: Container, argv: string[], template: Template, inputs: InputArtifactFile[], member?: SetMember, captureResult = true): Container {
   const bare = !member && !needsWrapper(template, inputs, captureResult);
+  const staging = !!member || needsStaging(template, captureResult);
   return {
     ...c,
     command: bare ? argv : ['/bin/sh', '-c', wrapperScript(template, inputs, member, captureResult), 'drover-step', ...argv],
     args: undefined,
     volumeMounts: [
       ...(c.volumeMounts ?? []),
-      { name: STAGING_VOLUME, mountPath: STAGING_MOUNT },
+      ...(staging ? [{ name: STAGING_VOLUME, mountPath: STAGING_MOUNT }] : []),
       ...inputs.filter((a) => a.staged).map((a) => ({ name: STAGING_VOLUME, mountPath: a.path, subPath: a.staged })),
     ],
   } as Container;
@@ -223,7 +233,7 @@ export function buildStepPod(input: StepPodInput): Pod & { apiVersion: string; k
   for (const c of [...containers, ...initContainers]) for (const m of c.volumeMounts ?? []) used.add(m.name);
   // Only the volumes the container mounts, as Argo does; an unused claim is not waited for.
   const volumes = [...input.volumes, ...((template.volumes ?? []) as Volume[])].filter((v) => used.has(v.name));
-  volumes.push({ name: STAGING_VOLUME, hostPath: { path: input.stagingDir, type: 'Directory' } });
+  if (needsStaging(template, capture)) volumes.push({ name: STAGING_VOLUME, hostPath: { path: input.stagingDir, type: 'Directory' } });
   const deadline = intOrString(template.activeDeadlineSeconds);
   // A script template's code is its `source`: it starts in `/` as its image would, not in the
   // manifest's directory (so `open("result.txt", "w")` lands at the `/result.txt` it declares).

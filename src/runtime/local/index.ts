@@ -7,6 +7,6 @@
  *   await runtime.checkHost();   // HostRequirementError says what to install
  *   await runtime.start({ store, nodeName: 'local', clock: systemClock, logger });
  */
-export { LocalPodRuntime } from './runtime.js';
+export { LocalPodRuntime, defaultCgroupParent } from './runtime.js';
 export type { LocalRuntimeOptions, ImageEnvironment } from './context.js';
 export { BWRAP_MISSING } from './host.js';

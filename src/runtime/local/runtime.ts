@@ -47,6 +47,14 @@ function isTerminalPhase(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
+/** How many deleted pods' files are removed at once. */
+const REMOVALS_AT_ONCE = 4;
+
+/** The cgroup every pod of the server at `home` runs under, unless configured: one per home. */
+export function defaultCgroupParent(home: string): string {
+  return `drover-${createHash('sha256').update(resolve(home)).digest('hex').slice(0, 12)}`;
+}
+
 /**
  * Runs Pods bound to this node as sandboxed local processes.
  *
@@ -54,9 +62,6 @@ function isTerminalPhase(pod: Pod): boolean {
  *   await rt.checkHost();
  *   await rt.start({ store, nodeName: 'local', clock: systemClock, logger });
  */
-/** How many deleted pods' files are removed at once. */
-const REMOVALS_AT_ONCE = 4;
-
 export class LocalPodRuntime implements PodRuntime {
   readonly name = 'local';
   readonly placement = 'node' as const;
@@ -101,7 +106,7 @@ export class LocalPodRuntime implements PodRuntime {
       network: { ...DEFAULT_NETWORK, ...(options.network ?? {}) },
     };
     this.gpus = new GpuAllocator(this.opts.gpuIds);
-    this.cgroupParent = options.cgroupParent ?? `drover-${createHash('sha256').update(resolve(options.home)).digest('hex').slice(0, 12)}`;
+    this.cgroupParent = options.cgroupParent ?? defaultCgroupParent(options.home);
   }
 
   private get podsDir(): string {
@@ -224,6 +229,10 @@ export class LocalPodRuntime implements PodRuntime {
     while (this.background.size) await Promise.allSettled([...this.background]);
     // Pods still running keep their addresses (and the server's, their resolver) for the next start.
     await this.ctx?.net.stop([...this.workers.values()].some((w) => !w.deleted && !w.terminal));
+    // The home's parent cgroup goes when no pod's cgroup is left under it (the kernel refuses to
+    // remove one that has any); the next start makes it again. Else every home ever served leaves
+    // one behind, in each hierarchy.
+    await this.ctx?.facts.cgroups.removeParent().catch(() => undefined);
     await this.ctx?.tailer.close();
     this.workers.clear();
     this.finished.clear();

@@ -58,7 +58,7 @@ export async function applyManifests(server: Server, sourceDir: string, text: st
  * Starts `true` the way the local runtime starts a container (its cgroup, the launcher, bwrap with
  * the same flags and root mode) but with no store, controller or pod: the orchestration floor.
  */
-export async function sandboxSpawner(home: string): Promise<{ run(): Promise<void>; stop(): Promise<void>; failedStarts(): number }> {
+export async function sandboxSpawner(home: string): Promise<{ run(): Promise<void>; stop(): Promise<void>; failedStarts(): number; podsCpuMs(): number }> {
   const { probeHost } = await import('../src/runtime/local/host.js');
   const { bwrapArgs, launcher } = await import('../src/runtime/local/sandbox.js');
   const { AttemptProcess, attemptPaths } = await import('../src/runtime/local/executor.js');
@@ -99,6 +99,7 @@ export async function sandboxSpawner(home: string): Promise<{ run(): Promise<voi
       throw new Error('sandboxed `true` failed three times in a row');
     },
     failedStarts: () => failed,
+    podsCpuMs: () => facts.cgroups.parentCpuNanos() / 1e6,
     async stop() {
       await spawner.stop();
       await facts.cgroups.removeParent();

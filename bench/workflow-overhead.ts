@@ -13,8 +13,9 @@
  * With the chain it prints where a step's time goes: the median of each segment between the marks
  * the server leaves (src/util/steptrace.ts), and the store writes per step. For each fan-out it
  * prints the whole machine's CPU per pod (/proc/stat), the floor's and Drover's, split into this
- * process (the server), its children (the process helper, and through it every pod's processes)
- * and the rest (kernel threads: file-system journal and writeback, namespace teardown…), and the
+ * process (the server), the pods' processes (their cgroups' CPU, from the launcher's join of them
+ * to their end: the sandbox, whatever runs inside it, the command) and the rest (the process
+ * helper, each launcher before it joins its cgroups, `ip`, kernel threads), and the
  * reconciles each controller ran.
  *
  *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30 --chains 3]
@@ -26,6 +27,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
+import { detectCgroups, Cgroups } from '../src/runtime/local/cgroups.js';
+import { defaultCgroupParent } from '../src/runtime/local/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import { stepTrace } from '../src/util/steptrace.js';
@@ -51,6 +54,9 @@ const pace = {
   ...(values['starts-per-second'] !== undefined ? { DROVER_POD_STARTS_PER_SECOND: values['starts-per-second'] } : {}),
 };
 const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error', ...pace }), { logger: silentLogger });
+// The pods' cgroups: the runtime's parent for this home, read directly.
+const droverCgroups = new Cgroups(detectCgroups()!, defaultCgroupParent(home));
+const droverPodsCpuMs = () => droverCgroups.parentCpuNanos() / 1e6;
 
 const fanOut = (name: string, tasks: number, parallelism: number) => `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
@@ -91,28 +97,6 @@ function machineCpuMs(): number {
   const v = fields.map(Number);
   const busy = v.reduce((a, b) => a + b, 0) - (v[3] ?? 0) - (v[4] ?? 0);
   return (busy * 1000) / 100; // USER_HZ is 100 on Linux
-}
-
-/**
- * CPU time of this process's children (the runtime's process helper, and through it every pod's
- * processes and each `ip`, once reaped), in ms: utime + stime + cutime + cstime from /proc.
- */
-function childrenCpuMs(): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the command (which may hold spaces) in parentheses: state is field 3.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(f[1]) !== process.pid) continue;
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  }
-  return ticks * 10;
 }
 
 /** The server's reconcile counters by controller (from /metrics): runs and seconds. */
@@ -236,25 +220,25 @@ try {
     const bareTotal = performance.now() - t;
     t = performance.now();
     let m = machineCpuMs();
-    let c = childrenCpuMs();
+    let c = sandboxed.podsCpuMs();
     const own = process.cpuUsage();
     await withConcurrency(parallelism, pods, () => sandboxed.run());
     const floorTotal = performance.now() - t;
     const floorMachine = machineCpuMs() - m;
-    const floorHelper = childrenCpuMs() - c;
+    const floorPods = sandboxed.podsCpuMs() - c;
     const ownUsage = process.cpuUsage(own);
     const floorOwn = (ownUsage.user + ownUsage.system) / 1000;
     const name = `fan-${tasks}-${parallelism}`;
     const before = await reconciles();
     m = machineCpuMs();
-    c = childrenCpuMs();
+    c = droverPodsCpuMs();
     const { ms, cpuMs } = await run(name, fanOut(name, tasks, parallelism));
     const droverMachine = machineCpuMs() - m;
-    const helper = childrenCpuMs() - c;
+    const droverPods = droverPodsCpuMs() - c;
     const after = await reconciles();
     const per = (x: number) => `${(x / pods).toFixed(1)} ms`;
-    machineLines.push(`  ${name}: floor ${per(floorMachine)}: this process ${per(floorOwn)}, the process helper with the pods' processes ${per(floorHelper)}, the rest ${per(floorMachine - floorOwn - floorHelper)}`);
-    machineLines.push(`  ${name}: drover ${per(droverMachine)}: the server ${per(cpuMs)}, its process helper with the pods' processes ${per(helper)}, the rest ${per(droverMachine - cpuMs - helper)}`);
+    machineLines.push(`  ${name}: floor ${per(floorMachine)}: this process ${per(floorOwn)}, the pods' processes ${per(floorPods)}, the rest ${per(floorMachine - floorOwn - floorPods)}`);
+    machineLines.push(`  ${name}: drover ${per(droverMachine)}: the server ${per(cpuMs)}, the pods' processes ${per(droverPods)}, the rest ${per(droverMachine - cpuMs - droverPods)}`);
     const busy = [...after]
       .map(([c, a]) => ({ c, runs: a.runs - (before.get(c)?.runs ?? 0), ms: (a.seconds - (before.get(c)?.seconds ?? 0)) * 1000 }))
       .filter((x) => x.runs > 0)

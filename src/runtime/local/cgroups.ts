@@ -341,6 +341,21 @@ export class Cgroups {
     return { cpuNanos: Number(cpu), memoryBytes: Math.max(0, Number(usage) - inactive) };
   }
 
+  /**
+   * CPU time in nanoseconds used under the parent cgroup: every pod's processes from their
+   * launcher's join on, ended pods' included (the kernel charges each ancestor as it goes).
+   */
+  parentCpuNanos(): number {
+    const v2 = this.layout.version === 2;
+    const dir = join(v2 ? this.layout.memoryRoot : (this.layout.cpuacctRoot ?? this.layout.cpuRoot), this.parent);
+    try {
+      const text = readFileSync(join(dir, v2 ? 'cpu.stat' : 'cpuacct.usage'), 'utf8');
+      return v2 ? (keyed(text, 'usage_usec') ?? 0) * 1000 : Number(text);
+    } catch {
+      return 0;
+    }
+  }
+
   /** Removes the parent cgroup if it is empty (tests use a parent per file). */
   async removeParent(): Promise<void> {
     await Promise.all(

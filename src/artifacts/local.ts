@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { ArtifactKeyInvalidError, ArtifactNotFoundError, ArtifactRepositoryError } from './errors.js';
 import { TEMP_MARK, validateKey, validatePrefix } from './keys.js';
 import { openFd, openSource } from './source.js';
+import { filesUnder } from '../util/files.js';
 import type { ArtifactRepository, LocalArtifactLocation } from './types.js';
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
@@ -148,20 +149,15 @@ export class LocalArtifactRepository implements ArtifactRepository {
     return count;
   }
 
-  async listPrefix(prefix: string): Promise<string[]> {
+  async listPrefix(prefix: string, limit: number): Promise<string[] | undefined> {
     const base = validatePrefix(prefix);
-    let entries;
+    let files;
     try {
-      entries = await readdir(join(this.root, base), { recursive: true, withFileTypes: true });
+      files = await filesUnder(join(this.root, base), limit);
     } catch (e) {
-      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return [];
       throw new ArtifactRepositoryError(`cannot list ${base}: ${errno(e) ?? String(e)}`);
     }
-    return entries
-      .filter((d) => d.isFile() && !d.name.startsWith(TEMP_MARK))
-      // parentPath is Node 20.12's name for what earlier releases call path.
-      .map((d) => relative(this.root, join((d as { parentPath?: string }).parentPath ?? (d as { path: string }).path, d.name)).split(sep).join('/'))
-      .sort();
+    return files?.filter((f) => !f.slice(f.lastIndexOf('/') + 1).startsWith(TEMP_MARK)).map((f) => `${base}/${f}`);
   }
 
   /** Removes directories left empty, up to (not including) the root. */

@@ -198,10 +198,13 @@ export class S3ArtifactRepository implements ArtifactRepository {
     return deleted;
   }
 
-  async listPrefix(prefix: string): Promise<string[]> {
+  async listPrefix(prefix: string, limit: number): Promise<string[] | undefined> {
     const base = this.prefix + validatePrefix(prefix).replace(/\/+$/, '') + '/';
     const out: string[] = [];
-    for await (const keys of this.pagesOfKeys(base)) for (const k of keys) if (k.length > base.length) out.push(k.slice(this.prefix.length));
+    for await (const keys of this.pagesOfKeys(base)) {
+      for (const k of keys) if (k.length > base.length) out.push(k.slice(this.prefix.length));
+      if (out.length > limit) return undefined;
+    }
     return out.sort();
   }
 

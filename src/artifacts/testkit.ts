@@ -223,10 +223,11 @@ export function artifactRepositoryContract(name: string, open: () => Promise<{ r
     test('listPrefix names the keys under a path prefix, sorted, and no look-alike sibling; none under a missing one', async () => {
       const src = file('l', 'l');
       for (const k of ['ls/dir/b.txt', 'ls/dir/a/deep.txt', 'ls/dirx/c.txt', 'ls/dir']) await repo.put(k === 'ls/dir' ? 'ls/dirfile' : k, src);
-      assert.deepEqual(await repo.listPrefix('ls/dir'), ['ls/dir/a/deep.txt', 'ls/dir/b.txt']);
-      assert.deepEqual(await repo.listPrefix('ls/dir/'), ['ls/dir/a/deep.txt', 'ls/dir/b.txt']);
-      assert.deepEqual(await repo.listPrefix('ls/none'), []);
-      for (const bad of ['', '/', '..', '../x']) await rejectsWithCode(repo.listPrefix(bad), 'ARTIFACT_KEY_INVALID');
+      assert.deepEqual(await repo.listPrefix('ls/dir', 2), ['ls/dir/a/deep.txt', 'ls/dir/b.txt']);
+      assert.deepEqual(await repo.listPrefix('ls/dir/', 2), ['ls/dir/a/deep.txt', 'ls/dir/b.txt']);
+      assert.equal(await repo.listPrefix('ls/dir', 1), undefined, 'more keys than the limit');
+      assert.deepEqual(await repo.listPrefix('ls/none', 2), []);
+      for (const bad of ['', '/', '..', '../x']) await rejectsWithCode(repo.listPrefix(bad, 2), 'ARTIFACT_KEY_INVALID');
     });
 
     test('keys that are absolute, climb out with "..", or have empty or "." segments are rejected before any I/O', async () => {

@@ -72,9 +72,10 @@ export interface ArtifactRepository {
   deletePrefix(prefix: string): Promise<number>;
   /**
    * The keys under `prefix/` (a path prefix), sorted: the files of a directory stored unarchived,
-   * one object each. Empty when there are none.
+   * one object each. Empty when there are none; `undefined` when there are more than `limit`
+   * (the listing stops there).
    */
-  listPrefix(prefix: string): Promise<string[]>;
+  listPrefix(prefix: string, limit: number): Promise<string[] | undefined>;
   /** Releases connections; the repository is unusable afterwards. */
   close(): void;
 }

@@ -14,8 +14,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InputArtifactFile } from './steppod.js';
 import type { Artifact, Template, Workflow } from './types.js';
+import { filesUnder } from '../../util/files.js';
 
 const RESULT_LIMIT = 256 * 1024;
+/** Files of one directory stored unarchived (`archive: none`), each its own object: at most this many. */
+export const MAX_DIRECTORY_FILES = 10_000;
 
 /** An input artifact's subPath as a relative path inside it; one that leaves it is refused. */
 function subPathIn(f: InputArtifactFile): string {
@@ -116,7 +119,8 @@ export class LocalStepIO implements StepIO {
       const source = this.repo.keyOfLocation(key);
       if (!(await this.repo.exists(source))) {
         // A directory stored unarchived (archive: none): its files are the keys under it.
-        const inside = await this.repo.listPrefix(source);
+        const inside = await this.repo.listPrefix(source, MAX_DIRECTORY_FILES);
+        if (!inside) throw new Error(`inputs.artifacts.${a.name}: ${key} holds more than ${MAX_DIRECTORY_FILES} files; a directory that large is passed archived (drop archive: none where it is made)`);
         if (inside.length) {
           const into = join(dir, 'in', `${a.name}.d`);
           await fsp.rm(into, { recursive: true, force: true });
@@ -190,7 +194,7 @@ export class LocalStepIO implements StepIO {
       const file = join(dir, 'artifacts', none ? a.name : `${a.name}.tgz`);
       if (!existsSync(file)) continue;
       const key = artifactKey({ namespace: wf.metadata.namespace ?? 'default', workflow: wf.metadata.name!, node: nodeId, artifact: a.name, archive: none ? 'none' : 'tgz' });
-      const location = none && (await fsp.stat(file)).isDirectory() ? await this.putDirectory(key, file) : await this.repo.put(key, file);
+      const location = none && (await fsp.stat(file)).isDirectory() ? await this.putDirectory(a.name, key, file) : await this.repo.put(key, file);
       artifacts.set(a.name, { name: a.name, ...(a.path ? { path: a.path } : {}), ...(none ? { archive: { none: {} } } : {}), ...location });
     }
     // archiveLogs: each container's log kept in the repository, as Argo keeps `main-logs`.
@@ -208,12 +212,11 @@ export class LocalStepIO implements StepIO {
    * A directory output with `archive: none`: each file under its own key below `key`, as Argo
    * stores one; the location recorded is the directory's (`key`). An empty one stores nothing.
    */
-  private async putDirectory(key: string, dir: string): Promise<Record<string, unknown>> {
-    const entries = await fsp.readdir(dir, { recursive: true, withFileTypes: true });
+  private async putDirectory(name: string, key: string, dir: string): Promise<Record<string, unknown>> {
+    const files = await filesUnder(dir, MAX_DIRECTORY_FILES);
+    if (!files) throw new Error(`outputs.artifacts.${name}: the directory holds more than ${MAX_DIRECTORY_FILES} files, each stored as an object with archive: none; store it archived (drop archive: none)`);
     let location: Record<string, unknown> = { key };
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      const rel = join((e as { parentPath?: string }).parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1);
+    for (const rel of files) {
       const at = (await this.repo.put(`${key}/${rel}`, join(dir, rel))) as unknown as Record<string, unknown>;
       // The file's location, named by the directory instead: an S3 key loses the file's part.
       const s3 = at['s3'] as { key: string } | undefined;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Clock } from '../../util/clock.js';
 import { harness } from './testkit.js';
-import { ContainerProber, ProbeTally, probePlan, type ProbeHandler, type ProbeKind, type ProbeResult } from './probes.js';
+import { ContainerProber, ProbeTally, probePlan, runProbeHandler, type ProbeHandler, type ProbeKind, type ProbeResult } from './probes.js';
 
 /** A clock whose timers fire only when the test advances it. */
 function manualClock() {
@@ -39,13 +39,17 @@ function manualClock() {
   };
 }
 
-test('a probe plan takes Kubernetes\' defaults and resolves a named port; without a usable handler there is none', () => {
+test('a probe plan takes Kubernetes\' defaults and resolves a named port; a port name the container lacks makes a probe that fails every run, as the kubelet\'s', async () => {
   const c: Container = { name: 'm', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { path: '/healthz', port: 'http' } }, livenessProbe: { tcpSocket: { port: 9000 }, periodSeconds: 2, failureThreshold: 1 } };
   assert.deepEqual(probePlan(c, 'readiness'), { kind: 'readiness', handler: { http: { scheme: 'HTTP', port: 8080, path: '/healthz', headers: {} } }, initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 3 });
   assert.deepEqual(probePlan(c, 'liveness')?.handler, { tcp: { port: 9000 } });
   assert.equal(probePlan(c, 'liveness')?.periodMs, 2000);
   assert.equal(probePlan(c, 'startup'), undefined);
-  assert.equal(probePlan({ name: 'm', readinessProbe: { httpGet: { port: 'nope' } } }, 'readiness'), undefined);
+  const missing = probePlan({ name: 'm', readinessProbe: { httpGet: { port: 'nope' } } }, 'readiness');
+  assert.deepEqual(missing?.handler, { error: "couldn't find port: nope in container m" });
+  const target = { podIP: '127.0.0.1', exec: () => Promise.reject(new Error('not run')) };
+  assert.deepEqual(await runProbeHandler(target, missing!.handler, 1000), { ok: false, message: "Probe errored: couldn't find port: nope in container m" });
+  assert.equal(probePlan({ name: 'm', readinessProbe: {} }, 'readiness'), undefined, 'no handler: no probe');
 });
 
 test('the tally: readiness starts failing and turns after successThreshold; liveness starts passing and turns after failureThreshold; one success resets a run of failures', () => {

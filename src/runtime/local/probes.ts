@@ -21,7 +21,9 @@ export type ProbeKind = 'startup' | 'readiness' | 'liveness';
 export type ProbeHandler =
   | { exec: string[] }
   | { http: { scheme: 'HTTP' | 'HTTPS'; port: number; path: string; headers: Record<string, string> } }
-  | { tcp: { port: number } };
+  | { tcp: { port: number } }
+  /** A handler that cannot run (a named port the container does not declare): each run fails with this. */
+  | { error: string };
 
 export interface ProbePlan {
   kind: ProbeKind;
@@ -42,6 +44,10 @@ export interface ProbeResult {
 
 const FIELD: Record<ProbeKind, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> = { startup: 'startupProbe', readiness: 'readinessProbe', liveness: 'livenessProbe' };
 
+function missingPort(c: Container, port: number | string | undefined): ProbeHandler {
+  return { error: `couldn't find port: ${String(port ?? '')} in container ${c.name}` };
+}
+
 function portOf(c: Container, port: number | string | undefined): number | undefined {
   if (typeof port === 'number') return port;
   if (port === undefined) return undefined;
@@ -49,7 +55,11 @@ function portOf(c: Container, port: number | string | undefined): number | undef
   return c.ports?.find((p) => p.name === port)?.containerPort;
 }
 
-/** The container's probe of that kind with Kubernetes' defaults filled in; undefined when it has none (or names a port it lacks). */
+/**
+ * The container's probe of that kind with Kubernetes' defaults filled in; undefined when it has
+ * none. A port name the container does not declare (validation refuses it in a Pod; a workflow's
+ * sidecar can still carry one) makes a probe that fails every run, as the kubelet's does.
+ */
 export function probePlan(c: Container, kind: ProbeKind): ProbePlan | undefined {
   const p: Probe | undefined = c[FIELD[kind]];
   if (!p) return undefined;
@@ -57,16 +67,14 @@ export function probePlan(c: Container, kind: ProbeKind): ProbePlan | undefined 
   if (p.exec?.command?.length) handler = { exec: p.exec.command };
   else if (p.httpGet) {
     const port = portOf(c, p.httpGet.port);
-    if (port === undefined) return undefined;
     const headers: Record<string, string> = {};
     for (const h of p.httpGet.httpHeaders ?? []) headers[h.name] = h.value;
     // Always the pod's own address: a `host` (refused at validation) would have the server, on its
     // own network, reach what the pod cannot.
-    handler = { http: { scheme: p.httpGet.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP', port, path: p.httpGet.path || '/', headers } };
+    handler = port === undefined ? missingPort(c, p.httpGet.port) : { http: { scheme: p.httpGet.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP', port, path: p.httpGet.path || '/', headers } };
   } else if (p.tcpSocket) {
     const port = portOf(c, p.tcpSocket.port);
-    if (port === undefined) return undefined;
-    handler = { tcp: { port } };
+    handler = port === undefined ? missingPort(c, p.tcpSocket.port) : { tcp: { port } };
   }
   if (!handler) return undefined;
   return {
@@ -221,6 +229,7 @@ const OUTPUT_LIMIT = 10 * 1024;
 
 /** Runs a handler once against the container, within `timeoutMs`. */
 export function runProbeHandler(target: ProbeTarget, handler: ProbeHandler, timeoutMs: number): Promise<ProbeResult> {
+  if ('error' in handler) return Promise.resolve({ ok: false, message: `Probe errored: ${handler.error}` });
   if ('http' in handler) return httpProbe(target.podIP, handler.http, timeoutMs);
   if ('tcp' in handler) return tcpProbe(target.podIP, handler.tcp.port, timeoutMs);
   return execProbe(target, handler.exec, timeoutMs);

@@ -549,18 +549,21 @@ export class SqliteStore implements Store {
    * the caller holds it (entries it did not replace are the same objects), else the stored rows
    * are read and compared.
    */
-  private write(type: 'ADDED' | 'MODIFIED', kind: string, obj: KubeObject, statusJson?: string, known?: Record<string, unknown>): void {
+  private write(type: 'ADDED' | 'MODIFIED', kind: string, obj: KubeObject, statusJson?: string, known?: Record<string, unknown>, touched?: readonly string[]): void {
     const field = this.keys.rowsField(kind);
     const stored = field ? withoutStatusField(obj, field) : obj;
     const body = this.logChange(type, kind, stored, field ? undefined : statusJson);
     this.sql('INSERT INTO objects (kind, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, namespace, name) DO UPDATE SET rv = excluded.rv, body = excluded.body')
       .run(kind, obj.metadata.namespace ?? '', obj.metadata.name!, obj.metadata.uid!, this.rv, body);
-    if (field) this.writeRows(kind, obj.metadata.uid!, statusMap((obj as { status?: unknown }).status, field) ?? {}, type === 'ADDED' ? {} : known);
+    if (field) this.writeRows(kind, obj.metadata.uid!, statusMap((obj as { status?: unknown }).status, field) ?? {}, type === 'ADDED' ? {} : known, type === 'ADDED' ? undefined : touched);
     this.pending.push({ type, object: obj });
   }
 
-  /** Makes the rows of `uid` hold exactly `next`'s entries, writing those that changed. */
-  private writeRows(kind: string, uid: string, next: Record<string, unknown>, known: Record<string, unknown> | undefined): void {
+  /**
+   * Makes the rows of `uid` hold exactly `next`'s entries, writing those that changed; with
+   * `touched` (and `known`), only those keys can have changed and none was removed.
+   */
+  private writeRows(kind: string, uid: string, next: Record<string, unknown>, known: Record<string, unknown> | undefined, touched?: readonly string[]): void {
     const upsert = this.sql('INSERT INTO object_parts (uid, key, body) VALUES (?, ?, ?) ON CONFLICT (uid, key) DO UPDATE SET body = excluded.body');
     const remove = this.sql('DELETE FROM object_parts WHERE uid = ? AND key = ?');
     const put = (key: string, value: unknown) => upsert.run(uid, key, this.stored(kind, JSON.stringify(value)));
@@ -569,7 +572,7 @@ export class SqliteStore implements Store {
       for (const [prop, parts] of old.chunks) for (let i = rows?.chunks.get(prop)?.length ?? 0; i < parts.length; i++) remove.run(uid, chunkKey(key, prop, i));
     };
     if (known) {
-      for (const key of Object.keys(next)) {
+      for (const key of touched ?? Object.keys(next)) {
         const value = next[key];
         const before = known[key];
         if (value === before || value === undefined) continue;
@@ -586,7 +589,7 @@ export class SqliteStore implements Store {
         }
         if (old) dropChunks(key, rows, old);
       }
-      for (const key of Object.keys(known)) {
+      for (const key of touched ? [] : Object.keys(known)) {
         if (key in next && next[key] !== undefined) continue;
         remove.run(uid, key);
         dropChunks(key, undefined, entryRows(known[key]));
@@ -760,7 +763,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>, statusJson?: string): Promise<T | undefined> {
+  async writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>, statusJson?: string, changed?: ReadonlySet<string>): Promise<T | undefined> {
     // The last status written this way, as JSON: a controller's next write compares against it
     // instead of serializing the status it starts from again.
     const last = this.lastStatusJson;
@@ -778,12 +781,15 @@ export class SqliteStore implements Store {
         // entry it changes and never changes one in place), the rest of the status as JSON.
         const known = statusMap(base.status, field) ?? {};
         const next = statusMap(status, field) ?? {};
-        const keys = Object.keys(next);
-        const mapSame = keys.length === Object.keys(known).length && keys.every((k) => next[k] === known[k]);
+        // With `changed`, only those entries can differ (a wide workflow's pass touches a few of
+        // its nodes; walking all of them on every write cost O(width) twice over).
+        const touched = changed ? [...changed] : undefined;
+        const keys = touched ?? Object.keys(next);
+        const mapSame = (touched !== undefined || keys.length === Object.keys(known).length) && keys.every((k) => next[k] === known[k]);
         const restSame = JSON.stringify(statusWithout(status, field) ?? null) === JSON.stringify(statusWithout(base.status, field) ?? null);
         if (sameLabels && mapSame && restSame) return base;
         const obj = { ...base, metadata: { ...base.metadata, ...(nextLabels ? { labels: { ...nextLabels } } : {}) }, status } as T;
-        this.write('MODIFIED', kind, obj, undefined, known);
+        this.write('MODIFIED', kind, obj, undefined, known, touched);
         return obj;
       }
       // The status is serialized once (or by the caller, who may know which parts changed): to

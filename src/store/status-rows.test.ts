@@ -96,6 +96,27 @@ test('writeStatus writes the nodes the caller replaced (by identity), adds new o
   });
 });
 
+test('writeStatus with the changed keys named compares and writes those alone; the object read back is whole', async () => {
+  await withStore(async (store, file) => {
+    const base = (await store.create(workflow(nodes(4)))) as Wf;
+    const before = onDisk(file).rows;
+    const next = { ...base.status!.nodes! };
+    next['wide-1'] = { id: 'wide-1', phase: 'Succeeded' };
+    next['wide-9'] = { id: 'wide-9', phase: 'Running' };
+    // Replaced too, but not named: the caller says only wide-1 and wide-9 changed, so wide-2 is not looked at.
+    next['wide-2'] = { id: 'wide-2', phase: 'not named' };
+    const written = (await store.writeStatus<Wf>(base, { phase: 'Running', nodes: next }, undefined, undefined, new Set(['wide-1', 'wide-9'])))!;
+    const rows = onDisk(file).rows;
+    assert.deepEqual([...rows.keys()], ['wide-0', 'wide-1', 'wide-2', 'wide-3', 'wide-9']);
+    assert.equal(rows.get('wide-2'), before.get('wide-2'), 'a key not named is not written');
+    assert.equal(JSON.parse(rows.get('wide-1')!).phase, 'Succeeded');
+    assert.equal(JSON.parse(rows.get('wide-9')!).phase, 'Running');
+    // Named, but the same objects, and nothing else changed: no write at all.
+    assert.equal(await store.writeStatus<Wf>(written, { phase: 'Running', nodes: { ...written.status!.nodes! } }, undefined, undefined, new Set(['wide-1'])), written);
+    assert.equal(await store.writeStatus<Wf>(written, { phase: 'Running', nodes: { ...written.status!.nodes! } }, undefined, undefined, new Set()), written);
+  });
+});
+
 test('a replace or patch of the status compares with the stored rows; a watch replay and a delete see the nodes', async () => {
   await withStore(async (store, file) => {
     const created = (await store.create(workflow(nodes(3)))) as Wf;

@@ -81,9 +81,11 @@ export interface Store {
    * stored version, stores it with `status` and `labels` in place of its own, without reading or
    * parsing the stored body (what makes `patch` cost O(size) twice over for a large status).
    * Returns the stored object; `base` itself when nothing changed; undefined when the object
-   * changed since `base` or is gone.
+   * changed since `base` or is gone. `changed`, for a kind whose status map is kept in rows: the
+   * map's keys the caller replaced or added (it removed none, and every other entry is the base's
+   * own object), so the write compares and stores those alone instead of walking the whole map.
    */
-  writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>, statusJson?: string): Promise<T | undefined>;
+  writeStatus<T extends KubeObject>(base: T, status: T['status'], labels?: Record<string, string>, statusJson?: string, changed?: ReadonlySet<string>): Promise<T | undefined>;
   /**
    * Deletes the object and everything it owns (recursively), dependents before their owners;
    * returns what was deleted, the object last. Usually one transaction; a large cascade goes in

@@ -240,7 +240,7 @@ export class WorkflowController {
       if (result.status.phase) labels[WF_LABELS.phase] = result.status.phase;
       if (done) labels[WF_LABELS.completed] = 'true';
       else labels[WF_LABELS.completed] ??= 'false';
-      const stored = await this.o.store.writeStatus<StoredWorkflow>(wf, result.status, labels);
+      const stored = await this.o.store.writeStatus<StoredWorkflow>(wf, result.status, labels, undefined, result.changedNodes);
       if (stored) {
         written = true;
         this.memos.set(k, { rv: stored.metadata.resourceVersion!, memo: result.memo });

@@ -88,6 +88,11 @@ export interface PassResult {
   memo: Map<string, GroupMemo>;
   /** Resource nodes' actions, and reads of the objects they wait on (resource.ts). */
   resources: ResourceRequest[];
+  /**
+   * The ids of the nodes this pass made or took to change (`status.nodes` holds the input's own
+   * objects for every other): the status write compares and stores these alone. No pass removes one.
+   */
+  changedNodes: ReadonlySet<string>;
 }
 
 export type Node = NodeStatus & { phase: NodePhase; type: NodeType };
@@ -173,7 +178,7 @@ export class Operation {
     this.status = structuredClone(rest);
     this.nodes = { ...nodes };
     this.status.nodes = this.nodes;
-    this.result = { status: this.status, startPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [], cacheWrites: [], collect: [], memo: new Map(input.memo ?? []), resources: [] };
+    this.result = { status: this.status, startPods: [], deletePods: [], createClaims: [], deleteClaims: [], events: [], cacheWrites: [], collect: [], memo: new Map(input.memo ?? []), resources: [], changedNodes: this.owned };
   }
 
   get now(): number {

@@ -97,7 +97,7 @@ export class WorkflowController {
   private readonly stagingErrors = new Map<string, Map<string, string>>();
   /** Per workflow: what resource nodes' actions found (PassInput.resources), and the nodes whose action is under way. */
   private readonly resourceOutcomes = new Map<string, Map<string, ResourceOutcome>>();
-  private readonly resourcesBusy = new Set<string>();
+  private readonly resourcesBusy = new Map<string, Set<string>>();
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.workflows = new Informer(o.store, { apiVersion: ARGO_API_VERSION, kind: 'Workflow' });
@@ -209,6 +209,7 @@ export class WorkflowController {
       outputs,
       stepErrors,
       resources: this.resourceOutcomes.get(k) ?? new Map(),
+      resourcesInFlight: this.resourcesBusy.get(k) ?? new Set(),
     };
     // Good only for the status it was learnt from: a write by anyone else (a retry, a stop) drops it.
     const memo = this.memos.get(k);
@@ -353,9 +354,10 @@ export class WorkflowController {
     const outcomes = this.resourceOutcomes.get(k);
     if (outcomes) for (const id of outcomes.keys()) if (isFulfilledPhase(result.status.nodes?.[id]?.phase)) outcomes.delete(id);
     for (const req of result.resources) {
-      const busy = `${k}\u0000${req.nodeId}`;
-      if (this.resourcesBusy.has(busy)) continue;
-      this.resourcesBusy.add(busy);
+      let busy = this.resourcesBusy.get(k);
+      if (busy?.has(req.nodeId)) continue;
+      if (!busy) this.resourcesBusy.set(k, (busy = new Set()));
+      busy.add(req.nodeId);
       const run = async () => {
         let retry = false;
         try {
@@ -370,7 +372,8 @@ export class WorkflowController {
           this.o.logger.error('resource action failed', { workflow: k, node: req.nodeId, action: req.action, error: (err as Error).message });
           retry = true;
         } finally {
-          this.resourcesBusy.delete(busy);
+          busy.delete(req.nodeId);
+          if (!busy.size && this.resourcesBusy.get(k) === busy) this.resourcesBusy.delete(k);
           if (retry) this.o.clock.setTimer(RESOURCE_POLL_MS, () => this.queue.add(k));
           else this.queue.add(k);
         }

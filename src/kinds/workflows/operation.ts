@@ -54,6 +54,8 @@ export interface PassInput {
   memo?: ReadonlyMap<string, GroupMemo>;
   /** What the controller found for resource nodes (resource.ts), by node id. */
   resources?: ReadonlyMap<string, ResourceOutcome>;
+  /** Resource nodes whose action the controller is carrying out now (no outcome yet), by id. */
+  resourcesInFlight?: ReadonlySet<string>;
 }
 
 /**
@@ -148,7 +150,10 @@ export class Operation {
   deadlineExceeded = false;
   shutdown: 'Stop' | 'Terminate' | undefined;
   suspended = false;
+  /** Steps running now that count against `parallelism`: their pods, and resource steps (Argo runs those in a pod). */
   activePods = 0;
+  /** The resource nodes counted in `activePods`, by id: one that ends in this pass gives its place back. */
+  readonly activeResources = new Set<string>();
   readonly volumes: Volume[] = [];
   /** Wide loops make these hot: parent/child links made in this pass, node ids per name. */
   private readonly linked = new Set<string>();

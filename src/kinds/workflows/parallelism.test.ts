@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sim } from './testkit.js';
+import { runPass } from './pass.js';
+import type { PassInput } from './operation.js';
 
 test('workflow parallelism 2: four parallel DAG tasks never run more than two at a time, and two do run together', () => {
   const sim = new Sim(`
@@ -124,4 +126,63 @@ spec:
       assert.ok(runs[0]!.maxRunning <= (parallelism.startsWith('  ') ? 4 : 3));
     }
   }
+});
+
+test("a resource step holds a place of the workflow's parallelism while it waits (Argo runs it in a pod), and gives it back when it ends", () => {
+  const sim = new Sim(`
+spec:
+  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - {name: make, template: make}
+      - {name: work, template: work}
+  - name: make
+    resource:
+      action: create
+      successCondition: status.succeeded > 0
+      manifest: |
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: train}
+        spec: {template: {spec: {restartPolicy: Never, containers: [{name: m, image: alpine, command: ["true"]}]}}}
+  - name: work
+    container: {image: alpine, command: ["true"]}
+`);
+  const pass = (extra: Partial<PassInput>) => {
+    const r = runPass(sim.wf, { now: sim.now, pods: sim.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: () => undefined, ...extra });
+    sim.wf = { ...sim.wf, status: r.status };
+    return r;
+  };
+  const first = pass({});
+  assert.deepEqual(first.resources.map((r) => r.action), ['create'], 'the resource step starts');
+  assert.deepEqual(first.startPods, [], 'and holds the only place: the pod waits');
+  const id = first.resources[0]!.nodeId;
+  // The controller is creating the Job (no outcome yet), then waits for it: the place stays taken,
+  // also in a pass that starts from the stored status alone (as after a restart).
+  assert.deepEqual(pass({ resourcesInFlight: new Set([id]) }).startPods, []);
+  const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'train' }, status: {} };
+  assert.deepEqual(pass({ resources: new Map([[id, { object: job }]]) }).startPods, []);
+  // The Job succeeded: the resource step ends, and the pod starts in the same pass.
+  const done = pass({ resources: new Map([[id, { object: { ...job, status: { succeeded: 1 } } }]]) });
+  assert.equal(done.status.nodes?.[id]?.phase, 'Succeeded');
+  assert.deepEqual(done.startPods.map((p) => p.nodeName), ['wf[0].work']);
+  // The other way round: a running pod holds the place, and the resource step waits for it.
+  const podFirst = new Sim(`
+spec:
+  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - {name: work, template: work}
+      - {name: make, template: make}
+  - name: make
+    resource: {action: get, manifest: "{apiVersion: v1, kind: ConfigMap, metadata: {name: x}}"}
+  - name: work
+    container: {image: alpine, command: ["true"]}
+`);
+  const r = runPass(podFirst.wf, { now: podFirst.now, pods: podFirst.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: () => undefined });
+  assert.deepEqual([r.startPods.map((p) => p.nodeName), r.resources], [['wf[0].work'], []]);
 });

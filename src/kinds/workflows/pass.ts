@@ -64,6 +64,15 @@ function operate(op: Operation): void {
       if (n.daemoned) op.daemons.add(n.id);
     }
   }
+  // Resource steps count too (Argo runs each in a pod): those the controller is acting for, or has
+  // an outcome for, that have not ended. Few: the ended ones' outcomes are dropped.
+  for (const id of [...(op.input.resources?.keys() ?? []), ...(op.input.resourcesInFlight ?? [])]) {
+    const n = op.nodes[id];
+    if (n && !isFulfilledPhase(n.phase) && !op.activeResources.has(id)) {
+      op.activeResources.add(id);
+      op.activePods++;
+    }
+  }
 
   const entry = op.spec.entrypoint;
   if (!entry) throw new WorkflowError('spec.entrypoint is required');

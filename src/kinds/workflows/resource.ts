@@ -16,6 +16,7 @@ import { queryJSONPath } from './expr/jsonpath.js';
 import { substitute, type Scope } from './scope.js';
 import { WorkflowError, type ExecOptions, type Operation, type TemplateScope } from './operation.js';
 import type { NodeStatus, Parameter, Template } from './types.js';
+import { isFulfilledPhase } from './types.js';
 import { RESOURCE_ACTIONS, type MergeStrategy, type ResourceAction, type ResourceRequest } from './io.js';
 
 const DONE: Record<ResourceAction, string> = { get: 'found', create: 'created', apply: 'configured', replace: 'replaced', patch: 'patched', delete: 'deleted' };
@@ -131,12 +132,21 @@ function readFlags(flags: readonly string[]): { target?: ResourceRequest['target
   throw new WorkflowError(`resource flags ${JSON.stringify(flags)}: expected KIND NAME (or KIND/NAME)`);
 }
 
+/** A resource node; it holds a place of the workflow's `parallelism` while it runs, as Argo's pod for it would. */
 export function executeResource(op: Operation, nodeName: string, t: Template, tscope: TemplateScope, scope: Scope, inputs: Template['inputs'], o: ExecOptions): NodeStatus | undefined {
+  const node = resourceNode(op, nodeName, t, tscope, scope, inputs, o);
+  if (node && isFulfilledPhase(node.phase) && op.activeResources.delete(node.id)) op.activePods = Math.max(0, op.activePods - 1);
+  return node;
+}
+
+function resourceNode(op: Operation, nodeName: string, t: Template, tscope: TemplateScope, scope: Scope, inputs: Template['inputs'], o: ExecOptions): NodeStatus | undefined {
   let node = op.node(nodeName);
   if (!node) {
-    if (!op.canStart(o)) return undefined;
+    if (!op.canStart(o) || op.atPodLimit()) return undefined;
     node = op.initNode(nodeName, 'Pod', o, t, tscope);
     if (inputs && Object.keys(inputs).length) node.inputs = inputs;
+    op.activeResources.add(node.id);
+    op.activePods++;
   }
   if (op.deadlineExceeded && !o.isExitHandler) {
     op.mark(node, 'Failed', 'Step exceeded its deadline');

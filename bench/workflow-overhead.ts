@@ -22,7 +22,7 @@
  *   (--runs none: the chain alone; --parallel-starts N: container starts launching at once,
  *   pods.parallelStarts, default 1 per CPU; --starts-per-second N: a rate on top, default none)
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

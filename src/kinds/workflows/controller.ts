@@ -386,8 +386,9 @@ export class WorkflowController {
   /** Stages a step's files, then creates its pod; a staging failure is handed to the next pass. */
   private async startPod(wf: StoredWorkflow, k: string, plan: StepPodPlan): Promise<void> {
     let inputArtifacts: InputArtifactFile[] = [];
+    const bound = { ...plan.template, inputs: plan.inputs };
     try {
-      if (needsStaging({ ...plan.template, inputs: plan.inputs }, plan.captureResult)) inputArtifacts = await this.o.io.prepare(wf, plan.nodeId, { ...plan.template, inputs: plan.inputs });
+      if (needsStaging(bound, plan.captureResult)) inputArtifacts = await this.o.io.prepare(wf, plan.nodeId, bound);
     } catch (err) {
       let errors = this.stagingErrors.get(k);
       if (!errors) this.stagingErrors.set(k, (errors = new Map()));

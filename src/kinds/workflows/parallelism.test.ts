@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Sim } from './testkit.js';
+import { passInput, Sim } from './testkit.js';
 import { runPass } from './pass.js';
 import type { PassInput } from './operation.js';
 
@@ -151,7 +151,7 @@ spec:
     container: {image: alpine, command: ["true"]}
 `);
   const pass = (extra: Partial<PassInput>) => {
-    const r = runPass(sim.wf, { now: sim.now, pods: sim.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: () => undefined, ...extra });
+    const r = runPass(sim.wf, passInput(sim, extra));
     sim.wf = { ...sim.wf, status: r.status };
     return r;
   };
@@ -183,6 +183,6 @@ spec:
   - name: work
     container: {image: alpine, command: ["true"]}
 `);
-  const r = runPass(podFirst.wf, { now: podFirst.now, pods: podFirst.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: () => undefined });
+  const r = runPass(podFirst.wf, passInput(podFirst));
   assert.deepEqual([r.startPods.map((p) => p.nodeName), r.resources], [['wf[0].work'], []]);
 });

@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runPass } from './pass.js';
-import type { PassInput } from './operation.js';
-import { Sim, T0 } from './testkit.js';
+import { passInput, Sim, T0 } from './testkit.js';
 import { passRelevant } from './controller.js';
 import type { Pod } from '../../api/types.js';
 
@@ -25,13 +24,9 @@ spec:
     container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
 `;
 
-function inputOf(sim: Sim, extra: Partial<PassInput> = {}): PassInput {
-  return { now: sim.now, pods: sim.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: () => undefined, ...extra };
-}
-
 test('a new step comes back as a plan (resolved template, bound inputs, pod name), to be staged and created after the status is written', () => {
   const sim = new Sim(TWO_STEPS);
-  const r = runPass(sim.wf, inputOf(sim));
+  const r = runPass(sim.wf, passInput(sim));
   assert.equal(r.startPods.length, 1);
   const plan = r.startPods[0]!;
   assert.equal(plan.nodeName, 'wf[0].a');
@@ -43,10 +38,10 @@ test('a new step comes back as a plan (resolved template, bound inputs, pod name
 
 test("a step's stdout is kept only where its steps or DAG template names its result (by tag or in an expression), as Argo decides; the entrypoint's always", () => {
   const sim = new Sim(TWO_STEPS);
-  assert.equal(runPass(sim.wf, inputOf(sim)).startPods[0]?.captureResult, true, 'a is named by b');
+  assert.equal(runPass(sim.wf, passInput(sim)).startPods[0]?.captureResult, true, 'a is named by b');
   sim.pass();
   sim.end('wf[0].a', { stdout: 'hello world' });
-  const b = runPass(sim.wf, inputOf(sim, { outputs: sim.outputs })).startPods[0]!;
+  const b = runPass(sim.wf, passInput(sim, { outputs: sim.outputs })).startPods[0]!;
   assert.equal(b.nodeName, 'wf[1].b');
   assert.equal(b.captureResult, false, 'nothing names b');
   const dag = (ref: string) => new Sim(`
@@ -63,10 +58,10 @@ spec:
 `);
   for (const ref of ["{{=tasks['my-task'].outputs.result == 'hi'}}", '{{tasks.my-task.outputs.result}} == hi']) {
     const d = dag(ref);
-    assert.equal(runPass(d.wf, inputOf(d)).startPods[0]?.captureResult, true, ref);
+    assert.equal(runPass(d.wf, passInput(d)).startPods[0]?.captureResult, true, ref);
   }
   const d = dag('{{tasks.my-task.status}} == Succeeded');
-  assert.equal(runPass(d.wf, inputOf(d)).startPods[0]?.captureResult, false);
+  assert.equal(runPass(d.wf, passInput(d)).startPods[0]?.captureResult, false);
   const lone = new Sim(`
 spec:
   entrypoint: say
@@ -74,19 +69,19 @@ spec:
   - name: say
     container: {image: alpine, command: [echo, hi]}
 `);
-  assert.equal(runPass(lone.wf, inputOf(lone)).startPods[0]?.captureResult, true, 'the entrypoint has no template above it to name it');
+  assert.equal(runPass(lone.wf, passInput(lone)).startPods[0]?.captureResult, true, 'the entrypoint has no template above it to name it');
 });
 
 test('a finished pod whose outputs were not handed in is asked for in collect, and its node stays unfinished until they are', () => {
   const sim = new Sim(TWO_STEPS);
   sim.pass();
   sim.end('wf[0].a', { stdout: 'hello world' });
-  const without = runPass(sim.wf, inputOf(sim));
+  const without = runPass(sim.wf, passInput(sim));
   assert.deepEqual(without.collect.map((c) => c.nodeId), [sim.node('a').id]);
   assert.deepEqual(without.collect[0]!.template.container?.command, ['echo', 'hello world'], 'the request carries the resolved template: what to read');
   assert.notEqual(without.status.nodes?.[sim.node('a').id]?.phase, 'Succeeded');
   assert.equal(without.startPods.length, 0, 'the next step waits for the outputs');
-  const withOutputs = runPass(sim.wf, inputOf(sim, { outputs: sim.outputs }));
+  const withOutputs = runPass(sim.wf, passInput(sim, { outputs: sim.outputs }));
   assert.deepEqual(withOutputs.collect, []);
   assert.equal(withOutputs.status.nodes?.[sim.node('a').id]?.phase, 'Succeeded');
   assert.deepEqual(withOutputs.startPods[0]?.template.container?.command, ['echo', 'hello world!']);
@@ -103,10 +98,10 @@ test('after a restart (outputs read only on request) a workflow still runs to th
 
 test('a staging failure handed to the next pass ends the step in Error with its message, without a pod', () => {
   const sim = new Sim(TWO_STEPS);
-  const first = runPass(sim.wf, inputOf(sim));
+  const first = runPass(sim.wf, passInput(sim));
   const id = first.startPods[0]!.nodeId;
   sim.wf = { ...sim.wf, status: first.status };
-  const r = runPass(sim.wf, inputOf(sim, { stepErrors: new Map([[id, 'inputs.artifacts.data: artifact x not found in the repository']]) }));
+  const r = runPass(sim.wf, passInput(sim, { stepErrors: new Map([[id, 'inputs.artifacts.data: artifact x not found in the repository']]) }));
   assert.equal(r.startPods.length, 0);
   assert.equal(r.status.nodes?.[id]?.phase, 'Error');
   assert.equal(r.status.nodes?.[id]?.message, 'inputs.artifacts.data: artifact x not found in the repository');
@@ -115,9 +110,9 @@ test('a staging failure handed to the next pass ends the step in Error with its 
 
 test('the same state passed twice (a crash after the status write, before the pods) asks for the same pod again, under the same name', () => {
   const sim = new Sim(TWO_STEPS);
-  const first = runPass(sim.wf, inputOf(sim));
+  const first = runPass(sim.wf, passInput(sim));
   sim.wf = { ...sim.wf, status: first.status };
-  const again = runPass(sim.wf, inputOf(sim));
+  const again = runPass(sim.wf, passInput(sim));
   assert.deepEqual(again.startPods.map((p) => p.podName), first.startPods.map((p) => p.podName));
   assert.deepEqual(again.status.nodes, first.status.nodes);
 });
@@ -127,8 +122,8 @@ test('a pass decides from its inputs alone: the same workflow, pods and clock gi
   sim.pass();
   sim.now = T0 + 5000;
   sim.end('wf[0].a', { stdout: 'x' });
-  const a = runPass(sim.wf, inputOf(sim, { outputs: sim.outputs }));
-  const b = runPass(sim.wf, inputOf(sim, { outputs: sim.outputs }));
+  const a = runPass(sim.wf, passInput(sim, { outputs: sim.outputs }));
+  const b = runPass(sim.wf, passInput(sim, { outputs: sim.outputs }));
   assert.deepEqual(a, b);
 });
 
@@ -137,7 +132,7 @@ test('outputs the repository refused to take (a step I/O error) end the finished
   sim.pass();
   sim.end('wf[0].a', { stdout: 'hello world' });
   const id = sim.node('a').id;
-  const r = runPass(sim.wf, inputOf(sim, { stepErrors: new Map([[id, 'artifact repository unreachable']]) }));
+  const r = runPass(sim.wf, passInput(sim, { stepErrors: new Map([[id, 'artifact repository unreachable']]) }));
   assert.deepEqual(r.collect, [], 'nothing more to read');
   assert.equal(r.status.nodes?.[id]?.phase, 'Error');
   assert.equal(r.status.nodes?.[id]?.message, 'artifact repository unreachable');

@@ -23,6 +23,11 @@ export interface StepRun {
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 
+/** A pass's input from `sim`'s workflow and pods alone (no outputs, no memo), with `extra` on top: for tests that call runPass themselves. */
+export function passInput(sim: Sim, extra: Partial<PassInput> = {}): PassInput {
+  return { now: sim.now, pods: sim.pods, templates: { workflowTemplate: () => undefined, clusterWorkflowTemplate: () => undefined }, configMap: () => undefined, ...extra };
+}
+
 export class Sim {
   readonly pods = new Map<string, Pod>();
   /** What each step left behind, by node id; handed to the pass as the controller reads it. */

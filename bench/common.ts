@@ -1,6 +1,8 @@
 /** What the benchmarks share: the bare-process baseline, a median, bounded concurrency and apply. */
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import type { Pod } from '../src/api/index.js';
+import type { DroverConfig } from '../src/config/index.js';
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,38 +57,101 @@ export async function applyManifests(server: Server, sourceDir: string, text: st
 }
 
 /**
- * Starts `true` the way the local runtime starts a container (its cgroup, the launcher, bwrap with
- * the same flags and root mode) but with no store, controller or pod: the orchestration floor.
+ * Starts `true` exactly as the local runtime starts a workflow step's container (busybox, `true`),
+ * through the runtime's own launch (src/runtime/local/launch.ts): its cgroups, the launcher, bwrap
+ * with the same flags and root mode, the pod's user (setpriv), the seccomp filter, the pod's
+ * network namespace (entered with nsenter), /etc/hosts, resolv.conf and the ServiceAccount token
+ * mounted, the same environment; but with no store, controller, scheduler or pod object: the
+ * orchestration floor. As in the runtime at steady state, network namespaces are kept and reused
+ * (one per concurrent start) rather than made for each pod.
  */
-export async function sandboxSpawner(home: string): Promise<{ run(): Promise<void>; stop(): Promise<void>; failedStarts(): number; podsCpuMs(): number }> {
+export async function sandboxSpawner(config: DroverConfig): Promise<{ run(): Promise<void>; stop(): Promise<void>; failedStarts(): number; podsCpuMs(): number }> {
   const { probeHost } = await import('../src/runtime/local/host.js');
-  const { bwrapArgs, launcher } = await import('../src/runtime/local/sandbox.js');
-  const { AttemptProcess, attemptPaths } = await import('../src/runtime/local/executor.js');
+  const { containerEnv, imageEnvironment, launchAttempt, pathView } = await import('../src/runtime/local/launch.js');
+  const { resolveArgv } = await import('../src/runtime/local/env.js');
   const { Spawner } = await import('../src/runtime/local/spawner.js');
-  const { mkdirSync } = await import('node:fs');
+  const { containerSecurity } = await import('../src/api/index.js');
+  const { NETNS_DIR } = await import('../src/runtime/local/network/bridge.js');
+  const { mkdirSync, writeFileSync, realpathSync } = await import('node:fs');
+  const { rm } = await import('node:fs/promises');
+  const { execFileSync } = await import('node:child_process');
   const { join } = await import('node:path');
+  const home = join(config.home, 'floor');
   const parent = `drover-bench-floor-${process.pid}`;
   const facts = await probeHost({ home, cgroupParent: parent, rootfs: 'auto' });
   const spawner = new Spawner();
+  const container = { name: 'main', image: 'busybox', command: ['true'] };
+  const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'floor', namespace: 'default' }, spec: { containers: [container] } };
+  const image = imageEnvironment(config.images, container.image);
+  const security = containerSecurity(pod.spec, container, config.podSecurity);
+  const view = pathView(facts, security);
+  const env = containerEnv(facts, image, 'floor', new Map([['KUBERNETES_SERVICE_HOST', '10.88.0.1'], ['KUBERNETES_SERVICE_PORT', '443']]), [], security.uid, view);
+  const argv = resolveArgv(container, new Map(), image?.entrypoint);
+  const token = join(home, 'token');
+  mkdirSync(token, { recursive: true, mode: 0o755 });
+  writeFileSync(join(token, 'token'), 'x', { mode: 0o644 });
+  let saPath = '/var/run/secrets/kubernetes.io/serviceaccount';
+  try {
+    saPath = join(realpathSync('/var/run'), 'secrets/kubernetes.io/serviceaccount');
+  } catch {
+    /* as the runtime: no /var/run link */
+  }
+  const mounts = facts.rootMode === 'overlay' ? [{ source: token, dest: saPath, readOnly: true }] : [];
+  // Network namespaces, one per concurrent start, as the runtime keeps them for its pods.
+  const ip = facts.uid === 0 ? (['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((f) => { try { return !!realpathSync(f); } catch { return false; } })) : undefined;
+  const made: string[] = [];
+  const idle: string[] = [];
+  const takeNetns = (): string | undefined => {
+    if (!ip) return undefined;
+    const free = idle.pop();
+    if (free) return free;
+    const name = `drover-bench-floor-${process.pid}-${made.length}`;
+    execFileSync(ip, ['netns', 'add', name]);
+    made.push(name);
+    return join(NETNS_DIR, name);
+  };
   let n = 0;
   let failed = 0;
+  const removals = new Set<Promise<void>>();
   const once = async (): Promise<boolean> => {
-    const i = n++;
-    const pod = `floor-${i}`;
-    const paths = attemptPaths(join(home, 'floor', pod), 'main', 0);
-    const root =
-      facts.rootMode === 'overlay'
-        ? { mode: 'overlay' as const, upper: join(paths.rootfs, 'upper'), work: join(paths.rootfs, 'work'), merged: join(paths.rootfs, 'merged') }
-        : { mode: 'readonly' as const, entries: facts.rootEntries };
-    if (root.mode === 'overlay') for (const d of [root.upper, root.work, root.merged]) mkdirSync(d, { recursive: true });
-    else mkdirSync(paths.dir, { recursive: true });
-    const cg = facts.cgroups.create(pod, 'main', { memoryBytes: 256 << 20, cpuMillis: 1000 });
-    const args = bwrapArgs({ root, hostMounts: facts.hostMounts, masks: [home], hostname: pod, volumeMounts: [], devices: [], workingDir: '/', createWorkingDir: false, readOnlyPaths: [], statusFd: 3, argv: ['true'] });
-    const l = launcher({ sh: facts.sh, bwrap: facts.bwrap, ...(facts.unshare ? { unshare: facts.unshare } : {}), ...(facts.mount ? { mount: facts.mount } : {}), cgroupProcFiles: cg.procFiles, root, bwrapArgs: args });
-    const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: { PATH: facts.path }, paths }, cg, facts.cgroups, spawner, () => undefined);
-    const exit = await proc.exited;
-    await facts.cgroups.removePod(pod);
-    return exit.status.exitCode === 0;
+    const uid = `floor-${n++}`;
+    const podDir = join(home, uid);
+    mkdirSync(podDir, { recursive: true });
+    writeFileSync(join(podDir, '.hosts'), `${facts.hostsText}\n10.88.0.2\t${uid}\n`);
+    const netns = takeNetns();
+    if (netns) writeFileSync(join(podDir, '.resolv.conf'), 'nameserver 10.88.0.1\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
+    try {
+      const { proc } = await launchAttempt({
+        facts,
+        spawner,
+        home: config.home,
+        pod,
+        podUid: uid,
+        podDir,
+        hostname: uid,
+        container,
+        image,
+        attempt: 0,
+        argv,
+        env,
+        mounts,
+        gpus: [],
+        podPidsLimit: config.pods.pidsLimit,
+        defaultTmpBytes: config.pods.tmpBytes,
+        security,
+        view,
+        ...(netns ? { netns, resolvFile: join(podDir, '.resolv.conf') } : {}),
+        onLost: () => undefined,
+      });
+      const exit = await proc.exited;
+      await facts.cgroups.removePod(uid);
+      // As the runtime's cleanup: the pod's files go after its end, beside the next start.
+      const removal = rm(podDir, { recursive: true, force: true }).finally(() => removals.delete(removal));
+      removals.add(removal);
+      return exit.status.exitCode === 0;
+    } finally {
+      if (netns) idle.push(netns);
+    }
   };
   return {
     // A start that fails now and then on a loaded machine is tried again (and counted), as the
@@ -101,8 +166,10 @@ export async function sandboxSpawner(home: string): Promise<{ run(): Promise<voi
     failedStarts: () => failed,
     podsCpuMs: () => facts.cgroups.parentCpuNanos() / 1e6,
     async stop() {
+      await Promise.all(removals);
       await spawner.stop();
       await facts.cgroups.removeParent();
+      for (const name of made) execFileSync(ip!, ['netns', 'del', name]);
     },
   };
 }

@@ -2,12 +2,15 @@
  * Workflow overhead, measured side by side in one run:
  *   1. a fan-out/fan-in DAG of N tasks running `true` (a loop over N items, then one task after
  *      all of them) at a workflow parallelism P, through Drover, against (a) the same N+1 `true`s
- *      started in the same sandbox (cgroup, launcher, bwrap with the runtime's flags and root
- *      mode) without Drover at the same concurrency — the orchestration floor — and (b) plain
- *      spawns at the same concurrency; with the server's CPU time per pod (the server runs in
- *      this process: its CPU while the workflow runs, divided by the pods);
+ *      started through the runtime's own launch of a step's container (cgroups, launcher, bwrap
+ *      with the same flags and root mode, the pod's user, seccomp, a network namespace, the same
+ *      mounts and environment: `sandboxSpawner`) without Drover at the same concurrency — the
+ *      orchestration floor — and (b) plain spawns at the same concurrency; with the server's CPU
+ *      time per pod (the server runs in this process: its CPU while the workflow runs, divided
+ *      by the pods);
  *   2. a chain of sequential steps: the median time from one step's end to the next step's end,
- *      minus a bare `true`, is the overhead per step (controller hand-off, pod start, sandbox).
+ *      minus a bare `true`, is the overhead per step (controller hand-off, pod start, sandbox);
+ *      beside it the floor's `true` started alone, one after another.
  * Drover runs in a server of its own and is driven through its HTTP API.
  *
  * With the chain it prints where a step's time goes: the median of each segment between the marks
@@ -42,6 +45,7 @@ const RUNS = (values.runs === 'none' ? [] : values.runs.split(',')).map((r) => {
   return { tasks, parallelism };
 });
 const CHAIN = Number(values.chain);
+if (!Number.isInteger(CHAIN) || CHAIN < 2) throw new Error(`--chain: expected a whole number of steps, at least 2 (a step's time is the gap between two ends), got "${values.chain}"`);
 const CHAINS = Math.max(1, Number(values.chains));
 
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
@@ -53,7 +57,8 @@ const pace = {
   ...(values['parallel-starts'] !== undefined ? { DROVER_POD_PARALLEL_STARTS: values['parallel-starts'] } : {}),
   ...(values['starts-per-second'] !== undefined ? { DROVER_POD_STARTS_PER_SECOND: values['starts-per-second'] } : {}),
 };
-const cp = await startControlPlane(loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error', ...pace }), { logger: silentLogger });
+const config = loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error', ...pace });
+const cp = await startControlPlane(config, { logger: silentLogger });
 // The pods' cgroups: the runtime's parent for this home, read directly.
 const droverCgroups = new Cgroups(detectCgroups()!, defaultCgroupParent(home));
 const droverPodsCpuMs = () => droverCgroups.parentCpuNanos() / 1e6;
@@ -118,13 +123,15 @@ interface WatchedPod {
 }
 
 /**
- * Submits a workflow and resolves when it ends, with the time each of its pods was first seen
- * Succeeded (ms since submission), read from a pod watch.
+ * Submits a workflow and resolves when it ends, with (`podTimes`) the time each of its pods was
+ * first seen Succeeded (ms since submission), read from a pod watch. The fan-outs go without that
+ * watch: the client's side of it (parsing every pod event) runs in this process, and would be
+ * counted as the server's CPU.
  */
-async function run(name: string, text: string): Promise<{ ms: number; cpuMs: number; podDone: number[]; podNames: string[] }> {
+async function run(name: string, text: string, podTimes = false): Promise<{ ms: number; cpuMs: number; podDone: number[]; podNames: string[] }> {
   const podDone = new Map<string, number>();
   const ac = new AbortController();
-  const pods = await api(cp, `/api/v1/namespaces/default/pods?watch=true&labelSelector=workflows.argoproj.io/workflow%3D${name}`, { signal: ac.signal });
+  const pods = podTimes ? await api(cp, `/api/v1/namespaces/default/pods?watch=true&labelSelector=workflows.argoproj.io/workflow%3D${name}`, { signal: ac.signal }) : undefined;
   // Only the end matters here: a watch of every status write would cost the server (and this
   // process) a serialization of the whole status per write.
   const wfs = await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows?watch=true&labelSelector=workflows.argoproj.io/completed%3Dtrue`, { signal: ac.signal });
@@ -149,7 +156,7 @@ async function run(name: string, text: string): Promise<{ ms: number; cpuMs: num
       /* aborted */
     }
   };
-  void follow(pods, (e) => {
+  if (pods) void follow(pods, (e) => {
     const p = e.object as WatchedPod;
     if (p.status?.phase === 'Succeeded' && !podDone.has(p.metadata.name)) podDone.set(p.metadata.name, performance.now() - t0);
   });
@@ -207,7 +214,7 @@ try {
   }
   const bareMs = median(bare);
 
-  const sandboxed = await sandboxSpawner(home);
+  const sandboxed = await sandboxSpawner(config);
   floor = sandboxed;
   const rows: string[][] = [];
   const reconcileLines: string[] = [];
@@ -256,6 +263,14 @@ try {
     // The next run starts from an empty store of pods and a quiet server.
     await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows/${name}`, { method: 'DELETE' });
   }
+  // The chain's floor: the same sandboxed `true`, one after another.
+  const floorSteps: number[] = [];
+  for (let i = 0; i < CHAIN; i++) {
+    const t = performance.now();
+    await sandboxed.run();
+    floorSteps.push(performance.now() - t);
+  }
+  const floorStepMs = median(floorSteps);
   if (sandboxed.failedStarts()) console.log(`(the sandbox floor had ${sandboxed.failedStarts()} failed starts, each tried again)`);
   await sandboxed.stop();
   floor = undefined;
@@ -271,7 +286,7 @@ try {
   const rvNow = async () => Number(((await (await api(cp, '/api/v1/namespaces/default/pods?limit=1')).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
   for (let r = 0; r < CHAINS; r++) {
     const rv0 = await rvNow();
-    const c = await run(`chain-${r}`, chain(`chain-${r}`));
+    const c = await run(`chain-${r}`, chain(`chain-${r}`), true);
     writes += (await rvNow()) - rv0;
     chainCpu += c.cpuMs;
     const g = c.podDone.slice(1).map((v, i) => v - c.podDone[i]!);
@@ -294,7 +309,7 @@ try {
     stepTrace.clear();
   }
   const perStep = median(gaps);
-  rows.push([`sequential chain, ${CHAIN} steps x ${CHAINS} (median per step)`, `${perStep.toFixed(1)} ms`, '', `${bareMs.toFixed(1)} ms`, '', `${(perStep / bareMs).toFixed(1)}x`, `${(chainCpu / (CHAIN * CHAINS)).toFixed(1)} ms`]);
+  rows.push([`sequential chain, ${CHAIN} steps x ${CHAINS} (median per step)`, `${perStep.toFixed(1)} ms`, `${floorStepMs.toFixed(1)} ms`, `${bareMs.toFixed(1)} ms`, `${(perStep / floorStepMs).toFixed(2)}x`, `${(perStep / bareMs).toFixed(1)}x`, `${(chainCpu / (CHAIN * CHAINS)).toFixed(1)} ms`]);
 
   const head = ['scenario', 'drover', 'sandbox floor', 'plain spawns', 'vs floor', 'vs plain', 'server CPU per pod'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -303,7 +318,7 @@ try {
   for (const r of rows) console.log(line(r));
   if (machineLines.length) console.log(`\nthe machine's CPU per pod (every process and the kernel, from /proc/stat):\n${machineLines.join('\n')}`);
   if (reconcileLines.length) console.log(`\nreconciles during each fan-out, by controller (runs; time in them per pod):\n${reconcileLines.join('\n')}`);
-  console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection); per chain: ${perChain.map((v) => (v - bareMs).toFixed(1)).join(', ')} ms`);
+  console.log(`\nmedian overhead per workflow step: ${(perStep - bareMs).toFixed(1)} ms (a step = a sandboxed pod: controller hand-off, scheduling, bwrap, output collection); per chain: ${perChain.map((v) => (v - bareMs).toFixed(1)).join(', ')} ms; over the same sandboxed \`true\` started alone (the floor): ${(perStep - floorStepMs).toFixed(1)} ms`);
   console.log(`store writes per step: ${(writes / (CHAIN * CHAINS)).toFixed(1)} (resourceVersions used, events included); pod status writes by the runtime: ${median(runtimeWrites)}`);
   console.log('\nwhere a step goes (median of each segment, ms; segments overlap nowhere, so their medians add up to about the step):');
   let sum = 0;

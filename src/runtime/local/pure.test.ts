@@ -6,7 +6,7 @@ import { expandVars } from './expand.js';
 import { ContainerCannotRunError, ContainerConfigError, resolveArgv, resolveUserEnv, type EnvContext } from './env.js';
 import { bwrapArgs, launcher, setprivArgs, type SandboxSpec } from './sandbox.js';
 import { seccompProgram } from './seccomp.js';
-import { sandboxUser } from './launch.js';
+import { pathView, sandboxUser } from './launch.js';
 import { classifyExit, parseBwrapStatus } from './executor.js';
 import { buildPodStatus, podPhase } from './status.js';
 import { podContainerName, podRequests, qosClass } from '../../api/pods.js';
@@ -16,7 +16,7 @@ import { tmpSizeBytes } from './launch.js';
 import { planVolumes, throughLinks, VolumeError } from './volumes.js';
 import { topLevelMounts } from './host.js';
 import { Cgroups, detectCgroups } from './cgroups.js';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -544,4 +544,26 @@ test('the container a log read means: the one named, init containers too, else t
   assert.throws(() => podContainerName(pod, undefined), /^BadRequestError: a container name must be specified for pod p, choose one of: \[a b\] or one of the init containers: \[setup\]$/);
   assert.throws(() => podContainerName(pod, 'c'), /container c is not valid for pod p/);
   assert.equal(podContainerName({ spec: { containers: [{ name: 'only' }] } }, undefined), 'only');
+});
+
+test('pathView: a root server leaves out PATH directories the pod user cannot search, found once per user and groups', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-pathview-'));
+  try {
+    const open = join(dir, 'open');
+    const closed = join(dir, 'closed');
+    mkdirSync(open, { mode: 0o755 });
+    mkdirSync(closed, { mode: 0o700 });
+    chmodSync(dir, 0o755);
+    const facts = { uid: 0, path: `${closed}:${open}:/usr/bin:/bin` };
+    const sec = { uid: 65534, gid: 65534, groups: [] as number[] } as unknown as Parameters<typeof pathView>[1];
+    const view = pathView(facts, sec);
+    assert.equal(view.path.split(':')[0], open);
+    assert.ok(!view.path.split(':').includes(closed));
+    assert.equal(pathView(facts, sec), view);
+    // Root searches everything; another host's facts are looked at afresh.
+    assert.equal(pathView(facts, { ...sec, uid: 0 } as typeof sec).path, facts.path);
+    assert.notEqual(pathView({ ...facts }, sec), view);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -65,7 +65,7 @@ export async function applyManifests(server: Server, sourceDir: string, text: st
  * orchestration floor. As in the runtime at steady state, network namespaces are kept and reused
  * (one per concurrent start) rather than made for each pod.
  */
-export async function sandboxSpawner(config: DroverConfig): Promise<{ run(): Promise<void>; stop(): Promise<void>; failedStarts(): number; podsCpuMs(): number }> {
+export async function sandboxSpawner(config: DroverConfig): Promise<{ run(): Promise<void>; settle(): Promise<void>; stop(): Promise<void>; failedStarts(): number; podsCpuMs(): number }> {
   const { probeHost } = await import('../src/runtime/local/host.js');
   const { containerEnv, imageEnvironment, launchAttempt, pathView } = await import('../src/runtime/local/launch.js');
   const { resolveArgv } = await import('../src/runtime/local/env.js');
@@ -144,9 +144,11 @@ export async function sandboxSpawner(config: DroverConfig): Promise<{ run(): Pro
         onLost: () => undefined,
       });
       const exit = await proc.exited;
-      await facts.cgroups.removePod(uid);
-      // As the runtime's cleanup: the pod's files go after its end, beside the next start.
-      const removal = rm(podDir, { recursive: true, force: true }).finally(() => removals.delete(removal));
+      // As the runtime's cleanup: the pod's cgroups and files go after its end, beside the next start.
+      const removal = facts.cgroups
+        .removePod(uid)
+        .then(() => rm(podDir, { recursive: true, force: true }))
+        .finally(() => removals.delete(removal));
       removals.add(removal);
       return exit.status.exitCode === 0;
     } finally {
@@ -162,6 +164,10 @@ export async function sandboxSpawner(config: DroverConfig): Promise<{ run(): Pro
         failed++;
       }
       throw new Error('sandboxed `true` failed three times in a row');
+    },
+    /** Waits for the cleanups still under way: a run's cost includes its own. */
+    async settle() {
+      await Promise.all(removals);
     },
     failedStarts: () => failed,
     podsCpuMs: () => facts.cgroups.parentCpuNanos() / 1e6,

@@ -21,8 +21,9 @@
  * helper, each launcher before it joins its cgroups, `ip`, kernel threads), and the
  * reconciles each controller ran.
  *
- *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30 --chains 3]
- *   (--runs none: the chain alone; --parallel-starts N: container starts launching at once,
+ *   npm run bench:workflows   [-- --runs 1000x2,1000x16,10000x16 --chain 30 --chains 3 --rounds 3]
+ *   (--rounds N: each fan-out's floor and Drover run in turn N times; the medians are printed,
+ *   with the spread of the ratios; --runs none: the chain alone; --parallel-starts N: container starts launching at once,
  *   pods.parallelStarts, default 1 per CPU; --starts-per-second N: a rate on top, default none)
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,7 +38,7 @@ import { silentLogger } from '../src/util/logger.js';
 import { stepTrace } from '../src/util/steptrace.js';
 import { applyManifests, median, sandboxSpawner, spawnTrue, withConcurrency, api } from './common.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' }, chains: { type: 'string', default: '1' }, 'parallel-starts': { type: 'string' }, 'starts-per-second': { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' }, chains: { type: 'string', default: '1' }, rounds: { type: 'string', default: '1' }, 'parallel-starts': { type: 'string' }, 'starts-per-second': { type: 'string' } } });
 /** Each run: tasks x parallelism. */
 const RUNS = (values.runs === 'none' ? [] : values.runs.split(',')).map((r) => {
   const [tasks, parallelism] = r.split('x').map(Number);
@@ -47,6 +48,7 @@ const RUNS = (values.runs === 'none' ? [] : values.runs.split(',')).map((r) => {
 const CHAIN = Number(values.chain);
 if (!Number.isInteger(CHAIN) || CHAIN < 2) throw new Error(`--chain: expected a whole number of steps, at least 2 (a step's time is the gap between two ends), got "${values.chain}"`);
 const CHAINS = Math.max(1, Number(values.chains));
+const ROUNDS = Math.max(1, Number(values.rounds));
 
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-wf-'));
 // Pods run as uid 65534 and start in the manifest's directory: one they can read (the home is private).
@@ -115,6 +117,22 @@ async function reconciles(): Promise<Map<string, { runs: number; seconds: number
     out.set(m[2]!, e);
   }
   return out;
+}
+
+async function until(done: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > end) throw new Error('the server did not settle in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Until workflow `name`'s pods are deleted (podGC) and the runtime has removed every pod's cgroups. */
+async function quiet(name: string): Promise<void> {
+  await until(async () => {
+    const list = (await (await api(cp, `/api/v1/namespaces/default/pods?labelSelector=workflows.argoproj.io/workflow%3D${name}&limit=1`)).json()) as { items: unknown[] };
+    return list.items.length === 0 && (await droverCgroups.listPods()).length === 0;
+  });
 }
 
 interface WatchedPod {
@@ -225,43 +243,63 @@ try {
     let t = performance.now();
     await withConcurrency(parallelism, pods, spawnTrue);
     const bareTotal = performance.now() - t;
-    t = performance.now();
-    let m = machineCpuMs();
-    let c = sandboxed.podsCpuMs();
-    const own = process.cpuUsage();
-    await withConcurrency(parallelism, pods, () => sandboxed.run());
-    const floorTotal = performance.now() - t;
-    const floorMachine = machineCpuMs() - m;
-    const floorPods = sandboxed.podsCpuMs() - c;
-    const ownUsage = process.cpuUsage(own);
-    const floorOwn = (ownUsage.user + ownUsage.system) / 1000;
-    const name = `fan-${tasks}-${parallelism}`;
-    const before = await reconciles();
-    m = machineCpuMs();
-    c = droverPodsCpuMs();
-    const { ms, cpuMs } = await run(name, fanOut(name, tasks, parallelism));
-    const droverMachine = machineCpuMs() - m;
-    const droverPods = droverPodsCpuMs() - c;
-    const after = await reconciles();
-    const per = (x: number) => `${(x / pods).toFixed(1)} ms`;
-    machineLines.push(`  ${name}: floor ${per(floorMachine)}: this process ${per(floorOwn)}, the pods' processes ${per(floorPods)}, the rest ${per(floorMachine - floorOwn - floorPods)}`);
-    machineLines.push(`  ${name}: drover ${per(droverMachine)}: the server ${per(cpuMs)}, the pods' processes ${per(droverPods)}, the rest ${per(droverMachine - cpuMs - droverPods)}`);
-    const busy = [...after]
-      .map(([c, a]) => ({ c, runs: a.runs - (before.get(c)?.runs ?? 0), ms: (a.seconds - (before.get(c)?.seconds ?? 0)) * 1000 }))
-      .filter((x) => x.runs > 0)
-      .sort((a, b) => b.ms - a.ms);
-    reconcileLines.push(`  ${name}: ${busy.map((x) => `${x.c} ${x.runs} runs, ${(x.ms / pods).toFixed(2)} ms/pod`).join('; ')}`);
+    // The floor and Drover in turn, ROUNDS times: on a machine shared with other work its speed
+    // drifts over minutes, and a ratio of two runs minutes apart moves with it.
+    const floorTimes: number[] = [];
+    const droverTimes: number[] = [];
+    const ratios: number[] = [];
+    const serverCpu: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      t = performance.now();
+      let m = machineCpuMs();
+      let c = sandboxed.podsCpuMs();
+      const own = process.cpuUsage();
+      await withConcurrency(parallelism, pods, () => sandboxed.run());
+      const floorTotal = performance.now() - t;
+      await sandboxed.settle();
+      const floorMachine = machineCpuMs() - m;
+      const floorPods = sandboxed.podsCpuMs() - c;
+      const ownUsage = process.cpuUsage(own);
+      const floorOwn = (ownUsage.user + ownUsage.system) / 1000;
+      const name = `fan-${tasks}-${parallelism}${ROUNDS > 1 ? `-${round}` : ''}`;
+      const before = await reconciles();
+      m = machineCpuMs();
+      c = droverPodsCpuMs();
+      const cpu0 = process.cpuUsage();
+      const { ms } = await run(name, fanOut(name, tasks, parallelism));
+      // The pods' cleanup after the workflow's end is Drover's cost too, and must not land on the next round.
+      await quiet(name);
+      const cpuUsage = process.cpuUsage(cpu0);
+      const cpuMs = (cpuUsage.user + cpuUsage.system) / 1000;
+      const droverMachine = machineCpuMs() - m;
+      const droverPods = droverPodsCpuMs() - c;
+      const after = await reconciles();
+      const per = (x: number) => `${(x / pods).toFixed(1)} ms`;
+      machineLines.push(`  ${name}: floor ${per(floorMachine)}: this process ${per(floorOwn)}, the pods' processes ${per(floorPods)}, the rest ${per(floorMachine - floorOwn - floorPods)}`);
+      machineLines.push(`  ${name}: drover ${per(droverMachine)}: the server ${per(cpuMs)}, the pods' processes ${per(droverPods)}, the rest ${per(droverMachine - cpuMs - droverPods)}`);
+      const busy = [...after]
+        .map(([c, a]) => ({ c, runs: a.runs - (before.get(c)?.runs ?? 0), ms: (a.seconds - (before.get(c)?.seconds ?? 0)) * 1000 }))
+        .filter((x) => x.runs > 0)
+        .sort((a, b) => b.ms - a.ms);
+      reconcileLines.push(`  ${name}: ${busy.map((x) => `${x.c} ${x.runs} runs, ${(x.ms / pods).toFixed(2)} ms/pod`).join('; ')}`);
+      floorTimes.push(floorTotal);
+      droverTimes.push(ms);
+      ratios.push(ms / floorTotal);
+      serverCpu.push(cpuMs / pods);
+      // The next run starts from an empty store of pods and a quiet server.
+      await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows/${name}`, { method: 'DELETE' });
+      await until(async () => (await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows/${name}`)).status === 404);
+    }
+    const spread = ROUNDS > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
     rows.push([
       `fan-out/fan-in, ${tasks} tasks, parallelism ${parallelism}`,
-      secs(ms),
-      secs(floorTotal),
+      secs(median(droverTimes)),
+      secs(median(floorTimes)),
       secs(bareTotal),
-      `${(ms / floorTotal).toFixed(2)}x`,
-      `${(ms / bareTotal).toFixed(1)}x`,
-      `${(cpuMs / pods).toFixed(1)} ms`,
+      `${median(ratios).toFixed(2)}x${spread}`,
+      `${(median(droverTimes) / bareTotal).toFixed(1)}x`,
+      `${median(serverCpu).toFixed(1)} ms`,
     ]);
-    // The next run starts from an empty store of pods and a quiet server.
-    await api(cp, `/apis/argoproj.io/v1alpha1/namespaces/default/workflows/${name}`, { method: 'DELETE' });
   }
   // The chain's floor: the same sandboxed `true`, one after another.
   const floorSteps: number[] = [];

@@ -66,13 +66,14 @@ export async function applyManifests(server: Server, sourceDir: string, text: st
  * (one per concurrent start) rather than made for each pod.
  */
 export async function sandboxSpawner(config: DroverConfig): Promise<{ run(): Promise<void>; settle(): Promise<void>; stop(): Promise<void>; failedStarts(): number; podsCpuMs(): number }> {
-  const { probeHost } = await import('../src/runtime/local/host.js');
+  const { probeHost, which } = await import('../src/runtime/local/host.js');
+  const { SERVICE_ACCOUNT_PATH } = await import('../src/runtime/local/worker.js');
   const { containerEnv, imageEnvironment, launchAttempt, pathView } = await import('../src/runtime/local/launch.js');
   const { resolveArgv } = await import('../src/runtime/local/env.js');
   const { Spawner } = await import('../src/runtime/local/spawner.js');
   const { containerSecurity } = await import('../src/api/index.js');
   const { NETNS_DIR } = await import('../src/runtime/local/network/bridge.js');
-  const { mkdirSync, writeFileSync, realpathSync } = await import('node:fs');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
   const { rm } = await import('node:fs/promises');
   const { execFileSync } = await import('node:child_process');
   const { join } = await import('node:path');
@@ -90,15 +91,9 @@ export async function sandboxSpawner(config: DroverConfig): Promise<{ run(): Pro
   const token = join(home, 'token');
   mkdirSync(token, { recursive: true, mode: 0o755 });
   writeFileSync(join(token, 'token'), 'x', { mode: 0o644 });
-  let saPath = '/var/run/secrets/kubernetes.io/serviceaccount';
-  try {
-    saPath = join(realpathSync('/var/run'), 'secrets/kubernetes.io/serviceaccount');
-  } catch {
-    /* as the runtime: no /var/run link */
-  }
-  const mounts = facts.rootMode === 'overlay' ? [{ source: token, dest: saPath, readOnly: true }] : [];
+  const mounts = facts.rootMode === 'overlay' ? [{ source: token, dest: SERVICE_ACCOUNT_PATH, readOnly: true }] : [];
   // Network namespaces, one per concurrent start, as the runtime keeps them for its pods.
-  const ip = facts.uid === 0 ? (['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((f) => { try { return !!realpathSync(f); } catch { return false; } })) : undefined;
+  const ip = facts.uid === 0 ? (which('ip') ?? which('ip', '/usr/sbin:/sbin:/usr/bin:/bin')) : undefined;
   const made: string[] = [];
   const idle: string[] = [];
   const takeNetns = (): string | undefined => {

@@ -50,7 +50,7 @@ function formatDelay(ms: number): string {
 
 /** The implicit volume holding a pod's ServiceAccount token (a name no user volume can have), and where containers see it. */
 const SERVICE_ACCOUNT_VOLUME = '.kube-api-access';
-const SERVICE_ACCOUNT_PATH = serviceAccountPath();
+export const SERVICE_ACCOUNT_PATH = serviceAccountPath();
 
 /** /var/run/secrets/kubernetes.io/serviceaccount, through /run where /var/run links there (bwrap makes no parents through a link). */
 function serviceAccountPath(): string {

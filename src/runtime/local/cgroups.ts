@@ -8,7 +8,7 @@
  * `kubepods/pod<uid>/<container>`. Paths are derived from the pod uid and container name, so a
  * restarted server finds them again without any record.
  */
-import { mkdirSync, promises as fsp, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno, sleep } from './fsutil.js';
 import { signal } from './proc.js';
@@ -368,6 +368,66 @@ export class Cgroups {
       }),
     );
   }
+}
+
+/**
+ * Where each server records which home its parent cgroup serves: a link named after the parent
+ * (URI-encoded), to the home. The parent's own name is a hash of the home, so without this a
+ * parent left by a server that was killed and whose home was then deleted (nobody is left to
+ * start it again and clean up) could never be told from a live one.
+ */
+export const CGROUP_HOMES_DIR = '/run/drover/cgroups';
+
+/** Records that `parent` serves `home` (replacing an older record). */
+export async function recordParentHome(parent: string, home: string, dir = CGROUP_HOMES_DIR): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true });
+  const link = join(dir, encodeURIComponent(parent));
+  await fsp.rm(link, { force: true });
+  await fsp.symlink(home, link);
+}
+
+/** Drops the record of `parent` (its server removed it). */
+export async function forgetParentHome(parent: string, dir = CGROUP_HOMES_DIR): Promise<void> {
+  await fsp.rm(join(dir, encodeURIComponent(parent)), { force: true });
+}
+
+/**
+ * Removes what is left under the parents of homes that are gone: every cgroup in it that the
+ * kernel lets go (none with a process left), deepest first, then the parent and its record. A
+ * parent with anything left keeps its record, for the next start to try again. Returns the
+ * parents removed.
+ */
+export async function reclaimGoneHomes(layout: CgroupLayout, dir = CGROUP_HOMES_DIR): Promise<string[]> {
+  const reclaimed: string[] = [];
+  for (const entry of await fsp.readdir(dir).catch(() => [] as string[])) {
+    const home = await fsp.readlink(join(dir, entry)).catch(() => undefined);
+    if (home === undefined || existsSync(home)) continue;
+    const parent = decodeURIComponent(entry);
+    let left = false;
+    for (const root of cgroupRoots(layout)) if (!(await removeTree(join(root, parent)))) left = true;
+    if (left) continue;
+    await fsp.rm(join(dir, entry), { force: true });
+    reclaimed.push(parent);
+  }
+  return reclaimed;
+}
+
+/** Removes a cgroup and those under it, deepest first; true when none is left. */
+async function removeTree(dir: string): Promise<boolean> {
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    return isErrno(err, 'ENOENT');
+  }
+  let removed = true;
+  for (const e of entries) if (e.isDirectory() && !(await removeTree(join(dir, e.name)))) removed = false;
+  try {
+    await fsp.rmdir(dir);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) removed = false;
+  }
+  return removed;
 }
 
 /** Every hierarchy root a container has a directory in (v2: the one unified root). */

@@ -15,8 +15,8 @@ import { nextStarts, parseTsIndex, rfc3339NanoFixed, sinceOffset, timeAt } from 
 import { tmpSizeBytes } from './launch.js';
 import { planVolumes, throughLinks, VolumeError } from './volumes.js';
 import { topLevelMounts } from './host.js';
-import { Cgroups, detectCgroups } from './cgroups.js';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync, symlinkSync } from 'node:fs';
+import { Cgroups, detectCgroups, forgetParentHome, reclaimGoneHomes, recordParentHome } from './cgroups.js';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -565,5 +565,48 @@ test('pathView: a root server leaves out PATH directories the pod user cannot se
     assert.notEqual(pathView({ ...facts }, sec), view);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the parent cgroups of homes that are gone are removed, all but what the kernel keeps (a fake v1 hierarchy on disk)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'drover-fakecg-'));
+  try {
+    const layout = { version: 1 as const, memoryRoot: join(root, 'memory'), cpuRoot: join(root, 'cpu') };
+    const records = join(root, 'records');
+    const homes = { live: join(root, 'home-live'), gone: join(root, 'home-gone'), busy: join(root, 'home-busy') };
+    for (const h of Object.values(homes)) mkdirSync(h);
+    const parents = { live: 'drover-live', gone: 'drover-gone', busy: 'drover/nested busy' };
+    for (const k of ['live', 'gone', 'busy'] as const) {
+      // Two pods with a container each, in both hierarchies, as the runtime leaves them.
+      const cg = new Cgroups(layout, parents[k]);
+      cg.create('a', 'main', {});
+      cg.create('b', 'main', {});
+      await recordParentHome(parents[k], homes[k], records);
+    }
+    // A container the kernel would not let go (a process still in it): a fake cgroup with a file.
+    const busyDir = join(layout.memoryRoot, parents.busy, 'podb', 'main');
+    writeFileSync(join(busyDir, 'held'), '');
+    rmSync(homes.gone, { recursive: true });
+    rmSync(homes.busy, { recursive: true });
+
+    assert.deepEqual(await reclaimGoneHomes(layout, records), ['drover-gone']);
+    for (const r of [layout.memoryRoot, layout.cpuRoot]) {
+      assert.ok(!existsSync(join(r, parents.gone)), 'the gone home\'s parent goes from every hierarchy');
+      assert.ok(existsSync(join(r, parents.live, 'poda', 'main')), 'a live home\'s cgroups stay');
+    }
+    assert.ok(existsSync(busyDir), 'a cgroup still held stays');
+    assert.ok(!existsSync(join(layout.memoryRoot, parents.busy, 'poda')), 'its free neighbours go');
+    assert.ok(!existsSync(join(layout.cpuRoot, parents.busy)));
+    assert.deepEqual(readdirSync(records).sort(), [encodeURIComponent(parents.busy), parents.live].sort(), 'the held parent keeps its record, for the next start');
+
+    // Once let go, the next look removes it; a server's own stop forgets its record.
+    rmSync(join(busyDir, 'held'));
+    assert.deepEqual(await reclaimGoneHomes(layout, records), [parents.busy]);
+    assert.ok(!existsSync(join(layout.memoryRoot, 'drover', 'nested busy')));
+    await forgetParentHome(parents.live, records);
+    assert.deepEqual(readdirSync(records), []);
+    assert.deepEqual(await reclaimGoneHomes(layout, join(root, 'none')), [], 'no records: nothing to do');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -30,6 +30,7 @@ import type { WatchEvent } from '../../store/index.js';
 import { systemClock } from '../../util/clock.js';
 import { StartPacer, TokenBucket } from '../../util/ratelimit.js';
 import type { ExecOptions, ExecProcess, LogOptions, PodRuntime, PodUsage, RuntimeHost } from '../types.js';
+import { forgetParentHome, reclaimGoneHomes, recordParentHome } from './cgroups.js';
 import { cleanupSandbox, removeFinishedPodFiles } from './cleanup.js';
 import { DEFAULT_CONTAINER_LOG_MAX_BYTES, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_TMP_BYTES, DEFAULT_POD_PIDS_LIMIT, DEFAULT_PARALLEL_STARTS_PER_CPU, type LocalRuntimeOptions, type PodRecord, type ResolvedOptions, type WorkerContext } from './context.js';
 import { readJson } from './fsutil.js';
@@ -131,6 +132,12 @@ export class LocalPodRuntime implements PodRuntime {
     if (!this.stopped) throw new Error('runtime already started');
     await fsp.mkdir(this.podsDir, { recursive: true });
     const facts = await probeHost({ home: this.opts.home, cgroupParent: this.cgroupParent, rootfs: this.opts.rootfs });
+    // Which home this parent serves, so that a later start of any server can remove it once the
+    // home is gone; and the parents of homes that went so. Neither is needed to run pods: a server
+    // that may not write /run (one in a delegated subtree) goes on without.
+    await recordParentHome(this.cgroupParent, resolve(this.opts.home)).catch(() => undefined);
+    const reclaimed = await reclaimGoneHomes(facts.cgroups.layout).catch(() => [] as string[]);
+    if (reclaimed.length) host.logger.info('removed the cgroups left by servers whose home is gone', { parents: reclaimed });
     const spawner = new Spawner();
     const net = await PodNetworking.open(this.opts.network, { home: this.opts.home, logger: host.logger.child({ component: 'network' }), run: (file, args, input) => spawner.run(file, args, input) });
     host.logger.info('local runtime started', { rootfs: facts.rootMode, cgroups: `v${facts.cgroups.layout.version}`, gpus: this.opts.gpuIds.length, network: net.mode });
@@ -232,7 +239,10 @@ export class LocalPodRuntime implements PodRuntime {
     // The home's parent cgroup goes when no pod's cgroup is left under it (the kernel refuses to
     // remove one that has any); the next start makes it again. Else every home ever served leaves
     // one behind, in each hierarchy.
-    await this.ctx?.facts.cgroups.removeParent().catch(() => undefined);
+    await this.ctx?.facts.cgroups
+      .removeParent()
+      .then(() => forgetParentHome(this.cgroupParent))
+      .catch(() => undefined);
     await this.ctx?.tailer.close();
     this.workers.clear();
     this.finished.clear();

@@ -392,10 +392,10 @@ export async function forgetParentHome(parent: string, dir = CGROUP_HOMES_DIR): 
 }
 
 /**
- * Removes what is left under the parents of homes that are gone: every cgroup in it that the
- * kernel lets go (none with a process left), deepest first, then the parent and its record. A
- * parent with anything left keeps its record, for the next start to try again. Returns the
- * parents removed.
+ * Removes what is left under the parents of homes that are gone: the pods' cgroups (`pod<uid>`,
+ * the runtime's own) that the kernel lets go (none with a process left), deepest first, then the
+ * parent if nothing else is in it (a configured parent may hold others'), and its record. A parent
+ * with anything left keeps its record, for the next start to try again. Returns the parents removed.
  */
 export async function reclaimGoneHomes(layout: CgroupLayout, dir = CGROUP_HOMES_DIR): Promise<string[]> {
   const reclaimed: string[] = [];
@@ -404,7 +404,16 @@ export async function reclaimGoneHomes(layout: CgroupLayout, dir = CGROUP_HOMES_
     if (home === undefined || existsSync(home)) continue;
     const parent = decodeURIComponent(entry);
     let left = false;
-    for (const root of cgroupRoots(layout)) if (!(await removeTree(join(root, parent)))) left = true;
+    for (const root of cgroupRoots(layout)) {
+      const parentDir = join(root, parent);
+      const pods = await fsp.readdir(parentDir, { withFileTypes: true }).catch(() => []);
+      for (const e of pods) if (e.isDirectory() && e.name.startsWith('pod') && !(await removeTree(join(parentDir, e.name)))) left = true;
+      try {
+        await fsp.rmdir(parentDir);
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) left = true;
+      }
+    }
     if (left) continue;
     await fsp.rm(join(dir, entry), { force: true });
     reclaimed.push(parent);

@@ -586,9 +586,16 @@ test('the parent cgroups of homes that are gone are removed, all but what the ke
     // A container the kernel would not let go (a process still in it): a fake cgroup with a file.
     const busyDir = join(layout.memoryRoot, parents.busy, 'podb', 'main');
     writeFileSync(join(busyDir, 'held'), '');
+    // Not the runtime's: a cgroup beside the pods under a configured parent is never touched.
+    const other = join(layout.cpuRoot, parents.gone, 'someone-else');
+    mkdirSync(other);
     rmSync(homes.gone, { recursive: true });
     rmSync(homes.busy, { recursive: true });
 
+    assert.deepEqual(await reclaimGoneHomes(layout, records), []);
+    assert.ok(existsSync(other), 'what is not a pod\'s stays');
+    assert.ok(!existsSync(join(layout.cpuRoot, parents.gone, 'poda')) && !existsSync(join(layout.memoryRoot, parents.gone)), 'the pods went');
+    rmSync(other, { recursive: true });
     assert.deepEqual(await reclaimGoneHomes(layout, records), ['drover-gone']);
     for (const r of [layout.memoryRoot, layout.cpuRoot]) {
       assert.ok(!existsSync(join(r, parents.gone)), 'the gone home\'s parent goes from every hierarchy');

@@ -125,6 +125,9 @@ export class LocalPodRuntime implements PodRuntime {
   }
 
   async checkHost(): Promise<void> {
+    // The check makes the parent cgroup: recorded first, so that a server that gets no further
+    // (its start failed later) does not leave it for good once its home is gone.
+    await recordParentHome(this.cgroupParent, resolve(this.opts.home)).catch(() => undefined);
     await checkHostRequirements(this.cgroupParent);
   }
 

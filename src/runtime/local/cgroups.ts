@@ -372,23 +372,26 @@ export class Cgroups {
 
 /**
  * Where each server records which home its parent cgroup serves: a link named after the parent
- * (URI-encoded), to the home. The parent's own name is a hash of the home, so without this a
+ * (`recordName`), to the home. The parent's own name is a hash of the home, so without this a
  * parent left by a server that was killed and whose home was then deleted (nobody is left to
  * start it again and clean up) could never be told from a live one.
  */
 export const CGROUP_HOMES_DIR = '/run/drover/cgroups';
 
+/** A record's file name: the parent URI-encoded, dots too (no name may be `.` or `..`). */
+const recordName = (parent: string) => encodeURIComponent(parent).replace(/\./g, '%2E');
+
 /** Records that `parent` serves `home` (replacing an older record). */
 export async function recordParentHome(parent: string, home: string, dir = CGROUP_HOMES_DIR): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
-  const link = join(dir, encodeURIComponent(parent));
+  const link = join(dir, recordName(parent));
   await fsp.rm(link, { force: true });
   await fsp.symlink(home, link);
 }
 
 /** Drops the record of `parent` (its server removed it). */
 export async function forgetParentHome(parent: string, dir = CGROUP_HOMES_DIR): Promise<void> {
-  await fsp.rm(join(dir, encodeURIComponent(parent)), { force: true });
+  await fsp.rm(join(dir, recordName(parent)), { force: true });
 }
 
 /**
@@ -403,6 +406,8 @@ export async function reclaimGoneHomes(layout: CgroupLayout, dir = CGROUP_HOMES_
     const home = await fsp.readlink(join(dir, entry)).catch(() => undefined);
     if (home === undefined || existsSync(home)) continue;
     const parent = decodeURIComponent(entry);
+    // A parent is a relative path under each root; a name that would leave the roots is no record of ours.
+    if (parent.startsWith('/') || parent.split('/').some((p) => p === '..' || p === '.' || p === '')) continue;
     let left = false;
     for (const root of cgroupRoots(layout)) {
       const parentDir = join(root, parent);

@@ -613,6 +613,11 @@ test('the parent cgroups of homes that are gone are removed, all but what the ke
     await forgetParentHome(parents.live, records);
     assert.deepEqual(readdirSync(records), []);
     assert.deepEqual(await reclaimGoneHomes(layout, join(root, 'none')), [], 'no records: nothing to do');
+    // A record whose name would lead out of the cgroup roots is passed over.
+    mkdirSync(join(root, 'podx'));
+    await recordParentHome('..', homes.gone, records);
+    assert.deepEqual(await reclaimGoneHomes(layout, records), []);
+    assert.ok(existsSync(join(root, 'podx')));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -115,18 +115,18 @@ test('exec joins the cgroups, then the sandbox, then becomes the pod user with n
     sh: '/bin/sh',
     nsenter: '/usr/bin/nsenter',
     pid: 42,
-    cgroupProcFiles: ['/sys/fs/cgroup/memory/x/cgroup.procs'],
+    cgroupJoinFiles: ['/sys/fs/cgroup/memory/x/tasks'],
     user: { mode: 'setpriv', setpriv: '/usr/bin/setpriv', env: '/usr/bin/env', uid: 65534, gid: 65534, groups: [], capabilities: [] },
     command: ['sh', '-c', 'id -u'],
   });
   assert.equal(file, '/bin/sh');
   assert.deepEqual(args, [
-    '-c', 'echo $$ > /sys/fs/cgroup/memory/x/cgroup.procs && exec "$@"', 'drover-exec',
+    '-c', 'echo 0 > /sys/fs/cgroup/memory/x/tasks && exec "$@"', 'drover-exec',
     '/usr/bin/nsenter', '-t', '42', '-m', '-u', '-i', '-n', '-p', '-r', '-w',
     '/usr/bin/setpriv', '--no-new-privs', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--', '/usr/bin/env', '--',
     'sh', '-c', 'id -u',
   ]);
-  const tty = execArgv({ sh: 'sh', nsenter: 'nsenter', pid: 1, cgroupProcFiles: [], user: undefined, command: ['echo', 'a b'], script: '/usr/bin/script' });
+  const tty = execArgv({ sh: 'sh', nsenter: 'nsenter', pid: 1, cgroupJoinFiles: [], user: undefined, command: ['echo', 'a b'], script: '/usr/bin/script' });
   assert.deepEqual(tty.args.slice(-7), ['/usr/bin/script', '-q', '-e', '-f', '-c', "echo 'a b'", '/dev/null']);
   assert.deepEqual(parseEnviron('A=1\0B=x=y\0\0'), { A: '1', B: 'x=y' });
 });

@@ -51,7 +51,7 @@ async function executor(home: string, mode: 'overlay' | 'readonly'): Promise<num
     else mkdirSync(paths.dir, { recursive: true });
     const cg = facts.cgroups.create(`bench-${mode}`, 'main', { memoryBytes: 256 << 20, cpuMillis: 1000 });
     const args = bwrapArgs({ root, hostMounts: facts.hostMounts, masks: [home], hostname: 'bench', volumeMounts: [], devices: [], workingDir: '/', createWorkingDir: false, readOnlyPaths: [], statusFd: 3, argv: ['true'] });
-    const l = launcher({ sh: facts.sh, bwrap: facts.bwrap, ...(facts.unshare ? { unshare: facts.unshare } : {}), ...(facts.mount ? { mount: facts.mount } : {}), cgroupProcFiles: cg.procFiles, root, bwrapArgs: args });
+    const l = launcher({ sh: facts.sh, bwrap: facts.bwrap, ...(facts.unshare ? { unshare: facts.unshare } : {}), ...(facts.mount ? { mount: facts.mount } : {}), cgroupJoinFiles: cg.joinFiles, root, bwrapArgs: args });
     const proc = await AttemptProcess.launch({ file: l.file, args: l.args, env: { PATH: facts.path }, paths }, cg, facts.cgroups, spawner, () => undefined);
     const exit = await proc.exited;
     out.push(performance.now() - t);

@@ -42,8 +42,14 @@ export interface PodLimits {
 export interface ContainerCgroup {
   /** Every directory of this container (one per hierarchy). */
   dirs: string[];
-  /** The `cgroup.procs` files the launcher writes its pid to. */
-  procFiles: string[];
+  /**
+   * The files a single-threaded joiner (the launcher's sh) writes `0` to, to move itself in:
+   * v1's `tasks`, v2's `cgroup.procs`. On v1 a write of `0` to `tasks` moves the writing thread
+   * alone and skips the kernel's global threadgroup lock, whose first taking after a quiet spell
+   * waits out an RCU grace period (5–20 ms here) while holding cgroup_mutex, stalling every
+   * other pod's cgroup mkdir and rmdir meanwhile. v2 has no such file for a domain cgroup.
+   */
+  joinFiles: string[];
   memory: string;
   cpu: string;
 }
@@ -155,7 +161,7 @@ export class Cgroups {
 
   container(podUid: string, name: string): ContainerCgroup {
     const dirs = this.podDirs(podUid).map((d) => join(d, name));
-    return { dirs, procFiles: dirs.map((d) => join(d, 'cgroup.procs')), memory: dirs[0]!, cpu: dirs[this.layout.version === 2 ? 0 : 1]! };
+    return { dirs, joinFiles: dirs.map((d) => join(d, this.layout.version === 2 ? 'cgroup.procs' : 'tasks')), memory: dirs[0]!, cpu: dirs[this.layout.version === 2 ? 0 : 1]! };
   }
 
   /** The pod's own directory in the pids hierarchy (its `pids.max` bounds all its containers), if there is one. */

@@ -33,7 +33,7 @@ export interface ExecSpec {
   nsenter: string;
   /** The sandbox's first process. */
   pid: number;
-  cgroupProcFiles: string[];
+  cgroupJoinFiles: string[];
   user: SandboxUser | undefined;
   command: string[];
   /** `script`, to run the command on a terminal. */
@@ -51,14 +51,14 @@ export function execArgv(s: ExecSpec): { file: string; args: string[] } {
     const [setpriv, ...rest] = setprivArgs(s.user);
     as = [setpriv!, '--no-new-privs', ...rest];
   } else if (s.user?.mode === 'userns') ns.push('-U', '--preserve-credentials');
-  const script = [...s.cgroupProcFiles.map((f) => `echo $$ > ${shQuote(f)}`), 'exec "$@"'].join(' && ');
+  const script = [...s.cgroupJoinFiles.map((f) => `echo 0 > ${shQuote(f)}`), 'exec "$@"'].join(' && ');
   return { file: s.sh, args: ['-c', script, 'drover-exec', ...ns, ...as, ...command] };
 }
 
 export interface ExecTarget {
   sh: string;
   pid: number;
-  cgroupProcFiles: string[];
+  cgroupJoinFiles: string[];
   user: SandboxUser | undefined;
   command: string[];
   tty: boolean;
@@ -72,7 +72,7 @@ export async function startExec(t: ExecTarget): Promise<ExecProcess> {
   if (t.tty && !script) throw new Error('script is not installed (util-linux): kubectl exec -t needs it');
   const env = parseEnviron(await fsp.readFile(`/proc/${t.pid}/environ`, 'utf8'));
   if (t.tty && !env['TERM']) env['TERM'] = 'xterm';
-  const { file, args } = execArgv({ sh: t.sh, nsenter, pid: t.pid, cgroupProcFiles: t.cgroupProcFiles, user: t.user, command: t.command, ...(script ? { script } : {}) });
+  const { file, args } = execArgv({ sh: t.sh, nsenter, pid: t.pid, cgroupJoinFiles: t.cgroupJoinFiles, user: t.user, command: t.command, ...(script ? { script } : {}) });
   const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number>((resolve) => {
     child.on('error', () => resolve(126));

@@ -298,7 +298,7 @@ export async function launchAttempt(o: AttemptLaunch): Promise<{ proc: AttemptPr
     bwrap: facts.bwrap,
     ...(facts.unshare ? { unshare: facts.unshare } : {}),
     ...(facts.mount ? { mount: facts.mount } : {}),
-    cgroupProcFiles: cg.procFiles,
+    cgroupJoinFiles: cg.joinFiles,
     root,
     bwrapArgs: args,
     ...(seccomp ? { seccomp } : {}),

@@ -174,7 +174,7 @@ test('launcher: sh joins the cgroups, mounts the overlay in a private mount name
     bwrap: '/usr/bin/bwrap',
     unshare: '/usr/bin/unshare',
     mount: '/usr/bin/mount',
-    cgroupProcFiles: ['/sys/fs/cgroup/memory/d/pod1/c/cgroup.procs', "/x/it's/cgroup.procs"],
+    cgroupJoinFiles: ['/sys/fs/cgroup/memory/d/pod1/c/tasks', "/x/it's/tasks"],
     root: baseSpec.root,
     bwrapArgs: ['--', 'true'],
   });
@@ -182,12 +182,12 @@ test('launcher: sh joins the cgroups, mounts the overlay in a private mount name
   assert.deepEqual(l.args.slice(0, 5), ['--mount', '--propagation', 'private', '/bin/sh', '-c']);
   assert.equal(
     l.args[5],
-    `echo $$ > /sys/fs/cgroup/memory/d/pod1/c/cgroup.procs && echo $$ > '/x/it'\\''s/cgroup.procs' && /usr/bin/mount -t overlay overlay -o 'lowerdir=/,upperdir=/h/pods/u/c/0.rootfs/upper,workdir=/h/pods/u/c/0.rootfs/work' /h/pods/u/c/0.rootfs/merged && exec "$@"`,
+    `echo 0 > /sys/fs/cgroup/memory/d/pod1/c/tasks && echo 0 > '/x/it'\\''s/tasks' && /usr/bin/mount -t overlay overlay -o 'lowerdir=/,upperdir=/h/pods/u/c/0.rootfs/upper,workdir=/h/pods/u/c/0.rootfs/work' /h/pods/u/c/0.rootfs/merged && exec "$@"`,
   );
   assert.deepEqual(l.args.slice(6), ['drover-launch', '/usr/bin/bwrap', '--', 'true']);
-  const ro = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupProcFiles: ['/cg/cgroup.procs'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'] });
+  const ro = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupJoinFiles: ['/cg/tasks'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'] });
   assert.equal(ro.file, '/bin/sh');
-  assert.equal(ro.args[1], 'echo $$ > /cg/cgroup.procs && exec "$@"');
+  assert.equal(ro.args[1], 'echo 0 > /cg/tasks && exec "$@"');
 });
 
 test("the pod's user: a root server starts the command through setpriv and env(1); any other maps its uid in a user namespace", () => {
@@ -207,8 +207,8 @@ test("the pod's user: a root server starts the command through setpriv and env(1
 });
 
 test('launcher: the seccomp program is opened on its fd for bwrap', () => {
-  const l = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupProcFiles: ['/cg/cgroup.procs'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'], seccomp: { file: '/h/seccomp.bpf', fd: 4 } });
-  assert.equal(l.args[1], 'echo $$ > /cg/cgroup.procs && exec "$@" 4< /h/seccomp.bpf');
+  const l = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupJoinFiles: ['/cg/tasks'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'], seccomp: { file: '/h/seccomp.bpf', fd: 4 } });
+  assert.equal(l.args[1], 'echo 0 > /cg/tasks && exec "$@" 4< /h/seccomp.bpf');
 });
 
 test('the seccomp program: checks the architecture, denies mount, unshare and clone with namespace flags, ENOSYS for clone3, allows the rest', () => {
@@ -389,6 +389,7 @@ test('cgroup v2 and v1 files are written and read as the kernel expects (a fake 
     const cg = v2.create('u1', 'main', { memoryBytes: 64 * 2 ** 20, cpuMillis: 500 });
     const dir = join(root, 'drover', 'podu1', 'main');
     assert.deepEqual(cg.dirs, [dir]);
+    assert.deepEqual(cg.joinFiles, [join(dir, 'cgroup.procs')], 'v2 has no tasks file for a domain cgroup');
     assert.equal(readFileSync(join(dir, 'memory.max'), 'utf8'), String(64 * 2 ** 20));
     assert.equal(readFileSync(join(dir, 'cpu.max'), 'utf8'), '50000 100000');
     assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+memory +cpu');
@@ -406,7 +407,7 @@ test('cgroup v2 and v1 files are written and read as the kernel expects (a fake 
     const acct = join(root, 'v1acct');
     const v1 = new Cgroups({ version: 1, memoryRoot: mem, cpuRoot: cpu, cpuacctRoot: acct }, 'drover');
     const c1 = v1.create('u2', 'main', { memoryBytes: 1000000, cpuMillis: 250 });
-    assert.equal(c1.procFiles.length, 3, 'the launcher joins memory, cpu and cpuacct');
+    assert.deepEqual(c1.joinFiles, [mem, cpu, acct].map((r) => join(r, 'drover', 'podu2', 'main', 'tasks')), 'the launcher joins memory, cpu and cpuacct, by their tasks files');
     assert.equal(readFileSync(join(mem, 'drover', 'podu2', 'main', 'memory.limit_in_bytes'), 'utf8'), '1000000');
     assert.equal(readFileSync(join(mem, 'drover', 'podu2', 'main', 'memory.memsw.limit_in_bytes'), 'utf8'), '1000000');
     assert.equal(readFileSync(join(cpu, 'drover', 'podu2', 'main', 'cpu.cfs_quota_us'), 'utf8'), '25000');
@@ -494,7 +495,7 @@ test("the pod's pids limit is written on the pod's cgroup, with the pids control
     const [mem, cpu, pids] = ['m', 'c', 'p'].map((d) => join(root, 'v1' + d));
     const v1 = new Cgroups({ version: 1, memoryRoot: mem!, cpuRoot: cpu!, pidsRoot: pids! }, 'drover');
     const cg = v1.create('u2', 'main', {}, { pidsMax: 100 });
-    assert.ok(cg.procFiles.includes(join(pids!, 'drover', 'podu2', 'main', 'cgroup.procs')), 'the launcher joins the pids hierarchy');
+    assert.ok(cg.joinFiles.includes(join(pids!, 'drover', 'podu2', 'main', 'tasks')), 'the launcher joins the pids hierarchy');
     assert.equal(readFileSync(join(pids!, 'drover', 'podu2', 'pids.max'), 'utf8'), '100');
     assert.deepEqual(v1.podDirs('u2'), [mem, cpu, pids].map((r) => join(r!, 'drover', 'podu2')), 'removal covers the pids hierarchy');
   } finally {
@@ -510,10 +511,10 @@ test('the parents of what is bound in (a manifest directory under /tmp) are made
 });
 
 test("launcher: other pods' network namespaces are detached from the container's mount namespace before bwrap copies /run", () => {
-  const l = launcher({ sh: '/bin/sh', bwrap: 'bwrap', unshare: 'unshare', mount: 'mount', cgroupProcFiles: ['/cg/cgroup.procs'], root: baseSpec.root, bwrapArgs: ['x'], detachMounts: ['/run/netns'] });
-  assert.match(l.args[5]!, /^echo \$\$ > \/cg\/cgroup.procs && \{ umount -R -l \/run\/netns 2>\/dev\/null \|\| :; \} && mount -t overlay /);
+  const l = launcher({ sh: '/bin/sh', bwrap: 'bwrap', unshare: 'unshare', mount: 'mount', cgroupJoinFiles: ['/cg/tasks'], root: baseSpec.root, bwrapArgs: ['x'], detachMounts: ['/run/netns'] });
+  assert.match(l.args[5]!, /^echo 0 > \/cg\/tasks && \{ umount -R -l \/run\/netns 2>\/dev\/null \|\| :; \} && mount -t overlay /);
   // Without a mount namespace of its own (read-only root) the launcher must not touch the host's mounts.
-  const ro = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupProcFiles: ['/cg/cgroup.procs'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'], detachMounts: ['/run/netns'] });
+  const ro = launcher({ sh: '/bin/sh', bwrap: 'bwrap', cgroupJoinFiles: ['/cg/tasks'], root: { mode: 'readonly', entries: [] }, bwrapArgs: ['x'], detachMounts: ['/run/netns'] });
   assert.doesNotMatch(ro.args[1]!, /umount/);
 });
 

@@ -177,7 +177,8 @@ export interface LauncherSpec {
   /** `unshare` and `mount`, needed in overlay mode. */
   unshare?: string;
   mount?: string;
-  cgroupProcFiles: string[];
+  /** ContainerCgroup.joinFiles: the launcher writes `0` (itself) to each. */
+  cgroupJoinFiles: string[];
   root: RootSpec;
   bwrapArgs: string[];
   /** The seccomp program, opened on `seccompFd` for bwrap. */
@@ -195,7 +196,7 @@ export interface LauncherSpec {
 
 /** The file and argv to spawn: a tiny sh script that joins the cgroups, mounts the overlay, and execs bwrap. */
 export function launcher(l: LauncherSpec): { file: string; args: string[] } {
-  const steps = l.cgroupProcFiles.map((f) => `echo $$ > ${shQuote(f)}`);
+  const steps = l.cgroupJoinFiles.map((f) => `echo 0 > ${shQuote(f)}`);
   if (l.root.mode === 'overlay') {
     for (const m of l.detachMounts ?? []) steps.push(`{ umount -R -l ${shQuote(m)} 2>/dev/null || :; }`);
     const opts = `lowerdir=/,upperdir=${l.root.upper},workdir=${l.root.work}`;

@@ -498,7 +498,7 @@ export class PodWorker {
     const { childPid } = await readBwrapStatus(attempt.paths.status);
     if (!childPid) throw new BadRequestError(`unable to upgrade connection: container ${name} in pod ${podName} is still starting`);
     const security = containerSecurity(this.pod.spec, c.spec, this.ctx.opts.podSecurity);
-    return startExec({ sh: this.ctx.facts.sh, pid: childPid, cgroupProcFiles: attempt.cgroup.procFiles, user: sandboxUser(this.ctx.facts, security), command, tty });
+    return startExec({ sh: this.ctx.facts.sh, pid: childPid, cgroupJoinFiles: attempt.cgroup.joinFiles, user: sandboxUser(this.ctx.facts, security), command, tty });
   }
 
   /** The container's start is no longer wanted: the pod is going, or its sidecars are being stopped. */

@@ -275,8 +275,9 @@ try {
       const droverPods = droverPodsCpuMs() - c;
       const after = await reconciles();
       const per = (x: number) => `${(x / pods).toFixed(1)} ms`;
-      machineLines.push(`  ${name}: floor ${per(floorMachine)}: this process ${per(floorOwn)}, the pods' processes ${per(floorPods)}, the rest ${per(floorMachine - floorOwn - floorPods)}`);
-      machineLines.push(`  ${name}: drover ${per(droverMachine)}: the server ${per(cpuMs)}, the pods' processes ${per(droverPods)}, the rest ${per(droverMachine - cpuMs - droverPods)}`);
+      const split = (u: NodeJS.CpuUsage) => `(${(u.user / 1000 / pods).toFixed(1)} user, ${(u.system / 1000 / pods).toFixed(1)} system)`;
+      machineLines.push(`  ${name}: floor ${per(floorMachine)}: this process ${per(floorOwn)} ${split(ownUsage)}, the pods' processes ${per(floorPods)}, the rest ${per(floorMachine - floorOwn - floorPods)}`);
+      machineLines.push(`  ${name}: drover ${per(droverMachine)}: the server ${per(cpuMs)} ${split(cpuUsage)}, the pods' processes ${per(droverPods)}, the rest ${per(droverMachine - cpuMs - droverPods)}`);
       const busy = [...after]
         .map(([c, a]) => ({ c, runs: a.runs - (before.get(c)?.runs ?? 0), ms: (a.seconds - (before.get(c)?.seconds ?? 0)) * 1000 }))
         .filter((x) => x.runs > 0)

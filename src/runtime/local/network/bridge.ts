@@ -68,18 +68,36 @@ function makeClaim(file: string, claim: Claim): Promise<void> {
 
 /**
  * Replaces the claim at `file` in one step (a link made beside it, renamed over it): a crash
- * leaves the old claim or the new one. Synchronous: on every pod's path, and far below a
- * thread-pool round trip.
+ * leaves the old claim or the new one. A claim's link is too long to live in its inode, and the
+ * block of the one replaced is freed with it, which on a disk mounted with `discard` waits for the
+ * device (≈ 0.6 ms on the CI machine). A pod taking a spare does it in line (`replaceClaimSync`):
+ * the thread pool may be queued behind cleanups' unlinks, each waiting the same way, and the
+ * pod's start waits for it; a namespace coming back as a spare does it on the thread pool.
  */
-function replaceClaimSync(file: string, tmpTag: string, claim: Claim): void {
+async function replaceClaim(file: string, tmpTag: string, claim: Claim): Promise<void> {
   const tmp = `${file}.${tmpTag}.tmp`;
+  const target = JSON.stringify(claim);
   try {
-    symlinkSync(JSON.stringify(claim), tmp);
+    await fsp.symlink(target, tmp);
   } catch (err) {
     // Left by a crash between the two steps.
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    await fsp.unlink(tmp);
+    await fsp.symlink(target, tmp);
+  }
+  await fsp.rename(tmp, file);
+}
+
+/** `replaceClaim`, synchronously. */
+function replaceClaimSync(file: string, tmpTag: string, claim: Claim): void {
+  const tmp = `${file}.${tmpTag}.tmp`;
+  const target = JSON.stringify(claim);
+  try {
+    symlinkSync(target, tmp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     unlinkSync(tmp);
-    symlinkSync(JSON.stringify(claim), tmp);
+    symlinkSync(target, tmp);
   }
   renameSync(tmp, file);
 }
@@ -157,6 +175,8 @@ export class BridgeNetwork {
   private readonly nsIds = new Map<string, string>();
   /** Namespaces ready for the next pods. */
   private readonly spares: { id: string; ip: string }[] = [];
+  /** Ended pods' namespaces on their way into `spares` (their claims being rewritten). */
+  private keeping = 0;
   /** Pods that ended and whose namespace is on its way back (`ending`), and setups waiting for one. */
   private readonly ended = new Set<string>();
   private readonly spareWaiters = new Set<() => void>();
@@ -486,16 +506,21 @@ export class BridgeNetwork {
   private async keep(id: string, ip: string): Promise<boolean> {
     // Its neighbour table is kept: every address has the same link address wherever it is
     // (macFor), so what it maps stays right when an address moves to another namespace.
-    if (this.sparesStopped || this.spares.length >= KEPT_NAMESPACES || !existsSync(join(NETNS_DIR, netnsName(id)))) return false;
+    if (this.sparesStopped || this.spares.length + this.keeping >= KEPT_NAMESPACES || !existsSync(join(NETNS_DIR, netnsName(id)))) return false;
     const file = join(this.claimsDir, ip);
+    this.keeping++;
     try {
       // As takeSpare, the other way: a crash leaves the pod's claim (freed when the restarted
       // runtime finds the pod gone) or the spare's (freed at the next start).
       const owner = id.startsWith(SPARE_PREFIX) ? id : `${SPARE_PREFIX}${randomBytes(6).toString('hex')}`;
-      replaceClaimSync(file, id, { owner, home: this.o.home, ...(owner === id ? {} : { netns: id }) });
+      await replaceClaim(file, id, { owner, home: this.o.home, ...(owner === id ? {} : { netns: id }) });
     } catch {
       return false;
+    } finally {
+      this.keeping--;
     }
+    // The spares were stopped meanwhile: the caller removes it, claim and all.
+    if (this.sparesStopped) return false;
     this.spares.push({ id, ip });
     return true;
   }

@@ -60,6 +60,9 @@ export async function applyManifests(server: Server, sourceDir: string, text: st
   if (!r.ok) throw new Error(await r.text());
 }
 
+/** The floor's network namespaces are named `${FLOOR_NETNS_PREFIX}<pid>-<n>`. */
+export const FLOOR_NETNS_PREFIX = 'drover-bench-floor-';
+
 /**
  * Starts `true` exactly as the local runtime starts a workflow step's container (busybox, `true`),
  * through the runtime's own launch (src/runtime/local/launch.ts): its cgroups, the launcher, bwrap
@@ -104,7 +107,7 @@ export async function sandboxSpawner(config: DroverConfig): Promise<{ run(): Pro
     if (!ip) return undefined;
     const free = idle.pop();
     if (free) return free;
-    const name = `drover-bench-floor-${process.pid}-${made.length}`;
+    const name = `${FLOOR_NETNS_PREFIX}${process.pid}-${made.length}`;
     execFileSync(ip, ['netns', 'add', name]);
     made.push(name);
     return join(NETNS_DIR, name);

@@ -26,7 +26,7 @@
  *   with the spread of the ratios; --runs none: the chain alone; --parallel-starts N: container starts launching at once,
  *   pods.parallelStarts, default 1 per CPU; --starts-per-second N: a rate on top, default none)
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,8 +35,9 @@ import { detectCgroups, Cgroups } from '../src/runtime/local/cgroups.js';
 import { defaultCgroupParent } from '../src/runtime/local/index.js';
 import { startControlPlane } from '../src/server/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { NETNS_DIR, SPARE_NAMESPACES, SPARE_TRIM_IDLE_MS } from '../src/runtime/local/network/bridge.js';
 import { stepTrace } from '../src/util/steptrace.js';
-import { applyManifests, median, sandboxSpawner, spawnTrue, withConcurrency, api } from './common.js';
+import { applyManifests, FLOOR_NETNS_PREFIX, median, sandboxSpawner, spawnTrue, withConcurrency, api } from './common.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000x2,1000x16,10000x16' }, chain: { type: 'string', default: '30' }, chains: { type: 'string', default: '1' }, rounds: { type: 'string', default: '1' }, 'parallel-starts': { type: 'string' }, 'starts-per-second': { type: 'string' } } });
 /** Each run: tasks x parallelism. */
@@ -60,6 +61,15 @@ const pace = {
   ...(values['starts-per-second'] !== undefined ? { DROVER_POD_STARTS_PER_SECOND: values['starts-per-second'] } : {}),
 };
 const config = loadConfig({ home, port: 0, capacity: { cpu: '16', memory: '32Gi' } }, { ...process.env, DROVER_LOG_LEVEL: 'error', ...pace });
+/** Network namespaces on the machine (each a mount every sandbox start copies) but the floor's own. */
+const namespaces = () => {
+  try {
+    return readdirSync(NETNS_DIR).filter((n) => !n.startsWith(FLOOR_NETNS_PREFIX)).length;
+  } catch {
+    return 0;
+  }
+};
+const namespacesBefore = namespaces();
 const cp = await startControlPlane(config, { logger: silentLogger });
 // The pods' cgroups: the runtime's parent for this home, read directly.
 const droverCgroups = new Cgroups(detectCgroups()!, defaultCgroupParent(home));
@@ -127,12 +137,16 @@ async function until(done: () => Promise<boolean>, timeoutMs = 120_000): Promise
   }
 }
 
-/** Until workflow `name`'s pods are deleted (podGC) and the runtime has removed every pod's cgroups. */
+/**
+ * Until workflow `name`'s pods are deleted (podGC), the runtime has removed every pod's cgroups,
+ * and the namespaces kept through the run are given back (SPARE_TRIM_IDLE_MS after the last
+ * pod's): a floor run after it must not copy Drover's leftover mounts into each of its sandboxes.
+ */
 async function quiet(name: string): Promise<void> {
   await until(async () => {
     const list = (await (await api(cp, `/api/v1/namespaces/default/pods?labelSelector=workflows.argoproj.io/workflow%3D${name}&limit=1`)).json()) as { items: unknown[] };
-    return list.items.length === 0 && (await droverCgroups.listPods()).length === 0;
-  });
+    return list.items.length === 0 && (await droverCgroups.listPods()).length === 0 && namespaces() <= namespacesBefore + SPARE_NAMESPACES;
+  }, 120_000 + SPARE_TRIM_IDLE_MS);
 }
 
 interface WatchedPod {

@@ -118,6 +118,13 @@ export const SPARE_NAMESPACES = 2;
  * An idle namespace costs a veth pair and an address of the pod range.
  */
 export const KEPT_NAMESPACES = 64;
+/**
+ * How long the pool stays above SPARE_NAMESPACES after the last namespace was taken or given
+ * back. Each kept namespace is a mount (`/run/netns/…`) that every mount namespace made on this
+ * machine copies and tears down again, each sandbox start's, Drover's or anyone's (64 of them made
+ * 1,000 sandboxed starts ≈ 20% slower): an idle server gives back what a burst left.
+ */
+export const SPARE_TRIM_IDLE_MS = 5_000;
 export const SPARE_PREFIX = 'spare-';
 
 export class NetworkSetupError extends Error {
@@ -154,6 +161,8 @@ export interface BridgeOptions {
   podCidr: string;
   home: string;
   claimsRoot?: string;
+  /** SPARE_TRIM_IDLE_MS, for tests. */
+  trimIdleMs?: number;
 }
 
 /** What a pod was given. */
@@ -177,6 +186,9 @@ export class BridgeNetwork {
   private readonly spares: { id: string; ip: string }[] = [];
   /** Ended pods' namespaces on their way into `spares` (their claims being rewritten). */
   private keeping = 0;
+  /** The pool's trim back to SPARE_NAMESPACES once it has been idle (`armTrim`), and a trim under way. */
+  private trimTimer: NodeJS.Timeout | undefined;
+  private trimming: Promise<void> | undefined;
   /** Pods that ended and whose namespace is on its way back (`ending`), and setups waiting for one. */
   private readonly ended = new Set<string>();
   private readonly spareWaiters = new Set<() => void>();
@@ -392,7 +404,26 @@ export class BridgeNetwork {
     this.mine.set(uid, spare.ip);
     this.nsIds.set(uid, spare.id);
     void this.fillSpares();
+    this.armTrim();
     return { ip: spare.ip, netns: join(NETNS_DIR, netnsName(spare.id)) };
+  }
+
+  /** (Re)starts the idle wait after which the spares beyond SPARE_NAMESPACES go. */
+  private armTrim(): void {
+    if (this.trimTimer) clearTimeout(this.trimTimer);
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = undefined;
+      if (this.sparesStopped || this.trimming) return;
+      const extra = this.spares.splice(SPARE_NAMESPACES);
+      if (extra.length === 0) return;
+      this.trimming = (async () => {
+        for (const spare of extra) await this.dropSpare(spare).catch(() => undefined);
+      })().finally(() => {
+        this.trimming = undefined;
+      });
+    }, this.o.trimIdleMs ?? SPARE_TRIM_IDLE_MS);
+    // A server that is stopping does not wait for it (stopSpares drops what is left).
+    this.trimTimer.unref();
   }
 
   private async dropSpare(spare: { id: string; ip: string }): Promise<void> {
@@ -430,9 +461,11 @@ export class BridgeNetwork {
   /** No more spares: those ready go (the server stops; a later start makes new ones). */
   async stopSpares(): Promise<void> {
     this.sparesStopped = true;
+    if (this.trimTimer) clearTimeout(this.trimTimer);
     this.ended.clear();
     this.wakeWaiters();
     await this.filling;
+    await this.trimming;
     for (const spare of this.spares.splice(0)) await this.dropSpare(spare);
   }
 
@@ -522,6 +555,7 @@ export class BridgeNetwork {
     // The spares were stopped meanwhile: the caller removes it, claim and all.
     if (this.sparesStopped) return false;
     this.spares.push({ id, ip });
+    this.armTrim();
     return true;
   }
 

@@ -294,6 +294,48 @@ test("an ended pod's namespace serves a later pod, when the runtime says it may;
   }
 });
 
+test('namespaces kept beyond the ready spares go once the pool has been idle a while: each is a mount every sandbox start copies', { timeout: 60_000 }, async (t) => {
+  if (!(await hasNetAdmin())) return t.skip('needs CAP_NET_ADMIN (root) to make a bridge and namespaces');
+  const claimsRoot = mkdtempSync(join(tmpdir(), 'drover-spares-'));
+  const home = mkdtempSync(join(tmpdir(), 'drover-spares-home-'));
+  const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr: '10.233.0.0/24', home, claimsRoot, trimIdleMs: 300 };
+  const claimsDir = join(claimsRoot, o.bridge);
+  const spareClaims = () => readdirSync(claimsDir).filter((f) => f !== 'svc').map((f) => readClaimSync(join(claimsDir, f))).filter((c) => c?.owner.startsWith('spare-'));
+  const net = new BridgeNetwork(o);
+  await net.start();
+  try {
+    await net.fillSpares();
+    const pods = ['pod-a', 'pod-b', 'pod-c', 'pod-d'];
+    const given = [];
+    for (const p of pods) given.push(await net.setup(p));
+    await net.fillSpares();
+    // A burst ends: every namespace comes back, more than the ready spares.
+    for (const p of pods) await net.release(p, true);
+    assert.ok(given.every((g) => existsSync(g.netns)), 'kept while the burst may go on');
+    assert.equal(spareClaims().length, SPARE_NAMESPACES + pods.length);
+    // Taken and given back again before the wait is over: the wait starts again.
+    await new Promise((r) => setTimeout(r, 200));
+    const e = await net.setup('pod-e');
+    await net.release('pod-e', true);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(spareClaims().length, SPARE_NAMESPACES + pods.length, 'still kept: the pool was busy 200 ms ago');
+    const deadline = Date.now() + 10_000;
+    while (spareClaims().length > SPARE_NAMESPACES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(spareClaims().length, SPARE_NAMESPACES, 'idle: back to the ready spares');
+    const kept = [...given.map((g) => g.netns), e.netns].filter((n) => existsSync(n));
+    assert.ok(kept.length <= SPARE_NAMESPACES, `the others' namespaces are gone (${kept.length} left)`);
+    // The pool still serves: a pod takes a ready one at once.
+    assert.match((await net.setup('pod-f')).netns, /drover-spare-|drover-pod-/);
+    await net.release('pod-f', false);
+  } finally {
+    await net.stopSpares();
+    await net.shutdown([]);
+    assert.deepEqual(readdirSync(claimsDir).filter((f) => f !== 'svc'), [], 'stopping frees every kept namespace');
+    rmSync(claimsRoot, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
 test('a pod that is privileged or adds NET_ADMIN or SYS_ADMIN could have changed its network namespace', () => {
   const pod = (securityContext: object) => ({ spec: { containers: [{ name: 'a' }, { name: 'b', securityContext }] } }) as unknown as Pod;
   assert.equal(mayChangeNetwork(pod({})), false);

@@ -227,16 +227,29 @@ test('a pod takes a spare namespace when one is ready; its claim names the pod a
   }
 });
 
-test("an ended pod's namespace serves a later pod, when the runtime says it may; one it may have changed goes, and a restart frees the kept ones", { timeout: 60_000 }, async (t) => {
-  if (!(await hasNetAdmin())) return t.skip('needs CAP_NET_ADMIN (root) to make a bridge and namespaces');
+/** A bridge of its own with claims in a directory of their own; stopped at the end, which must free every kept namespace. */
+async function withBridge(podCidr: string, extra: { trimIdleMs?: number }, body: (b: { net: BridgeNetwork; o: ConstructorParameters<typeof BridgeNetwork>[0]; claimsDir: string; home: string }) => Promise<void>): Promise<void> {
   const claimsRoot = mkdtempSync(join(tmpdir(), 'drover-spares-'));
   const home = mkdtempSync(join(tmpdir(), 'drover-spares-home-'));
-  const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr: '10.232.0.0/24', home, claimsRoot };
+  const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr, home, claimsRoot, ...extra };
   const claimsDir = join(claimsRoot, o.bridge);
-  const claimOf = (ip: string) => readClaimSync(join(claimsDir, ip))!;
   const net = new BridgeNetwork(o);
   await net.start();
   try {
+    await body({ net, o, claimsDir, home });
+  } finally {
+    await net.stopSpares();
+    await net.shutdown([]);
+    assert.deepEqual(readdirSync(claimsDir).filter((f) => f !== 'svc'), [], 'stopping frees every kept namespace');
+    rmSync(claimsRoot, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+test("an ended pod's namespace serves a later pod, when the runtime says it may; one it may have changed goes, and a restart frees the kept ones", { timeout: 60_000 }, async (t) => {
+  if (!(await hasNetAdmin())) return t.skip('needs CAP_NET_ADMIN (root) to make a bridge and namespaces');
+  await withBridge('10.232.0.0/24', {}, async ({ net, o, claimsDir, home }) => {
+    const claimOf = (ip: string) => readClaimSync(join(claimsDir, ip))!;
     const own = await net.setup('pod-own');
     await net.fillSpares();
     const a = await net.setup('pod-a');
@@ -285,25 +298,13 @@ test("an ended pod's namespace serves a later pod, when the runtime says it may;
     assert.ok(existsSync(f.netns), "pod-f's namespace stays: it has it");
     await restarted.release('pod-f', false);
     assert.ok(!existsSync(f.netns));
-  } finally {
-    await net.stopSpares();
-    await net.shutdown([]);
-    assert.deepEqual(readdirSync(claimsDir).filter((f) => f !== 'svc'), [], 'stopping frees every kept namespace');
-    rmSync(claimsRoot, { recursive: true, force: true });
-    rmSync(home, { recursive: true, force: true });
-  }
+  });
 });
 
 test('namespaces kept beyond the ready spares go once the pool has been idle a while: each is a mount every sandbox start copies', { timeout: 60_000 }, async (t) => {
   if (!(await hasNetAdmin())) return t.skip('needs CAP_NET_ADMIN (root) to make a bridge and namespaces');
-  const claimsRoot = mkdtempSync(join(tmpdir(), 'drover-spares-'));
-  const home = mkdtempSync(join(tmpdir(), 'drover-spares-home-'));
-  const o = { ip: 'ip', bridge: `drvt${randomBytes(3).toString('hex')}`, podCidr: '10.233.0.0/24', home, claimsRoot, trimIdleMs: 2000 };
-  const claimsDir = join(claimsRoot, o.bridge);
-  const spareClaims = () => readdirSync(claimsDir).filter((f) => f !== 'svc').map((f) => readClaimSync(join(claimsDir, f))).filter((c) => c?.owner.startsWith('spare-'));
-  const net = new BridgeNetwork(o);
-  await net.start();
-  try {
+  await withBridge('10.233.0.0/24', { trimIdleMs: 2000 }, async ({ net, claimsDir }) => {
+    const spareClaims = () => readdirSync(claimsDir).filter((f) => f !== 'svc').map((f) => readClaimSync(join(claimsDir, f))).filter((c) => c?.owner.startsWith('spare-'));
     await net.fillSpares();
     const pods = ['pod-a', 'pod-b', 'pod-c', 'pod-d'];
     const given = [];
@@ -328,13 +329,7 @@ test('namespaces kept beyond the ready spares go once the pool has been idle a w
     // The pool still serves: a pod takes a ready one at once.
     assert.match((await net.setup('pod-f')).netns, /drover-spare-|drover-pod-/);
     await net.release('pod-f', false);
-  } finally {
-    await net.stopSpares();
-    await net.shutdown([]);
-    assert.deepEqual(readdirSync(claimsDir).filter((f) => f !== 'svc'), [], 'stopping frees every kept namespace');
-    rmSync(claimsRoot, { recursive: true, force: true });
-    rmSync(home, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a pod that is privileged or adds NET_ADMIN or SYS_ADMIN could have changed its network namespace', () => {

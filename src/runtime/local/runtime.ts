@@ -79,6 +79,8 @@ export class LocalPodRuntime implements PodRuntime {
   private cancelPoll: (() => void) | undefined;
   private cancelStorageCheck: (() => void) | undefined;
   private stopped = true;
+  /** The parent cgroup's home recorded (by checkHost, or else by start): once per server is enough. */
+  private parentRecorded: Promise<void> | undefined;
   private queue: WatchEvent[] = [];
   /** Finished pods deleted, whose files wait to go a few at a time (a workflow's 10,000 at once flooded the event loop). */
   private removals: string[] = [];
@@ -124,10 +126,15 @@ export class LocalPodRuntime implements PodRuntime {
     return this.ctx?.facts.rootMode;
   }
 
+  private recordParent(): Promise<void> {
+    this.parentRecorded ??= recordParentHome(this.cgroupParent, resolve(this.opts.home)).catch(() => undefined);
+    return this.parentRecorded;
+  }
+
   async checkHost(): Promise<void> {
     // The check makes the parent cgroup: recorded first, so that a server that gets no further
     // (its start failed later) does not leave it for good once its home is gone.
-    await recordParentHome(this.cgroupParent, resolve(this.opts.home)).catch(() => undefined);
+    await this.recordParent();
     await checkHostRequirements(this.cgroupParent);
   }
 
@@ -138,7 +145,7 @@ export class LocalPodRuntime implements PodRuntime {
     // Which home this parent serves, so that a later start of any server can remove it once the
     // home is gone; and the parents of homes that went so. Neither is needed to run pods: a server
     // that may not write /run (one in a delegated subtree) goes on without.
-    await recordParentHome(this.cgroupParent, resolve(this.opts.home)).catch(() => undefined);
+    await this.recordParent();
     const reclaimed = await reclaimGoneHomes(facts.cgroups.layout).catch(() => [] as string[]);
     if (reclaimed.length) host.logger.info('removed the cgroups left by servers whose home is gone', { parents: reclaimed });
     const spawner = new Spawner();
@@ -244,7 +251,11 @@ export class LocalPodRuntime implements PodRuntime {
     // one behind, in each hierarchy.
     await this.ctx?.facts.cgroups
       .removeParent()
-      .then(() => forgetParentHome(this.cgroupParent))
+      .then(() => {
+        // A later start of this runtime records it again.
+        this.parentRecorded = undefined;
+        return forgetParentHome(this.cgroupParent);
+      })
       .catch(() => undefined);
     await this.ctx?.tailer.close();
     this.workers.clear();
